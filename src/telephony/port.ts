@@ -1,0 +1,100 @@
+/**
+ * The telephony port: everything the engine asks of a PBX and everything it
+ * hears back. The ARI adapter (real Asterisk) and the simulator both implement
+ * it; nothing above this interface knows which one runs.
+ *
+ * Commands are fire-and-forget: their results arrive as events, including
+ * their failures (an originate that Asterisk rejects becomes a `call.failed`
+ * event with outcome `failed`), so that the engine has one path for every
+ * outcome and never waits on the network inside its pacing loop.
+ *
+ * A call is named by its AttemptId from originate to end; the adapter keeps
+ * the mapping to its own channel ids.
+ */
+import type { AgentId, AttemptId, CampaignId, E164, LeadId, TrunkId } from '../domain/ids.js';
+import type { AnsweredParty, FailedOutcome, HangupCause } from '../domain/outcomes.js';
+import type { EpochMs } from '../domain/time.js';
+
+/** A prompt or spoken value, in ARI playback media form: `sound:outpace/abandon`, `number:128`, `digits:42`. */
+export type MediaUri = string;
+
+export interface OriginateRequest {
+  readonly attemptId: AttemptId;
+  readonly campaignId: CampaignId;
+  readonly leadId: LeadId;
+  readonly number: E164;
+  readonly callerId: string;
+  readonly trunk: TrunkId;
+  /** How long the customer's phone may ring before the call counts as no answer (US rules: at least 15 s). */
+  readonly ringTimeoutSec: number;
+  /** Run answering-machine detection after answer; `call.answered` then says who answered. */
+  readonly machineDetection: boolean;
+}
+
+/** How a call's end was brought about. */
+export type EndedBy = 'customer' | 'agent' | 'system';
+
+export type TelephonyEvent =
+  | { readonly type: 'call.ringing'; readonly attemptId: AttemptId; readonly at: EpochMs }
+  | {
+      readonly type: 'call.answered';
+      readonly attemptId: AttemptId;
+      /** When the engine learned who answered: the answer itself, or the end of the greeting when machine detection ran. */
+      readonly at: EpochMs;
+      /** When the far end answered. */
+      readonly answeredAt: EpochMs;
+      readonly party: AnsweredParty;
+      /** Machine detection's verdict as the PBX gave it (AMDSTATUS, AMDCAUSE), when it ran. */
+      readonly detection?: { readonly status: string; readonly cause: string };
+    }
+  | {
+      readonly type: 'call.failed';
+      readonly attemptId: AttemptId;
+      readonly at: EpochMs;
+      readonly outcome: FailedOutcome;
+      readonly cause: HangupCause;
+      /** For `failed` caused by the PBX refusing the command: what it said. */
+      readonly detail?: string;
+    }
+  | { readonly type: 'call.connected'; readonly attemptId: AttemptId; readonly agentId: AgentId; readonly at: EpochMs }
+  | {
+      readonly type: 'call.ended';
+      readonly attemptId: AttemptId;
+      readonly at: EpochMs;
+      readonly endedBy: EndedBy;
+      readonly cause: HangupCause;
+    }
+  | { readonly type: 'recording.finished'; readonly attemptId: AttemptId; readonly at: EpochMs; readonly recording: RecordingInfo }
+  /** The agent's persistent leg is up: the agent can be given calls. */
+  | { readonly type: 'agent.leg-up'; readonly agentId: AgentId; readonly at: EpochMs }
+  /** The agent's leg dropped (softphone gone, network): the agent must leave ready at once. */
+  | { readonly type: 'agent.leg-down'; readonly agentId: AgentId; readonly at: EpochMs; readonly cause: HangupCause };
+
+export type RecordingLeg = 'customer' | 'agent' | 'mixed';
+
+export interface RecordingInfo {
+  readonly name: string;
+  readonly leg: RecordingLeg;
+  readonly startedAt: EpochMs;
+  readonly durationSec: number;
+}
+
+export type TelephonyListener = (event: TelephonyEvent) => void;
+
+export interface TelephonyPort {
+  /** Dial a customer. Exactly one of `call.answered` or `call.failed` follows, unless the engine hangs up first. */
+  originate(request: OriginateRequest): void;
+  /** Put an answered customer through to an agent whose leg is up. `call.connected` follows, or `call.ended` if the customer left first. */
+  connectToAgent(attemptId: AttemptId, agentId: AgentId): void;
+  /** No agent within the connect deadline: play the campaign's abandon message, then hang up (`call.ended`, endedBy `system`). */
+  abandon(attemptId: AttemptId, message: MediaUri): void;
+  /** Leave a message on an answering machine (after the beep), then hang up. */
+  leaveMessage(attemptId: AttemptId, message: readonly MediaUri[]): void;
+  /** Hang up a call in any state. `call.ended` follows. */
+  hangup(attemptId: AttemptId): void;
+  /** Bring up an agent's persistent ("nailed-up") leg; `agent.leg-up` or `agent.leg-down` follows. */
+  loginAgent(agentId: AgentId, endpoint: string): void;
+  /** Tear down the agent's leg. */
+  logoutAgent(agentId: AgentId): void;
+  subscribe(listener: TelephonyListener): () => void;
+}
