@@ -1,0 +1,62 @@
+/**
+ * The probabilistic baseline: Issabel CallCenter Predictor.class.php,
+ * reimplemented from the published description in
+ * shared/docs/pacing-baselines.md for the benchmark.
+ *
+ * Calls = min(channels, free agents + agents about to free − customers
+ * waiting) − calls ringing, where an agent is "about to free" when an
+ * exponential talk-time model gives its call at least a 97% chance of ending
+ * within the average time to answer; then divided by the answer-seizure
+ * ratio of the last 30 minutes (the overcommit option, on here, since without
+ * it the method is progressive dialing at low answer rates).
+ */
+import type { EpochMs } from '../../domain/time.js';
+import type { PacingObservation } from '../estimates.js';
+import { proposal, type DialPolicy } from '../policy.js';
+
+const QOS = 0.97;
+const MIN_COMPLETED_CALLS = 10;
+const ASR_WINDOW_MS = 30 * 60_000;
+const ASR_FLOOR = 0.2;
+
+export function probabilisticBaselinePolicy(overcommit = true): DialPolicy {
+  let answeredRingSum = 0, answeredCount = 0;
+  let talkSum = 0, talkCount = 0;
+  const recent: { at: EpochMs; answered: boolean }[] = [];
+
+  return {
+    name: 'probabilistic-baseline',
+    observe(o: PacingObservation, at: EpochMs) {
+      if (o.kind === 'resolved') {
+        recent.push({ at, answered: o.answered });
+        if (o.answered) {
+          answeredRingSum += o.secondsToResolve;
+          answeredCount++;
+        }
+      } else if (o.kind === 'talk') {
+        talkSum += o.seconds;
+        talkCount++;
+      }
+    },
+    propose({ snapshot, counts, maxDials }) {
+      const now = snapshot.now;
+      while (recent.length > 0 && recent[0]!.at < now - ASR_WINDOW_MS) recent.shift();
+      let aboutToFree = 0;
+      if (talkCount >= MIN_COMPLETED_CALLS && answeredCount > 0) {
+        const avgTimeToAnswer = answeredRingSum / answeredCount;
+        const avgCallDuration = talkSum / talkCount;
+        for (const a of snapshot.agents) {
+          if (a.state !== 'on-call' || a.pausePending) continue;
+          const t = (now - (a.callStartedAt ?? a.stateSince)) / 1000;
+          if (1 - Math.exp(-(t + avgTimeToAnswer) / avgCallDuration) >= QOS) aboutToFree++;
+        }
+      }
+      let n = Math.min(maxDials + counts.ringing, counts.ready + aboutToFree - counts.waiting) - counts.ringing;
+      if (overcommit && n > 0 && recent.length >= MIN_COMPLETED_CALLS) {
+        const asr = Math.max(recent.filter((r) => r.answered).length / recent.length, ASR_FLOOR);
+        n = Math.round(n / asr);
+      }
+      return proposal(n, `${aboutToFree} agent(s) about to free`);
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * Who takes which answered call: the longest-idle ready agent takes the
+ * longest-waiting person, and a person no agent took within the connect
+ * deadline is abandoned (the engine plays the campaign's abandon message).
+ */
+import type { AgentId, AttemptId } from '../domain/ids.js';
+import type { EpochMs } from '../domain/time.js';
+
+export interface WaitingCall {
+  readonly attemptId: AttemptId;
+  /** When the person became ready for an agent; the deadline counts from here. */
+  readonly readyAt: EpochMs;
+}
+
+export interface ReadyAgent {
+  readonly id: AgentId;
+  /** When the agent last became ready: the longest idle goes first. */
+  readonly readySince: EpochMs;
+}
+
+export interface RoutingDecision {
+  readonly connect: readonly { readonly attemptId: AttemptId; readonly agentId: AgentId }[];
+  readonly abandon: readonly AttemptId[];
+}
+
+export function route(
+  waiting: readonly WaitingCall[],
+  ready: readonly ReadyAgent[],
+  now: EpochMs,
+  connectDeadlineMs: number,
+): RoutingDecision {
+  const abandon: AttemptId[] = [];
+  const live: WaitingCall[] = [];
+  for (const c of waiting) {
+    if (now - c.readyAt >= connectDeadlineMs) abandon.push(c.attemptId);
+    else live.push(c);
+  }
+  if (live.length === 0 || ready.length === 0) return { connect: [], abandon };
+  const calls = [...live].sort((a, b) => a.readyAt - b.readyAt);
+  const agents = [...ready].sort((a, b) => a.readySince - b.readySince);
+  const n = Math.min(calls.length, agents.length);
+  const connect = [];
+  for (let i = 0; i < n; i++) connect.push({ attemptId: calls[i]!.attemptId, agentId: agents[i]!.id });
+  return { connect, abandon };
+}
