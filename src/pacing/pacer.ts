@@ -12,7 +12,7 @@ import { CampaignEstimates, type PacingObservation } from './estimates.js';
 import { dialAllowance, type LimitName } from './limits.js';
 import type { DialPolicy } from './policy.js';
 import { fixedRatioPolicy, previewPolicy } from './policies/fixed-ratio.js';
-import { predictivePolicy } from './policies/predictive.js';
+import { createPredictivePolicy } from './policies/predictive.js';
 import type { PacingSettings } from './settings.js';
 import { countSnapshot, type PacingSnapshot, type SnapshotCounts } from './snapshot.js';
 import type { EpochMs } from '../domain/time.js';
@@ -53,7 +53,7 @@ export function policyForMode(settings: PacingSettings): DialPolicy {
     case 'power':
       return fixedRatioPolicy('power', settings.powerLinesPerAgent);
     case 'predictive':
-      return predictivePolicy;
+      return createPredictivePolicy();
   }
 }
 

@@ -32,8 +32,12 @@ export const pacingSettingsSchema = z
     abandonWindowHours: z.number().int().min(1).max(720).default(24),
     /** A live answer no agent takes within this many seconds is abandoned. */
     connectDeadlineSec: z.number().min(0.5).max(10).default(2),
-    /** Whether the deadline counts from the answer or from the end of the greeting, after machine detection. */
-    connectDeadlineFrom: z.enum(['answer', 'greeting-end']).default('answer'),
+    /**
+     * Whether the deadline counts from the answer or from the end of the greeting, when machine detection
+     * has decided (the FCC's "two seconds after the called person completes his or her greeting"). Without
+     * machine detection the two are the same instant. Ofcom (UK) counts from the answer.
+     */
+    connectDeadlineFrom: z.enum(['answer', 'greeting-end']).default('greeting-end'),
     /** Upper bound on calls in flight per agent who is logged in and not paused. */
     maxLinesPerAgent: z.number().min(1).max(HARD_LIMITS.maxLinesPerAgent).default(4),
     /** How long the customer's phone rings before the call counts as no answer. */

@@ -13,12 +13,6 @@
 /** Beyond this many uncertain events, the normal approximation is used. */
 const EXACT_LIMIT = 60;
 
-export interface BernoulliSum {
-  /** Certain part (ready agents, for F). */
-  readonly base: number;
-  readonly probabilities: readonly number[];
-}
-
 function poissonBinomial(ps: readonly number[]): Float64Array {
   const dist = new Float64Array(ps.length + 1);
   dist[0] = 1;
@@ -53,36 +47,43 @@ export function normalPositivePart(mean: number, variance: number): number {
 /**
  * E[max(L − F, 0)] for one horizon, where L = demand from the calls ringing
  * now plus `newCalls` more, each a person for an agent with probability
- * `newCallDemand`, and F = supply. Built once per tick and horizon, then asked
- * for many values of `newCalls` while the policy searches.
+ * `newCallDemand`, and F = supply: `base` agents for sure plus each busy
+ * agent with its probability of being free. Filled once per tick and
+ * horizon, then asked for many values of `newCalls` while the policy searches.
  */
 export class ShortfallModel {
-  private readonly exact: boolean;
-  private readonly demandMean: number;
-  private readonly demandVariance: number;
-  private readonly supplyMean: number;
-  private readonly supplyVariance: number;
-  private readonly supplyDist: Float64Array | undefined;
+  private demandMean = 0;
+  private demandVariance = 0;
+  private supplyMean: number;
+  private supplyVariance = 0;
+  /** Kept only while small enough for the exact computation. */
+  private demand: number[] | undefined = [];
+  private supply: number[] | undefined = [];
+  private supplyDist: Float64Array | undefined;
 
-  constructor(
-    private readonly demand: readonly number[],
-    private readonly supply: BernoulliSum,
-  ) {
-    this.exact = demand.length + supply.probabilities.length <= EXACT_LIMIT;
-    let dm = 0, dv = 0, sm = supply.base, sv = 0;
-    for (const q of demand) {
-      dm += q;
-      dv += q * (1 - q);
-    }
-    for (const p of supply.probabilities) {
-      sm += p;
-      sv += p * (1 - p);
-    }
-    this.demandMean = dm;
-    this.demandVariance = dv;
-    this.supplyMean = sm;
-    this.supplyVariance = sv;
-    this.supplyDist = this.exact ? poissonBinomial(supply.probabilities) : undefined;
+  constructor(private readonly base: number) {
+    this.supplyMean = base;
+  }
+
+  /** `count` ringing calls, each a person for an agent within the horizon with probability `q`. */
+  addDemand(q: number, count = 1): void {
+    this.demandMean += count * q;
+    this.demandVariance += count * q * (1 - q);
+    this.demand = this.keepIfSmall(this.demand, q, count);
+  }
+
+  /** `count` busy agents, each free within the horizon with probability `p`. */
+  addSupply(p: number, count = 1): void {
+    this.supplyMean += count * p;
+    this.supplyVariance += count * p * (1 - p);
+    this.supply = this.keepIfSmall(this.supply, p, count);
+  }
+
+  private keepIfSmall(list: number[] | undefined, p: number, count: number): number[] | undefined {
+    if (!list) return undefined;
+    if ((this.demand?.length ?? EXACT_LIMIT) + (this.supply?.length ?? EXACT_LIMIT) + count > EXACT_LIMIT) return undefined;
+    for (let k = 0; k < count; k++) list.push(p);
+    return list;
   }
 
   /** Expected people needing an agent within the horizon. */
@@ -96,23 +97,27 @@ export class ShortfallModel {
   }
 
   expectedShortfall(newCalls: number, newCallDemand: number): number {
-    if (this.exact && this.supplyDist && this.demand.length + newCalls <= EXACT_LIMIT) {
-      const l = poissonBinomial(this.demand.concat(new Array<number>(newCalls).fill(newCallDemand)));
-      const f = this.supplyDist;
-      let shortfall = 0;
-      for (let li = 1; li < l.length; li++) {
-        const pl = l[li]!;
-        if (pl < 1e-15) continue;
-        for (let fi = 0; fi < f.length; fi++) {
-          const gap = li - fi - this.supply.base;
-          if (gap <= 0) break;
-          shortfall += pl * f[fi]! * gap;
-        }
-      }
-      return shortfall;
+    if (this.demand && this.supply && this.demand.length + this.supply.length + newCalls <= EXACT_LIMIT) {
+      this.supplyDist ??= poissonBinomial(this.supply);
+      return this.exactShortfall(this.demand, this.supplyDist, newCalls, newCallDemand);
     }
     const mean = this.expectedDemand(newCalls, newCallDemand) - this.supplyMean;
     const variance = this.demandVariance + newCalls * newCallDemand * (1 - newCallDemand) + this.supplyVariance;
     return normalPositivePart(mean, variance);
+  }
+
+  private exactShortfall(demand: number[], f: Float64Array, newCalls: number, newCallDemand: number): number {
+    const l = poissonBinomial(demand.concat(new Array<number>(newCalls).fill(newCallDemand)));
+    let shortfall = 0;
+    for (let li = 1; li < l.length; li++) {
+      const pl = l[li]!;
+      if (pl < 1e-15) continue;
+      for (let fi = 0; fi < f.length; fi++) {
+        const gap = li - fi - this.base;
+        if (gap <= 0) break;
+        shortfall += pl * f[fi]! * gap;
+      }
+    }
+    return shortfall;
   }
 }

@@ -82,7 +82,11 @@ export function adaptiveBaselinePolicy(options: Partial<AdaptiveBaselineOptions>
       if (now - lastPlaceAt < PLACE_EVERY_MS) return proposal(0, `dial level ${dialLevel.toFixed(2)} (between placing rounds)`);
       lastPlaceAt = now;
       const goal = Math.round(dialLevel * agents);
-      return proposal(goal - counts.ringing - counts.waiting, `dial level ${dialLevel.toFixed(2)}`);
+      // VICIdial counts calls in progress from vicidial_auto_calls, whose rows last until hang-up, so calls
+      // talking to agents count too; counting only ringing and waiting calls would keep one line per
+      // talking agent ringing even at the 1.0 floor and abandon about half of all live answers.
+      const inProgress = counts.ringing + counts.waiting + counts.connecting + counts.onCall;
+      return proposal(goal - inProgress, `dial level ${dialLevel.toFixed(2)}`);
     },
   };
 }

@@ -20,17 +20,15 @@
  * agent not already covered), because those calls cannot abandon.
  */
 import { abandonRate, type AbandonRates } from '../abandon-ledger.js';
-import type { CampaignEstimates } from '../estimates.js';
+import { gatherInFlight, LookaheadTables, type HorizonTable, type InFlight } from '../lookahead.js';
 import { proposal, type DialPolicy, type PolicyContext, type PolicyProposal } from '../policy.js';
 import type { PacingSettings } from '../settings.js';
 import { ShortfallModel } from '../shortfall.js';
-import type { PacingSnapshot } from '../snapshot.js';
 
 /** Share of the target the policy aims at, leaving room for what its model does not know. */
-const AIM = 0.8;
+const AIM = Number(process.env.AIM ?? 0.8);
 /** Share of the abandon budget (or debt) in the window spent (or repaid) per 15 minutes. */
 const BUDGET_PACE = 0.5;
-const HORIZON_QUANTILES = [0.25, 0.5, 0.75, 0.95] as const;
 
 /** The abandon ratio the next calls may risk, given what the window has already spent. */
 export function steeredTarget(settings: PacingSettings, abandons: AbandonRates): number {
@@ -49,36 +47,15 @@ export function steeredTarget(settings: PacingSettings, abandons: AbandonRates):
 
 interface Horizon {
   readonly model: ShortfallModel;
-  /** P(a call launched now is a person for an agent within the horizon). */
   readonly newCallDemand: number;
 }
 
-function horizonModel(s: PacingSnapshot, est: CampaignEstimates, settings: PacingSettings, h: number, pDemand: number): Horizon {
-  const reach = h + settings.connectDeadlineSec;
-  const nowSec = s.now / 1000;
-  let ready = 0;
-  const supply: number[] = [];
-  for (const a of s.agents) {
-    if (a.pausePending) continue;
-    if (a.state === 'ready') ready++;
-    else if (a.state === 'on-call' || a.state === 'reserved') {
-      supply.push(est.onCallFreeWithin(nowSec - (a.callStartedAt ?? a.stateSince) / 1000, reach));
-    } else if (a.state === 'wrap-up') {
-      supply.push(est.wrapUpFreeWithin(nowSec - a.stateSince / 1000, reach));
-    }
-  }
-  const demand: number[] = [];
-  let waiting = 0;
-  for (const c of s.calls) {
-    if (c.phase === 'ringing') demand.push(est.demandWithin(nowSec - c.originatedAt / 1000, h));
-    else if (c.phase === 'waiting') waiting++;
-  }
-  // People already waiting take the first free agents.
-  const base = ready - waiting;
-  return {
-    model: new ShortfallModel(demand, { base, probabilities: supply }),
-    newCallDemand: pDemand * est.demandArrival.cdf(h),
-  };
+function horizonModel(f: InFlight, t: HorizonTable): Horizon {
+  const model = new ShortfallModel(f.certainSupply);
+  for (const i of f.onCall.used) model.addSupply(t.onCallFree(i), f.onCall.counts[i]!);
+  for (const i of f.wrapUp.used) model.addSupply(t.wrapUpFree(i), f.wrapUp.counts[i]!);
+  for (const i of f.ringing.used) model.addDemand(t.ringingDemand(i), f.ringing.counts[i]!);
+  return { model, newCallDemand: t.newCallDemand };
 }
 
 /** The largest n ≤ max with shortfall(n) ≤ ratio × demand(n), by bisection (both grow with n, shortfall faster). */
@@ -95,31 +72,32 @@ function largestSafe(hz: Horizon, ratio: number, max: number): number {
   return lo;
 }
 
-export const predictivePolicy: DialPolicy = {
-  name: 'predictive',
-  propose(ctx: PolicyContext): PolicyProposal {
-    const { counts, estimates: est, settings, snapshot } = ctx;
-    const progressiveFloor = counts.ready - counts.ringing - counts.waiting;
-    if (!est.warmedUp) return proposal(progressiveFloor, 'warming up: one call per ready agent until outcomes are known');
+export function createPredictivePolicy(): DialPolicy {
+  const tables = new LookaheadTables();
+  return {
+    name: 'predictive',
+    propose(ctx: PolicyContext): PolicyProposal {
+      const { counts, estimates: est, settings, snapshot } = ctx;
+      const progressiveFloor = counts.ready - counts.ringing - counts.waiting;
+      if (!est.warmedUp) return proposal(progressiveFloor, 'warming up: one call per ready agent until outcomes are known');
 
-    const ratio = steeredTarget(settings, ctx.abandons);
-    // Thin evidence about the answer rate means fewer calls, not more.
-    const pDemand = Math.min(1, est.agentDemand.mean() + Math.sqrt(est.agentDemand.variance()));
-    let dials = ctx.maxDials;
-    let binding: { hz: Horizon; n: number } | undefined;
-    for (const q of HORIZON_QUANTILES) {
-      const h = est.demandArrival.quantile(q);
-      const hz = horizonModel(snapshot, est, settings, h, pDemand);
-      const n = largestSafe(hz, ratio, dials);
-      if (!binding || n <= dials) binding = { hz, n };
-      dials = Math.min(dials, n);
-    }
-    const chosen = Math.max(dials, progressiveFloor);
-    const hz = binding!.hz;
-    return proposal(chosen, `abandon ratio allowed ${(ratio * 100).toFixed(2)}%`, {
-      expectedFreeAgents: hz.model.expectedSupply,
-      expectedLiveAnswers: hz.model.expectedDemand(chosen, hz.newCallDemand),
-      expectedAbandons: hz.model.expectedShortfall(chosen, hz.newCallDemand),
-    });
-  },
-};
+      const ratio = steeredTarget(settings, ctx.abandons);
+      let dials = ctx.maxDials;
+      let binding: Horizon | undefined;
+      const inFlight = gatherInFlight(snapshot, settings);
+      for (const t of tables.get(snapshot.now, est, settings, inFlight)) {
+        const hz = horizonModel(inFlight, t);
+        const n = largestSafe(hz, ratio, dials);
+        if (!binding || n < dials) binding = hz;
+        dials = Math.min(dials, n);
+      }
+      const chosen = Math.max(dials, progressiveFloor);
+      const hz = binding!;
+      return proposal(chosen, `abandon ratio allowed ${(ratio * 100).toFixed(2)}%`, {
+        expectedFreeAgents: hz.model.expectedSupply,
+        expectedLiveAnswers: hz.model.expectedDemand(chosen, hz.newCallDemand),
+        expectedAbandons: hz.model.expectedShortfall(chosen, hz.newCallDemand),
+      });
+    },
+  };
+}

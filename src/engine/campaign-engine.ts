@@ -1,0 +1,434 @@
+/**
+ * The engine of one campaign: it keeps the hot state (agents and calls in
+ * flight), runs the pacing tick, and carries out the core's decisions through
+ * the telephony port. The same engine runs on Asterisk and on the simulator;
+ * it never reads the wall clock (the scheduler gives time) and never waits on
+ * the network inside a tick.
+ */
+import type { AgentDesk, AgentDeskEvent } from '../agents/desk.js';
+import type { Lead, LeadSource } from '../campaigns/lead-source.js';
+import { AttemptId, TrunkId, type AgentId, type CampaignId } from '../domain/ids.js';
+import type { AnsweredParty, HangupCause } from '../domain/outcomes.js';
+import type { EpochMs } from '../domain/time.js';
+import type { PacingObservation } from '../pacing/estimates.js';
+import type { PacingDecision } from '../pacing/pacer.js';
+import { route } from '../pacing/routing.js';
+import type { PacingSettings, TrunkSettings } from '../pacing/settings.js';
+import type { AgentState, AgentView, CallPhase, CallView, PacingSnapshot } from '../pacing/snapshot.js';
+import type { MediaUri, TelephonyEvent, TelephonyPort } from '../telephony/port.js';
+import type { AttemptRecord } from './attempt-record.js';
+import type { Scheduler, TimerHandle } from './scheduler.js';
+import { TrunkLimiter } from './trunk-limiter.js';
+
+/** The part of the pacer the engine uses; the benchmark wraps it to time decisions. */
+export interface PacingCore {
+  decide(snapshot: PacingSnapshot): PacingDecision;
+  observe(o: PacingObservation, at: EpochMs): void;
+  recordLiveAnswer(at: EpochMs): void;
+  recordAbandon(at: EpochMs): void;
+  recordMachineHangup(at: EpochMs): void;
+  updateSettings(settings: PacingSettings): void;
+}
+
+export interface EngineObserver {
+  decision?(d: PacingDecision): void;
+  agentState?(agentId: AgentId, from: AgentState, to: AgentState, at: EpochMs): void;
+  attemptEnded?(a: AttemptRecord): void;
+}
+
+/** Durable before acting: the attempt is written before the originate. */
+export interface AttemptJournal {
+  opened(attemptId: AttemptId, lead: Lead, at: EpochMs): Promise<void>;
+}
+
+export interface EngineOptions {
+  readonly campaignId: CampaignId;
+  readonly settings: PacingSettings;
+  readonly trunk: TrunkSettings;
+  readonly callerId: string;
+  readonly messages: { readonly abandon: MediaUri; readonly machine: readonly MediaUri[] };
+  readonly port: TelephonyPort;
+  readonly desk: AgentDesk;
+  readonly scheduler: Scheduler;
+  readonly leads: LeadSource;
+  readonly pacer: PacingCore;
+  readonly journal?: AttemptJournal;
+  readonly observer?: EngineObserver;
+  readonly tickMs?: number;
+}
+
+interface AgentRecord {
+  readonly id: AgentId;
+  state: AgentState;
+  stateSince: EpochMs;
+  readySince: EpochMs;
+  callStartedAt?: EpochMs;
+  attemptId?: AttemptId;
+  pausePending: boolean;
+  logoutPending: boolean;
+}
+
+interface CallRecord {
+  readonly attemptId: AttemptId;
+  readonly lead: Lead;
+  phase: CallPhase;
+  readonly originatedAt: EpochMs;
+  answeredAt?: EpochMs;
+  readyAt?: EpochMs;
+  connectedAt?: EpochMs;
+  party?: AnsweredParty;
+  agentId?: AgentId;
+  abandoned: boolean;
+  deadline?: TimerHandle;
+}
+
+const EAGER_TICK_GAP_MS = 250;
+
+export class CampaignEngine {
+  private readonly agents = new Map<AgentId, AgentRecord>();
+  private readonly calls = new Map<AttemptId, CallRecord>();
+  /** Calls whose person waits for an agent, oldest first (a Map keeps insertion order). */
+  private readonly waiting = new Map<AttemptId, CallRecord>();
+  private readonly trunk: TrunkLimiter;
+  private settings: PacingSettings;
+  private tickTimer?: TimerHandle;
+  private eagerTick?: TimerHandle;
+  private lastTickAt = -Infinity;
+  private attemptSeq = 0;
+  private running = false;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(private readonly o: EngineOptions) {
+    this.settings = o.settings;
+    this.trunk = new TrunkLimiter(o.trunk);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe.push(this.o.port.subscribe((e) => this.onTelephony(e)));
+    this.unsubscribe.push(this.o.desk.subscribe((e) => this.onDesk(e)));
+    this.scheduleTick();
+  }
+
+  /** Stop dialing; calls in progress go on to their end. */
+  stop(): void {
+    this.running = false;
+    this.tickTimer?.cancel();
+    this.eagerTick?.cancel();
+    for (const u of this.unsubscribe.splice(0)) u();
+  }
+
+  updateSettings(settings: PacingSettings): void {
+    this.settings = settings;
+    this.o.pacer.updateSettings(settings);
+  }
+
+  get callsInFlight(): number {
+    return this.calls.size;
+  }
+
+  snapshot(): PacingSnapshot {
+    const now = this.o.scheduler.now();
+    // The records are handed over as read-only views, not copied: this runs every tick for every call.
+    const agents: AgentView[] = [];
+    for (const a of this.agents.values()) if (a.state !== 'logged-out') agents.push(a);
+    const calls: CallView[] = Array.from(this.calls.values());
+    return {
+      now,
+      agents,
+      calls,
+      capacity: {
+        trunkLinesFree: this.trunk.linesFree(),
+        trunkCallsAllowedNow: this.trunk.callsAllowedNow(now),
+        leadsAvailable: this.o.leads.available(),
+      },
+    };
+  }
+
+  // ---- the tick -------------------------------------------------------
+
+  private scheduleTick(): void {
+    this.tickTimer = this.o.scheduler.after(this.o.tickMs ?? 1000, () => {
+      this.tick();
+      if (this.running) this.scheduleTick();
+    });
+  }
+
+  /**
+   * An agent came free: pace now rather than at the next tick, but at most
+   * every EAGER_TICK_GAP_MS, so that a large team freeing agents several
+   * times a second does not multiply the ticks.
+   */
+  private tickSoon(): void {
+    if (!this.running || this.eagerTick) return;
+    const wait = Math.max(0, this.lastTickAt + EAGER_TICK_GAP_MS - this.o.scheduler.now());
+    this.eagerTick = this.o.scheduler.after(wait, () => {
+      this.eagerTick = undefined;
+      this.tick();
+    });
+  }
+
+  private tick(): void {
+    if (!this.running) return;
+    this.lastTickAt = this.o.scheduler.now();
+    const decision = this.o.pacer.decide(this.snapshot());
+    this.o.observer?.decision?.(decision);
+    for (let i = 0; i < decision.dials; i++) {
+      const lead = this.o.leads.take();
+      if (!lead) break;
+      this.launch(lead);
+    }
+  }
+
+  private launch(lead: Lead): void {
+    const now = this.o.scheduler.now();
+    const attemptId = AttemptId(`${this.o.campaignId}-${++this.attemptSeq}`);
+    this.trunk.seize(now);
+    this.calls.set(attemptId, { attemptId, lead, phase: 'ringing', originatedAt: now, abandoned: false });
+    const originate = () =>
+      this.o.port.originate({
+        attemptId,
+        campaignId: this.o.campaignId,
+        leadId: lead.id,
+        number: lead.number,
+        callerId: this.o.callerId,
+        trunk: TrunkId(this.o.trunk.id),
+        ringTimeoutSec: this.settings.ringTimeoutSec,
+        machineDetection: this.settings.machineDetection,
+      });
+    if (!this.o.journal) return originate();
+    this.o.journal.opened(attemptId, lead, now).then(originate, (err: unknown) => {
+      this.finish(attemptId, 'failed', { code: 0, text: `attempt not written: ${String(err)}` });
+    });
+  }
+
+  // ---- telephony events -----------------------------------------------
+
+  private onTelephony(e: TelephonyEvent): void {
+    switch (e.type) {
+      case 'call.ringing':
+        return;
+      case 'call.answered':
+        return this.onAnswered(e.attemptId, e.party, e.answeredAt, e.at);
+      case 'call.failed': {
+        const call = this.calls.get(e.attemptId);
+        if (!call) return;
+        this.o.pacer.observe(
+          { kind: 'resolved', needsAgent: false, answered: false, secondsToResolve: (e.at - call.originatedAt) / 1000 },
+          e.at,
+        );
+        return this.finish(e.attemptId, e.outcome, e.cause, e.at);
+      }
+      case 'call.connected':
+        return this.onConnected(e.attemptId, e.agentId, e.at);
+      case 'call.ended':
+        return this.onEnded(e.attemptId, e.cause, e.at);
+      case 'recording.finished':
+        return;
+      case 'agent.leg-up': {
+        const a = this.agents.get(e.agentId);
+        if (a && a.state === 'logged-out') this.setAgentState(a, 'ready', e.at);
+        return;
+      }
+      case 'agent.leg-down': {
+        const a = this.agents.get(e.agentId);
+        if (!a) return;
+        if (a.attemptId && (a.state === 'on-call' || a.state === 'reserved')) this.o.port.hangup(a.attemptId);
+        this.setAgentState(a, 'logged-out', e.at);
+        this.agents.delete(a.id);
+        return;
+      }
+    }
+  }
+
+  private onAnswered(attemptId: AttemptId, party: AnsweredParty, answeredAt: EpochMs, at: EpochMs): void {
+    const call = this.calls.get(attemptId);
+    if (!call || call.phase !== 'ringing') return;
+    call.answeredAt = answeredAt;
+    call.party = party;
+    const needsAgent = party === 'human' || this.settings.machinePolicy === 'to-agent';
+    this.o.pacer.observe(
+      { kind: 'resolved', needsAgent, answered: true, secondsToResolve: (at - call.originatedAt) / 1000 },
+      at,
+    );
+    if (!needsAgent) {
+      this.o.pacer.recordMachineHangup(at);
+      call.phase = 'closing';
+      if (this.settings.machinePolicy === 'leave-message') this.o.port.leaveMessage(attemptId, this.o.messages.machine);
+      else this.o.port.hangup(attemptId);
+      return;
+    }
+    this.o.pacer.recordLiveAnswer(at);
+    call.phase = 'waiting';
+    this.waiting.set(attemptId, call);
+    call.readyAt = this.settings.connectDeadlineFrom === 'answer' ? answeredAt : at;
+    const deadlineMs = this.settings.connectDeadlineSec * 1000;
+    call.deadline = this.o.scheduler.after(Math.max(0, call.readyAt + deadlineMs - at), () => this.routeCalls());
+    this.routeCalls();
+  }
+
+  private onConnected(attemptId: AttemptId, agentId: AgentId, at: EpochMs): void {
+    const call = this.calls.get(attemptId);
+    const agent = this.agents.get(agentId);
+    if (!call || !agent) return;
+    call.phase = 'connected';
+    call.connectedAt = at;
+    agent.callStartedAt = at;
+    this.setAgentState(agent, 'on-call', at);
+  }
+
+  private onEnded(attemptId: AttemptId, cause: HangupCause, at: EpochMs): void {
+    const call = this.calls.get(attemptId);
+    if (!call) return;
+    const agent = call.agentId ? this.agents.get(call.agentId) : undefined;
+    if (call.phase === 'waiting') {
+      // The person hung up before any agent was free: a live answer not connected, so an abandon.
+      call.abandoned = true;
+      this.o.pacer.recordAbandon(at);
+    }
+    if (agent && agent.attemptId === attemptId) {
+      if (call.phase === 'connected') {
+        this.o.pacer.observe({ kind: 'talk', seconds: (at - (call.connectedAt ?? at)) / 1000 }, at);
+        this.setAgentState(agent, 'wrap-up', at);
+      } else {
+        // The person left while being put through: the agent never spoke to them.
+        agent.attemptId = undefined;
+        this.agentFree(agent, at);
+      }
+    }
+    const outcome = call.party === 'machine' && !call.agentId ? 'machine' : call.answeredAt !== undefined ? 'live' : 'no-answer';
+    this.finish(attemptId, outcome, cause, at);
+  }
+
+  private finish(attemptId: AttemptId, outcome: AttemptRecord['outcome'], cause: HangupCause, at = this.o.scheduler.now()): void {
+    const call = this.calls.get(attemptId);
+    if (!call) return;
+    call.deadline?.cancel();
+    this.calls.delete(attemptId);
+    this.waiting.delete(attemptId);
+    this.trunk.release();
+    this.o.observer?.attemptEnded?.({
+      attemptId,
+      leadId: call.lead.id,
+      number: call.lead.number,
+      originatedAt: call.originatedAt,
+      answeredAt: call.answeredAt,
+      readyAt: call.readyAt,
+      connectedAt: call.connectedAt,
+      endedAt: at,
+      outcome,
+      party: call.party,
+      abandoned: call.abandoned,
+      agentId: call.agentId,
+      cause,
+    });
+  }
+
+  // ---- routing answered calls to agents ---------------------------------
+
+  private routeCalls(): void {
+    const now = this.o.scheduler.now();
+    if (this.waiting.size === 0) return;
+    const waiting = [];
+    for (const c of this.waiting.values()) waiting.push({ attemptId: c.attemptId, readyAt: c.readyAt! });
+    const ready = [];
+    for (const a of this.agents.values()) if (a.state === 'ready') ready.push({ id: a.id, readySince: a.readySince });
+    const decision = route(waiting, ready, now, this.settings.connectDeadlineSec * 1000);
+    for (const attemptId of decision.abandon) {
+      const call = this.calls.get(attemptId)!;
+      this.waiting.delete(attemptId);
+      call.phase = 'closing';
+      call.abandoned = true;
+      call.deadline?.cancel();
+      this.o.pacer.recordAbandon(now);
+      this.o.port.abandon(attemptId, this.o.messages.abandon);
+    }
+    for (const { attemptId, agentId } of decision.connect) {
+      const call = this.calls.get(attemptId)!;
+      const agent = this.agents.get(agentId)!;
+      this.waiting.delete(attemptId);
+      call.phase = 'connecting';
+      call.agentId = agentId;
+      call.deadline?.cancel();
+      agent.attemptId = attemptId;
+      this.setAgentState(agent, 'reserved', now);
+      this.o.port.connectToAgent(attemptId, agentId);
+    }
+  }
+
+  // ---- agents -----------------------------------------------------------
+
+  private onDesk(e: AgentDeskEvent): void {
+    const agent = this.agents.get(e.agentId);
+    switch (e.type) {
+      case 'agent.login': {
+        if (agent) return;
+        this.agents.set(e.agentId, {
+          id: e.agentId,
+          state: 'logged-out',
+          stateSince: e.at,
+          readySince: e.at,
+          pausePending: false,
+          logoutPending: false,
+        });
+        this.o.port.loginAgent(e.agentId, e.endpoint);
+        return;
+      }
+      case 'agent.pause':
+        if (!agent) return;
+        if (agent.state === 'ready') this.setAgentState(agent, 'paused', e.at);
+        else if (agent.state !== 'paused') agent.pausePending = true;
+        return;
+      case 'agent.resume':
+        if (!agent) return;
+        agent.pausePending = false;
+        if (agent.state === 'paused') this.agentFree(agent, e.at);
+        return;
+      case 'agent.logout':
+        if (!agent) return;
+        if (agent.state === 'ready' || agent.state === 'paused' || agent.state === 'logged-out') this.logOut(agent, e.at);
+        else agent.logoutPending = true;
+        return;
+      case 'agent.wrap-up-done':
+        if (!agent || agent.state !== 'wrap-up') return;
+        this.o.pacer.observe({ kind: 'wrap-up', seconds: (e.at - agent.stateSince) / 1000 }, e.at);
+        agent.attemptId = undefined;
+        agent.callStartedAt = undefined;
+        this.agentFree(agent, e.at);
+        return;
+    }
+  }
+
+  /** The agent's call and wrap-up are over: ready, or the pause or logout they asked for. */
+  private agentFree(agent: AgentRecord, at: EpochMs): void {
+    if (agent.logoutPending) return this.logOut(agent, at);
+    if (agent.pausePending) {
+      agent.pausePending = false;
+      return this.setAgentState(agent, 'paused', at);
+    }
+    agent.readySince = at;
+    this.setAgentState(agent, 'ready', at);
+    this.routeCalls();
+    this.tickSoon();
+  }
+
+  private logOut(agent: AgentRecord, at: EpochMs): void {
+    this.setAgentState(agent, 'logged-out', at);
+    this.agents.delete(agent.id);
+    this.o.port.logoutAgent(agent.id);
+  }
+
+  private setAgentState(agent: AgentRecord, to: AgentState, at: EpochMs): void {
+    const from = agent.state;
+    if (from === to) return;
+    agent.state = to;
+    agent.stateSince = at;
+    if (to === 'ready') agent.readySince = at;
+    this.o.observer?.agentState?.(agent.id, from, to, at);
+    if (to === 'ready' && from === 'logged-out') {
+      this.routeCalls();
+      this.tickSoon();
+    }
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The KPIs of one simulated shift, collected from the engine's observer
+ * hooks, with the brief's definitions: occupancy = (talk + wrap-up) /
+ * logged-in time not paused; abandon rate = abandoned / live answers; idle
+ * time between calls; connects per agent hour; worst rolling hour.
+ */
+import type { AgentId } from '../domain/ids.js';
+import { HOUR, MINUTE, type EpochMs } from '../domain/time.js';
+import type { AttemptRecord } from '../engine/attempt-record.js';
+import type { EngineObserver } from '../engine/campaign-engine.js';
+import type { PacingDecision } from '../pacing/pacer.js';
+import type { AgentState } from '../pacing/snapshot.js';
+
+export interface ShiftResult {
+  readonly attempts: number;
+  readonly liveAnswers: number;
+  readonly abandoned: number;
+  readonly connects: number;
+  readonly liveAnswerRate: number;
+  readonly abandonRate: number;
+  readonly worstHourAbandonRate: number;
+  readonly occupancy: number;
+  readonly connectsPerAgentHour: number;
+  readonly meanIdleSec: number;
+  readonly p95IdleSec: number;
+  /** Seconds from a person ready for an agent to connected (p50, p99). */
+  readonly connectWaitP50Sec: number;
+  readonly connectWaitP99Sec: number;
+  /** Dial level sampled once a minute: [minutes into the shift, dial level]. */
+  readonly dialLevelByMinute: readonly (readonly [number, number])[];
+}
+
+const BUSY: ReadonlySet<AgentState> = new Set(['reserved', 'on-call', 'wrap-up']);
+const WORKING: ReadonlySet<AgentState> = new Set(['ready', 'reserved', 'on-call', 'wrap-up']);
+
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+export class ShiftMetrics implements EngineObserver {
+  private attempts = 0;
+  private connects = 0;
+  private readonly liveAnswerTimes: EpochMs[] = [];
+  private readonly abandonTimes: EpochMs[] = [];
+  private readonly connectWaits: number[] = [];
+  private readonly idleGaps: number[] = [];
+  private busyMs = 0;
+  private workingMs = 0;
+  private loggedInMs = 0;
+  private readonly agentSince = new Map<AgentId, { state: AgentState; since: EpochMs }>();
+  private readonly dialLevels: [number, number][] = [];
+  private lastDialLevelMinute = -1;
+
+  constructor(
+    private readonly shiftStart: EpochMs,
+    private readonly shiftEnd: EpochMs,
+  ) {}
+
+  decision(d: PacingDecision): void {
+    const minute = Math.floor((d.at - this.shiftStart) / MINUTE);
+    if (minute > this.lastDialLevelMinute) {
+      this.lastDialLevelMinute = minute;
+      this.dialLevels.push([minute, d.dialLevel]);
+    }
+  }
+
+  agentState(agentId: AgentId, from: AgentState, to: AgentState, at: EpochMs): void {
+    const prev = this.agentSince.get(agentId);
+    if (prev) this.account(prev.state, prev.since, at);
+    if (from === 'ready' && to === 'reserved' && prev) this.idleGaps.push((at - prev.since) / 1000);
+    this.agentSince.set(agentId, { state: to, since: at });
+  }
+
+  attemptEnded(a: AttemptRecord): void {
+    this.attempts++;
+    if (a.readyAt === undefined) return;
+    this.liveAnswerTimes.push(a.readyAt);
+    if (a.abandoned) this.abandonTimes.push(a.readyAt);
+    if (a.connectedAt !== undefined) {
+      this.connects++;
+      this.connectWaits.push((a.connectedAt - a.readyAt) / 1000);
+    }
+  }
+
+  /** Close the books at the end of the shift. */
+  result(): ShiftResult {
+    for (const s of this.agentSince.values()) this.account(s.state, s.since, this.shiftEnd);
+    this.agentSince.clear();
+    const live = this.liveAnswerTimes.length;
+    const idle = [...this.idleGaps].sort((a, b) => a - b);
+    const waits = [...this.connectWaits].sort((a, b) => a - b);
+    return {
+      attempts: this.attempts,
+      liveAnswers: live,
+      abandoned: this.abandonTimes.length,
+      connects: this.connects,
+      liveAnswerRate: this.attempts > 0 ? live / this.attempts : 0,
+      abandonRate: live > 0 ? this.abandonTimes.length / live : 0,
+      worstHourAbandonRate: this.worstHour(),
+      occupancy: this.workingMs > 0 ? this.busyMs / this.workingMs : 0,
+      connectsPerAgentHour: this.loggedInMs > 0 ? this.connects / (this.loggedInMs / HOUR) : 0,
+      meanIdleSec: idle.length > 0 ? idle.reduce((t, x) => t + x, 0) / idle.length : 0,
+      p95IdleSec: quantile(idle, 0.95),
+      connectWaitP50Sec: quantile(waits, 0.5),
+      connectWaitP99Sec: quantile(waits, 0.99),
+      dialLevelByMinute: this.dialLevels,
+    };
+  }
+
+  private account(state: AgentState, since: EpochMs, until: EpochMs): void {
+    const ms = Math.max(0, Math.min(until, this.shiftEnd) - since);
+    if (state !== 'logged-out') this.loggedInMs += ms;
+    if (WORKING.has(state)) this.workingMs += ms;
+    if (BUSY.has(state)) this.busyMs += ms;
+  }
+
+  /** The worst abandon rate over any 60-minute window, sliding by the minute (live answers and abandons are time-ordered). */
+  private worstHour(): number {
+    const live = [...this.liveAnswerTimes].sort((a, b) => a - b);
+    const ab = [...this.abandonTimes].sort((a, b) => a - b);
+    let worst = 0;
+    for (let start = this.shiftStart; start + HOUR <= this.shiftEnd; start += MINUTE) {
+      const l = countIn(live, start, start + HOUR);
+      if (l === 0) continue;
+      worst = Math.max(worst, countIn(ab, start, start + HOUR) / l);
+    }
+    return worst;
+  }
+}
+
+function lowerBound(xs: readonly number[], x: number): number {
+  let lo = 0, hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function countIn(sorted: readonly number[], from: number, to: number): number {
+  return lowerBound(sorted, to) - lowerBound(sorted, from);
+}
