@@ -7,12 +7,21 @@
  * Older observations fade geometrically (`halfLife` observations), so the
  * estimate follows a campaign whose calls get longer or shorter.
  *
+ * A histogram of a few dozen calls is spiky, and conditional probabilities
+ * taken from it swing between 0 and 1; so while observations are few, the
+ * histogram is blended with a lognormal of the same log-mean and log-spread,
+ * giving way to the histogram as evidence accumulates.
+ *
  * Queries (cdf, conditional probabilities) cost O(1) after a once-per-change
  * O(bins) prefix sum: the pacing tick asks hundreds of them.
  */
+import { normalCdf } from './normal.js';
+
 const MIN_SEC = 0.25;
 const MAX_SEC = 4 * 3600;
 const BINS = 96;
+/** Observations at which the histogram and the lognormal weigh the same. */
+const SMOOTHING_WEIGHT = 20;
 const LOG_MIN = Math.log(MIN_SEC);
 const LOG_STEP = (Math.log(MAX_SEC) - LOG_MIN) / BINS;
 /** Upper edge of each bin, in seconds; bin 0 also holds everything below MIN_SEC. */
@@ -29,6 +38,8 @@ export class DurationDistribution {
   private readonly cumulative = new Float64Array(BINS);
   private total = 0;
   private weightedSum = 0;
+  private weightedLogSum = 0;
+  private weightedLogSquares = 0;
   private stale = false;
   /** Weight of the next observation; grows instead of decaying all old ones, renormalised when large. */
   private nextWeight = 1;
@@ -49,6 +60,9 @@ export class DurationDistribution {
     this.weights[binOf(s)]! += this.nextWeight;
     this.total += this.nextWeight;
     this.weightedSum += this.nextWeight * s;
+    const log = Math.log(Math.max(s, MIN_SEC));
+    this.weightedLogSum += this.nextWeight * log;
+    this.weightedLogSquares += this.nextWeight * log * log;
     this.observed++;
     this.nextWeight *= this.growth;
     if (this.nextWeight > 1e100) this.renormalise();
@@ -64,6 +78,19 @@ export class DurationDistribution {
   cdf(sec: number): number {
     if (this.total === 0) return 0;
     if (sec <= 0) return 0;
+    const histogram = this.histogramCdf(sec);
+    if (this.observed >= 40 * SMOOTHING_WEIGHT) return histogram;
+    const w = this.observed / (this.observed + SMOOTHING_WEIGHT);
+    return w * histogram + (1 - w) * this.lognormalCdf(sec);
+  }
+
+  private lognormalCdf(sec: number): number {
+    const mu = this.weightedLogSum / this.total;
+    const variance = Math.max(this.weightedLogSquares / this.total - mu * mu, 1e-6);
+    return normalCdf((Math.log(sec) - mu) / Math.sqrt(variance));
+  }
+
+  private histogramCdf(sec: number): number {
     if (this.stale) this.rebuild();
     const b = binOf(sec);
     const lower = b === 0 ? 0 : EDGES[b - 1]!;
@@ -112,6 +139,8 @@ export class DurationDistribution {
     for (let b = 0; b < BINS; b++) this.weights[b]! *= k;
     this.total *= k;
     this.weightedSum *= k;
+    this.weightedLogSum *= k;
+    this.weightedLogSquares *= k;
     this.nextWeight = 1;
     this.stale = true;
   }

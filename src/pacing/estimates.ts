@@ -15,7 +15,7 @@ export type PacingObservation =
   | { readonly kind: 'wrap-up'; readonly seconds: number };
 
 /** Until this many dials and talks have been seen, predictive dialing holds back to one call per ready agent. */
-export const WARM_UP = { resolvedDials: 40, talks: 5 } as const;
+export const WARM_UP = { resolvedDials: 50, talks: 10 } as const;
 
 export class CampaignEstimates {
   /** P(an attempt ends in a person who needs an agent). */

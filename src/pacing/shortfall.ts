@@ -9,6 +9,7 @@
  * handful of events and a 5-agent team then swings; large ones get the
  * normal approximation, exact enough there and O(1).
  */
+import { normalCdf, normalDensity } from './normal.js';
 
 /** Beyond this many uncertain events, the normal approximation is used. */
 const EXACT_LIMIT = 60;
@@ -25,23 +26,12 @@ function poissonBinomial(ps: readonly number[]): Float64Array {
   return dist;
 }
 
-/** Standard normal density and distribution (Abramowitz–Stegun 26.2.17, error < 7.5e-8). */
-function phi(x: number): number {
-  return Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
-}
-function Phi(x: number): number {
-  const t = 1 / (1 + 0.2316419 * Math.abs(x));
-  const poly = t * (0.31938153 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))));
-  const upper = phi(x) * poly;
-  return x >= 0 ? 1 - upper : upper;
-}
-
 /** E[max(X, 0)] for X normal(mean, variance). */
 export function normalPositivePart(mean: number, variance: number): number {
   if (variance <= 1e-12) return Math.max(mean, 0);
   const sd = Math.sqrt(variance);
   const z = mean / sd;
-  return sd * phi(z) + mean * Phi(z);
+  return sd * normalDensity(z) + mean * normalCdf(z);
 }
 
 /**

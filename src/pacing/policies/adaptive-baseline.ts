@@ -40,6 +40,8 @@ export function adaptiveBaselinePolicy(options: Partial<AdaptiveBaselineOptions>
   let lastAdaptAt = -Infinity;
   let lastSampleAt = -Infinity;
   const samples: { ready: number; waiting: number; total: number }[] = [];
+  /** When each dial of the last minute resolved: VICIdial's calls_onemin. */
+  const dialsLastMinute: number[] = [];
 
   function adapt(ctx: PolicyContext): void {
     if (samples.length === 0) return;
@@ -54,7 +56,8 @@ export function adaptiveBaselinePolicy(options: Partial<AdaptiveBaselineOptions>
     }
     dialLevel = Math.min(Math.max(dialLevel, 1), o.maxLevel);
     const minute = ctx.abandons.lastMinute;
-    if (minute.liveAnswers > 20 && minute.abandoned / minute.liveAnswers > 0.5) dialLevel /= 2;
+    while (dialsLastMinute.length > 0 && dialsLastMinute[0]! < ctx.snapshot.now - 60_000) dialsLastMinute.shift();
+    if (dialsLastMinute.length > 20 && minute.liveAnswers > 0 && minute.abandoned / minute.liveAnswers > 0.5) dialLevel /= 2;
     const today = ctx.abandons.sinceStart;
     if (today.liveAnswers > 50 && abandonRate(today) > ctx.settings.abandonTarget) {
       const now = hhmm(ctx.snapshot.now);
@@ -65,6 +68,9 @@ export function adaptiveBaselinePolicy(options: Partial<AdaptiveBaselineOptions>
 
   return {
     name: 'adaptive-baseline',
+    observe(o, at) {
+      if (o.kind === 'resolved') dialsLastMinute.push(at);
+    },
     propose(ctx) {
       const { counts, snapshot } = ctx;
       const now = snapshot.now;

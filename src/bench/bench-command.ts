@@ -1,0 +1,75 @@
+/**
+ * `outpace bench`: every scenario with every mode over several seeds, on all
+ * cores, written to bench/results. `--quick` for a run under a minute,
+ * `--scenario FILE.json` for your own call center.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { BENCH_MODES, type BenchMode } from './bench-modes.js';
+import { writeReport } from './report.js';
+import { runJobs } from './run-pool.js';
+import type { RunJob } from './run-one.js';
+import { checkTargets, summarise } from './summarise.js';
+import { parseScenario, type Scenario } from '../simulator/scenario.js';
+
+export interface BenchOptions {
+  readonly quick: boolean;
+  readonly scenarioFiles: readonly string[];
+  readonly seeds?: number;
+  readonly hours?: number;
+  readonly modes?: readonly BenchMode[];
+  readonly outDir: string;
+  readonly threads?: number;
+}
+
+export function loadScenario(file: string): Scenario {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read scenario ${file}: ${(err as Error).message}`);
+  }
+  return parseScenario(raw, file);
+}
+
+export function defaultScenarioFiles(benchDir: string): string[] {
+  const dir = join(benchDir, 'scenarios');
+  return readdirSync(dir)
+    .filter((f) => /^S\d+\.json$/.test(f))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+export async function runBench(o: BenchOptions, log: (line: string) => void): Promise<void> {
+  const scenarios = o.scenarioFiles.map((f) => loadScenario(resolve(f)));
+  const seeds = o.seeds ?? (o.quick ? 1 : 5);
+  const modes = o.modes ?? BENCH_MODES;
+  const jobs: RunJob[] = [];
+  for (const scenario of scenarios) {
+    const hours = o.hours ?? (o.quick ? Math.min(2, scenario.shiftHours) : scenario.shiftHours);
+    for (const mode of modes) for (let seed = 1; seed <= seeds; seed++) jobs.push({ scenario, mode, seed, hours });
+  }
+  // The largest runs first, so that the last ones to finish are short.
+  jobs.sort((a, b) => b.scenario.agents * b.hours - a.scenario.agents * a.hours);
+  log(`benchmark: ${scenarios.length} scenario(s) × ${modes.length} mode(s) × ${seeds} seed(s) = ${jobs.length} shifts`);
+  const started = Date.now();
+  const runs = await runJobs(jobs, o.threads, (r) =>
+    log(`  ${r.scenario} ${r.mode.padEnd(22)} seed ${r.seed}: occupancy ${r.shift.occupancy.toFixed(3)}, abandon ${(r.shift.abandonRate * 100).toFixed(2)}% (${r.wallSec.toFixed(1)} s)`),
+  );
+  const order = (r: { scenario: string; mode: BenchMode; seed: number }) =>
+    `${r.scenario}\u0000${modes.indexOf(r.mode)}\u0000${String(r.seed).padStart(4, '0')}`;
+  runs.sort((a, b) => order(a).localeCompare(order(b)));
+  const rows = summarise(runs);
+  const target = scenarios[0]?.pacing['abandonTarget'];
+  const checks = checkTargets(rows, typeof target === 'number' ? target : 0.03, runs);
+  writeReport(o.outDir, {
+    generatedAt: new Date().toISOString(),
+    quick: o.quick,
+    hours: jobs[0]?.hours ?? 0,
+    rows,
+    checks,
+    runs,
+  });
+  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${o.outDir}/latest.{json,md} and charts`);
+  for (const c of checks) log(`  ${c.met ? 'met    ' : 'NOT MET'}  ${c.target}: ${c.measured}`);
+}

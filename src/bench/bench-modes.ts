@@ -1,0 +1,32 @@
+/**
+ * The dial modes the benchmark compares, each as the simulator runs it:
+ * outpace's own modes through the campaign's settings, the two baselines as
+ * policies in their place.
+ */
+import type { DialPolicy } from '../pacing/policy.js';
+import { adaptiveBaselinePolicy } from '../pacing/policies/adaptive-baseline.js';
+import { probabilisticBaselinePolicy } from '../pacing/policies/probabilistic-baseline.js';
+import type { PacingSettings } from '../pacing/settings.js';
+
+export const BENCH_MODES = ['progressive', 'power', 'adaptive-baseline', 'probabilistic-baseline', 'predictive'] as const;
+export type BenchMode = (typeof BENCH_MODES)[number];
+
+export interface ModeSetup {
+  readonly settings: Partial<PacingSettings>;
+  readonly policy?: DialPolicy;
+}
+
+export function modeSetup(mode: BenchMode): ModeSetup {
+  switch (mode) {
+    case 'progressive':
+      return { settings: { mode: 'progressive' } };
+    case 'power':
+      return { settings: { mode: 'power', powerLinesPerAgent: 2 } };
+    case 'adaptive-baseline':
+      return { settings: { mode: 'predictive' }, policy: adaptiveBaselinePolicy() };
+    case 'probabilistic-baseline':
+      return { settings: { mode: 'predictive' }, policy: probabilisticBaselinePolicy() };
+    case 'predictive':
+      return { settings: { mode: 'predictive' } };
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Writes the benchmark's results where people and tools look for them:
+ * latest.json (the rows, in the shape other tools read), latest.md (a table
+ * and the targets, met or not), and two SVG charts.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BENCH_MODES } from './bench-modes.js';
+import type { RunResult } from './run-one.js';
+import { renderChart } from './svg-plot.js';
+import type { BenchRow, TargetCheck } from './summarise.js';
+
+export interface BenchReport {
+  readonly generatedAt: string;
+  readonly quick: boolean;
+  readonly hours: number;
+  readonly rows: readonly BenchRow[];
+  readonly checks: readonly TargetCheck[];
+  readonly runs: readonly RunResult[];
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
+function markdown(r: BenchReport): string {
+  const lines = [
+    `# Pacing benchmark`,
+    ``,
+    `Generated ${r.generatedAt}${r.quick ? ' (quick: fewer seeds, shorter shift)' : ''}; ${r.hours} h shifts; abandon target 3%.`,
+    `Occupancy = (talk + wrap-up) / logged-in time not paused; abandon rate = abandoned / live answers, all seeds pooled.`,
+    ``,
+    `| scenario | mode | seeds | agents | live answers | occupancy | abandon | worst seed | worst hour | connects/agent h | idle mean s | idle p95 s | decision p99 µs |`,
+    `|---|---|---|---|---|---|---|---|---|---|---|---|---|`,
+    ...r.rows.map(
+      (x) =>
+        `| ${x.scenario} | ${x.mode} | ${x.seeds} | ${x.agents} | ${pct(x.liveAnswerRate)} | ${x.occupancy.toFixed(3)} | ${pct(x.abandonRate)} | ${pct(x.worstSeedAbandonRate)} | ${pct(x.worstHourAbandonRate)} | ${x.connectsPerAgentHour.toFixed(1)} | ${x.meanIdleSec.toFixed(1)} | ${x.p95IdleSec.toFixed(1)} | ${x.decisionP99Us.toFixed(0)} |`,
+    ),
+    ``,
+    `## Targets`,
+    ``,
+    `| target | met | measured |`,
+    `|---|---|---|`,
+    ...r.checks.map((c) => `| ${c.target} | ${c.met ? 'yes' : '**no**'} | ${c.measured} |`),
+    ``,
+    `## Simulation cost`,
+    ``,
+    `| scenario | mode | seed | wall s | heap MiB by simulated hour |`,
+    `|---|---|---|---|---|`,
+    ...r.runs
+      .filter((x) => x.mode === 'predictive')
+      .map((x) => `| ${x.scenario} | ${x.mode} | ${x.seed} | ${x.wallSec.toFixed(1)} | ${x.heapByHourMiB.map((h) => h.toFixed(0)).join(' ')} |`),
+    ``,
+    `Charts: [occupancy against abandon rate](occupancy-vs-abandon.svg), [dial level over the S4 shift](s4-dial-level.svg).`,
+    ``,
+  ];
+  return lines.join('\n');
+}
+
+export function writeReport(dir: string, r: BenchReport): void {
+  mkdirSync(dir, { recursive: true });
+  const json = {
+    generatedAt: r.generatedAt,
+    quick: r.quick,
+    rows: r.rows,
+    targets: r.checks,
+    simulation: r.runs
+      .filter((x) => x.mode === 'predictive')
+      .map((x) => ({ scenario: x.scenario, seed: x.seed, wallSec: x.wallSec, heapByHourMiB: x.heapByHourMiB })),
+  };
+  writeFileSync(join(dir, 'latest.json'), JSON.stringify(json, null, 2) + '\n');
+  writeFileSync(join(dir, 'latest.md'), markdown(r));
+  writeFileSync(
+    join(dir, 'occupancy-vs-abandon.svg'),
+    renderChart({
+      kind: 'scatter',
+      title: 'Occupancy against abandon rate, per scenario and mode',
+      xLabel: 'abandon rate (all seeds pooled)',
+      yLabel: 'occupancy',
+      xMax: 0.1,
+      xFormat: (x) => `${(x * 100).toFixed(0)}%`,
+      xMark: { at: 0.03, label: '3% cap' },
+      series: BENCH_MODES.map((mode) => ({
+        name: mode,
+        points: r.rows.filter((x) => x.mode === mode).map((x) => ({ x: x.abandonRate, y: x.occupancy, label: x.scenario })),
+      })),
+    }),
+  );
+  const s4 = r.runs.filter((x) => x.scenario === 'S4' && x.seed === r.runs.find((y) => y.scenario === 'S4')?.seed);
+  if (s4.length > 0) {
+    writeFileSync(
+      join(dir, 's4-dial-level.svg'),
+      renderChart({
+        kind: 'line',
+        title: 'S4: dial level over the shift (live answers fall from 30% to 8% at hour 3)',
+        xLabel: 'minutes into the shift',
+        yLabel: 'calls not yet connected per active agent',
+        yMin: 0,
+        series: s4.map((x) => ({ name: x.mode, points: x.shift.dialLevelByMinute.map(([m, level]) => ({ x: m, y: level })) })),
+      }),
+    );
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * One benchmark run: a scenario, a mode, a seed. Times every pacing decision
+ * and the whole simulated shift, and samples the heap to show it stays flat.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Pacer } from '../pacing/pacer.js';
+import { prepareShift } from '../simulator/run-shift.js';
+import type { Scenario } from '../simulator/scenario.js';
+import { quantile, type ShiftResult } from '../simulator/shift-metrics.js';
+import { HOUR } from '../domain/time.js';
+import { modeSetup, type BenchMode } from './bench-modes.js';
+
+export interface RunJob {
+  readonly scenario: Scenario;
+  readonly mode: BenchMode;
+  readonly seed: number;
+  readonly hours: number;
+}
+
+export interface RunResult {
+  readonly scenario: string;
+  readonly mode: BenchMode;
+  readonly seed: number;
+  readonly agents: number;
+  readonly shift: ShiftResult;
+  readonly decisionP99Us: number;
+  readonly wallSec: number;
+  /** Heap after each simulated hour, in MiB. */
+  readonly heapByHourMiB: readonly number[];
+}
+
+/** Keeps at most this many decision timings (every k-th), enough for a stable p99. */
+const TIMING_SAMPLES = 200_000;
+
+export function runOne(job: RunJob): RunResult {
+  const { settings, policy } = modeSetup(job.mode);
+  const timings: number[] = [];
+  let decisions = 0;
+  const wrapPacer = (pacer: Pacer) => ({
+    decide: (s: Parameters<Pacer['decide']>[0]) => {
+      const t0 = performance.now();
+      const d = pacer.decide(s);
+      const dt = performance.now() - t0;
+      if (decisions++ < TIMING_SAMPLES) timings.push(dt * 1000);
+      return d;
+    },
+    observe: pacer.observe.bind(pacer),
+    recordLiveAnswer: pacer.recordLiveAnswer.bind(pacer),
+    recordAbandon: pacer.recordAbandon.bind(pacer),
+    recordMachineHangup: pacer.recordMachineHangup.bind(pacer),
+    updateSettings: pacer.updateSettings.bind(pacer),
+  });
+  const start = performance.now();
+  const shift = prepareShift({ scenario: job.scenario, seed: job.seed, hours: job.hours, settings, policy, wrapPacer });
+  const heap: number[] = [];
+  for (let t = shift.start + HOUR; t <= shift.end; t += HOUR) {
+    shift.runUntil(t);
+    heap.push(process.memoryUsage().heapUsed / 2 ** 20);
+  }
+  const result = shift.finish();
+  timings.sort((a, b) => a - b);
+  return {
+    scenario: job.scenario.name,
+    mode: job.mode,
+    seed: job.seed,
+    agents: job.scenario.agents,
+    shift: result,
+    decisionP99Us: quantile(timings, 0.99),
+    wallSec: (performance.now() - start) / 1000,
+    heapByHourMiB: heap,
+  };
+}

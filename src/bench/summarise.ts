@@ -1,0 +1,108 @@
+/**
+ * Pools the runs of each scenario and mode over seeds into the rows of
+ * bench/results/latest.json, and checks them against the pacing targets.
+ */
+import type { BenchMode } from './bench-modes.js';
+import type { RunResult } from './run-one.js';
+
+export interface BenchRow {
+  readonly scenario: string;
+  readonly mode: BenchMode;
+  readonly seeds: number;
+  readonly agents: number;
+  readonly liveAnswerRate: number;
+  readonly occupancy: number;
+  readonly abandonRate: number;
+  readonly worstSeedAbandonRate: number;
+  readonly worstHourAbandonRate: number;
+  readonly connectsPerAgentHour: number;
+  readonly meanIdleSec: number;
+  readonly p95IdleSec: number;
+  readonly decisionP99Us: number;
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((t, x) => t + x, 0) / Math.max(1, xs.length);
+const max = (xs: readonly number[]) => xs.reduce((m, x) => Math.max(m, x), 0);
+
+export function summarise(results: readonly RunResult[]): BenchRow[] {
+  const groups = new Map<string, RunResult[]>();
+  for (const r of results) {
+    const key = `${r.scenario}\u0000${r.mode}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].map((runs) => {
+    const s = runs.map((r) => r.shift);
+    const live = s.reduce((t, x) => t + x.liveAnswers, 0);
+    const attempts = s.reduce((t, x) => t + x.attempts, 0);
+    const abandoned = s.reduce((t, x) => t + x.abandoned, 0);
+    return {
+      scenario: runs[0]!.scenario,
+      mode: runs[0]!.mode,
+      seeds: runs.length,
+      agents: runs[0]!.agents,
+      liveAnswerRate: attempts > 0 ? live / attempts : 0,
+      occupancy: mean(s.map((x) => x.occupancy)),
+      abandonRate: live > 0 ? abandoned / live : 0,
+      worstSeedAbandonRate: max(s.map((x) => x.abandonRate)),
+      worstHourAbandonRate: max(s.map((x) => x.worstHourAbandonRate)),
+      connectsPerAgentHour: mean(s.map((x) => x.connectsPerAgentHour)),
+      meanIdleSec: mean(s.map((x) => x.meanIdleSec)),
+      p95IdleSec: mean(s.map((x) => x.p95IdleSec)),
+      decisionP99Us: max(runs.map((r) => r.decisionP99Us)),
+    };
+  });
+}
+
+export interface TargetCheck {
+  readonly target: string;
+  readonly met: boolean;
+  readonly measured: string;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
+/** The issue's targets for predictive pacing, checked against the rows. */
+export function checkTargets(rows: readonly BenchRow[], abandonTarget: number, runs: readonly RunResult[]): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const row = (scenario: string, mode: BenchMode) => rows.find((r) => r.scenario === scenario && r.mode === mode);
+  const floors: Record<string, number> = { S1: 0.9, S2: 0.95, S5: 0.98 };
+  for (const p of rows.filter((r) => r.mode === 'predictive')) {
+    checks.push({
+      target: `${p.scenario}: predictive abandon ≤ ${pct(abandonTarget)} on every seed`,
+      met: p.worstSeedAbandonRate <= abandonTarget,
+      measured: `worst seed ${pct(p.worstSeedAbandonRate)}`,
+    });
+    for (const b of ['adaptive-baseline', 'probabilistic-baseline'] as const) {
+      const base = row(p.scenario, b);
+      if (!base) continue;
+      checks.push({
+        target: `${p.scenario}: predictive occupancy beats ${b} at equal or lower abandon (or within target)`,
+        met: p.occupancy > base.occupancy && p.abandonRate <= Math.max(base.abandonRate, abandonTarget),
+        measured: `${p.occupancy.toFixed(3)} at ${pct(p.abandonRate)} vs ${base.occupancy.toFixed(3)} at ${pct(base.abandonRate)}`,
+      });
+    }
+    const floor = floors[p.scenario];
+    if (floor !== undefined) {
+      checks.push({ target: `${p.scenario}: predictive occupancy ≥ ${floor}`, met: p.occupancy >= floor, measured: p.occupancy.toFixed(3) });
+    }
+    const prog = row(p.scenario, 'progressive');
+    if (p.scenario === 'S3' && prog) {
+      checks.push({
+        target: 'S3: predictive occupancy never below progressive',
+        met: p.occupancy >= prog.occupancy,
+        measured: `${p.occupancy.toFixed(3)} vs ${prog.occupancy.toFixed(3)}`,
+      });
+    }
+  }
+  const s5 = runs.filter((r) => r.scenario === 'S5' && r.mode === 'predictive');
+  if (s5.length > 0) {
+    const p99 = max(s5.map((r) => r.decisionP99Us));
+    checks.push({ target: 'S5 (500 agents): pacing decision p99 < 1 ms', met: p99 < 1000, measured: `${p99.toFixed(0)} µs` });
+    const hours = s5[0]!.heapByHourMiB.length;
+    if (hours >= 8) {
+      const wall = max(s5.map((r) => r.wallSec));
+      checks.push({ target: 'S5: a full 8-hour shift simulates in < 30 s', met: wall < 30, measured: `${wall.toFixed(1)} s (slowest seed, while other runs shared the machine)` });
+    }
+  }
+  return checks;
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+/**
+ * The `outpace` command. Each subcommand lives in its own module; this file
+ * only reads the arguments and dispatches.
+ */
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { BENCH_MODES, type BenchMode } from '../bench/bench-modes.js';
+import { defaultScenarioFiles, loadScenario, runBench } from '../bench/bench-command.js';
+import { DIAL_MODES, type DialMode } from '../pacing/settings.js';
+import { runDemo } from './demo-command.js';
+
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BENCH_DIR = `${PACKAGE_ROOT}bench`;
+
+const USAGE = `usage: outpace <command> [options]
+
+commands:
+  demo     run a simulated campaign with live progress in the terminal
+             --scenario FILE.json  (default: bench/scenarios/S1.json)
+             --mode ${DIAL_MODES.join('|')}  (default: predictive)
+             --hours N             simulated hours (default: 1)
+             --speed N             simulated seconds per real second (default: 60)
+             --seed N              (default: 1)
+  bench    run the pacing benchmark, write bench/results/latest.{md,json} and charts
+             --quick               fewer seeds, shorter shifts (under a minute)
+             --scenario FILE.json  run only this scenario (repeatable)
+             --seeds N  --hours N  --mode M (repeatable: ${BENCH_MODES.join(', ')})
+             --out DIR             (default: bench/results)
+  help     this text`;
+
+function fail(message: string): never {
+  process.stderr.write(`outpace: ${message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function positiveNumber(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) fail(`--${name} must be a positive number, got "${value}"`);
+  return n;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'demo': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { scenario: { type: 'string' }, mode: { type: 'string' }, hours: { type: 'string' }, speed: { type: 'string' }, seed: { type: 'string' } },
+      });
+      const mode = (values.mode ?? 'predictive') as DialMode;
+      if (!DIAL_MODES.includes(mode)) fail(`--mode must be one of ${DIAL_MODES.join(', ')}, got "${values.mode}"`);
+      if (mode === 'preview') fail('the demo has no agents to ask for preview calls; choose progressive, power or predictive');
+      await runDemo({
+        scenario: loadScenario(values.scenario ?? `${BENCH_DIR}/scenarios/S1.json`),
+        mode,
+        hours: positiveNumber('hours', values.hours, 1),
+        speed: positiveNumber('speed', values.speed, 60),
+        seed: positiveNumber('seed', values.seed, 1),
+        interactive: process.stdout.isTTY === true,
+        write: (t) => process.stdout.write(t),
+      });
+      return;
+    }
+    case 'bench': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          quick: { type: 'boolean', default: false },
+          scenario: { type: 'string', multiple: true },
+          seeds: { type: 'string' },
+          hours: { type: 'string' },
+          mode: { type: 'string', multiple: true },
+          out: { type: 'string' },
+        },
+      });
+      const modes = values.mode as BenchMode[] | undefined;
+      for (const m of modes ?? []) if (!BENCH_MODES.includes(m)) fail(`--mode must be one of ${BENCH_MODES.join(', ')}, got "${m}"`);
+      await runBench(
+        {
+          quick: values.quick ?? false,
+          scenarioFiles: values.scenario ?? defaultScenarioFiles(BENCH_DIR),
+          seeds: values.seeds === undefined ? undefined : positiveNumber('seeds', values.seeds, 1),
+          hours: values.hours === undefined ? undefined : positiveNumber('hours', values.hours, 8),
+          modes,
+          outDir: values.out ?? `${BENCH_DIR}/results`,
+        },
+        (line) => process.stdout.write(`${line}\n`),
+      );
+      return;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    default:
+      fail(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`outpace: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
