@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { route } from '../../src/pacing/routing.js';
+import { AgentId, AttemptId } from '../../src/domain/ids.js';
+
+describe('route', () => {
+  it('gives the longest-waiting person to the longest-idle agent', () => {
+    const d = route(
+      [{ attemptId: AttemptId('b'), readyAt: 2000 }, { attemptId: AttemptId('a'), readyAt: 1000 }],
+      [{ id: AgentId('late'), readySince: 500 }, { id: AgentId('early'), readySince: 100 }],
+      2500,
+      2000,
+    );
+    expect(d.connect).toEqual([
+      { attemptId: 'a', agentId: 'early' },
+      { attemptId: 'b', agentId: 'late' },
+    ]);
+    expect(d.abandon).toEqual([]);
+  });
+
+  it('abandons a person no agent took within the connect deadline, even if an agent is free now', () => {
+    const d = route([{ attemptId: AttemptId('x'), readyAt: 0 }], [{ id: AgentId('a1'), readySince: 0 }], 2000, 2000);
+    expect(d.abandon).toEqual(['x']);
+    expect(d.connect).toEqual([]);
+  });
+
+  it('leaves people waiting when no agent is ready and the deadline has not passed', () => {
+    const d = route([{ attemptId: AttemptId('x'), readyAt: 0 }], [], 1500, 2000);
+    expect(d).toEqual({ connect: [], abandon: [] });
+  });
+});
