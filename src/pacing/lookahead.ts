@@ -22,7 +22,7 @@ const AGENT_GRID_SEC = 3600;
 const WRAP_UP_GRID_SEC = 600;
 const HORIZON_QUANTILES = [0.25, 0.5, 0.75, 0.95] as const;
 
-/** How many calls or agents sit at each grid point, and which points are used. */
+/** How many calls or agents sit at each grid point, and which points are used; reused tick after tick. */
 class GridCounts {
   readonly counts: Int32Array;
   readonly used: number[] = [];
@@ -35,71 +35,104 @@ class GridCounts {
     const i = Math.min(this.counts.length - 1, Math.max(0, Math.round(elapsedSec / this.step)));
     if (this.counts[i]!++ === 0) this.used.push(i);
   }
+
+  clear(): void {
+    for (const i of this.used) this.counts[i] = 0;
+    this.used.length = 0;
+  }
 }
 
-/** Everything the look-ahead weighs, put on the grid once per tick. */
-export interface InFlight {
+/**
+ * Everything the look-ahead weighs, put on the grid once per tick. One
+ * instance serves every tick of a campaign, so the pacing tick allocates
+ * next to nothing and the garbage collector does not pause it.
+ */
+export class InFlight {
   /** Ready agents less people already waiting: agents surely free. */
-  readonly certainSupply: number;
-  readonly onCall: GridCounts;
-  readonly wrapUp: GridCounts;
-  readonly ringing: GridCounts;
+  certainSupply = 0;
+  readonly onCall = new GridCounts(AGENT_GRID_SEC / AGENT_STEP_SEC + 1, AGENT_STEP_SEC);
+  readonly wrapUp = new GridCounts(WRAP_UP_GRID_SEC / AGENT_STEP_SEC + 1, AGENT_STEP_SEC);
+  ringing = new GridCounts(1, RING_STEP_SEC);
+
+  gather(s: PacingSnapshot, settings: PacingSettings): this {
+    const ringingPoints = Math.ceil((settings.ringTimeoutSec + 5) / RING_STEP_SEC) + 1;
+    if (this.ringing.counts.length !== ringingPoints) this.ringing = new GridCounts(ringingPoints, RING_STEP_SEC);
+    this.onCall.clear();
+    this.wrapUp.clear();
+    this.ringing.clear();
+    const nowSec = s.now / 1000;
+    let ready = 0, waiting = 0;
+    for (const a of s.agents) {
+      // An agent who asked for a pause will not be free for calls.
+      if (a.pausePending) continue;
+      if (a.state === 'ready') ready++;
+      else if (a.state === 'on-call' || a.state === 'reserved') this.onCall.add(nowSec - (a.callStartedAt ?? a.stateSince) / 1000);
+      else if (a.state === 'wrap-up') this.wrapUp.add(nowSec - a.stateSince / 1000);
+    }
+    for (const c of s.calls) {
+      if (c.phase === 'ringing') this.ringing.add(nowSec - c.originatedAt / 1000);
+      else if (c.phase === 'waiting') waiting++;
+    }
+    this.certainSupply = ready - waiting;
+    return this;
+  }
 }
 
-export function gatherInFlight(s: PacingSnapshot, settings: PacingSettings): InFlight {
-  const nowSec = s.now / 1000;
-  let ready = 0, waiting = 0;
-  const onCall = new GridCounts(AGENT_GRID_SEC / AGENT_STEP_SEC + 1, AGENT_STEP_SEC);
-  const wrapUp = new GridCounts(WRAP_UP_GRID_SEC / AGENT_STEP_SEC + 1, AGENT_STEP_SEC);
-  const ringing = new GridCounts(Math.ceil((settings.ringTimeoutSec + 5) / RING_STEP_SEC) + 1, RING_STEP_SEC);
-  for (const a of s.agents) {
-    // An agent who asked for a pause will not be free for calls.
-    if (a.pausePending) continue;
-    if (a.state === 'ready') ready++;
-    else if (a.state === 'on-call' || a.state === 'reserved') onCall.add(nowSec - (a.callStartedAt ?? a.stateSince) / 1000);
-    else if (a.state === 'wrap-up') wrapUp.add(nowSec - a.stateSince / 1000);
+/** A probability as a function of elapsed seconds, on a grid, each point computed when first needed. */
+class LazyCurve {
+  private points = new Float64Array(0);
+  private f: (x: number) => number = () => 0;
+
+  constructor(private readonly step: number) {}
+
+  reset(size: number, f: (x: number) => number): void {
+    if (this.points.length !== size) this.points = new Float64Array(size);
+    this.points.fill(NaN);
+    this.f = f;
   }
-  for (const c of s.calls) {
-    if (c.phase === 'ringing') ringing.add(nowSec - c.originatedAt / 1000);
-    else if (c.phase === 'waiting') waiting++;
+
+  at(i: number): number {
+    const v = this.points[i]!;
+    return Number.isNaN(v) ? (this.points[i] = this.f(i * this.step)) : v;
   }
-  return { certainSupply: ready - waiting, onCall, wrapUp, ringing };
 }
 
-/** One look-ahead horizon's probabilities at the grid points. */
-export interface HorizonTable {
+/** One look-ahead horizon's probabilities at the grid points; rebuilt in place, so refreshing allocates nothing. */
+export class HorizonTable {
   /** Seconds ahead, for calls being answered. */
-  readonly horizonSec: number;
+  horizonSec = 0;
   /** P(a call launched now is a person for an agent within the horizon), with the demand rate taken one standard error high. */
-  readonly newCallDemand: number;
-  ringingDemand(point: number): number;
-  onCallFree(point: number): number;
-  wrapUpFree(point: number): number;
-}
+  newCallDemand = 0;
+  private readonly ringing = new LazyCurve(RING_STEP_SEC);
+  private readonly onCall = new LazyCurve(AGENT_STEP_SEC);
+  private readonly wrapUp = new LazyCurve(AGENT_STEP_SEC);
 
-function lazyPoints(size: number, step: number, f: (x: number) => number): (i: number) => number {
-  const points = new Float64Array(size).fill(NaN);
-  return (i) => {
-    const v = points[i]!;
-    return Number.isNaN(v) ? (points[i] = f(i * step)) : v;
-  };
-}
+  rebuild(est: CampaignEstimates, settings: PacingSettings, quantile: number, pDemand: number, inFlight: InFlight): void {
+    const h = est.demandArrival.quantile(quantile);
+    const reach = h + settings.connectDeadlineSec;
+    this.horizonSec = h;
+    this.newCallDemand = pDemand * est.demandArrival.cdf(h);
+    this.ringing.reset(inFlight.ringing.counts.length, (e) => est.demandWithin(e, h));
+    this.onCall.reset(inFlight.onCall.counts.length, (e) => est.onCallFreeWithin(e, reach));
+    this.wrapUp.reset(inFlight.wrapUp.counts.length, (e) => est.wrapUpFreeWithin(e, reach));
+  }
 
-function horizonTable(est: CampaignEstimates, settings: PacingSettings, q: number, pDemand: number, inFlight: InFlight): HorizonTable {
-  const h = est.demandArrival.quantile(q);
-  const reach = h + settings.connectDeadlineSec;
-  return {
-    horizonSec: h,
-    newCallDemand: pDemand * est.demandArrival.cdf(h),
-    ringingDemand: lazyPoints(inFlight.ringing.counts.length, RING_STEP_SEC, (e) => est.demandWithin(e, h)),
-    onCallFree: lazyPoints(inFlight.onCall.counts.length, AGENT_STEP_SEC, (e) => est.onCallFreeWithin(e, reach)),
-    wrapUpFree: lazyPoints(inFlight.wrapUp.counts.length, AGENT_STEP_SEC, (e) => est.wrapUpFreeWithin(e, reach)),
-  };
+  ringingDemand(point: number): number {
+    return this.ringing.at(point);
+  }
+
+  onCallFree(point: number): number {
+    return this.onCall.at(point);
+  }
+
+  wrapUpFree(point: number): number {
+    return this.wrapUp.at(point);
+  }
 }
 
 /** Keeps the current tables and rebuilds them when they are older than the refresh interval. */
 export class LookaheadTables {
-  private tables: readonly HorizonTable[] = [];
+  private readonly tables = HORIZON_QUANTILES.map(() => new HorizonTable());
   private builtAt: EpochMs = -Infinity;
   private builtFor: PacingSettings | undefined;
 
@@ -107,7 +140,7 @@ export class LookaheadTables {
     if (now - this.builtAt >= LOOKAHEAD_REFRESH_MS || settings !== this.builtFor) {
       // Thin evidence about the answer rate means fewer calls, not more.
       const pDemand = Math.min(1, est.agentDemand.mean() + Math.sqrt(est.agentDemand.variance()));
-      this.tables = HORIZON_QUANTILES.map((q) => horizonTable(est, settings, q, pDemand, inFlight));
+      this.tables.forEach((t, i) => t.rebuild(est, settings, HORIZON_QUANTILES[i]!, pDemand, inFlight));
       this.builtAt = now;
       this.builtFor = settings;
     }

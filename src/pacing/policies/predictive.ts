@@ -19,31 +19,10 @@
  * It never launches fewer calls than progressive dialing would (one per ready
  * agent not already covered), because those calls cannot abandon.
  */
-import { abandonRate, type AbandonRates } from '../abandon-ledger.js';
-import { gatherInFlight, LookaheadTables, type HorizonTable, type InFlight } from '../lookahead.js';
+import { AbandonSteering } from '../abandon-steering.js';
+import { InFlight, LookaheadTables, type HorizonTable } from '../lookahead.js';
 import { proposal, type DialPolicy, type PolicyContext, type PolicyProposal } from '../policy.js';
-import type { PacingSettings } from '../settings.js';
 import { ShortfallModel } from '../shortfall.js';
-
-/** Share of the target the policy aims at, leaving room for what its model does not know. */
-const AIM = Number(process.env.AIM ?? 0.8);
-/** Share of the abandon budget (or debt) in the window spent (or repaid) per 15 minutes. */
-const BUDGET_PACE = 0.5;
-
-/** The abandon ratio the next calls may risk, given what the window has already spent. */
-export function steeredTarget(settings: PacingSettings, abandons: AbandonRates): number {
-  const target = settings.abandonTarget;
-  if (target <= 0) return 0;
-  const fp = settings.countDetectionFalsePositivesAsAbandoned ? settings.detectionFalsePositiveRate : 0;
-  const w = abandons.window;
-  const hidden = w.machineHangups * fp;
-  const budget = AIM * target * (w.liveAnswers + hidden) - (w.abandoned + hidden);
-  const nearFuture = Math.max(abandons.liveAnswersLast15Min, 10);
-  let steered = AIM * target + (BUDGET_PACE * budget) / nearFuture;
-  const hour = abandons.lastHour;
-  if (hour.liveAnswers >= 20 && abandonRate(hour, fp) > 2 * target) steered = Math.min(steered, (AIM * target) / 2);
-  return Math.max(0, Math.min(steered, 2 * target));
-}
 
 interface Horizon {
   readonly model: ShortfallModel;
@@ -74,6 +53,8 @@ function largestSafe(hz: Horizon, ratio: number, max: number): number {
 
 export function createPredictivePolicy(): DialPolicy {
   const tables = new LookaheadTables();
+  const steering = new AbandonSteering();
+  const inFlight = new InFlight();
   return {
     name: 'predictive',
     propose(ctx: PolicyContext): PolicyProposal {
@@ -81,10 +62,10 @@ export function createPredictivePolicy(): DialPolicy {
       const progressiveFloor = counts.ready - counts.ringing - counts.waiting;
       if (!est.warmedUp) return proposal(progressiveFloor, 'warming up: one call per ready agent until outcomes are known');
 
-      const ratio = steeredTarget(settings, ctx.abandons);
+      const ratio = steering.ratio(settings, ctx.abandons);
       let dials = ctx.maxDials;
       let binding: Horizon | undefined;
-      const inFlight = gatherInFlight(snapshot, settings);
+      inFlight.gather(snapshot, settings);
       for (const t of tables.get(snapshot.now, est, settings, inFlight)) {
         const hz = horizonModel(inFlight, t);
         const n = largestSafe(hz, ratio, dials);

@@ -1,0 +1,44 @@
+/**
+ * Steering by the abandons actually counted. The predictive policy's model
+ * of abandons is only a model: bursts it cannot see (an agent pausing while
+ * calls ring for them, a wave of short calls) make real abandons differ from
+ * expected ones by a factor that depends on the campaign. So the share of
+ * expected abandons the policy may risk is learned: every live answer
+ * loosens it a little, every abandon tightens it more, and it settles where
+ * real abandons run at the aim, a margin under the target. It never loosens
+ * while the regulatory window is over the target.
+ */
+import { abandonRate, type AbandonRates } from './abandon-ledger.js';
+import type { PacingSettings } from './settings.js';
+
+/** The share of the target aimed at, leaving room for chance in a finite window. */
+export const AIM = 0.85;
+/** How strongly one abandon tightens (and one live answer loosens, AIM × target times as much). */
+const GAIN = 0.05;
+/** Start as if the model were four times too optimistic; the steering finds the truth. */
+const INITIAL_SHARE = 0.25;
+
+export class AbandonSteering {
+  private logRatio: number | undefined;
+  private seenLive = 0;
+  private seenAbandoned = 0;
+
+  /** The ratio of expected abandons to expected live answers the next calls may risk. */
+  ratio(settings: PacingSettings, abandons: AbandonRates): number {
+    const target = settings.abandonTarget;
+    if (target <= 0) return 0;
+    const fp = settings.countDetectionFalsePositivesAsAbandoned ? settings.detectionFalsePositiveRate : 0;
+    const all = abandons.sinceStart;
+    const live = all.liveAnswers + fp * all.machineHangups;
+    const abandoned = all.abandoned + fp * all.machineHangups;
+    if (live < this.seenLive) this.seenLive = this.seenAbandoned = 0;
+    let step = GAIN * (AIM * target * (live - this.seenLive) - (abandoned - this.seenAbandoned));
+    this.seenLive = live;
+    this.seenAbandoned = abandoned;
+    if (step > 0 && abandonRate(abandons.window, fp) > target) step = 0;
+    const lowest = Math.log(target * 1e-4);
+    const highest = Math.log(2 * target);
+    this.logRatio = Math.min(highest, Math.max(lowest, (this.logRatio ?? Math.log(INITIAL_SHARE * AIM * target)) + step));
+    return Math.exp(this.logRatio);
+  }
+}
