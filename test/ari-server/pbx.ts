@@ -35,6 +35,8 @@ export interface PbxOptions {
   readonly timeScale: number;
   /** The dialplan context that runs AMD() and returns to Stasis (dialplan/outpace.conf). */
   readonly amdContext: string;
+  /** The PJSIP endpoints that lead to the carrier, as in pjsip.conf. */
+  readonly trunks: readonly string[];
   /** How long a played prompt lasts, in scripted ms. */
   readonly promptMs: number;
   /** Whether a Stasis application has a WebSocket connected (Stasis() fails otherwise). */
@@ -120,7 +122,9 @@ export class SimPbx {
 
     const trunk = TRUNK_ENDPOINT.exec(p.endpoint);
     const agent = trunk ? null : AGENT_ENDPOINT.exec(p.endpoint);
-    if (!trunk && !(agent && this.agentPhones.has(agent[1]!))) throw new AriRequestError(500, 'Allocation failed');
+    // An endpoint that is not configured, or not registered, cannot be dialed: Asterisk answers 500 "Allocation failed".
+    const reachable = trunk ? this.options.trunks.includes(trunk[2]!) : agent && this.agentPhones.has(agent[1]!);
+    if (!reachable) throw new AriRequestError(500, 'Allocation failed');
 
     const [, resource, trunkName] = trunk ?? [undefined, agent![1]!, undefined];
     const homeContext = trunk ? `from-${trunkName}` : 'agents';

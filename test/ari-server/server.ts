@@ -25,6 +25,8 @@ export interface AriTestServerOptions {
   readonly timeScale?: number;
   readonly amdContext?: string;
   readonly promptMs?: number;
+  /** Trunk endpoints that exist (default: carrier, as in the lab's pjsip.conf). */
+  readonly trunks?: readonly string[];
 }
 
 export interface EmittedEvent {
@@ -52,6 +54,7 @@ export class AriTestServer {
       timeScale: options.timeScale,
       amdContext: options.amdContext,
       promptMs: options.promptMs,
+      trunks: options.trunks,
       appIsConnected: (app) => [...this.sockets.values()].some((apps) => apps.includes(app)),
       emit: (app, type, fields) => this.emit(app, type, fields),
     });
@@ -79,6 +82,7 @@ export class AriTestServer {
       timeScale: options.timeScale ?? 0.01,
       amdContext: options.amdContext ?? 'outpace-amd',
       promptMs: options.promptMs ?? 1500,
+      trunks: options.trunks ?? ['carrier'],
     });
     await new Promise<void>((resolve) => server.http.listen(options.port ?? 0, '127.0.0.1', resolve));
     return server;

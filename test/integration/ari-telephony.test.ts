@@ -1,0 +1,226 @@
+/**
+ * The ARI adapter through ari-client, over the network: against the ARI test
+ * server always, and against a real Asterisk when ARI_URL (with
+ * ARI_USERNAME, ARI_PASSWORD, ARI_APP) is set. Tests that need to make the
+ * far end misbehave on cue (drop the event stream, hang up an agent's phone)
+ * run on the test server only.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentId } from '../../src/domain/ids.js';
+import type { AriTelephony } from '../../src/telephony/ari/ari-telephony.js';
+import { type Heard, type TelephonyLab, asteriskLab, connectEngine, dialRequest, testServerLab } from './telephony-lab.js';
+
+const REAL_ASTERISK = Boolean(process.env['ARI_URL']);
+
+function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
+  let lab: TelephonyLab;
+  let telephony: AriTelephony;
+  let heard: Heard;
+  let agents = 0;
+
+  beforeAll(async () => {
+    lab = await startLab();
+    ({ telephony, heard } = await connectEngine(lab, 'engine-a'));
+  });
+
+  afterAll(async () => {
+    telephony?.close();
+    await lab?.close();
+  });
+
+  /** Logs a fresh agent in and waits for the leg to be up. */
+  async function agentReady(): Promise<AgentId> {
+    const agentId = AgentId(`agent-${++agents}`);
+    telephony.loginAgent(agentId, lab.agentEndpoint(agents));
+    await heard.next('agent.leg-up', agentId);
+    return agentId;
+  }
+
+  async function answeredCall(o: { talkMs?: number; machineDetection?: boolean } = {}) {
+    const request = dialRequest(lab.numberFor({ kind: 'human', ringMs: 2000, ...o }), { machineDetection: o.machineDetection ?? false });
+    telephony.originate(request);
+    const answered = await heard.next('call.answered', request.attemptId);
+    return { request, answered };
+  }
+
+  function customerChannelOf(attemptId: string): string {
+    return `engine-a-c-${attemptId}`;
+  }
+
+  describe('live answers', () => {
+    it('a live answer is put through to the agent, every leg is recorded, and the customer hangs up', async () => {
+      const agentId = await agentReady();
+      const { request, answered } = await answeredCall({ talkMs: 5000 });
+      expect(answered).toMatchObject({ party: 'human' });
+      expect(answered).not.toHaveProperty('detection');
+      telephony.connectToAgent(request.attemptId, agentId);
+      await heard.next('call.connected', request.attemptId);
+      const ended = await heard.next('call.ended', request.attemptId);
+      expect(ended).toMatchObject({ endedBy: 'customer', cause: { code: 16, text: 'Normal Clearing' } });
+      await expect.poll(() => heard.about(request.attemptId).filter((e) => e.type === 'recording.finished').length).toBe(3);
+      const recordings = heard.about(request.attemptId).flatMap((e) => (e.type === 'recording.finished' ? [e.recording] : []));
+      expect(recordings.map((r) => r.leg).sort()).toEqual(['agent', 'customer', 'mixed']);
+      expect(recordings.map((r) => r.name).sort()).toEqual(['agent', 'customer', 'mixed'].map((leg) => `${request.attemptId}-${leg}`));
+      const callEvents = heard.about(request.attemptId).filter((e) => e.type !== 'recording.finished');
+      expect(callEvents.map((e) => e.type)).toEqual(['call.ringing', 'call.answered', 'call.connected', 'call.ended']);
+      expect(recordings.every((r) => r.durationSec >= 0 && r.startedAt <= ended.at)).toBe(true);
+      // The nailed-up leg outlives the call: the agent takes the next one without ringing.
+      expect(heard.about(agentId).map((e) => e.type)).toEqual(['agent.leg-up']);
+      const next = await answeredCall();
+      telephony.connectToAgent(next.request.attemptId, agentId);
+      await heard.next('call.connected', next.request.attemptId);
+      telephony.hangup(next.request.attemptId);
+      expect(await heard.next('call.ended', next.request.attemptId)).toMatchObject({ endedBy: 'system' });
+      telephony.logoutAgent(agentId);
+      expect(await heard.next('agent.leg-down', agentId)).toMatchObject({ cause: { code: 16 } });
+    });
+
+    it.skipIf(REAL_ASTERISK)('the agent hangs up: the call ends by the agent and the agent leaves ready', async () => {
+      const agentId = await agentReady();
+      const { request } = await answeredCall();
+      telephony.connectToAgent(request.attemptId, agentId);
+      await heard.next('call.connected', request.attemptId);
+      const agentChannel = lab.server!.pbx.liveChannelOn(lab.agentEndpoint(agents))!;
+      lab.server!.pbx.farEndHangsUp(agentChannel.id);
+      expect(await heard.next('agent.leg-down', agentId)).toMatchObject({ cause: { code: 16 } });
+      expect(await heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'agent' });
+    });
+
+    it.skipIf(REAL_ASTERISK)('the customer hangs up while being put through: ended by the customer, never connected', async () => {
+      const agentId = await agentReady();
+      const { request } = await answeredCall();
+      lab.server!.pbx.farEndHangsUp(customerChannelOf(request.attemptId));
+      telephony.connectToAgent(request.attemptId, agentId);
+      expect(await heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'customer' });
+      expect(heard.about(request.attemptId).map((e) => e.type)).not.toContain('call.connected');
+      telephony.logoutAgent(agentId);
+    });
+
+    it('no agent free: the abandon message is played, then the system hangs up', async () => {
+      const { request } = await answeredCall();
+      telephony.abandon(request.attemptId, 'sound:outpace/abandon');
+      expect(await heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'system', cause: { code: 16 } });
+      if (lab.server) {
+        const channel = customerChannelOf(request.attemptId);
+        expect(lab.server.requests.filter((r) => r.includes(channel) && /answer|play|DELETE/.test(r))).toEqual([
+          `POST /ari/channels/${channel}/answer -> 204`,
+          `POST /ari/channels/${channel}/play?media=sound%3Aoutpace%2Fabandon&playbackId=${channel}-pb-0 -> 201`,
+          `DELETE /ari/channels/${channel} -> 204`,
+        ]);
+      }
+    });
+  });
+
+  describe('machine detection', () => {
+    it('a machine is detected and hung up on', async () => {
+      const request = dialRequest(lab.numberFor({ kind: 'machine', ringMs: 2000 }), { machineDetection: true });
+      telephony.originate(request);
+      const answered = await heard.next('call.answered', request.attemptId);
+      expect(answered).toMatchObject({ party: 'machine', detection: { status: 'MACHINE', cause: 'LONGGREETING-1500-1500' } });
+      expect(answered.at).toBeGreaterThanOrEqual(answered.answeredAt);
+      telephony.hangup(request.attemptId);
+      expect(await heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'system' });
+    });
+
+    it('a machine gets the message, then the system hangs up', async () => {
+      const request = dialRequest(lab.numberFor({ kind: 'machine', ringMs: 1000 }), { machineDetection: true });
+      telephony.originate(request);
+      await heard.next('call.answered', request.attemptId);
+      telephony.leaveMessage(request.attemptId, ['sound:outpace/machine-message', 'digits:5551000']);
+      expect(await heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'system' });
+      if (lab.server) expect(lab.server.requests.filter((r) => r.includes(`${request.attemptId}/play`)).length).toBe(2);
+    });
+
+    it('a person is detected as a person, with the verdict', async () => {
+      const { request, answered } = await answeredCall({ machineDetection: true });
+      expect(answered).toMatchObject({ party: 'human', detection: { status: 'HUMAN', cause: 'HUMAN-803-800' } });
+      telephony.hangup(request.attemptId);
+      await heard.next('call.ended', request.attemptId);
+    });
+  });
+
+  describe('calls nobody answers: outcome and cause from ChannelDestroyed', () => {
+    const cases = [
+      { farEnd: { kind: 'busy' }, outcome: 'busy', cause: { code: 17, text: 'User busy', techCause: 486 } },
+      { farEnd: { kind: 'no-answer', ringMs: 10_000 }, outcome: 'no-answer', cause: { code: 19, techCause: 480 } },
+      { farEnd: { kind: 'never-answers' }, outcome: 'no-answer', cause: { code: 19, text: 'User alerting, no answer' } },
+      { farEnd: { kind: 'congestion' }, outcome: 'congestion', cause: { code: 34, techCause: 503 } },
+      { farEnd: { kind: 'unallocated' }, outcome: 'invalid-number', cause: { code: 1, text: 'Unallocated (unassigned) number' } },
+      { farEnd: { kind: 'rejected' }, outcome: 'rejected', cause: { code: 21, text: 'Call Rejected' } },
+    ] as const;
+    for (const c of cases) {
+      it(`${c.farEnd.kind}: ${c.outcome}`, async () => {
+        const request = dialRequest(lab.numberFor(c.farEnd), { ringTimeoutSec: 15 });
+        telephony.originate(request);
+        const failed = await heard.next('call.failed', request.attemptId);
+        expect(failed).toMatchObject({ outcome: c.outcome, cause: c.cause });
+        expect(heard.about(request.attemptId).filter((e) => e.type !== 'call.ringing')).toEqual([failed]);
+      });
+    }
+  });
+
+  describe('Asterisk refuses', () => {
+    it('an originate Asterisk rejects becomes a failed attempt with what Asterisk said', async () => {
+      const request = dialRequest(lab.numberFor({ kind: 'human', ringMs: 1000 }), { trunk: 'nosuchtrunk' as never });
+      telephony.originate(request);
+      expect(await heard.next('call.failed', request.attemptId)).toMatchObject({ outcome: 'failed', detail: 'Allocation failed' });
+    });
+
+    it('an agent whose phone is not registered is reported down at once', async () => {
+      const agentId = AgentId('agent-unregistered');
+      telephony.loginAgent(agentId, 'PJSIP/nobody');
+      expect(await heard.next('agent.leg-down', agentId)).toMatchObject({ cause: { text: 'Originate refused: Allocation failed' } });
+    });
+
+    it.skipIf(REAL_ASTERISK)('an originate that fails inside Asterisk (500) does not lose the lead: call.failed with the detail', async () => {
+      lab.server!.pbx.failNextOriginate(500, 'Allocation failed');
+      const request = dialRequest(lab.numberFor({ kind: 'human', ringMs: 1000 }));
+      telephony.originate(request);
+      expect(await heard.next('call.failed', request.attemptId)).toMatchObject({ outcome: 'failed', detail: 'Allocation failed' });
+    });
+  });
+
+  describe.skipIf(REAL_ASTERISK)('the event stream drops', () => {
+    it('a call that ended while the WebSocket was down is settled after reconnecting; calls still up carry on', async () => {
+      const agentId = await agentReady();
+      const gone = await answeredCall();
+      const staying = await answeredCall();
+      telephony.connectToAgent(gone.request.attemptId, agentId);
+      await heard.next('call.connected', gone.request.attemptId);
+      lab.server!.suspendEvents();
+      lab.server!.pbx.farEndHangsUp(customerChannelOf(gone.request.attemptId));
+      lab.server!.resumeEvents();
+      const ended = await heard.next('call.ended', gone.request.attemptId);
+      expect(ended).toMatchObject({ endedBy: 'customer', cause: { code: 0 } });
+      await expect.poll(() => lab.server!.connectedApps()).toContain('outpace');
+      // The other call and the agent's leg survived the drop and still answer to commands.
+      telephony.abandon(staying.request.attemptId, 'sound:outpace/abandon');
+      expect(await heard.next('call.ended', staying.request.attemptId)).toMatchObject({ endedBy: 'system' });
+      expect(heard.about(agentId).map((e) => e.type)).toEqual(['agent.leg-up']);
+    });
+  });
+
+  describe('two engines on one application', () => {
+    it('each drives only its own channels', async () => {
+      const other = await connectEngine(lab, 'engine-b');
+      try {
+        const mine = dialRequest(lab.numberFor({ kind: 'human', ringMs: 1000, talkMs: 3000 }));
+        const theirs = dialRequest(lab.numberFor({ kind: 'human', ringMs: 1000, talkMs: 3000 }));
+        telephony.originate(mine);
+        other.telephony.originate(theirs);
+        await heard.next('call.ended', mine.attemptId);
+        await other.heard.next('call.ended', theirs.attemptId);
+        expect(other.heard.about(mine.attemptId)).toEqual([]);
+        expect(heard.about(theirs.attemptId)).toEqual([]);
+        expect(heard.about(mine.attemptId).map((e) => e.type)).toEqual(['call.ringing', 'call.answered', 'call.ended']);
+      } finally {
+        other.telephony.close();
+      }
+    });
+  });
+}
+
+describe('ARI adapter against the ARI test server', () => telephonySuite(testServerLab));
+
+if (!REAL_ASTERISK) console.info('ARI_URL is not set: the ARI adapter suite against a real Asterisk is skipped.');
+describe.skipIf(!REAL_ASTERISK)('ARI adapter against a real Asterisk (ARI_URL)', () => telephonySuite(asteriskLab));
