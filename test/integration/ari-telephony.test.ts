@@ -7,8 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentId } from '../../src/domain/ids.js';
-import type { AriTelephony } from '../../src/telephony/ari/ari-telephony.js';
-import { type Heard, type TelephonyLab, asteriskLab, connectEngine, dialRequest, testServerLab } from './telephony-lab.js';
+import { AriTelephony } from '../../src/telephony/ari/ari-telephony.js';
+import { type Heard, type TelephonyLab, asteriskLab, connectEngine, dialRequest, quietLogger, testServerLab } from './telephony-lab.js';
 
 const REAL_ASTERISK = Boolean(process.env['ARI_URL']);
 
@@ -50,11 +50,17 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
   describe('live answers', () => {
     it('a live answer is put through to the agent, every leg is recorded, and the customer hangs up', async () => {
       const agentId = await agentReady();
-      const { request, answered } = await answeredCall({ talkMs: 5000 });
+      // On a real PBX the lab carrier hangs up after 20 s of talk; on the test server the test says when.
+      const { request, answered } = await answeredCall(lab.server ? {} : { talkMs: 20_000 });
       expect(answered).toMatchObject({ party: 'human' });
       expect(answered).not.toHaveProperty('detection');
       telephony.connectToAgent(request.attemptId, agentId);
       await heard.next('call.connected', request.attemptId);
+      if (lab.server) {
+        const live = lab.server.pbx.liveRecordings;
+        await expect.poll(() => ['customer', 'agent', 'mixed'].every((leg) => live.has(`${request.attemptId}-${leg}`))).toBe(true);
+        lab.server.pbx.farEndHangsUp(customerChannelOf(request.attemptId));
+      }
       const ended = await heard.next('call.ended', request.attemptId);
       expect(ended).toMatchObject({ endedBy: 'customer', cause: { code: 16, text: 'Normal Clearing' } });
       await expect.poll(() => heard.about(request.attemptId).filter((e) => e.type === 'recording.finished').length).toBe(3);
@@ -220,7 +226,19 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
   });
 }
 
-describe('ARI adapter against the ARI test server', () => telephonySuite(testServerLab));
+describe('ARI adapter against the ARI test server', () => {
+  telephonySuite(testServerLab);
+
+  it('a wrong password is reported at once, naming the settings to check', async () => {
+    const lab = await testServerLab();
+    try {
+      const config = { ...lab.config('engine-x'), ARI_PASSWORD: 'wrong' };
+      await expect(AriTelephony.connect({ config, logger: quietLogger })).rejects.toThrow(/check ARI_USERNAME and ARI_PASSWORD/);
+    } finally {
+      await lab.close();
+    }
+  });
+});
 
 if (!REAL_ASTERISK) console.info('ARI_URL is not set: the ARI adapter suite against a real Asterisk is skipped.');
 describe.skipIf(!REAL_ASTERISK)('ARI adapter against a real Asterisk (ARI_URL)', () => telephonySuite(asteriskLab));

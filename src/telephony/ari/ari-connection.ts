@@ -65,6 +65,7 @@ const RESTART_AFTER_GIVING_UP_MS = 5000;
 const RECORDING_FORMAT = { format: 'wav', ifExists: 'overwrite', beep: false, terminateOn: 'none' } as const;
 
 export async function connectAri(o: AriConnectionOptions): Promise<AriConnection> {
+  await checkCredentials(o);
   quietSwaggerClient(o.logger);
   const client = await ari.connect(o.url, o.username, o.password);
   // ari-client is an EventEmitter of every ARI event type; its typings list them one overload at a time.
@@ -126,6 +127,25 @@ export async function connectAri(o: AriConnectionOptions): Promise<AriConnection
       client.stop();
     },
   };
+}
+
+/**
+ * ari-client retries a refused event stream for about a minute before it
+ * gives up; asking once first turns a wrong address or password into an
+ * immediate, clear error.
+ */
+async function checkCredentials(o: AriConnectionOptions): Promise<void> {
+  const url = `${o.url.replace(/\/$/, '')}/ari/asterisk/info`;
+  const authorization = `Basic ${Buffer.from(`${o.username}:${o.password}`).toString('base64')}`;
+  let status: number;
+  try {
+    status = (await fetch(url, { headers: { authorization }, signal: AbortSignal.timeout(10_000) })).status;
+  } catch (err) {
+    throw new Error(`Asterisk's ARI does not answer at ${o.url} (${String(err)}): check ARI_URL, http.conf (enabled, bindaddr, bindport) and the network`);
+  }
+  if (status === 401) throw new Error(`ARI refused user "${o.username}": check ARI_USERNAME and ARI_PASSWORD against ari.conf`);
+  if (status === 404) throw new Error(`no ARI at ${o.url}: check ARI_URL and that res_ari is loaded (ari.conf enabled = yes)`);
+  if (status >= 400) throw new Error(`ARI at ${o.url} answered ${status} to a status check`);
 }
 
 /**
