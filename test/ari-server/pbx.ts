@@ -100,6 +100,12 @@ export class SimPbx {
     this.hangupChannel(ch, { cause: cause.code, ...(cause.sip ? { tech_cause: cause.sip } : {}) }, cause);
   }
 
+  /** Whether pjsip.conf would know this endpoint: a trunk, or an agent's phone. */
+  hasEndpoint(endpoint: string): boolean {
+    const resource = endpoint.replace(/^PJSIP\//, '');
+    return this.options.trunks.includes(resource) || this.agentPhones.has(resource);
+  }
+
   liveChannelOn(endpoint: string): SimChannel | undefined {
     return [...this.channels.values()].find((c) => !c.destroyed && c.endpoint === endpoint);
   }

@@ -169,7 +169,19 @@ export function routes(pbx: SimPbx, connectedApps: () => string[]): Route[] {
         return ok(application(name!));
       },
     },
-    { method: 'GET', path: /^\/endpoints\/([^/]+)\/([^/]+)$/, handle: ([tech, res]) => ok(endpoint(tech!, res!)) },
+    {
+      method: 'GET',
+      path: /^\/endpoints\/([^/]+)\/([^/]+)$/,
+      handle: ([tech, res]) => {
+        if (!pbx.hasEndpoint(`${tech}/${res}`)) throw new AriRequestError(404, 'Endpoint not found');
+        return ok(endpoint(tech!, res!));
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/asterisk\/modules\/([^/]+)$/,
+      handle: ([name]) => ok({ name, description: name, use_count: 0, status: 'Running', support_level: 'core' }),
+    },
     {
       method: 'GET',
       path: /^\/asterisk\/info$/,
