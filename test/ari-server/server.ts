@@ -27,6 +27,8 @@ export interface AriTestServerOptions {
   readonly promptMs?: number;
   /** Trunk endpoints that exist (default: carrier, as in the lab's pjsip.conf). */
   readonly trunks?: readonly string[];
+  /** Keep every event and request in `emitted` / `requests` (default true; off for long benchmark runs). */
+  readonly keepLog?: boolean;
 }
 
 export interface EmittedEvent {
@@ -43,6 +45,8 @@ export class AriTestServer {
   readonly emitted: EmittedEvent[] = [];
   /** Every REST request served: `METHOD /path?query -> status`. */
   readonly requests: string[] = [];
+  /** Events sent, counted even when not kept. */
+  eventCount = 0;
   private readonly sockets = new Map<WebSocket, readonly string[]>();
   private eventsSuspended = false;
   private readonly http: Server;
@@ -83,6 +87,7 @@ export class AriTestServer {
       amdContext: options.amdContext ?? 'outpace-amd',
       promptMs: options.promptMs ?? 1500,
       trunks: options.trunks ?? ['carrier'],
+      keepLog: options.keepLog ?? true,
     });
     await new Promise<void>((resolve) => server.http.listen(options.port ?? 0, '127.0.0.1', resolve));
     return server;
@@ -125,7 +130,8 @@ export class AriTestServer {
       const targets = app === undefined ? apps : apps.filter((a) => a === app);
       for (const application of targets) {
         const event = { type, timestamp: ariTimestamp(), ...fields, asterisk_id: ASTERISK_ID, application };
-        this.emitted.push({ application, event });
+        this.eventCount++;
+        if (this.options.keepLog) this.emitted.push({ application, event });
         ws.send(JSON.stringify(event));
       }
     }
@@ -134,7 +140,7 @@ export class AriTestServer {
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://ari');
     const reply = (status: number, body?: unknown) => {
-      this.requests.push(`${req.method} ${url.pathname}${url.search} -> ${status}`);
+      if (this.options.keepLog) this.requests.push(`${req.method} ${url.pathname}${url.search} -> ${status}`);
       res.writeHead(status, body === undefined ? {} : { 'Content-Type': 'application/json' });
       res.end(body === undefined ? undefined : JSON.stringify(body));
     };

@@ -11,6 +11,8 @@ export interface AgentLeg {
   readonly endpoint: string;
   readonly channelId: string;
   readonly bridgeId: string;
+  /** Asterisk accepted the originate: the channel exists (or existed). */
+  created: boolean;
   /** In the bridge and ready to take customers. */
   up: boolean;
   /** The customer call currently put through to this agent. */

@@ -177,6 +177,7 @@ export class AriTelephony implements TelephonyPort {
       endpoint,
       channelId: `${engine}-a-${agentId}-${++this.agentLegCount}`,
       bridgeId: `${engine}-agent-${agentId}`,
+      created: false,
       up: false,
       attemptId: undefined,
     };
@@ -194,6 +195,9 @@ export class AriTelephony implements TelephonyPort {
           }),
         ),
       )
+      .then(() => {
+        leg.created = true;
+      })
       .catch((err: unknown) => {
         this.logger.error({ agentId, endpoint, err: describeError(err) }, 'agent leg could not be set up');
         this.agentLegDown(leg, refusedCause(describeError(err)));
@@ -262,9 +266,12 @@ export class AriTelephony implements TelephonyPort {
   private customerInStasis(call: CustomerCall, args: readonly string[]): void {
     if (call.endRequestedBy) return this.hangupChannel(call.channelId);
     if (args[0] === 'amd') {
+      if (call.phase !== 'detecting') return;
       const [, status = 'NOTSURE', cause = ''] = args;
       return this.answered(call, partyFromDetection(status), { status, cause });
     }
+    // Answered once only: a reconcile may already have seen this answer.
+    if (call.phase !== 'dialing') return;
     call.answeredAt = this.clock.now();
     if (!call.request.machineDetection) return this.answered(call, 'human');
     call.phase = 'detecting';
@@ -359,7 +366,7 @@ export class AriTelephony implements TelephonyPort {
       else if (channel?.appName === 'Stasis' && call.phase === 'dialing') this.customerInStasis(call, ['customer']);
     }
     for (const leg of this.agents.all()) {
-      if (leg.up && !channels.has(leg.channelId)) this.agentLegDown(leg, CAUSE_UNKNOWN);
+      if (leg.created && !channels.has(leg.channelId)) this.agentLegDown(leg, CAUSE_UNKNOWN);
     }
     this.logger.info({ calls: this.calls.size }, 'reconciled with Asterisk');
   }
