@@ -15,8 +15,18 @@ export interface DetectionVerdict {
 }
 
 export type CallScript =
-  /** Rings, answers, then the far end hangs up after `talkMs` (never, if omitted). */
-  | { readonly kind: 'answers'; readonly ringMs: number; readonly talkMs?: number; readonly detection: DetectionVerdict }
+  /**
+   * Rings, answers, then the far end hangs up after `talkMs` (never, if
+   * omitted). `greetingMs`: how long the far end speaks first (a machine's
+   * greeting and beep), heard by TALK_DETECT.
+   */
+  | {
+      readonly kind: 'answers';
+      readonly ringMs: number;
+      readonly talkMs?: number;
+      readonly greetingMs?: number;
+      readonly detection: DetectionVerdict;
+    }
   /** Rings until the originate timeout runs out (transcript noanswer-timeout). */
   | { readonly kind: 'never-answers' }
   /** Rings for `ringMs`, then the far end refuses with `cause` (transcript noanswer; scheme-check busy after ringing). */
@@ -36,10 +46,11 @@ export const farEnd = {
     ...(o.talkMs === undefined ? {} : { talkMs: o.talkMs }),
     detection: HUMAN_VERDICT,
   }),
-  machine: (o: { ringMs?: number; talkMs?: number } = {}): CallScript => ({
+  machine: (o: { ringMs?: number; talkMs?: number; greetingMs?: number } = {}): CallScript => ({
     kind: 'answers',
     ringMs: o.ringMs ?? 2000,
-    talkMs: o.talkMs ?? 60_000,
+    talkMs: o.talkMs ?? 300_000,
+    greetingMs: o.greetingMs ?? 6000,
     detection: MACHINE_VERDICT,
   }),
   neverAnswers: (): CallScript => ({ kind: 'never-answers' }),

@@ -41,6 +41,7 @@ export interface SimChannel {
   readonly script: CallScript | undefined;
   readonly variables: Map<string, string>;
   inStasis: boolean;
+  answeredAt: number | undefined;
   bridgeId: string | undefined;
   /** For a snoop channel: the channel it listens to. */
   readonly snoopOf: string | undefined;

@@ -195,8 +195,23 @@ export class SimPbx {
 
   setVariable(channelId: string, name: string, value: string): void {
     const ch = this.get(channelId);
+    if (name === 'TALK_DETECT(set)') return this.detectTalking(ch);
     ch.variables.set(name, value);
     this.channelEvent(ch, 'ChannelVarset', { variable: name, value });
+  }
+
+  /**
+   * TALK_DETECT on a channel: ChannelTalkingStarted while the far end is still
+   * in its greeting, ChannelTalkingFinished once it ends. Not in the recorded
+   * transcripts; fields as in events.json.
+   */
+  private detectTalking(ch: SimChannel): void {
+    const greetingMs = ch.script?.kind === 'answers' ? (ch.script.greetingMs ?? 0) : 0;
+    const spokenMs = ch.answeredAt === undefined ? 0 : (Date.now() - ch.answeredAt) / this.options.timeScale;
+    const remainingMs = greetingMs - spokenMs;
+    if (remainingMs <= 0) return;
+    this.channelEvent(ch, 'ChannelTalkingStarted', {});
+    this.later(remainingMs, () => this.channelEvent(ch, 'ChannelTalkingFinished', { duration: Math.round(greetingMs) }), ch);
   }
 
   play(channelId: string, media: string[], playbackId: string | undefined): Record<string, unknown> {
@@ -375,6 +390,7 @@ export class SimPbx {
 
   /** Transcripts human, amd-continue-machine: Up, Dial ANSWER, then Stasis or the dialplan. */
   private answered(ch: SimChannel, talkMs: number | undefined): void {
+    ch.answeredAt = Date.now();
     this.setState(ch, 'Up');
     this.dialEvent(ch, 'ANSWER');
     if (ch.app) this.enterStasis(ch, ch.appArgs);
@@ -525,8 +541,19 @@ export class SimPbx {
     this.options.emit(ch.app, type, { ...fields, channel: channelJson(ch) });
   }
 
-  private newChannel(init: Omit<SimChannel, 'state' | 'createdAt' | 'inStasis' | 'bridgeId' | 'timers' | 'destroyed'>): SimChannel {
-    const ch: SimChannel = { ...init, state: 'Down', createdAt: Date.now(), inStasis: false, bridgeId: undefined, timers: [], destroyed: false };
+  private newChannel(
+    init: Omit<SimChannel, 'state' | 'createdAt' | 'inStasis' | 'answeredAt' | 'bridgeId' | 'timers' | 'destroyed'>,
+  ): SimChannel {
+    const ch: SimChannel = {
+      ...init,
+      state: 'Down',
+      createdAt: Date.now(),
+      inStasis: false,
+      answeredAt: undefined,
+      bridgeId: undefined,
+      timers: [],
+      destroyed: false,
+    };
     this.channels.set(ch.id, ch);
     return ch;
   }

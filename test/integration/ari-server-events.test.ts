@@ -107,13 +107,15 @@ describe('ARI test server: failed calls replay the transcripts', () => {
 
 describe('ARI test server: answered calls replay the transcripts', () => {
   it('human-remote-hangup: customer and agent bridged, the customer hangs up first', async () => {
-    server.pbx.script('+15551020600', farEnd.human({ ringMs: 2000, talkMs: 6000 }));
+    server.pbx.script('+15551020600', farEnd.human({ ringMs: 2000 }));
     await originate('cust-rh', 'PJSIP/+15551020600@carrier', { appArgs: 'customer' });
     await ari.waitFor(stasisStarted('cust-rh'));
     await originate('agent-rh', 'PJSIP/agent2', { appArgs: 'agent' });
     await ari.waitFor(stasisStarted('agent-rh'));
     const bridge = (await ari.request('POST', '/bridges', { type: 'mixing', name: 'remote-hangup' })).body as { id: string };
     expect((await ari.request('POST', `/bridges/${bridge.id}/addChannel`, { channel: 'cust-rh,agent-rh' })).status).toBe(204);
+    await ari.waitFor((e) => e.type === 'ChannelConnectedLine' && channelIdOf(e) === 'cust-rh');
+    server.pbx.farEndHangsUp('cust-rh');
     await ari.waitFor(destroyed('cust-rh'));
     expect((await ari.request('DELETE', '/channels/agent-rh')).status).toBe(204);
     await ari.waitFor(destroyed('agent-rh'));
@@ -133,6 +135,20 @@ describe('ARI test server: answered calls replay the transcripts', () => {
     expect((await ari.request('DELETE', '/channels/amd-m')).status).toBe(204);
     await ari.waitFor(destroyed('amd-m'));
     expect(sequence(eventsOf('amd-m'))).toEqual(transcript('amd-continue-machine'));
+  });
+});
+
+describe('ARI test server: talk detection (not in the transcripts; events.json models)', () => {
+  it('TALK_DETECT on a machine still in its greeting: talking started, then finished', async () => {
+    server.pbx.script('+15555030000', farEnd.machine({ ringMs: 1000, greetingMs: 8000 }));
+    await originate('talk-m', 'PJSIP/+15555030000@carrier', { appArgs: 'customer' });
+    await ari.waitFor(stasisStarted('talk-m'));
+    expect((await ari.request('POST', '/channels/talk-m/variable', { variable: 'TALK_DETECT(set)', value: '1000' })).status).toBe(204);
+    const finished = await ari.waitFor((e) => e.type === 'ChannelTalkingFinished' && channelIdOf(e) === 'talk-m');
+    expect(finished['duration']).toBe(8000);
+    expect(eventsOf('talk-m').map((e) => e.type).slice(-2)).toEqual(['ChannelTalkingStarted', 'ChannelTalkingFinished']);
+    await ari.request('DELETE', '/channels/talk-m');
+    await ari.waitFor(destroyed('talk-m'));
   });
 });
 
@@ -190,7 +206,7 @@ describe('ARI test server: REST answers as Asterisk does', () => {
 describe('every event the server emitted', () => {
   it('matches its model in events.json (required fields, types, nested Channel/Bridge/LiveRecording/Playback)', () => {
     const types = new Set(server.emitted.map((e) => e.event['type']));
-    for (const t of ['Dial', 'StasisStart', 'StasisEnd', 'ChannelDestroyed', 'ChannelHangupRequest', 'ChannelDialplan', 'ChannelVarset', 'ChannelEnteredBridge', 'ChannelLeftBridge', 'BridgeDestroyed', 'RecordingStarted', 'RecordingFinished', 'PlaybackStarted', 'PlaybackFinished']) {
+    for (const t of ['Dial', 'StasisStart', 'StasisEnd', 'ChannelDestroyed', 'ChannelHangupRequest', 'ChannelDialplan', 'ChannelVarset', 'ChannelEnteredBridge', 'ChannelLeftBridge', 'BridgeDestroyed', 'RecordingStarted', 'RecordingFinished', 'PlaybackStarted', 'PlaybackFinished', 'ChannelTalkingStarted', 'ChannelTalkingFinished']) {
       expect(types, `no ${t} was emitted, so it was not checked`).toContain(t);
     }
     const problems = server.emitted.flatMap(({ event }) => eventProblems(event));

@@ -128,13 +128,23 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
       expect(await heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'system' });
     });
 
-    it('a machine gets the message, then the system hangs up', async () => {
+    it('a machine gets the message once its greeting is over, then the system hangs up', async () => {
       const request = dialRequest(lab.numberFor({ kind: 'machine', ringMs: 1000 }), { machineDetection: true });
       telephony.originate(request);
       await heard.next('call.answered', request.attemptId);
       telephony.leaveMessage(request.attemptId, ['sound:outpace/machine-message', 'digits:5551000']);
       expect(await heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'system' });
-      if (lab.server) expect(lab.server.requests.filter((r) => r.includes(`${request.attemptId}/play`)).length).toBe(2);
+      if (lab.server) {
+        const channel = customerChannelOf(request.attemptId);
+        expect(lab.server.requests.filter((r) => r.includes(`${channel}/play`)).length).toBe(2);
+        // Spoken after the greeting and its beep, not over them.
+        const onChannel = lab.server.emitted
+          .map((e) => e.event)
+          .filter((e) => (e['channel'] as { id?: string } | undefined)?.id === channel || String((e['playback'] as { target_uri?: string } | undefined)?.target_uri).endsWith(channel));
+        const types = onChannel.map((e) => e['type']);
+        expect(types.indexOf('ChannelTalkingFinished')).toBeGreaterThan(-1);
+        expect(types.indexOf('PlaybackStarted')).toBeGreaterThan(types.indexOf('ChannelTalkingFinished'));
+      }
     });
 
     it('a person is detected as a person, with the verdict', async () => {

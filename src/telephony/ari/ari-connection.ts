@@ -22,6 +22,7 @@ export interface AriRest {
   originate(p: OriginateParams): Promise<void>;
   hangup(channelId: string): Promise<void>;
   answer(channelId: string): Promise<void>;
+  setChannelVar(channelId: string, variable: string, value: string): Promise<void>;
   continueInDialplan(channelId: string, context: string): Promise<void>;
   play(channelId: string, media: string, playbackId: string): Promise<void>;
   snoop(channelId: string, snoopId: string, appArgs: string): Promise<void>;
@@ -107,6 +108,7 @@ export async function connectAri(o: AriConnectionOptions): Promise<AriConnection
       }),
     hangup: (channelId) => c.channels.hangup({ channelId }),
     answer: (channelId) => c.channels.answer({ channelId }),
+    setChannelVar: (channelId, variable, value) => c.channels.setChannelVar({ channelId, variable, value }),
     continueInDialplan: (channelId, context) => c.channels.continueInDialplan({ channelId, context, extension: 's', priority: 1 }),
     play: (channelId, media, playbackId) => c.channels.play({ channelId, media, playbackId }),
     snoop: (channelId, snoopId, appArgs) => c.channels.snoopChannel({ channelId, snoopId, app: o.app, appArgs, spy: 'in' }),
@@ -156,7 +158,10 @@ async function checkCredentials(o: AriConnectionOptions): Promise<void> {
  */
 type Operation = (params: Record<string, unknown>) => Promise<void>;
 interface LooseClient {
-  channels: Record<'originate' | 'hangup' | 'answer' | 'continueInDialplan' | 'play' | 'snoopChannel' | 'record', Operation> & {
+  channels: Record<
+    'originate' | 'hangup' | 'answer' | 'setChannelVar' | 'continueInDialplan' | 'play' | 'snoopChannel' | 'record',
+    Operation
+  > & {
     list(): Promise<Array<{ id: string; state: string; dialplan?: { app_name?: string } }>>;
   };
   bridges: Record<'create' | 'addChannel' | 'destroy' | 'record', Operation>;

@@ -21,6 +21,8 @@ export const ariEventSchema = z.discriminatedUnion('type', [
     recording: z.object({ name: z.string(), state: z.string(), duration: z.number().int().optional() }),
   }),
   z.object({ type: z.literal('PlaybackFinished'), playback: z.object({ id: z.string(), state: z.string() }) }),
+  z.object({ type: z.literal('ChannelTalkingStarted'), channel }),
+  z.object({ type: z.literal('ChannelTalkingFinished'), duration: z.number().int(), channel }),
 ]);
 
 export type AriEvent = z.infer<typeof ariEventSchema>;

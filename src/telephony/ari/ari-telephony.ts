@@ -35,12 +35,17 @@ export interface AriTelephonyOptions {
 
 /** How long an agent's softphone may ring when the agent logs in. */
 const AGENT_RING_TIMEOUT_SEC = 30;
+/** Silence after the greeting (and its beep) that means the machine is recording. */
+const SILENCE_AFTER_GREETING_MS = 1000;
+/** The longest outpace waits for a machine's greeting to end before speaking anyway. */
+const GREETING_WAIT_CAP_MS = 10_000;
 
 export class AriTelephony implements TelephonyPort {
   private readonly listeners = new Set<TelephonyListener>();
   private readonly calls = new CustomerCalls();
   private readonly agents = new AgentLegs();
-  private readonly playbackWaits = new Map<string, () => void>();
+  /** Prompts and greetings being waited for, keyed `<channel>-pb-<n>`, `<channel>-talking`, `<channel>-silent`; released when the call ends. */
+  private readonly waits = new Map<string, () => void>();
   private readonly gate: RestGate;
   private readonly recordings: CallRecordings;
   private readonly logger: Logger;
@@ -158,7 +163,7 @@ export class AriTelephony implements TelephonyPort {
   }
 
   leaveMessage(attemptId: AttemptId, message: readonly MediaUri[]): void {
-    this.playThenHangUp(attemptId, message, 'leave message');
+    this.playThenHangUp(attemptId, message, 'leave message', (call) => this.greetingOver(call));
   }
 
   hangup(attemptId: AttemptId): void {
@@ -238,9 +243,11 @@ export class AriTelephony implements TelephonyPort {
         return;
       }
       case 'PlaybackFinished':
-        this.playbackWaits.get(e.playback.id)?.();
-        this.playbackWaits.delete(e.playback.id);
-        return;
+        return this.release(e.playback.id);
+      case 'ChannelTalkingStarted':
+        return this.release(`${e.channel.id}-talking`);
+      case 'ChannelTalkingFinished':
+        return this.release(`${e.channel.id}-silent`);
     }
   }
 
@@ -268,7 +275,8 @@ export class AriTelephony implements TelephonyPort {
     if (args[0] === 'amd') {
       if (call.phase !== 'detecting') return;
       const [, status = 'NOTSURE', cause = ''] = args;
-      return this.answered(call, partyFromDetection(status), { status, cause });
+      call.detection = { status, cause };
+      return this.answered(call, partyFromDetection(status), call.detection);
     }
     // Answered once only: a reconcile may already have seen this answer.
     if (call.phase !== 'dialing') return;
@@ -320,7 +328,7 @@ export class AriTelephony implements TelephonyPort {
   /** Reports the end of a customer call: exactly one answered-or-failed, then the end if it was answered. */
   private settle(call: CustomerCall, cause: HangupCause): void {
     this.calls.remove(call);
-    this.releasePlaybacks(call);
+    this.releaseWaits(call);
     const { attemptId } = call.request;
     const at = this.clock.now();
     if (call.agentId) {
@@ -373,7 +381,36 @@ export class AriTelephony implements TelephonyPort {
 
   // ---- helpers --------------------------------------------------------------
 
-  private playThenHangUp(attemptId: AttemptId, media: readonly MediaUri[], what: string): void {
+  /**
+   * AMD decides MACHINE while a long greeting still plays; a message played at
+   * once would be cut off before the beep. TALK_DETECT says whether the far
+   * end is still speaking (ChannelTalkingStarted soon after it is set) and
+   * when it falls silent (ChannelTalkingFinished: greeting and beep over).
+   * Dead air (INITIALSILENCE) has nothing to wait for.
+   */
+  private async greetingOver(call: CustomerCall): Promise<void> {
+    if (call.detection?.cause.startsWith('INITIALSILENCE')) return;
+    const talking = this.waitFor(`${call.channelId}-talking`);
+    const silent = this.waitFor(`${call.channelId}-silent`);
+    try {
+      await this.gate.run('talk detect', () => this.rest.setChannelVar(call.channelId, 'TALK_DETECT(set)', String(SILENCE_AFTER_GREETING_MS)));
+      if (await within(talking, SILENCE_AFTER_GREETING_MS)) await within(silent, GREETING_WAIT_CAP_MS);
+    } finally {
+      this.waits.delete(`${call.channelId}-talking`);
+      this.waits.delete(`${call.channelId}-silent`);
+    }
+  }
+
+  private waitFor(key: string): Promise<void> {
+    return new Promise<void>((resolve) => this.waits.set(key, resolve));
+  }
+
+  private playThenHangUp(
+    attemptId: AttemptId,
+    media: readonly MediaUri[],
+    what: string,
+    before: (call: CustomerCall) => Promise<void> = async () => undefined,
+  ): void {
     const call = this.calls.get(attemptId);
     if (!call || call.phase === 'dialing') {
       this.logger.warn({ attemptId, phase: call?.phase }, `${what} ignored: the call is not answered`);
@@ -382,10 +419,11 @@ export class AriTelephony implements TelephonyPort {
     void (async () => {
       try {
         await this.gate.run('answer', () => this.rest.answer(call.channelId));
+        await before(call);
         for (const [i, uri] of media.entries()) {
           if (!this.calls.isLive(call)) return;
           const playbackId = `${call.channelId}-pb-${i}`;
-          const finished = new Promise<void>((resolve) => this.playbackWaits.set(playbackId, resolve));
+          const finished = this.waitFor(playbackId);
           await this.gate.run('play', () => this.rest.play(call.channelId, uri, playbackId));
           await finished;
         }
@@ -397,13 +435,13 @@ export class AriTelephony implements TelephonyPort {
     })();
   }
 
-  private releasePlaybacks(call: CustomerCall): void {
-    for (const [id, resolve] of this.playbackWaits) {
-      if (id.startsWith(`${call.channelId}-pb-`)) {
-        resolve();
-        this.playbackWaits.delete(id);
-      }
-    }
+  private release(key: string): void {
+    this.waits.get(key)?.();
+    this.waits.delete(key);
+  }
+
+  private releaseWaits(call: CustomerCall): void {
+    for (const key of [...this.waits.keys()]) if (key.startsWith(`${call.channelId}-`)) this.release(key);
   }
 
   private hangupAs(call: CustomerCall, by: EndedBy): void {
@@ -450,6 +488,17 @@ export class AriTelephony implements TelephonyPort {
         this.logger.error({ err: describeError(err), event: event.type }, 'telephony listener threw');
       }
     }
+  }
+}
+
+/** Whether `event` happened within `ms`. */
+async function within(event: Promise<void>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([event.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

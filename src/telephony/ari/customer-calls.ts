@@ -24,6 +24,8 @@ export interface CustomerCall {
   lastDialstatus: string | undefined;
   rang: boolean;
   answeredAt: EpochMs | undefined;
+  /** Machine detection's verdict (AMDSTATUS, AMDCAUSE), once heard. */
+  detection: { readonly status: string; readonly cause: string } | undefined;
   agentId: AgentId | undefined;
   /** Set when outpace asked for the end, so the end is reported with who brought it about. */
   endRequestedBy: EndedBy | undefined;
@@ -46,6 +48,7 @@ export class CustomerCalls {
       lastDialstatus: undefined,
       rang: false,
       answeredAt: undefined,
+      detection: undefined,
       agentId: undefined,
       endRequestedBy: undefined,
       created: false,
