@@ -17,6 +17,9 @@ import { type Clock, wallClockScheduler } from '../../engine/scheduler.js';
 import type { TrunkSettings } from '../../pacing/settings.js';
 import type { EndedBy, MediaUri, OriginateRequest, TelephonyEvent, TelephonyListener, TelephonyPort } from '../port.js';
 import { type AgentLeg, AgentLegs } from './agent-legs.js';
+import { describeError, isGoneError } from './ari-errors.js';
+import { ChannelWaits } from './channel-waits.js';
+import { Prompts } from './prompts.js';
 import { type AriConnection, type AriRest, connectAri } from './ari-connection.js';
 import { type AriEvent, ariEventSchema } from './ari-events.js';
 import { CallRecordings } from './call-recordings.js';
@@ -35,17 +38,13 @@ export interface AriTelephonyOptions {
 
 /** How long an agent's softphone may ring when the agent logs in. */
 const AGENT_RING_TIMEOUT_SEC = 30;
-/** Silence after the greeting (and its beep) that means the machine is recording. */
-const SILENCE_AFTER_GREETING_MS = 1000;
-/** The longest outpace waits for a machine's greeting to end before speaking anyway. */
-const GREETING_WAIT_CAP_MS = 10_000;
 
 export class AriTelephony implements TelephonyPort {
   private readonly listeners = new Set<TelephonyListener>();
   private readonly calls = new CustomerCalls();
   private readonly agents = new AgentLegs();
-  /** Prompts and greetings being waited for, keyed `<channel>-pb-<n>`, `<channel>-talking`, `<channel>-silent`; released when the call ends. */
-  private readonly waits = new Map<string, () => void>();
+    private readonly waits = new ChannelWaits();
+  private readonly prompts: Prompts;
   private readonly gate: RestGate;
   private readonly recordings: CallRecordings;
   private readonly logger: Logger;
@@ -66,6 +65,7 @@ export class AriTelephony implements TelephonyPort {
       callsPerSecond: (trunk) => this.trunks.get(trunk)?.maxCallsPerSecond ?? o.config.ARI_CALLS_PER_SECOND,
     });
     this.recordings = new CallRecordings(this.gate, () => this.rest, this.logger);
+    this.prompts = new Prompts(this.gate, () => this.rest, this.waits);
   }
 
   /** Connects to Asterisk as the Stasis application ARI_APP and returns the port. */
@@ -163,7 +163,7 @@ export class AriTelephony implements TelephonyPort {
   }
 
   leaveMessage(attemptId: AttemptId, message: readonly MediaUri[]): void {
-    this.playThenHangUp(attemptId, message, 'leave message', (call) => this.greetingOver(call));
+    this.playThenHangUp(attemptId, message, 'leave message', (call) => this.prompts.greetingOver(call.channelId, call.detection?.cause));
   }
 
   hangup(attemptId: AttemptId): void {
@@ -243,11 +243,11 @@ export class AriTelephony implements TelephonyPort {
         return;
       }
       case 'PlaybackFinished':
-        return this.release(e.playback.id);
+        return this.prompts.playbackFinished(e.playback.id);
       case 'ChannelTalkingStarted':
-        return this.release(`${e.channel.id}-talking`);
+        return this.waits.release(e.channel.id, 'talking');
       case 'ChannelTalkingFinished':
-        return this.release(`${e.channel.id}-silent`);
+        return this.waits.release(e.channel.id, 'silent');
     }
   }
 
@@ -328,7 +328,7 @@ export class AriTelephony implements TelephonyPort {
   /** Reports the end of a customer call: exactly one answered-or-failed, then the end if it was answered. */
   private settle(call: CustomerCall, cause: HangupCause): void {
     this.calls.remove(call);
-    this.releaseWaits(call);
+    this.waits.releaseAll(call.channelId);
     const { attemptId } = call.request;
     const at = this.clock.now();
     if (call.agentId) {
@@ -381,30 +381,6 @@ export class AriTelephony implements TelephonyPort {
 
   // ---- helpers --------------------------------------------------------------
 
-  /**
-   * AMD decides MACHINE while a long greeting still plays; a message played at
-   * once would be cut off before the beep. TALK_DETECT says whether the far
-   * end is still speaking (ChannelTalkingStarted soon after it is set) and
-   * when it falls silent (ChannelTalkingFinished: greeting and beep over).
-   * Dead air (INITIALSILENCE) has nothing to wait for.
-   */
-  private async greetingOver(call: CustomerCall): Promise<void> {
-    if (call.detection?.cause.startsWith('INITIALSILENCE')) return;
-    const talking = this.waitFor(`${call.channelId}-talking`);
-    const silent = this.waitFor(`${call.channelId}-silent`);
-    try {
-      await this.gate.run('talk detect', () => this.rest.setChannelVar(call.channelId, 'TALK_DETECT(set)', String(SILENCE_AFTER_GREETING_MS)));
-      if (await within(talking, SILENCE_AFTER_GREETING_MS)) await within(silent, GREETING_WAIT_CAP_MS);
-    } finally {
-      this.waits.delete(`${call.channelId}-talking`);
-      this.waits.delete(`${call.channelId}-silent`);
-    }
-  }
-
-  private waitFor(key: string): Promise<void> {
-    return new Promise<void>((resolve) => this.waits.set(key, resolve));
-  }
-
   private playThenHangUp(
     attemptId: AttemptId,
     media: readonly MediaUri[],
@@ -418,30 +394,14 @@ export class AriTelephony implements TelephonyPort {
     }
     void (async () => {
       try {
-        await this.gate.run('answer', () => this.rest.answer(call.channelId));
         await before(call);
-        for (const [i, uri] of media.entries()) {
-          if (!this.calls.isLive(call)) return;
-          const playbackId = `${call.channelId}-pb-${i}`;
-          const finished = this.waitFor(playbackId);
-          await this.gate.run('play', () => this.rest.play(call.channelId, uri, playbackId));
-          await finished;
-        }
+        await this.prompts.play(call.channelId, media, () => this.calls.isLive(call));
       } catch (err) {
         if (!this.calls.isLive(call) || isGoneError(err)) return;
         this.logger.error({ attemptId, err: describeError(err) }, `${what}: the prompt could not be played`);
       }
       if (this.calls.isLive(call)) this.hangupAs(call, 'system');
     })();
-  }
-
-  private release(key: string): void {
-    this.waits.get(key)?.();
-    this.waits.delete(key);
-  }
-
-  private releaseWaits(call: CustomerCall): void {
-    for (const key of [...this.waits.keys()]) if (key.startsWith(`${call.channelId}-`)) this.release(key);
   }
 
   private hangupAs(call: CustomerCall, by: EndedBy): void {
@@ -491,35 +451,7 @@ export class AriTelephony implements TelephonyPort {
   }
 }
 
-/** Whether `event` happened within `ms`. */
-async function within(event: Promise<void>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([event.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** NOTSURE and HANGUP are treated as people: hanging up on a live person is the costly mistake. */
 function partyFromDetection(status: string): AnsweredParty {
   return status === 'MACHINE' ? 'machine' : 'human';
-}
-
-/** ari-client rejects with the response body as the message: `{"message":"Allocation failed"}`. */
-function describeError(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  try {
-    const body = JSON.parse(message) as { message?: unknown };
-    if (typeof body.message === 'string') return body.message;
-  } catch {
-    // not a JSON body: a network error or a timeout
-  }
-  return message;
-}
-
-/** Asterisk's answers when the channel has already gone. */
-function isGoneError(err: unknown): boolean {
-  return /Channel not found|not in Stasis|Channel not in this bridge/i.test(describeError(err));
 }
