@@ -52,7 +52,7 @@ export class AriTelephony implements TelephonyPort {
   private readonly config: AriConfig;
   private readonly trunks: ReadonlyMap<string, TrunkSettings>;
   private connection: AriConnection | undefined;
-  private agentLegCount = 0;
+  private agentLogins = 0;
 
   private constructor(o: AriTelephonyOptions) {
     this.config = o.config;
@@ -176,12 +176,13 @@ export class AriTelephony implements TelephonyPort {
       this.logger.warn({ agentId }, 'login ignored: the agent already has a leg');
       return;
     }
-    const engine = this.config.OUTPACE_ENGINE_ID;
+    // Fresh ids per login: the previous login's bridge may still be being destroyed.
+    const login = `${this.config.OUTPACE_ENGINE_ID}-a-${agentId}-${++this.agentLogins}`;
     const leg: AgentLeg = {
       agentId,
       endpoint,
-      channelId: `${engine}-a-${agentId}-${++this.agentLegCount}`,
-      bridgeId: `${engine}-agent-${agentId}`,
+      channelId: login,
+      bridgeId: `${login}-bridge`,
       created: false,
       up: false,
       attemptId: undefined,
