@@ -72,6 +72,7 @@ export class SimPbx {
   private readonly agentPhones = new Map<string, AgentPhone>();
   private readonly bridgeApps = new Map<string, string | undefined>();
   private readonly pendingOriginateFailures: AriRequestError[] = [];
+  private readonly pendingOriginateDelays: Array<{ ms: number; when: 'before' | 'after' }> = [];
   private readonly pendingTimers = new Set<ReturnType<typeof setTimeout>>();
   private channelCounter = 0;
 
@@ -91,6 +92,23 @@ export class SimPbx {
   /** The next originate is refused, as Asterisk refuses an unregistered endpoint (500 "Allocation failed"). */
   failNextOriginate(status = 500, message = 'Allocation failed'): void {
     this.pendingOriginateFailures.push(new AriRequestError(status, message));
+  }
+
+  /**
+   * Holds the next originate's HTTP answer back for `ms` (real time), as an
+   * overloaded Asterisk, or one past its HTTP session limit, does. `before`:
+   * Asterisk is slow to make the channel too; `after`: the channel is made at
+   * once and rings while the answer is still on its way.
+   */
+  delayNextOriginate(ms: number, when: 'before' | 'after'): void {
+    this.pendingOriginateDelays.push({ ms, when });
+  }
+
+  /** Waits out the delay set by delayNextOriginate for this stage of the request, if any. */
+  async originateDelay(when: 'before' | 'after'): Promise<void> {
+    if (this.pendingOriginateDelays[0]?.when !== when) return;
+    const { ms } = this.pendingOriginateDelays.shift()!;
+    await new Promise((resolve) => setTimeout(resolve, ms));
   }
 
   /** The far end hangs up (a customer putting the phone down, an agent's softphone dropping). */

@@ -9,7 +9,12 @@ import { AriRequestError, type SimPbx } from './pbx.js';
 export interface Route {
   readonly method: string;
   readonly path: RegExp;
-  readonly handle: (params: string[], query: URLSearchParams, body: unknown) => { status: number; body?: unknown };
+  readonly handle: (params: string[], query: URLSearchParams, body: unknown) => Reply | Promise<Reply>;
+}
+
+interface Reply {
+  readonly status: number;
+  readonly body?: unknown;
 }
 
 const ok = (body: unknown) => ({ status: 200, body });
@@ -33,8 +38,9 @@ function opt(q: URLSearchParams, name: string): string | undefined {
 }
 
 export function routes(pbx: SimPbx, connectedApps: () => string[]): Route[] {
-  const originate = (channelId: string | undefined, q: URLSearchParams, body: unknown) =>
-    ok(
+  const originate = async (channelId: string | undefined, q: URLSearchParams, body: unknown) => {
+    await pbx.originateDelay('before');
+    const reply = ok(
       channelJson(
         pbx.originate({
           endpoint: opt(q, 'endpoint'),
@@ -48,6 +54,9 @@ export function routes(pbx: SimPbx, connectedApps: () => string[]): Route[] {
         }),
       ),
     );
+    await pbx.originateDelay('after');
+    return reply;
+  };
   const record = (targetUri: string, app: string | undefined, q: URLSearchParams) =>
     created(recordingJson(pbx.record(targetUri, app, q.get('name') ?? '', q.get('format') ?? '', opt(q, 'ifExists'))));
   const snoop = (channelId: string, snoopId: string | undefined, q: URLSearchParams) => {

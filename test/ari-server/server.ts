@@ -154,7 +154,7 @@ export class AriTestServer {
       const match = route.path.exec(path);
       if (!match) continue;
       try {
-        const { status, body: out } = route.handle(match.slice(1).map(decodeURIComponent), url.searchParams, body);
+        const { status, body: out } = await route.handle(match.slice(1).map(decodeURIComponent), url.searchParams, body);
         return reply(status, out);
       } catch (err) {
         if (err instanceof AriRequestError) return reply(err.status, { message: err.message });

@@ -6,7 +6,7 @@
  * run on the test server only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentId } from '../../src/domain/ids.js';
+import { AgentId, type AttemptId } from '../../src/domain/ids.js';
 import { AriTelephony } from '../../src/telephony/ari/ari-telephony.js';
 import { type Heard, type TelephonyLab, asteriskLab, connectEngine, dialRequest, quietLogger, testServerLab } from './telephony-lab.js';
 
@@ -199,7 +199,73 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
     });
   });
 
+  describe.skipIf(REAL_ASTERISK)('limits toward Asterisk', () => {
+    /** An engine with a 200 ms request deadline dials once while Asterisk holds the originate's answer back 600 ms. */
+    async function slowOriginate(engineId: string, when: 'before' | 'after', body: (engine: { telephony: AriTelephony; heard: Heard }, attemptId: AttemptId) => Promise<void>) {
+      const engine = await connectEngine(lab, engineId, { config: { ARI_REQUEST_TIMEOUT_MS: 200 } });
+      try {
+        lab.server!.pbx.delayNextOriginate(600, when);
+        const request = dialRequest(lab.numberFor({ kind: 'human', ringMs: 1000 }));
+        engine.telephony.originate(request);
+        await body(engine, request.attemptId);
+      } finally {
+        engine.telephony.close();
+      }
+    }
+
+    it('an originate Asterisk is too slow to carry out fails the attempt, and the call it makes later is hung up', () =>
+      slowOriginate('engine-slow', 'before', async ({ heard: slow }, attemptId) => {
+        const failed = await slow.next('call.failed', attemptId);
+        expect(failed).toMatchObject({ outcome: 'failed', detail: 'ARI request "originate" got no answer within 200 ms' });
+        const channel = `engine-slow-c-${attemptId}`;
+        // Asterisk makes the channel after all; outpace hangs it up as soon as it shows.
+        await expect.poll(() => lab.server!.requests.some((r) => r === `DELETE /ari/channels/${channel} -> 204`)).toBe(true);
+        expect(lab.server!.pbx.list().some((c) => c.id === channel)).toBe(false);
+        expect(slow.about(attemptId)).toEqual([failed]);
+      }));
+
+    it('an originate answered late, after its call began, carries on: one outcome, no failure', () =>
+      slowOriginate('engine-late', 'after', async ({ telephony: late, heard }, attemptId) => {
+        await heard.next('call.answered', attemptId);
+        late.hangup(attemptId);
+        await heard.next('call.ended', attemptId);
+        expect(heard.about(attemptId).map((e) => e.type)).toEqual(['call.ringing', 'call.answered', 'call.ended']);
+      }));
+
+    it('a trunk at its line limit refuses the next call without asking Asterisk', async () => {
+      const limited = await connectEngine(lab, 'engine-lines', { trunks: [{ id: 'carrier', maxLines: 1, maxCallsPerSecond: 50 }] });
+      try {
+        const first = dialRequest(lab.numberFor({ kind: 'human', ringMs: 1000 }));
+        const second = dialRequest(lab.numberFor({ kind: 'human', ringMs: 1000 }));
+        limited.telephony.originate(first);
+        limited.telephony.originate(second);
+        expect(await limited.heard.next('call.failed', second.attemptId)).toMatchObject({
+          outcome: 'failed',
+          detail: 'trunk carrier already carries its limit of 1 calls',
+        });
+        await limited.heard.next('call.answered', first.attemptId);
+        limited.telephony.hangup(first.attemptId);
+        await limited.heard.next('call.ended', first.attemptId);
+        // The line is free again.
+        const third = dialRequest(lab.numberFor({ kind: 'busy' }));
+        limited.telephony.originate(third);
+        expect(await limited.heard.next('call.failed', third.attemptId)).toMatchObject({ outcome: 'busy' });
+      } finally {
+        limited.telephony.close();
+      }
+    });
+  });
+
   describe.skipIf(REAL_ASTERISK)('the event stream drops', () => {
+    it('an agent whose softphone dropped while the WebSocket was down leaves ready after reconnecting', async () => {
+      const agentId = await agentReady();
+      const agentChannel = lab.server!.pbx.liveChannelOn(lab.agentEndpoint(agents))!;
+      lab.server!.suspendEvents();
+      lab.server!.pbx.farEndHangsUp(agentChannel.id);
+      lab.server!.resumeEvents();
+      expect(await heard.next('agent.leg-down', agentId)).toMatchObject({ cause: { code: 0 } });
+    });
+
     it('a call that ended while the WebSocket was down is settled after reconnecting; calls still up carry on', async () => {
       const agentId = await agentReady();
       const gone = await answeredCall();

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { type AgentId, AttemptId, CampaignId, type E164, LeadId, TrunkId } from '../../src/domain/ids.js';
 import { AriTelephony } from '../../src/telephony/ari/ari-telephony.js';
 import { type AriConfig, loadAriConfig } from '../../src/telephony/ari/config.js';
+import type { TrunkSettings } from '../../src/pacing/settings.js';
 import type { OriginateRequest, TelephonyEvent } from '../../src/telephony/port.js';
 import { type CallScript, farEnd } from '../ari-server/call-script.js';
 import { AriTestServer } from '../ari-server/server.js';
@@ -111,8 +112,13 @@ export async function asteriskLab(): Promise<TelephonyLab> {
 
 export const quietLogger = pino({ level: process.env['LOG_LEVEL'] ?? 'silent' });
 
-export async function connectEngine(lab: TelephonyLab, engineId: string): Promise<{ telephony: AriTelephony; heard: Heard }> {
-  const telephony = await AriTelephony.connect({ config: lab.config(engineId), logger: quietLogger });
+export async function connectEngine(
+  lab: TelephonyLab,
+  engineId: string,
+  o: { config?: Partial<AriConfig>; trunks?: TrunkSettings[] } = {},
+): Promise<{ telephony: AriTelephony; heard: Heard }> {
+  const config = { ...lab.config(engineId), ...o.config };
+  const telephony = await AriTelephony.connect({ config, logger: quietLogger, ...(o.trunks ? { trunks: o.trunks } : {}) });
   const heard = new Heard(lab.patienceMs);
   telephony.subscribe((e) => heard.push(e));
   return { telephony, heard };

@@ -19,6 +19,7 @@ import type { EndedBy, MediaUri, OriginateRequest, TelephonyEvent, TelephonyList
 import { type AgentLeg, AgentLegs } from './agent-legs.js';
 import { describeError, isGoneError } from './ari-errors.js';
 import { ChannelWaits } from './channel-waits.js';
+import { OrphanChannels } from './orphan-channels.js';
 import { Prompts } from './prompts.js';
 import { type AriConnection, type AriRest, connectAri } from './ari-connection.js';
 import { type AriEvent, ariEventSchema } from './ari-events.js';
@@ -44,6 +45,7 @@ export class AriTelephony implements TelephonyPort {
   private readonly calls = new CustomerCalls();
   private readonly agents = new AgentLegs();
     private readonly waits = new ChannelWaits();
+  private readonly orphans = new OrphanChannels((channelId) => this.hangupChannel(channelId));
   private readonly prompts: Prompts;
   private readonly gate: RestGate;
   private readonly recordings: CallRecordings;
@@ -84,6 +86,7 @@ export class AriTelephony implements TelephonyPort {
   }
 
   close(): void {
+    this.orphans.clear();
     this.connection?.close();
   }
 
@@ -254,7 +257,12 @@ export class AriTelephony implements TelephonyPort {
 
   private onDial(channelId: string, dialstatus: string): void {
     const call = this.calls.onChannel(channelId);
-    if (!call || !dialstatus) return;
+    if (!call) {
+      this.orphans.seen(channelId);
+      return;
+    }
+    call.created = true;
+    if (!dialstatus) return;
     call.lastDialstatus = dialstatus;
     if (dialstatus === 'RINGING' && !call.rang) {
       call.rang = true;
@@ -264,7 +272,11 @@ export class AriTelephony implements TelephonyPort {
 
   private onStasisStart(channelId: string, args: readonly string[]): void {
     const call = this.calls.onChannel(channelId);
-    if (call) return this.customerInStasis(call, args);
+    if (call) {
+      call.created = true;
+      return this.customerInStasis(call, args);
+    }
+    if (this.orphans.seen(channelId)) return;
     const leg = this.agents.onChannel(channelId);
     if (leg && args[0] === 'agent') return this.agentAnswered(leg);
     // Snoop channels of our recordings, and channels of other engines on the same application.
@@ -320,6 +332,7 @@ export class AriTelephony implements TelephonyPort {
 
   /** ChannelDestroyed, or a channel found missing after a reconnect. */
   private onChannelGone(channelId: string, cause: HangupCause): void {
+    this.orphans.gone(channelId);
     const call = this.calls.onChannel(channelId);
     if (call) return this.settle(call, cause);
     const leg = this.agents.onChannel(channelId);
@@ -421,7 +434,13 @@ export class AriTelephony implements TelephonyPort {
     if (!this.calls.isLive(call)) return;
     const detail = describeError(err);
     if (err instanceof AriRequestTimeout) {
-      // The request may still reach Asterisk: make sure no call rings that nobody watches.
+      if (call.created) {
+        // Asterisk made the call (its events arrived) and only the answer to the request was late.
+        this.logger.warn({ attemptId: call.request.attemptId, detail }, 'originate answered late; the call goes on');
+        return;
+      }
+      // The request may still be carried out: make sure no call rings that nobody watches.
+      this.orphans.add(call.channelId);
       this.hangupChannel(call.channelId);
     }
     this.calls.remove(call);

@@ -29,7 +29,7 @@ export interface CustomerCall {
   agentId: AgentId | undefined;
   /** Set when outpace asked for the end, so the end is reported with who brought it about. */
   endRequestedBy: EndedBy | undefined;
-  /** Asterisk accepted the originate: the channel exists (or existed). */
+  /** Asterisk accepted the originate, or has sent events about the channel: it exists (or existed). */
   created: boolean;
   /** The engine hung up before Asterisk had the channel: hang it up as soon as it exists. */
   cancelled: boolean;
