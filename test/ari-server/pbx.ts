@@ -124,6 +124,14 @@ export class SimPbx {
     return this.options.trunks.includes(resource) || this.agentPhones.has(resource);
   }
 
+  /** A ringing far end answers now, whatever its script's ring time. */
+  farEndAnswers(channelId: string): void {
+    const ch = this.get(channelId);
+    if (ch.script?.kind !== 'answers' || ch.state === 'Up') throw new Error(`${channelId} is not a ringing call that can answer`);
+    for (const t of ch.timers.splice(0)) t.cancel();
+    this.answered(ch, ch.script.talkMs);
+  }
+
   liveChannelOn(endpoint: string): SimChannel | undefined {
     return [...this.channels.values()].find((c) => !c.destroyed && c.endpoint === endpoint);
   }

@@ -47,7 +47,13 @@ export class AriTestServer {
   readonly requests: string[] = [];
   /** Events sent, counted even when not kept. */
   eventCount = 0;
-  private readonly sockets = new Map<WebSocket, readonly string[]>();
+  /**
+   * The WebSocket serving each application. Asterisk keeps one per name: a
+   * newer connection for the same application takes its events, and the older
+   * one, still open, hears nothing more.
+   */
+  private readonly appSockets = new Map<string, WebSocket>();
+  private readonly sockets = new Set<WebSocket>();
   private eventsSuspended = false;
   private readonly http: Server;
   private readonly wss: WebSocketServer;
@@ -59,10 +65,10 @@ export class AriTestServer {
       amdContext: options.amdContext,
       promptMs: options.promptMs,
       trunks: options.trunks,
-      appIsConnected: (app) => [...this.sockets.values()].some((apps) => apps.includes(app)),
+      appIsConnected: (app) => this.appSockets.has(app),
       emit: (app, type, fields) => this.emit(app, type, fields),
     });
-    this.routes = routes(this.pbx, () => [...new Set([...this.sockets.values()].flat())]);
+    this.routes = routes(this.pbx, () => this.connectedApps());
     this.http = createServer((req, res) => void this.serve(req, res));
     this.wss = new WebSocketServer({ noServer: true });
     this.http.on('upgrade', (req, socket, head) => {
@@ -73,8 +79,12 @@ export class AriTestServer {
         return;
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => {
-        this.sockets.set(ws, apps);
-        ws.on('close', () => this.sockets.delete(ws));
+        this.sockets.add(ws);
+        for (const app of apps) this.appSockets.set(app, ws);
+        ws.on('close', () => {
+          this.sockets.delete(ws);
+          for (const app of apps) if (this.appSockets.get(app) === ws) this.appSockets.delete(app);
+        });
       });
     });
   }
@@ -103,14 +113,15 @@ export class AriTestServer {
 
   /** Applications with a WebSocket connected now. */
   connectedApps(): string[] {
-    return [...new Set([...this.sockets.values()].flat())];
+    return [...this.appSockets.keys()];
   }
 
   /** Drops every event WebSocket and refuses new ones until resumeEvents(): events meanwhile are lost, as with Asterisk. */
   suspendEvents(): void {
     this.eventsSuspended = true;
-    for (const ws of this.sockets.keys()) ws.terminate();
+    for (const ws of this.sockets) ws.terminate();
     this.sockets.clear();
+    this.appSockets.clear();
   }
 
   resumeEvents(): void {
@@ -119,21 +130,19 @@ export class AriTestServer {
 
   async close(): Promise<void> {
     this.pbx.close();
-    for (const ws of this.sockets.keys()) ws.terminate();
+    for (const ws of this.sockets) ws.terminate();
     this.wss.close();
     this.http.closeAllConnections();
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
   }
 
   private emit(app: string | undefined, type: string, fields: Record<string, unknown>): void {
-    for (const [ws, apps] of this.sockets) {
-      const targets = app === undefined ? apps : apps.filter((a) => a === app);
-      for (const application of targets) {
-        const event = { type, timestamp: ariTimestamp(), ...fields, asterisk_id: ASTERISK_ID, application };
-        this.eventCount++;
-        if (this.options.keepLog) this.emitted.push({ application, event });
-        ws.send(JSON.stringify(event));
-      }
+    const targets = app === undefined ? [...this.appSockets] : this.appSockets.has(app) ? [[app, this.appSockets.get(app)!] as const] : [];
+    for (const [application, ws] of targets) {
+      const event = { type, timestamp: ariTimestamp(), ...fields, asterisk_id: ASTERISK_ID, application };
+      this.eventCount++;
+      if (this.options.keepLog) this.emitted.push({ application, event });
+      ws.send(JSON.stringify(event));
     }
   }
 

@@ -18,7 +18,8 @@ describe('outpace doctor, PBX side', () => {
       'credentials',
       ...REQUIRED_MODULES.map((m) => `module ${m}`),
       'trunk carrier',
-      'Stasis application outpace',
+      'Stasis event stream',
+      'application outpace-doctor',
     ]);
     expect(checks[1]!.detail).toBe('Asterisk 22.10.1');
   });

@@ -129,7 +129,8 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
     });
 
     it('a machine gets the message once its greeting is over, then the system hangs up', async () => {
-      const request = dialRequest(lab.numberFor({ kind: 'machine', ringMs: 1000 }), { machineDetection: true });
+      // A greeting long enough to be still playing when detection decides, however loaded the test machine.
+      const request = dialRequest(lab.numberFor({ kind: 'machine', ringMs: 1000, greetingMs: 100_000 }), { machineDetection: true });
       telephony.originate(request);
       await heard.next('call.answered', request.attemptId);
       telephony.leaveMessage(request.attemptId, ['sound:outpace/machine-message', 'digits:5551000']);
@@ -277,7 +278,7 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
       lab.server!.resumeEvents();
       const ended = await heard.next('call.ended', gone.request.attemptId);
       expect(ended).toMatchObject({ endedBy: 'customer', cause: { code: 0 } });
-      await expect.poll(() => lab.server!.connectedApps()).toContain('outpace');
+      await expect.poll(() => lab.server!.connectedApps()).toContain('outpace-engine-a');
       // The other call and the agent's leg survived the drop and still answer to commands.
       telephony.abandon(staying.request.attemptId, 'sound:outpace/abandon');
       expect(await heard.next('call.ended', staying.request.attemptId)).toMatchObject({ endedBy: 'system' });
@@ -285,8 +286,8 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
     });
   });
 
-  describe('two engines on one application', () => {
-    it('each drives only its own channels', async () => {
+  describe('two engines', () => {
+    it('engines with their own applications each drive only their own calls', async () => {
       const other = await connectEngine(lab, 'engine-b');
       try {
         const mine = dialRequest(lab.numberFor({ kind: 'human', ringMs: 1000, talkMs: 3000 }));
@@ -298,9 +299,35 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
         expect(other.heard.about(mine.attemptId)).toEqual([]);
         expect(heard.about(theirs.attemptId)).toEqual([]);
         expect(heard.about(mine.attemptId).map((e) => e.type)).toEqual(['call.ringing', 'call.answered', 'call.ended']);
+        expect(other.heard.about(theirs.attemptId).map((e) => e.type)).toEqual(['call.ringing', 'call.answered', 'call.ended']);
       } finally {
         other.telephony.close();
       }
+    });
+
+    it.skipIf(REAL_ASTERISK)('an engine that hears of another engine\'s channel leaves it alone', async () => {
+      // A second engine on the same application (a misconfiguration, or a restart under a new engine id while
+      // the old channels live on) gets the application's events from Asterisk: it must not drive those channels.
+      const mine = dialRequest(lab.numberFor({ kind: 'human', ringMs: 3_600_000 }), { ringTimeoutSec: 3600 });
+      telephony.originate(mine);
+      await heard.next('call.ringing', mine.attemptId);
+      const channel = customerChannelOf(mine.attemptId);
+      const intruder = await connectEngine(lab, 'engine-c', { config: { ARI_APP: 'outpace-engine-a' } });
+      try {
+        lab.server!.pbx.farEndAnswers(channel);
+        await expect.poll(() => lab.server!.pbx.list().find((c) => c.id === channel)?.inStasis).toBe(true);
+        lab.server!.pbx.farEndHangsUp(channel);
+        expect(intruder.heard.events).toEqual([]);
+        expect(lab.server!.requests.filter((r) => r.includes(channel) && !r.startsWith('POST /ari/channels?'))).toEqual([]);
+      } finally {
+        intruder.telephony.close();
+      }
+      // The first engine went deaf while the intruder held the application: it never heard the answer. Once it
+      // has the application again, the reconcile settles the attempt it lost track of.
+      lab.server!.suspendEvents();
+      lab.server!.resumeEvents();
+      expect(await heard.next('call.failed', mine.attemptId)).toMatchObject({ outcome: 'failed', cause: { code: 0 } });
+      expect(heard.about(mine.attemptId).map((e) => e.type)).toEqual(['call.ringing', 'call.failed']);
     });
   });
 }

@@ -17,7 +17,7 @@ import { AriTestServer } from '../ari-server/server.js';
 /** Far ends a test asks for, in the carrier's terms. Times in ms. */
 export type FarEnd =
   | { kind: 'human'; ringMs: number; talkMs?: number }
-  | { kind: 'machine'; ringMs: number }
+  | { kind: 'machine'; ringMs: number; greetingMs?: number }
   | { kind: 'busy' | 'congestion' | 'unallocated' | 'rejected' | 'never-answers' }
   | { kind: 'no-answer'; ringMs: number };
 
@@ -44,7 +44,8 @@ export async function testServerLab(): Promise<TelephonyLab> {
         ARI_URL: server.url,
         ARI_USERNAME: server.credentials.username,
         ARI_PASSWORD: server.credentials.password,
-        ARI_APP: 'outpace',
+        // Asterisk serves each application on one WebSocket: every engine gets its own.
+        ARI_APP: `outpace-${engineId}`,
         ARI_TRUNK_ENDPOINT: 'PJSIP/{number}@{trunk}',
         OUTPACE_ENGINE_ID: engineId,
         ARI_REQUEST_TIMEOUT_MS: '2000',
@@ -80,7 +81,8 @@ export async function asteriskLab(): Promise<TelephonyLab> {
   const secs = (ms: number) => String(Math.round(ms / 1000)).padStart(2, '0');
   return {
     server: undefined,
-    config: (engineId) => loadAriConfig({ ...process.env, OUTPACE_ENGINE_ID: engineId }),
+    config: (engineId) =>
+      loadAriConfig({ ...process.env, ARI_APP: `${process.env['ARI_APP'] ?? 'outpace'}-${engineId}`, OUTPACE_ENGINE_ID: engineId }),
     numberFor(f) {
       const n = (() => {
         switch (f.kind) {

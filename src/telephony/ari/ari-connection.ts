@@ -67,6 +67,7 @@ const RECORDING_FORMAT = { format: 'wav', ifExists: 'overwrite', beep: false, te
 
 export async function connectAri(o: AriConnectionOptions): Promise<AriConnection> {
   await checkCredentials(o);
+  await warnIfApplicationServed(o);
   quietSwaggerClient(o.logger);
   const client = await ari.connect(o.url, o.username, o.password);
   // ari-client is an EventEmitter of every ARI event type; its typings list them one overload at a time.
@@ -148,6 +149,23 @@ async function checkCredentials(o: AriConnectionOptions): Promise<void> {
   if (status === 401) throw new Error(`ARI refused user "${o.username}": check ARI_USERNAME and ARI_PASSWORD against ari.conf`);
   if (status === 404) throw new Error(`no ARI at ${o.url}: check ARI_URL and that res_ari is loaded (ari.conf enabled = yes)`);
   if (status >= 400) throw new Error(`ARI at ${o.url} answered ${status} to a status check`);
+}
+
+/**
+ * Asterisk serves each Stasis application on one WebSocket: a second
+ * connection with the same name takes the events and the first goes deaf.
+ * Each engine needs its own ARI_APP; say so loudly if another holds ours.
+ */
+async function warnIfApplicationServed(o: AriConnectionOptions): Promise<void> {
+  const authorization = `Basic ${Buffer.from(`${o.username}:${o.password}`).toString('base64')}`;
+  const url = `${o.url.replace(/\/$/, '')}/ari/applications/${encodeURIComponent(o.app)}`;
+  const res = await fetch(url, { headers: { authorization }, signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+  if (res?.status === 200) {
+    o.logger.warn(
+      { app: o.app },
+      'ARI application already registered: if another engine is connected with this ARI_APP, Asterisk will send its events here from now on and it will go deaf; give each engine its own ARI_APP',
+    );
+  }
 }
 
 /**

@@ -14,6 +14,7 @@ export const ariConfigSchema = z.object({
     .url({ protocol: /^https?$/, error: 'ARI_URL must be the http(s) address of Asterisk\'s HTTP server, such as http://pbx:8088' }),
   ARI_USERNAME: z.string({ error: 'ARI_USERNAME must name a user of ari.conf' }).min(1, 'ARI_USERNAME must not be empty'),
   ARI_PASSWORD: z.string({ error: 'ARI_PASSWORD must be that ari.conf user\'s password' }).min(1, 'ARI_PASSWORD must not be empty'),
+  /** Asterisk gives each application one WebSocket: every engine needs its own name. */
   ARI_APP: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'ARI_APP must be a Stasis application name: letters, digits, - and _')

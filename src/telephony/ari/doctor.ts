@@ -52,21 +52,29 @@ export async function ariDoctor(config: AriConfig, trunks: readonly string[], lo
     });
   }
 
+  // Under its own application name: Asterisk gives each name one WebSocket, and a running engine must keep ARI_APP.
+  const probeApp = `${config.ARI_APP}-doctor`;
   try {
     const connection = await connectAri({
       url: config.ARI_URL,
       username: config.ARI_USERNAME,
       password: config.ARI_PASSWORD,
-      app: config.ARI_APP,
+      app: probeApp,
       logger,
       onEvent: () => undefined,
       onReconnected: () => undefined,
     });
-    const app = await get(`/applications/${config.ARI_APP}`);
+    const app = await get(`/applications/${probeApp}`);
     connection.close();
-    checks.push({ check: `Stasis application ${config.ARI_APP}`, ok: app.status === 200, detail: app.status === 200 ? 'event stream connects' : `not registered (${app.status})` });
+    checks.push({ check: 'Stasis event stream', ok: app.status === 200, detail: app.status === 200 ? 'connects' : `not registered (${app.status})` });
   } catch (err) {
-    checks.push({ check: `Stasis application ${config.ARI_APP}`, ok: false, detail: String(err) });
+    checks.push({ check: 'Stasis event stream', ok: false, detail: String(err) });
   }
+  const engine = await get(`/applications/${config.ARI_APP}`);
+  checks.push({
+    check: `application ${config.ARI_APP}`,
+    ok: true,
+    detail: engine.status === 200 ? 'registered: an engine is (or was) connected' : 'not registered yet: no engine has connected',
+  });
   return checks;
 }
