@@ -1,0 +1,196 @@
+/**
+ * The connection to Asterisk through ari-client: the REST operations the
+ * adapter uses (a narrow interface, so the adapter does not depend on
+ * ari-client's resource objects) and the application's event stream, which
+ * ari-client re-opens with backoff when it drops.
+ */
+import type { EventEmitter } from 'node:events';
+import ari from 'ari-client';
+import type { Logger } from 'pino';
+import { ARI_EVENT_TYPES } from './ari-events.js';
+
+export interface OriginateParams {
+  readonly endpoint: string;
+  readonly channelId: string;
+  readonly appArgs: string;
+  readonly callerId?: string;
+  readonly timeoutSec: number;
+  readonly variables: Record<string, string>;
+}
+
+export interface AriRest {
+  originate(p: OriginateParams): Promise<void>;
+  hangup(channelId: string): Promise<void>;
+  answer(channelId: string): Promise<void>;
+  setChannelVar(channelId: string, variable: string, value: string): Promise<void>;
+  continueInDialplan(channelId: string, context: string): Promise<void>;
+  play(channelId: string, media: string, playbackId: string): Promise<void>;
+  snoop(channelId: string, snoopId: string, appArgs: string): Promise<void>;
+  recordChannel(channelId: string, name: string): Promise<void>;
+  createBridge(bridgeId: string, name: string): Promise<void>;
+  addToBridge(bridgeId: string, channelId: string): Promise<void>;
+  destroyBridge(bridgeId: string): Promise<void>;
+  recordBridge(bridgeId: string, name: string): Promise<void>;
+  stopRecording(name: string): Promise<void>;
+  /** The channels that exist now. */
+  listChannels(): Promise<ChannelSummary[]>;
+}
+
+export interface ChannelSummary {
+  readonly id: string;
+  readonly state: string;
+  /** The dialplan application running: `Stasis` while the channel is in an ARI application. */
+  readonly appName: string;
+}
+
+export interface AriConnection {
+  readonly rest: AriRest;
+  close(): void;
+}
+
+export interface AriConnectionOptions {
+  readonly url: string;
+  readonly username: string;
+  readonly password: string;
+  readonly app: string;
+  readonly logger: Logger;
+  readonly onEvent: (event: unknown) => void;
+  /** The event stream came back after a drop: events in between are lost, so state must be reconciled. */
+  readonly onReconnected: () => void;
+}
+
+/** How long to wait before starting over once ari-client gives up reconnecting. */
+const RESTART_AFTER_GIVING_UP_MS = 5000;
+
+/** Recorded with every call so a reader can tell which settings Asterisk got. */
+const RECORDING_FORMAT = { format: 'wav', ifExists: 'overwrite', beep: false, terminateOn: 'none' } as const;
+
+export async function connectAri(o: AriConnectionOptions): Promise<AriConnection> {
+  await checkCredentials(o);
+  await warnIfApplicationServed(o);
+  quietSwaggerClient(o.logger);
+  const client = await ari.connect(o.url, o.username, o.password);
+  // ari-client is an EventEmitter of every ARI event type; its typings list them one overload at a time.
+  const events = client as unknown as EventEmitter;
+  for (const type of ARI_EVENT_TYPES) events.on(type, (event: unknown) => o.onEvent(event));
+
+  let opened = false;
+  let closed = false;
+  events.on('WebSocketConnected', () => {
+    if (opened) {
+      o.logger.warn('ARI event stream is back: reconciling calls with Asterisk');
+      o.onReconnected();
+    }
+    opened = true;
+  });
+  events.on('WebSocketReconnecting', (err: Error | undefined) =>
+    o.logger.warn({ err: err?.message }, 'ARI event stream dropped: reconnecting'),
+  );
+  events.on('WebSocketMaxRetries', () => {
+    o.logger.error(`ARI event stream: reconnection attempts exhausted; starting over in ${RESTART_AFTER_GIVING_UP_MS} ms`);
+    setTimeout(() => {
+      if (!closed) client.start(o.app).catch(() => undefined);
+    }, RESTART_AFTER_GIVING_UP_MS);
+  });
+  await client.start(o.app);
+  o.logger.info({ url: o.url, app: o.app }, 'connected to Asterisk ARI');
+
+  const c = client as unknown as LooseClient;
+  const rest: AriRest = {
+    originate: (p) =>
+      c.channels.originate({
+        endpoint: p.endpoint,
+        app: o.app,
+        appArgs: p.appArgs,
+        channelId: p.channelId,
+        timeout: p.timeoutSec,
+        variables: p.variables,
+        ...(p.callerId ? { callerId: p.callerId } : {}),
+      }),
+    hangup: (channelId) => c.channels.hangup({ channelId }),
+    answer: (channelId) => c.channels.answer({ channelId }),
+    setChannelVar: (channelId, variable, value) => c.channels.setChannelVar({ channelId, variable, value }),
+    continueInDialplan: (channelId, context) => c.channels.continueInDialplan({ channelId, context, extension: 's', priority: 1 }),
+    play: (channelId, media, playbackId) => c.channels.play({ channelId, media, playbackId }),
+    snoop: (channelId, snoopId, appArgs) => c.channels.snoopChannel({ channelId, snoopId, app: o.app, appArgs, spy: 'in' }),
+    recordChannel: (channelId, name) => c.channels.record({ channelId, name, ...RECORDING_FORMAT }),
+    createBridge: (bridgeId, name) => c.bridges.create({ bridgeId, name, type: 'mixing' }),
+    addToBridge: (bridgeId, channel) => c.bridges.addChannel({ bridgeId, channel }),
+    destroyBridge: (bridgeId) => c.bridges.destroy({ bridgeId }),
+    recordBridge: (bridgeId, name) => c.bridges.record({ bridgeId, name, ...RECORDING_FORMAT }),
+    stopRecording: (recordingName) => c.recordings.stop({ recordingName }),
+    listChannels: async () =>
+      (await c.channels.list()).map((ch) => ({ id: ch.id, state: ch.state, appName: ch.dialplan?.app_name ?? '' })),
+  };
+  return {
+    rest,
+    close: () => {
+      closed = true;
+      events.removeAllListeners();
+      client.stop();
+    },
+  };
+}
+
+/**
+ * ari-client retries a refused event stream for about a minute before it
+ * gives up; asking once first turns a wrong address or password into an
+ * immediate, clear error.
+ */
+async function checkCredentials(o: AriConnectionOptions): Promise<void> {
+  const url = `${o.url.replace(/\/$/, '')}/ari/asterisk/info`;
+  const authorization = `Basic ${Buffer.from(`${o.username}:${o.password}`).toString('base64')}`;
+  let status: number;
+  try {
+    status = (await fetch(url, { headers: { authorization }, signal: AbortSignal.timeout(10_000) })).status;
+  } catch (err) {
+    throw new Error(`Asterisk's ARI does not answer at ${o.url} (${String(err)}): check ARI_URL, http.conf (enabled, bindaddr, bindport) and the network`);
+  }
+  if (status === 401) throw new Error(`ARI refused user "${o.username}": check ARI_USERNAME and ARI_PASSWORD against ari.conf`);
+  if (status === 404) throw new Error(`no ARI at ${o.url}: check ARI_URL and that res_ari is loaded (ari.conf enabled = yes)`);
+  if (status >= 400) throw new Error(`ARI at ${o.url} answered ${status} to a status check`);
+}
+
+/**
+ * Asterisk serves each Stasis application on one WebSocket: a second
+ * connection with the same name takes the events and the first goes deaf.
+ * Each engine needs its own ARI_APP; say so loudly if another holds ours.
+ */
+async function warnIfApplicationServed(o: AriConnectionOptions): Promise<void> {
+  const authorization = `Basic ${Buffer.from(`${o.username}:${o.password}`).toString('base64')}`;
+  const url = `${o.url.replace(/\/$/, '')}/ari/applications/${encodeURIComponent(o.app)}`;
+  const res = await fetch(url, { headers: { authorization }, signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+  if (res?.status === 200) {
+    o.logger.warn(
+      { app: o.app },
+      'ARI application already registered: if another engine is connected with this ARI_APP, Asterisk will send its events here from now on and it will go deaf; give each engine its own ARI_APP',
+    );
+  }
+}
+
+/**
+ * ari-client builds its operations at run time from the resource
+ * descriptions; @types/ari-client's signatures lag behind ARI 22 (no
+ * bridgeId on create, no snoopId...), so the adapter calls them through this
+ * loose shape and checks results where it reads them.
+ */
+type Operation = (params: Record<string, unknown>) => Promise<void>;
+interface LooseClient {
+  channels: Record<
+    'originate' | 'hangup' | 'answer' | 'setChannelVar' | 'continueInDialplan' | 'play' | 'snoopChannel' | 'record',
+    Operation
+  > & {
+    list(): Promise<Array<{ id: string; state: string; dialplan?: { app_name?: string } }>>;
+  };
+  bridges: Record<'create' | 'addChannel' | 'destroy' | 'record', Operation>;
+  recordings: Record<'stop', Operation>;
+}
+
+/**
+ * swagger-client, inside ari-client, prints "This API is using a deprecated
+ * version of Swagger!" through a global `log` function on every connect
+ * (Asterisk serves Swagger 1.1 descriptions). Route it to debug instead.
+ */
+function quietSwaggerClient(logger: Logger): void {
+  (globalThis as { log?: unknown }).log = (...args: unknown[]) => logger.debug({ swagger: args }, 'swagger-client');
+}

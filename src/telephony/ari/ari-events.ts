@@ -1,0 +1,30 @@
+/**
+ * The ARI events the adapter acts on, checked with zod at the edge: only the
+ * fields it reads, so that what Asterisk adds in later versions passes.
+ */
+import { z } from 'zod';
+
+const channel = z.object({ id: z.string(), state: z.string() });
+
+export const ariEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('Dial'), dialstatus: z.string(), peer: channel }),
+  z.object({ type: z.literal('StasisStart'), args: z.array(z.string()), channel }),
+  z.object({
+    type: z.literal('ChannelDestroyed'),
+    cause: z.number().int(),
+    cause_txt: z.string(),
+    tech_cause: z.number().int().optional(),
+    channel,
+  }),
+  z.object({
+    type: z.literal('RecordingFinished'),
+    recording: z.object({ name: z.string(), state: z.string(), duration: z.number().int().optional() }),
+  }),
+  z.object({ type: z.literal('PlaybackFinished'), playback: z.object({ id: z.string(), state: z.string() }) }),
+  z.object({ type: z.literal('ChannelTalkingStarted'), channel }),
+  z.object({ type: z.literal('ChannelTalkingFinished'), duration: z.number().int(), channel }),
+]);
+
+export type AriEvent = z.infer<typeof ariEventSchema>;
+export type AriEventType = AriEvent['type'];
+export const ARI_EVENT_TYPES: readonly AriEventType[] = ariEventSchema.options.map((o) => o.shape.type.value);

@@ -1,0 +1,477 @@
+/**
+ * The telephony port over Asterisk's ARI. Customers are originated into the
+ * Stasis application (never straight into the dialplan, which can lose the
+ * first events), optionally `continue`d into the machine-detection context
+ * that returns to Stasis with AMDSTATUS and AMDCAUSE; agents sit on nailed-up
+ * legs in their own bridges; every REST request goes through the RestGate.
+ *
+ * One engine, one set of channels: every channel this adapter creates has an
+ * id starting with its engine id and carries OUTPACE_ENGINE, and events about
+ * any other channel are ignored, so two engines sharing an ARI application
+ * never drive each other's calls.
+ */
+import { type Logger, pino } from 'pino';
+import type { AgentId, AttemptId } from '../../domain/ids.js';
+import type { AnsweredParty, HangupCause } from '../../domain/outcomes.js';
+import { type Clock, wallClockScheduler } from '../../engine/scheduler.js';
+import type { TrunkSettings } from '../../pacing/settings.js';
+import type { EndedBy, MediaUri, OriginateRequest, TelephonyEvent, TelephonyListener, TelephonyPort } from '../port.js';
+import { type AgentLeg, AgentLegs } from './agent-legs.js';
+import { describeError, isGoneError } from './ari-errors.js';
+import { ChannelWaits } from './channel-waits.js';
+import { OrphanChannels } from './orphan-channels.js';
+import { Prompts } from './prompts.js';
+import { type AriConnection, type AriRest, connectAri } from './ari-connection.js';
+import { type AriEvent, ariEventSchema } from './ari-events.js';
+import { CallRecordings } from './call-recordings.js';
+import { type AriConfig, trunkEndpoint } from './config.js';
+import { type CustomerCall, CustomerCalls } from './customer-calls.js';
+import { CAUSE_UNKNOWN, failedOutcome, refusedCause } from './hangup-outcome.js';
+import { AriRequestTimeout, RestGate } from './rest-gate.js';
+
+export interface AriTelephonyOptions {
+  readonly config: AriConfig;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  /** Line and call-rate limits per trunk; trunks not listed get ARI_CALLS_PER_SECOND and no line limit. */
+  readonly trunks?: readonly TrunkSettings[];
+}
+
+/** How long an agent's softphone may ring when the agent logs in. */
+const AGENT_RING_TIMEOUT_SEC = 30;
+
+export class AriTelephony implements TelephonyPort {
+  private readonly listeners = new Set<TelephonyListener>();
+  private readonly calls = new CustomerCalls();
+  private readonly agents = new AgentLegs();
+    private readonly waits = new ChannelWaits();
+  private readonly orphans = new OrphanChannels((channelId) => this.hangupChannel(channelId));
+  private readonly prompts: Prompts;
+  private readonly gate: RestGate;
+  private readonly recordings: CallRecordings;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly config: AriConfig;
+  private readonly trunks: ReadonlyMap<string, TrunkSettings>;
+  private connection: AriConnection | undefined;
+  private agentLogins = 0;
+
+  private constructor(o: AriTelephonyOptions) {
+    this.config = o.config;
+    this.logger = o.logger ?? pino({ name: 'outpace-ari', level: process.env['LOG_LEVEL'] ?? 'info' });
+    this.clock = o.clock ?? wallClockScheduler;
+    this.trunks = new Map((o.trunks ?? []).map((t) => [t.id, t]));
+    this.gate = new RestGate({
+      maxConcurrent: o.config.ARI_MAX_CONCURRENT_REQUESTS,
+      timeoutMs: o.config.ARI_REQUEST_TIMEOUT_MS,
+      callsPerSecond: (trunk) => this.trunks.get(trunk)?.maxCallsPerSecond ?? o.config.ARI_CALLS_PER_SECOND,
+    });
+    this.recordings = new CallRecordings(this.gate, () => this.rest, this.logger);
+    this.prompts = new Prompts(this.gate, () => this.rest, this.waits);
+  }
+
+  /** Connects to Asterisk as the Stasis application ARI_APP and returns the port. */
+  static async connect(o: AriTelephonyOptions): Promise<AriTelephony> {
+    const telephony = new AriTelephony(o);
+    telephony.connection = await connectAri({
+      url: o.config.ARI_URL,
+      username: o.config.ARI_USERNAME,
+      password: o.config.ARI_PASSWORD,
+      app: o.config.ARI_APP,
+      logger: telephony.logger,
+      onEvent: (event) => telephony.onAriEvent(event),
+      onReconnected: () => void telephony.reconcile(),
+    });
+    return telephony;
+  }
+
+  close(): void {
+    this.orphans.clear();
+    this.connection?.close();
+  }
+
+  /** Customer calls in flight: what the benchmark watches for leaks. */
+  get callsInFlight(): number {
+    return this.calls.size;
+  }
+
+  subscribe(listener: TelephonyListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---- commands -------------------------------------------------------------
+
+  originate(request: OriginateRequest): void {
+    if (this.calls.get(request.attemptId)) {
+      this.logger.error({ attemptId: request.attemptId }, 'originate ignored: the attempt is already in flight');
+      return;
+    }
+    const maxLines = this.trunks.get(request.trunk)?.maxLines;
+    if (maxLines !== undefined && this.calls.linesOn(request.trunk) >= maxLines) {
+      const detail = `trunk ${request.trunk} already carries its limit of ${maxLines} calls`;
+      this.emit({ type: 'call.failed', attemptId: request.attemptId, at: this.clock.now(), outcome: 'failed', cause: refusedCause(detail), detail });
+      return;
+    }
+    const call = this.calls.add(request, `${this.config.OUTPACE_ENGINE_ID}-c-${request.attemptId}`);
+    this.gate
+      .originate(request.trunk, 'originate', () =>
+        this.rest.originate({
+          endpoint: trunkEndpoint(this.config.ARI_TRUNK_ENDPOINT, request.number, request.trunk),
+          channelId: call.channelId,
+          appArgs: `customer,${request.attemptId}`,
+          callerId: request.callerId,
+          timeoutSec: request.ringTimeoutSec,
+          variables: { ...this.ownerVariables(), OUTPACE_ATTEMPT: request.attemptId },
+        }),
+      )
+      .then(() => {
+        call.created = true;
+        if (call.cancelled) this.hangupChannel(call.channelId);
+      })
+      .catch((err: unknown) => this.originateRefused(call, err));
+  }
+
+  connectToAgent(attemptId: AttemptId, agentId: AgentId): void {
+    const call = this.calls.get(attemptId);
+    const leg = this.agents.get(agentId);
+    if (!call || call.phase !== 'answered') {
+      this.logger.warn({ attemptId, agentId, phase: call?.phase }, 'connect ignored: the call is not waiting for an agent');
+      return;
+    }
+    if (!leg?.up || leg.attemptId) {
+      this.logger.error({ attemptId, agentId }, 'connect refused: the agent has no free leg up; the call keeps waiting');
+      return;
+    }
+    call.phase = 'connected';
+    call.agentId = agentId;
+    leg.attemptId = attemptId;
+    this.gate
+      .run('bridge addChannel', () => this.rest.addToBridge(leg.bridgeId, call.channelId))
+      .then(() => {
+        if (!this.calls.isLive(call)) return;
+        this.emit({ type: 'call.connected', attemptId, agentId, at: this.clock.now() });
+        return this.recordings.start(call, leg, this.clock.now());
+      })
+      .catch((err: unknown) => {
+        // A customer who left meanwhile makes Asterisk refuse (channel not found / not in Stasis): ChannelDestroyed reports it.
+        if (!this.calls.isLive(call) || isGoneError(err)) return;
+        this.logger.error({ attemptId, agentId, err: describeError(err) }, 'could not put the call through; hanging up');
+        this.hangupAs(call, 'system');
+      });
+  }
+
+  abandon(attemptId: AttemptId, message: MediaUri): void {
+    this.playThenHangUp(attemptId, [message], 'abandon');
+  }
+
+  leaveMessage(attemptId: AttemptId, message: readonly MediaUri[]): void {
+    this.playThenHangUp(attemptId, message, 'leave message', (call) => this.prompts.greetingOver(call.channelId, call.detection?.cause));
+  }
+
+  hangup(attemptId: AttemptId): void {
+    const call = this.calls.get(attemptId);
+    if (call) this.hangupAs(call, 'system');
+  }
+
+  loginAgent(agentId: AgentId, endpoint: string): void {
+    if (this.agents.get(agentId)) {
+      this.logger.warn({ agentId }, 'login ignored: the agent already has a leg');
+      return;
+    }
+    // Fresh ids per login: the previous login's bridge may still be being destroyed.
+    const login = `${this.config.OUTPACE_ENGINE_ID}-a-${agentId}-${++this.agentLogins}`;
+    const leg: AgentLeg = {
+      agentId,
+      endpoint,
+      channelId: login,
+      bridgeId: `${login}-bridge`,
+      created: false,
+      up: false,
+      attemptId: undefined,
+    };
+    this.agents.add(leg);
+    this.gate
+      .run('bridge create', () => this.rest.createBridge(leg.bridgeId, `agent-${agentId}`))
+      .then(() =>
+        this.gate.run('agent originate', () =>
+          this.rest.originate({
+            endpoint,
+            channelId: leg.channelId,
+            appArgs: `agent,${agentId}`,
+            timeoutSec: AGENT_RING_TIMEOUT_SEC,
+            variables: this.ownerVariables(),
+          }),
+        ),
+      )
+      .then(() => {
+        leg.created = true;
+      })
+      .catch((err: unknown) => {
+        this.logger.error({ agentId, endpoint, err: describeError(err) }, 'agent leg could not be set up');
+        this.agentLegDown(leg, refusedCause(describeError(err)));
+      });
+  }
+
+  logoutAgent(agentId: AgentId): void {
+    const leg = this.agents.get(agentId);
+    if (leg) this.hangupChannel(leg.channelId);
+  }
+
+  // ---- what Asterisk says ---------------------------------------------------
+
+  private onAriEvent(raw: unknown): void {
+    const parsed = ariEventSchema.safeParse(raw);
+    if (!parsed.success) {
+      this.logger.warn({ issues: parsed.error.issues, type: (raw as { type?: unknown })?.type }, 'ARI event not understood; ignored');
+      return;
+    }
+    this.handle(parsed.data);
+  }
+
+  private handle(e: AriEvent): void {
+    switch (e.type) {
+      case 'Dial':
+        return this.onDial(e.peer.id, e.dialstatus);
+      case 'StasisStart':
+        return this.onStasisStart(e.channel.id, e.args);
+      case 'ChannelDestroyed':
+        return this.onChannelGone(e.channel.id, {
+          code: e.cause,
+          text: e.cause_txt,
+          ...(e.tech_cause === undefined ? {} : { techCause: e.tech_cause }),
+        });
+      case 'RecordingFinished': {
+        const finished = this.recordings.finished(e.recording.name, e.recording.duration, this.clock.now());
+        if (finished) this.emit({ type: 'recording.finished', at: this.clock.now(), ...finished });
+        return;
+      }
+      case 'PlaybackFinished':
+        return this.prompts.playbackFinished(e.playback.id);
+      case 'ChannelTalkingStarted':
+        return this.waits.release(e.channel.id, 'talking');
+      case 'ChannelTalkingFinished':
+        return this.waits.release(e.channel.id, 'silent');
+    }
+  }
+
+  private onDial(channelId: string, dialstatus: string): void {
+    const call = this.calls.onChannel(channelId);
+    if (!call) {
+      this.orphans.seen(channelId);
+      return;
+    }
+    call.created = true;
+    if (!dialstatus) return;
+    call.lastDialstatus = dialstatus;
+    if (dialstatus === 'RINGING' && !call.rang) {
+      call.rang = true;
+      this.emit({ type: 'call.ringing', attemptId: call.request.attemptId, at: this.clock.now() });
+    }
+  }
+
+  private onStasisStart(channelId: string, args: readonly string[]): void {
+    const call = this.calls.onChannel(channelId);
+    if (call) {
+      call.created = true;
+      return this.customerInStasis(call, args);
+    }
+    if (this.orphans.seen(channelId)) return;
+    const leg = this.agents.onChannel(channelId);
+    if (leg && args[0] === 'agent') return this.agentAnswered(leg);
+    // Snoop channels of our recordings, and channels of other engines on the same application.
+    this.logger.debug({ channelId, args }, 'StasisStart for a channel this engine does not drive');
+  }
+
+  private customerInStasis(call: CustomerCall, args: readonly string[]): void {
+    if (call.endRequestedBy) return this.hangupChannel(call.channelId);
+    if (args[0] === 'amd') {
+      if (call.phase !== 'detecting') return;
+      const [, status = 'NOTSURE', cause = ''] = args;
+      call.detection = { status, cause };
+      return this.answered(call, partyFromDetection(status), call.detection);
+    }
+    // Answered once only: a reconcile may already have seen this answer.
+    if (call.phase !== 'dialing') return;
+    call.answeredAt = this.clock.now();
+    if (!call.request.machineDetection) return this.answered(call, 'human');
+    call.phase = 'detecting';
+    this.gate.run('continue to AMD', () => this.rest.continueInDialplan(call.channelId, this.config.ARI_AMD_CONTEXT)).catch((err: unknown) => {
+      if (!this.calls.isLive(call) || isGoneError(err)) return;
+      // Without a verdict, treat the answer as a person: never leave a live customer unserved.
+      this.logger.error({ attemptId: call.request.attemptId, err: describeError(err) }, 'machine detection could not start');
+      this.answered(call, 'human');
+    });
+  }
+
+  private answered(call: CustomerCall, party: AnsweredParty, detection?: { status: string; cause: string }): void {
+    call.phase = 'answered';
+    const now = this.clock.now();
+    this.emit({
+      type: 'call.answered',
+      attemptId: call.request.attemptId,
+      at: now,
+      answeredAt: call.answeredAt ?? now,
+      party,
+      ...(detection ? { detection } : {}),
+    });
+  }
+
+  private agentAnswered(leg: AgentLeg): void {
+    this.gate
+      .run('agent bridge addChannel', () => this.rest.addToBridge(leg.bridgeId, leg.channelId))
+      .then(() => {
+        leg.up = true;
+        this.emit({ type: 'agent.leg-up', agentId: leg.agentId, at: this.clock.now() });
+      })
+      .catch((err: unknown) => {
+        this.logger.error({ agentId: leg.agentId, err: describeError(err) }, 'agent leg could not join its bridge');
+        this.hangupChannel(leg.channelId);
+      });
+  }
+
+  /** ChannelDestroyed, or a channel found missing after a reconnect. */
+  private onChannelGone(channelId: string, cause: HangupCause): void {
+    this.orphans.gone(channelId);
+    const call = this.calls.onChannel(channelId);
+    if (call) return this.settle(call, cause);
+    const leg = this.agents.onChannel(channelId);
+    if (leg) this.agentLegDown(leg, cause);
+  }
+
+  /** Reports the end of a customer call: exactly one answered-or-failed, then the end if it was answered. */
+  private settle(call: CustomerCall, cause: HangupCause): void {
+    this.calls.remove(call);
+    this.waits.releaseAll(call.channelId);
+    const { attemptId } = call.request;
+    const at = this.clock.now();
+    if (call.agentId) {
+      const leg = this.agents.get(call.agentId);
+      if (leg?.attemptId === attemptId) leg.attemptId = undefined;
+      void this.recordings.stop(call);
+    }
+    if (call.phase === 'dialing' && !call.endRequestedBy) {
+      this.emit({ type: 'call.failed', attemptId, at, outcome: failedOutcome(cause, call.lastDialstatus), cause });
+      return;
+    }
+    if (call.phase === 'detecting') {
+      // The far end answered and left before detection decided: count it as answered by a person, the safe side for abandon rates.
+      this.answered(call, 'human', { status: 'HANGUP', cause: 'hung up during machine detection' });
+    }
+    this.emit({ type: 'call.ended', attemptId, at, endedBy: call.endRequestedBy ?? 'customer', cause });
+  }
+
+  private agentLegDown(leg: AgentLeg, cause: HangupCause): void {
+    this.agents.remove(leg);
+    this.emit({ type: 'agent.leg-down', agentId: leg.agentId, at: this.clock.now(), cause });
+    const call = leg.attemptId ? this.calls.get(leg.attemptId) : undefined;
+    if (call) this.hangupAs(call, 'agent');
+    this.gate.run('bridge destroy', () => this.rest.destroyBridge(leg.bridgeId)).catch(() => undefined);
+  }
+
+  /**
+   * After the event stream comes back: Asterisk does not replay what it sent
+   * meanwhile, so compare the calls in memory with the channels that exist and
+   * settle those that ended unseen.
+   */
+  private async reconcile(): Promise<void> {
+    let channels;
+    try {
+      channels = new Map((await this.gate.run('list channels', () => this.rest.listChannels())).map((c) => [c.id, c]));
+    } catch (err) {
+      this.logger.error({ err: describeError(err) }, 'reconcile: could not list channels');
+      return;
+    }
+    for (const call of this.calls.all()) {
+      const channel = channels.get(call.channelId);
+      if (!channel && call.created) this.onChannelGone(call.channelId, CAUSE_UNKNOWN);
+      else if (channel?.appName === 'Stasis' && call.phase === 'dialing') this.customerInStasis(call, ['customer']);
+    }
+    for (const leg of this.agents.all()) {
+      if (leg.created && !channels.has(leg.channelId)) this.agentLegDown(leg, CAUSE_UNKNOWN);
+    }
+    this.logger.info({ calls: this.calls.size }, 'reconciled with Asterisk');
+  }
+
+  // ---- helpers --------------------------------------------------------------
+
+  private playThenHangUp(
+    attemptId: AttemptId,
+    media: readonly MediaUri[],
+    what: string,
+    before: (call: CustomerCall) => Promise<void> = async () => undefined,
+  ): void {
+    const call = this.calls.get(attemptId);
+    if (!call || call.phase === 'dialing') {
+      this.logger.warn({ attemptId, phase: call?.phase }, `${what} ignored: the call is not answered`);
+      return;
+    }
+    void (async () => {
+      try {
+        await before(call);
+        await this.prompts.play(call.channelId, media, () => this.calls.isLive(call));
+      } catch (err) {
+        if (!this.calls.isLive(call) || isGoneError(err)) return;
+        this.logger.error({ attemptId, err: describeError(err) }, `${what}: the prompt could not be played`);
+      }
+      if (this.calls.isLive(call)) this.hangupAs(call, 'system');
+    })();
+  }
+
+  private hangupAs(call: CustomerCall, by: EndedBy): void {
+    call.endRequestedBy ??= by;
+    call.cancelled = true;
+    if (call.created || call.phase !== 'dialing') this.hangupChannel(call.channelId);
+  }
+
+  private hangupChannel(channelId: string): void {
+    this.gate.run('hangup', () => this.rest.hangup(channelId)).catch((err: unknown) => {
+      if (!isGoneError(err)) this.logger.warn({ channelId, err: describeError(err) }, 'hangup failed');
+    });
+  }
+
+  private originateRefused(call: CustomerCall, err: unknown): void {
+    if (!this.calls.isLive(call)) return;
+    const detail = describeError(err);
+    if (err instanceof AriRequestTimeout) {
+      if (call.created) {
+        // Asterisk made the call (its events arrived) and only the answer to the request was late.
+        this.logger.warn({ attemptId: call.request.attemptId, detail }, 'originate answered late; the call goes on');
+        return;
+      }
+      // The request may still be carried out: make sure no call rings that nobody watches.
+      this.orphans.add(call.channelId);
+      this.hangupChannel(call.channelId);
+    }
+    this.calls.remove(call);
+    const { attemptId } = call.request;
+    const at = this.clock.now();
+    this.logger.warn({ attemptId, detail }, 'originate refused');
+    if (call.endRequestedBy) this.emit({ type: 'call.ended', attemptId, at, endedBy: call.endRequestedBy, cause: refusedCause(detail) });
+    else this.emit({ type: 'call.failed', attemptId, at, outcome: 'failed', cause: refusedCause(detail), detail });
+  }
+
+  private ownerVariables(): Record<string, string> {
+    return { OUTPACE_ENGINE: this.config.OUTPACE_ENGINE_ID, OUTPACE_APP: this.config.ARI_APP };
+  }
+
+  private get rest(): AriRest {
+    if (!this.connection) throw new Error('AriTelephony used before connect() finished');
+    return this.connection.rest;
+  }
+
+  private emit(event: TelephonyEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.logger.error({ err: describeError(err), event: event.type }, 'telephony listener threw');
+      }
+    }
+  }
+}
+
+/** NOTSURE and HANGUP are treated as people: hanging up on a live person is the costly mistake. */
+function partyFromDetection(status: string): AnsweredParty {
+  return status === 'MACHINE' ? 'machine' : 'human';
+}

@@ -1,0 +1,58 @@
+/**
+ * The ARI adapter's configuration, read from the environment and checked at
+ * start: a wrong URL or a missing password is reported before any call is
+ * made, with what to set.
+ */
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+/** Asterisk's HTTP server serves at most `sessionlimit` (default 100) requests at once; stay well under it. */
+const ASTERISK_SESSION_LIMIT = 100;
+
+export const ariConfigSchema = z.object({
+  ARI_URL: z
+    .url({ protocol: /^https?$/, error: 'ARI_URL must be the http(s) address of Asterisk\'s HTTP server, such as http://pbx:8088' }),
+  ARI_USERNAME: z.string({ error: 'ARI_USERNAME must name a user of ari.conf' }).min(1, 'ARI_USERNAME must not be empty'),
+  ARI_PASSWORD: z.string({ error: 'ARI_PASSWORD must be that ari.conf user\'s password' }).min(1, 'ARI_PASSWORD must not be empty'),
+  /** Asterisk gives each application one WebSocket: every engine needs its own name. */
+  ARI_APP: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'ARI_APP must be a Stasis application name: letters, digits, - and _')
+    .default('outpace'),
+  /** How a customer's number becomes a dial string; {number} and {trunk} are replaced. */
+  ARI_TRUNK_ENDPOINT: z
+    .string()
+    .refine((s) => s.includes('{number}'), 'ARI_TRUNK_ENDPOINT must contain {number}, such as PJSIP/{number}@{trunk}')
+    .default('PJSIP/{number}@{trunk}'),
+  /** The dialplan context that runs AMD() and returns to Stasis (dialplan/outpace.conf). */
+  ARI_AMD_CONTEXT: z.string().min(1).default('outpace-amd'),
+  ARI_MAX_CONCURRENT_REQUESTS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(ASTERISK_SESSION_LIMIT / 2, `ARI_MAX_CONCURRENT_REQUESTS must stay at or below ${ASTERISK_SESSION_LIMIT / 2}: Asterisk drops requests beyond its HTTP session limit`)
+    .default(20),
+  ARI_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /** Call attempts per second per trunk, unless the trunk's own settings say otherwise. */
+  ARI_CALLS_PER_SECOND: z.coerce.number().min(0.1).max(10_000).default(20),
+  /** Names this engine on the channels it creates, so that two engines never drive each other's calls. */
+  OUTPACE_ENGINE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'OUTPACE_ENGINE_ID may hold letters, digits, - and _')
+    .default(`${hostname().replace(/[^A-Za-z0-9_-]/g, '')}-${process.pid}`),
+});
+
+export type AriConfig = z.infer<typeof ariConfigSchema>;
+
+/** Reads and checks the ARI settings; throws one error listing every problem. */
+export function loadAriConfig(env: Record<string, string | undefined> = process.env): AriConfig {
+  const parsed = ariConfigSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n');
+  throw new Error(`outpace cannot reach Asterisk with this configuration:\n${problems}\nSet these environment variables and start again.`);
+}
+
+/** The dial string for a customer's number on a trunk. */
+export function trunkEndpoint(template: string, number: string, trunk: string): string {
+  return template.replaceAll('{number}', number).replaceAll('{trunk}', trunk);
+}

@@ -1,0 +1,127 @@
+/**
+ * The test server's PBX state (channels, bridges, recordings, playbacks) and
+ * the JSON shapes ARI gives them, field for field as in the transcripts.
+ */
+import { randomUUID } from 'node:crypto';
+import type { CallScript } from './call-script.js';
+
+/** ARI's timestamp form: `2026-11-22T19:25:29.583+0000`. */
+export function ariTimestamp(ms: number = Date.now()): string {
+  return new Date(ms).toISOString().replace('Z', '+0000');
+}
+
+export interface Dialplan {
+  context: string;
+  exten: string;
+  priority: number;
+  app_name: string;
+  app_data: string;
+}
+
+export type ChannelState = 'Down' | 'Ringing' | 'Up';
+
+export interface SimChannel {
+  readonly id: string;
+  readonly name: string;
+  state: ChannelState;
+  readonly protocolId: string;
+  readonly caller: { name: string; number: string };
+  readonly createdAt: number;
+  dialplan: Dialplan;
+  /** The context the endpoint's calls come back to when they leave Stasis (AppDial2). */
+  readonly homeContext: string;
+  /** The Stasis application the channel belongs to (set by originate, or by the dialplan's Stasis()). */
+  app: string | undefined;
+  readonly appArgs: readonly string[];
+  /** For an originate into the dialplan rather than an application: the context to run on answer. */
+  readonly dialContext: string | undefined;
+  readonly endpoint: string | undefined;
+  readonly dialstring: string;
+  /** What the far end does; undefined for snoop channels. */
+  readonly script: CallScript | undefined;
+  readonly variables: Map<string, string>;
+  inStasis: boolean;
+  answeredAt: number | undefined;
+  bridgeId: string | undefined;
+  /** For a snoop channel: the channel it listens to. */
+  readonly snoopOf: string | undefined;
+  /** Timers of the far end's script, cancelled when the channel goes. */
+  readonly timers: Array<{ cancel(): void }>;
+  destroyed: boolean;
+}
+
+export function channelJson(ch: SimChannel): Record<string, unknown> {
+  return {
+    id: ch.id,
+    name: ch.name,
+    state: ch.state,
+    protocol_id: ch.protocolId,
+    caller: ch.caller,
+    connected: ch.caller,
+    accountcode: '',
+    dialplan: { ...ch.dialplan },
+    creationtime: ariTimestamp(ch.createdAt),
+    language: 'en',
+  };
+}
+
+/** Where an originated channel sits before anything runs on it (transcripts: AppDial2 "(Outgoing Line)"). */
+export function outgoingLine(context: string): Dialplan {
+  return { context, exten: 's', priority: 1, app_name: 'AppDial2', app_data: '(Outgoing Line)' };
+}
+
+export interface SimBridge {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: number;
+  readonly channels: string[];
+}
+
+export function bridgeJson(b: SimBridge): Record<string, unknown> {
+  return {
+    id: b.id,
+    technology: 'simple_bridge',
+    bridge_type: 'mixing',
+    bridge_class: 'stasis',
+    creator: 'Stasis',
+    name: b.name,
+    channels: [...b.channels],
+    creationtime: ariTimestamp(b.createdAt),
+    video_mode: 'talker',
+  };
+}
+
+export function newBridge(id: string | undefined, name: string): SimBridge {
+  return { id: id ?? randomUUID(), name, createdAt: Date.now(), channels: [] };
+}
+
+export interface SimRecording {
+  readonly name: string;
+  readonly format: string;
+  readonly targetUri: string;
+  state: 'queued' | 'recording' | 'done';
+  readonly startedAt: number;
+  /** The application whose socket hears its events. */
+  readonly app: string | undefined;
+}
+
+export function recordingJson(r: SimRecording, durationSec?: number): Record<string, unknown> {
+  return {
+    name: r.name,
+    format: r.format,
+    state: r.state,
+    target_uri: r.targetUri,
+    ...(durationSec === undefined ? {} : { duration: durationSec }),
+  };
+}
+
+export interface SimPlayback {
+  readonly id: string;
+  readonly mediaUri: string;
+  readonly targetUri: string;
+  state: 'queued' | 'playing' | 'done';
+}
+
+export function playbackJson(p: SimPlayback): Record<string, unknown> {
+  return { id: p.id, media_uri: p.mediaUri, target_uri: p.targetUri, language: 'en', state: p.state };
+}

@@ -1,0 +1,623 @@
+/**
+ * A simulated Asterisk 22 behind ARI: channels, bridges, recordings and
+ * playbacks, and the far end of every dialed number following its script.
+ * Every event sequence here follows a recorded transcript in
+ * ../shared/asterisk-ari/transcripts/ (named beside each); where a sequence was
+ * never recorded the comment says so.
+ */
+import { CAUSES, dialstatusFor, type FarEndCause } from './causes.js';
+import { type CallScript, type DetectionVerdict, UNSCRIPTED_NUMBER } from './call-script.js';
+import {
+  type SimBridge,
+  type SimChannel,
+  type SimPlayback,
+  type SimRecording,
+  bridgeJson,
+  channelJson,
+  newBridge,
+  outgoingLine,
+  playbackJson,
+  recordingJson,
+} from './models.js';
+
+/** An ARI request refused, with the status and message Asterisk answers. */
+export class AriRequestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface PbxOptions {
+  /** Real milliseconds per scripted millisecond: 0.01 makes a 4 s ring last 40 ms. */
+  readonly timeScale: number;
+  /** The dialplan context that runs AMD() and returns to Stasis (dialplan/outpace.conf). */
+  readonly amdContext: string;
+  /** The PJSIP endpoints that lead to the carrier, as in pjsip.conf. */
+  readonly trunks: readonly string[];
+  /** How long a played prompt lasts, in scripted ms. */
+  readonly promptMs: number;
+  /** Whether a Stasis application has a WebSocket connected (Stasis() fails otherwise). */
+  readonly appIsConnected: (app: string) => boolean;
+  readonly emit: (app: string | undefined, type: string, fields: Record<string, unknown>) => void;
+}
+
+export interface OriginateParams {
+  readonly endpoint?: string | undefined;
+  readonly app?: string | undefined;
+  readonly appArgs?: string | undefined;
+  readonly context?: string | undefined;
+  readonly callerId?: string | undefined;
+  readonly timeoutSec?: number | undefined;
+  readonly channelId?: string | undefined;
+  readonly variables?: Record<string, string> | undefined;
+}
+
+interface AgentPhone {
+  readonly answerMs: number;
+}
+
+const TRUNK_ENDPOINT = /^PJSIP\/([^@]+)@(.+)$/;
+const AGENT_ENDPOINT = /^PJSIP\/([^@/]+)$/;
+
+export class SimPbx {
+  readonly channels = new Map<string, SimChannel>();
+  readonly bridges = new Map<string, SimBridge>();
+  readonly liveRecordings = new Map<string, SimRecording>();
+  readonly storedRecordings = new Map<string, { name: string; format: string }>();
+  private readonly playbacks = new Map<string, SimPlayback & { channelId: string }>();
+  private readonly scripts = new Map<string, CallScript>();
+  private readonly agentPhones = new Map<string, AgentPhone>();
+  private readonly bridgeApps = new Map<string, string | undefined>();
+  private readonly pendingOriginateFailures: AriRequestError[] = [];
+  private readonly pendingOriginateDelays: Array<{ ms: number; when: 'before' | 'after' }> = [];
+  private readonly pendingTimers = new Set<ReturnType<typeof setTimeout>>();
+  private channelCounter = 0;
+
+  constructor(private readonly options: PbxOptions) {}
+
+  // ---- what a test scripts --------------------------------------------------
+
+  script(number: string, script: CallScript): void {
+    this.scripts.set(number, script);
+  }
+
+  /** A softphone registered on `PJSIP/<resource>` that auto-answers after `answerMs`. */
+  registerAgentPhone(resource: string, answerMs = 300): void {
+    this.agentPhones.set(resource, { answerMs });
+  }
+
+  /** The next originate is refused, as Asterisk refuses an unregistered endpoint (500 "Allocation failed"). */
+  failNextOriginate(status = 500, message = 'Allocation failed'): void {
+    this.pendingOriginateFailures.push(new AriRequestError(status, message));
+  }
+
+  /**
+   * Holds the next originate's HTTP answer back for `ms` (real time), as an
+   * overloaded Asterisk, or one past its HTTP session limit, does. `before`:
+   * Asterisk is slow to make the channel too; `after`: the channel is made at
+   * once and rings while the answer is still on its way.
+   */
+  delayNextOriginate(ms: number, when: 'before' | 'after'): void {
+    this.pendingOriginateDelays.push({ ms, when });
+  }
+
+  /** Waits out the delay set by delayNextOriginate for this stage of the request, if any. */
+  async originateDelay(when: 'before' | 'after'): Promise<void> {
+    if (this.pendingOriginateDelays[0]?.when !== when) return;
+    const { ms } = this.pendingOriginateDelays.shift()!;
+    await new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  /** The far end hangs up (a customer putting the phone down, an agent's softphone dropping). */
+  farEndHangsUp(channelId: string, cause: FarEndCause = CAUSES.normal): void {
+    const ch = this.channels.get(channelId);
+    if (!ch || ch.destroyed) throw new Error(`no live channel ${channelId} to hang up`);
+    this.hangupChannel(ch, { cause: cause.code, ...(cause.sip ? { tech_cause: cause.sip } : {}) }, cause);
+  }
+
+  /** Whether pjsip.conf would know this endpoint: a trunk, or an agent's phone. */
+  hasEndpoint(endpoint: string): boolean {
+    const resource = endpoint.replace(/^PJSIP\//, '');
+    return this.options.trunks.includes(resource) || this.agentPhones.has(resource);
+  }
+
+  /** A ringing far end answers now, whatever its script's ring time. */
+  farEndAnswers(channelId: string): void {
+    const ch = this.get(channelId);
+    if (ch.script?.kind !== 'answers' || ch.state === 'Up') throw new Error(`${channelId} is not a ringing call that can answer`);
+    for (const t of ch.timers.splice(0)) t.cancel();
+    this.answered(ch, ch.script.talkMs);
+  }
+
+  liveChannelOn(endpoint: string): SimChannel | undefined {
+    return [...this.channels.values()].find((c) => !c.destroyed && c.endpoint === endpoint);
+  }
+
+  close(): void {
+    for (const t of this.pendingTimers) clearTimeout(t);
+    this.pendingTimers.clear();
+  }
+
+  // ---- channels -------------------------------------------------------------
+
+  originate(p: OriginateParams): SimChannel {
+    if (!p.endpoint) throw new AriRequestError(400, 'Endpoint must be specified');
+    if (!p.app && !p.context) throw new AriRequestError(400, 'Application or extension must be specified');
+    if (p.channelId && this.channels.has(p.channelId)) {
+      throw new AriRequestError(409, 'Channel with given unique ID already exists');
+    }
+    const refusal = this.pendingOriginateFailures.shift();
+    if (refusal) throw refusal;
+
+    const trunk = TRUNK_ENDPOINT.exec(p.endpoint);
+    const agent = trunk ? null : AGENT_ENDPOINT.exec(p.endpoint);
+    // An endpoint that is not configured, or not registered, cannot be dialed: Asterisk answers 500 "Allocation failed".
+    const reachable = trunk ? this.options.trunks.includes(trunk[2]!) : agent && this.agentPhones.has(agent[1]!);
+    if (!reachable) throw new AriRequestError(500, 'Allocation failed');
+
+    const [, resource, trunkName] = trunk ?? [undefined, agent![1]!, undefined];
+    const homeContext = trunk ? `from-${trunkName}` : 'agents';
+    const ch = this.newChannel({
+      id: p.channelId ?? `${Date.now() / 1000}.${this.channelCounter}`,
+      name: `PJSIP/${trunk ? trunkName : resource}-${this.nextChannelSuffix()}`,
+      protocolId: crypto.randomUUID(),
+      caller: parseCallerId(p.callerId),
+      dialplan: outgoingLine(homeContext),
+      homeContext,
+      app: p.app,
+      appArgs: p.app ? splitArgs(p.appArgs) : [],
+      dialContext: p.app ? undefined : p.context,
+      endpoint: p.endpoint,
+      dialstring: trunk ? `${resource}@${trunkName}` : resource!,
+      variables: new Map(Object.entries(p.variables ?? {})),
+      snoopOf: undefined,
+      script: trunk ? (this.scripts.get(resource!) ?? UNSCRIPTED_NUMBER) : agentScript(this.agentPhones.get(resource!)!),
+    });
+    const timeoutMs = (p.timeoutSec ?? 30) * 1000;
+    this.later(0, () => this.dial(ch, timeoutMs));
+    return ch;
+  }
+
+  get(channelId: string): SimChannel {
+    const ch = this.channels.get(channelId);
+    if (!ch || ch.destroyed) throw new AriRequestError(404, 'Channel not found');
+    return ch;
+  }
+
+  list(): SimChannel[] {
+    return [...this.channels.values()].filter((c) => !c.destroyed);
+  }
+
+  /** DELETE /channels/{id}. */
+  hangup(channelId: string, reasonCode?: number): void {
+    const ch = this.get(channelId);
+    const cause = reasonCode ? { code: reasonCode, text: causeText(reasonCode) } : CAUSES.normal;
+    // Transcripts human, amd-*: a hangup through ARI shows as cause 32 (soft), the real cause comes with ChannelDestroyed.
+    this.hangupChannel(ch, { cause: 32, soft: true }, cause);
+  }
+
+  answer(channelId: string): void {
+    const ch = this.inStasis(channelId);
+    if (ch.state !== 'Up') this.setState(ch, 'Up');
+  }
+
+  continueInDialplan(channelId: string, context: string | undefined): void {
+    const ch = this.inStasis(channelId);
+    this.later(0, () => {
+      if (ch.destroyed) return;
+      this.leaveStasis(ch, false);
+      this.runDialplan(ch, context ?? ch.dialplan.context);
+    });
+  }
+
+  getVariable(channelId: string, name: string): string {
+    const value = this.get(channelId).variables.get(name);
+    if (value === undefined) throw new AriRequestError(404, 'Provided variable was not found');
+    return value;
+  }
+
+  setVariable(channelId: string, name: string, value: string): void {
+    const ch = this.get(channelId);
+    if (name === 'TALK_DETECT(set)') return this.detectTalking(ch);
+    ch.variables.set(name, value);
+    this.channelEvent(ch, 'ChannelVarset', { variable: name, value });
+  }
+
+  /**
+   * TALK_DETECT on a channel: ChannelTalkingStarted while the far end is still
+   * in its greeting, ChannelTalkingFinished once it ends. Not in the recorded
+   * transcripts; fields as in events.json.
+   */
+  private detectTalking(ch: SimChannel): void {
+    const greetingMs = ch.script?.kind === 'answers' ? (ch.script.greetingMs ?? 0) : 0;
+    const spokenMs = ch.answeredAt === undefined ? 0 : (Date.now() - ch.answeredAt) / this.options.timeScale;
+    const remainingMs = greetingMs - spokenMs;
+    if (remainingMs <= 0) return;
+    this.channelEvent(ch, 'ChannelTalkingStarted', {});
+    this.later(remainingMs, () => this.channelEvent(ch, 'ChannelTalkingFinished', { duration: Math.round(greetingMs) }), ch);
+  }
+
+  play(channelId: string, media: string[], playbackId: string | undefined): Record<string, unknown> {
+    const ch = this.inStasis(channelId);
+    const pb = {
+      id: playbackId ?? crypto.randomUUID(),
+      mediaUri: media[0] ?? '',
+      targetUri: `channel:${ch.id}`,
+      state: 'queued' as SimPlayback['state'],
+      channelId: ch.id,
+    };
+    this.playbacks.set(pb.id, pb);
+    const queued = playbackJson(pb);
+    this.later(0, () => {
+      if (ch.destroyed) return;
+      pb.state = 'playing';
+      this.options.emit(ch.app, 'PlaybackStarted', { playback: playbackJson(pb) });
+      this.later(this.options.promptMs * media.length, () => this.finishPlayback(pb), ch);
+    });
+    return queued;
+  }
+
+  snoop(channelId: string, p: { app: string; appArgs?: string | undefined; snoopId?: string | undefined }): SimChannel {
+    const target = this.get(channelId);
+    const snoop = this.newChannel({
+      id: p.snoopId ?? crypto.randomUUID(),
+      name: `Snoop/${target.id}-${this.nextChannelSuffix()}`,
+      protocolId: '',
+      caller: { name: '', number: '' },
+      dialplan: { context: 'default', exten: 's', priority: 1, app_name: '', app_data: '' },
+      homeContext: 'default',
+      app: p.app,
+      appArgs: splitArgs(p.appArgs),
+      dialContext: undefined,
+      endpoint: undefined,
+      dialstring: '',
+      variables: new Map(),
+      snoopOf: target.id,
+      script: undefined,
+    });
+    snoop.state = 'Up';
+    this.later(0, () => this.enterStasis(snoop, snoop.appArgs));
+    return snoop;
+  }
+
+  // ---- bridges --------------------------------------------------------------
+
+  createBridge(id: string | undefined, name: string): SimBridge {
+    if (id && this.bridges.has(id)) return this.bridges.get(id)!;
+    const bridge = newBridge(id, name);
+    this.bridges.set(bridge.id, bridge);
+    return bridge;
+  }
+
+  bridge(bridgeId: string): SimBridge {
+    const b = this.bridges.get(bridgeId);
+    if (!b) throw new AriRequestError(404, 'Bridge not found');
+    return b;
+  }
+
+  addToBridge(bridgeId: string, channelIds: string[]): void {
+    const bridge = this.bridge(bridgeId);
+    const joining = channelIds.map((id) => {
+      const ch = this.channels.get(id);
+      if (!ch || ch.destroyed) throw new AriRequestError(400, 'Channel not found');
+      if (!ch.inStasis) throw new AriRequestError(422, 'Channel not in Stasis application');
+      return ch;
+    });
+    this.later(0, () => {
+      const entered = joining.filter((ch) => !ch.destroyed && ch.bridgeId !== bridge.id);
+      for (const ch of entered) {
+        if (ch.bridgeId) this.leaveBridge(ch);
+        ch.bridgeId = bridge.id;
+        bridge.channels.push(ch.id);
+        if (!this.bridgeApps.has(bridge.id)) this.bridgeApps.set(bridge.id, ch.app);
+        this.options.emit(ch.app, 'ChannelEnteredBridge', { bridge: bridgeJson(bridge), channel: channelJson(ch) });
+      }
+      // Transcript human: once two parties share the bridge, each gets its connected line updated.
+      if (entered.length > 0 && bridge.channels.length > 1) this.connectedLineUpdate(bridge);
+    });
+  }
+
+  removeFromBridge(bridgeId: string, channelId: string): void {
+    const bridge = this.bridge(bridgeId);
+    const ch = this.get(channelId);
+    if (ch.bridgeId !== bridge.id) throw new AriRequestError(422, 'Channel not in this bridge');
+    this.later(0, () => this.leaveBridge(ch));
+  }
+
+  destroyBridge(bridgeId: string): void {
+    const bridge = this.bridge(bridgeId);
+    this.later(0, () => {
+      for (const id of [...bridge.channels]) this.leaveBridge(this.channels.get(id)!);
+      this.bridges.delete(bridge.id);
+      this.options.emit(this.bridgeApps.get(bridge.id), 'BridgeDestroyed', { bridge: bridgeJson(bridge) });
+    });
+  }
+
+  // ---- recordings -----------------------------------------------------------
+
+  record(targetUri: string, app: string | undefined, name: string, format: string, ifExists: string | undefined): SimRecording {
+    if (!name || !format) throw new AriRequestError(400, 'Recording name and format are required');
+    if (this.liveRecordings.has(name)) throw new AriRequestError(409, 'Recording with the same name already in progress');
+    if (this.storedRecordings.has(name) && (ifExists ?? 'fail') === 'fail') {
+      throw new AriRequestError(422, 'Recording with the same name already exists');
+    }
+    const rec: SimRecording = { name, format, targetUri, state: 'queued', startedAt: Date.now(), app };
+    this.liveRecordings.set(name, rec);
+    this.later(0, () => {
+      if (rec.state !== 'queued') return;
+      rec.state = 'recording';
+      this.options.emit(app, 'RecordingStarted', { recording: recordingJson(rec) });
+    });
+    return rec;
+  }
+
+  stopRecording(name: string): void {
+    const rec = this.liveRecordings.get(name);
+    if (!rec) throw new AriRequestError(404, 'Recording not found');
+    this.finishRecording(rec);
+  }
+
+  appOfBridge(bridgeId: string): string | undefined {
+    return this.bridgeApps.get(bridgeId);
+  }
+
+  // ---- the far end's behaviour ----------------------------------------------
+
+  private dial(ch: SimChannel, timeoutMs: number): void {
+    const script = ch.script!;
+    const timeoutCause = CAUSES.noAnswer;
+    switch (script.kind) {
+      case 'answers':
+        this.ringing(ch);
+        if (script.ringMs >= timeoutMs) return this.ringTimeout(ch, timeoutMs, timeoutCause);
+        return this.later(script.ringMs, () => this.answered(ch, script.talkMs), ch);
+      case 'never-answers':
+        this.ringing(ch);
+        return this.ringTimeout(ch, timeoutMs, timeoutCause);
+      case 'refuses-after-ringing':
+        this.ringing(ch);
+        if (script.ringMs >= timeoutMs) return this.ringTimeout(ch, timeoutMs, timeoutCause);
+        return this.later(script.ringMs, () => this.refused(ch, script.cause), ch);
+      case 'refuses':
+        // Transcript busy: the hangup request arrives before the first Dial event; congestion and unallocated: after it.
+        if (script.cause.code === CAUSES.busy.code) return this.refused(ch, script.cause, { hangupFirst: true });
+        this.dialEvent(ch, '');
+        return this.refused(ch, script.cause);
+      case 'intercept':
+        this.dialEvent(ch, '');
+        this.dialEvent(ch, 'PROGRESS');
+        if (script.announcementMs >= timeoutMs) return this.ringTimeout(ch, timeoutMs, timeoutCause);
+        return this.later(script.announcementMs, () => this.refused(ch, CAUSES.unallocated), ch);
+    }
+  }
+
+  /** Transcripts human, noanswer: Dial "", Ringing, Dial RINGING. */
+  private ringing(ch: SimChannel): void {
+    this.dialEvent(ch, '');
+    this.setState(ch, 'Ringing');
+    this.dialEvent(ch, 'RINGING');
+  }
+
+  /** Transcript noanswer-timeout: when the originate timeout fires only ChannelDestroyed arrives, cause 19. */
+  private ringTimeout(ch: SimChannel, timeoutMs: number, cause: FarEndCause): void {
+    this.later(timeoutMs, () => this.destroy(ch, cause), ch);
+  }
+
+  /** Transcripts busy, congestion, unallocated, noanswer, intercept. */
+  private refused(ch: SimChannel, cause: FarEndCause, o: { hangupFirst?: boolean } = {}): void {
+    this.channelEvent(ch, 'ChannelHangupRequest', hangupRequestFields(cause));
+    if (o.hangupFirst) this.dialEvent(ch, '');
+    this.dialEvent(ch, dialstatusFor(cause));
+    this.destroy(ch, cause);
+  }
+
+  /** Transcripts human, amd-continue-machine: Up, Dial ANSWER, then Stasis or the dialplan. */
+  private answered(ch: SimChannel, talkMs: number | undefined): void {
+    ch.answeredAt = Date.now();
+    this.setState(ch, 'Up');
+    this.dialEvent(ch, 'ANSWER');
+    if (ch.app) this.enterStasis(ch, ch.appArgs);
+    else this.runDialplan(ch, ch.dialContext!);
+    if (talkMs !== undefined) this.later(talkMs, () => this.farEndHangsUp(ch.id), ch);
+  }
+
+  private runDialplan(ch: SimChannel, context: string): void {
+    const verdict = ch.script?.kind === 'answers' ? ch.script.detection : undefined;
+    if (context !== this.options.amdContext || !verdict) {
+      // Not recorded: a context outpace does not ship. The channel falls off the end of the dialplan.
+      this.dialplanStep(ch, context, 1, 'Hangup', '');
+      return this.hangupChannel(ch, { cause: 16 }, CAUSES.normal);
+    }
+    this.runMachineDetection(ch, context, verdict);
+  }
+
+  /** Transcript amd-continue-machine, following dialplan/outpace.conf's [outpace-amd]. */
+  private runMachineDetection(ch: SimChannel, context: string, verdict: DetectionVerdict): void {
+    this.dialplanStep(ch, context, 1, 'NoOp', `AMD on ${ch.name} args=[]`);
+    this.dialplanStep(ch, context, 2, 'AMD', '');
+    this.later(
+      verdict.afterMs,
+      () => {
+        this.setVariable(ch.id, 'AMDSTATUS', verdict.status);
+        this.setVariable(ch.id, 'AMDCAUSE', verdict.cause);
+        this.dialplanStep(ch, context, 3, 'NoOp', `AMDSTATUS=${verdict.status} AMDCAUSE=${verdict.cause}`);
+        const app = ch.variables.get('OUTPACE_APP') ?? ch.app ?? '';
+        const args = ['amd', verdict.status, verdict.cause];
+        this.dialplanStep(ch, context, 4, 'Stasis', [app, ...args].join(','));
+        this.enterStasis(ch, args, app);
+      },
+      ch,
+    );
+  }
+
+  private dialplanStep(ch: SimChannel, context: string, priority: number, app: string, data: string): void {
+    ch.dialplan = { context, exten: 's', priority, app_name: app, app_data: data };
+    this.channelEvent(ch, 'ChannelDialplan', { dialplan_app: app, dialplan_app_data: data });
+  }
+
+  // ---- Stasis, hangups, the end of things -------------------------------------
+
+  private enterStasis(ch: SimChannel, args: readonly string[], app: string | undefined = ch.app): void {
+    if (ch.destroyed) return;
+    if (!app || !this.options.appIsConnected(app)) {
+      // Stasis() fails when no WebSocket serves the application; the originated channel is then hung up.
+      return this.hangupChannel(ch, { cause: 16 }, CAUSES.normal);
+    }
+    ch.app = app;
+    ch.dialplan = { ...ch.dialplan, app_name: 'Stasis', app_data: [app, ...args].join(',') };
+    if (!ch.snoopOf) this.channelEvent(ch, 'ChannelVarset', { variable: 'STASISSTATUS', value: '' });
+    ch.inStasis = true;
+    this.channelEvent(ch, 'StasisStart', { args: [...args] });
+  }
+
+  private leaveStasis(ch: SimChannel, withStatus: boolean): void {
+    if (!ch.inStasis) return;
+    if (ch.bridgeId) this.leaveBridge(ch);
+    ch.inStasis = false;
+    this.channelEvent(ch, 'StasisEnd', {});
+    if (withStatus) this.channelEvent(ch, 'ChannelVarset', { variable: 'STASISSTATUS', value: 'SUCCESS' });
+  }
+
+  /**
+   * Transcripts human (hangup through ARI) and human-remote-hangup (far end):
+   * ChannelHangupRequest, ChannelLeftBridge, StasisEnd, ChannelDestroyed.
+   * A hangup before answer was not recorded: it is modelled as Dial CANCEL.
+   */
+  private hangupChannel(ch: SimChannel, request: Record<string, unknown>, cause: FarEndCause): void {
+    if (ch.destroyed) return;
+    this.channelEvent(ch, 'ChannelHangupRequest', request);
+    if (ch.state !== 'Up' && !ch.snoopOf) this.dialEvent(ch, 'CANCEL');
+    this.leaveStasis(ch, !ch.snoopOf);
+    this.destroy(ch, cause);
+  }
+
+  private destroy(ch: SimChannel, cause: FarEndCause): void {
+    if (ch.destroyed) return;
+    ch.destroyed = true;
+    for (const t of ch.timers) t.cancel();
+    for (const pb of this.playbacks.values()) if (pb.channelId === ch.id) this.finishPlayback(pb);
+    for (const rec of this.liveRecordings.values()) if (rec.targetUri === `channel:${ch.id}`) this.finishRecording(rec);
+    // Transcript human: snoop channels end with StasisEnd only, before their target's ChannelDestroyed.
+    for (const snoop of this.channels.values()) if (snoop.snoopOf === ch.id) this.destroy(snoop, cause);
+    if (ch.snoopOf) {
+      this.leaveStasis(ch, false);
+    } else {
+      ch.dialplan = { ...ch.dialplan, app_name: 'AppDial2', app_data: '(Outgoing Line)' };
+      this.channelEvent(ch, 'ChannelDestroyed', {
+        cause: cause.code,
+        cause_txt: cause.text,
+        ...(cause.sip ? { tech_cause: cause.sip } : {}),
+      });
+    }
+    this.channels.delete(ch.id);
+  }
+
+  private leaveBridge(ch: SimChannel): void {
+    const bridge = ch.bridgeId ? this.bridges.get(ch.bridgeId) : undefined;
+    ch.bridgeId = undefined;
+    if (!bridge) return;
+    bridge.channels.splice(bridge.channels.indexOf(ch.id), 1);
+    this.options.emit(ch.app, 'ChannelLeftBridge', { bridge: bridgeJson(bridge), channel: channelJson(ch) });
+    // Transcript concurrent-12: a bridge recording finishes once the bridge is empty.
+    if (bridge.channels.length === 0) for (const rec of this.liveRecordings.values()) if (rec.targetUri === `bridge:${bridge.id}`) this.finishRecording(rec);
+  }
+
+  /** Transcripts human, human-remote-hangup: the party that joined last hears of it first. */
+  private connectedLineUpdate(bridge: SimBridge): void {
+    for (const id of [...bridge.channels].reverse()) this.channelEvent(this.channels.get(id)!, 'ChannelConnectedLine', {});
+  }
+
+  private finishRecording(rec: SimRecording): void {
+    if (rec.state === 'done') return;
+    rec.state = 'done';
+    const durationSec = Math.round((Date.now() - rec.startedAt) / this.options.timeScale / 1000);
+    this.liveRecordings.delete(rec.name);
+    this.storedRecordings.set(rec.name, { name: rec.name, format: rec.format });
+    this.options.emit(rec.app, 'RecordingFinished', { recording: recordingJson(rec, durationSec) });
+  }
+
+  private finishPlayback(pb: SimPlayback & { channelId: string }): void {
+    if (!this.playbacks.delete(pb.id)) return;
+    pb.state = 'done';
+    const app = this.channels.get(pb.channelId)?.app;
+    this.options.emit(app, 'PlaybackFinished', { playback: playbackJson(pb) });
+  }
+
+  // ---- plumbing ---------------------------------------------------------------
+
+  private inStasis(channelId: string): SimChannel {
+    const ch = this.get(channelId);
+    if (!ch.inStasis) throw new AriRequestError(409, 'Channel not in Stasis application');
+    return ch;
+  }
+
+  private setState(ch: SimChannel, state: SimChannel['state']): void {
+    ch.state = state;
+    this.channelEvent(ch, 'ChannelStateChange', {});
+  }
+
+  private dialEvent(ch: SimChannel, dialstatus: string): void {
+    this.options.emit(ch.app, 'Dial', { dialstatus, forward: '', dialstring: ch.dialstring, peer: channelJson(ch) });
+  }
+
+  private channelEvent(ch: SimChannel, type: string, fields: Record<string, unknown>): void {
+    this.options.emit(ch.app, type, { ...fields, channel: channelJson(ch) });
+  }
+
+  private newChannel(
+    init: Omit<SimChannel, 'state' | 'createdAt' | 'inStasis' | 'answeredAt' | 'bridgeId' | 'timers' | 'destroyed'>,
+  ): SimChannel {
+    const ch: SimChannel = {
+      ...init,
+      state: 'Down',
+      createdAt: Date.now(),
+      inStasis: false,
+      answeredAt: undefined,
+      bridgeId: undefined,
+      timers: [],
+      destroyed: false,
+    };
+    this.channels.set(ch.id, ch);
+    return ch;
+  }
+
+  private nextChannelSuffix(): string {
+    return (this.channelCounter++).toString(16).padStart(8, '0');
+  }
+
+  /** Runs `task` after `scriptedMs` on the scaled clock; a channel's timers die with it. */
+  private later(scriptedMs: number, task: () => void, owner?: SimChannel): void {
+    const timer = setTimeout(() => {
+      this.pendingTimers.delete(timer);
+      task();
+    }, scriptedMs * this.options.timeScale);
+    this.pendingTimers.add(timer);
+    owner?.timers.push({ cancel: () => clearTimeout(timer) });
+  }
+}
+
+function agentScript(phone: AgentPhone): CallScript {
+  return { kind: 'answers', ringMs: phone.answerMs, detection: { status: 'HUMAN', cause: 'HUMAN-803-800', afterMs: 800 } };
+}
+
+function hangupRequestFields(cause: FarEndCause): Record<string, unknown> {
+  return { cause: cause.code, ...(cause.sip ? { tech_cause: cause.sip } : {}) };
+}
+
+function splitArgs(appArgs: string | undefined): string[] {
+  return appArgs ? appArgs.split(',') : [];
+}
+
+/** `"Lab Dialer" <5551000>` → { name, number }, as Asterisk parses callerId. */
+function parseCallerId(callerId: string | undefined): { name: string; number: string } {
+  const m = /^\s*"?([^"<]*?)"?\s*<([^>]*)>\s*$/.exec(callerId ?? '');
+  if (m) return { name: m[1] ?? '', number: m[2] ?? '' };
+  return { name: '', number: callerId ?? '' };
+}
+
+function causeText(code: number): string {
+  return Object.values(CAUSES).find((c) => c.code === code)?.text ?? 'Unknown';
+}

@@ -1,0 +1,209 @@
+/**
+ * An HTTP and WebSocket server that speaks Asterisk 22's ARI well enough for
+ * ari-client and outpace: it serves the real resource descriptions (basePath
+ * rewritten to itself), checks credentials, answers the REST operations
+ * outpace uses with Asterisk's status codes and bodies, and streams the
+ * simulated PBX's events on /ari/events.
+ *
+ *   const ari = await AriTestServer.start({ timeScale: 0.01 });
+ *   ari.pbx.script('+15550001', farEnd.busy());
+ */
+import { readFileSync } from 'node:fs';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { ariTimestamp } from './models.js';
+import { AriRequestError, SimPbx } from './pbx.js';
+import { type Route, routes } from './routes.js';
+
+export interface AriTestServerOptions {
+  readonly port?: number;
+  readonly username?: string;
+  readonly password?: string;
+  /** Real ms per scripted ms (default 0.01: a 4 s ring lasts 40 ms). */
+  readonly timeScale?: number;
+  readonly amdContext?: string;
+  readonly promptMs?: number;
+  /** Trunk endpoints that exist (default: carrier, as in the lab's pjsip.conf). */
+  readonly trunks?: readonly string[];
+  /** Keep every event and request in `emitted` / `requests` (default true; off for long benchmark runs). */
+  readonly keepLog?: boolean;
+}
+
+export interface EmittedEvent {
+  readonly application: string;
+  readonly event: Record<string, unknown>;
+}
+
+const API_DOCS = fileURLToPath(new URL('./api-docs/', import.meta.url));
+const ASTERISK_ID = '02:fc:00:00:00:01';
+
+export class AriTestServer {
+  readonly pbx: SimPbx;
+  /** Every event sent on any socket, in order: what the event-model test checks. */
+  readonly emitted: EmittedEvent[] = [];
+  /** Every REST request served: `METHOD /path?query -> status`. */
+  readonly requests: string[] = [];
+  /** Events sent, counted even when not kept. */
+  eventCount = 0;
+  /**
+   * The WebSocket serving each application. Asterisk keeps one per name: a
+   * newer connection for the same application takes its events, and the older
+   * one, still open, hears nothing more.
+   */
+  private readonly appSockets = new Map<string, WebSocket>();
+  private readonly sockets = new Set<WebSocket>();
+  private eventsSuspended = false;
+  private readonly http: Server;
+  private readonly wss: WebSocketServer;
+  private readonly routes: readonly Route[];
+
+  private constructor(private readonly options: Required<Omit<AriTestServerOptions, 'port'>>) {
+    this.pbx = new SimPbx({
+      timeScale: options.timeScale,
+      amdContext: options.amdContext,
+      promptMs: options.promptMs,
+      trunks: options.trunks,
+      appIsConnected: (app) => this.appSockets.has(app),
+      emit: (app, type, fields) => this.emit(app, type, fields),
+    });
+    this.routes = routes(this.pbx, () => this.connectedApps());
+    this.http = createServer((req, res) => void this.serve(req, res));
+    this.wss = new WebSocketServer({ noServer: true });
+    this.http.on('upgrade', (req, socket, head) => {
+      const url = new URL(req.url ?? '/', 'http://ari');
+      const apps = url.searchParams.get('app')?.split(',').filter(Boolean) ?? [];
+      if (url.pathname !== '/ari/events' || !this.authorised(req, url) || apps.length === 0 || this.eventsSuspended) {
+        socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        this.sockets.add(ws);
+        for (const app of apps) this.appSockets.set(app, ws);
+        ws.on('close', () => {
+          this.sockets.delete(ws);
+          for (const app of apps) if (this.appSockets.get(app) === ws) this.appSockets.delete(app);
+        });
+      });
+    });
+  }
+
+  static async start(options: AriTestServerOptions = {}): Promise<AriTestServer> {
+    const server = new AriTestServer({
+      username: options.username ?? 'outpace',
+      password: options.password ?? 'outpace',
+      timeScale: options.timeScale ?? 0.01,
+      amdContext: options.amdContext ?? 'outpace-amd',
+      promptMs: options.promptMs ?? 1500,
+      trunks: options.trunks ?? ['carrier'],
+      keepLog: options.keepLog ?? true,
+    });
+    await new Promise<void>((resolve) => server.http.listen(options.port ?? 0, '127.0.0.1', resolve));
+    return server;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.http.address() as AddressInfo).port}`;
+  }
+
+  get credentials(): { username: string; password: string } {
+    return { username: this.options.username, password: this.options.password };
+  }
+
+  /** Applications with a WebSocket connected now. */
+  connectedApps(): string[] {
+    return [...this.appSockets.keys()];
+  }
+
+  /** Drops every event WebSocket and refuses new ones until resumeEvents(): events meanwhile are lost, as with Asterisk. */
+  suspendEvents(): void {
+    this.eventsSuspended = true;
+    for (const ws of this.sockets) ws.terminate();
+    this.sockets.clear();
+    this.appSockets.clear();
+  }
+
+  resumeEvents(): void {
+    this.eventsSuspended = false;
+  }
+
+  async close(): Promise<void> {
+    this.pbx.close();
+    for (const ws of this.sockets) ws.terminate();
+    this.wss.close();
+    this.http.closeAllConnections();
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  private emit(app: string | undefined, type: string, fields: Record<string, unknown>): void {
+    const targets = app === undefined ? [...this.appSockets] : this.appSockets.has(app) ? [[app, this.appSockets.get(app)!] as const] : [];
+    for (const [application, ws] of targets) {
+      const event = { type, timestamp: ariTimestamp(), ...fields, asterisk_id: ASTERISK_ID, application };
+      this.eventCount++;
+      if (this.options.keepLog) this.emitted.push({ application, event });
+      ws.send(JSON.stringify(event));
+    }
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://ari');
+    const reply = (status: number, body?: unknown) => {
+      if (this.options.keepLog) this.requests.push(`${req.method} ${url.pathname}${url.search} -> ${status}`);
+      res.writeHead(status, body === undefined ? {} : { 'Content-Type': 'application/json' });
+      res.end(body === undefined ? undefined : JSON.stringify(body));
+    };
+    if (url.pathname.startsWith('/ari/api-docs/')) return this.serveApiDocs(url.pathname, req, res);
+    if (!this.authorised(req, url)) return reply(401, { message: 'Authentication required' });
+
+    const body = await readJsonBody(req);
+    const path = url.pathname.replace(/^\/ari/, '');
+    for (const route of this.routes) {
+      if (route.method !== req.method) continue;
+      const match = route.path.exec(path);
+      if (!match) continue;
+      try {
+        const { status, body: out } = await route.handle(match.slice(1).map(decodeURIComponent), url.searchParams, body);
+        return reply(status, out);
+      } catch (err) {
+        if (err instanceof AriRequestError) return reply(err.status, { message: err.message });
+        throw err;
+      }
+    }
+    reply(404, { message: 'Resource not found' });
+  }
+
+  private serveApiDocs(pathname: string, req: IncomingMessage, res: ServerResponse): void {
+    const file = /^\/ari\/api-docs\/(\w+)\.json$/.exec(pathname)?.[1];
+    let text: string;
+    try {
+      text = readFileSync(`${API_DOCS}${file}.json`, 'utf8');
+    } catch {
+      res.writeHead(404).end();
+      return;
+    }
+    const base = `http://${req.headers.host}/ari`;
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(text.replace('"basePath": "http://localhost:8088/ari"', `"basePath": "${base}"`));
+  }
+
+  private authorised(req: IncomingMessage, url: URL): boolean {
+    const expected = `${this.options.username}:${this.options.password}`;
+    const apiKey = url.searchParams.get('api_key');
+    if (apiKey !== null) return apiKey === expected;
+    const header = req.headers.authorization ?? '';
+    return header.startsWith('Basic ') && Buffer.from(header.slice(6), 'base64').toString() === expected;
+  }
+}
+
+async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString();
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

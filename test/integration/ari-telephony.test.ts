@@ -1,0 +1,350 @@
+/**
+ * The ARI adapter through ari-client, over the network: against the ARI test
+ * server always, and against a real Asterisk when ARI_URL (with
+ * ARI_USERNAME, ARI_PASSWORD, ARI_APP) is set. Tests that need to make the
+ * far end misbehave on cue (drop the event stream, hang up an agent's phone)
+ * run on the test server only.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentId, type AttemptId } from '../../src/domain/ids.js';
+import { AriTelephony } from '../../src/telephony/ari/ari-telephony.js';
+import { type Heard, type TelephonyLab, asteriskLab, connectEngine, dialRequest, quietLogger, testServerLab } from './telephony-lab.js';
+
+const REAL_ASTERISK = Boolean(process.env['ARI_URL']);
+
+function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
+  let lab: TelephonyLab;
+  let telephony: AriTelephony;
+  let heard: Heard;
+  let agents = 0;
+
+  beforeAll(async () => {
+    lab = await startLab();
+    ({ telephony, heard } = await connectEngine(lab, 'engine-a'));
+  });
+
+  afterAll(async () => {
+    telephony?.close();
+    await lab?.close();
+  });
+
+  /** Logs a fresh agent in and waits for the leg to be up. */
+  async function agentReady(): Promise<AgentId> {
+    const agentId = AgentId(`agent-${++agents}`);
+    telephony.loginAgent(agentId, lab.agentEndpoint(agents));
+    await heard.next('agent.leg-up', agentId);
+    return agentId;
+  }
+
+  async function answeredCall(o: { talkMs?: number; machineDetection?: boolean } = {}) {
+    const request = dialRequest(lab.numberFor({ kind: 'human', ringMs: 2000, ...o }), { machineDetection: o.machineDetection ?? false });
+    telephony.originate(request);
+    const answered = await heard.next('call.answered', request.attemptId);
+    return { request, answered };
+  }
+
+  function customerChannelOf(attemptId: string): string {
+    return `engine-a-c-${attemptId}`;
+  }
+
+  describe('live answers', () => {
+    it('a live answer is put through to the agent, every leg is recorded, and the customer hangs up', async () => {
+      const agentId = await agentReady();
+      // On a real PBX the lab carrier hangs up after 20 s of talk; on the test server the test says when.
+      const { request, answered } = await answeredCall(lab.server ? {} : { talkMs: 20_000 });
+      expect(answered).toMatchObject({ party: 'human' });
+      expect(answered).not.toHaveProperty('detection');
+      telephony.connectToAgent(request.attemptId, agentId);
+      await heard.next('call.connected', request.attemptId);
+      if (lab.server) {
+        const live = lab.server.pbx.liveRecordings;
+        await expect.poll(() => ['customer', 'agent', 'mixed'].every((leg) => live.has(`${request.attemptId}-${leg}`))).toBe(true);
+        lab.server.pbx.farEndHangsUp(customerChannelOf(request.attemptId));
+      }
+      const ended = await heard.next('call.ended', request.attemptId);
+      expect(ended).toMatchObject({ endedBy: 'customer', cause: { code: 16, text: 'Normal Clearing' } });
+      await expect.poll(() => heard.about(request.attemptId).filter((e) => e.type === 'recording.finished').length).toBe(3);
+      const recordings = heard.about(request.attemptId).flatMap((e) => (e.type === 'recording.finished' ? [e.recording] : []));
+      expect(recordings.map((r) => r.leg).sort()).toEqual(['agent', 'customer', 'mixed']);
+      expect(recordings.map((r) => r.name).sort()).toEqual(['agent', 'customer', 'mixed'].map((leg) => `${request.attemptId}-${leg}`));
+      const callEvents = heard.about(request.attemptId).filter((e) => e.type !== 'recording.finished');
+      expect(callEvents.map((e) => e.type)).toEqual(['call.ringing', 'call.answered', 'call.connected', 'call.ended']);
+      expect(recordings.every((r) => r.durationSec >= 0 && r.startedAt <= ended.at)).toBe(true);
+      // The nailed-up leg outlives the call: the agent takes the next one without ringing.
+      expect(heard.about(agentId).map((e) => e.type)).toEqual(['agent.leg-up']);
+      const next = await answeredCall();
+      telephony.connectToAgent(next.request.attemptId, agentId);
+      await heard.next('call.connected', next.request.attemptId);
+      telephony.hangup(next.request.attemptId);
+      expect(await heard.next('call.ended', next.request.attemptId)).toMatchObject({ endedBy: 'system' });
+      telephony.logoutAgent(agentId);
+      expect(await heard.next('agent.leg-down', agentId)).toMatchObject({ cause: { code: 16 } });
+    });
+
+    it.skipIf(REAL_ASTERISK)('the agent hangs up: the call ends by the agent and the agent leaves ready', async () => {
+      const agentId = await agentReady();
+      const { request } = await answeredCall();
+      telephony.connectToAgent(request.attemptId, agentId);
+      await heard.next('call.connected', request.attemptId);
+      const agentChannel = lab.server!.pbx.liveChannelOn(lab.agentEndpoint(agents))!;
+      lab.server!.pbx.farEndHangsUp(agentChannel.id);
+      expect(await heard.next('agent.leg-down', agentId)).toMatchObject({ cause: { code: 16 } });
+      expect(await heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'agent' });
+    });
+
+    it.skipIf(REAL_ASTERISK)('the customer hangs up while being put through: ended by the customer, never connected', async () => {
+      const agentId = await agentReady();
+      const { request } = await answeredCall();
+      lab.server!.pbx.farEndHangsUp(customerChannelOf(request.attemptId));
+      telephony.connectToAgent(request.attemptId, agentId);
+      expect(await heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'customer' });
+      expect(heard.about(request.attemptId).map((e) => e.type)).not.toContain('call.connected');
+      telephony.logoutAgent(agentId);
+    });
+
+    it('no agent free: the abandon message is played, then the system hangs up', async () => {
+      const { request } = await answeredCall();
+      telephony.abandon(request.attemptId, 'sound:outpace/abandon');
+      expect(await heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'system', cause: { code: 16 } });
+      if (lab.server) {
+        const channel = customerChannelOf(request.attemptId);
+        expect(lab.server.requests.filter((r) => r.includes(channel) && /answer|play|DELETE/.test(r))).toEqual([
+          `POST /ari/channels/${channel}/answer -> 204`,
+          `POST /ari/channels/${channel}/play?media=sound%3Aoutpace%2Fabandon&playbackId=${channel}-pb-0 -> 201`,
+          `DELETE /ari/channels/${channel} -> 204`,
+        ]);
+      }
+    });
+  });
+
+  describe('machine detection', () => {
+    it('a machine is detected and hung up on', async () => {
+      const request = dialRequest(lab.numberFor({ kind: 'machine', ringMs: 2000 }), { machineDetection: true });
+      telephony.originate(request);
+      const answered = await heard.next('call.answered', request.attemptId);
+      expect(answered).toMatchObject({ party: 'machine', detection: { status: 'MACHINE', cause: 'LONGGREETING-1500-1500' } });
+      expect(answered.at).toBeGreaterThanOrEqual(answered.answeredAt);
+      telephony.hangup(request.attemptId);
+      expect(await heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'system' });
+    });
+
+    it('a machine gets the message once its greeting is over, then the system hangs up', async () => {
+      // A greeting long enough to be still playing when detection decides, however loaded the test machine.
+      const request = dialRequest(lab.numberFor({ kind: 'machine', ringMs: 1000, greetingMs: 100_000 }), { machineDetection: true });
+      telephony.originate(request);
+      await heard.next('call.answered', request.attemptId);
+      telephony.leaveMessage(request.attemptId, ['sound:outpace/machine-message', 'digits:5551000']);
+      expect(await heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'system' });
+      if (lab.server) {
+        const channel = customerChannelOf(request.attemptId);
+        expect(lab.server.requests.filter((r) => r.includes(`${channel}/play`)).length).toBe(2);
+        // Spoken after the greeting and its beep, not over them.
+        const onChannel = lab.server.emitted
+          .map((e) => e.event)
+          .filter((e) => (e['channel'] as { id?: string } | undefined)?.id === channel || String((e['playback'] as { target_uri?: string } | undefined)?.target_uri).endsWith(channel));
+        const types = onChannel.map((e) => e['type']);
+        expect(types.indexOf('ChannelTalkingFinished')).toBeGreaterThan(-1);
+        expect(types.indexOf('PlaybackStarted')).toBeGreaterThan(types.indexOf('ChannelTalkingFinished'));
+      }
+    });
+
+    it('a person is detected as a person, with the verdict', async () => {
+      const { request, answered } = await answeredCall({ machineDetection: true });
+      expect(answered).toMatchObject({ party: 'human', detection: { status: 'HUMAN', cause: 'HUMAN-803-800' } });
+      telephony.hangup(request.attemptId);
+      await heard.next('call.ended', request.attemptId);
+    });
+  });
+
+  describe('calls nobody answers: outcome and cause from ChannelDestroyed', () => {
+    const cases = [
+      { farEnd: { kind: 'busy' }, outcome: 'busy', cause: { code: 17, text: 'User busy', techCause: 486 } },
+      { farEnd: { kind: 'no-answer', ringMs: 10_000 }, outcome: 'no-answer', cause: { code: 19, techCause: 480 } },
+      { farEnd: { kind: 'never-answers' }, outcome: 'no-answer', cause: { code: 19, text: 'User alerting, no answer' } },
+      { farEnd: { kind: 'congestion' }, outcome: 'congestion', cause: { code: 34, techCause: 503 } },
+      { farEnd: { kind: 'unallocated' }, outcome: 'invalid-number', cause: { code: 1, text: 'Unallocated (unassigned) number' } },
+      { farEnd: { kind: 'rejected' }, outcome: 'rejected', cause: { code: 21, text: 'Call Rejected' } },
+    ] as const;
+    for (const c of cases) {
+      it(`${c.farEnd.kind}: ${c.outcome}`, async () => {
+        const request = dialRequest(lab.numberFor(c.farEnd), { ringTimeoutSec: 15 });
+        telephony.originate(request);
+        const failed = await heard.next('call.failed', request.attemptId);
+        expect(failed).toMatchObject({ outcome: c.outcome, cause: c.cause });
+        expect(heard.about(request.attemptId).filter((e) => e.type !== 'call.ringing')).toEqual([failed]);
+      });
+    }
+  });
+
+  describe('Asterisk refuses', () => {
+    it('an originate Asterisk rejects becomes a failed attempt with what Asterisk said', async () => {
+      const request = dialRequest(lab.numberFor({ kind: 'human', ringMs: 1000 }), { trunk: 'nosuchtrunk' as never });
+      telephony.originate(request);
+      const failed = await heard.next('call.failed', request.attemptId);
+      // The test server answers as the lab's Asterisk did for an endpoint it cannot dial.
+      expect(failed).toMatchObject({ outcome: 'failed', detail: lab.server ? 'Allocation failed' : expect.any(String) });
+    });
+
+    it('an agent whose phone is not registered is reported down at once', async () => {
+      const agentId = AgentId('agent-unregistered');
+      telephony.loginAgent(agentId, 'PJSIP/nobody');
+      const down = await heard.next('agent.leg-down', agentId);
+      expect(down.cause.text).toMatch(lab.server ? /^Originate refused: Allocation failed$/ : /^Originate refused: /);
+    });
+
+    it.skipIf(REAL_ASTERISK)('an originate that fails inside Asterisk (500) does not lose the lead: call.failed with the detail', async () => {
+      lab.server!.pbx.failNextOriginate(500, 'Allocation failed');
+      const request = dialRequest(lab.numberFor({ kind: 'human', ringMs: 1000 }));
+      telephony.originate(request);
+      expect(await heard.next('call.failed', request.attemptId)).toMatchObject({ outcome: 'failed', detail: 'Allocation failed' });
+    });
+  });
+
+  describe.skipIf(REAL_ASTERISK)('limits toward Asterisk', () => {
+    /** An engine with a 200 ms request deadline dials once while Asterisk holds the originate's answer back 600 ms. */
+    async function slowOriginate(engineId: string, when: 'before' | 'after', body: (engine: { telephony: AriTelephony; heard: Heard }, attemptId: AttemptId) => Promise<void>) {
+      const engine = await connectEngine(lab, engineId, { config: { ARI_REQUEST_TIMEOUT_MS: 200 } });
+      try {
+        lab.server!.pbx.delayNextOriginate(600, when);
+        const request = dialRequest(lab.numberFor({ kind: 'human', ringMs: 1000 }));
+        engine.telephony.originate(request);
+        await body(engine, request.attemptId);
+      } finally {
+        engine.telephony.close();
+      }
+    }
+
+    it('an originate Asterisk is too slow to carry out fails the attempt, and the call it makes later is hung up', () =>
+      slowOriginate('engine-slow', 'before', async ({ heard: slow }, attemptId) => {
+        const failed = await slow.next('call.failed', attemptId);
+        expect(failed).toMatchObject({ outcome: 'failed', detail: 'ARI request "originate" got no answer within 200 ms' });
+        const channel = `engine-slow-c-${attemptId}`;
+        // Asterisk makes the channel after all; outpace hangs it up as soon as it shows.
+        await expect.poll(() => lab.server!.requests.some((r) => r === `DELETE /ari/channels/${channel} -> 204`)).toBe(true);
+        expect(lab.server!.pbx.list().some((c) => c.id === channel)).toBe(false);
+        expect(slow.about(attemptId)).toEqual([failed]);
+      }));
+
+    it('an originate answered late, after its call began, carries on: one outcome, no failure', () =>
+      slowOriginate('engine-late', 'after', async ({ telephony: late, heard }, attemptId) => {
+        await heard.next('call.answered', attemptId);
+        late.hangup(attemptId);
+        await heard.next('call.ended', attemptId);
+        expect(heard.about(attemptId).map((e) => e.type)).toEqual(['call.ringing', 'call.answered', 'call.ended']);
+      }));
+
+    it('a trunk at its line limit refuses the next call without asking Asterisk', async () => {
+      const limited = await connectEngine(lab, 'engine-lines', { trunks: [{ id: 'carrier', maxLines: 1, maxCallsPerSecond: 50 }] });
+      try {
+        const first = dialRequest(lab.numberFor({ kind: 'human', ringMs: 1000 }));
+        const second = dialRequest(lab.numberFor({ kind: 'human', ringMs: 1000 }));
+        limited.telephony.originate(first);
+        limited.telephony.originate(second);
+        expect(await limited.heard.next('call.failed', second.attemptId)).toMatchObject({
+          outcome: 'failed',
+          detail: 'trunk carrier already carries its limit of 1 calls',
+        });
+        await limited.heard.next('call.answered', first.attemptId);
+        limited.telephony.hangup(first.attemptId);
+        await limited.heard.next('call.ended', first.attemptId);
+        // The line is free again.
+        const third = dialRequest(lab.numberFor({ kind: 'busy' }));
+        limited.telephony.originate(third);
+        expect(await limited.heard.next('call.failed', third.attemptId)).toMatchObject({ outcome: 'busy' });
+      } finally {
+        limited.telephony.close();
+      }
+    });
+  });
+
+  describe.skipIf(REAL_ASTERISK)('the event stream drops', () => {
+    it('an agent whose softphone dropped while the WebSocket was down leaves ready after reconnecting', async () => {
+      const agentId = await agentReady();
+      const agentChannel = lab.server!.pbx.liveChannelOn(lab.agentEndpoint(agents))!;
+      lab.server!.suspendEvents();
+      lab.server!.pbx.farEndHangsUp(agentChannel.id);
+      lab.server!.resumeEvents();
+      expect(await heard.next('agent.leg-down', agentId)).toMatchObject({ cause: { code: 0 } });
+    });
+
+    it('a call that ended while the WebSocket was down is settled after reconnecting; calls still up carry on', async () => {
+      const agentId = await agentReady();
+      const gone = await answeredCall();
+      const staying = await answeredCall();
+      telephony.connectToAgent(gone.request.attemptId, agentId);
+      await heard.next('call.connected', gone.request.attemptId);
+      lab.server!.suspendEvents();
+      lab.server!.pbx.farEndHangsUp(customerChannelOf(gone.request.attemptId));
+      lab.server!.resumeEvents();
+      const ended = await heard.next('call.ended', gone.request.attemptId);
+      expect(ended).toMatchObject({ endedBy: 'customer', cause: { code: 0 } });
+      await expect.poll(() => lab.server!.connectedApps()).toContain('outpace-engine-a');
+      // The other call and the agent's leg survived the drop and still answer to commands.
+      telephony.abandon(staying.request.attemptId, 'sound:outpace/abandon');
+      expect(await heard.next('call.ended', staying.request.attemptId)).toMatchObject({ endedBy: 'system' });
+      expect(heard.about(agentId).map((e) => e.type)).toEqual(['agent.leg-up']);
+    });
+  });
+
+  describe('two engines', () => {
+    it('engines with their own applications each drive only their own calls', async () => {
+      const other = await connectEngine(lab, 'engine-b');
+      try {
+        const mine = dialRequest(lab.numberFor({ kind: 'human', ringMs: 1000, talkMs: 3000 }));
+        const theirs = dialRequest(lab.numberFor({ kind: 'human', ringMs: 1000, talkMs: 3000 }));
+        telephony.originate(mine);
+        other.telephony.originate(theirs);
+        await heard.next('call.ended', mine.attemptId);
+        await other.heard.next('call.ended', theirs.attemptId);
+        expect(other.heard.about(mine.attemptId)).toEqual([]);
+        expect(heard.about(theirs.attemptId)).toEqual([]);
+        expect(heard.about(mine.attemptId).map((e) => e.type)).toEqual(['call.ringing', 'call.answered', 'call.ended']);
+        expect(other.heard.about(theirs.attemptId).map((e) => e.type)).toEqual(['call.ringing', 'call.answered', 'call.ended']);
+      } finally {
+        other.telephony.close();
+      }
+    });
+
+    it.skipIf(REAL_ASTERISK)('an engine that hears of another engine\'s channel leaves it alone', async () => {
+      // A second engine on the same application (a misconfiguration, or a restart under a new engine id while
+      // the old channels live on) gets the application's events from Asterisk: it must not drive those channels.
+      const mine = dialRequest(lab.numberFor({ kind: 'human', ringMs: 3_600_000 }), { ringTimeoutSec: 3600 });
+      telephony.originate(mine);
+      await heard.next('call.ringing', mine.attemptId);
+      const channel = customerChannelOf(mine.attemptId);
+      const intruder = await connectEngine(lab, 'engine-c', { config: { ARI_APP: 'outpace-engine-a' } });
+      try {
+        lab.server!.pbx.farEndAnswers(channel);
+        await expect.poll(() => lab.server!.pbx.list().find((c) => c.id === channel)?.inStasis).toBe(true);
+        lab.server!.pbx.farEndHangsUp(channel);
+        expect(intruder.heard.events).toEqual([]);
+        expect(lab.server!.requests.filter((r) => r.includes(channel) && !r.startsWith('POST /ari/channels?'))).toEqual([]);
+      } finally {
+        intruder.telephony.close();
+      }
+      // The first engine went deaf while the intruder held the application: it never heard the answer. Once it
+      // has the application again, the reconcile settles the attempt it lost track of.
+      lab.server!.suspendEvents();
+      lab.server!.resumeEvents();
+      expect(await heard.next('call.failed', mine.attemptId)).toMatchObject({ outcome: 'failed', cause: { code: 0 } });
+      expect(heard.about(mine.attemptId).map((e) => e.type)).toEqual(['call.ringing', 'call.failed']);
+    });
+  });
+}
+
+describe('ARI adapter against the ARI test server', () => {
+  telephonySuite(testServerLab);
+
+  it('a wrong password is reported at once, naming the settings to check', async () => {
+    const lab = await testServerLab();
+    try {
+      const config = { ...lab.config('engine-x'), ARI_PASSWORD: 'wrong' };
+      await expect(AriTelephony.connect({ config, logger: quietLogger })).rejects.toThrow(/check ARI_USERNAME and ARI_PASSWORD/);
+    } finally {
+      await lab.close();
+    }
+  });
+});
+
+if (!REAL_ASTERISK) console.info('ARI_URL is not set: the ARI adapter suite against a real Asterisk is skipped.');
+describe.skipIf(!REAL_ASTERISK)('ARI adapter against a real Asterisk (ARI_URL)', () => telephonySuite(asteriskLab));
