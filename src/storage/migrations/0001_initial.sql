@@ -45,8 +45,8 @@ CREATE TABLE customers (
   held_by_lead  uuid,
   -- When the hold lapses on its own (a claim's lease); NULL while a call is in flight.
   held_until    timestamptz,
-  -- UK: no new call within 72 h of an abandoned one.
-  lockout_until timestamptz,
+  -- UK: no new call within 72 h of an abandoned one; each campaign's rule reads this.
+  last_abandoned_at timestamptz,
   created_at    timestamptz NOT NULL DEFAULT now()
 );
 
@@ -166,6 +166,8 @@ CREATE TABLE imports (
   rows_read     integer NOT NULL DEFAULT 0,
   rows_imported integer NOT NULL DEFAULT 0,
   rows_rejected integer NOT NULL DEFAULT 0,
+  -- Rows whose number the list already held: a re-import changes nothing.
+  rows_unchanged integer NOT NULL DEFAULT 0,
   error         text,
   started_at    timestamptz NOT NULL DEFAULT now(),
   finished_at   timestamptz

@@ -1,0 +1,105 @@
+/** Lists and their leads: bulk insertion (the importer's and the tests'), reading, searching, assigning. */
+import type { AgentId, CampaignId, E164, LeadId } from '../domain/ids.js';
+import type { Db, Queryable } from '../storage/db.js';
+import { NotFoundError } from '../storage/errors.js';
+
+export type ListId = string & { readonly __list: true };
+
+export async function createList(db: Queryable, campaignId: CampaignId, name: string, source?: string): Promise<ListId> {
+  const { rows } = await db.query<{ id: ListId }>(
+    `INSERT INTO lists (campaign_id, name, source) VALUES ($1, $2, $3)
+     ON CONFLICT (campaign_id, name) DO UPDATE SET source = coalesce(EXCLUDED.source, lists.source) RETURNING id`,
+    [campaignId, name, source ?? null],
+  );
+  return rows[0]!.id;
+}
+
+export interface NewLead {
+  readonly phone: E164;
+  readonly timeZone: string;
+  readonly customFields?: Record<string, unknown>;
+  readonly priority?: number;
+  /** Row of the import file, for the import's report. */
+  readonly sourceRow?: number;
+}
+
+/**
+ * Inserts leads, creating their customers; a number the list already holds is
+ * left as it is. Returns the source rows (or indexes) actually inserted.
+ */
+export async function insertLeads(db: Queryable, listId: ListId, leads: readonly NewLead[]): Promise<Set<number>> {
+  if (leads.length === 0) return new Set();
+  const phones = leads.map((l) => l.phone);
+  // Two statements, not one: the second must see customers a concurrent import just created.
+  await db.query('INSERT INTO customers (phone) SELECT DISTINCT unnest($1::text[]) ON CONFLICT (phone) DO NOTHING', [phones]);
+  const { rows } = await db.query<{ source_row: number }>(
+    `INSERT INTO leads (list_id, campaign_id, customer_id, phone, time_zone, custom_fields, priority, source_row)
+     SELECT $1, lists.campaign_id, c.id, x.phone, x.time_zone, x.custom_fields, x.priority, x.source_row
+       FROM unnest($2::text[], $3::text[], $4::jsonb[], $5::int[], $6::int[]) AS x(phone, time_zone, custom_fields, priority, source_row)
+       JOIN customers c ON c.phone = x.phone
+       JOIN lists ON lists.id = $1
+     ON CONFLICT (list_id, phone) DO NOTHING
+     RETURNING source_row`,
+    [
+      listId,
+      phones,
+      leads.map((l) => l.timeZone),
+      leads.map((l) => JSON.stringify(l.customFields ?? {})),
+      leads.map((l) => l.priority ?? 0),
+      leads.map((l, i) => l.sourceRow ?? i),
+    ],
+  );
+  return new Set(rows.map((r) => r.source_row));
+}
+
+export interface Lead {
+  readonly id: LeadId;
+  readonly listId: ListId;
+  readonly campaignId: CampaignId;
+  readonly customerId: string;
+  readonly phone: E164;
+  readonly timeZone: string;
+  readonly customFields: Record<string, unknown>;
+  readonly state: string;
+  readonly priority: number;
+  readonly nextAttemptAt: Date | null;
+  readonly attemptsTotal: number;
+  readonly lastOutcome: string | null;
+  readonly assignedAgentId: AgentId | null;
+}
+
+const LEAD_COLUMNS = `id, list_id AS "listId", campaign_id AS "campaignId", customer_id AS "customerId", phone,
+  time_zone AS "timeZone", custom_fields AS "customFields", state, priority, next_attempt_at AS "nextAttemptAt",
+  attempts_total AS "attemptsTotal", last_outcome AS "lastOutcome", assigned_agent_id AS "assignedAgentId"`;
+
+export async function getLead(db: Queryable, id: LeadId): Promise<Lead> {
+  const { rows } = await db.query<Lead>(`SELECT ${LEAD_COLUMNS} FROM leads WHERE id::text = $1`, [id]);
+  if (!rows[0]) throw new NotFoundError('lead', id);
+  return rows[0];
+}
+
+export interface LeadSearch {
+  readonly campaignId?: CampaignId | undefined;
+  readonly listId?: string | undefined;
+  readonly phone?: string | undefined;
+  readonly state?: string | undefined;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+export async function searchLeads(db: Queryable, search: LeadSearch): Promise<Lead[]> {
+  const { rows } = await db.query<Lead>(
+    `SELECT ${LEAD_COLUMNS} FROM leads
+      WHERE ($1::text IS NULL OR campaign_id::text = $1) AND ($2::text IS NULL OR list_id::text = $2)
+        AND ($3::text IS NULL OR phone = $3) AND ($4::text IS NULL OR state = $4)
+      ORDER BY created_at, id LIMIT $5 OFFSET $6`,
+    [search.campaignId ?? null, search.listId ?? null, search.phone ?? null, search.state ?? null, search.limit, search.offset],
+  );
+  return rows;
+}
+
+/** Assigns leads to a named agent (preview and callback work), or recalls them to the pool with null. */
+export async function assignLeads(db: Db, leadIds: readonly LeadId[], agentId: AgentId | null): Promise<number> {
+  const result = await db.query('UPDATE leads SET assigned_agent_id = $2 WHERE id::text = ANY ($1::text[])', [leadIds, agentId]);
+  return result.rowCount;
+}
