@@ -27,14 +27,14 @@ export interface NewLead {
  * Inserts leads, creating their customers; a number the list already holds is
  * left as it is. Returns the source rows (or indexes) actually inserted.
  */
-export async function insertLeads(db: Queryable, listId: ListId, leads: readonly NewLead[]): Promise<Set<number>> {
+export async function insertLeads(db: Queryable, listId: ListId, leads: readonly NewLead[], importId?: string): Promise<Set<number>> {
   if (leads.length === 0) return new Set();
   const phones = leads.map((l) => l.phone);
   // Two statements, not one: the second must see customers a concurrent import just created.
   await db.query('INSERT INTO customers (phone) SELECT DISTINCT unnest($1::text[]) ON CONFLICT (phone) DO NOTHING', [phones]);
   const { rows } = await db.query<{ source_row: number }>(
-    `INSERT INTO leads (list_id, campaign_id, customer_id, phone, time_zone, custom_fields, priority, source_row)
-     SELECT $1, lists.campaign_id, c.id, x.phone, x.time_zone, x.custom_fields, x.priority, x.source_row
+    `INSERT INTO leads (list_id, campaign_id, customer_id, phone, time_zone, custom_fields, priority, source_row, import_id)
+     SELECT $1, lists.campaign_id, c.id, x.phone, x.time_zone, x.custom_fields, x.priority, x.source_row, $7::uuid
        FROM unnest($2::text[], $3::text[], $4::jsonb[], $5::int[], $6::int[]) AS x(phone, time_zone, custom_fields, priority, source_row)
        JOIN customers c ON c.phone = x.phone
        JOIN lists ON lists.id = $1
@@ -47,6 +47,7 @@ export async function insertLeads(db: Queryable, listId: ListId, leads: readonly
       leads.map((l) => JSON.stringify(l.customFields ?? {})),
       leads.map((l) => l.priority ?? 0),
       leads.map((l, i) => l.sourceRow ?? i),
+      importId ?? null,
     ],
   );
   return new Set(rows.map((r) => r.source_row));

@@ -78,7 +78,8 @@ CREATE TABLE leads (
   assigned_agent_id text REFERENCES agents (id),
   claimed_by      text,
   claimed_until   timestamptz,
-  -- Row of the import file the lead came from, for the import's report.
+  -- The import and the line of its file the lead came from, for the import's report.
+  import_id       uuid,
   source_row      integer,
   created_at      timestamptz NOT NULL DEFAULT now(),
   UNIQUE (list_id, phone)
