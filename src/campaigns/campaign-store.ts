@@ -153,6 +153,8 @@ export async function deleteCampaign(db: Db, id: CampaignId, actor: string): Pro
     if (current.state === 'running') {
       throw new ConflictError(`campaign ${id} is running: stop it before deleting it`);
     }
+    // Leads carry no foreign key (see the migration), so they are deleted here; attempts and the rest cascade.
+    await tx.query('DELETE FROM leads WHERE campaign_id = $1', [id]);
     await tx.query('DELETE FROM campaigns WHERE id = $1', [id]);
     await audit(tx, { actor, action: 'delete', entity: 'campaign', entityId: id, details: { name: current.name } });
   });

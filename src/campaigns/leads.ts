@@ -30,18 +30,21 @@ export interface NewLead {
 export async function insertLeads(db: Queryable, listId: ListId, leads: readonly NewLead[], importId?: string): Promise<Set<number>> {
   if (leads.length === 0) return new Set();
   const phones = leads.map((l) => l.phone);
-  // Two statements, not one: the second must see customers a concurrent import just created.
+  // Separate statements, not one: the lookup must see customers a concurrent import just created.
   await db.query('INSERT INTO customers (phone) SELECT DISTINCT unnest($1::text[]) ON CONFLICT (phone) DO NOTHING', [phones]);
+  const customers = await db.query<{ id: string; phone: string }>('SELECT id, phone FROM customers WHERE phone = ANY ($1::text[])', [phones]);
+  const customerOf = new Map(customers.rows.map((c) => [c.phone, c.id]));
   const { rows } = await db.query<{ source_row: number }>(
     `INSERT INTO leads (list_id, campaign_id, customer_id, phone, time_zone, custom_fields, priority, source_row, import_id)
-     SELECT $1, lists.campaign_id, c.id, x.phone, x.time_zone, x.custom_fields, x.priority, x.source_row, $7::uuid
-       FROM unnest($2::text[], $3::text[], $4::jsonb[], $5::int[], $6::int[]) AS x(phone, time_zone, custom_fields, priority, source_row)
-       JOIN customers c ON c.phone = x.phone
+     SELECT $1, lists.campaign_id, x.customer_id, x.phone, x.time_zone, x.custom_fields, x.priority, x.source_row, $8::uuid
+       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::int[], $7::int[])
+            AS x(customer_id, phone, time_zone, custom_fields, priority, source_row)
        JOIN lists ON lists.id = $1
      ON CONFLICT (list_id, phone) DO NOTHING
      RETURNING source_row`,
     [
       listId,
+      phones.map((phone) => customerOf.get(phone)),
       phones,
       leads.map((l) => l.timeZone),
       leads.map((l) => JSON.stringify(l.customFields ?? {})),

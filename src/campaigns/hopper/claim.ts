@@ -51,13 +51,13 @@ interface CandidateRow {
   red: boolean;
 }
 
-const candidates = (onlyDueCallbacks: boolean) => `
+const candidates = (onlyLeads: boolean) => `
   SELECT l.id, l.customer_id, l.phone, l.time_zone, l.custom_fields, l.priority, l.attempts_total,
          cb.due AS callback_due, lists.red
   ${HOPPER_FROM}
-    AND l.state IN ('ready', 'claimed')
+    AND l.state = 'ready'
     AND ${ELIGIBLE}
-    ${onlyDueCallbacks ? 'AND cb.due' : ''}
+    ${onlyLeads ? `AND cb.due AND l.id = ANY ($${NEXT_PARAM + 1}::uuid[])` : ''}
   ORDER BY l.priority DESC, l.next_attempt_at ASC NULLS FIRST
   LIMIT $${NEXT_PARAM}
   FOR UPDATE OF l, c SKIP LOCKED`;
@@ -71,18 +71,41 @@ export async function claimLeads(db: Db, request: ClaimRequest): Promise<Claimed
   const claimedUntil = request.now + request.leaseMs;
   const params = hopperParams(request.campaign, request.now, request.forAgent ?? null);
   return db.transaction(async (tx) => {
+    await returnLapsedClaims(tx, request.campaign.id, request.now);
     const claimed: ClaimedLead[] = [];
-    // Two passes so that the second can walk the hopper index in order and stop at the limit.
-    for (const sql of [DUE_CALLBACKS, BY_PRIORITY]) {
+    const take = async (sql: string, extra: unknown[]) => {
       const wanted = request.count - claimed.length;
-      if (wanted <= 0) break;
-      const { rows } = await tx.query<CandidateRow>(sql, [...params, wanted]);
+      if (wanted <= 0) return;
+      const { rows } = await tx.query<CandidateRow>(sql, [...params, wanted, ...extra]);
       const chosen = onePerCustomer(rows);
       await hold(tx, chosen, request.engineId, claimedUntil);
       claimed.push(...chosen.map((row) => toClaimedLead(row, request.campaign.id, claimedUntil)));
-    }
+    };
+    // Due callbacks first, found through their own index: few, and never worth a walk of the whole hopper.
+    const callbackLeads = await dueCallbackLeads(tx, request.campaign.id, request.now);
+    if (callbackLeads.length > 0) await take(DUE_CALLBACKS, [callbackLeads]);
+    // Then the hopper index in order, stopping at the limit.
+    await take(BY_PRIORITY, []);
     return claimed;
   });
+}
+
+async function dueCallbackLeads(tx: Queryable, campaignId: CampaignId, now: EpochMs): Promise<string[]> {
+  const { rows } = await tx.query<{ lead_id: string }>(
+    `SELECT DISTINCT lead_id FROM callbacks WHERE campaign_id = $1 AND state = 'scheduled' AND due_at <= $2 LIMIT 1000`,
+    [campaignId, new Date(now)],
+  );
+  return rows.map((r) => r.lead_id);
+}
+
+/** Leads whose claim lapsed (their engine crashed or hung) go back to the pool. */
+async function returnLapsedClaims(tx: Queryable, campaignId: CampaignId, now: EpochMs): Promise<void> {
+  await tx.query(
+    `UPDATE leads SET state = 'ready', claimed_by = NULL, claimed_until = NULL
+      WHERE id IN (SELECT id FROM leads WHERE campaign_id = $1 AND state = 'claimed' AND claimed_until <= $2
+                   FOR UPDATE SKIP LOCKED)`,
+    [campaignId, new Date(now)],
+  );
 }
 
 /** Two leads of one campaign may share a number (two lists); only one of them is dialed at a time. */
