@@ -5,6 +5,8 @@ import { audit } from '../storage/audit.js';
 import type { Db, Queryable } from '../storage/db.js';
 import { ConflictError, NotFoundError } from '../storage/errors.js';
 
+export const CALLBACK_STATES = ['scheduled', 'done', 'cancelled'] as const;
+
 export interface Callback {
   readonly id: string;
   readonly leadId: LeadId;
@@ -12,7 +14,7 @@ export interface Callback {
   readonly agentId: AgentId | null;
   readonly dueAt: Date;
   readonly note: string | null;
-  readonly state: 'scheduled' | 'done' | 'cancelled';
+  readonly state: (typeof CALLBACK_STATES)[number];
 }
 
 export interface NewCallback {

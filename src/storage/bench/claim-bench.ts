@@ -46,6 +46,7 @@ export async function benchClaims(db: Db, options: ClaimBenchOptions): Promise<C
       Array.from({ length: count }, (_, i) => ({ phone: E164(benchPhone(start + i)), timeZone: 'America/New_York', priority: (start + i) % 10 })),
     );
   }
+  await db.exec('ANALYZE leads, customers');
   const claimers = await Promise.all(Array.from({ length: options.claimers }, () => options.openClaimer()));
   const now = Date.now();
   const run = await measure(() =>
