@@ -70,7 +70,7 @@ export async function markConnected(db: Queryable, attemptId: AttemptId, agentId
 }
 
 async function updateOpenAttempt(db: Queryable, attemptId: AttemptId, assignments: string, values: unknown[]): Promise<void> {
-  const result = await db.query(`UPDATE attempts SET ${assignments} WHERE id::text = $1 AND ended_at IS NULL`, [attemptId, ...values]);
+  const result = await db.query(`UPDATE attempts SET ${assignments} WHERE id = $1::uuid AND ended_at IS NULL`, [attemptId, ...values]);
   if (result.rowCount === 0) throw new NotFoundError('open attempt', attemptId);
 }
 
@@ -97,7 +97,7 @@ export async function finishAttempt(db: Db, attemptId: AttemptId, end: AttemptEn
     const { rows } = await tx.query<{ lead_id: string }>(
       `UPDATE attempts SET ended_at = $2, outcome = $3, abandoned = $4, hangup_cause_code = $5, hangup_cause_text = $6,
               tech_cause = $7, recordings = $8::jsonb
-        WHERE id::text = $1 AND ended_at IS NULL RETURNING lead_id`,
+        WHERE id = $1::uuid AND ended_at IS NULL RETURNING lead_id`,
       [
         attemptId,
         new Date(end.endedAt),
@@ -144,7 +144,7 @@ export async function setDisposition(db: Db, attemptId: AttemptId, disposition: 
     );
     const definition = known.rows[0];
     if (!definition) throw new NotFoundError('disposition', disposition.code);
-    const updated = await tx.query('UPDATE attempts SET disposition = $2, disposition_note = $3 WHERE id::text = $1', [
+    const updated = await tx.query('UPDATE attempts SET disposition = $2, disposition_note = $3 WHERE id = $1::uuid', [
       attemptId,
       disposition.code,
       disposition.note ?? null,
@@ -159,7 +159,7 @@ export async function setDisposition(db: Db, attemptId: AttemptId, disposition: 
       await scheduleCallback(tx, { leadId: context.leadId, dueAt: disposition.callbackAt, agentId: disposition.callbackAgentId }, actor);
     }
     if (effect === 'do-not-call') {
-      const phone = await tx.query<{ phone: string }>('SELECT phone FROM attempts WHERE id::text = $1', [attemptId]);
+      const phone = await tx.query<{ phone: string }>('SELECT phone FROM attempts WHERE id = $1::uuid', [attemptId]);
       await addNumberListEntries(
         tx,
         [{ phone: phone.rows[0]!.phone, color: 'black', category: 'opt-out', reason: disposition.code, source: 'disposition' }],
@@ -176,7 +176,7 @@ export async function setDisposition(db: Db, attemptId: AttemptId, disposition: 
 async function attemptContext(tx: Queryable, attemptId: AttemptId): Promise<AttemptContext> {
   const { rows } = await tx.query<{ lead_id: LeadId; customer_id: string; campaign_id: CampaignId; attempts_total: number }>(
     `SELECT a.lead_id, a.customer_id, a.campaign_id, l.attempts_total
-       FROM attempts a JOIN leads l ON l.id = a.lead_id WHERE a.id::text = $1`,
+       FROM attempts a JOIN leads l ON l.id = a.lead_id WHERE a.id = $1::uuid`,
     [attemptId],
   );
   const row = rows[0];

@@ -31,7 +31,7 @@ const COLUMNS = `id, lead_id AS "leadId", campaign_id AS "campaignId", agent_id 
  * it: a customer who asked to be called back is called back.
  */
 export async function scheduleCallback(db: Queryable, callback: NewCallback, actor: string): Promise<Callback> {
-  const lead = await db.query<{ campaign_id: string; state: string }>('SELECT campaign_id, state FROM leads WHERE id::text = $1', [
+  const lead = await db.query<{ campaign_id: string; state: string }>('SELECT campaign_id, state FROM leads WHERE id = $1::uuid', [
     callback.leadId,
   ]);
   const row = lead.rows[0];
@@ -52,7 +52,7 @@ export async function listCallbacks(
 ): Promise<Callback[]> {
   const { rows } = await db.query<Callback>(
     `SELECT ${COLUMNS} FROM callbacks
-      WHERE ($1::text IS NULL OR campaign_id::text = $1) AND ($2::text IS NULL OR agent_id = $2) AND ($3::text IS NULL OR state = $3)
+      WHERE ($1::uuid IS NULL OR campaign_id = $1::uuid) AND ($2::text IS NULL OR agent_id = $2) AND ($3::text IS NULL OR state = $3)
       ORDER BY due_at LIMIT 1000`,
     [filter.campaignId ?? null, filter.agentId ?? null, filter.state ?? null],
   );
@@ -60,7 +60,7 @@ export async function listCallbacks(
 }
 
 export async function cancelCallback(db: Db, id: string, actor: string): Promise<void> {
-  const result = await db.query(`UPDATE callbacks SET state = 'cancelled' WHERE id::text = $1 AND state = 'scheduled'`, [id]);
+  const result = await db.query(`UPDATE callbacks SET state = 'cancelled' WHERE id = $1::uuid AND state = 'scheduled'`, [id]);
   if (result.rowCount === 0) throw new NotFoundError('scheduled callback', id);
   await audit(db, { actor, action: 'cancel', entity: 'callback', entityId: id });
 }

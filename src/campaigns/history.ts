@@ -26,14 +26,14 @@ const ATTEMPT = `a.id, a.lead_id AS "leadId", a.campaign_id AS "campaignId", c.n
   FROM attempts a JOIN campaigns c ON c.id = a.campaign_id`;
 
 export async function leadAttempts(db: Queryable, leadId: LeadId): Promise<AttemptRecord[]> {
-  const { rows } = await db.query<AttemptRecord>(`SELECT ${ATTEMPT} WHERE a.lead_id::text = $1 ORDER BY a.originated_at`, [leadId]);
+  const { rows } = await db.query<AttemptRecord>(`SELECT ${ATTEMPT} WHERE a.lead_id = $1::uuid ORDER BY a.originated_at`, [leadId]);
   return rows;
 }
 
 /** Every call the company made to this customer, newest first: what a supervisor needs to see. */
 export async function customerHistory(db: Queryable, customerId: string, limit = 200): Promise<AttemptRecord[]> {
   const { rows } = await db.query<AttemptRecord>(
-    `SELECT ${ATTEMPT} WHERE a.customer_id::text = $1 ORDER BY a.originated_at DESC LIMIT $2`,
+    `SELECT ${ATTEMPT} WHERE a.customer_id = $1::uuid ORDER BY a.originated_at DESC LIMIT $2`,
     [customerId, limit],
   );
   return rows;

@@ -77,7 +77,7 @@ const LEAD_COLUMNS = `id, list_id AS "listId", campaign_id AS "campaignId", cust
   attempts_total AS "attemptsTotal", last_outcome AS "lastOutcome", assigned_agent_id AS "assignedAgentId"`;
 
 export async function getLead(db: Queryable, id: LeadId): Promise<Lead> {
-  const { rows } = await db.query<Lead>(`SELECT ${LEAD_COLUMNS} FROM leads WHERE id::text = $1`, [id]);
+  const { rows } = await db.query<Lead>(`SELECT ${LEAD_COLUMNS} FROM leads WHERE id = $1::uuid`, [id]);
   if (!rows[0]) throw new NotFoundError('lead', id);
   return rows[0];
 }
@@ -94,8 +94,8 @@ export interface LeadSearch {
 export async function searchLeads(db: Queryable, search: LeadSearch): Promise<Lead[]> {
   const { rows } = await db.query<Lead>(
     `SELECT ${LEAD_COLUMNS} FROM leads
-      WHERE ($1::text IS NULL OR campaign_id::text = $1) AND ($2::text IS NULL OR list_id::text = $2)
-        AND ($3::text IS NULL OR phone = $3) AND ($4::text IS NULL OR state = $4)
+      WHERE ($1::uuid IS NULL OR campaign_id = $1::uuid) AND ($2::uuid IS NULL OR list_id = $2::uuid)
+        AND ($3::text IS NULL OR customer_id = (SELECT id FROM customers WHERE phone = $3)) AND ($4::text IS NULL OR state = $4)
       ORDER BY created_at, id LIMIT $5 OFFSET $6`,
     [search.campaignId ?? null, search.listId ?? null, search.phone ?? null, search.state ?? null, search.limit, search.offset],
   );
@@ -104,6 +104,6 @@ export async function searchLeads(db: Queryable, search: LeadSearch): Promise<Le
 
 /** Assigns leads to a named agent (preview and callback work), or recalls them to the pool with null. */
 export async function assignLeads(db: Db, leadIds: readonly LeadId[], agentId: AgentId | null): Promise<number> {
-  const result = await db.query('UPDATE leads SET assigned_agent_id = $2 WHERE id::text = ANY ($1::text[])', [leadIds, agentId]);
+  const result = await db.query('UPDATE leads SET assigned_agent_id = $2 WHERE id = ANY ($1::uuid[])', [leadIds, agentId]);
   return result.rowCount;
 }

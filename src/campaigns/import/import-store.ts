@@ -61,14 +61,14 @@ export async function finishImport(db: Queryable, importId: string, error?: stri
 }
 
 export async function getImportStatus(db: Queryable, importId: string): Promise<ImportStatus> {
-  const { rows } = await db.query<ImportStatus>(`SELECT ${STATUS} FROM imports WHERE id::text = $1`, [importId]);
+  const { rows } = await db.query<ImportStatus>(`SELECT ${STATUS} FROM imports WHERE id = $1::uuid`, [importId]);
   if (!rows[0]) throw new NotFoundError('import', importId);
   return rows[0];
 }
 
 export async function listRejections(db: Queryable, importId: string, limit: number, offset: number): Promise<Rejection[]> {
   const { rows } = await db.query<Rejection>(
-    `SELECT row_number AS row, reason FROM import_rejections WHERE import_id::text = $1 ORDER BY row_number LIMIT $2 OFFSET $3`,
+    `SELECT row_number AS row, reason FROM import_rejections WHERE import_id = $1::uuid ORDER BY row_number LIMIT $2 OFFSET $3`,
     [importId, limit, offset],
   );
   return rows;
