@@ -34,10 +34,24 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   if (error instanceof ConflictError || error instanceof ClaimLostError) {
     return sendError(reply, 409, { error: 'conflict', message: error.message });
   }
+  const missingReference = foreignKeyViolation(error);
+  if (missingReference) {
+    return sendError(reply, 409, { error: 'conflict', message: `refers to something that does not exist: ${missingReference}` });
+  }
   if (error instanceof UnmigratedDatabaseError) return sendError(reply, 503, { error: 'unmigrated', message: error.message });
   if (error.statusCode && error.statusCode < 500) {
     return sendError(reply, error.statusCode, { error: error.code ?? 'bad-request', message: error.message });
   }
   request.log.error({ err: error }, 'request failed');
   return sendError(reply, 500, { error: 'internal', message: 'the server failed; the error is in its log' });
+}
+
+/**
+ * PostgreSQL's foreign_key_violation, as pg and PGlite both report it (an agent
+ * or lead id that does not exist): its detail, or undefined for any other error.
+ */
+function foreignKeyViolation(error: object): string | undefined {
+  const { code, detail, message } = error as { code?: unknown; detail?: unknown; message?: unknown };
+  if (code !== '23503') return undefined;
+  return String(detail ?? message);
 }

@@ -92,6 +92,8 @@ describe.each(await testDatabases())('the HTTP API on $kind', ({ open }) => {
       payload: 'tel,name\n020 7123 4567,Ann\nnot a number,Bob\n',
     });
     expect(upload.statusCode).toBe(201);
+    const asJson = await call('POST', `/campaigns/${campaign.id}/lists?list=json&phone=tel`, 'campaign-manager', { tel: '+442071234567' });
+    expect(asJson.statusCode).toBe(415);
     const status = upload.json();
     expect(status).toMatchObject({ rowsImported: 1, rowsRejected: 1 });
     const errors = (await call('GET', `/imports/${status.importId}/errors`, 'campaign-manager')).json();
@@ -113,5 +115,8 @@ describe.each(await testDatabases())('the HTTP API on $kind', ({ open }) => {
     expect(created.statusCode).toBe(201);
     expect((await call('DELETE', `/callbacks/${created.json().id}`, 'agent')).statusCode).toBe(204);
     expect((await call('GET', '/callbacks?state=cancelled', 'agent')).json().callbacks).toHaveLength(1);
+    const unknownAgent = await call('POST', '/callbacks', 'agent', { leadId: leads[0].id, dueAt: '2026-11-24T10:00:00Z', agentId: 'nobody' });
+    expect(unknownAgent.statusCode).toBe(409);
+    expect(unknownAgent.json().message).toMatch(/does not exist/);
   });
 });

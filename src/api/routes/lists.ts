@@ -1,10 +1,11 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { startImport } from '../../campaigns/import/import-leads.js';
 import { getImportStatus, listRejections } from '../../campaigns/import/import-store.js';
 import { columnMappingSchema } from '../../campaigns/import/mapping.js';
 import { CampaignId } from '../../domain/ids.js';
 import { actor, MANAGERS, type Api, type ApiContext } from '../context.js';
+import { sendError } from '../errors.js';
 import { campaignParams } from './campaigns.js';
 
 /** The mapping travels in the query string so that the body can be the CSV file itself, streamed. */
@@ -26,6 +27,9 @@ export function listRoutes(api: Api, { db }: ApiContext): void {
     '/campaigns/:id/lists',
     { config: { roles: MANAGERS }, schema: { params: campaignParams, querystring: uploadQuery } },
     async (request, reply) => {
+      if (!(request.body instanceof Readable)) {
+        return sendError(reply, 415, { error: 'unsupported-media-type', message: 'send the CSV file as the body, with Content-Type: text/csv' });
+      }
       const { list, source, customFields, ...mapping } = request.query;
       const started = await startImport(
         db,
@@ -37,7 +41,7 @@ export function listRoutes(api: Api, { db }: ApiContext): void {
           mapping: { ...mapping, ...(customFields ? { customFields: customFields.split(',') } : {}) },
           actor: actor(request),
         },
-        request.body as Readable,
+        request.body,
       );
       // The upload is the file's stream, read as rows are written, so the answer waits for the import's end;
       // others can follow it meanwhile at /imports/:id.

@@ -71,6 +71,10 @@ export async function claimLeads(db: Db, request: ClaimRequest): Promise<Claimed
   const claimedUntil = request.now + request.leaseMs;
   const params = hopperParams(request.campaign, request.now, request.forAgent ?? null);
   return db.transaction(async (tx) => {
+    // The rules are a dozen conditions whose combined selectivity the planner
+    // underestimates; it then sorts every ready lead of the campaign on each
+    // claim (0.2 s at 10,000 leads) instead of walking the hopper index to the limit.
+    await tx.exec('SET LOCAL enable_sort = off');
     await returnLapsedClaims(tx, request.campaign.id, request.now);
     const claimed: ClaimedLead[] = [];
     const take = async (sql: string, extra: unknown[]) => {

@@ -109,6 +109,5 @@ export const HOLD_BACK_RULE_NAMES = Object.keys(HOLD_BACK_RULES) as HoldBackRule
 /** True when no rule holds the lead back. */
 export const ELIGIBLE = HOLD_BACK_RULE_NAMES.map((rule) => `NOT coalesce((${HOLD_BACK_RULES[rule]}), false)`).join('\n  AND ');
 
-/** The claim's only extra parameter names, after the sixteen above. */
+/** The number of the first parameter a query may add after the sixteen above. */
 export const NEXT_PARAM = 17;
-export { P as HOPPER_PARAMS };
