@@ -1,0 +1,36 @@
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Coordination } from '../coordination/coordination.js';
+import type { Clock } from '../engine/scheduler.js';
+import type { Db } from '../storage/db.js';
+import type { KeyHolder, Role } from './keys.js';
+
+/** What every route reads: storage, coordination and the clock. */
+export interface ApiContext {
+  readonly db: Db;
+  readonly coordination: Coordination;
+  readonly clock: Clock;
+}
+
+export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Roles allowed on the route; absent: the route is public (health, OpenAPI). */
+    roles?: readonly Role[];
+  }
+  interface FastifyRequest {
+    keyHolder: KeyHolder | null;
+  }
+}
+
+/** Role sets the routes share. */
+export const READERS: readonly Role[] = ['admin', 'campaign-manager', 'supervisor', 'qa'];
+export const MANAGERS: readonly Role[] = ['admin', 'campaign-manager'];
+export const SUPERVISORS: readonly Role[] = ['admin', 'campaign-manager', 'supervisor'];
+export const EVERYONE: readonly Role[] = ['admin', 'campaign-manager', 'supervisor', 'qa', 'agent'];
+
+/** The acting user's name for the audit log. */
+export function actor(request: { keyHolder: KeyHolder | null }): string {
+  return request.keyHolder?.name ?? 'anonymous';
+}

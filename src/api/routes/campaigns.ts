@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { campaignChangesSchema, campaignInputSchema } from '../../campaigns/campaign.js';
+import {
+  changeCampaignState,
+  createCampaign,
+  deleteCampaign,
+  getCampaign,
+  listCampaigns,
+  updateCampaign,
+} from '../../campaigns/campaign-store.js';
+import { explainHopper } from '../../campaigns/hopper/explain.js';
+import { campaignStats } from '../../campaigns/stats.js';
+import { CampaignId } from '../../domain/ids.js';
+import { actor, MANAGERS, READERS, SUPERVISORS, type Api, type ApiContext } from '../context.js';
+
+export const campaignParams = z.object({ id: z.uuid() });
+
+export function campaignRoutes(api: Api, { db, coordination, clock }: ApiContext): void {
+  api.get('/campaigns', { config: { roles: READERS } }, async () => listCampaigns(db));
+
+  api.post('/campaigns', { config: { roles: MANAGERS }, schema: { body: campaignInputSchema } }, async (request, reply) =>
+    reply.code(201).send(await createCampaign(db, request.body, actor(request))),
+  );
+
+  api.get('/campaigns/:id', { config: { roles: READERS }, schema: { params: campaignParams } }, async (request) =>
+    getCampaign(db, CampaignId(request.params.id)),
+  );
+
+  // A running campaign may be changed: the engine re-reads pacing targets every tick.
+  api.patch('/campaigns/:id', { config: { roles: MANAGERS }, schema: { params: campaignParams, body: campaignChangesSchema } }, async (request) =>
+    updateCampaign(db, CampaignId(request.params.id), request.body, actor(request)),
+  );
+
+  api.delete('/campaigns/:id', { config: { roles: MANAGERS }, schema: { params: campaignParams } }, async (request, reply) => {
+    await deleteCampaign(db, CampaignId(request.params.id), actor(request));
+    return reply.code(204).send();
+  });
+
+  for (const transition of ['start', 'pause', 'stop'] as const) {
+    api.post(`/campaigns/:id/${transition}`, { config: { roles: SUPERVISORS }, schema: { params: campaignParams } }, async (request) =>
+      changeCampaignState(db, CampaignId(request.params.id), transition, actor(request)),
+    );
+  }
+
+  api.get('/campaigns/:id/why', { config: { roles: SUPERVISORS }, schema: { params: campaignParams } }, async (request) =>
+    explainHopper(db, await getCampaign(db, CampaignId(request.params.id)), clock.now()),
+  );
+
+  api.get('/campaigns/:id/stats', { config: { roles: READERS }, schema: { params: campaignParams } }, async (request) => {
+    const campaign = await getCampaign(db, CampaignId(request.params.id));
+    const now = clock.now();
+    return {
+      regulatoryWindow: await campaignStats(db, campaign, now),
+      today: await coordination.live.counters(campaign.id, now),
+      callsInFlight: (await coordination.live.callsInFlight(campaign.id)).length,
+    };
+  });
+}

@@ -1,0 +1,93 @@
+/**
+ * The HTTP API for campaign managers, supervisors, QA and agents: versioned
+ * REST under /api/v1, every body and query validated with zod, the OpenAPI
+ * document at /api/v1/openapi.json, API keys with roles on every route.
+ */
+import swagger from '@fastify/swagger';
+import fastify, { type FastifyServerOptions } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Api, ApiContext } from './context.js';
+import { errorHandler, sendError } from './errors.js';
+import { FailedAuthLimiter } from './failed-auth-limiter.js';
+import { findKeyHolder } from './keys.js';
+import { campaignRoutes } from './routes/campaigns.js';
+import { callbackRoutes } from './routes/callbacks.js';
+import { leadRoutes } from './routes/leads.js';
+import { listRoutes } from './routes/lists.js';
+import { numberListRoutes } from './routes/number-lists.js';
+
+export const API_PREFIX = '/api/v1';
+
+export interface ApiOptions {
+  /** Pino options, or false for none (tests). Keys never reach the log: headers are not logged. */
+  readonly logger?: FastifyServerOptions['logger'];
+  readonly failedAuthLimit?: number;
+}
+
+export async function buildApi(context: ApiContext, options: ApiOptions = {}): Promise<Api> {
+  const app = fastify({
+    logger: options.logger ?? false,
+    // Uploaded lead files are streamed, not held; this bounds JSON bodies only.
+    bodyLimit: 10 * 2 ** 20,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  // CSV uploads reach the route as the raw request stream.
+  app.addContentTypeParser(['text/csv', 'application/octet-stream'], (_request, payload, done) => done(null, payload));
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'outpace', description: 'Outbound dialer: campaigns, lists, leads, do-not-call, callbacks', version: '1' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  const limiter = new FailedAuthLimiter(context.clock, options.failedAuthLimit ?? 10);
+  app.decorateRequest('keyHolder', null);
+  app.addHook('onRequest', async (request, reply) => {
+    const roles = request.routeOptions.config.roles;
+    if (!roles) return;
+    if (limiter.blocked(request.ip)) {
+      return sendError(reply, 429, { error: 'too-many-failures', message: 'too many failed authentications: wait a minute' });
+    }
+    const key = bearerKey(request.headers.authorization) ?? headerValue(request.headers['x-api-key']);
+    if (!key) {
+      return sendError(reply, 401, { error: 'unauthorized', message: 'send an API key as "Authorization: Bearer KEY"' });
+    }
+    const holder = await findKeyHolder(context.db, key);
+    if (!holder) {
+      limiter.recordFailure(request.ip);
+      return sendError(reply, 401, { error: 'unauthorized', message: 'the API key is unknown or revoked' });
+    }
+    if (!roles.includes(holder.role)) {
+      return sendError(reply, 403, { error: 'forbidden', message: `role ${holder.role} may not do this; allowed: ${roles.join(', ')}` });
+    }
+    request.keyHolder = holder;
+  });
+
+  await app.register(
+    async (api) => {
+      const routes = api.withTypeProvider<ZodTypeProvider>();
+      routes.get('/health', { schema: { hide: true } }, async () => {
+        await context.db.query('SELECT 1');
+        return { status: 'ok', database: context.db.kind };
+      });
+      routes.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      for (const register of [campaignRoutes, listRoutes, leadRoutes, numberListRoutes, callbackRoutes]) register(routes, context);
+    },
+    { prefix: API_PREFIX },
+  );
+  return app;
+}
+
+function bearerKey(authorization: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+  return match?.[1];
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,200 @@
+/**
+ * Recording attempts. The attempt row is written before the originate, so a
+ * restarted engine finds every call it started and never dials a lead twice;
+ * then its answer, connection and outcome; then the agent's disposition.
+ * Each step moves the lead on (lead-progress.ts).
+ */
+import type { AgentId, AttemptId, CampaignId, LeadId, TrunkId } from '../domain/ids.js';
+import type { CallOutcome, HangupCause } from '../domain/outcomes.js';
+import type { EpochMs } from '../domain/time.js';
+import { audit } from '../storage/audit.js';
+import type { Db, Queryable } from '../storage/db.js';
+import { ConflictError, NotFoundError } from '../storage/errors.js';
+import { getCampaign } from './campaign-store.js';
+import { effectiveRules, type DialingRules } from './compliance.js';
+import { stepAfterAttempt, stepAfterDisposition, type DispositionEffect, type LeadStep } from './lead-progress.js';
+import { addNumberListEntries } from './number-lists.js';
+import { scheduleCallback } from './callbacks.js';
+
+/** The engine's claim on the lead lapsed or was never there: it must not dial. */
+export class ClaimLostError extends Error {
+  constructor(leadId: LeadId, engineId: string) {
+    super(`engine ${engineId} no longer holds lead ${leadId}: its claim lapsed or was released; do not dial it`);
+    this.name = 'ClaimLostError';
+  }
+}
+
+export interface AttemptStart {
+  readonly leadId: LeadId;
+  readonly engineId: string;
+  readonly now: EpochMs;
+  readonly trunkId?: TrunkId | null;
+}
+
+/** Writes the attempt before the originate; throws ClaimLostError unless the engine still holds the lead. */
+export async function startAttempt(db: Db, start: AttemptStart): Promise<AttemptId> {
+  const now = new Date(start.now);
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ campaign_id: string; customer_id: string; phone: string }>(
+      `UPDATE leads SET state = 'dialing', claimed_until = NULL,
+              attempts_total = attempts_total + 1,
+              attempts_today = CASE WHEN attempts_day = ($2::timestamptz AT TIME ZONE time_zone)::date THEN attempts_today + 1 ELSE 1 END,
+              attempts_day = ($2::timestamptz AT TIME ZONE time_zone)::date
+        WHERE id = $1 AND state = 'claimed' AND claimed_by = $3 AND claimed_until > $2
+        RETURNING campaign_id, customer_id, phone`,
+      [start.leadId, now, start.engineId],
+    );
+    const lead = rows[0];
+    if (!lead) throw new ClaimLostError(start.leadId, start.engineId);
+    const attempt = await tx.query<{ id: AttemptId }>(
+      `INSERT INTO attempts (lead_id, campaign_id, customer_id, phone, engine_id, trunk_id, originated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+      [start.leadId, lead.campaign_id, lead.customer_id, lead.phone, start.engineId, start.trunkId ?? null, now],
+    );
+    // The number stays held, without a time limit, until the outcome is recorded.
+    await tx.query('UPDATE customers SET held_until = NULL WHERE id = $1 AND held_by_lead = $2', [lead.customer_id, start.leadId]);
+    await tx.query(`UPDATE callbacks SET state = 'done' WHERE lead_id = $1 AND state = 'scheduled' AND due_at <= $2`, [
+      start.leadId,
+      now,
+    ]);
+    return attempt.rows[0]!.id;
+  });
+}
+
+export async function markAnswered(db: Queryable, attemptId: AttemptId, at: EpochMs): Promise<void> {
+  await updateOpenAttempt(db, attemptId, 'answered_at = $2', [new Date(at)]);
+}
+
+export async function markConnected(db: Queryable, attemptId: AttemptId, agentId: AgentId, at: EpochMs): Promise<void> {
+  await updateOpenAttempt(db, attemptId, 'connected_at = $2, agent_id = $3', [new Date(at), agentId]);
+}
+
+async function updateOpenAttempt(db: Queryable, attemptId: AttemptId, assignments: string, values: unknown[]): Promise<void> {
+  const result = await db.query(`UPDATE attempts SET ${assignments} WHERE id = $1::uuid AND ended_at IS NULL`, [attemptId, ...values]);
+  if (result.rowCount === 0) throw new NotFoundError('open attempt', attemptId);
+}
+
+export interface AttemptEnd {
+  readonly endedAt: EpochMs;
+  readonly outcome: CallOutcome;
+  readonly abandoned?: boolean;
+  readonly hangupCause?: HangupCause | null;
+  readonly recordings?: readonly string[];
+}
+
+interface AttemptContext {
+  leadId: LeadId;
+  customerId: string;
+  campaignId: CampaignId;
+  attemptsTotal: number;
+  rules: DialingRules;
+}
+
+/** Records how the call ended, moves the lead on and frees the number for other campaigns. */
+export async function finishAttempt(db: Db, attemptId: AttemptId, end: AttemptEnd): Promise<LeadStep> {
+  const abandoned = end.abandoned ?? false;
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ lead_id: string }>(
+      `UPDATE attempts SET ended_at = $2, outcome = $3, abandoned = $4, hangup_cause_code = $5, hangup_cause_text = $6,
+              tech_cause = $7, recordings = $8::jsonb
+        WHERE id = $1::uuid AND ended_at IS NULL RETURNING lead_id`,
+      [
+        attemptId,
+        new Date(end.endedAt),
+        end.outcome,
+        abandoned,
+        end.hangupCause?.code ?? null,
+        end.hangupCause?.text ?? null,
+        end.hangupCause?.techCause ?? null,
+        JSON.stringify(end.recordings ?? []),
+      ],
+    );
+    if (!rows[0]) throw new NotFoundError('open attempt', attemptId);
+    const context = await attemptContext(tx, attemptId);
+    const step = stepAfterAttempt({ outcome: end.outcome, abandoned }, context.attemptsTotal, context.rules, end.endedAt);
+    await moveLead(tx, context.leadId, step, end.outcome);
+    await tx.query(
+      `UPDATE customers SET held_by_lead = CASE WHEN held_by_lead = $2 THEN NULL ELSE held_by_lead END,
+              held_until = CASE WHEN held_by_lead = $2 THEN NULL ELSE held_until END,
+              last_abandoned_at = CASE WHEN $3 THEN $4::timestamptz ELSE last_abandoned_at END
+        WHERE id = $1`,
+      [context.customerId, context.leadId, abandoned, new Date(end.endedAt)],
+    );
+    return step;
+  });
+}
+
+export interface Disposition {
+  readonly code: string;
+  readonly note?: string | null | undefined;
+  /** For a callback disposition: when to call back, and by whom (absent: anyone). */
+  readonly callbackAt?: EpochMs | undefined;
+  readonly callbackAgentId?: AgentId | null | undefined;
+}
+
+/**
+ * Records the agent's disposition and does what it means: retry later, done,
+ * a callback, or the black list at once (an opt-out is honoured everywhere).
+ */
+export async function setDisposition(db: Db, attemptId: AttemptId, disposition: Disposition, actor: string, now: EpochMs): Promise<LeadStep> {
+  return db.transaction(async (tx) => {
+    const known = await tx.query<{ effect: DispositionEffect; retry_after_minutes: number | null }>(
+      'SELECT effect, retry_after_minutes FROM dispositions WHERE code = $1',
+      [disposition.code],
+    );
+    const definition = known.rows[0];
+    if (!definition) throw new NotFoundError('disposition', disposition.code);
+    const updated = await tx.query('UPDATE attempts SET disposition = $2, disposition_note = $3 WHERE id = $1::uuid', [
+      attemptId,
+      disposition.code,
+      disposition.note ?? null,
+    ]);
+    if (updated.rowCount === 0) throw new NotFoundError('attempt', attemptId);
+    const context = await attemptContext(tx, attemptId);
+    const effect = disposition.code === 'refused' && context.rules.refusalIsDoNotCall ? 'do-not-call' : definition.effect;
+    if (effect === 'callback') {
+      if (disposition.callbackAt === undefined) {
+        throw new ConflictError(`disposition ${disposition.code} schedules a callback: give callbackAt`);
+      }
+      await scheduleCallback(tx, { leadId: context.leadId, dueAt: disposition.callbackAt, agentId: disposition.callbackAgentId }, actor);
+    }
+    if (effect === 'do-not-call') {
+      const phone = await tx.query<{ phone: string }>('SELECT phone FROM attempts WHERE id = $1::uuid', [attemptId]);
+      await addNumberListEntries(
+        tx,
+        [{ phone: phone.rows[0]!.phone, color: 'black', category: 'opt-out', reason: disposition.code, source: 'disposition' }],
+        actor,
+      );
+    }
+    const step = stepAfterDisposition(effect, definition.retry_after_minutes, context.attemptsTotal, context.rules, now);
+    await moveLead(tx, context.leadId, step, null);
+    await audit(tx, { actor, action: 'disposition', entity: 'attempt', entityId: attemptId, details: { code: disposition.code } });
+    return step;
+  });
+}
+
+async function attemptContext(tx: Queryable, attemptId: AttemptId): Promise<AttemptContext> {
+  const { rows } = await tx.query<{ lead_id: LeadId; customer_id: string; campaign_id: CampaignId; attempts_total: number }>(
+    `SELECT a.lead_id, a.customer_id, a.campaign_id, l.attempts_total
+       FROM attempts a JOIN leads l ON l.id = a.lead_id WHERE a.id = $1::uuid`,
+    [attemptId],
+  );
+  const row = rows[0];
+  if (!row) throw new NotFoundError('attempt', attemptId);
+  const campaign = await getCampaign(tx, row.campaign_id);
+  return {
+    leadId: row.lead_id,
+    customerId: row.customer_id,
+    campaignId: row.campaign_id,
+    attemptsTotal: row.attempts_total,
+    rules: effectiveRules(campaign.complianceProfile, campaign.rules),
+  };
+}
+
+async function moveLead(tx: Queryable, leadId: LeadId, step: LeadStep, outcome: CallOutcome | null): Promise<void> {
+  await tx.query(
+    `UPDATE leads SET state = $2, next_attempt_at = $3, last_outcome = coalesce($4, last_outcome), claimed_by = NULL, claimed_until = NULL
+      WHERE id = $1`,
+    [leadId, step.state, step.nextAttemptAt === null ? null : new Date(step.nextAttemptAt), outcome],
+  );
+}

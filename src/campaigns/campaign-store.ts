@@ -1,0 +1,174 @@
+/** Campaigns in PostgreSQL: create, read, change, start/pause/stop, delete. Each change is audited. */
+import type { CampaignId, TrunkId } from '../domain/ids.js';
+import { audit } from '../storage/audit.js';
+import type { Db, Queryable } from '../storage/db.js';
+import { ConflictError, NotFoundError } from '../storage/errors.js';
+import {
+  CAMPAIGN_TRANSITIONS,
+  resolvePacing,
+  type Campaign,
+  type CampaignChanges,
+  type CampaignInput,
+} from './campaign.js';
+
+interface CampaignRow {
+  id: string;
+  name: string;
+  type: Campaign['type'];
+  state: Campaign['state'];
+  compliance_profile: Campaign['complianceProfile'];
+  pacing: Campaign['pacing'];
+  caller_id: string;
+  trunk_id: string | null;
+  rules: Campaign['rules'];
+  recording: Campaign['recording'];
+  abandon_message: string | null;
+  broadcast_message: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toCampaign(row: CampaignRow): Campaign {
+  return {
+    id: row.id as CampaignId,
+    name: row.name,
+    type: row.type,
+    state: row.state,
+    complianceProfile: row.compliance_profile,
+    pacing: row.pacing,
+    callerId: row.caller_id,
+    trunkId: row.trunk_id as TrunkId | null,
+    rules: row.rules,
+    recording: row.recording,
+    abandonMessage: row.abandon_message,
+    broadcastMessage: row.broadcast_message,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function createCampaign(db: Queryable, input: CampaignInput, actor: string): Promise<Campaign> {
+  const pacing = resolvePacing(input.complianceProfile, input.pacing);
+  const existing = await db.query('SELECT 1 FROM campaigns WHERE name = $1', [input.name]);
+  if (existing.rows.length > 0) throw new ConflictError(`a campaign named "${input.name}" already exists`);
+  const { rows } = await db.query<CampaignRow>(
+    `INSERT INTO campaigns (name, type, pacing, caller_id, trunk_id, compliance_profile, rules, recording, abandon_message, broadcast_message)
+     VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7::jsonb, $8, $9, $10) RETURNING *`,
+    [
+      input.name,
+      input.type,
+      JSON.stringify(pacing),
+      input.callerId,
+      input.trunkId ?? null,
+      input.complianceProfile,
+      JSON.stringify(input.rules ?? {}),
+      input.recording ?? 'all',
+      input.abandonMessage ?? null,
+      input.broadcastMessage ?? null,
+    ],
+  );
+  const campaign = toCampaign(rows[0]!);
+  await audit(db, { actor, action: 'create', entity: 'campaign', entityId: campaign.id, details: { input } });
+  return campaign;
+}
+
+export async function findCampaign(db: Queryable, id: CampaignId): Promise<Campaign | undefined> {
+  if (!isUuid(id)) return undefined;
+  const { rows } = await db.query<CampaignRow>('SELECT * FROM campaigns WHERE id = $1', [id]);
+  return rows[0] ? toCampaign(rows[0]) : undefined;
+}
+
+export async function getCampaign(db: Queryable, id: CampaignId): Promise<Campaign> {
+  const campaign = await findCampaign(db, id);
+  if (!campaign) throw new NotFoundError('campaign', id);
+  return campaign;
+}
+
+export async function listCampaigns(db: Queryable): Promise<Campaign[]> {
+  const { rows } = await db.query<CampaignRow>('SELECT * FROM campaigns ORDER BY created_at, name');
+  return rows.map(toCampaign);
+}
+
+/**
+ * Changes a campaign, running or not: the engine re-reads pacing targets every
+ * tick, so a change to a running campaign takes effect within one tick.
+ */
+export async function updateCampaign(db: Db, id: CampaignId, changes: CampaignChanges, actor: string): Promise<Campaign> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<CampaignRow>('SELECT * FROM campaigns WHERE id = $1 FOR UPDATE', [id]);
+    if (!rows[0]) throw new NotFoundError('campaign', id);
+    const current = toCampaign(rows[0]);
+    const profile = changes.complianceProfile ?? current.complianceProfile;
+    const pacing = resolvePacing(profile, current.pacing, changes.pacing);
+    const rules = { ...current.rules, ...changes.rules };
+    const updated = await tx.query<CampaignRow>(
+      `UPDATE campaigns SET name = $2, type = $3, pacing = $4::jsonb, caller_id = $5, trunk_id = $6,
+         compliance_profile = $7, rules = $8::jsonb, recording = $9, abandon_message = $10, broadcast_message = $11,
+         updated_at = now()
+       WHERE id = $1 RETURNING *`,
+      [
+        id,
+        changes.name ?? current.name,
+        changes.type ?? current.type,
+        JSON.stringify(pacing),
+        changes.callerId ?? current.callerId,
+        changes.trunkId === undefined ? current.trunkId : changes.trunkId,
+        profile,
+        JSON.stringify(rules),
+        changes.recording ?? current.recording,
+        changes.abandonMessage === undefined ? current.abandonMessage : changes.abandonMessage,
+        changes.broadcastMessage === undefined ? current.broadcastMessage : changes.broadcastMessage,
+      ],
+    );
+    await audit(tx, { actor, action: 'update', entity: 'campaign', entityId: id, details: { changes } });
+    return toCampaign(updated.rows[0]!);
+  });
+}
+
+export async function changeCampaignState(
+  db: Db,
+  id: CampaignId,
+  transition: keyof typeof CAMPAIGN_TRANSITIONS,
+  actor: string,
+): Promise<Campaign> {
+  const { from, to } = CAMPAIGN_TRANSITIONS[transition];
+  return db.transaction(async (tx) => {
+    const current = await getCampaignForUpdate(tx, id);
+    if (!from.includes(current.state)) {
+      throw new ConflictError(`cannot ${transition} campaign ${id}: it is ${current.state} (allowed from ${from.join(', ')})`);
+    }
+    const { rows } = await tx.query<CampaignRow>(
+      'UPDATE campaigns SET state = $2, updated_at = now() WHERE id = $1 RETURNING *',
+      [id, to],
+    );
+    await audit(tx, { actor, action: transition, entity: 'campaign', entityId: id, details: { from: current.state, to } });
+    return toCampaign(rows[0]!);
+  });
+}
+
+/** Deletes a campaign with its lists, leads and attempts; refused while it runs. */
+export async function deleteCampaign(db: Db, id: CampaignId, actor: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const current = await getCampaignForUpdate(tx, id);
+    if (current.state === 'running') {
+      throw new ConflictError(`campaign ${id} is running: stop it before deleting it`);
+    }
+    // Leads carry no foreign key (see the migration), so they are deleted here; attempts and the rest cascade.
+    await tx.query('DELETE FROM leads WHERE campaign_id = $1', [id]);
+    await tx.query('DELETE FROM campaigns WHERE id = $1', [id]);
+    await audit(tx, { actor, action: 'delete', entity: 'campaign', entityId: id, details: { name: current.name } });
+  });
+}
+
+async function getCampaignForUpdate(tx: Queryable, id: CampaignId): Promise<Campaign> {
+  if (!isUuid(id)) throw new NotFoundError('campaign', id);
+  const { rows } = await tx.query<CampaignRow>('SELECT * FROM campaigns WHERE id = $1 FOR UPDATE', [id]);
+  if (!rows[0]) throw new NotFoundError('campaign', id);
+  return toCampaign(rows[0]);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** An id that is not a uuid cannot exist; checking first spares PostgreSQL a cast error. */
+export function isUuid(id: string): boolean {
+  return UUID.test(id);
+}

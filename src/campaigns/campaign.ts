@@ -1,0 +1,85 @@
+/**
+ * A campaign as campaign managers define it: agent calls or a broadcast, its
+ * pacing, caller ID, trunk, compliance profile and rule overrides, recording
+ * policy and messages. Validated here, at the edge, whatever the caller.
+ */
+import { z } from 'zod';
+import type { CampaignId, TrunkId } from '../domain/ids.js';
+import { pacingSettingsSchema, type PacingSettings } from '../pacing/settings.js';
+import { COMPLIANCE_PROFILES, PROFILES, dialingRuleOverridesSchema, type ComplianceProfile, type DialingRuleOverrides } from './compliance.js';
+
+export const CAMPAIGN_TYPES = ['agent', 'broadcast'] as const;
+export const CAMPAIGN_STATES = ['draft', 'running', 'paused', 'stopped'] as const;
+export type CampaignState = (typeof CAMPAIGN_STATES)[number];
+export const RECORDING_POLICIES = ['all', 'none', 'agent-legs'] as const;
+
+/**
+ * The pacing settings with every field optional and no defaults: what a
+ * manager writes. Defaults come from the compliance profile first, then from
+ * pacingSettingsSchema, so a UK campaign gets the UK window without saying so.
+ */
+export const pacingOverridesSchema = z
+  .object(
+    Object.fromEntries(
+      Object.entries(pacingSettingsSchema.shape).map(([key, field]) => [
+        key,
+        (field instanceof z.ZodDefault ? field.unwrap() : field).optional(),
+      ]),
+    ),
+  )
+  .strict() as unknown as z.ZodType<Partial<PacingSettings>>;
+
+const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +442071234567');
+
+const campaignFields = {
+  name: z.string().trim().min(1).max(200),
+  type: z.enum(CAMPAIGN_TYPES),
+  complianceProfile: z.enum(COMPLIANCE_PROFILES),
+  pacing: pacingOverridesSchema.optional(),
+  /** A stable number customers recognise; the documents warn of impersonators. */
+  callerId: e164,
+  trunkId: z.string().min(1).nullable().optional(),
+  rules: dialingRuleOverridesSchema.optional(),
+  recording: z.enum(RECORDING_POLICIES).optional(),
+  /** Played to a live answer no agent takes in time: name, number and how to opt out. */
+  abandonMessage: z.string().min(1).nullable().optional(),
+  broadcastMessage: z.string().min(1).nullable().optional(),
+};
+
+export const campaignInputSchema = z.object(campaignFields).strict();
+export type CampaignInput = z.infer<typeof campaignInputSchema>;
+
+export const campaignChangesSchema = z
+  .object({ ...campaignFields, type: campaignFields.type.optional() })
+  .partial()
+  .strict();
+export type CampaignChanges = z.infer<typeof campaignChangesSchema>;
+
+export interface Campaign {
+  readonly id: CampaignId;
+  readonly name: string;
+  readonly type: (typeof CAMPAIGN_TYPES)[number];
+  readonly state: CampaignState;
+  readonly complianceProfile: ComplianceProfile;
+  readonly pacing: PacingSettings;
+  readonly callerId: string;
+  readonly trunkId: TrunkId | null;
+  readonly rules: DialingRuleOverrides;
+  readonly recording: (typeof RECORDING_POLICIES)[number];
+  readonly abandonMessage: string | null;
+  readonly broadcastMessage: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** Full pacing settings: the profile's defaults, then the stored or given values on top. */
+export function resolvePacing(profile: ComplianceProfile, ...layers: (Partial<PacingSettings> | undefined)[]): PacingSettings {
+  return pacingSettingsSchema.parse(Object.assign({}, PROFILES[profile].pacing, ...layers.filter(Boolean)));
+}
+
+/** Which state changes a campaign allows: start from anything but running, pause only while running. */
+export const CAMPAIGN_TRANSITIONS: Record<'start' | 'pause' | 'stop', { from: readonly CampaignState[]; to: CampaignState }> = {
+  start: { from: ['draft', 'paused', 'stopped'], to: 'running' },
+  pause: { from: ['running'], to: 'paused' },
+  stop: { from: ['running', 'paused'], to: 'stopped' },
+};

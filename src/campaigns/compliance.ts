@@ -1,0 +1,126 @@
+/**
+ * Compliance profiles: one word (us, uk, ca, cn) that sets the dialing rules
+ * and pacing defaults a jurisdiction asks for. Every rule stays overridable per
+ * campaign. The rule texts and their sources are in docs/compliance.md.
+ */
+import { z } from 'zod';
+import type { PacingSettings } from '../pacing/settings.js';
+import { callingWindowSchema, everyDay, type CallingWindow } from './calling-window.js';
+
+export const COMPLIANCE_PROFILES = ['us', 'uk', 'ca', 'cn'] as const;
+export type ComplianceProfile = (typeof COMPLIANCE_PROFILES)[number];
+
+/** Outcomes that send a lead back to the pool, and after how many minutes by default. */
+export const RETRYABLE_OUTCOMES = ['busy', 'no-answer', 'machine', 'congestion', 'rejected', 'failed', 'abandoned'] as const;
+export type RetryableOutcome = (typeof RETRYABLE_OUTCOMES)[number];
+
+const minutes = z.number().int().min(0).max(60 * 24 * 90);
+
+export const retryPolicySchema = z
+  .object(Object.fromEntries(RETRYABLE_OUTCOMES.map((o) => [o, minutes])) as Record<RetryableOutcome, typeof minutes>)
+  .strict();
+export type RetryPolicy = z.infer<typeof retryPolicySchema>;
+
+export const contactCapSchema = z
+  .object({
+    /** Contacts (live answers) with one customer over every campaign, per rolling day and week. */
+    perDay: z.number().int().min(0).max(100),
+    perWeek: z.number().int().min(0).max(500),
+  })
+  .strict();
+
+export const dialingRulesSchema = z
+  .object({
+    callingWindow: callingWindowSchema,
+    retryMinutes: retryPolicySchema,
+    /** The "seven contacts" practice makes seven a common total. */
+    maxAttemptsTotal: z.number().int().min(1).max(100),
+    maxAttemptsPerDay: z.number().int().min(1).max(100),
+    contactCap: contactCapSchema,
+    /** Grey-listed customers: stricter cap, and agent campaigns only. */
+    greyContactCap: contactCapSchema,
+    /** UK: no new call to a number within this many hours of an abandoned call to it; 0 turns the rule off. */
+    abandonLockoutHours: z.number().min(0).max(24 * 30),
+    /** China: call only customers with recorded consent. */
+    requireConsent: z.boolean(),
+    /** China: a refusal goes on the black list for good rather than being retried. */
+    refusalIsDoNotCall: z.boolean(),
+    /** Whether this campaign may dial red-listed (important) customers. */
+    allowRedList: z.boolean(),
+  })
+  .strict();
+export type DialingRules = z.infer<typeof dialingRulesSchema>;
+
+/** What a campaign may override: any rule, and single outcomes of the retry policy. */
+export const dialingRuleOverridesSchema = dialingRulesSchema
+  .extend({ retryMinutes: retryPolicySchema.partial() })
+  .partial();
+export type DialingRuleOverrides = z.infer<typeof dialingRuleOverridesSchema>;
+
+const COMMON_RULES: DialingRules = {
+  callingWindow: everyDay('08:00', '21:00'),
+  retryMinutes: { busy: 10, 'no-answer': 120, machine: 240, congestion: 10, rejected: 120, failed: 30, abandoned: 60 },
+  maxAttemptsTotal: 7,
+  maxAttemptsPerDay: 3,
+  contactCap: { perDay: 1, perWeek: 2 },
+  greyContactCap: { perDay: 1, perWeek: 1 },
+  abandonLockoutHours: 0,
+  requireConsent: false,
+  refusalIsDoNotCall: false,
+  allowRedList: false,
+};
+
+const CANADA_WINDOW: CallingWindow = {
+  days: {
+    sun: { start: '10:00', end: '18:00' },
+    mon: { start: '09:00', end: '21:30' },
+    tue: { start: '09:00', end: '21:30' },
+    wed: { start: '09:00', end: '21:30' },
+    thu: { start: '09:00', end: '21:30' },
+    fri: { start: '09:00', end: '21:30' },
+    sat: { start: '10:00', end: '18:00' },
+  },
+  holidays: [],
+};
+
+export interface ProfileDefaults {
+  readonly rules: DialingRules;
+  /** Pacing settings the profile sets; the campaign's own values win. */
+  readonly pacing: Partial<PacingSettings>;
+}
+
+export const PROFILES: Record<ComplianceProfile, ProfileDefaults> = {
+  us: {
+    rules: COMMON_RULES,
+    pacing: { abandonTarget: 0.03, abandonWindowHours: 720, connectDeadlineSec: 2, ringTimeoutSec: 25 },
+  },
+  uk: {
+    rules: { ...COMMON_RULES, abandonLockoutHours: 72 },
+    pacing: {
+      abandonTarget: 0.03,
+      abandonWindowHours: 24,
+      connectDeadlineSec: 2,
+      ringTimeoutSec: 25,
+      countDetectionFalsePositivesAsAbandoned: true,
+    },
+  },
+  ca: {
+    rules: { ...COMMON_RULES, callingWindow: CANADA_WINDOW },
+    pacing: { abandonTarget: 0.05, abandonWindowHours: 720, connectDeadlineSec: 2, ringTimeoutSec: 25 },
+  },
+  cn: {
+    rules: { ...COMMON_RULES, requireConsent: true, refusalIsDoNotCall: true },
+    pacing: { abandonTarget: 0.03, abandonWindowHours: 24, connectDeadlineSec: 2, ringTimeoutSec: 25 },
+  },
+};
+
+/** The rules a campaign dials under: its profile's, with its own overrides on top. */
+export function effectiveRules(profile: ComplianceProfile, overrides: DialingRuleOverrides): DialingRules {
+  const base = PROFILES[profile].rules;
+  const { retryMinutes, ...rest } = overrides;
+  return { ...base, ...definedOnly(rest), retryMinutes: { ...base.retryMinutes, ...definedOnly(retryMinutes ?? {}) } };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

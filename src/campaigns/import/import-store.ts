@@ -1,0 +1,75 @@
+/** The imports table: an import's progress, counts and rejected rows, as the API reports them. */
+import type { Queryable } from '../../storage/db.js';
+import { NotFoundError } from '../../storage/errors.js';
+import type { ListId } from '../leads.js';
+
+export interface ImportStatus {
+  readonly importId: string;
+  readonly listId: ListId;
+  readonly fileName: string;
+  readonly state: 'running' | 'done' | 'failed';
+  readonly rowsRead: number;
+  readonly rowsImported: number;
+  /** Numbers the list already held: re-importing a file changes nothing. */
+  readonly rowsUnchanged: number;
+  readonly rowsRejected: number;
+  readonly error: string | null;
+}
+
+export interface Rejection {
+  /** Line of the file, the header being line 1. */
+  readonly row: number;
+  readonly reason: string;
+}
+
+export interface BatchCounts {
+  readonly read: number;
+  readonly imported: number;
+  readonly unchanged: number;
+  readonly rejections: readonly Rejection[];
+}
+
+const STATUS = `id AS "importId", list_id AS "listId", file_name AS "fileName", state, rows_read AS "rowsRead",
+  rows_imported AS "rowsImported", rows_unchanged AS "rowsUnchanged", rows_rejected AS "rowsRejected", error`;
+
+export async function createImport(db: Queryable, listId: ListId, fileName: string): Promise<string> {
+  const { rows } = await db.query<{ id: string }>('INSERT INTO imports (list_id, file_name) VALUES ($1, $2) RETURNING id', [listId, fileName]);
+  return rows[0]!.id;
+}
+
+export async function recordBatch(db: Queryable, importId: string, batch: BatchCounts): Promise<void> {
+  if (batch.rejections.length > 0) {
+    await db.query(
+      `INSERT INTO import_rejections (import_id, row_number, reason)
+       SELECT $1, x.row_number, x.reason FROM unnest($2::int[], $3::text[]) AS x(row_number, reason) ON CONFLICT DO NOTHING`,
+      [importId, batch.rejections.map((r) => r.row), batch.rejections.map((r) => r.reason)],
+    );
+  }
+  await db.query(
+    `UPDATE imports SET rows_read = rows_read + $2, rows_imported = rows_imported + $3,
+            rows_unchanged = rows_unchanged + $4, rows_rejected = rows_rejected + $5 WHERE id = $1`,
+    [importId, batch.read, batch.imported, batch.unchanged, batch.rejections.length],
+  );
+}
+
+export async function finishImport(db: Queryable, importId: string, error?: string): Promise<void> {
+  await db.query(`UPDATE imports SET state = $2, error = $3, finished_at = now() WHERE id = $1`, [
+    importId,
+    error === undefined ? 'done' : 'failed',
+    error ?? null,
+  ]);
+}
+
+export async function getImportStatus(db: Queryable, importId: string): Promise<ImportStatus> {
+  const { rows } = await db.query<ImportStatus>(`SELECT ${STATUS} FROM imports WHERE id = $1::uuid`, [importId]);
+  if (!rows[0]) throw new NotFoundError('import', importId);
+  return rows[0];
+}
+
+export async function listRejections(db: Queryable, importId: string, limit: number, offset: number): Promise<Rejection[]> {
+  const { rows } = await db.query<Rejection>(
+    `SELECT row_number AS row, reason FROM import_rejections WHERE import_id = $1::uuid ORDER BY row_number LIMIT $2 OFFSET $3`,
+    [importId, limit, offset],
+  );
+  return rows;
+}

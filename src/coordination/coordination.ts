@@ -1,0 +1,84 @@
+/**
+ * What several engine processes and the API share through Redis: who owns
+ * each campaign (a lease with a fencing token), and the live state the
+ * wallboard shows (agent states, calls in flight, today's counters), published
+ * as events. memory.ts serves a single engine when there is no Redis.
+ */
+import type { AgentId, AttemptId, CampaignId } from '../domain/ids.js';
+import type { DurationMs, EpochMs } from '../domain/time.js';
+
+/**
+ * A fencing token grows every time a campaign changes owner. An engine checks
+ * its token before acting: an engine that stalled past its lease finds its
+ * token stale and stops, even if it has not noticed it lost the lease.
+ */
+export type FencingToken = number;
+
+export interface CampaignOwnership {
+  /** Takes or keeps the campaign: its fencing token, or null while another engine holds it. */
+  acquire(campaignId: CampaignId, engineId: string, ttl: DurationMs): Promise<FencingToken | null>;
+  /** Extends the lease; false if it lapsed or passed to another engine. */
+  renew(campaignId: CampaignId, engineId: string, token: FencingToken, ttl: DurationMs): Promise<boolean>;
+  /** Gives the campaign up at once (pause, shutdown), so another engine need not wait for the lease. */
+  release(campaignId: CampaignId, engineId: string, token: FencingToken): Promise<boolean>;
+  /** Whether the token is still the owner's: check before every action on the campaign. */
+  isCurrent(campaignId: CampaignId, token: FencingToken): Promise<boolean>;
+  owner(campaignId: CampaignId): Promise<{ engineId: string; token: FencingToken } | null>;
+}
+
+export const AGENT_STATES = ['logged-out', 'ready', 'on-call', 'wrap-up', 'paused'] as const;
+export type AgentState = (typeof AGENT_STATES)[number];
+
+export interface AgentLiveState {
+  readonly state: AgentState;
+  readonly since: EpochMs;
+  readonly campaignId: CampaignId | null;
+}
+
+export const CALL_PHASES = ['dialing', 'ringing', 'answered', 'connected'] as const;
+export interface CallInFlight {
+  readonly attemptId: AttemptId;
+  readonly campaignId: CampaignId;
+  readonly phase: (typeof CALL_PHASES)[number];
+  readonly since: EpochMs;
+  readonly agentId: AgentId | null;
+}
+
+export const LIVE_COUNTERS = ['dials', 'answers', 'live-answers', 'connects', 'abandons', 'machines'] as const;
+export type LiveCounter = (typeof LIVE_COUNTERS)[number];
+export type Counters = Record<LiveCounter, number>;
+
+export type LiveEvent =
+  | { readonly type: 'agent-state'; readonly agentId: AgentId; readonly agent: AgentLiveState }
+  | { readonly type: 'call'; readonly call: CallInFlight }
+  | { readonly type: 'call-ended'; readonly campaignId: CampaignId; readonly attemptId: AttemptId }
+  | { readonly type: 'counter'; readonly campaignId: CampaignId; readonly counter: LiveCounter; readonly value: number };
+
+export interface LiveState {
+  setAgentState(agentId: AgentId, agent: AgentLiveState): Promise<void>;
+  agentStates(): Promise<Record<string, AgentLiveState>>;
+  /** Records or updates a call in flight. */
+  trackCall(call: CallInFlight): Promise<void>;
+  callEnded(campaignId: CampaignId, attemptId: AttemptId): Promise<void>;
+  callsInFlight(campaignId: CampaignId): Promise<CallInFlight[]>;
+  /** Adds to one of the campaign's counters for the UTC day of `at`; returns the new value. */
+  count(campaignId: CampaignId, counter: LiveCounter, at: EpochMs, by?: number): Promise<number>;
+  counters(campaignId: CampaignId, at: EpochMs): Promise<Counters>;
+  /** Every change above, as it happens; returns the unsubscribe. */
+  subscribe(listener: (event: LiveEvent) => void): Promise<() => Promise<void>>;
+}
+
+export interface Coordination {
+  readonly ownership: CampaignOwnership;
+  readonly live: LiveState;
+  close(): Promise<void>;
+}
+
+export function zeroCounters(): Counters {
+  return Object.fromEntries(LIVE_COUNTERS.map((c) => [c, 0])) as Counters;
+}
+
+/** The UTC day a counter belongs to, such as 2026-11-23. */
+export function counterDay(at: EpochMs): string {
+  return new Date(at).toISOString().slice(0, 10);
+}

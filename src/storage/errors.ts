@@ -1,0 +1,14 @@
+/** A storage refusal the API turns into a 404 or 409 with this message. */
+export class NotFoundError extends Error {
+  constructor(what: string, id: string) {
+    super(`${what} ${id} does not exist`);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class ConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConflictError';
+  }
+}

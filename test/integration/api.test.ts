@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Api } from '../../src/api/context.js';
+import { createApiKey, type Role } from '../../src/api/keys.js';
+import { buildApi } from '../../src/api/server.js';
+import { memoryCoordination } from '../../src/coordination/memory.js';
+import { MONDAY_8AM_NEW_YORK } from '../support/fixtures.js';
+import type { Db } from '../../src/storage/db.js';
+import { testDatabases } from '../support/databases.js';
+
+const NOW = MONDAY_8AM_NEW_YORK + 3_600_000;
+
+describe.each(await testDatabases())('the HTTP API on $kind', ({ open }) => {
+  let db: Db;
+  let api: Api;
+  const keys = {} as Record<Role, string>;
+  beforeAll(async () => {
+    db = await open();
+    const clock = { now: () => NOW };
+    api = await buildApi({ db, coordination: memoryCoordination(clock), clock }, { failedAuthLimit: 3 });
+    for (const role of ['admin', 'campaign-manager', 'supervisor', 'qa', 'agent'] as const) {
+      keys[role] = await createApiKey(db, { name: `${role} user`, role });
+    }
+  });
+  afterAll(async () => {
+    await api.close();
+    await db.close();
+  });
+
+  const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, role?: Role, payload?: unknown, ip = '10.0.0.1') =>
+    api.inject({
+      method,
+      url: `/api/v1${url}`,
+      remoteAddress: ip,
+      headers: role ? { authorization: `Bearer ${keys[role]}` } : {},
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
+  const campaignBody = (name: string) => ({ name, type: 'agent', complianceProfile: 'uk', callerId: '+442071234567' });
+
+  it('answers health and serves the OpenAPI document without a key', async () => {
+    expect((await call('GET', '/health')).json()).toMatchObject({ status: 'ok' });
+    const openapi = (await call('GET', '/openapi.json')).json();
+    expect(openapi.openapi).toMatch(/^3\./);
+    expect(Object.keys(openapi.paths)).toContain('/api/v1/campaigns');
+  });
+
+  it('refuses a request without a key (401) and a role without the right (403)', async () => {
+    expect((await call('GET', '/campaigns')).statusCode).toBe(401);
+    const forbidden = await call('POST', '/campaigns', 'agent', campaignBody('nope'));
+    expect(forbidden.statusCode).toBe(403);
+    expect(forbidden.json().message).toMatch(/role agent may not/);
+    expect((await call('GET', '/campaigns', 'qa')).statusCode).toBe(200);
+  });
+
+  it('rate-limits failed authentication per client', async () => {
+    const wrong = () => api.inject({ method: 'GET', url: '/api/v1/campaigns', remoteAddress: '10.9.9.9', headers: { authorization: 'Bearer op_wrong' } });
+    for (let i = 0; i < 3; i++) expect((await wrong()).statusCode).toBe(401);
+    expect((await wrong()).statusCode).toBe(429);
+    // Another client is not affected.
+    expect((await call('GET', '/campaigns', 'admin', undefined, '10.0.0.2')).statusCode).toBe(200);
+  });
+
+  it('names the field at fault in a validation error', async () => {
+    const bad = await call('POST', '/campaigns', 'campaign-manager', { ...campaignBody('x'), pacing: { abandonTarget: 0.5 } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ error: 'validation', field: 'body.pacing.abandonTarget' });
+    const badQuery = await call('GET', '/leads?limit=0', 'qa');
+    expect(badQuery.json()).toMatchObject({ error: 'validation', field: 'querystring.limit' });
+  });
+
+  it('creates a campaign with its profile defaults, runs it, and refuses to delete it while running', async () => {
+    const created = await call('POST', '/campaigns', 'campaign-manager', campaignBody('Retention Q4'));
+    expect(created.statusCode).toBe(201);
+    const campaign = created.json();
+    expect(campaign.pacing).toMatchObject({ abandonWindowHours: 24, countDetectionFalsePositivesAsAbandoned: true });
+    expect((await call('POST', `/campaigns/${campaign.id}/start`, 'supervisor')).json().state).toBe('running');
+    const changed = await call('PATCH', `/campaigns/${campaign.id}`, 'campaign-manager', { pacing: { abandonTarget: 0.02 } });
+    expect(changed.json().pacing.abandonTarget).toBe(0.02);
+    const refused = await call('DELETE', `/campaigns/${campaign.id}`, 'admin');
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().message).toMatch(/running: stop it/);
+    await call('POST', `/campaigns/${campaign.id}/stop`, 'supervisor');
+    expect((await call('DELETE', `/campaigns/${campaign.id}`, 'admin')).statusCode).toBe(204);
+    expect((await call('GET', `/campaigns/${campaign.id}`, 'qa')).statusCode).toBe(404);
+  });
+
+  it('imports an uploaded list, reports its rejected rows, and explains the hopper', async () => {
+    const campaign = (await call('POST', '/campaigns', 'campaign-manager', campaignBody('Upload'))).json();
+    const upload = await api.inject({
+      method: 'POST',
+      url: `/api/v1/campaigns/${campaign.id}/lists?list=october&phone=tel&defaultCountry=GB`,
+      headers: { authorization: `Bearer ${keys['campaign-manager']}`, 'content-type': 'text/csv' },
+      payload: 'tel,name\n020 7123 4567,Ann\nnot a number,Bob\n',
+    });
+    expect(upload.statusCode).toBe(201);
+    const asJson = await call('POST', `/campaigns/${campaign.id}/lists?list=json&phone=tel`, 'campaign-manager', { tel: '+442071234567' });
+    expect(asJson.statusCode).toBe(415);
+    const status = upload.json();
+    expect(status).toMatchObject({ rowsImported: 1, rowsRejected: 1 });
+    const errors = (await call('GET', `/imports/${status.importId}/errors`, 'campaign-manager')).json();
+    expect(errors.rejections).toEqual([{ row: 3, reason: expect.stringMatching(/not a valid phone number/) }]);
+    const why = (await call('GET', `/campaigns/${campaign.id}/why`, 'supervisor')).json();
+    expect(why).toMatchObject({ open: 1 });
+    const leads = (await call('GET', `/leads?campaignId=${campaign.id}`, 'qa')).json().leads;
+    const lead = (await call('GET', `/leads/${leads[0].id}`, 'qa')).json();
+    expect(lead).toMatchObject({ lead: { phone: '+442071234567' }, attempts: [], customerHistory: [] });
+  });
+
+  it('adds, checks and removes do-not-call entries, and schedules and cancels callbacks', async () => {
+    expect((await call('POST', '/number-lists', 'supervisor', { phone: '+12025550100', category: 'complaint' })).statusCode).toBe(201);
+    expect((await call('GET', '/number-lists/check?phone=%2B12025550100', 'agent')).json().doNotCall).toBe(true);
+    expect((await call('DELETE', '/number-lists?phone=%2B12025550100', 'supervisor')).statusCode).toBe(204);
+    expect((await call('GET', '/number-lists/check?phone=%2B12025550100', 'agent')).json().doNotCall).toBe(false);
+    const leads = (await call('GET', '/leads?limit=1', 'qa')).json().leads;
+    const created = await call('POST', '/callbacks', 'agent', { leadId: leads[0].id, dueAt: '2026-11-24T10:00:00Z' });
+    expect(created.statusCode).toBe(201);
+    expect((await call('DELETE', `/callbacks/${created.json().id}`, 'agent')).statusCode).toBe(204);
+    expect((await call('GET', '/callbacks?state=cancelled', 'agent')).json().callbacks).toHaveLength(1);
+    const unknownAgent = await call('POST', '/callbacks', 'agent', { leadId: leads[0].id, dueAt: '2026-11-24T10:00:00Z', agentId: 'nobody' });
+    expect(unknownAgent.statusCode).toBe(409);
+    expect(unknownAgent.json().message).toMatch(/does not exist/);
+  });
+});

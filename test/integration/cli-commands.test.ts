@@ -1,0 +1,46 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { apiKeyCommand } from '../../src/cli/commands/api-key.js';
+import { importCommand } from '../../src/cli/commands/import.js';
+import { migrateCommand } from '../../src/cli/commands/migrate.js';
+import { whyCommand } from '../../src/cli/commands/why.js';
+import { createCampaign } from '../../src/campaigns/campaign-store.js';
+import { openPglite } from '../../src/storage/pglite.js';
+
+/** The commands on the embedded database, as on a fresh machine with no DATABASE_URL. */
+describe('the storage commands on the embedded database', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  const printed: string[] = [];
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'outpace-cli-'));
+    env = { OUTPACE_DATA_DIR: join(dir, 'pg') };
+    vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
+  });
+  afterAll(async () => {
+    vi.restoreAllMocks();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses to work on an unmigrated database, then migrates it', async () => {
+    await expect(apiKeyCommand(['ann', 'admin'], env)).rejects.toThrow(/Run "outpace migrate"/);
+    expect(await migrateCommand([], env)).toBe(0);
+    expect(printed.pop()).toMatch(/^Applied to the embedded database: 0001_initial/);
+    expect(await migrateCommand([], env)).toBe(0);
+    expect(printed.pop()).toMatch(/up to date/);
+  });
+
+  it('imports a file and explains the hopper', async () => {
+    const db = await openPglite(env.OUTPACE_DATA_DIR);
+    const campaign = await createCampaign(db, { name: 'cli', type: 'agent', complianceProfile: 'us', callerId: '+12025550100' }, 'test');
+    await db.close();
+    const file = join(dir, 'leads.csv');
+    await writeFile(file, 'phone,tz\n+12025550143,America/New_York\nwrong,America/New_York\n');
+    expect(await importCommand([file, '--campaign', campaign.id, '--tz', 'tz'], env)).toBe(0);
+    expect(printed.join('\n')).toMatch(/imported 1, unchanged 0, rejected 1[\s\S]*line 3: "wrong" is not a valid phone number/);
+    expect(await whyCommand([campaign.id], env)).toBe(0);
+    expect(printed.join('\n')).toMatch(/of 1 open leads can be dialed now/);
+  });
+});

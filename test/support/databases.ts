@@ -1,0 +1,67 @@
+/**
+ * The databases every storage suite runs on: the PostgreSQL server named by
+ * DATABASE_URL (each test file in a schema of its own, dropped afterwards, so
+ * files run in parallel) and the embedded PGlite, in memory.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Db } from '../../src/storage/db.js';
+import { runMigrations } from '../../src/storage/migrate.js';
+import { openPglite } from '../../src/storage/pglite.js';
+import { openPostgres } from '../../src/storage/postgres.js';
+
+const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestDatabase {
+  readonly kind: Db['kind'];
+  /** A fresh, migrated database; close it in afterAll. */
+  open(): Promise<Db>;
+}
+
+/** The server's URL, or undefined (with the reason printed) when none is reachable. */
+export async function postgresUrl(): Promise<string | undefined> {
+  const url = process.env.DATABASE_URL ?? LOCAL_POSTGRES;
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    return url;
+  } catch (error) {
+    if (process.env.DATABASE_URL) throw error;
+    console.warn(`PostgreSQL suites skipped: DATABASE_URL is unset and ${LOCAL_POSTGRES} is unreachable (${String(error)})`);
+    return undefined;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** A fresh schema on the server, dropped when the returned Db closes. */
+export async function openIsolatedPostgres(url: string, maxConnections = 10): Promise<Db> {
+  const schema = `test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  const db = openPostgres({ url, schema, maxConnections });
+  return {
+    ...db,
+    async close() {
+      await db.close();
+      const cleanup = new pg.Client({ connectionString: url });
+      await cleanup.connect();
+      await cleanup.query(`DROP SCHEMA ${schema} CASCADE`);
+      await cleanup.end();
+    },
+  };
+}
+
+export async function testDatabases(): Promise<TestDatabase[]> {
+  const url = await postgresUrl();
+  const pglite: TestDatabase = { kind: 'pglite', open: async () => migrated(await openPglite()) };
+  if (!url) return [pglite];
+  return [{ kind: 'postgres', open: async () => migrated(await openIsolatedPostgres(url)) }, pglite];
+}
+
+async function migrated(db: Db): Promise<Db> {
+  await runMigrations(db);
+  return db;
+}
