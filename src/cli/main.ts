@@ -8,7 +8,25 @@ import { parseArgs } from 'node:util';
 import { BENCH_MODES, type BenchMode } from '../bench/bench-modes.js';
 import { defaultScenarioFiles, loadScenario, runBench } from '../bench/bench-command.js';
 import { DIAL_MODES, type DialMode } from '../pacing/settings.js';
+import { runDoctor } from '../telephony/ari/doctor-command.js';
+import { apiKeyCommand } from './commands/api-key.js';
+import { benchStorageCommand } from './commands/bench-storage.js';
+import { importCommand } from './commands/import.js';
+import { migrateCommand } from './commands/migrate.js';
+import { serveCommand } from './commands/serve.js';
+import { whyCommand } from './commands/why.js';
 import { runDemo } from './demo-command.js';
+
+/** Commands that take their own arguments and return an exit code. */
+const EXIT_CODE_COMMANDS: Record<string, (argv: readonly string[]) => Promise<number>> = {
+  migrate: (argv) => migrateCommand(argv),
+  import: (argv) => importCommand(argv),
+  serve: (argv) => serveCommand(argv),
+  why: (argv) => whyCommand(argv),
+  'api-key': (argv) => apiKeyCommand(argv),
+  'bench-storage': (argv) => benchStorageCommand(argv),
+  doctor: () => runDoctor(process.env, process.stdout),
+};
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BENCH_DIR = `${PACKAGE_ROOT}bench`;
@@ -27,7 +45,14 @@ commands:
              --scenario FILE.json  run only this scenario (repeatable)
              --seeds N  --hours N  --mode M (repeatable: ${BENCH_MODES.join(', ')})
              --out DIR             (default: bench/results)
-  help     this text`;
+  migrate        apply the database migrations (DATABASE_URL, or the embedded database)
+  import FILE    import a CSV list of leads (see outpace import --help)
+  serve          start the engine and the HTTP API on PORT (default 8080)
+  why CAMPAIGN   explain why a campaign dials nothing: eligible leads and what holds the rest back
+  api-key        create an API key with a role
+  doctor         check the PBX: ARI reachable, credentials, the Stasis app, the trunk
+  bench-storage  measure lead claims and CSV import against the database
+  help           this text`;
 
 function fail(message: string): never {
   process.stderr.write(`outpace: ${message}\n\n${USAGE}\n`);
@@ -96,8 +121,11 @@ async function main(argv: string[]): Promise<void> {
     case '-h':
       process.stdout.write(`${USAGE}\n`);
       return;
-    default:
-      fail(`unknown command "${command}"`);
+    default: {
+      const run = EXIT_CODE_COMMANDS[command];
+      if (!run) fail(`unknown command "${command}"`);
+      process.exitCode = await run(rest);
+    }
   }
 }
 

@@ -22,13 +22,16 @@ const ASR_FLOOR = 0.2;
 export function probabilisticBaselinePolicy(overcommit = true): DialPolicy {
   let answeredRingSum = 0, answeredCount = 0;
   let talkSum = 0, talkCount = 0;
+  // Dials resolved in the last 30 minutes, oldest first from `head`; counts kept as they enter and leave.
   const recent: { at: EpochMs; answered: boolean }[] = [];
+  let head = 0, recentAnswered = 0;
 
   return {
     name: 'probabilistic-baseline',
     observe(o: PacingObservation, at: EpochMs) {
       if (o.kind === 'resolved') {
         recent.push({ at, answered: o.answered });
+        if (o.answered) recentAnswered++;
         if (o.answered) {
           answeredRingSum += o.secondsToResolve;
           answeredCount++;
@@ -40,7 +43,14 @@ export function probabilisticBaselinePolicy(overcommit = true): DialPolicy {
     },
     propose({ snapshot, counts, maxDials }) {
       const now = snapshot.now;
-      while (recent.length > 0 && recent[0]!.at < now - ASR_WINDOW_MS) recent.shift();
+      while (head < recent.length && recent[head]!.at < now - ASR_WINDOW_MS) {
+        if (recent[head++]!.answered) recentAnswered--;
+      }
+      if (head > 4096 && head * 2 > recent.length) {
+        recent.splice(0, head);
+        head = 0;
+      }
+      const recentCount = recent.length - head;
       let aboutToFree = 0;
       if (talkCount >= MIN_COMPLETED_CALLS && answeredCount > 0) {
         const avgTimeToAnswer = answeredRingSum / answeredCount;
@@ -52,8 +62,8 @@ export function probabilisticBaselinePolicy(overcommit = true): DialPolicy {
         }
       }
       let n = Math.min(maxDials + counts.ringing, counts.ready + aboutToFree - counts.waiting) - counts.ringing;
-      if (overcommit && n > 0 && recent.length >= MIN_COMPLETED_CALLS) {
-        const asr = Math.max(recent.filter((r) => r.answered).length / recent.length, ASR_FLOOR);
+      if (overcommit && n > 0 && recentCount >= MIN_COMPLETED_CALLS) {
+        const asr = Math.max(recentAnswered / recentCount, ASR_FLOOR);
         n = Math.round(n / asr);
       }
       return proposal(n, `${aboutToFree} agent(s) about to free`);
