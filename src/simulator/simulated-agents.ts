@@ -10,6 +10,7 @@ import { HOUR, MINUTE, type EpochMs } from '../domain/time.js';
 import { Random } from './random.js';
 import type { Scenario } from './scenario.js';
 import type { SimulatedTime } from './event-queue.js';
+import { Listeners } from './listeners.js';
 
 interface DeskState {
   busy: boolean;
@@ -17,7 +18,7 @@ interface DeskState {
 }
 
 export class SimulatedAgents implements AgentDesk {
-  private readonly listeners = new Set<AgentDeskListener>();
+  private readonly listeners = new Listeners<AgentDeskEvent>();
   private readonly desks = new Map<AgentId, DeskState>();
 
   constructor(
@@ -27,8 +28,7 @@ export class SimulatedAgents implements AgentDesk {
   ) {}
 
   subscribe(listener: AgentDeskListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 
   static agentId(i: number): AgentId {
@@ -97,6 +97,6 @@ export class SimulatedAgents implements AgentDesk {
   }
 
   private emit(e: AgentDeskEvent): void {
-    for (const l of this.listeners) l(e);
+    this.listeners.emit(e);
   }
 }

@@ -16,6 +16,7 @@ import type {
   TelephonyPort,
 } from '../telephony/port.js';
 import type { SimulatedTime } from './event-queue.js';
+import { Listeners } from './listeners.js';
 import type { LeadProfile, Population } from './population.js';
 import type { Scenario } from './scenario.js';
 import type { SimulatedAgents } from './simulated-agents.js';
@@ -50,7 +51,7 @@ interface SimCall {
 }
 
 export class SimulatedTelephony implements TelephonyPort {
-  private readonly listeners = new Set<TelephonyListener>();
+  private readonly listeners = new Listeners<TelephonyEvent>();
   private readonly calls = new Map<AttemptId, SimCall>();
 
   constructor(
@@ -61,8 +62,7 @@ export class SimulatedTelephony implements TelephonyPort {
   ) {}
 
   subscribe(listener: TelephonyListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 
   originate(req: OriginateRequest): void {
@@ -163,6 +163,6 @@ export class SimulatedTelephony implements TelephonyPort {
   }
 
   private emit(e: TelephonyEvent): void {
-    for (const l of this.listeners) l(e);
+    this.listeners.emit(e);
   }
 }
