@@ -17,6 +17,8 @@ export interface BenchReport {
   readonly rows: readonly BenchRow[];
   readonly checks: readonly TargetCheck[];
   readonly runs: readonly RunResult[];
+  /** The timing pass, run alone. */
+  readonly quiet?: RunResult;
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
@@ -43,6 +45,15 @@ function markdown(r: BenchReport): string {
     ``,
     `## Simulation cost`,
     ``,
+    ...(r.quiet
+      ? [
+          `Timing pass (run alone after the others): ${r.quiet.scenario} predictive, ${r.quiet.heapByHourMiB.length} h simulated in ${r.quiet.wallSec.toFixed(1)} s, ` +
+            `pacing decision p99 ${r.quiet.decisionP99Us.toFixed(0)} µs, heap by simulated hour ${r.quiet.heapByHourMiB.map((h) => h.toFixed(0)).join(', ')} MiB.`,
+          ``,
+          `The runs below shared the cores with each other, so their wall times and the table's decision times are inflated.`,
+          ``,
+        ]
+      : []),
     `| scenario | mode | seed | wall s | heap MiB by simulated hour |`,
     `|---|---|---|---|---|`,
     ...r.runs
@@ -62,6 +73,13 @@ export function writeReport(dir: string, r: BenchReport): void {
     quick: r.quick,
     rows: r.rows,
     targets: r.checks,
+    timingPass: r.quiet && {
+      scenario: r.quiet.scenario,
+      hours: r.quiet.heapByHourMiB.length,
+      wallSec: r.quiet.wallSec,
+      decisionP99Us: r.quiet.decisionP99Us,
+      heapByHourMiB: r.quiet.heapByHourMiB,
+    },
     simulation: r.runs
       .filter((x) => x.mode === 'predictive')
       .map((x) => ({ scenario: x.scenario, seed: x.seed, wallSec: x.wallSec, heapByHourMiB: x.heapByHourMiB })),

@@ -13,6 +13,7 @@ import { normalCdf, normalDensity } from './normal.js';
 
 /** Beyond this many uncertain events, the normal approximation is used. */
 const EXACT_LIMIT = 60;
+const SCRATCH = new Float64Array(EXACT_LIMIT + 2);
 
 function poissonBinomial(ps: readonly number[]): Float64Array {
   const dist = new Float64Array(ps.length + 1);
@@ -50,6 +51,7 @@ export class ShortfallModel {
   private demand: number[] | undefined = [];
   private supply: number[] | undefined = [];
   private supplyDist: Float64Array | undefined;
+  private demandDist: Float64Array | undefined;
 
   constructor(private readonly base: number) {
     this.supplyMean = base;
@@ -89,17 +91,27 @@ export class ShortfallModel {
   expectedShortfall(newCalls: number, newCallDemand: number): number {
     if (this.demand && this.supply && this.demand.length + this.supply.length + newCalls <= EXACT_LIMIT) {
       this.supplyDist ??= poissonBinomial(this.supply);
-      return this.exactShortfall(this.demand, this.supplyDist, newCalls, newCallDemand);
+      this.demandDist ??= poissonBinomial(this.demand);
+      return this.exactShortfall(this.demandDist, this.supplyDist, newCalls, newCallDemand);
     }
     const mean = this.expectedDemand(newCalls, newCallDemand) - this.supplyMean;
     const variance = this.demandVariance + newCalls * newCallDemand * (1 - newCallDemand) + this.supplyVariance;
     return normalPositivePart(mean, variance);
   }
 
-  private exactShortfall(demand: number[], f: Float64Array, newCalls: number, newCallDemand: number): number {
-    const l = poissonBinomial(demand.concat(new Array<number>(newCalls).fill(newCallDemand)));
+  /** Adds the new calls to the ringing calls' distribution in a scratch buffer: the search asks this many times a tick, allocating nothing. */
+  private exactShortfall(ringing: Float64Array, f: Float64Array, newCalls: number, p: number): number {
+    const l = SCRATCH;
+    l.set(ringing);
+    let size = ringing.length;
+    for (let k = 0; k < newCalls; k++) {
+      l[size] = 0;
+      for (let j = size; j >= 1; j--) l[j] = l[j]! * (1 - p) + l[j - 1]! * p;
+      l[0] = l[0]! * (1 - p);
+      size++;
+    }
     let shortfall = 0;
-    for (let li = 1; li < l.length; li++) {
+    for (let li = 1; li < size; li++) {
       const pl = l[li]!;
       if (pl < 1e-15) continue;
       for (let fi = 0; fi < f.length; fi++) {
