@@ -36,7 +36,7 @@ export class Population implements LeadSource {
   constructor(
     private readonly scenario: Scenario,
     private readonly seed: number,
-    private readonly shiftStart: EpochMs,
+    shiftStart: EpochMs,
   ) {
     this.changes = scenario.changes
       .map((c) => ({ at: shiftStart + c.atHour * HOUR, outcomes: c.outcomes }))

@@ -9,12 +9,12 @@
  *     distributions, conditioned on how long each has lasted), and
  *   - demand: people who will need an agent by h (each ringing call,
  *     conditioned on how long it has rung, plus each new call),
- * and launches the largest number of new calls for which expected shortfall
- * (expected abandons) stays under target × expected live answers at every
- * horizon. The target is steered by the abandons already counted in the
- * regulatory window, so that a bad hour is paid back, and the estimate of the
- * answer rate is taken one standard error high, so that thin evidence means
- * fewer calls.
+ * and launches the largest number of new calls for which the expected
+ * shortfall of agents (expected abandons) stays under a ratio of the expected
+ * live answers at every horizon. The ratio is learned from the abandons
+ * actually counted (abandon-steering.ts), which corrects what the model does
+ * not see and pays back a bad hour; the answer rate is taken one standard
+ * error high, so that thin evidence means fewer calls.
  *
  * It never launches fewer calls than progressive dialing would (one per ready
  * agent not already covered), because those calls cannot abandon.
