@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { BENCH_MODES, type BenchMode } from '../bench/bench-modes.js';
 import { defaultScenarioFiles, loadScenario, runBench } from '../bench/bench-command.js';
 import { DIAL_MODES, type DialMode } from '../pacing/settings.js';
+import { withConfigFile } from '../config/environment.js';
 import { runDoctor } from '../telephony/ari/doctor-command.js';
 import { apiKeyCommand } from './commands/api-key.js';
 import { benchStorageCommand } from './commands/bench-storage.js';
@@ -17,15 +18,15 @@ import { serveCommand } from './commands/serve.js';
 import { whyCommand } from './commands/why.js';
 import { runDemo } from './demo-command.js';
 
-/** Commands that take their own arguments and return an exit code. */
-const EXIT_CODE_COMMANDS: Record<string, (argv: readonly string[]) => Promise<number>> = {
-  migrate: (argv) => migrateCommand(argv),
-  import: (argv) => importCommand(argv),
-  serve: (argv) => serveCommand(argv),
-  why: (argv) => whyCommand(argv),
-  'api-key': (argv) => apiKeyCommand(argv),
-  'bench-storage': (argv) => benchStorageCommand(argv),
-  doctor: () => runDoctor(process.env, process.stdout),
+/** Commands that take their own arguments and the environment (with OUTPACE_CONFIG's file), and return an exit code. */
+const EXIT_CODE_COMMANDS: Record<string, (argv: readonly string[], env: NodeJS.ProcessEnv) => Promise<number>> = {
+  migrate: migrateCommand,
+  import: importCommand,
+  serve: serveCommand,
+  why: whyCommand,
+  'api-key': apiKeyCommand,
+  'bench-storage': benchStorageCommand,
+  doctor: (_argv, env) => runDoctor(env, process.stdout),
 };
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -52,7 +53,10 @@ commands:
   api-key        create an API key with a role
   doctor         check the PBX: ARI reachable, credentials, the Stasis app, the trunk
   bench-storage  measure lead claims and CSV import against the database
-  help           this text`;
+  help           this text
+
+Settings come from environment variables; OUTPACE_CONFIG may name a JSON file of the same settings
+(the environment wins over the file).`;
 
 function fail(message: string): never {
   process.stderr.write(`outpace: ${message}\n\n${USAGE}\n`);
@@ -124,7 +128,7 @@ async function main(argv: string[]): Promise<void> {
     default: {
       const run = EXIT_CODE_COMMANDS[command];
       if (!run) fail(`unknown command "${command}"`);
-      process.exitCode = await run(rest);
+      process.exitCode = await run(rest, withConfigFile(process.env) as NodeJS.ProcessEnv);
     }
   }
 }
