@@ -13,8 +13,13 @@ import type { PacingSettings } from './settings.js';
 
 /** The share of the target aimed at, leaving room for chance in a finite window. */
 export const AIM = 0.85;
-/** How strongly one abandon tightens (and one live answer loosens, AIM × target times as much). */
-const GAIN = 0.05;
+/**
+ * How strongly one abandon tightens (and one live answer loosens, AIM × target times as much): at least
+ * MIN_GAIN, more where abandons are rare events (a small team sees one or two an hour), so that its
+ * ratio still settles within hours rather than days.
+ */
+const MIN_GAIN = 0.05;
+const RARE_EVENT_GAIN = 0.25;
 /** Start as if the model were four times too optimistic; the steering finds the truth. */
 const INITIAL_SHARE = 0.25;
 
@@ -32,7 +37,9 @@ export class AbandonSteering {
     const live = all.liveAnswers + fp * all.machineHangups;
     const abandoned = all.abandoned + fp * all.machineHangups;
     if (live < this.seenLive) this.seenLive = this.seenAbandoned = 0;
-    let step = GAIN * (AIM * target * (live - this.seenLive) - (abandoned - this.seenAbandoned));
+    const abandonsPerHourAtAim = AIM * target * abandons.lastHour.liveAnswers;
+    const gain = Math.max(MIN_GAIN, RARE_EVENT_GAIN / Math.sqrt(Math.max(1, abandonsPerHourAtAim)));
+    let step = gain * (AIM * target * (live - this.seenLive) - (abandoned - this.seenAbandoned));
     this.seenLive = live;
     this.seenAbandoned = abandoned;
     if (step > 0 && abandonRate(abandons.window, fp) > target) step = 0;
