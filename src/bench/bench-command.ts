@@ -5,7 +5,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BENCH_MODES, type BenchMode } from './bench-modes.js';
+import { BENCH_MODES, REFERENCE_MODES, type BenchMode } from './bench-modes.js';
 import { writeReport } from './report.js';
 import { runJobs } from './run-pool.js';
 import { runOne, type RunJob, type RunResult } from './run-one.js';
@@ -52,7 +52,7 @@ function timingPass(scenarios: readonly Scenario[], quick: boolean, log: (line: 
 export async function runBench(o: BenchOptions, log: (line: string) => void): Promise<void> {
   const scenarios = o.scenarioFiles.map((f) => loadScenario(resolve(f)));
   const seeds = o.seeds ?? (o.quick ? 1 : 5);
-  const modes = o.modes ?? BENCH_MODES;
+  const modes = o.modes ?? [...BENCH_MODES, ...REFERENCE_MODES];
   const jobs: RunJob[] = [];
   for (const scenario of scenarios) {
     const hours = o.hours ?? (o.quick ? Math.min(2, scenario.shiftHours) : scenario.shiftHours);
@@ -68,7 +68,10 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
   const order = (r: { scenario: string; mode: BenchMode; seed: number }) =>
     `${r.scenario}\u0000${modes.indexOf(r.mode)}\u0000${String(r.seed).padStart(4, '0')}`;
   runs.sort((a, b) => order(a).localeCompare(order(b)));
-  const rows = summarise(runs);
+  const all = summarise(runs);
+  const isReference = (mode: BenchMode) => (REFERENCE_MODES as readonly BenchMode[]).includes(mode);
+  const rows = all.filter((r) => !isReference(r.mode));
+  const reference = all.filter((r) => isReference(r.mode));
   const quiet = timingPass(scenarios, o.quick, log);
   const target = scenarios[0]?.pacing['abandonTarget'];
   const checks = checkTargets(rows, typeof target === 'number' ? target : 0.03, quiet);
@@ -77,6 +80,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
     quick: o.quick,
     hours: jobs[0]?.hours ?? 0,
     rows,
+    reference,
     checks,
     runs,
     quiet,

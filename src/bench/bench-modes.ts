@@ -5,11 +5,14 @@
  */
 import type { DialPolicy } from '../pacing/policy.js';
 import { adaptiveBaselinePolicy } from '../pacing/policies/adaptive-baseline.js';
+import { lookaheadReferencePolicy } from '../pacing/policies/lookahead-reference.js';
 import { probabilisticBaselinePolicy } from '../pacing/policies/probabilistic-baseline.js';
 import type { PacingSettings } from '../pacing/settings.js';
 
 export const BENCH_MODES = ['progressive', 'power', 'adaptive-baseline', 'probabilistic-baseline', 'predictive'] as const;
-export type BenchMode = (typeof BENCH_MODES)[number];
+/** Run beside the modes as a yardstick; reported apart from the rows other tools read. */
+export const REFERENCE_MODES = ['lookahead-reference'] as const;
+export type BenchMode = (typeof BENCH_MODES)[number] | (typeof REFERENCE_MODES)[number];
 
 export interface ModeSetup {
   readonly settings: Partial<PacingSettings>;
@@ -28,5 +31,7 @@ export function modeSetup(mode: BenchMode): ModeSetup {
       return { settings: { mode: 'predictive' }, policy: probabilisticBaselinePolicy() };
     case 'predictive':
       return { settings: { mode: 'predictive' } };
+    case 'lookahead-reference':
+      return { settings: { mode: 'predictive' }, policy: lookaheadReferencePolicy() };
   }
 }

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BENCH_MODES } from './bench-modes.js';
+import { BENCH_MODES, REFERENCE_MODES } from './bench-modes.js';
 import type { RunResult } from './run-one.js';
 import { renderChart } from './svg-plot.js';
 import type { BenchRow, TargetCheck } from './summarise.js';
@@ -15,6 +15,8 @@ export interface BenchReport {
   readonly quick: boolean;
   readonly hours: number;
   readonly rows: readonly BenchRow[];
+  /** The yardstick policies' rows, kept apart from `rows`, whose modes other tools know. */
+  readonly reference: readonly BenchRow[];
   readonly checks: readonly TargetCheck[];
   readonly runs: readonly RunResult[];
   /** The timing pass, run alone. */
@@ -23,6 +25,17 @@ export interface BenchReport {
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 
+function table(rows: readonly BenchRow[]): string[] {
+  return [
+    `| scenario | mode | seeds | agents | live answers | occupancy | abandon | worst seed | worst hour | connects/agent h | idle mean s | idle p95 s | decision p99 µs |`,
+    `|---|---|---|---|---|---|---|---|---|---|---|---|---|`,
+    ...rows.map(
+      (x) =>
+        `| ${x.scenario} | ${x.mode} | ${x.seeds} | ${x.agents} | ${pct(x.liveAnswerRate)} | ${x.occupancy.toFixed(3)} | ${pct(x.abandonRate)} | ${pct(x.worstSeedAbandonRate)} | ${pct(x.worstHourAbandonRate)} | ${x.connectsPerAgentHour.toFixed(1)} | ${x.meanIdleSec.toFixed(1)} | ${x.p95IdleSec.toFixed(1)} | ${x.decisionP99Us.toFixed(0)} |`,
+    ),
+  ];
+}
+
 function markdown(r: BenchReport): string {
   const lines = [
     `# Pacing benchmark`,
@@ -30,13 +43,18 @@ function markdown(r: BenchReport): string {
     `Generated ${r.generatedAt}${r.quick ? ' (quick: fewer seeds, shorter shift)' : ''}; ${r.hours} h shifts; abandon target 3%.`,
     `Occupancy = (talk + wrap-up) / logged-in time not paused; abandon rate = abandoned / live answers, all seeds pooled.`,
     ``,
-    `| scenario | mode | seeds | agents | live answers | occupancy | abandon | worst seed | worst hour | connects/agent h | idle mean s | idle p95 s | decision p99 µs |`,
-    `|---|---|---|---|---|---|---|---|---|---|---|---|---|`,
-    ...r.rows.map(
-      (x) =>
-        `| ${x.scenario} | ${x.mode} | ${x.seeds} | ${x.agents} | ${pct(x.liveAnswerRate)} | ${x.occupancy.toFixed(3)} | ${pct(x.abandonRate)} | ${pct(x.worstSeedAbandonRate)} | ${pct(x.worstHourAbandonRate)} | ${x.connectsPerAgentHour.toFixed(1)} | ${x.meanIdleSec.toFixed(1)} | ${x.p95IdleSec.toFixed(1)} | ${x.decisionP99Us.toFixed(0)} |`,
-    ),
+    ...table(r.rows),
     ``,
+    ...(r.reference.length > 0
+      ? [
+          `## Yardstick: the plain look-ahead policy`,
+          ``,
+          `Launches calls while expected live answers within the median answer time plus two standard deviations stay under expected free agents. The issue's occupancy floors were set from this policy in an independent simulation; here it runs in the same simulator as the modes above. It has no abandon steering, so its abandon rate is whatever the rule gives.`,
+          ``,
+          ...table(r.reference),
+          ``,
+        ]
+      : []),
     `## Targets`,
     ``,
     `| target | met | measured |`,
@@ -72,6 +90,7 @@ export function writeReport(dir: string, r: BenchReport): void {
     generatedAt: r.generatedAt,
     quick: r.quick,
     rows: r.rows,
+    reference: r.reference,
     targets: r.checks,
     timingPass: r.quiet && {
       scenario: r.quiet.scenario,
@@ -96,9 +115,9 @@ export function writeReport(dir: string, r: BenchReport): void {
       xMax: 0.1,
       xFormat: (x) => `${(x * 100).toFixed(0)}%`,
       xMark: { at: 0.03, label: '3% cap' },
-      series: BENCH_MODES.map((mode) => ({
+      series: [...BENCH_MODES, ...REFERENCE_MODES].map((mode) => ({
         name: mode,
-        points: r.rows.filter((x) => x.mode === mode).map((x) => ({ x: x.abandonRate, y: x.occupancy, label: x.scenario })),
+        points: [...r.rows, ...r.reference].filter((x) => x.mode === mode).map((x) => ({ x: x.abandonRate, y: x.occupancy, label: x.scenario })),
       })),
     }),
   );

@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BENCH_MODES, type BenchMode } from '../bench/bench-modes.js';
+import { BENCH_MODES, REFERENCE_MODES, type BenchMode } from '../bench/bench-modes.js';
 import { defaultScenarioFiles, loadScenario, runBench } from '../bench/bench-command.js';
 import { DIAL_MODES, type DialMode } from '../pacing/settings.js';
 import { withConfigFile } from '../config/environment.js';
@@ -29,6 +29,7 @@ const EXIT_CODE_COMMANDS: Record<string, (argv: readonly string[], env: NodeJS.P
   doctor: (_argv, env) => runDoctor(env, process.stdout),
 };
 
+const ALL_BENCH_MODES: readonly BenchMode[] = [...BENCH_MODES, ...REFERENCE_MODES];
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BENCH_DIR = `${PACKAGE_ROOT}bench`;
 
@@ -44,7 +45,7 @@ commands:
   bench    run the pacing benchmark, write bench/results/latest.{md,json} and charts
              --quick               fewer seeds, shorter shifts (under a minute)
              --scenario FILE.json  run only this scenario (repeatable)
-             --seeds N  --hours N  --mode M (repeatable: ${BENCH_MODES.join(', ')})
+             --seeds N  --hours N  --mode M (repeatable: ${ALL_BENCH_MODES.join(', ')})
              --out DIR             (default: bench/results)
   migrate        apply the database migrations (DATABASE_URL, or the embedded database)
   import FILE    import a CSV list of leads (see outpace import --help)
@@ -105,7 +106,7 @@ async function main(argv: string[]): Promise<void> {
         },
       });
       const modes = values.mode as BenchMode[] | undefined;
-      for (const m of modes ?? []) if (!BENCH_MODES.includes(m)) fail(`--mode must be one of ${BENCH_MODES.join(', ')}, got "${m}"`);
+      for (const m of modes ?? []) if (!ALL_BENCH_MODES.includes(m)) fail(`--mode must be one of ${ALL_BENCH_MODES.join(', ')}, got "${m}"`);
       await runBench(
         {
           quick: values.quick ?? false,
