@@ -7,8 +7,10 @@
  *
  * One engine, one set of channels: every channel this adapter creates has an
  * id starting with its engine id and carries OUTPACE_ENGINE, and events about
- * any other channel are ignored, so two engines sharing an ARI application
- * never drive each other's calls.
+ * any other channel are ignored. Each engine should have its own ARI_APP
+ * (Asterisk gives an application one WebSocket); the guard covers the rest:
+ * channels left by an earlier run under another engine id, or a second engine
+ * connected under the same application by mistake.
  */
 import { type Logger, pino } from 'pino';
 import type { AgentId, AttemptId } from '../../domain/ids.js';
@@ -17,16 +19,16 @@ import { type Clock, wallClockScheduler } from '../../engine/scheduler.js';
 import type { TrunkSettings } from '../../pacing/settings.js';
 import type { EndedBy, MediaUri, OriginateRequest, TelephonyEvent, TelephonyListener, TelephonyPort } from '../port.js';
 import { type AgentLeg, AgentLegs } from './agent-legs.js';
-import { describeError, isGoneError } from './ari-errors.js';
-import { ChannelWaits } from './channel-waits.js';
-import { OrphanChannels } from './orphan-channels.js';
-import { Prompts } from './prompts.js';
 import { type AriConnection, type AriRest, connectAri } from './ari-connection.js';
+import { describeError, isGoneError } from './ari-errors.js';
 import { type AriEvent, ariEventSchema } from './ari-events.js';
 import { CallRecordings } from './call-recordings.js';
+import { ChannelWaits } from './channel-waits.js';
 import { type AriConfig, trunkEndpoint } from './config.js';
 import { type CustomerCall, CustomerCalls } from './customer-calls.js';
 import { CAUSE_UNKNOWN, failedOutcome, refusedCause } from './hangup-outcome.js';
+import { OrphanChannels } from './orphan-channels.js';
+import { Prompts } from './prompts.js';
 import { AriRequestTimeout, RestGate } from './rest-gate.js';
 
 export interface AriTelephonyOptions {
@@ -44,7 +46,7 @@ export class AriTelephony implements TelephonyPort {
   private readonly listeners = new Set<TelephonyListener>();
   private readonly calls = new CustomerCalls();
   private readonly agents = new AgentLegs();
-    private readonly waits = new ChannelWaits();
+  private readonly waits = new ChannelWaits();
   private readonly orphans = new OrphanChannels((channelId) => this.hangupChannel(channelId));
   private readonly prompts: Prompts;
   private readonly gate: RestGate;
@@ -279,7 +281,7 @@ export class AriTelephony implements TelephonyPort {
     if (this.orphans.seen(channelId)) return;
     const leg = this.agents.onChannel(channelId);
     if (leg && args[0] === 'agent') return this.agentAnswered(leg);
-    // Snoop channels of our recordings, and channels of other engines on the same application.
+    // Snoop channels of our recordings, and channels this engine did not make.
     this.logger.debug({ channelId, args }, 'StasisStart for a channel this engine does not drive');
   }
 
