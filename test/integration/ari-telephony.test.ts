@@ -148,6 +148,18 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
       }
     });
 
+    it.skipIf(REAL_ASTERISK)('the far end hangs up while detection listens: answered by a person (the safe side), then ended', async () => {
+      // Detection that listens for long enough to be caught in the act.
+      const request = dialRequest(lab.numberFor({ kind: 'machine', ringMs: 1000, detectionMs: 1_000_000 }), { machineDetection: true });
+      telephony.originate(request);
+      const channel = customerChannelOf(request.attemptId);
+      await expect.poll(() => lab.server!.pbx.list().find((c) => c.id === channel)?.dialplan.app_name).toBe('AMD');
+      lab.server!.pbx.farEndHangsUp(channel);
+      const ended = await heard.next('call.ended', request.attemptId);
+      expect(ended).toMatchObject({ endedBy: 'customer', cause: { code: 16 } });
+      expect(await heard.next('call.answered', request.attemptId)).toMatchObject({ party: 'human', detection: { status: 'HANGUP' } });
+    });
+
     it('a person is detected as a person, with the verdict', async () => {
       const { request, answered } = await answeredCall({ machineDetection: true });
       expect(answered).toMatchObject({ party: 'human', detection: { status: 'HUMAN', cause: 'HUMAN-803-800' } });

@@ -356,7 +356,7 @@ export class AriTelephony implements TelephonyPort {
       this.emit({ type: 'call.failed', attemptId, at, outcome: failedOutcome(cause, call.lastDialstatus), cause });
       return;
     }
-    if (call.phase === 'detecting') {
+    if (call.phase === 'detecting' && !call.endRequestedBy) {
       // The far end answered and left before detection decided: count it as answered by a person, the safe side for abandon rates.
       this.answered(call, 'human', { status: 'HANGUP', cause: 'hung up during machine detection' });
     }
