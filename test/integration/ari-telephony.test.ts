@@ -43,6 +43,16 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
     return { request, answered };
   }
 
+  /** Drops every event WebSocket, does `what` while nobody hears, then lets the engines reconnect. */
+  function whileEventsDown(what: () => void): void {
+    lab.server!.suspendEvents();
+    try {
+      what();
+    } finally {
+      lab.server!.resumeEvents();
+    }
+  }
+
   function customerChannelOf(attemptId: string): string {
     return `engine-a-c-${attemptId}`;
   }
@@ -273,10 +283,16 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
     it('an agent whose softphone dropped while the WebSocket was down leaves ready after reconnecting', async () => {
       const agentId = await agentReady();
       const agentChannel = lab.server!.pbx.liveChannelOn(lab.agentEndpoint(agents))!;
-      lab.server!.suspendEvents();
-      lab.server!.pbx.farEndHangsUp(agentChannel.id);
-      lab.server!.resumeEvents();
+      whileEventsDown(() => lab.server!.pbx.farEndHangsUp(agentChannel.id));
       expect(await heard.next('agent.leg-down', agentId)).toMatchObject({ cause: { code: 0 } });
+    });
+
+    it('an agent whose bridge vanished while the WebSocket was down has the leg ended and leaves ready', async () => {
+      const agentId = await agentReady();
+      const agentChannel = lab.server!.pbx.liveChannelOn(lab.agentEndpoint(agents))!;
+      await expect.poll(() => agentChannel.bridgeId).toBeDefined();
+      whileEventsDown(() => lab.server!.pbx.destroyBridge(agentChannel.bridgeId!));
+      expect(await heard.next('agent.leg-down', agentId)).toMatchObject({ cause: { code: 16 } });
     });
 
     it('a call that ended while the WebSocket was down is settled after reconnecting; calls still up carry on', async () => {
@@ -285,9 +301,7 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
       const staying = await answeredCall();
       telephony.connectToAgent(gone.request.attemptId, agentId);
       await heard.next('call.connected', gone.request.attemptId);
-      lab.server!.suspendEvents();
-      lab.server!.pbx.farEndHangsUp(customerChannelOf(gone.request.attemptId));
-      lab.server!.resumeEvents();
+      whileEventsDown(() => lab.server!.pbx.farEndHangsUp(customerChannelOf(gone.request.attemptId)));
       const ended = await heard.next('call.ended', gone.request.attemptId);
       expect(ended).toMatchObject({ endedBy: 'customer', cause: { code: 0 } });
       await expect.poll(() => lab.server!.connectedApps()).toContain('outpace-engine-a');
@@ -336,8 +350,7 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
       }
       // The first engine went deaf while the intruder held the application: it never heard the answer. Once it
       // has the application again, the reconcile settles the attempt it lost track of.
-      lab.server!.suspendEvents();
-      lab.server!.resumeEvents();
+      whileEventsDown(() => undefined);
       expect(await heard.next('call.failed', mine.attemptId)).toMatchObject({ outcome: 'failed', cause: { code: 0 } });
       expect(heard.about(mine.attemptId).map((e) => e.type)).toEqual(['call.ringing', 'call.failed']);
     });

@@ -373,15 +373,19 @@ export class AriTelephony implements TelephonyPort {
 
   /**
    * After the event stream comes back: Asterisk does not replay what it sent
-   * meanwhile, so compare the calls in memory with the channels that exist and
-   * settle those that ended unseen.
+   * meanwhile, so compare the calls and agent legs in memory with the
+   * channels and bridges that exist, and settle what ended unseen.
    */
   private async reconcile(): Promise<void> {
     let channels;
+    let bridges;
     try {
-      channels = new Map((await this.gate.run('list channels', () => this.rest.listChannels())).map((c) => [c.id, c]));
+      [channels, bridges] = await Promise.all([
+        this.gate.run('list channels', () => this.rest.listChannels()).then((list) => new Map(list.map((c) => [c.id, c]))),
+        this.gate.run('list bridges', () => this.rest.listBridges()).then((list) => new Set(list)),
+      ]);
     } catch (err) {
-      this.logger.error({ err: describeError(err) }, 'reconcile: could not list channels');
+      this.logger.error({ err: describeError(err) }, 'reconcile: could not list channels and bridges');
       return;
     }
     for (const call of this.calls.all()) {
@@ -391,6 +395,8 @@ export class AriTelephony implements TelephonyPort {
     }
     for (const leg of this.agents.all()) {
       if (leg.created && !channels.has(leg.channelId)) this.agentLegDown(leg, CAUSE_UNKNOWN);
+      // A leg without its bridge cannot take calls: end it, and the agent leaves ready (leg-down follows).
+      else if (leg.up && !bridges.has(leg.bridgeId)) this.hangupChannel(leg.channelId);
     }
     this.logger.info({ calls: this.calls.size }, 'reconciled with Asterisk');
   }
