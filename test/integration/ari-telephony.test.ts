@@ -91,6 +91,23 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
       expect(await heard.next('agent.leg-down', agentId)).toMatchObject({ cause: { code: 16 } });
     });
 
+    it('twelve calls at once, each put through to its own agent and recorded (transcript concurrent-12)', async () => {
+      const team = await Promise.all(Array.from({ length: 12 }, () => agentReady()));
+      const calls = await Promise.all(team.map(() => answeredCall(lab.server ? {} : { talkMs: 20_000 })));
+      calls.forEach(({ request }, i) => telephony.connectToAgent(request.attemptId, team[i]!));
+      const connected = await Promise.all(calls.map(({ request }) => heard.next('call.connected', request.attemptId)));
+      expect(connected.map((c) => c.agentId)).toEqual(team);
+      if (lab.server) {
+        const live = lab.server.pbx.liveRecordings;
+        await expect.poll(() => calls.every(({ request }) => live.has(`${request.attemptId}-agent`) && live.has(`${request.attemptId}-customer`))).toBe(true);
+        for (const { request } of calls) lab.server.pbx.farEndHangsUp(customerChannelOf(request.attemptId));
+      }
+      for (const { request } of calls) expect(await heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'customer' });
+      await expect.poll(() => heard.events.filter((e) => e.type === 'recording.finished' && calls.some((c) => c.request.attemptId === e.attemptId)).length).toBe(36);
+      for (const agentId of team) telephony.logoutAgent(agentId);
+      await Promise.all(team.map((agentId) => heard.next('agent.leg-down', agentId)));
+    });
+
     it.skipIf(REAL_ASTERISK)('the agent hangs up: the call ends by the agent and the agent leaves ready', async () => {
       const agentId = await agentReady();
       const { request } = await answeredCall();

@@ -35,7 +35,7 @@ export interface TelephonyLab {
 
 export async function testServerLab(): Promise<TelephonyLab> {
   const server = await AriTestServer.start({ timeScale: 0.01 });
-  for (let n = 1; n <= 8; n++) server.pbx.registerAgentPhone(`agent${n}`, 500);
+  for (let n = 1; n <= 24; n++) server.pbx.registerAgentPhone(`agent${n}`, 500);
   let numbers = 0;
   return {
     server,
