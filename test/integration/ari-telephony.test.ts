@@ -1,9 +1,11 @@
 /**
  * The ARI adapter through ari-client, over the network: against the ARI test
  * server always, and against a real Asterisk when ARI_URL (with
- * ARI_USERNAME, ARI_PASSWORD, ARI_APP) is set. Tests that need to make the
- * far end misbehave on cue (drop the event stream, hang up an agent's phone)
- * run on the test server only.
+ * ARI_USERNAME, ARI_PASSWORD, ARI_TRUNK_ENDPOINT) is set; that PBX needs
+ * outpace's dialplan and the lab carrier's number scheme (docs/telephony.md,
+ * "Testing against your PBX"). Tests that need to make the far end misbehave
+ * on cue (drop the event stream, hang up an agent's phone) run on the test
+ * server only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentId, type AttemptId } from '../../src/domain/ids.js';
