@@ -217,6 +217,17 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
     }
   });
 
+  describe('the engine hangs up first', () => {
+    it('a ringing call the engine hangs up ends by the system, with no answer or failure reported', async () => {
+      const request = dialRequest(lab.numberFor({ kind: 'never-answers' }), { ringTimeoutSec: 60 });
+      telephony.originate(request);
+      await heard.next('call.ringing', request.attemptId);
+      telephony.hangup(request.attemptId);
+      expect(await heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'system' });
+      expect(heard.about(request.attemptId).map((e) => e.type)).toEqual(['call.ringing', 'call.ended']);
+    });
+  });
+
   describe('Asterisk refuses', () => {
     it('an originate Asterisk rejects becomes a failed attempt with what Asterisk said', async () => {
       const request = dialRequest(lab.numberFor({ kind: 'human', ringMs: 1000 }), { trunk: 'nosuchtrunk' as never });
