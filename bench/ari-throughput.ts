@@ -2,30 +2,39 @@
  * How fast the ARI adapter works through ari-client against the ARI test
  * server: originates per second it issues and ARI events per second it
  * digests, and whether its memory stays flat over a long run. The server runs
- * in the same process (one core shared by both), so the figures are lower
- * bounds for the adapter alone.
+ * in a child process; the adapter's own CPU time is measured, so events per
+ * CPU-second is what one core running the adapter digests.
  *
- *   npx tsx bench/ari-throughput.ts [--seconds 600] [--wave 200]
+ *   node --expose-gc --import tsx bench/ari-throughput.ts [--seconds 600] [--wave 200]
  */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { AttemptId, CampaignId, type E164, LeadId, TrunkId } from '../src/domain/ids.js';
 import { AriTelephony } from '../src/telephony/ari/ari-telephony.js';
 import { loadAriConfig } from '../src/telephony/ari/config.js';
 import type { TelephonyEvent } from '../src/telephony/port.js';
-import { farEnd } from '../test/ari-server/call-script.js';
-import { AriTestServer } from '../test/ari-server/server.js';
+import { BENCH_NUMBERS } from './ari-server-process.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, wave: { type: 'string' } } });
 const runSeconds = Number(values.seconds ?? 30);
 const waveSize = Number(values.wave ?? 200);
 
-const server = await AriTestServer.start({ timeScale: 0.001, keepLog: false, promptMs: 1000 });
+const serverProcess = fork(fileURLToPath(new URL('./ari-server-process.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'] });
+const address = await new Promise<{ url: string; username: string; password: string }>((resolve) =>
+  serverProcess.once('message', (m) => resolve(m as { url: string; username: string; password: string })),
+);
+const eventsSent = () =>
+  new Promise<number>((resolve) => {
+    serverProcess.once('message', (m) => resolve((m as { events: number }).events));
+    serverProcess.send('count');
+  });
 const telephony = await AriTelephony.connect({
   config: loadAriConfig({
-    ARI_URL: server.url,
-    ARI_USERNAME: server.credentials.username,
-    ARI_PASSWORD: server.credentials.password,
+    ARI_URL: address.url,
+    ARI_USERNAME: address.username,
+    ARI_PASSWORD: address.password,
     ARI_CALLS_PER_SECOND: '10000',
     ARI_MAX_CONCURRENT_REQUESTS: '20',
     OUTPACE_ENGINE_ID: 'bench',
@@ -33,11 +42,8 @@ const telephony = await AriTelephony.connect({
   logger: pino({ level: 'silent' }),
 });
 
-const busy = '+15550000001' as E164;
-const human = '+15550000002' as E164;
-server.pbx.script(busy, farEnd.busy());
-// Answers after 1 s and hangs up after 2 s of talk (1 ms and 2 ms at this scale).
-server.pbx.script(human, farEnd.human({ ringMs: 1000, talkMs: 2000 }));
+const busy = BENCH_NUMBERS.busy as E164;
+const human = BENCH_NUMBERS.human as E164;
 
 let settled = 0;
 let waiting: (() => void) | undefined;
@@ -50,8 +56,16 @@ telephony.subscribe((e: TelephonyEvent) => {
 });
 
 let attempt = 0;
-async function wave(number: E164, calls: number): Promise<{ ms: number; events: number }> {
-  const events0 = server.eventCount;
+interface Wave {
+  readonly ms: number;
+  readonly events: number;
+  /** CPU time of this (the adapter's) process. */
+  readonly cpuMs: number;
+}
+
+async function wave(number: E164, calls: number): Promise<Wave> {
+  const events0 = await eventsSent();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   target = settled + calls;
   const done = new Promise<void>((resolve) => (waiting = resolve));
@@ -68,12 +82,17 @@ async function wave(number: E164, calls: number): Promise<{ ms: number; events: 
     });
   }
   await done;
-  return { ms: performance.now() - t0, events: server.eventCount - events0 };
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { ms, events: (await eventsSent()) - events0, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
-function report(label: string, calls: number, r: { ms: number; events: number }): void {
-  const perSec = (n: number) => Math.round((n * 1000) / r.ms);
-  console.log(`${label}: ${calls} calls in ${r.ms.toFixed(0)} ms: ${perSec(calls)} originates/s, ${r.events} events, ${perSec(r.events)} events/s`);
+function report(label: string, calls: number, r: Wave): void {
+  const perSec = (n: number, ms: number) => Math.round((n * 1000) / ms);
+  console.log(
+    `${label}: ${calls} calls in ${r.ms.toFixed(0)} ms: ${perSec(calls, r.ms)} originates/s, ${perSec(r.events, r.ms)} events/s; ` +
+      `adapter CPU ${r.cpuMs.toFixed(0)} ms: ${perSec(calls, r.cpuMs)} originates and ${perSec(r.events, r.cpuMs)} events per CPU-second`,
+  );
 }
 
 await wave(busy, 200); // warm-up: JIT, sockets
@@ -89,11 +108,13 @@ const samples: string[] = [];
 const start = performance.now();
 let calls = 0;
 let events = 0;
+let cpuMs = 0;
 let nextSample = 0;
 while (performance.now() - start < runSeconds * 1000) {
   const r = await wave(human, waveSize);
   calls += waveSize;
   events += r.events;
+  cpuMs += r.cpuMs;
   const elapsed = (performance.now() - start) / 1000;
   if (elapsed >= nextSample) {
     samples.push(`${elapsed.toFixed(0)}s:${heapMb().toFixed(1)}MB`);
@@ -102,8 +123,9 @@ while (performance.now() - start < runSeconds * 1000) {
 }
 const seconds = (performance.now() - start) / 1000;
 console.log(
-  `sustained ${seconds.toFixed(0)} s: ${calls} calls (${Math.round(calls / seconds)}/s), ${Math.round(events / seconds)} events/s; ` +
-    `calls still in flight: ${telephony.callsInFlight}; heap${gc ? ' after gc' : ''}: ${samples.join(' ')}`,
+  `sustained ${seconds.toFixed(0)} s: ${calls} calls (${Math.round(calls / seconds)}/s), ${Math.round(events / seconds)} events/s, ` +
+    `${Math.round((events * 1000) / cpuMs)} events per adapter CPU-second; calls still in flight: ${telephony.callsInFlight}; ` +
+    `heap${gc ? ' after gc' : ''}: ${samples.join(' ')}`,
 );
 telephony.close();
-await server.close();
+serverProcess.send('close');

@@ -46,12 +46,12 @@ export const farEnd = {
     ...(o.talkMs === undefined ? {} : { talkMs: o.talkMs }),
     detection: HUMAN_VERDICT,
   }),
-  machine: (o: { ringMs?: number; talkMs?: number; greetingMs?: number } = {}): CallScript => ({
+  machine: (o: { ringMs?: number; talkMs?: number; greetingMs?: number; detectionMs?: number } = {}): CallScript => ({
     kind: 'answers',
     ringMs: o.ringMs ?? 2000,
     talkMs: o.talkMs ?? 300_000,
     greetingMs: o.greetingMs ?? 6000,
-    detection: MACHINE_VERDICT,
+    detection: { ...MACHINE_VERDICT, afterMs: o.detectionMs ?? MACHINE_VERDICT.afterMs },
   }),
   neverAnswers: (): CallScript => ({ kind: 'never-answers' }),
   noAnswer: (ringMs = 10_000): CallScript => ({ kind: 'refuses-after-ringing', ringMs, cause: CAUSES.noAnswer }),

@@ -1,9 +1,11 @@
 /**
  * The ARI adapter through ari-client, over the network: against the ARI test
  * server always, and against a real Asterisk when ARI_URL (with
- * ARI_USERNAME, ARI_PASSWORD, ARI_APP) is set. Tests that need to make the
- * far end misbehave on cue (drop the event stream, hang up an agent's phone)
- * run on the test server only.
+ * ARI_USERNAME, ARI_PASSWORD, ARI_TRUNK_ENDPOINT) is set; that PBX needs
+ * outpace's dialplan and the lab carrier's number scheme (docs/telephony.md,
+ * "Testing against your PBX"). Tests that need to make the far end misbehave
+ * on cue (drop the event stream, hang up an agent's phone) run on the test
+ * server only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentId, type AttemptId } from '../../src/domain/ids.js';
@@ -43,6 +45,16 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
     return { request, answered };
   }
 
+  /** Drops every event WebSocket, does `what` while nobody hears, then lets the engines reconnect. */
+  function whileEventsDown(what: () => void): void {
+    lab.server!.suspendEvents();
+    try {
+      what();
+    } finally {
+      lab.server!.resumeEvents();
+    }
+  }
+
   function customerChannelOf(attemptId: string): string {
     return `engine-a-c-${attemptId}`;
   }
@@ -79,6 +91,23 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
       expect(await heard.next('call.ended', next.request.attemptId)).toMatchObject({ endedBy: 'system' });
       telephony.logoutAgent(agentId);
       expect(await heard.next('agent.leg-down', agentId)).toMatchObject({ cause: { code: 16 } });
+    });
+
+    it('twelve calls at once, each put through to its own agent and recorded (transcript concurrent-12)', async () => {
+      const team = await Promise.all(Array.from({ length: 12 }, () => agentReady()));
+      const calls = await Promise.all(team.map(() => answeredCall(lab.server ? {} : { talkMs: 20_000 })));
+      calls.forEach(({ request }, i) => telephony.connectToAgent(request.attemptId, team[i]!));
+      const connected = await Promise.all(calls.map(({ request }) => heard.next('call.connected', request.attemptId)));
+      expect(connected.map((c) => c.agentId)).toEqual(team);
+      if (lab.server) {
+        const live = lab.server.pbx.liveRecordings;
+        await expect.poll(() => calls.every(({ request }) => live.has(`${request.attemptId}-agent`) && live.has(`${request.attemptId}-customer`))).toBe(true);
+        for (const { request } of calls) lab.server.pbx.farEndHangsUp(customerChannelOf(request.attemptId));
+      }
+      for (const { request } of calls) expect(await heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'customer' });
+      await expect.poll(() => heard.events.filter((e) => e.type === 'recording.finished' && calls.some((c) => c.request.attemptId === e.attemptId)).length).toBe(36);
+      for (const agentId of team) telephony.logoutAgent(agentId);
+      await Promise.all(team.map((agentId) => heard.next('agent.leg-down', agentId)));
     });
 
     it.skipIf(REAL_ASTERISK)('the agent hangs up: the call ends by the agent and the agent leaves ready', async () => {
@@ -148,6 +177,18 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
       }
     });
 
+    it.skipIf(REAL_ASTERISK)('the far end hangs up while detection listens: answered by a person (the safe side), then ended', async () => {
+      // Detection that listens for long enough to be caught in the act.
+      const request = dialRequest(lab.numberFor({ kind: 'machine', ringMs: 1000, detectionMs: 1_000_000 }), { machineDetection: true });
+      telephony.originate(request);
+      const channel = customerChannelOf(request.attemptId);
+      await expect.poll(() => lab.server!.pbx.list().find((c) => c.id === channel)?.dialplan.app_name).toBe('AMD');
+      lab.server!.pbx.farEndHangsUp(channel);
+      const ended = await heard.next('call.ended', request.attemptId);
+      expect(ended).toMatchObject({ endedBy: 'customer', cause: { code: 16 } });
+      expect(await heard.next('call.answered', request.attemptId)).toMatchObject({ party: 'human', detection: { status: 'HANGUP' } });
+    });
+
     it('a person is detected as a person, with the verdict', async () => {
       const { request, answered } = await answeredCall({ machineDetection: true });
       expect(answered).toMatchObject({ party: 'human', detection: { status: 'HUMAN', cause: 'HUMAN-803-800' } });
@@ -174,6 +215,17 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
         expect(heard.about(request.attemptId).filter((e) => e.type !== 'call.ringing')).toEqual([failed]);
       });
     }
+  });
+
+  describe('the engine hangs up first', () => {
+    it('a ringing call the engine hangs up ends by the system, with no answer or failure reported', async () => {
+      const request = dialRequest(lab.numberFor({ kind: 'never-answers' }), { ringTimeoutSec: 60 });
+      telephony.originate(request);
+      await heard.next('call.ringing', request.attemptId);
+      telephony.hangup(request.attemptId);
+      expect(await heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'system' });
+      expect(heard.about(request.attemptId).map((e) => e.type)).toEqual(['call.ringing', 'call.ended']);
+    });
   });
 
   describe('Asterisk refuses', () => {
@@ -261,10 +313,16 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
     it('an agent whose softphone dropped while the WebSocket was down leaves ready after reconnecting', async () => {
       const agentId = await agentReady();
       const agentChannel = lab.server!.pbx.liveChannelOn(lab.agentEndpoint(agents))!;
-      lab.server!.suspendEvents();
-      lab.server!.pbx.farEndHangsUp(agentChannel.id);
-      lab.server!.resumeEvents();
+      whileEventsDown(() => lab.server!.pbx.farEndHangsUp(agentChannel.id));
       expect(await heard.next('agent.leg-down', agentId)).toMatchObject({ cause: { code: 0 } });
+    });
+
+    it('an agent whose bridge vanished while the WebSocket was down has the leg ended and leaves ready', async () => {
+      const agentId = await agentReady();
+      const agentChannel = lab.server!.pbx.liveChannelOn(lab.agentEndpoint(agents))!;
+      await expect.poll(() => agentChannel.bridgeId).toBeDefined();
+      whileEventsDown(() => lab.server!.pbx.destroyBridge(agentChannel.bridgeId!));
+      expect(await heard.next('agent.leg-down', agentId)).toMatchObject({ cause: { code: 16 } });
     });
 
     it('a call that ended while the WebSocket was down is settled after reconnecting; calls still up carry on', async () => {
@@ -273,9 +331,7 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
       const staying = await answeredCall();
       telephony.connectToAgent(gone.request.attemptId, agentId);
       await heard.next('call.connected', gone.request.attemptId);
-      lab.server!.suspendEvents();
-      lab.server!.pbx.farEndHangsUp(customerChannelOf(gone.request.attemptId));
-      lab.server!.resumeEvents();
+      whileEventsDown(() => lab.server!.pbx.farEndHangsUp(customerChannelOf(gone.request.attemptId)));
       const ended = await heard.next('call.ended', gone.request.attemptId);
       expect(ended).toMatchObject({ endedBy: 'customer', cause: { code: 0 } });
       await expect.poll(() => lab.server!.connectedApps()).toContain('outpace-engine-a');
@@ -324,8 +380,7 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
       }
       // The first engine went deaf while the intruder held the application: it never heard the answer. Once it
       // has the application again, the reconcile settles the attempt it lost track of.
-      lab.server!.suspendEvents();
-      lab.server!.resumeEvents();
+      whileEventsDown(() => undefined);
       expect(await heard.next('call.failed', mine.attemptId)).toMatchObject({ outcome: 'failed', cause: { code: 0 } });
       expect(heard.about(mine.attemptId).map((e) => e.type)).toEqual(['call.ringing', 'call.failed']);
     });

@@ -17,7 +17,7 @@ import { AriTestServer } from '../ari-server/server.js';
 /** Far ends a test asks for, in the carrier's terms. Times in ms. */
 export type FarEnd =
   | { kind: 'human'; ringMs: number; talkMs?: number }
-  | { kind: 'machine'; ringMs: number; greetingMs?: number }
+  | { kind: 'machine'; ringMs: number; greetingMs?: number; detectionMs?: number }
   | { kind: 'busy' | 'congestion' | 'unallocated' | 'rejected' | 'never-answers' }
   | { kind: 'no-answer'; ringMs: number };
 
@@ -35,7 +35,7 @@ export interface TelephonyLab {
 
 export async function testServerLab(): Promise<TelephonyLab> {
   const server = await AriTestServer.start({ timeScale: 0.01 });
-  for (let n = 1; n <= 8; n++) server.pbx.registerAgentPhone(`agent${n}`, 500);
+  for (let n = 1; n <= 24; n++) server.pbx.registerAgentPhone(`agent${n}`, 500);
   let numbers = 0;
   return {
     server,

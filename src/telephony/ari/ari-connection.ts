@@ -34,6 +34,8 @@ export interface AriRest {
   stopRecording(name: string): Promise<void>;
   /** The channels that exist now. */
   listChannels(): Promise<ChannelSummary[]>;
+  /** Ids of the bridges that exist now. */
+  listBridges(): Promise<string[]>;
 }
 
 export interface ChannelSummary {
@@ -119,6 +121,7 @@ export async function connectAri(o: AriConnectionOptions): Promise<AriConnection
     destroyBridge: (bridgeId) => c.bridges.destroy({ bridgeId }),
     recordBridge: (bridgeId, name) => c.bridges.record({ bridgeId, name, ...RECORDING_FORMAT }),
     stopRecording: (recordingName) => c.recordings.stop({ recordingName }),
+    listBridges: async () => (await c.bridges.list()).map((b) => b.id),
     listChannels: async () =>
       (await c.channels.list()).map((ch) => ({ id: ch.id, state: ch.state, appName: ch.dialplan?.app_name ?? '' })),
   };
@@ -182,7 +185,7 @@ interface LooseClient {
   > & {
     list(): Promise<Array<{ id: string; state: string; dialplan?: { app_name?: string } }>>;
   };
-  bridges: Record<'create' | 'addChannel' | 'destroy' | 'record', Operation>;
+  bridges: Record<'create' | 'addChannel' | 'destroy' | 'record', Operation> & { list(): Promise<Array<{ id: string }>> };
   recordings: Record<'stop', Operation>;
 }
 

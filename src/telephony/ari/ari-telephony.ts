@@ -7,8 +7,10 @@
  *
  * One engine, one set of channels: every channel this adapter creates has an
  * id starting with its engine id and carries OUTPACE_ENGINE, and events about
- * any other channel are ignored, so two engines sharing an ARI application
- * never drive each other's calls.
+ * any other channel are ignored. Each engine should have its own ARI_APP
+ * (Asterisk gives an application one WebSocket); the guard covers the rest:
+ * channels left by an earlier run under another engine id, or a second engine
+ * connected under the same application by mistake.
  */
 import { type Logger, pino } from 'pino';
 import type { AgentId, AttemptId } from '../../domain/ids.js';
@@ -17,16 +19,16 @@ import { type Clock, wallClockScheduler } from '../../engine/scheduler.js';
 import type { TrunkSettings } from '../../pacing/settings.js';
 import type { EndedBy, MediaUri, OriginateRequest, TelephonyEvent, TelephonyListener, TelephonyPort } from '../port.js';
 import { type AgentLeg, AgentLegs } from './agent-legs.js';
-import { describeError, isGoneError } from './ari-errors.js';
-import { ChannelWaits } from './channel-waits.js';
-import { OrphanChannels } from './orphan-channels.js';
-import { Prompts } from './prompts.js';
 import { type AriConnection, type AriRest, connectAri } from './ari-connection.js';
+import { describeError, isGoneError } from './ari-errors.js';
 import { type AriEvent, ariEventSchema } from './ari-events.js';
 import { CallRecordings } from './call-recordings.js';
+import { ChannelWaits } from './channel-waits.js';
 import { type AriConfig, trunkEndpoint } from './config.js';
 import { type CustomerCall, CustomerCalls } from './customer-calls.js';
 import { CAUSE_UNKNOWN, failedOutcome, refusedCause } from './hangup-outcome.js';
+import { OrphanChannels } from './orphan-channels.js';
+import { Prompts } from './prompts.js';
 import { AriRequestTimeout, RestGate } from './rest-gate.js';
 
 export interface AriTelephonyOptions {
@@ -44,7 +46,7 @@ export class AriTelephony implements TelephonyPort {
   private readonly listeners = new Set<TelephonyListener>();
   private readonly calls = new CustomerCalls();
   private readonly agents = new AgentLegs();
-    private readonly waits = new ChannelWaits();
+  private readonly waits = new ChannelWaits();
   private readonly orphans = new OrphanChannels((channelId) => this.hangupChannel(channelId));
   private readonly prompts: Prompts;
   private readonly gate: RestGate;
@@ -279,7 +281,7 @@ export class AriTelephony implements TelephonyPort {
     if (this.orphans.seen(channelId)) return;
     const leg = this.agents.onChannel(channelId);
     if (leg && args[0] === 'agent') return this.agentAnswered(leg);
-    // Snoop channels of our recordings, and channels of other engines on the same application.
+    // Snoop channels of our recordings, and channels this engine did not make.
     this.logger.debug({ channelId, args }, 'StasisStart for a channel this engine does not drive');
   }
 
@@ -354,7 +356,7 @@ export class AriTelephony implements TelephonyPort {
       this.emit({ type: 'call.failed', attemptId, at, outcome: failedOutcome(cause, call.lastDialstatus), cause });
       return;
     }
-    if (call.phase === 'detecting') {
+    if (call.phase === 'detecting' && !call.endRequestedBy) {
       // The far end answered and left before detection decided: count it as answered by a person, the safe side for abandon rates.
       this.answered(call, 'human', { status: 'HANGUP', cause: 'hung up during machine detection' });
     }
@@ -371,15 +373,19 @@ export class AriTelephony implements TelephonyPort {
 
   /**
    * After the event stream comes back: Asterisk does not replay what it sent
-   * meanwhile, so compare the calls in memory with the channels that exist and
-   * settle those that ended unseen.
+   * meanwhile, so compare the calls and agent legs in memory with the
+   * channels and bridges that exist, and settle what ended unseen.
    */
   private async reconcile(): Promise<void> {
     let channels;
+    let bridges;
     try {
-      channels = new Map((await this.gate.run('list channels', () => this.rest.listChannels())).map((c) => [c.id, c]));
+      [channels, bridges] = await Promise.all([
+        this.gate.run('list channels', () => this.rest.listChannels()).then((list) => new Map(list.map((c) => [c.id, c]))),
+        this.gate.run('list bridges', () => this.rest.listBridges()).then((list) => new Set(list)),
+      ]);
     } catch (err) {
-      this.logger.error({ err: describeError(err) }, 'reconcile: could not list channels');
+      this.logger.error({ err: describeError(err) }, 'reconcile: could not list channels and bridges');
       return;
     }
     for (const call of this.calls.all()) {
@@ -389,6 +395,8 @@ export class AriTelephony implements TelephonyPort {
     }
     for (const leg of this.agents.all()) {
       if (leg.created && !channels.has(leg.channelId)) this.agentLegDown(leg, CAUSE_UNKNOWN);
+      // A leg without its bridge cannot take calls: end it, and the agent leaves ready (leg-down follows).
+      else if (leg.up && !bridges.has(leg.bridgeId)) this.hangupChannel(leg.channelId);
     }
     this.logger.info({ calls: this.calls.size }, 'reconciled with Asterisk');
   }
