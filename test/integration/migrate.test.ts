@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/storage/db.js';
 import { assertMigrated, loadMigrations, runMigrations, UnmigratedDatabaseError } from '../../src/storage/migrate.js';
-import { openPglite } from '../../src/storage/pglite.js';
-import { openIsolatedPostgres, postgresUrl } from '../support/databases.js';
+import { freshPglite, openIsolatedPostgres, postgresUrl } from '../support/databases.js';
 
 const url = await postgresUrl();
 const engines: { kind: string; open: () => Promise<Db> }[] = [
-  { kind: 'pglite', open: () => openPglite() },
+  { kind: 'pglite', open: () => freshPglite('empty') },
   ...(url ? [{ kind: 'postgres', open: () => openIsolatedPostgres(url) }] : []),
 ];
 
