@@ -59,11 +59,13 @@ export async function openIsolatedPostgres(url: string, maxConnections = 10): Pr
 
 /**
  * A fresh in-memory PGlite, started from a dump kept in the temporary folder:
- * PGlite's initdb takes seconds, loading a dump under one. `migrated` dumps
- * are named by the migrations' checksums, so a changed migration makes a new one.
+ * PGlite's initdb takes seconds, loading a dump under one. Dumps are named by
+ * PGlite's version and the migrations' checksums, so a change makes a new one.
  */
 export async function freshPglite(state: 'empty' | 'migrated'): Promise<Db> {
-  const checksums = state === 'empty' ? '' : (await loadMigrations()).map((m) => m.checksum).join();
+  // A dump fits the PGlite that made it: the installed version is part of the name.
+  const pgliteVersion = JSON.parse(await readFile(new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8')).version;
+  const checksums = [pgliteVersion, ...(state === 'empty' ? [] : (await loadMigrations()).map((m) => m.checksum))].join();
   const name = `outpace-pglite-${state}-${createHash('sha256').update(checksums).digest('hex').slice(0, 12)}.tar`;
   const path = join(tmpdir(), name);
   const dump = await readFile(path).catch(() => undefined);
