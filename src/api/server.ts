@@ -15,6 +15,7 @@ import { callbackRoutes } from './routes/callbacks.js';
 import { leadRoutes } from './routes/leads.js';
 import { listRoutes } from './routes/lists.js';
 import { numberListRoutes } from './routes/number-lists.js';
+import { peopleRoutes } from './routes/people.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -76,7 +77,7 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
         return { status: 'ok', database: context.db.kind };
       });
       routes.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-      for (const register of [campaignRoutes, listRoutes, leadRoutes, numberListRoutes, callbackRoutes]) register(routes, context);
+      for (const register of [campaignRoutes, listRoutes, leadRoutes, numberListRoutes, callbackRoutes, peopleRoutes]) register(routes, context);
     },
     { prefix: API_PREFIX },
   );

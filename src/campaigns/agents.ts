@@ -15,3 +15,8 @@ export async function upsertAgent(db: Queryable, agent: AgentRecord): Promise<vo
     [agent.id, agent.name, agent.redList],
   );
 }
+
+export async function listAgents(db: Queryable): Promise<AgentRecord[]> {
+  const { rows } = await db.query<AgentRecord>('SELECT id, name, red_list AS "redList" FROM agents ORDER BY id');
+  return rows;
+}

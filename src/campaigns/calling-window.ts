@@ -16,7 +16,6 @@ export const dayWindowSchema = z
   .object({ start: clockTime, end: clockTime })
   .strict()
   .refine((w) => w.start < w.end, { message: 'start must be before end (windows do not cross midnight)' });
-export type DayWindow = z.infer<typeof dayWindowSchema>;
 
 export const callingWindowSchema = z
   .object({

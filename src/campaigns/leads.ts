@@ -104,6 +104,10 @@ export async function searchLeads(db: Queryable, search: LeadSearch): Promise<Le
 
 /** Assigns leads to a named agent (preview and callback work), or recalls them to the pool with null. */
 export async function assignLeads(db: Db, leadIds: readonly LeadId[], agentId: AgentId | null): Promise<number> {
+  // leads has no foreign keys (see the migration), so the agent is checked here.
+  if (agentId !== null && (await db.query('SELECT 1 FROM agents WHERE id = $1', [agentId])).rows.length === 0) {
+    throw new NotFoundError('agent', agentId);
+  }
   const result = await db.query('UPDATE leads SET assigned_agent_id = $2 WHERE id = ANY ($1::uuid[])', [leadIds, agentId]);
   return result.rowCount;
 }

@@ -24,7 +24,6 @@ export const numberListEntrySchema = z
     source: z.string().min(1).max(100).default('api'),
   })
   .strict();
-export type NumberListEntryInput = z.input<typeof numberListEntrySchema>;
 export type NumberListEntryFields = z.output<typeof numberListEntrySchema>;
 
 export interface NumberListEntry {

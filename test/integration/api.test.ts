@@ -26,7 +26,7 @@ describe.each(await testDatabases())('the HTTP API on $kind', ({ open }) => {
     await db.close();
   });
 
-  const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, role?: Role, payload?: unknown, ip = '10.0.0.1') =>
+  const call = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, role?: Role, payload?: unknown, ip = '10.0.0.1') =>
     api.inject({
       method,
       url: `/api/v1${url}`,
@@ -118,5 +118,18 @@ describe.each(await testDatabases())('the HTTP API on $kind', ({ open }) => {
     const unknownAgent = await call('POST', '/callbacks', 'agent', { leadId: leads[0].id, dueAt: '2026-11-24T10:00:00Z', agentId: 'nobody' });
     expect(unknownAgent.statusCode).toBe(409);
     expect(unknownAgent.json().message).toMatch(/does not exist/);
+    expect((await call('PUT', '/agents/nobody', 'supervisor', { name: 'No Body' })).statusCode).toBe(200);
+    const named = await call('POST', '/callbacks', 'agent', { leadId: leads[0].id, dueAt: '2026-11-24T10:00:00Z', agentId: 'nobody' });
+    expect(named.json()).toMatchObject({ agentId: 'nobody', state: 'scheduled' });
+    expect((await call('POST', '/leads/assign', 'supervisor', { leadIds: [leads[0].id], agentId: 'ghost' })).statusCode).toBe(404);
+    expect((await call('POST', '/leads/assign', 'supervisor', { leadIds: [leads[0].id], agentId: 'nobody' })).json()).toEqual({ assigned: 1 });
+  });
+
+  it('lets only an admin create API keys, and the new key works', async () => {
+    expect((await call('POST', '/api-keys', 'supervisor', { name: 'eve', role: 'qa' })).statusCode).toBe(403);
+    const created = await call('POST', '/api-keys', 'admin', { name: 'eve', role: 'qa' });
+    expect(created.statusCode).toBe(201);
+    const response = await api.inject({ method: 'GET', url: '/api/v1/campaigns', headers: { authorization: `Bearer ${created.json().key}` } });
+    expect(response.statusCode).toBe(200);
   });
 });

@@ -203,6 +203,27 @@ describe.each(await testDatabases())('the hopper on $kind', ({ open }) => {
     expect(await phones(second, T0 + DAY)).toEqual(['+12025550001']);
   });
 
+  it('allows a grey-listed customer one contact a week, and red-listed ones only where the campaign allows', async () => {
+    const first = await makeCampaign(db);
+    const second = await makeCampaign(db, { rules: { allowRedList: true } });
+    await addLeads(db, first, [{ phone: '+12025550001' }]);
+    await addLeads(db, second, [{ phone: '+12025550001' }, { phone: '+12025550002' }]);
+    await addNumberListEntries(
+      db,
+      [
+        { phone: '+12025550001', color: 'grey', category: 'complained-once', source: 'api', campaignId: null },
+        { phone: '+12025550002', color: 'red', category: 'vip', source: 'api', campaignId: null },
+      ],
+      'test',
+    );
+    await dial(first, T0, 'live');
+    const nextDay = await claim(second, T0 + DAY, 10);
+    expect(nextDay.map((l) => [l.phone, l.redList])).toEqual([['+12025550002', true]]);
+    expect((await explainHopper(db, second, T0 + DAY)).heldBack['contact-pressure']).toBe(1);
+    // A week on, the grey customer may be called again (the red lead's unused claim has lapsed too).
+    expect(await phones(second, T0 + 7 * DAY + MINUTE, 10, 'b')).toEqual(['+12025550001', '+12025550002']);
+  });
+
   it('locks a number out for 72 hours after an abandoned call under the UK profile', async () => {
     const uk = await makeCampaign(db, { complianceProfile: 'uk' });
     await addLeads(db, uk, [{ phone: '+442071234567', timeZone: 'Europe/London' }]);

@@ -3,10 +3,13 @@
  * DATABASE_URL (each test file in a schema of its own, dropped afterwards, so
  * files run in parallel) and the embedded PGlite, in memory.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import type { Db } from '../../src/storage/db.js';
-import { runMigrations } from '../../src/storage/migrate.js';
+import { loadMigrations, runMigrations } from '../../src/storage/migrate.js';
 import { openPglite } from '../../src/storage/pglite.js';
 import { openPostgres } from '../../src/storage/postgres.js';
 
@@ -54,9 +57,31 @@ export async function openIsolatedPostgres(url: string, maxConnections = 10): Pr
   };
 }
 
+/**
+ * A fresh in-memory PGlite, started from a dump kept in the temporary folder:
+ * PGlite's initdb takes seconds, loading a dump under one. Dumps are named by
+ * PGlite's version and the migrations' checksums, so a change makes a new one.
+ */
+export async function freshPglite(state: 'empty' | 'migrated'): Promise<Db> {
+  // A dump fits the PGlite that made it: the installed version is part of the name.
+  const pgliteVersion = JSON.parse(await readFile(new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8')).version;
+  const checksums = [pgliteVersion, ...(state === 'empty' ? [] : (await loadMigrations()).map((m) => m.checksum))].join();
+  const name = `outpace-pglite-${state}-${createHash('sha256').update(checksums).digest('hex').slice(0, 12)}.tar`;
+  const path = join(tmpdir(), name);
+  const dump = await readFile(path).catch(() => undefined);
+  if (dump) return openPglite(undefined, new Blob([dump]));
+  const db = await openPglite();
+  if (state === 'migrated') await runMigrations(db);
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await writeFile(temporary, Buffer.from(await (await db.dump()).arrayBuffer()));
+  // Renaming is atomic: test files racing to make the same dump each see a whole file.
+  await rename(temporary, path);
+  return db;
+}
+
 export async function testDatabases(): Promise<TestDatabase[]> {
   const url = await postgresUrl();
-  const pglite: TestDatabase = { kind: 'pglite', open: async () => migrated(await openPglite()) };
+  const pglite: TestDatabase = { kind: 'pglite', open: () => freshPglite('migrated') };
   if (!url) return [pglite];
   return [{ kind: 'postgres', open: async () => migrated(await openIsolatedPostgres(url)) }, pglite];
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Api } from '../../api/context.js';
 import { buildApi } from '../../api/server.js';
 import { openCoordinationFromEnv } from '../../coordination/open.js';
 import { wallClockScheduler } from '../../engine/scheduler.js';
@@ -12,18 +13,23 @@ export interface ServedEngine {
 }
 
 const serveEnv = z.object({
-  PORT: z.coerce.number().int().min(1).max(65_535).default(8080),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+export interface Serving {
+  readonly api: Api;
+  /** Settles once everything has shut down. */
+  readonly stopped: Promise<void>;
+}
+
 /**
- * `outpace serve`: the API (and the engine, when given) on PORT. Refuses to
- * start on an unmigrated database. On SIGTERM or SIGINT: stop taking requests
- * and dialing, let calls and requests in progress finish, then exit, so a
- * deploy drops no call. Resolves with the exit code once shut down.
+ * The API (and the engine, when given) until `stop` settles; then no new
+ * calls or requests, the engine drains its calls in progress, requests in
+ * progress finish, and everything closes. Refuses an unmigrated database.
  */
-export async function serveCommand(_argv: readonly string[], env: NodeJS.ProcessEnv = process.env, engine?: ServedEngine): Promise<number> {
+export async function serve(env: NodeJS.ProcessEnv, stop: Promise<unknown>, engine?: ServedEngine): Promise<Serving> {
   const settings = serveEnv.parse(env);
   const db = await openMigratedDatabase(env);
   const coordination = openCoordinationFromEnv(env);
@@ -34,17 +40,27 @@ export async function serveCommand(_argv: readonly string[], env: NodeJS.Process
   );
   await api.listen({ port: settings.PORT, host: settings.HOST });
   await engine?.start();
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      api.log.info({ signal }, 'shutting down: no new calls, waiting for calls and requests in progress');
-      resolve();
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+  const stopped = stop.then(async () => {
+    api.log.info('shutting down: no new calls, waiting for calls and requests in progress');
+    await engine?.drain();
+    await api.close();
+    await coordination.close();
+    await db.close();
   });
-  await engine?.drain();
-  await api.close();
-  await coordination.close();
-  await db.close();
+  return { api, stopped };
+}
+
+/**
+ * `outpace serve`: the API and the engine on PORT (default 8080) until SIGTERM
+ * or SIGINT, then a graceful shutdown, so a deploy drops no call. Resolves with
+ * the exit code once shut down.
+ */
+export async function serveCommand(_argv: readonly string[], env: NodeJS.ProcessEnv = process.env, engine?: ServedEngine): Promise<number> {
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  const { stopped } = await serve(env, signal, engine);
+  await stopped;
   return 0;
 }
