@@ -26,7 +26,7 @@ export interface ShiftResult {
   /** Seconds from a person ready for an agent to connected (p50, p99). */
   readonly connectWaitP50Sec: number;
   readonly connectWaitP99Sec: number;
-  /** Dial level sampled once a minute: [minutes into the shift, dial level]. */
+  /** Mean dial level of each minute's decisions: [minutes into the shift, dial level]. */
   readonly dialLevelByMinute: readonly (readonly [number, number])[];
 }
 
@@ -50,7 +50,7 @@ export class ShiftMetrics implements EngineObserver {
   private loggedInMs = 0;
   private readonly agentSince = new Map<AgentId, { state: AgentState; since: EpochMs }>();
   private readonly dialLevels: [number, number][] = [];
-  private lastDialLevelMinute = -1;
+  private minute = { index: -1, sum: 0, count: 0 };
 
   constructor(
     private readonly shiftStart: EpochMs,
@@ -58,11 +58,17 @@ export class ShiftMetrics implements EngineObserver {
   ) {}
 
   decision(d: PacingDecision): void {
-    const minute = Math.floor((d.at - this.shiftStart) / MINUTE);
-    if (minute > this.lastDialLevelMinute) {
-      this.lastDialLevelMinute = minute;
-      this.dialLevels.push([minute, d.dialLevel]);
+    const index = Math.floor((d.at - this.shiftStart) / MINUTE);
+    if (index !== this.minute.index) {
+      this.closeMinute();
+      this.minute = { index, sum: 0, count: 0 };
     }
+    this.minute.sum += d.dialLevel;
+    this.minute.count++;
+  }
+
+  private closeMinute(): void {
+    if (this.minute.count > 0) this.dialLevels.push([this.minute.index, this.minute.sum / this.minute.count]);
   }
 
   agentState(agentId: AgentId, from: AgentState, to: AgentState, at: EpochMs): void {
@@ -85,6 +91,8 @@ export class ShiftMetrics implements EngineObserver {
 
   /** Close the books at the end of the shift. */
   result(): ShiftResult {
+    this.closeMinute();
+    this.minute = { index: -1, sum: 0, count: 0 };
     for (const s of this.agentSince.values()) this.account(s.state, s.since, this.shiftEnd);
     this.agentSince.clear();
     const live = this.liveAnswerTimes.length;
