@@ -97,6 +97,7 @@ export class CampaignEngine {
   private attemptSeq = 0;
   private running = false;
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly idleWaiters: (() => void)[] = [];
 
   constructor(private readonly o: EngineOptions) {
     this.settings = o.settings;
@@ -111,11 +112,22 @@ export class CampaignEngine {
     this.scheduleTick();
   }
 
-  /** Stop dialing; calls in progress go on to their end. */
+  /** Stop dialing; calls in progress go on to their end, still followed and recorded. */
   stop(): void {
     this.running = false;
     this.tickTimer?.cancel();
     this.eagerTick?.cancel();
+  }
+
+  /** Resolves once no call is in flight: after stop(), the moment a deploy may end the process. */
+  whenIdle(): Promise<void> {
+    if (this.calls.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stop dialing and stop listening: calls still in flight are no longer followed. */
+  close(): void {
+    this.stop();
     for (const u of this.unsubscribe.splice(0)) u();
   }
 
@@ -308,6 +320,7 @@ export class CampaignEngine {
     this.calls.delete(attemptId);
     this.waiting.delete(attemptId);
     this.trunk.release();
+    if (this.calls.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
     this.o.observer?.attemptEnded?.({
       attemptId,
       leadId: call.lead.id,

@@ -83,3 +83,19 @@ describe('the engine on a simulated shift', () => {
     });
   }
 });
+
+describe('stopping the engine', () => {
+  it('stops dialing but follows the calls in flight to their end', async () => {
+    const shift = prepareShift({ scenario, seed: 3, hours: 2, settings: { mode: 'predictive' } });
+    shift.runUntil(shift.start + 30 * 60_000);
+    expect(shift.engine.callsInFlight).toBeGreaterThan(0);
+    shift.engine.stop();
+    const idle = shift.engine.whenIdle();
+    let settled = false;
+    void idle.then(() => { settled = true; });
+    shift.runUntil(shift.end);
+    await idle;
+    expect(settled).toBe(true);
+    expect(shift.engine.callsInFlight).toBe(0);
+  });
+});
