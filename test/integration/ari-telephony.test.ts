@@ -148,6 +148,7 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
 
   describe('agents rung per call (ARI_AGENT_CONNECTION=ring-per-call)', () => {
     let ringing: { telephony: AriTelephony; heard: Heard };
+    let rungAgents = 0;
 
     beforeAll(async () => {
       ringing = await connectEngine(lab, 'engine-p', { config: { ARI_AGENT_CONNECTION: 'ring-per-call', ARI_AGENT_ANSWER_TIMEOUT_SEC: 3 } });
@@ -157,7 +158,7 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
 
     /** Logs an agent in on `endpoint` (a fresh agent phone by default) and waits until the agent is available. */
     async function agentToRing(endpoint = lab.agentEndpoint(++agents)): Promise<{ agentId: AgentId; endpoint: string }> {
-      const agentId = AgentId(`rung-${agents}-${endpoint}`);
+      const agentId = AgentId(`rung-${++rungAgents}`);
       ringing.telephony.loginAgent(agentId, endpoint);
       await ringing.heard.next('agent.leg-up', agentId);
       return { agentId, endpoint };
@@ -228,6 +229,28 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
       ringing.telephony.abandon(request.attemptId, 'sound:outpace/abandon');
       expect(await ringing.heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'system' });
       expect(ringing.heard.about(request.attemptId).map((e) => e.type)).not.toContain('call.connected');
+    });
+
+    it.skipIf(REAL_ASTERISK)('the customer hangs up while the agent\'s phone rings: the agent\'s call ends too, and the agent stays available', async () => {
+      lab.server!.pbx.registerAgentPhone('agent-slow', Number.POSITIVE_INFINITY);
+      // Rings far longer than the test takes.
+      const patient = await connectEngine(lab, 'engine-q', { config: { ARI_AGENT_CONNECTION: 'ring-per-call', ARI_AGENT_ANSWER_TIMEOUT_SEC: 30 } });
+      try {
+        const agentId = AgentId('rung-slow');
+        patient.telephony.loginAgent(agentId, 'PJSIP/agent-slow');
+        await patient.heard.next('agent.leg-up', agentId);
+        const request = dialRequest(lab.numberFor({ kind: 'human', ringMs: 1000 }));
+        patient.telephony.originate(request);
+        await patient.heard.next('call.answered', request.attemptId);
+        patient.telephony.connectToAgent(request.attemptId, agentId);
+        await expect.poll(() => lab.server!.pbx.liveChannelOn('PJSIP/agent-slow')?.state).toBe('Ringing');
+        lab.server!.pbx.farEndHangsUp(`engine-q-c-${request.attemptId}`);
+        expect(await patient.heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'customer' });
+        await expect.poll(() => lab.server!.pbx.liveChannelOn('PJSIP/agent-slow')).toBeUndefined();
+        expect(patient.heard.about(agentId).map((e) => e.type)).toEqual(['agent.leg-up']);
+      } finally {
+        patient.telephony.close();
+      }
     });
 
     it.skipIf(REAL_ASTERISK)('the agent cannot be rung (Asterisk refuses the originate): reported unavailable, the customer keeps waiting', async () => {

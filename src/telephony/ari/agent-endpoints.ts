@@ -45,6 +45,3 @@ export async function unreachableReason(endpoint: string, getEndpoint: (tech: st
 export function unreachableCause(reason: string): HangupCause {
   return { code: 0, text: `Agent endpoint unreachable: ${reason}` };
 }
-
-/** An agent rung per call who logs out has no channel to end; report the end of the login as a normal one. */
-export const LOGGED_OUT: HangupCause = { code: 16, text: 'Normal Clearing' };

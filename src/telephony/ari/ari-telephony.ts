@@ -20,7 +20,6 @@ import type { AnsweredParty, HangupCause } from '../../domain/outcomes.js';
 import { type Clock, wallClockScheduler } from '../../engine/scheduler.js';
 import type { TrunkSettings } from '../../pacing/settings.js';
 import type { EndedBy, MediaUri, OriginateRequest, TelephonyEvent, TelephonyListener, TelephonyPort } from '../port.js';
-import { LOGGED_OUT, unreachableCause, unreachableReason } from './agent-endpoints.js';
 import { type AgentLeg, AgentLegs } from './agent-legs.js';
 import { type AriConnection, type AriRest, connectAri } from './ari-connection.js';
 import { describeError, isGoneError } from './ari-errors.js';
@@ -33,6 +32,7 @@ import { CAUSE_UNKNOWN, failedOutcome, refusedCause } from './hangup-outcome.js'
 import { OrphanChannels } from './orphan-channels.js';
 import { Prompts } from './prompts.js';
 import { AriRequestTimeout, RestGate } from './rest-gate.js';
+import { RungAgents } from './rung-agents.js';
 
 export interface AriTelephonyOptions {
   readonly config: AriConfig;
@@ -50,7 +50,7 @@ export class AriTelephony implements TelephonyPort {
   private readonly calls = new CustomerCalls();
   private readonly agents = new AgentLegs();
   /** ring-per-call: logged-in agents and their endpoints; their legs, one per call, are in `agents`. */
-  private readonly agentsToRing = new Map<AgentId, string>();
+  private readonly agentsToRing: RungAgents;
   private readonly waits = new ChannelWaits();
   private readonly orphans = new OrphanChannels((channelId) => this.hangupChannel(channelId));
   private readonly prompts: Prompts;
@@ -75,6 +75,7 @@ export class AriTelephony implements TelephonyPort {
     });
     this.recordings = new CallRecordings(this.gate, () => this.rest, this.logger);
     this.prompts = new Prompts(this.gate, () => this.rest, this.waits);
+    this.agentsToRing = new RungAgents(this.gate, () => this.rest, (event) => this.emit(event), this.clock, this.logger);
   }
 
   /** Connects to Asterisk as the Stasis application ARI_APP and returns the port. */
@@ -168,7 +169,7 @@ export class AriTelephony implements TelephonyPort {
   }
 
   loginAgent(agentId: AgentId, endpoint: string): void {
-    if (this.config.ARI_AGENT_CONNECTION === 'ring-per-call') return this.loginToRing(agentId, endpoint);
+    if (this.config.ARI_AGENT_CONNECTION === 'ring-per-call') return this.agentsToRing.login(agentId, endpoint);
     if (this.agents.get(agentId)) {
       this.logger.warn({ agentId }, 'login ignored: the agent already has a leg');
       return;
@@ -180,7 +181,7 @@ export class AriTelephony implements TelephonyPort {
     const leg = this.agents.get(agentId);
     // Rung per call: a call in progress ends by the agent, and the login ends now (there is no leg whose end would say so).
     if (leg) this.hangupChannel(leg.channelId);
-    if (this.config.ARI_AGENT_CONNECTION === 'ring-per-call') this.agentUnavailable(agentId, LOGGED_OUT);
+    if (this.config.ARI_AGENT_CONNECTION === 'ring-per-call') this.agentsToRing.logout(agentId);
   }
 
   // ---- what Asterisk says ---------------------------------------------------
@@ -400,33 +401,9 @@ export class AriTelephony implements TelephonyPort {
 
   // ---- agents rung per call (ARI_AGENT_CONNECTION=ring-per-call) --------------
 
-  /** No leg to bring up: the agent is available as soon as Asterisk says the endpoint can be reached. */
-  private loginToRing(agentId: AgentId, endpoint: string): void {
-    if (this.agentsToRing.has(agentId)) {
-      this.logger.warn({ agentId }, 'login ignored: the agent is already logged in');
-      return;
-    }
-    this.agentsToRing.set(agentId, endpoint);
-    void unreachableReason(endpoint, (tech, resource) => this.gate.run('endpoint state', () => this.rest.getEndpoint(tech, resource))).then(
-      (reason) => {
-        // Logged out while Asterisk was asked.
-        if (this.agentsToRing.get(agentId) !== endpoint) return;
-        if (reason === undefined) return this.emit({ type: 'agent.leg-up', agentId, at: this.clock.now() });
-        this.logger.error({ agentId, endpoint, reason }, 'agent cannot be rung: not logged in');
-        this.agentUnavailable(agentId, unreachableCause(reason));
-      },
-    );
-  }
-
-  /** The agent leaves ready, once: the engine stops giving them customers. */
-  private agentUnavailable(agentId: AgentId, cause: HangupCause): void {
-    if (!this.agentsToRing.delete(agentId)) return;
-    this.emit({ type: 'agent.leg-down', agentId, at: this.clock.now(), cause });
-  }
-
   /** The customer keeps waiting (phase ringing-agent) until the agent's softphone answers. */
   private ringAgent(call: CustomerCall, agentId: AgentId): void {
-    const endpoint = this.agentsToRing.get(agentId);
+    const endpoint = this.agentsToRing.endpointOf(agentId);
     if (endpoint === undefined || this.agents.get(agentId)) {
       this.logger.error({ attemptId: call.request.attemptId, agentId }, 'connect refused: the agent is not logged in or is on another call; the call keeps waiting');
       return;
@@ -464,7 +441,7 @@ export class AriTelephony implements TelephonyPort {
     if (call?.phase !== 'ringing-agent' || call.agentId !== leg.agentId) return;
     call.phase = 'answered';
     call.agentId = undefined;
-    this.agentUnavailable(leg.agentId, cause);
+    this.agentsToRing.leave(leg.agentId, cause);
   }
 
   /** An abandon or a message while the agent's phone still rings: that agent is not to get this customer. */
