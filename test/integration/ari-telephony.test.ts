@@ -231,7 +231,7 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
       expect(ringing.heard.about(request.attemptId).map((e) => e.type)).not.toContain('call.connected');
     });
 
-    it.skipIf(REAL_ASTERISK)('the customer hangs up while the agent\'s phone rings: the agent\'s call ends too, and the agent stays available', async () => {
+    it.skipIf(REAL_ASTERISK)('the customer hangs up, or is abandoned, while the agent\'s phone rings: the agent\'s call ends too, and the agent stays available', async () => {
       lab.server!.pbx.registerAgentPhone('agent-slow', Number.POSITIVE_INFINITY);
       // Rings far longer than the test takes.
       const patient = await connectEngine(lab, 'engine-q', { config: { ARI_AGENT_CONNECTION: 'ring-per-call', ARI_AGENT_ANSWER_TIMEOUT_SEC: 30 } });
@@ -247,6 +247,17 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
         lab.server!.pbx.farEndHangsUp(`engine-q-c-${request.attemptId}`);
         expect(await patient.heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'customer' });
         await expect.poll(() => lab.server!.pbx.liveChannelOn('PJSIP/agent-slow')).toBeUndefined();
+        expect(patient.heard.about(agentId).map((e) => e.type)).toEqual(['agent.leg-up']);
+        // The engine's deadline passes while the phone rings: the customer gets the abandon message, not the agent.
+        const abandoned = dialRequest(lab.numberFor({ kind: 'human', ringMs: 1000 }));
+        patient.telephony.originate(abandoned);
+        await patient.heard.next('call.answered', abandoned.attemptId);
+        patient.telephony.connectToAgent(abandoned.attemptId, agentId);
+        await expect.poll(() => lab.server!.pbx.liveChannelOn('PJSIP/agent-slow')?.state).toBe('Ringing');
+        patient.telephony.abandon(abandoned.attemptId, 'sound:outpace/abandon');
+        expect(await patient.heard.next('call.ended', abandoned.attemptId)).toMatchObject({ endedBy: 'system' });
+        await expect.poll(() => lab.server!.pbx.liveChannelOn('PJSIP/agent-slow')).toBeUndefined();
+        expect(patient.heard.about(abandoned.attemptId).map((e) => e.type)).not.toContain('call.connected');
         expect(patient.heard.about(agentId).map((e) => e.type)).toEqual(['agent.leg-up']);
       } finally {
         patient.telephony.close();
