@@ -65,9 +65,9 @@ export type TelephonyEvent =
       readonly cause: HangupCause;
     }
   | { readonly type: 'recording.finished'; readonly attemptId: AttemptId; readonly at: EpochMs; readonly recording: RecordingInfo }
-  /** The agent's persistent leg is up: the agent can be given calls. */
+  /** The agent's persistent leg is up (or, rung per call, the agent's endpoint is reachable): the agent can be given calls. */
   | { readonly type: 'agent.leg-up'; readonly agentId: AgentId; readonly at: EpochMs }
-  /** The agent's leg dropped (softphone gone, network): the agent must leave ready at once. */
+  /** The agent's leg dropped (softphone gone, network), or an agent rung per call did not answer: the agent must leave ready at once. */
   | { readonly type: 'agent.leg-down'; readonly agentId: AgentId; readonly at: EpochMs; readonly cause: HangupCause };
 
 export type RecordingLeg = 'customer' | 'agent' | 'mixed';
@@ -92,7 +92,7 @@ export interface TelephonyPort {
   leaveMessage(attemptId: AttemptId, message: readonly MediaUri[]): void;
   /** Hang up a call in any state. `call.ended` follows. */
   hangup(attemptId: AttemptId): void;
-  /** Bring up an agent's persistent ("nailed-up") leg; `agent.leg-up` or `agent.leg-down` follows. */
+  /** Bring up an agent's persistent ("nailed-up") leg, or check the endpoint of an agent rung per call; `agent.leg-up` or `agent.leg-down` follows. */
   loginAgent(agentId: AgentId, endpoint: string): void;
   /** Tear down the agent's leg. */
   logoutAgent(agentId: AgentId): void;

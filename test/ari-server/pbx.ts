@@ -57,6 +57,8 @@ export interface OriginateParams {
 
 interface AgentPhone {
   readonly answerMs: number;
+  /** A softphone that is not registered leaves its endpoint configured but offline. */
+  registered: boolean;
 }
 
 const TRUNK_ENDPOINT = /^PJSIP\/([^@]+)@(.+)$/;
@@ -84,9 +86,21 @@ export class SimPbx {
     this.scripts.set(number, script);
   }
 
-  /** A softphone registered on `PJSIP/<resource>` that auto-answers after `answerMs`. */
+  /** A softphone registered on `PJSIP/<resource>` that auto-answers after `answerMs` (Infinity: rings until the originate times out). */
   registerAgentPhone(resource: string, answerMs = 300): void {
-    this.agentPhones.set(resource, { answerMs });
+    this.agentPhones.set(resource, { answerMs, registered: true });
+  }
+
+  /** The softphone on `PJSIP/<resource>` unregisters: the endpoint stays in pjsip.conf, offline, and calls to it fail. */
+  unregisterAgentPhone(resource: string): void {
+    const phone = this.agentPhones.get(resource);
+    if (!phone) throw new Error(`no agent phone ${resource} to unregister`);
+    phone.registered = false;
+  }
+
+  /** What GET /endpoints says of a known endpoint (the trunk's AOR has a static contact, so it is online). */
+  endpointState(endpoint: string): 'online' | 'offline' {
+    return this.agentPhones.get(endpoint.replace(/^PJSIP\//, ''))?.registered === false ? 'offline' : 'online';
   }
 
   /** The next originate is refused, as Asterisk refuses an unregistered endpoint (500 "Allocation failed"). */
@@ -155,7 +169,7 @@ export class SimPbx {
     const trunk = TRUNK_ENDPOINT.exec(p.endpoint);
     const agent = trunk ? null : AGENT_ENDPOINT.exec(p.endpoint);
     // An endpoint that is not configured, or not registered, cannot be dialed: Asterisk answers 500 "Allocation failed".
-    const reachable = trunk ? this.options.trunks.includes(trunk[2]!) : agent && this.agentPhones.has(agent[1]!);
+    const reachable = trunk ? this.options.trunks.includes(trunk[2]!) : agent && this.agentPhones.get(agent[1]!)?.registered;
     if (!reachable) throw new AriRequestError(500, 'Allocation failed');
 
     const [, resource, trunkName] = trunk ?? [undefined, agent![1]!, undefined];

@@ -78,7 +78,7 @@ export function routes(pbx: SimPbx, connectedApps: () => string[]): Route[] {
   const endpoint = (tech: string, resource: string) => ({
     technology: tech,
     resource,
-    state: 'online',
+    state: pbx.endpointState(`${tech}/${resource}`),
     channel_ids: pbx.list().filter((c) => c.endpoint === `${tech}/${resource}`).map((c) => c.id),
   });
 

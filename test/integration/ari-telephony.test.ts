@@ -146,6 +146,154 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
     });
   });
 
+  describe('agents rung per call (ARI_AGENT_CONNECTION=ring-per-call)', () => {
+    let ringing: { telephony: AriTelephony; heard: Heard };
+    let rungAgents = 0;
+
+    beforeAll(async () => {
+      ringing = await connectEngine(lab, 'engine-p', { config: { ARI_AGENT_CONNECTION: 'ring-per-call', ARI_AGENT_ANSWER_TIMEOUT_SEC: 3 } });
+    });
+
+    afterAll(() => ringing?.telephony.close());
+
+    /** Logs an agent in on `endpoint` (a fresh agent phone by default) and waits until the agent is available. */
+    async function agentToRing(endpoint = lab.agentEndpoint(++agents)): Promise<{ agentId: AgentId; endpoint: string }> {
+      const agentId = AgentId(`rung-${++rungAgents}`);
+      ringing.telephony.loginAgent(agentId, endpoint);
+      await ringing.heard.next('agent.leg-up', agentId);
+      return { agentId, endpoint };
+    }
+
+    async function waitingCall(o: { talkMs?: number } = {}) {
+      const request = dialRequest(lab.numberFor({ kind: 'human', ringMs: 2000, ...o }));
+      ringing.telephony.originate(request);
+      await ringing.heard.next('call.answered', request.attemptId);
+      return request;
+    }
+
+    const customerChannel = (attemptId: string) => `engine-p-c-${attemptId}`;
+
+    it('the agent is available without a leg, is rung for the customer, answers, is bridged and recorded; the customer hangs up', async () => {
+      const { agentId, endpoint } = await agentToRing();
+      // Available on the endpoint's state alone: no channel to the softphone while the agent waits.
+      if (lab.server) expect(lab.server.pbx.liveChannelOn(endpoint)).toBeUndefined();
+      const request = await waitingCall(lab.server ? {} : { talkMs: 20_000 });
+      ringing.telephony.connectToAgent(request.attemptId, agentId);
+      expect(await ringing.heard.next('call.connected', request.attemptId)).toMatchObject({ agentId });
+      if (lab.server) {
+        const agentChannel = lab.server.pbx.liveChannelOn(endpoint)!;
+        await expect.poll(() => agentChannel.bridgeId).toBeDefined();
+        expect([...lab.server.pbx.bridge(agentChannel.bridgeId!).channels].sort()).toEqual([agentChannel.id, customerChannel(request.attemptId)].sort());
+        const live = lab.server.pbx.liveRecordings;
+        await expect.poll(() => ['customer', 'agent', 'mixed'].every((leg) => live.has(`${request.attemptId}-${leg}`))).toBe(true);
+        lab.server.pbx.farEndHangsUp(customerChannel(request.attemptId));
+      }
+      expect(await ringing.heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'customer', cause: { code: 16 } });
+      await expect.poll(() => ringing.heard.about(request.attemptId).filter((e) => e.type === 'recording.finished').length).toBe(3);
+      const recordings = ringing.heard.about(request.attemptId).flatMap((e) => (e.type === 'recording.finished' ? [e.recording] : []));
+      expect(recordings.map((r) => r.name).sort()).toEqual(['agent', 'customer', 'mixed'].map((leg) => `${request.attemptId}-${leg}`));
+      expect(ringing.heard.about(request.attemptId).filter((e) => e.type !== 'recording.finished').map((e) => e.type)).toEqual([
+        'call.ringing',
+        'call.answered',
+        'call.connected',
+        'call.ended',
+      ]);
+      // The agent's call ended with the customer's, and the agent stays available.
+      if (lab.server) await expect.poll(() => lab.server!.pbx.liveChannelOn(endpoint)).toBeUndefined();
+      expect(ringing.heard.about(agentId).map((e) => e.type)).toEqual(['agent.leg-up']);
+      if (lab.server) {
+        // Rung again for the next customer; this time the agent hangs up first.
+        const next = await waitingCall();
+        ringing.telephony.connectToAgent(next.attemptId, agentId);
+        await ringing.heard.next('call.connected', next.attemptId);
+        lab.server.pbx.farEndHangsUp(lab.server.pbx.liveChannelOn(endpoint)!.id);
+        expect(await ringing.heard.next('call.ended', next.attemptId)).toMatchObject({ endedBy: 'agent' });
+        expect(lab.server.pbx.list().some((c) => c.id === customerChannel(next.attemptId))).toBe(false);
+        expect(ringing.heard.about(agentId).map((e) => e.type)).toEqual(['agent.leg-up']);
+      }
+      ringing.telephony.logoutAgent(agentId);
+      expect(await ringing.heard.next('agent.leg-down', agentId)).toMatchObject({ cause: { code: 16 } });
+    });
+
+    it.skipIf(REAL_ASTERISK)('the agent does not answer: reported unavailable, and the customer is left waiting for the engine\'s deadline', async () => {
+      lab.server!.pbx.registerAgentPhone('agent-away', Number.POSITIVE_INFINITY);
+      const { agentId, endpoint } = await agentToRing('PJSIP/agent-away');
+      const request = await waitingCall();
+      ringing.telephony.connectToAgent(request.attemptId, agentId);
+      // The softphone rings for ARI_AGENT_ANSWER_TIMEOUT_SEC, then Asterisk gives up: no answer.
+      expect(await ringing.heard.next('agent.leg-down', agentId)).toMatchObject({ cause: { code: 19 } });
+      expect(lab.server!.pbx.liveChannelOn(endpoint)).toBeUndefined();
+      expect(lab.server!.pbx.list().find((c) => c.id === customerChannel(request.attemptId))?.state).toBe('Up');
+      expect(ringing.heard.about(request.attemptId).map((e) => e.type)).toEqual(['call.ringing', 'call.answered']);
+      // The engine's connect deadline passes: it abandons.
+      ringing.telephony.abandon(request.attemptId, 'sound:outpace/abandon');
+      expect(await ringing.heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'system' });
+      expect(ringing.heard.about(request.attemptId).map((e) => e.type)).not.toContain('call.connected');
+    });
+
+    it.skipIf(REAL_ASTERISK)('the customer hangs up, or is abandoned, while the agent\'s phone rings: the agent\'s call ends too, and the agent stays available', async () => {
+      lab.server!.pbx.registerAgentPhone('agent-slow', Number.POSITIVE_INFINITY);
+      // Rings far longer than the test takes.
+      const patient = await connectEngine(lab, 'engine-q', { config: { ARI_AGENT_CONNECTION: 'ring-per-call', ARI_AGENT_ANSWER_TIMEOUT_SEC: 30 } });
+      try {
+        const agentId = AgentId('rung-slow');
+        patient.telephony.loginAgent(agentId, 'PJSIP/agent-slow');
+        await patient.heard.next('agent.leg-up', agentId);
+        const request = dialRequest(lab.numberFor({ kind: 'human', ringMs: 1000 }));
+        patient.telephony.originate(request);
+        await patient.heard.next('call.answered', request.attemptId);
+        patient.telephony.connectToAgent(request.attemptId, agentId);
+        await expect.poll(() => lab.server!.pbx.liveChannelOn('PJSIP/agent-slow')?.state).toBe('Ringing');
+        lab.server!.pbx.farEndHangsUp(`engine-q-c-${request.attemptId}`);
+        expect(await patient.heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'customer' });
+        await expect.poll(() => lab.server!.pbx.liveChannelOn('PJSIP/agent-slow')).toBeUndefined();
+        expect(patient.heard.about(agentId).map((e) => e.type)).toEqual(['agent.leg-up']);
+        // The engine's deadline passes while the phone rings: the customer gets the abandon message, not the agent.
+        const abandoned = dialRequest(lab.numberFor({ kind: 'human', ringMs: 1000 }));
+        patient.telephony.originate(abandoned);
+        await patient.heard.next('call.answered', abandoned.attemptId);
+        patient.telephony.connectToAgent(abandoned.attemptId, agentId);
+        await expect.poll(() => lab.server!.pbx.liveChannelOn('PJSIP/agent-slow')?.state).toBe('Ringing');
+        patient.telephony.abandon(abandoned.attemptId, 'sound:outpace/abandon');
+        expect(await patient.heard.next('call.ended', abandoned.attemptId)).toMatchObject({ endedBy: 'system' });
+        await expect.poll(() => lab.server!.pbx.liveChannelOn('PJSIP/agent-slow')).toBeUndefined();
+        expect(patient.heard.about(abandoned.attemptId).map((e) => e.type)).not.toContain('call.connected');
+        expect(patient.heard.about(agentId).map((e) => e.type)).toEqual(['agent.leg-up']);
+      } finally {
+        patient.telephony.close();
+      }
+    });
+
+    it.skipIf(REAL_ASTERISK)('the agent cannot be rung (Asterisk refuses the originate): reported unavailable, the customer keeps waiting', async () => {
+      const { agentId } = await agentToRing();
+      const request = await waitingCall();
+      lab.server!.pbx.failNextOriginate(500, 'Allocation failed');
+      ringing.telephony.connectToAgent(request.attemptId, agentId);
+      expect(await ringing.heard.next('agent.leg-down', agentId)).toMatchObject({ cause: { text: 'Originate refused: Allocation failed' } });
+      expect(ringing.heard.about(request.attemptId).map((e) => e.type)).toEqual(['call.ringing', 'call.answered']);
+      ringing.telephony.hangup(request.attemptId);
+      expect(await ringing.heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'system' });
+    });
+
+    it.skipIf(REAL_ASTERISK)('an agent whose softphone is not registered is reported unavailable at login, without being rung', async () => {
+      lab.server!.pbx.registerAgentPhone('agent-offline');
+      lab.server!.pbx.unregisterAgentPhone('agent-offline');
+      const agentId = AgentId('rung-offline');
+      ringing.telephony.loginAgent(agentId, 'PJSIP/agent-offline');
+      expect(await ringing.heard.next('agent.leg-down', agentId)).toMatchObject({
+        cause: { code: 0, text: 'Agent endpoint unreachable: PJSIP/agent-offline is offline: no softphone registered' },
+      });
+      expect(lab.server!.requests.filter((r) => r.includes('agent-offline'))).toEqual(['GET /ari/endpoints/PJSIP/agent-offline -> 200']);
+    });
+
+    it('an agent whose endpoint Asterisk does not know is reported unavailable at login', async () => {
+      const agentId = AgentId('rung-unknown');
+      ringing.telephony.loginAgent(agentId, 'PJSIP/nobody');
+      const down = await ringing.heard.next('agent.leg-down', agentId);
+      expect(down.cause.text).toMatch(/^Agent endpoint unreachable: PJSIP\/nobody: /);
+    });
+  });
+
   describe('machine detection', () => {
     it('a machine is detected and hung up on', async () => {
       const request = dialRequest(lab.numberFor({ kind: 'machine', ringMs: 2000 }), { machineDetection: true });

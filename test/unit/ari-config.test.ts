@@ -30,6 +30,16 @@ describe('ARI configuration from the environment', () => {
     expect(() => loadAriConfig({ ...valid, ARI_TRUNK_ENDPOINT: 'PJSIP/carrier' })).toThrow(/must contain \{number\}/);
   });
 
+  it('keeps agents on nailed-up legs unless told to ring them per call', () => {
+    expect(loadAriConfig(valid)).toMatchObject({ ARI_AGENT_CONNECTION: 'nailed-up', ARI_AGENT_ANSWER_TIMEOUT_SEC: 3 });
+    expect(loadAriConfig({ ...valid, ARI_AGENT_CONNECTION: 'ring-per-call', ARI_AGENT_ANSWER_TIMEOUT_SEC: '5' })).toMatchObject({
+      ARI_AGENT_CONNECTION: 'ring-per-call',
+      ARI_AGENT_ANSWER_TIMEOUT_SEC: 5,
+    });
+    expect(() => loadAriConfig({ ...valid, ARI_AGENT_CONNECTION: 'per-call' })).toThrow(/ARI_AGENT_CONNECTION must be one of nailed-up, ring-per-call/);
+    expect(() => loadAriConfig({ ...valid, ARI_AGENT_ANSWER_TIMEOUT_SEC: '1.5' })).toThrow(/must be whole seconds/);
+  });
+
   it('builds the dial string from the template', () => {
     expect(trunkEndpoint('PJSIP/{number}@{trunk}', '+442071234567', 'carrier')).toBe('PJSIP/+442071234567@carrier');
     expect(trunkEndpoint('SIP/{trunk}/00{number}', '4420', 'gw')).toBe('SIP/gw/004420');

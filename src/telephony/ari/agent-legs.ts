@@ -1,8 +1,10 @@
 /**
- * Agents' persistent ("nailed-up") legs: while an agent is logged in, a
- * channel to their softphone sits in the agent's own mixing bridge, and a
- * customer is put through by adding the customer's channel to that bridge,
- * with no ringing and no SIP set-up on the critical path.
+ * Agents' legs: a channel to the agent's softphone and the mixing bridge it
+ * talks in. By default the leg is persistent ("nailed-up"): while an agent
+ * is logged in it sits in the agent's own bridge, and a customer is put
+ * through by adding the customer's channel to that bridge, with no ringing
+ * and no SIP set-up on the critical path. With ring-per-call a leg is made
+ * for one customer and ends with that call.
  */
 import type { AgentId, AttemptId } from '../../domain/ids.js';
 
@@ -11,9 +13,11 @@ export interface AgentLeg {
   readonly endpoint: string;
   readonly channelId: string;
   readonly bridgeId: string;
+  /** Rung for one customer (ring-per-call) rather than held for the whole login. */
+  readonly perCall: boolean;
   /** Asterisk accepted the originate: the channel exists (or existed). */
   created: boolean;
-  /** In the bridge and ready to take customers. */
+  /** Answered: nailed up, in the bridge and ready to take customers; rung per call, answered for its customer. */
   up: boolean;
   /** The customer call currently put through to this agent. */
   attemptId: AttemptId | undefined;

@@ -28,7 +28,8 @@ export interface AriRest {
   snoop(channelId: string, snoopId: string, appArgs: string): Promise<void>;
   recordChannel(channelId: string, name: string): Promise<void>;
   createBridge(bridgeId: string, name: string): Promise<void>;
-  addToBridge(bridgeId: string, channelId: string): Promise<void>;
+  /** Several channels join in one request, so that two parties meet at once. */
+  addToBridge(bridgeId: string, channelIds: readonly string[]): Promise<void>;
   destroyBridge(bridgeId: string): Promise<void>;
   recordBridge(bridgeId: string, name: string): Promise<void>;
   stopRecording(name: string): Promise<void>;
@@ -36,6 +37,8 @@ export interface AriRest {
   listChannels(): Promise<ChannelSummary[]>;
   /** Ids of the bridges that exist now. */
   listBridges(): Promise<string[]>;
+  /** GET /endpoints/{tech}/{resource}, as Asterisk sends it: checked by the caller. */
+  getEndpoint(tech: string, resource: string): Promise<unknown>;
 }
 
 export interface ChannelSummary {
@@ -117,10 +120,11 @@ export async function connectAri(o: AriConnectionOptions): Promise<AriConnection
     snoop: (channelId, snoopId, appArgs) => c.channels.snoopChannel({ channelId, snoopId, app: o.app, appArgs, spy: 'in' }),
     recordChannel: (channelId, name) => c.channels.record({ channelId, name, ...RECORDING_FORMAT }),
     createBridge: (bridgeId, name) => c.bridges.create({ bridgeId, name, type: 'mixing' }),
-    addToBridge: (bridgeId, channel) => c.bridges.addChannel({ bridgeId, channel }),
+    addToBridge: (bridgeId, channelIds) => c.bridges.addChannel({ bridgeId, channel: channelIds.join(',') }),
     destroyBridge: (bridgeId) => c.bridges.destroy({ bridgeId }),
     recordBridge: (bridgeId, name) => c.bridges.record({ bridgeId, name, ...RECORDING_FORMAT }),
     stopRecording: (recordingName) => c.recordings.stop({ recordingName }),
+    getEndpoint: (tech, resource) => c.endpoints.get({ tech, resource }),
     listBridges: async () => (await c.bridges.list()).map((b) => b.id),
     listChannels: async () =>
       (await c.channels.list()).map((ch) => ({ id: ch.id, state: ch.state, appName: ch.dialplan?.app_name ?? '' })),
@@ -187,6 +191,7 @@ interface LooseClient {
   };
   bridges: Record<'create' | 'addChannel' | 'destroy' | 'record', Operation> & { list(): Promise<Array<{ id: string }>> };
   recordings: Record<'stop', Operation>;
+  endpoints: { get(params: { tech: string; resource: string }): Promise<unknown> };
 }
 
 /**

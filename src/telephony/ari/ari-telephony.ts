@@ -3,7 +3,9 @@
  * Stasis application (never straight into the dialplan, which can lose the
  * first events), optionally `continue`d into the machine-detection context
  * that returns to Stasis with AMDSTATUS and AMDCAUSE; agents sit on nailed-up
- * legs in their own bridges; every REST request goes through the RestGate.
+ * legs in their own bridges, or (ARI_AGENT_CONNECTION=ring-per-call) have
+ * their softphone rung for each customer and bridged with them on answer;
+ * every REST request goes through the RestGate.
  *
  * One engine, one set of channels: every channel this adapter creates has an
  * id starting with its engine id and carries OUTPACE_ENGINE, and events about
@@ -30,6 +32,7 @@ import { CAUSE_UNKNOWN, failedOutcome, refusedCause } from './hangup-outcome.js'
 import { OrphanChannels } from './orphan-channels.js';
 import { Prompts } from './prompts.js';
 import { AriRequestTimeout, RestGate } from './rest-gate.js';
+import { RungAgents } from './rung-agents.js';
 
 export interface AriTelephonyOptions {
   readonly config: AriConfig;
@@ -46,6 +49,8 @@ export class AriTelephony implements TelephonyPort {
   private readonly listeners = new Set<TelephonyListener>();
   private readonly calls = new CustomerCalls();
   private readonly agents = new AgentLegs();
+  /** ring-per-call: logged-in agents and their endpoints; their legs, one per call, are in `agents`. */
+  private readonly agentsToRing: RungAgents;
   private readonly waits = new ChannelWaits();
   private readonly orphans = new OrphanChannels((channelId) => this.hangupChannel(channelId));
   private readonly prompts: Prompts;
@@ -56,7 +61,7 @@ export class AriTelephony implements TelephonyPort {
   private readonly config: AriConfig;
   private readonly trunks: ReadonlyMap<string, TrunkSettings>;
   private connection: AriConnection | undefined;
-  private agentLogins = 0;
+  private agentLegsMade = 0;
 
   private constructor(o: AriTelephonyOptions) {
     this.config = o.config;
@@ -70,6 +75,7 @@ export class AriTelephony implements TelephonyPort {
     });
     this.recordings = new CallRecordings(this.gate, () => this.rest, this.logger);
     this.prompts = new Prompts(this.gate, () => this.rest, this.waits);
+    this.agentsToRing = new RungAgents(this.gate, () => this.rest, (event) => this.emit(event), this.clock, this.logger);
   }
 
   /** Connects to Asterisk as the Stasis application ARI_APP and returns the port. */
@@ -136,31 +142,17 @@ export class AriTelephony implements TelephonyPort {
 
   connectToAgent(attemptId: AttemptId, agentId: AgentId): void {
     const call = this.calls.get(attemptId);
-    const leg = this.agents.get(agentId);
     if (!call || call.phase !== 'answered') {
       this.logger.warn({ attemptId, agentId, phase: call?.phase }, 'connect ignored: the call is not waiting for an agent');
       return;
     }
+    if (this.config.ARI_AGENT_CONNECTION === 'ring-per-call') return this.ringAgent(call, agentId);
+    const leg = this.agents.get(agentId);
     if (!leg?.up || leg.attemptId) {
       this.logger.error({ attemptId, agentId }, 'connect refused: the agent has no free leg up; the call keeps waiting');
       return;
     }
-    call.phase = 'connected';
-    call.agentId = agentId;
-    leg.attemptId = attemptId;
-    this.gate
-      .run('bridge addChannel', () => this.rest.addToBridge(leg.bridgeId, call.channelId))
-      .then(() => {
-        if (!this.calls.isLive(call)) return;
-        this.emit({ type: 'call.connected', attemptId, agentId, at: this.clock.now() });
-        return this.recordings.start(call, leg, this.clock.now());
-      })
-      .catch((err: unknown) => {
-        // A customer who left meanwhile makes Asterisk refuse (channel not found / not in Stasis): ChannelDestroyed reports it.
-        if (!this.calls.isLive(call) || isGoneError(err)) return;
-        this.logger.error({ attemptId, agentId, err: describeError(err) }, 'could not put the call through; hanging up');
-        this.hangupAs(call, 'system');
-      });
+    this.putThrough(call, leg, [call.channelId]);
   }
 
   abandon(attemptId: AttemptId, message: MediaUri): void {
@@ -177,47 +169,19 @@ export class AriTelephony implements TelephonyPort {
   }
 
   loginAgent(agentId: AgentId, endpoint: string): void {
+    if (this.config.ARI_AGENT_CONNECTION === 'ring-per-call') return this.agentsToRing.login(agentId, endpoint);
     if (this.agents.get(agentId)) {
       this.logger.warn({ agentId }, 'login ignored: the agent already has a leg');
       return;
     }
-    // Fresh ids per login: the previous login's bridge may still be being destroyed.
-    const login = `${this.config.OUTPACE_ENGINE_ID}-a-${agentId}-${++this.agentLogins}`;
-    const leg: AgentLeg = {
-      agentId,
-      endpoint,
-      channelId: login,
-      bridgeId: `${login}-bridge`,
-      created: false,
-      up: false,
-      attemptId: undefined,
-    };
-    this.agents.add(leg);
-    this.gate
-      .run('bridge create', () => this.rest.createBridge(leg.bridgeId, `agent-${agentId}`))
-      .then(() =>
-        this.gate.run('agent originate', () =>
-          this.rest.originate({
-            endpoint,
-            channelId: leg.channelId,
-            appArgs: `agent,${agentId}`,
-            timeoutSec: AGENT_RING_TIMEOUT_SEC,
-            variables: this.ownerVariables(),
-          }),
-        ),
-      )
-      .then(() => {
-        leg.created = true;
-      })
-      .catch((err: unknown) => {
-        this.logger.error({ agentId, endpoint, err: describeError(err) }, 'agent leg could not be set up');
-        this.agentLegDown(leg, refusedCause(describeError(err)));
-      });
+    this.setUpAgentLeg(this.newAgentLeg(agentId, endpoint, false), AGENT_RING_TIMEOUT_SEC);
   }
 
   logoutAgent(agentId: AgentId): void {
     const leg = this.agents.get(agentId);
+    // Rung per call: a call in progress ends by the agent, and the login ends now (there is no leg whose end would say so).
     if (leg) this.hangupChannel(leg.channelId);
+    if (this.config.ARI_AGENT_CONNECTION === 'ring-per-call') this.agentsToRing.logout(agentId);
   }
 
   // ---- what Asterisk says ---------------------------------------------------
@@ -280,7 +244,7 @@ export class AriTelephony implements TelephonyPort {
     }
     if (this.orphans.seen(channelId)) return;
     const leg = this.agents.onChannel(channelId);
-    if (leg && args[0] === 'agent') return this.agentAnswered(leg);
+    if (leg && args[0] === 'agent') return leg.perCall ? this.rungAgentAnswered(leg) : this.agentAnswered(leg);
     // Snoop channels of our recordings, and channels this engine did not make.
     this.logger.debug({ channelId, args }, 'StasisStart for a channel this engine does not drive');
   }
@@ -321,7 +285,7 @@ export class AriTelephony implements TelephonyPort {
 
   private agentAnswered(leg: AgentLeg): void {
     this.gate
-      .run('agent bridge addChannel', () => this.rest.addToBridge(leg.bridgeId, leg.channelId))
+      .run('agent bridge addChannel', () => this.rest.addToBridge(leg.bridgeId, [leg.channelId]))
       .then(() => {
         leg.up = true;
         this.emit({ type: 'agent.leg-up', agentId: leg.agentId, at: this.clock.now() });
@@ -338,7 +302,7 @@ export class AriTelephony implements TelephonyPort {
     const call = this.calls.onChannel(channelId);
     if (call) return this.settle(call, cause);
     const leg = this.agents.onChannel(channelId);
-    if (leg) this.agentLegDown(leg, cause);
+    if (leg) this.agentLegGone(leg, cause);
   }
 
   /** Reports the end of a customer call: exactly one answered-or-failed, then the end if it was answered. */
@@ -349,7 +313,11 @@ export class AriTelephony implements TelephonyPort {
     const at = this.clock.now();
     if (call.agentId) {
       const leg = this.agents.get(call.agentId);
-      if (leg?.attemptId === attemptId) leg.attemptId = undefined;
+      if (leg?.attemptId === attemptId) {
+        leg.attemptId = undefined;
+        // Rung per call: the agent's call was this customer's; it ends with them.
+        if (leg.perCall) this.hangupChannel(leg.channelId);
+      }
       void this.recordings.stop(call);
     }
     if (call.phase === 'dialing' && !call.endRequestedBy) {
@@ -369,6 +337,120 @@ export class AriTelephony implements TelephonyPort {
     const call = leg.attemptId ? this.calls.get(leg.attemptId) : undefined;
     if (call) this.hangupAs(call, 'agent');
     this.gate.run('bridge destroy', () => this.rest.destroyBridge(leg.bridgeId)).catch(() => undefined);
+  }
+
+  /** An agent's channel ended, or could not be made: what that means depends on how the agent is reached. */
+  private agentLegGone(leg: AgentLeg, cause: HangupCause): void {
+    if (leg.perCall) this.rungLegGone(leg, cause);
+    else this.agentLegDown(leg, cause);
+  }
+
+  /** Fresh ids for every leg: an earlier leg's bridge may still be being destroyed. */
+  private newAgentLeg(agentId: AgentId, endpoint: string, perCall: boolean): AgentLeg {
+    const channelId = `${this.config.OUTPACE_ENGINE_ID}-a-${agentId}-${++this.agentLegsMade}`;
+    const leg: AgentLeg = { agentId, endpoint, channelId, bridgeId: `${channelId}-bridge`, perCall, created: false, up: false, attemptId: undefined };
+    this.agents.add(leg);
+    return leg;
+  }
+
+  /** Creates the leg's bridge and rings the agent's softphone into the application; its StasisStart is the answer. */
+  private setUpAgentLeg(leg: AgentLeg, ringTimeoutSec: number): void {
+    this.gate
+      .run('bridge create', () => this.rest.createBridge(leg.bridgeId, `agent-${leg.agentId}`))
+      .then(() =>
+        this.gate.run('agent originate', () =>
+          this.rest.originate({
+            endpoint: leg.endpoint,
+            channelId: leg.channelId,
+            appArgs: `agent,${leg.agentId}`,
+            timeoutSec: ringTimeoutSec,
+            variables: this.ownerVariables(),
+          }),
+        ),
+      )
+      .then(() => {
+        leg.created = true;
+      })
+      .catch((err: unknown) => {
+        this.logger.error({ agentId: leg.agentId, endpoint: leg.endpoint, err: describeError(err) }, 'agent leg could not be set up');
+        this.agentLegGone(leg, refusedCause(describeError(err)));
+      });
+  }
+
+  /** Puts the customer through to the agent's bridge (with the agent's own channel, when rung for this call), then records every leg. */
+  private putThrough(call: CustomerCall, leg: AgentLeg, joining: readonly string[]): void {
+    const { attemptId } = call.request;
+    const { agentId } = leg;
+    call.phase = 'connected';
+    call.agentId = agentId;
+    leg.attemptId = attemptId;
+    this.gate
+      .run('bridge addChannel', () => this.rest.addToBridge(leg.bridgeId, joining))
+      .then(() => {
+        if (!this.calls.isLive(call)) return;
+        this.emit({ type: 'call.connected', attemptId, agentId, at: this.clock.now() });
+        return this.recordings.start(call, leg, this.clock.now());
+      })
+      .catch((err: unknown) => {
+        // A customer who left meanwhile makes Asterisk refuse (channel not found / not in Stasis): ChannelDestroyed reports it.
+        if (!this.calls.isLive(call) || isGoneError(err)) return;
+        this.logger.error({ attemptId, agentId, err: describeError(err) }, 'could not put the call through; hanging up');
+        this.hangupAs(call, 'system');
+      });
+  }
+
+  // ---- agents rung per call (ARI_AGENT_CONNECTION=ring-per-call) --------------
+
+  /** The customer keeps waiting (phase ringing-agent) until the agent's softphone answers. */
+  private ringAgent(call: CustomerCall, agentId: AgentId): void {
+    const endpoint = this.agentsToRing.endpointOf(agentId);
+    if (endpoint === undefined || this.agents.get(agentId)) {
+      this.logger.error({ attemptId: call.request.attemptId, agentId }, 'connect refused: the agent is not logged in or is on another call; the call keeps waiting');
+      return;
+    }
+    const leg = this.newAgentLeg(agentId, endpoint, true);
+    leg.attemptId = call.request.attemptId;
+    call.phase = 'ringing-agent';
+    call.agentId = agentId;
+    this.setUpAgentLeg(leg, this.config.ARI_AGENT_ANSWER_TIMEOUT_SEC);
+  }
+
+  private rungAgentAnswered(leg: AgentLeg): void {
+    const call = leg.attemptId ? this.calls.get(leg.attemptId) : undefined;
+    // The customer left, or was given up on, while the agent's phone rang.
+    if (call?.phase !== 'ringing-agent' || call.agentId !== leg.agentId) return this.hangupChannel(leg.channelId);
+    leg.up = true;
+    this.putThrough(call, leg, [call.channelId, leg.channelId]);
+  }
+
+  /**
+   * The agent's call for a customer ended. Answered: one side hung up, so the
+   * other goes too, and the agent waits for the next customer. Not answered
+   * while the customer still waits: the agent did not take the call (or could
+   * not be rung) and is reported unavailable; the customer keeps waiting, for
+   * the engine's connect deadline.
+   */
+  private rungLegGone(leg: AgentLeg, cause: HangupCause): void {
+    this.agents.remove(leg);
+    this.gate.run('bridge destroy', () => this.rest.destroyBridge(leg.bridgeId)).catch(() => undefined);
+    const call = leg.attemptId ? this.calls.get(leg.attemptId) : undefined;
+    if (leg.up) {
+      if (call) this.hangupAs(call, 'agent');
+      return;
+    }
+    if (call?.phase !== 'ringing-agent' || call.agentId !== leg.agentId) return;
+    call.phase = 'answered';
+    call.agentId = undefined;
+    this.agentsToRing.leave(leg.agentId, cause);
+  }
+
+  /** An abandon or a message while the agent's phone still rings: that agent is not to get this customer. */
+  private stopRingingAgent(call: CustomerCall): void {
+    if (call.phase !== 'ringing-agent' || !call.agentId) return;
+    const leg = this.agents.get(call.agentId);
+    call.phase = 'answered';
+    call.agentId = undefined;
+    if (leg) this.hangupChannel(leg.channelId);
   }
 
   /**
@@ -394,7 +476,7 @@ export class AriTelephony implements TelephonyPort {
       else if (channel?.appName === 'Stasis' && call.phase === 'dialing') this.customerInStasis(call, ['customer']);
     }
     for (const leg of this.agents.all()) {
-      if (leg.created && !channels.has(leg.channelId)) this.agentLegDown(leg, CAUSE_UNKNOWN);
+      if (leg.created && !channels.has(leg.channelId)) this.agentLegGone(leg, CAUSE_UNKNOWN);
       // A leg without its bridge cannot take calls: end it, and the agent leaves ready (leg-down follows).
       else if (leg.up && !bridges.has(leg.bridgeId)) this.hangupChannel(leg.channelId);
     }
@@ -414,6 +496,7 @@ export class AriTelephony implements TelephonyPort {
       this.logger.warn({ attemptId, phase: call?.phase }, `${what} ignored: the call is not answered`);
       return;
     }
+    this.stopRingingAgent(call);
     void (async () => {
       try {
         await before(call);

@@ -9,6 +9,9 @@ import { z } from 'zod';
 /** Asterisk's HTTP server serves at most `sessionlimit` (default 100) requests at once; stay well under it. */
 const ASTERISK_SESSION_LIMIT = 100;
 
+export const AGENT_CONNECTIONS = ['nailed-up', 'ring-per-call'] as const;
+export type AgentConnection = (typeof AGENT_CONNECTIONS)[number];
+
 export const ariConfigSchema = z.object({
   ARI_URL: z
     .url({ protocol: /^https?$/, error: 'ARI_URL must be the http(s) address of Asterisk\'s HTTP server, such as http://pbx:8088' }),
@@ -26,6 +29,21 @@ export const ariConfigSchema = z.object({
     .default('PJSIP/{number}@{trunk}'),
   /** The dialplan context that runs AMD() and returns to Stasis (dialplan/outpace.conf). */
   ARI_AMD_CONTEXT: z.string().min(1).default('outpace-amd'),
+  /**
+   * How agents are reached: a leg held open for the whole login (the fastest
+   * connect), or the agent's softphone rung for each customer (no channel
+   * held per idle agent). Set per engine, so per campaign.
+   */
+  ARI_AGENT_CONNECTION: z
+    .enum(AGENT_CONNECTIONS, { error: `ARI_AGENT_CONNECTION must be one of ${AGENT_CONNECTIONS.join(', ')}` })
+    .default('nailed-up'),
+  /** ring-per-call: how long an agent's softphone may ring for a customer before the agent is reported unavailable. */
+  ARI_AGENT_ANSWER_TIMEOUT_SEC: z.coerce
+    .number()
+    .int('ARI_AGENT_ANSWER_TIMEOUT_SEC must be whole seconds: Asterisk\'s originate timeout is')
+    .min(1)
+    .max(30)
+    .default(3),
   ARI_MAX_CONCURRENT_REQUESTS: z.coerce
     .number()
     .int()

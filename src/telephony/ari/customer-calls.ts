@@ -13,6 +13,8 @@ export type CallPhase =
   | 'detecting'
   /** `call.answered` reported; waiting for an agent, an abandon or a message. */
   | 'answered'
+  /** Still waiting, while the agent rung for this call (ring-per-call) has not answered. */
+  | 'ringing-agent'
   /** Put through to an agent. */
   | 'connected';
 
