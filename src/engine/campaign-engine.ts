@@ -246,9 +246,13 @@ export class CampaignEngine {
       case 'agent.leg-down': {
         const a = this.agents.get(e.agentId);
         if (!a) return;
-        if (a.attemptId && (a.state === 'on-call' || a.state === 'reserved')) this.o.port.hangup(a.attemptId);
+        const call = a.attemptId ? this.calls.get(a.attemptId) : undefined;
+        const wasInWrapUp = a.state === 'wrap-up';
         this.setAgentState(a, 'logged-out', e.at);
         this.agents.delete(a.id);
+        // Mid-connect, the person has heard nobody yet: another agent may still take them within the deadline.
+        if (call?.phase === 'connecting') this.backToWaiting(call, e.at);
+        else if (call && !wasInWrapUp) this.o.port.hangup(call.attemptId);
         return;
       }
     }
@@ -339,6 +343,16 @@ export class CampaignEngine {
   }
 
   // ---- routing answered calls to agents ---------------------------------
+
+  /** A person whose connect failed waits again, with the deadline counted from when they first answered. */
+  private backToWaiting(call: CallRecord, at: EpochMs): void {
+    call.phase = 'waiting';
+    call.agentId = undefined;
+    this.waiting.set(call.attemptId, call);
+    const deadlineAt = call.readyAt! + this.settings.connectDeadlineSec * 1000;
+    call.deadline = this.o.scheduler.after(Math.max(0, deadlineAt - at), () => this.routeCalls());
+    this.routeCalls();
+  }
 
   private routeCalls(): void {
     const now = this.o.scheduler.now();

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import type { AgentDeskEvent } from '../../src/agents/desk.js';
+import { AgentId, CampaignId, E164, LeadId, type AttemptId } from '../../src/domain/ids.js';
+import { CampaignEngine } from '../../src/engine/campaign-engine.js';
+import type { AttemptRecord } from '../../src/engine/attempt-record.js';
+import { Pacer } from '../../src/pacing/pacer.js';
+import { parsePacingSettings } from '../../src/pacing/settings.js';
+import { Listeners } from '../../src/simulator/listeners.js';
+import { SimulatedTime } from '../../src/simulator/event-queue.js';
+import type { OriginateRequest, TelephonyEvent, TelephonyPort } from '../../src/telephony/port.js';
+
+/** A port whose far ends the test plays by hand, recording what the engine asked. */
+class ScriptedPort implements TelephonyPort {
+  readonly listeners = new Listeners<TelephonyEvent>();
+  readonly originated: OriginateRequest[] = [];
+  readonly asked: string[] = [];
+  subscribe(l: (e: TelephonyEvent) => void) { return this.listeners.subscribe(l); }
+  originate(r: OriginateRequest) { this.originated.push(r); }
+  connectToAgent(attemptId: AttemptId, agentId: AgentId) { this.asked.push(`connect ${attemptId} ${agentId}`); }
+  abandon(attemptId: AttemptId) { this.asked.push(`abandon ${attemptId}`); }
+  leaveMessage(attemptId: AttemptId) { this.asked.push(`message ${attemptId}`); }
+  hangup(attemptId: AttemptId) { this.asked.push(`hangup ${attemptId}`); }
+  loginAgent(agentId: AgentId) { this.asked.push(`login ${agentId}`); }
+  logoutAgent(agentId: AgentId) { this.asked.push(`logout ${agentId}`); }
+}
+
+function setUp() {
+  const time = new SimulatedTime(Date.UTC(2026, 0, 13, 10));
+  const port = new ScriptedPort();
+  const desk = new Listeners<AgentDeskEvent>();
+  const ended: AttemptRecord[] = [];
+  let n = 0;
+  const settings = parsePacingSettings({ mode: 'progressive' });
+  const engine = new CampaignEngine({
+    campaignId: CampaignId('c'),
+    settings,
+    trunk: { id: 't', maxLines: 10, maxCallsPerSecond: 10 },
+    callerId: '+15550000000',
+    messages: { abandon: 'sound:outpace/abandon', machine: [] },
+    port,
+    desk,
+    scheduler: time,
+    leads: { available: () => 100, take: () => ({ id: LeadId(String(++n)), number: E164(`+1555000000${n % 10}`) }) },
+    pacer: new Pacer(settings),
+    observer: { attemptEnded: (a) => ended.push(a) },
+  });
+  engine.start();
+  const at = () => time.now();
+  const emit = (e: TelephonyEvent) => port.listeners.emit(e);
+  return { time, port, desk, engine, ended, at, emit };
+}
+
+describe('the engine when an agent leg drops', () => {
+  it('puts a person whose connect failed back to waiting: another agent takes them within the deadline', () => {
+    const { time, port, desk, at, emit } = setUp();
+    const a1 = AgentId('a1'), a2 = AgentId('a2');
+    desk.emit({ type: 'agent.login', agentId: a1, endpoint: 'PJSIP/a1', at: at() });
+    emit({ type: 'agent.leg-up', agentId: a1, at: at() });
+    time.runUntil(at() + 1000);
+    const call = port.originated[0]!.attemptId;
+    emit({ type: 'call.answered', attemptId: call, at: at(), answeredAt: at(), party: 'human' });
+    expect(port.asked).toContain(`connect ${call} a1`);
+    // a1's phone fails while being put through; a2 comes free half a second later.
+    time.runUntil(at() + 300);
+    emit({ type: 'agent.leg-down', agentId: a1, at: at(), cause: { code: 19, text: 'User alerting, no answer' } });
+    expect(port.asked).not.toContain(`hangup ${call}`);
+    desk.emit({ type: 'agent.login', agentId: a2, endpoint: 'PJSIP/a2', at: at() });
+    emit({ type: 'agent.leg-up', agentId: a2, at: at() });
+    expect(port.asked).toContain(`connect ${call} a2`);
+  });
+
+  it('abandons that person with the message when no agent comes within the deadline counted from the answer', () => {
+    const { time, port, desk, ended, at, emit } = setUp();
+    const a1 = AgentId('a1');
+    desk.emit({ type: 'agent.login', agentId: a1, endpoint: 'PJSIP/a1', at: at() });
+    emit({ type: 'agent.leg-up', agentId: a1, at: at() });
+    time.runUntil(at() + 1000);
+    const call = port.originated[0]!.attemptId;
+    const answeredAt = at();
+    emit({ type: 'call.answered', attemptId: call, at: answeredAt, answeredAt, party: 'human' });
+    time.runUntil(answeredAt + 500);
+    emit({ type: 'agent.leg-down', agentId: a1, at: at(), cause: { code: 19, text: 'User alerting, no answer' } });
+    time.runUntil(answeredAt + 1999);
+    expect(port.asked).not.toContain(`abandon ${call}`);
+    time.runUntil(answeredAt + 2000);
+    expect(port.asked).toContain(`abandon ${call}`);
+    emit({ type: 'call.ended', attemptId: call, at: at(), endedBy: 'system', cause: { code: 16, text: 'Normal Clearing' } });
+    expect(ended.find((a) => a.attemptId === call)?.abandoned).toBe(true);
+  });
+
+  it('hangs up a person whose agent vanished mid-conversation', () => {
+    const { time, port, desk, at, emit } = setUp();
+    const a1 = AgentId('a1');
+    desk.emit({ type: 'agent.login', agentId: a1, endpoint: 'PJSIP/a1', at: at() });
+    emit({ type: 'agent.leg-up', agentId: a1, at: at() });
+    time.runUntil(at() + 1000);
+    const call = port.originated[0]!.attemptId;
+    emit({ type: 'call.answered', attemptId: call, at: at(), answeredAt: at(), party: 'human' });
+    emit({ type: 'call.connected', attemptId: call, agentId: a1, at: at() });
+    emit({ type: 'agent.leg-down', agentId: a1, at: at(), cause: { code: 16, text: 'Normal Clearing' } });
+    expect(port.asked).toContain(`hangup ${call}`);
+  });
+});
