@@ -53,6 +53,8 @@ export interface EngineOptions {
   readonly leads: LeadSource;
   readonly pacer: PacingCore;
   readonly journal?: AttemptJournal;
+  /** Names each attempt; storage gives ids its attempt rows can take as their key (default: campaign and sequence). */
+  readonly newAttemptId?: () => AttemptId;
   readonly observer?: EngineObserver;
   readonly tickMs?: number;
 }
@@ -183,7 +185,7 @@ export class CampaignEngine {
 
   private launch(lead: Lead): void {
     const now = this.o.scheduler.now();
-    const attemptId = AttemptId(`${this.o.campaignId}-${++this.attemptSeq}`);
+    const attemptId = this.o.newAttemptId?.() ?? AttemptId(`${this.o.campaignId}-${++this.attemptSeq}`);
     this.trunk.seize(now);
     this.calls.set(attemptId, { attemptId, lead, phase: 'ringing', originatedAt: now, abandoned: false });
     const originate = () =>
