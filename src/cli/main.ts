@@ -14,6 +14,7 @@ import { apiKeyCommand } from './commands/api-key.js';
 import { benchStorageCommand } from './commands/bench-storage.js';
 import { importCommand } from './commands/import.js';
 import { migrateCommand } from './commands/migrate.js';
+import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
 import { whyCommand } from './commands/why.js';
 import { runDemo } from './demo-command.js';
@@ -23,6 +24,7 @@ const EXIT_CODE_COMMANDS: Record<string, (argv: readonly string[], env: NodeJS.P
   migrate: migrateCommand,
   import: importCommand,
   serve: serveCommand,
+  run: runCommand,
   why: whyCommand,
   'api-key': apiKeyCommand,
   'bench-storage': benchStorageCommand,

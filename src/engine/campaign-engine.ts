@@ -115,10 +115,19 @@ export class CampaignEngine {
 
   /** Stop dialing; calls in progress go on to their end. */
   stop(): void {
+    this.stopDialing();
+    for (const u of this.unsubscribe.splice(0)) u();
+  }
+
+  /**
+   * Stop dialing but keep hearing the calls in progress and the agents, so
+   * that a draining engine still connects, ends and reports them; stop() once
+   * callsInFlight is 0.
+   */
+  stopDialing(): void {
     this.running = false;
     this.tickTimer?.cancel();
     this.eagerTick?.cancel();
-    for (const u of this.unsubscribe.splice(0)) u();
   }
 
   updateSettings(settings: PacingSettings): void {

@@ -1,20 +1,21 @@
 /**
- * The whole call, end to end: a campaign's leads claimed from storage, dialed
- * by the real engine through the ARI adapter and the ARI test server, live
+ * The whole call, end to end: a campaign run as `outpace run` runs it (lease,
+ * leads claimed from storage, the real engine, every attempt stored), dialing
+ * through the ARI adapter and the ARI test server, live
  * answers put through to agents on nailed-up legs or abandoned with the
  * message, agents dispositioning after wrap-up, every outcome stored. The
  * invariants a regulator or a customer would check are asserted at the end.
  */
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertAgent } from '../../src/campaigns/agents.js';
-import { ClaimedLeads } from '../../src/campaigns/dialing/claimed-leads.js';
-import { StoredAttempts } from '../../src/campaigns/dialing/stored-attempts.js';
+import { changeCampaignState } from '../../src/campaigns/campaign-store.js';
+import { CampaignRunner } from '../../src/campaigns/dialing/campaign-runner.js';
+import { memoryCoordination } from '../../src/coordination/memory.js';
 import { AgentId, type AttemptId, type E164 } from '../../src/domain/ids.js';
 import { HOUR } from '../../src/domain/time.js';
 import type { AttemptRecord } from '../../src/engine/attempt-record.js';
-import { CampaignEngine } from '../../src/engine/campaign-engine.js';
-import { wallClockScheduler, type Scheduler } from '../../src/engine/scheduler.js';
-import { Pacer } from '../../src/pacing/pacer.js';
+import type { Scheduler } from '../../src/engine/scheduler.js';
 import type { Db } from '../../src/storage/db.js';
 import { runMigrations } from '../../src/storage/migrate.js';
 import { AriTelephony } from '../../src/telephony/ari/ari-telephony.js';
@@ -22,7 +23,7 @@ import type { MediaUri, OriginateRequest, TelephonyListener, TelephonyPort } fro
 import { openIsolatedPostgres, postgresUrl } from '../support/databases.js';
 import { addLeads, makeCampaign, MONDAY_8AM_NEW_YORK } from '../support/fixtures.js';
 import { ScriptedDesk } from '../support/scripted-desk.js';
-import { type FarEnd, quietLogger, type TelephonyLab, testServerLab } from './telephony-lab.js';
+import { campaignClock, type FarEnd, quietLogger, type TelephonyLab, testServerLab } from './telephony-lab.js';
 
 /** 10:00 in New York, midnight in Tokyo: the clock the campaign runs on, moving with the wall clock. */
 const T0 = MONDAY_8AM_NEW_YORK + 2 * HOUR;
@@ -116,8 +117,7 @@ describe.skipIf(!url)('the whole call through the ARI test server', () => {
   });
 
   it('takes every lead from claim to disposition and keeps every invariant', async () => {
-    const startedAt = Date.now();
-    const clock: Scheduler = { now: () => T0 + (Date.now() - startedAt), after: wallClockScheduler.after };
+    const clock = campaignClock(T0);
     const campaign = await makeCampaign(db, {
       // Power dialing three lines per agent: live answers outnumber agents, so some are abandoned.
       pacing: { mode: 'power', powerLinesPerAgent: 3, connectDeadlineSec: 0.5, machineDetection: true, machinePolicy: 'hangup', ringTimeoutSec: 15 },
@@ -128,49 +128,38 @@ describe.skipIf(!url)('the whole call through the ARI test server', () => {
     const optingOut = dialable[0]!.phone;
     for (let n = 1; n <= AGENTS; n++) await upsertAgent(db, { id: AgentId(`agent${n}`), name: `Agent ${n}`, redList: false });
 
-    const errors: unknown[] = [];
+    await changeCampaignState(db, campaign.id, 'start', 'test');
+
+    // Storage errors reach the log: collect what is logged at error level or above.
+    const errors: string[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => void errors.push(line) });
     const telephony = await AriTelephony.connect({ config: lab.config('whole-call'), logger: quietLogger, clock });
     const port = new WatchedPort(telephony, clock);
-    const leads = new ClaimedLeads({ db, campaignId: campaign.id, engineId: 'whole-call', clock, onError: (e) => errors.push(e) });
-    const attempts = new StoredAttempts({ db, engineId: 'whole-call', trunkId: 'carrier', onError: (id, what, e) => errors.push(`${what} of ${id}: ${String(e)}`) });
     const desk = new ScriptedDesk(clock, (attemptId) => (port.requests.get(attemptId)?.number === optingOut ? 'do-not-call' : 'valid-sale'));
-    const records: AttemptRecord[] = [];
-    telephony.subscribe(attempts.telephonyEvent);
     telephony.subscribe(desk.telephonyEvent);
-    desk.subscribe(attempts.deskEvent);
-    const engine = new CampaignEngine({
+    const records: AttemptRecord[] = [];
+    const runner = new CampaignRunner({
+      db,
+      coordination: memoryCoordination(clock),
       campaignId: campaign.id,
-      settings: campaign.pacing,
-      trunk: { id: 'carrier', maxLines: 50, maxCallsPerSecond: 50 },
-      callerId: campaign.callerId,
-      messages: { abandon: ABANDON_MESSAGE, machine: [] },
+      engineId: 'whole-call',
       port,
       desk,
       scheduler: clock,
-      leads,
-      pacer: new Pacer(campaign.pacing),
-      journal: attempts,
-      newAttemptId: attempts.newAttemptId,
-      observer: {
-        decision: (d) => leads.decided(d),
-        agentState: desk.agentState,
-        attemptEnded: (record) => {
-          records.push(record);
-          attempts.ended(record);
-        },
-      },
+      logger,
+      trunk: { id: 'carrier', maxLines: 50, maxCallsPerSecond: 50 },
+      abandonMessage: ABANDON_MESSAGE,
+      observer: { agentState: desk.agentState, attemptEnded: (record) => records.push(record) },
       tickMs: 100,
     });
-    engine.start();
+    await runner.start();
     for (let n = 1; n <= AGENTS; n++) desk.login(AgentId(`agent${n}`), lab.agentEndpoint(n));
 
     const connected = () => records.filter((r) => r.connectedAt !== undefined);
-    await until(async () => records.length === dialable.length && engine.callsInFlight === 0, 'every dialable lead dialed once and ended');
+    await until(async () => records.length === dialable.length, 'every dialable lead dialed once and ended');
     await until(async () => desk.dispositions.length === connected().length, 'every connected call dispositioned');
-    engine.stop();
-    await leads.close();
+    await runner.drain();
     await until(async () => {
-      await attempts.settled();
       const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM attempts WHERE connected_at IS NOT NULL AND recordings = '[]'`);
       return rows[0]!.n === 0;
     }, 'every connected call recorded');

@@ -3,14 +3,14 @@
  * they wrap up for a moment and give the disposition the test chose for the
  * number they spoke to.
  */
-import type { AgentDesk, AgentDeskEvent, AgentDeskListener } from '../../src/agents/desk.js';
+import { DeskHub } from '../../src/agents/desk-hub.js';
+import type { AgentDeskEvent } from '../../src/agents/desk.js';
 import type { AgentId, AttemptId } from '../../src/domain/ids.js';
 import type { Clock } from '../../src/engine/scheduler.js';
 import type { AgentState } from '../../src/pacing/snapshot.js';
 import type { TelephonyEvent } from '../../src/telephony/port.js';
 
-export class ScriptedDesk implements AgentDesk {
-  private readonly listeners = new Set<AgentDeskListener>();
+export class ScriptedDesk extends DeskHub {
   /** The call each agent was last put through to. */
   private readonly lastCall = new Map<AgentId, AttemptId>();
   readonly dispositions: Extract<AgentDeskEvent, { type: 'agent.wrap-up-done' }>[] = [];
@@ -20,15 +20,12 @@ export class ScriptedDesk implements AgentDesk {
     /** The disposition the agent gives for the call. */
     private readonly dispositionFor: (attemptId: AttemptId) => string,
     private readonly wrapUpMs = 20,
-  ) {}
-
-  subscribe(listener: AgentDeskListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  ) {
+    super();
   }
 
   login(agentId: AgentId, endpoint: string): void {
-    this.emit({ type: 'agent.login', agentId, endpoint, at: this.clock.now() });
+    this.publish({ type: 'agent.login', agentId, endpoint, at: this.clock.now() });
   }
 
   /** A telephony port listener: who is speaking to whom. */
@@ -43,11 +40,7 @@ export class ScriptedDesk implements AgentDesk {
     setTimeout(() => {
       const done = { type: 'agent.wrap-up-done', agentId, attemptId, disposition: this.dispositionFor(attemptId), at: this.clock.now() } as const;
       this.dispositions.push(done);
-      this.emit(done);
+      this.publish(done);
     }, this.wrapUpMs);
   };
-
-  private emit(e: AgentDeskEvent): void {
-    for (const listener of this.listeners) listener(e);
-  }
 }
