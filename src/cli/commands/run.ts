@@ -1,12 +1,14 @@
 /**
  * `outpace run --campaign ID`: `outpace serve` with the campaign's engine on
- * Asterisk: the API, then the engine (lease, leads, calls through ARI), and on
+ * Asterisk: the API, then the engine (lease, leads, calls through ARI) and the
+ * agents' WebSocket (/api/v1/agent) that feeds its desk, and on
  * SIGTERM or SIGINT a drain that lets every call in progress finish.
  */
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { z } from 'zod';
 import { DeskHub } from '../../agents/desk-hub.js';
+import { AgentSockets } from '../../api/agent-sockets.js';
 import { CampaignRunner } from '../../campaigns/dialing/campaign-runner.js';
 import type { Coordination } from '../../coordination/coordination.js';
 import { openCoordinationFromEnv } from '../../coordination/open.js';
@@ -32,9 +34,9 @@ export function campaignEngine(campaignId: CampaignId, env: NodeJS.ProcessEnv, d
   const settings = runEnv.parse(env);
   const ari = loadAriConfig(env);
   const logger = pino({ name: 'outpace-engine', level: settings.LOG_LEVEL });
-  let opened: { db: Db; coordination: Coordination; telephony: AriTelephony; runner: CampaignRunner } | undefined;
+  let opened: { db: Db; coordination: Coordination; telephony: AriTelephony; runner: CampaignRunner; sockets: AgentSockets } | undefined;
   return {
-    async start() {
+    async start(api) {
       const db = await openMigratedDatabase(env);
       const coordination = openCoordinationFromEnv(env);
       const telephony = await AriTelephony.connect({ config: ari, logger });
@@ -49,14 +51,18 @@ export function campaignEngine(campaignId: CampaignId, env: NodeJS.ProcessEnv, d
         logger,
         trunk: { id: settings.OUTPACE_TRUNK, maxLines: settings.OUTPACE_TRUNK_MAX_LINES, maxCallsPerSecond: ari.ARI_CALLS_PER_SECOND },
       });
-      opened = { db, coordination, telephony, runner };
+      const sockets = new AgentSockets({ db, desk, clock: wallClockScheduler, subscribeCalls: (l) => telephony.subscribe(l) });
+      sockets.attach(api.server);
+      opened = { db, coordination, telephony, runner, sockets };
       await runner.start();
     },
     async drain() {
       if (!opened) return;
-      const { db, coordination, telephony, runner } = opened;
+      const { db, coordination, telephony, runner, sockets } = opened;
       opened = undefined;
       await runner.drain();
+      // Agents' sockets would hold the HTTP server open past its close.
+      sockets.close();
       telephony.close();
       await coordination.close();
       await db.close();
