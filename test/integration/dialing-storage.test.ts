@@ -184,6 +184,16 @@ describe.each(await testDatabases())('the engine storage on $kind', ({ open }) =
       expect(errors).toEqual([]);
     });
 
+    it('refuses a disposition for a call that has not ended with the agent', async () => {
+      const { store, lead, attemptId } = await oneAttemptOpened();
+      store.deskEvent({ type: 'agent.wrap-up-done', agentId: ALICE, attemptId, disposition: 'do-not-call', at: now });
+      store.ended(record(attemptId, lead, { outcome: 'live', party: 'human', answeredAt: now, connectedAt: now, agentId: ALICE }));
+      await store.settled();
+      expect((await attemptRow(attemptId)).disposition).toBeNull();
+      expect((await leadRow(lead.id)).state).toBe('done');
+      expect(errors.map(String)).toEqual([expect.stringMatching(/awaits a disposition/)]);
+    });
+
     it('reports a disposition storage does not know, with its attempt', async () => {
       const { store, lead, attemptId } = await oneAttemptOpened();
       store.ended(record(attemptId, lead, { outcome: 'live', agentId: ALICE, connectedAt: now }));

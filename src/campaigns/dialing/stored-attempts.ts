@@ -37,6 +37,12 @@ export class StoredAttempts implements AttemptJournal {
   private readonly chains = new Map<AttemptId, Promise<boolean>>();
   /** Attempts whose row was refused, until the engine reports their end (never dialed: nothing else follows). */
   private readonly unwritten = new Set<AttemptId>();
+  /**
+   * Calls that ended with an agent and await the agent's disposition. A
+   * disposition for any other attempt (sent while the call is still on, or
+   * twice) is refused: stored before the outcome, it would lose to it.
+   */
+  private readonly awaitingDisposition = new Set<AttemptId>();
 
   constructor(private readonly o: StoredAttemptsOptions) {}
 
@@ -68,6 +74,7 @@ export class StoredAttempts implements AttemptJournal {
   /** The engine observer's attemptEnded. */
   ended(record: AttemptRecord): void {
     if (this.unwritten.delete(record.attemptId)) return;
+    if (record.agentId) this.awaitingDisposition.add(record.attemptId);
     this.then(record.attemptId, 'outcome', () =>
       finishAttempt(this.o.db, record.attemptId, {
         endedAt: record.endedAt,
@@ -97,6 +104,10 @@ export class StoredAttempts implements AttemptJournal {
   }
 
   private disposed(e: Disposition): void {
+    if (!this.awaitingDisposition.delete(e.attemptId)) {
+      this.o.onError?.(e.attemptId, 'disposition', new Error(`no call of ${e.agentId} ended as attempt ${e.attemptId} awaits a disposition`));
+      return;
+    }
     this.then(e.attemptId, 'disposition', () => setDisposition(this.o.db, e.attemptId, { code: e.disposition }, `agent:${e.agentId}`, e.at));
   }
 
