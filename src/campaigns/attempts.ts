@@ -29,6 +29,8 @@ export interface AttemptStart {
   readonly engineId: string;
   readonly now: EpochMs;
   readonly trunkId?: TrunkId | null;
+  /** The engine's own name for the attempt, kept as the row's id so that its events need no mapping. */
+  readonly attemptId?: AttemptId;
 }
 
 /** Writes the attempt before the originate; throws ClaimLostError unless the engine still holds the lead. */
@@ -47,9 +49,9 @@ export async function startAttempt(db: Db, start: AttemptStart): Promise<Attempt
     const lead = rows[0];
     if (!lead) throw new ClaimLostError(start.leadId, start.engineId);
     const attempt = await tx.query<{ id: AttemptId }>(
-      `INSERT INTO attempts (lead_id, campaign_id, customer_id, phone, engine_id, trunk_id, originated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-      [start.leadId, lead.campaign_id, lead.customer_id, lead.phone, start.engineId, start.trunkId ?? null, now],
+      `INSERT INTO attempts (id, lead_id, campaign_id, customer_id, phone, engine_id, trunk_id, originated_at)
+       VALUES (coalesce($8::uuid, gen_random_uuid()), $1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+      [start.leadId, lead.campaign_id, lead.customer_id, lead.phone, start.engineId, start.trunkId ?? null, now, start.attemptId ?? null],
     );
     // The number stays held, without a time limit, until the outcome is recorded.
     await tx.query('UPDATE customers SET held_until = NULL WHERE id = $1 AND held_by_lead = $2', [lead.customer_id, start.leadId]);
@@ -74,12 +76,25 @@ async function updateOpenAttempt(db: Queryable, attemptId: AttemptId, assignment
   if (result.rowCount === 0) throw new NotFoundError('open attempt', attemptId);
 }
 
+/** A recording of the call, often finished after the call ended: added to the row, ended or not. */
+export async function addRecording(db: Queryable, attemptId: AttemptId, recording: string): Promise<void> {
+  const result = await db.query(`UPDATE attempts SET recordings = recordings || $2::jsonb WHERE id = $1::uuid`, [
+    attemptId,
+    JSON.stringify([recording]),
+  ]);
+  if (result.rowCount === 0) throw new NotFoundError('attempt', attemptId);
+}
+
 export interface AttemptEnd {
   readonly endedAt: EpochMs;
   readonly outcome: CallOutcome;
   readonly abandoned?: boolean;
   readonly hangupCause?: HangupCause | null;
   readonly recordings?: readonly string[];
+  /** The call's milestones, when not recorded as they happened (markAnswered, markConnected). */
+  readonly answeredAt?: EpochMs | undefined;
+  readonly connectedAt?: EpochMs | undefined;
+  readonly agentId?: AgentId | undefined;
 }
 
 interface AttemptContext {
@@ -96,7 +111,8 @@ export async function finishAttempt(db: Db, attemptId: AttemptId, end: AttemptEn
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<{ lead_id: string }>(
       `UPDATE attempts SET ended_at = $2, outcome = $3, abandoned = $4, hangup_cause_code = $5, hangup_cause_text = $6,
-              tech_cause = $7, recordings = $8::jsonb
+              tech_cause = $7, recordings = recordings || $8::jsonb,
+              answered_at = coalesce($9, answered_at), connected_at = coalesce($10, connected_at), agent_id = coalesce($11, agent_id)
         WHERE id = $1::uuid AND ended_at IS NULL RETURNING lead_id`,
       [
         attemptId,
@@ -107,6 +123,9 @@ export async function finishAttempt(db: Db, attemptId: AttemptId, end: AttemptEn
         end.hangupCause?.text ?? null,
         end.hangupCause?.techCause ?? null,
         JSON.stringify(end.recordings ?? []),
+        end.answeredAt === undefined ? null : new Date(end.answeredAt),
+        end.connectedAt === undefined ? null : new Date(end.connectedAt),
+        end.agentId ?? null,
       ],
     );
     if (!rows[0]) throw new NotFoundError('open attempt', attemptId);

@@ -14,6 +14,7 @@ import { apiKeyCommand } from './commands/api-key.js';
 import { benchStorageCommand } from './commands/bench-storage.js';
 import { importCommand } from './commands/import.js';
 import { migrateCommand } from './commands/migrate.js';
+import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
 import { whyCommand } from './commands/why.js';
 import { runDemo } from './demo-command.js';
@@ -23,6 +24,7 @@ const EXIT_CODE_COMMANDS: Record<string, (argv: readonly string[], env: NodeJS.P
   migrate: migrateCommand,
   import: importCommand,
   serve: serveCommand,
+  run: runCommand,
   why: whyCommand,
   'api-key': apiKeyCommand,
   'bench-storage': benchStorageCommand,
@@ -49,7 +51,8 @@ commands:
              --out DIR             (default: bench/results)
   migrate        apply the database migrations (DATABASE_URL, or the embedded database)
   import FILE    import a CSV list of leads (see outpace import --help)
-  serve          start the engine and the HTTP API on PORT (default 8080)
+  serve          start the HTTP API on PORT (default 8080)
+  run            dial a campaign on Asterisk (ARI_URL) with the API and the agent socket: --campaign ID
   why CAMPAIGN   explain why a campaign dials nothing: eligible leads and what holds the rest back
   api-key        create an API key with a role
   doctor         check the PBX: ARI reachable, credentials, the Stasis app, the trunk

@@ -53,6 +53,8 @@ export interface EngineOptions {
   readonly leads: LeadSource;
   readonly pacer: PacingCore;
   readonly journal?: AttemptJournal;
+  /** Names each attempt; storage gives ids its attempt rows can take as their key (default: campaign and sequence). */
+  readonly newAttemptId?: () => AttemptId;
   readonly observer?: EngineObserver;
   readonly tickMs?: number;
 }
@@ -112,23 +114,27 @@ export class CampaignEngine {
     this.scheduleTick();
   }
 
-  /** Stop dialing; calls in progress go on to their end, still followed and recorded. */
+  /** Stop dialing and stop listening: calls still in flight are no longer followed. */
   stop(): void {
+    this.stopDialing();
+    for (const u of this.unsubscribe.splice(0)) u();
+  }
+
+  /**
+   * Stop dialing but keep hearing the calls in progress and the agents, so
+   * that a draining engine still connects, ends and reports them; stop() once
+   * callsInFlight is 0.
+   */
+  stopDialing(): void {
     this.running = false;
     this.tickTimer?.cancel();
     this.eagerTick?.cancel();
   }
 
-  /** Resolves once no call is in flight: after stop(), the moment a deploy may end the process. */
+  /** Resolves once no call is in flight: after stopDialing(), the moment a deploy may stop the engine. */
   whenIdle(): Promise<void> {
     if (this.calls.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  /** Stop dialing and stop listening: calls still in flight are no longer followed. */
-  close(): void {
-    this.stop();
-    for (const u of this.unsubscribe.splice(0)) u();
   }
 
   updateSettings(settings: PacingSettings): void {
@@ -195,7 +201,7 @@ export class CampaignEngine {
 
   private launch(lead: Lead): void {
     const now = this.o.scheduler.now();
-    const attemptId = AttemptId(`${this.o.campaignId}-${++this.attemptSeq}`);
+    const attemptId = this.o.newAttemptId?.() ?? AttemptId(`${this.o.campaignId}-${++this.attemptSeq}`);
     this.trunk.seize(now);
     this.calls.set(attemptId, { attemptId, lead, phase: 'ringing', originatedAt: now, abandoned: false });
     const originate = () =>

@@ -97,7 +97,7 @@ export function prepareShift(o: ShiftOptions): SimulatedShift {
     runUntil: (until) => time.runUntil(Math.min(until, end)),
     finish() {
       time.runUntil(end);
-      engine.close();
+      engine.stop();
       return metrics.result();
     },
   };

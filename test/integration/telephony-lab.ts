@@ -7,6 +7,8 @@
  */
 import { pino } from 'pino';
 import { type AgentId, AttemptId, CampaignId, type E164, LeadId, TrunkId } from '../../src/domain/ids.js';
+import type { EpochMs } from '../../src/domain/time.js';
+import { wallClockScheduler, type Scheduler } from '../../src/engine/scheduler.js';
 import { AriTelephony } from '../../src/telephony/ari/ari-telephony.js';
 import { type AriConfig, loadAriConfig } from '../../src/telephony/ari/config.js';
 import type { TrunkSettings } from '../../src/pacing/settings.js';
@@ -110,6 +112,12 @@ export async function asteriskLab(): Promise<TelephonyLab> {
     patienceMs: 60_000,
     close: async () => undefined,
   };
+}
+
+/** A clock that starts at `start` (a time inside the calling windows) and moves with the wall clock: the engine's timers stay real. */
+export function campaignClock(start: EpochMs): Scheduler {
+  const startedAt = Date.now();
+  return { now: () => start + (Date.now() - startedAt), after: wallClockScheduler.after };
 }
 
 export const quietLogger = pino({ level: process.env['LOG_LEVEL'] ?? 'silent' });

@@ -89,7 +89,7 @@ describe('stopping the engine', () => {
     const shift = prepareShift({ scenario, seed: 3, hours: 2, settings: { mode: 'predictive' } });
     shift.runUntil(shift.start + 30 * 60_000);
     expect(shift.engine.callsInFlight).toBeGreaterThan(0);
-    shift.engine.stop();
+    shift.engine.stopDialing();
     const idle = shift.engine.whenIdle();
     let settled = false;
     void idle.then(() => { settled = true; });

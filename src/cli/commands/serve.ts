@@ -7,7 +7,8 @@ import { openMigratedDatabase } from './database.js';
 
 /** The engine as `serve` drives it; the lead's engine implements this. */
 export interface ServedEngine {
-  start(): Promise<void>;
+  /** Starts once the API listens; the API is given for what the engine serves on it (the agent socket). */
+  start(api: Api): Promise<void>;
   /** Stop dialing, let the calls in progress finish, then resolve. */
   drain(): Promise<void>;
 }
@@ -39,7 +40,7 @@ export async function serve(env: NodeJS.ProcessEnv, stop: Promise<unknown>, engi
     { logger: { level: settings.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] } },
   );
   await api.listen({ port: settings.PORT, host: settings.HOST });
-  await engine?.start();
+  await engine?.start(api);
   const stopped = stop.then(async () => {
     api.log.info('shutting down: no new calls, waiting for calls and requests in progress');
     await engine?.drain();

@@ -1,0 +1,132 @@
+/**
+ * The engine's attempts in storage: the row written before the originate
+ * (the engine's AttemptJournal), then how the call ended, the agent's
+ * disposition and the recordings, each moving the lead on through the
+ * storage functions of attempts.ts.
+ *
+ * The engine reports without waiting, so the writes about one attempt are
+ * chained in order: the outcome after the row exists, the disposition after
+ * the outcome (both move the lead, and the disposition has the last word).
+ * An attempt whose row could not be written has nothing more stored: the
+ * engine already ended it as failed, and its lead's claim lapses back to the
+ * pool.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AgentDeskEvent } from '../../agents/desk.js';
+import { AttemptId, TrunkId } from '../../domain/ids.js';
+import type { EpochMs } from '../../domain/time.js';
+import type { AttemptRecord } from '../../engine/attempt-record.js';
+import type { AttemptJournal } from '../../engine/campaign-engine.js';
+import type { Db } from '../../storage/db.js';
+import type { TelephonyEvent } from '../../telephony/port.js';
+import type { Lead } from '../lead-source.js';
+import { addRecording, finishAttempt, setDisposition, startAttempt } from '../attempts.js';
+
+export interface StoredAttemptsOptions {
+  readonly db: Db;
+  readonly engineId: string;
+  readonly trunkId?: string | null;
+  /** A write after the row failed (the attempt stays open in storage, to be found at restart). */
+  readonly onError?: (attemptId: AttemptId, what: string, error: unknown) => void;
+}
+
+type Disposition = Extract<AgentDeskEvent, { type: 'agent.wrap-up-done' }>;
+
+export class StoredAttempts implements AttemptJournal {
+  /** Per attempt, the last write queued; true once its row exists. */
+  private readonly chains = new Map<AttemptId, Promise<boolean>>();
+  /** Attempts whose row was refused, until the engine reports their end (never dialed: nothing else follows). */
+  private readonly unwritten = new Set<AttemptId>();
+  /**
+   * Calls that ended with an agent and await the agent's disposition. A
+   * disposition for any other attempt (sent while the call is still on, or
+   * twice) is refused: stored before the outcome, it would lose to it.
+   */
+  private readonly awaitingDisposition = new Set<AttemptId>();
+
+  constructor(private readonly o: StoredAttemptsOptions) {}
+
+  /** Attempt ids the rows take as their key (give it to the engine as newAttemptId). */
+  readonly newAttemptId = (): AttemptId => AttemptId(randomUUID());
+
+  opened(attemptId: AttemptId, lead: Lead, at: EpochMs): Promise<void> {
+    const written = startAttempt(this.o.db, {
+      attemptId,
+      leadId: lead.id,
+      engineId: this.o.engineId,
+      now: at,
+      trunkId: this.o.trunkId ? TrunkId(this.o.trunkId) : null,
+    }).then(() => undefined);
+    // The engine hears the failure and ends the attempt; here we only remember there is no row.
+    this.track(
+      attemptId,
+      written.then(
+        () => true,
+        () => {
+          this.unwritten.add(attemptId);
+          return false;
+        },
+      ),
+    );
+    return written;
+  }
+
+  /** The engine observer's attemptEnded. */
+  ended(record: AttemptRecord): void {
+    if (this.unwritten.delete(record.attemptId)) return;
+    if (record.agentId) this.awaitingDisposition.add(record.attemptId);
+    this.then(record.attemptId, 'outcome', () =>
+      finishAttempt(this.o.db, record.attemptId, {
+        endedAt: record.endedAt,
+        outcome: record.outcome,
+        abandoned: record.abandoned,
+        hangupCause: record.cause,
+        answeredAt: record.answeredAt,
+        connectedAt: record.connectedAt,
+        agentId: record.agentId,
+      }),
+    );
+  }
+
+  /** An agent desk listener: the wrap-up's disposition closes the attempt and moves the lead on. */
+  readonly deskEvent = (e: AgentDeskEvent): void => {
+    if (e.type === 'agent.wrap-up-done') this.disposed(e);
+  };
+
+  /** A telephony port listener: recordings are added to their attempt's row. */
+  readonly telephonyEvent = (e: TelephonyEvent): void => {
+    if (e.type === 'recording.finished') this.then(e.attemptId, 'recording', () => addRecording(this.o.db, e.attemptId, e.recording.name));
+  };
+
+  /** Resolves once every write queued so far is done: for shutdown and tests. */
+  async settled(): Promise<void> {
+    while (this.chains.size > 0) await Promise.all(this.chains.values());
+  }
+
+  private disposed(e: Disposition): void {
+    if (!this.awaitingDisposition.delete(e.attemptId)) {
+      this.o.onError?.(e.attemptId, 'disposition', new Error(`no call of ${e.agentId} ended as attempt ${e.attemptId} awaits a disposition`));
+      return;
+    }
+    this.then(e.attemptId, 'disposition', () => setDisposition(this.o.db, e.attemptId, { code: e.disposition }, `agent:${e.agentId}`, e.at));
+  }
+
+  private then(attemptId: AttemptId, what: string, write: () => Promise<unknown>): void {
+    const previous = this.chains.get(attemptId) ?? Promise.resolve(true);
+    this.track(
+      attemptId,
+      previous.then(async (stored) => {
+        if (!stored) return false;
+        await write().catch((error: unknown) => this.o.onError?.(attemptId, what, error));
+        return true;
+      }),
+    );
+  }
+
+  private track(attemptId: AttemptId, step: Promise<boolean>): void {
+    this.chains.set(attemptId, step);
+    void step.then(() => {
+      if (this.chains.get(attemptId) === step) this.chains.delete(attemptId);
+    });
+  }
+}

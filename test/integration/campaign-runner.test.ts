@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DeskHub } from '../../src/agents/desk-hub.js';
+import { upsertAgent } from '../../src/campaigns/agents.js';
+import { changeCampaignState } from '../../src/campaigns/campaign-store.js';
+import type { Campaign } from '../../src/campaigns/campaign.js';
+import { CampaignRunner } from '../../src/campaigns/dialing/campaign-runner.js';
+import { runCommand } from '../../src/cli/commands/run.js';
+import type { Coordination } from '../../src/coordination/coordination.js';
+import { memoryCoordination } from '../../src/coordination/memory.js';
+import { AgentId } from '../../src/domain/ids.js';
+import { HOUR } from '../../src/domain/time.js';
+import { wallClockScheduler } from '../../src/engine/scheduler.js';
+import type { Db } from '../../src/storage/db.js';
+import { runMigrations } from '../../src/storage/migrate.js';
+import { AriTelephony } from '../../src/telephony/ari/ari-telephony.js';
+import { openIsolatedPostgres, postgresUrl } from '../support/databases.js';
+import { addLeads, emptyTables, makeCampaign, MONDAY_8AM_NEW_YORK } from '../support/fixtures.js';
+import { campaignClock, Heard, quietLogger, type TelephonyLab, testServerLab } from './telephony-lab.js';
+
+const T0 = MONDAY_8AM_NEW_YORK + 2 * HOUR;
+const AGENT = AgentId('agent1');
+const url = await postgresUrl();
+
+describe('outpace run', () => {
+  it('needs a campaign and a PBX to dial through', async () => {
+    expect(await runCommand([], { ARI_URL: 'http://pbx:8088' })).toBe(2);
+    expect(await runCommand(['--campaign', 'c1'], {})).toBe(2);
+  });
+});
+
+describe.skipIf(!url)('running a campaign for outpace serve', () => {
+  let db: Db;
+  let lab: TelephonyLab;
+  let coordination: Coordination;
+  let telephony: AriTelephony;
+  let heard: Heard;
+  beforeAll(async () => {
+    db = await openIsolatedPostgres(url!);
+    await runMigrations(db);
+    lab = await testServerLab();
+    coordination = memoryCoordination(wallClockScheduler);
+    telephony = await AriTelephony.connect({ config: lab.config('runner'), logger: quietLogger, clock: campaignClock(T0) });
+    telephony.subscribe((e) => heard.push(e));
+  });
+  afterAll(async () => {
+    telephony?.close();
+    await coordination?.close();
+    await lab?.close();
+    await db?.close();
+  });
+  beforeEach(async () => {
+    await emptyTables(db);
+    await upsertAgent(db, { id: AGENT, name: 'Agent 1', redList: false });
+    heard = new Heard(lab.patienceMs);
+  });
+
+  const runner = (campaign: Campaign, engineId = 'runner', desk = new DeskHub()) =>
+    new CampaignRunner({
+      db,
+      coordination,
+      campaignId: campaign.id,
+      engineId,
+      port: telephony,
+      desk,
+      scheduler: campaignClock(T0),
+      logger: quietLogger,
+      trunk: { id: 'carrier', maxLines: 10, maxCallsPerSecond: 10 },
+    });
+
+  it('refuses a campaign that is not running, saying how to start it', async () => {
+    const campaign = await makeCampaign(db);
+    await expect(runner(campaign).start()).rejects.toThrow(/is draft: start it first \(POST \/api\/v1\/campaigns\/.*\/start\)/);
+    expect(await coordination.ownership.owner(campaign.id)).toBeNull();
+  });
+
+  it('owns the campaign while it runs, and drains by letting the call in progress end and be stored', async () => {
+    const campaign = await makeCampaign(db, { pacing: { mode: 'progressive' } });
+    await changeCampaignState(db, campaign.id, 'start', 'test');
+    // The customer is dialed first and talks 3 s; the other leads would never answer.
+    const talking = lab.numberFor({ kind: 'human', ringMs: 500, talkMs: 300_000 });
+    const ids = await addLeads(db, campaign, [
+      { phone: talking, priority: 9 },
+      { phone: lab.numberFor({ kind: 'never-answers' }) },
+      { phone: lab.numberFor({ kind: 'never-answers' }) },
+    ]);
+    const desk = new DeskHub();
+    const first = runner(campaign, 'runner', desk);
+    await first.start();
+    expect(await coordination.ownership.owner(campaign.id)).toMatchObject({ engineId: 'runner' });
+    await expect(runner(campaign, 'another').start()).rejects.toThrow(/is run by engine runner/);
+
+    desk.publish({ type: 'agent.login', agentId: AGENT, endpoint: lab.agentEndpoint(1), at: T0 });
+    const connected = await heard.next('call.connected');
+    await first.drain();
+
+    expect(heard.events.filter((e) => e.type === 'call.ended').map((e) => e.attemptId)).toEqual([connected.attemptId]);
+    const { rows } = await db.query<{ outcome: string; agent_id: string; ended_at: Date | null }>(
+      'SELECT outcome, agent_id, ended_at FROM attempts WHERE id = $1::uuid',
+      [connected.attemptId],
+    );
+    expect(rows).toEqual([{ outcome: 'live', agent_id: 'agent1', ended_at: expect.any(Date) }]);
+    const { rows: leads } = await db.query<{ phone: string; state: string }>('SELECT phone, state FROM leads WHERE id = ANY ($1::uuid[])', [
+      [...ids.values()],
+    ]);
+    expect(leads.map((l) => [l.phone, l.state]).sort()).toEqual(
+      [...ids.keys()].map((phone) => [phone, phone === talking ? 'done' : 'ready']).sort(),
+    );
+    expect(await coordination.ownership.owner(campaign.id)).toBeNull();
+  }, 30_000);
+});
