@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -95,5 +95,23 @@ describe('prompt files', () => {
     const typo = parseBroadcastMessage(JSON.stringify({ promptSet: 'set', parts: [{ prompt: 'helo' }] }));
     await expect(assertPromptsExist(typo, sounds)).rejects.toThrow(MissingPromptError);
     await expect(assertPromptsExist(typo, sounds)).rejects.toThrow(/prompts that do not exist: .*set\/en\/helo\.wav/);
+  });
+});
+
+describe('the bill-reminder prompts in sounds/', () => {
+  const sounds = path.join(import.meta.dirname, '..', '..', 'sounds');
+  const text = () => readFile(path.join(sounds, 'bill-reminder', 'message.json'), 'utf8');
+
+  it('has every prompt the bill-reminder message needs, in English and Mandarin', async () => {
+    const message = parseBroadcastMessage(await text());
+    await expect(assertPromptsExist({ ...message, menu: { ...message.menu, agentCampaignId: 'agents' } }, sounds)).resolves.toBeUndefined();
+    expect(renderMessage(message, { amount: '128.50', due_date: '2026-12-05', language: 'cmn' }).parts.flat()).toContain(
+      'sound:outpace/bill-reminder/zh/day-suffix',
+    );
+  });
+
+  it('names the missing file when the campaign names a prompt that does not exist', async () => {
+    const message = parseBroadcastMessage((await text()).replace('"due-on"', '"due-date"'));
+    await expect(assertPromptsExist(message, sounds)).rejects.toThrow(/bill-reminder\/en\/due-date\.wav, .*bill-reminder\/zh\/due-date\.wav/);
   });
 });
