@@ -99,12 +99,15 @@ export class BroadcastPacer {
 
 /**
  * Calls per second that end the list on time: the leads over the time left,
- * less one holding time so the last calls also end by the deadline. None when
- * there is no deadline or it cannot be met (then the campaign runs at full speed).
+ * less two holding times. One, so that the last calls also end by the
+ * deadline; another as slack, because a rate recomputed every second from
+ * what is left only approaches its end point, and a few slow seconds would
+ * otherwise push the last calls past it. None when there is no deadline or it
+ * cannot be met (then the campaign runs at full speed).
  */
 function spreadRate(s: BroadcastSnapshot, finish: FinishProjection): number | undefined {
   if (s.targetEndAt === undefined || finish.deadline === null || !finish.onTime) return undefined;
-  const dialingMs = finish.deadline - s.now - s.meanLineHoldMs;
+  const dialingMs = finish.deadline - s.now - 2 * s.meanLineHoldMs;
   if (dialingMs <= 0) return undefined;
   return s.leadsLeft / (dialingMs / 1000);
 }

@@ -20,6 +20,7 @@ import { storageDesk } from '../../src/ivr/storage-desk.js';
 import type { Db } from '../../src/storage/db.js';
 import { AriTelephony } from '../../src/telephony/ari/ari-telephony.js';
 import type { TelephonyEvent } from '../../src/telephony/port.js';
+import { eventProblems } from '../ari-server/event-models.js';
 import { testDatabases } from '../support/databases.js';
 import { addLeads, emptyTables, makeCampaign, MONDAY_8AM_NEW_YORK } from '../support/fixtures.js';
 import { type TelephonyLab, testServerLab } from './telephony-lab.js';
@@ -213,5 +214,11 @@ describe('broadcast calls over ARI', () => {
     await until('the date playing', () => lab.server!.pbx.playbacksOn(channelId).some((pb) => pb.mediaUri === 'sound:outpace/bill-reminder/en/month-12' && pb.state === 'playing'));
     lab.server!.pbx.farEndHangsUp(channelId);
     expect(await resultOf(attemptId)).toEqual({ outcome: 'partly-heard', partsHeard: 3, partsTotal: 5, plays: 1, keys: [] });
+  });
+
+  it('every event the IVR calls made the server emit matches the models of events.json', () => {
+    const types = new Set(lab.server!.emitted.map(({ event }) => event['type']));
+    for (const t of ['ChannelDtmfReceived', 'PlaybackStarted', 'PlaybackFinished', 'ChannelTalkingFinished']) expect(types).toContain(t);
+    expect(lab.server!.emitted.flatMap(({ event }) => eventProblems(event))).toEqual([]);
   });
 });
