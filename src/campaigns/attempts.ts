@@ -80,6 +80,13 @@ export interface AttemptEnd {
   readonly abandoned?: boolean;
   readonly hangupCause?: HangupCause | null;
   readonly recordings?: readonly string[];
+  /** A broadcast attempt: what the customer heard and pressed, kept with the attempt. */
+  readonly broadcastResult?: unknown;
+  /**
+   * Where the lead goes next, when the campaign's own rules decide rather than
+   * the outcome's retry delay (a broadcast retries a message heard only in part).
+   */
+  readonly leadStep?: (attemptsSoFar: number, rules: DialingRules) => LeadStep;
 }
 
 interface AttemptContext {
@@ -96,7 +103,7 @@ export async function finishAttempt(db: Db, attemptId: AttemptId, end: AttemptEn
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<{ lead_id: string }>(
       `UPDATE attempts SET ended_at = $2, outcome = $3, abandoned = $4, hangup_cause_code = $5, hangup_cause_text = $6,
-              tech_cause = $7, recordings = $8::jsonb
+              tech_cause = $7, recordings = $8::jsonb, broadcast_result = $9::jsonb
         WHERE id = $1::uuid AND ended_at IS NULL RETURNING lead_id`,
       [
         attemptId,
@@ -107,11 +114,14 @@ export async function finishAttempt(db: Db, attemptId: AttemptId, end: AttemptEn
         end.hangupCause?.text ?? null,
         end.hangupCause?.techCause ?? null,
         JSON.stringify(end.recordings ?? []),
+        end.broadcastResult === undefined ? null : JSON.stringify(end.broadcastResult),
       ],
     );
     if (!rows[0]) throw new NotFoundError('open attempt', attemptId);
     const context = await attemptContext(tx, attemptId);
-    const step = stepAfterAttempt({ outcome: end.outcome, abandoned }, context.attemptsTotal, context.rules, end.endedAt);
+    const step = end.leadStep
+      ? end.leadStep(context.attemptsTotal, context.rules)
+      : stepAfterAttempt({ outcome: end.outcome, abandoned }, context.attemptsTotal, context.rules, end.endedAt);
     await moveLead(tx, context.leadId, step, end.outcome);
     await tx.query(
       `UPDATE customers SET held_by_lead = CASE WHEN held_by_lead = $2 THEN NULL ELSE held_by_lead END,

@@ -44,6 +44,17 @@ export const keyMenuSchema = z
   .strict();
 export type KeyMenu = z.infer<typeof keyMenuSchema>;
 
+/** What a broadcast does with a lead after an attempt, beyond the dial outcomes' usual retry delays. */
+export const broadcastRetrySchema = z
+  .object({
+    /** A message heard only in part (hang-up mid-message) is played again this much later. */
+    partlyHeardRetryMinutes: z.number().int().min(1).max(10_080).default(120),
+    /** Attempts in all, after which a lead that never heard the message is exhausted. */
+    maxAttempts: z.number().int().min(1).max(20).default(3),
+  })
+  .strict();
+export type BroadcastRetry = z.infer<typeof broadcastRetrySchema>;
+
 export const broadcastMessageSchema = z
   .object({
     /** The folder of prompts under sounds/: sounds/<promptSet>/<language>/<prompt>.wav. */
@@ -53,6 +64,7 @@ export const broadcastMessageSchema = z
     languageField: fieldName.optional(),
     parts: z.array(messagePartSchema).min(1, 'a message needs at least one part'),
     menu: keyMenuSchema.default(keyMenuSchema.parse({})),
+    retry: broadcastRetrySchema.default(broadcastRetrySchema.parse({})),
   })
   .strict();
 export type BroadcastMessage = z.infer<typeof broadcastMessageSchema>;
