@@ -87,6 +87,22 @@ export function parseBroadcastMessage(text: string): BroadcastMessage {
   return parsed.data;
 }
 
+/**
+ * The campaign field holding the message as JSON text, checked where the
+ * campaign is written (API, CLI), so that a broken message is refused then
+ * rather than found when the campaign starts.
+ */
+export const broadcastMessageTextSchema = z
+  .string()
+  .min(1)
+  .superRefine((text, ctx) => {
+    try {
+      parseBroadcastMessage(text);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  });
+
 /** The lead's language when its field names one outpace has prompts for, else the campaign's. */
 export function languageFor(message: BroadcastMessage, leadFields: Readonly<Record<string, unknown>>): BroadcastLanguage {
   const wanted = message.languageField ? leadFields[message.languageField] : undefined;

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { campaignInputSchema } from '../../src/campaigns/campaign.js';
 import { BroadcastMessageError, parseBroadcastMessage } from '../../src/ivr/message.js';
 import { MissingPromptError, assertPromptsExist, missingPrompts } from '../../src/ivr/prompt-files.js';
 import { promptsUsed, renderMessage } from '../../src/ivr/render.js';
@@ -113,5 +114,15 @@ describe('the bill-reminder prompts in sounds/', () => {
   it('names the missing file when the campaign names a prompt that does not exist', async () => {
     const message = parseBroadcastMessage((await text()).replace('"due-on"', '"due-date"'));
     await expect(assertPromptsExist(message, sounds)).rejects.toThrow(/bill-reminder\/en\/due-date\.wav, .*bill-reminder\/zh\/due-date\.wav/);
+  });
+});
+
+describe('a campaign with a broadcast message', () => {
+  it('is refused when the message is not valid, with what is wrong', () => {
+    const campaign = { name: 'bills', type: 'broadcast', complianceProfile: 'us', callerId: '+12025550100' };
+    expect(campaignInputSchema.safeParse({ ...campaign, broadcastMessage: JSON.stringify(billReminder) }).success).toBe(true);
+    const bad = campaignInputSchema.safeParse({ ...campaign, broadcastMessage: JSON.stringify({ promptSet: 'bills', parts: [] }) });
+    expect(bad.success).toBe(false);
+    expect(bad.error!.issues[0]).toMatchObject({ path: ['broadcastMessage'], message: expect.stringMatching(/parts: a message needs at least one part/) });
   });
 });
