@@ -148,7 +148,10 @@ export class BroadcastCalls {
         run.withdrawAgentRequest = desk.requestAgent(call, run.agentCampaignId!, (agentId) => {
           run.withdrawAgentRequest = undefined;
           // An agent freed after the deadline must not be given a caller who is hearing the busy message.
-          if (run.state.phase.name === 'agent') telephony.connectToAgent(call.attemptId, agentId);
+          if (run.state.phase.name !== 'agent') return;
+          // The agent is committed: the deadline must not fire while the bridge is being made.
+          run.timer?.cancel();
+          telephony.connectToAgent(call.attemptId, agentId);
         });
         return;
       case 'withdraw-agent-request':
