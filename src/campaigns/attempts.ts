@@ -95,6 +95,13 @@ export interface AttemptEnd {
   readonly answeredAt?: EpochMs | undefined;
   readonly connectedAt?: EpochMs | undefined;
   readonly agentId?: AgentId | undefined;
+  /** A broadcast attempt: what the customer heard and pressed, kept with the attempt. */
+  readonly broadcastResult?: unknown;
+  /**
+   * Where the lead goes next, when the campaign's own rules decide rather than
+   * the outcome's retry delay (a broadcast retries a message heard only in part).
+   */
+  readonly leadStep?: (attemptsSoFar: number, rules: DialingRules) => LeadStep;
 }
 
 interface AttemptContext {
@@ -112,7 +119,7 @@ export async function finishAttempt(db: Db, attemptId: AttemptId, end: AttemptEn
     const { rows } = await tx.query<{ lead_id: string }>(
       `UPDATE attempts SET ended_at = $2, outcome = $3, abandoned = $4, hangup_cause_code = $5, hangup_cause_text = $6,
               tech_cause = $7, recordings = recordings || $8::jsonb,
-              answered_at = coalesce($9, answered_at), connected_at = coalesce($10, connected_at), agent_id = coalesce($11, agent_id)
+              answered_at = coalesce($9, answered_at), connected_at = coalesce($10, connected_at), agent_id = coalesce($11, agent_id), broadcast_result = $12::jsonb
         WHERE id = $1::uuid AND ended_at IS NULL RETURNING lead_id`,
       [
         attemptId,
@@ -126,11 +133,14 @@ export async function finishAttempt(db: Db, attemptId: AttemptId, end: AttemptEn
         end.answeredAt === undefined ? null : new Date(end.answeredAt),
         end.connectedAt === undefined ? null : new Date(end.connectedAt),
         end.agentId ?? null,
+        end.broadcastResult === undefined ? null : JSON.stringify(end.broadcastResult),
       ],
     );
     if (!rows[0]) throw new NotFoundError('open attempt', attemptId);
     const context = await attemptContext(tx, attemptId);
-    const step = stepAfterAttempt({ outcome: end.outcome, abandoned }, context.attemptsTotal, context.rules, end.endedAt);
+    const step = end.leadStep
+      ? end.leadStep(context.attemptsTotal, context.rules)
+      : stepAfterAttempt({ outcome: end.outcome, abandoned }, context.attemptsTotal, context.rules, end.endedAt);
     await moveLead(tx, context.leadId, step, end.outcome);
     await tx.query(
       `UPDATE customers SET held_by_lead = CASE WHEN held_by_lead = $2 THEN NULL ELSE held_by_lead END,

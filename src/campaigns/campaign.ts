@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { CampaignId, TrunkId } from '../domain/ids.js';
+import { broadcastMessageTextSchema } from '../ivr/message.js';
 import { pacingSettingsSchema, type PacingSettings } from '../pacing/settings.js';
 import { COMPLIANCE_PROFILES, PROFILES, dialingRuleOverridesSchema, type ComplianceProfile, type DialingRuleOverrides } from './compliance.js';
 
@@ -43,7 +44,8 @@ const campaignFields = {
   recording: z.enum(RECORDING_POLICIES).optional(),
   /** Played to a live answer no agent takes in time: name, number and how to opt out. */
   abandonMessage: z.string().min(1).nullable().optional(),
-  broadcastMessage: z.string().min(1).nullable().optional(),
+  /** A broadcast's message and key menu, as JSON: src/ivr/message.ts. */
+  broadcastMessage: broadcastMessageTextSchema.nullable().optional(),
 };
 
 export const campaignInputSchema = z.object(campaignFields).strict();

@@ -119,9 +119,11 @@ export interface SimPlayback {
   readonly id: string;
   readonly mediaUri: string;
   readonly targetUri: string;
+  /** The `lang` of the play request: the language numbers and digits are spoken in. */
+  readonly language: string;
   state: 'queued' | 'playing' | 'done';
 }
 
 export function playbackJson(p: SimPlayback): Record<string, unknown> {
-  return { id: p.id, media_uri: p.mediaUri, target_uri: p.targetUri, language: 'en', state: p.state };
+  return { id: p.id, media_uri: p.mediaUri, target_uri: p.targetUri, language: p.language, state: p.state };
 }

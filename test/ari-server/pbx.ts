@@ -254,12 +254,13 @@ export class SimPbx {
     this.later(remainingMs, () => this.channelEvent(ch, 'ChannelTalkingFinished', { duration: Math.round(greetingMs) }), ch);
   }
 
-  play(channelId: string, media: string[], playbackId: string | undefined): Record<string, unknown> {
+  play(channelId: string, media: string[], playbackId: string | undefined, language = 'en'): Record<string, unknown> {
     const ch = this.inStasis(channelId);
     const pb = {
       id: playbackId ?? crypto.randomUUID(),
       mediaUri: media[0] ?? '',
       targetUri: `channel:${ch.id}`,
+      language,
       state: 'queued' as SimPlayback['state'],
       channelId: ch.id,
     };
@@ -272,6 +273,28 @@ export class SimPbx {
       this.later(this.options.promptMs * media.length, () => this.finishPlayback(pb), ch);
     });
     return queued;
+  }
+
+  /**
+   * DELETE /playbacks/{id}: the playback ends at once with PlaybackFinished
+   * (state done), as Asterisk's res_stasis_playback reports a stopped one.
+   */
+  stopPlayback(playbackId: string): void {
+    const pb = this.playbacks.get(playbackId);
+    if (!pb) throw new AriRequestError(404, 'Playback not found');
+    this.later(0, () => this.finishPlayback(pb));
+  }
+
+  /** The customer presses a key: ChannelDtmfReceived, fields as in events.json (digit, duration_ms, channel). */
+  pressKey(channelId: string, digit: string, durationMs = 120): void {
+    const ch = this.get(channelId);
+    if (!/^[0-9A-D#*]$/.test(digit)) throw new Error(`"${digit}" is not a DTMF digit`);
+    this.channelEvent(ch, 'ChannelDtmfReceived', { digit, duration_ms: durationMs });
+  }
+
+  /** Playbacks under way on a channel, for tests that act while a given prompt plays. */
+  playbacksOn(channelId: string): Array<{ id: string; mediaUri: string; state: SimPlayback['state']; language: string }> {
+    return [...this.playbacks.values()].filter((pb) => pb.channelId === channelId);
   }
 
   snoop(channelId: string, p: { app: string; appArgs?: string | undefined; snoopId?: string | undefined }): SimChannel {

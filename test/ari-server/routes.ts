@@ -65,7 +65,7 @@ export function routes(pbx: SimPbx, connectedApps: () => string[]): Route[] {
     return ok(channelJson(pbx.snoop(channelId, { app, appArgs: opt(q, 'appArgs'), snoopId: snoopId ?? opt(q, 'snoopId') })));
   };
   const play = (channelId: string, playbackId: string | undefined, q: URLSearchParams) =>
-    created(pbx.play(channelId, q.getAll('media').flatMap((m) => m.split(',')), playbackId ?? opt(q, 'playbackId')));
+    created(pbx.play(channelId, q.getAll('media').flatMap((m) => m.split(',')), playbackId ?? opt(q, 'playbackId'), opt(q, 'lang')));
   const application = (name: string) => ({
     name,
     channel_ids: pbx.list().filter((c) => c.app === name).map((c) => c.id),
@@ -129,6 +129,7 @@ export function routes(pbx: SimPbx, connectedApps: () => string[]): Route[] {
       handle: ([id], q) => ok(bridgeJson(pbx.createBridge(id, q.get('name') ?? ''))),
     },
     { method: 'GET', path: /^\/bridges\/([^/]+)$/, handle: ([id]) => ok(bridgeJson(pbx.bridge(id!))) },
+    { method: 'DELETE', path: /^\/playbacks\/([^/]+)$/, handle: ([id]) => (pbx.stopPlayback(id!), noContent()) },
     { method: 'DELETE', path: /^\/bridges\/([^/]+)$/, handle: ([id]) => (pbx.destroyBridge(id!), noContent()) },
     {
       method: 'POST',

@@ -25,6 +25,9 @@ export interface AriRest {
   setChannelVar(channelId: string, variable: string, value: string): Promise<void>;
   continueInDialplan(channelId: string, context: string): Promise<void>;
   play(channelId: string, media: string, playbackId: string): Promise<void>;
+  /** Several media in one playback, numbers and digits spoken in `lang`. */
+  playMedia(channelId: string, media: readonly string[], playbackId: string, lang: string): Promise<void>;
+  stopPlayback(playbackId: string): Promise<void>;
   snoop(channelId: string, snoopId: string, appArgs: string): Promise<void>;
   recordChannel(channelId: string, name: string): Promise<void>;
   createBridge(bridgeId: string, name: string): Promise<void>;
@@ -117,6 +120,9 @@ export async function connectAri(o: AriConnectionOptions): Promise<AriConnection
     setChannelVar: (channelId, variable, value) => c.channels.setChannelVar({ channelId, variable, value }),
     continueInDialplan: (channelId, context) => c.channels.continueInDialplan({ channelId, context, extension: 's', priority: 1 }),
     play: (channelId, media, playbackId) => c.channels.play({ channelId, media, playbackId }),
+    // ARI's media parameter takes a comma-separated list (allowMultiple); no media URI outpace builds contains a comma.
+    playMedia: (channelId, media, playbackId, lang) => c.channels.play({ channelId, media: media.join(','), playbackId, lang }),
+    stopPlayback: (playbackId) => c.playbacks.stop({ playbackId }),
     snoop: (channelId, snoopId, appArgs) => c.channels.snoopChannel({ channelId, snoopId, app: o.app, appArgs, spy: 'in' }),
     recordChannel: (channelId, name) => c.channels.record({ channelId, name, ...RECORDING_FORMAT }),
     createBridge: (bridgeId, name) => c.bridges.create({ bridgeId, name, type: 'mixing' }),
@@ -192,6 +198,7 @@ interface LooseClient {
   bridges: Record<'create' | 'addChannel' | 'destroy' | 'record', Operation> & { list(): Promise<Array<{ id: string }>> };
   recordings: Record<'stop', Operation>;
   endpoints: { get(params: { tech: string; resource: string }): Promise<unknown> };
+  playbacks: Record<'stop', Operation>;
 }
 
 /**

@@ -22,6 +22,8 @@ export const ariEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('PlaybackFinished'), playback: z.object({ id: z.string(), state: z.string() }) }),
   z.object({ type: z.literal('ChannelTalkingStarted'), channel }),
+  z.object({ type: z.literal('ChannelDtmfReceived'), digit: z.string(), channel }),
+  z.object({ type: z.literal('ChannelHangupRequest'), channel }),
   z.object({ type: z.literal('ChannelTalkingFinished'), duration: z.number().int(), channel }),
 ]);
 

@@ -19,6 +19,7 @@ import type { AgentId, AttemptId } from '../../domain/ids.js';
 import type { AnsweredParty, HangupCause } from '../../domain/outcomes.js';
 import { type Clock, wallClockScheduler } from '../../engine/scheduler.js';
 import type { TrunkSettings } from '../../pacing/settings.js';
+import type { IvrListener, IvrPort, PlayRequest } from '../ivr-port.js';
 import type { EndedBy, MediaUri, OriginateRequest, TelephonyEvent, TelephonyListener, TelephonyPort } from '../port.js';
 import { type AgentLeg, AgentLegs } from './agent-legs.js';
 import { type AriConnection, type AriRest, connectAri } from './ari-connection.js';
@@ -29,6 +30,8 @@ import { ChannelWaits } from './channel-waits.js';
 import { type AriConfig, trunkEndpoint } from './config.js';
 import { type CustomerCall, CustomerCalls } from './customer-calls.js';
 import { CAUSE_UNKNOWN, failedOutcome, refusedCause } from './hangup-outcome.js';
+import { IvrPlaybacks } from './ivr-playbacks.js';
+import { Listeners } from './listeners.js';
 import { OrphanChannels } from './orphan-channels.js';
 import { Prompts } from './prompts.js';
 import { AriRequestTimeout, RestGate } from './rest-gate.js';
@@ -45,8 +48,8 @@ export interface AriTelephonyOptions {
 /** How long an agent's softphone may ring when the agent logs in. */
 const AGENT_RING_TIMEOUT_SEC = 30;
 
-export class AriTelephony implements TelephonyPort {
-  private readonly listeners = new Set<TelephonyListener>();
+export class AriTelephony implements TelephonyPort, IvrPort {
+  private readonly listeners: Listeners<TelephonyEvent>;
   private readonly calls = new CustomerCalls();
   private readonly agents = new AgentLegs();
   /** ring-per-call: logged-in agents and their endpoints; their legs, one per call, are in `agents`. */
@@ -54,6 +57,7 @@ export class AriTelephony implements TelephonyPort {
   private readonly waits = new ChannelWaits();
   private readonly orphans = new OrphanChannels((channelId) => this.hangupChannel(channelId));
   private readonly prompts: Prompts;
+  private readonly ivr: IvrPlaybacks;
   private readonly gate: RestGate;
   private readonly recordings: CallRecordings;
   private readonly logger: Logger;
@@ -67,6 +71,7 @@ export class AriTelephony implements TelephonyPort {
     this.config = o.config;
     this.logger = o.logger ?? pino({ name: 'outpace-ari', level: process.env['LOG_LEVEL'] ?? 'info' });
     this.clock = o.clock ?? wallClockScheduler;
+    this.listeners = new Listeners(this.logger, 'telephony');
     this.trunks = new Map((o.trunks ?? []).map((t) => [t.id, t]));
     this.gate = new RestGate({
       maxConcurrent: o.config.ARI_MAX_CONCURRENT_REQUESTS,
@@ -76,6 +81,7 @@ export class AriTelephony implements TelephonyPort {
     this.recordings = new CallRecordings(this.gate, () => this.rest, this.logger);
     this.prompts = new Prompts(this.gate, () => this.rest, this.waits);
     this.agentsToRing = new RungAgents(this.gate, () => this.rest, (event) => this.emit(event), this.clock, this.logger);
+    this.ivr = new IvrPlaybacks(this.gate, () => this.rest, this.prompts, this.clock, this.logger);
   }
 
   /** Connects to Asterisk as the Stasis application ARI_APP and returns the port. */
@@ -104,8 +110,7 @@ export class AriTelephony implements TelephonyPort {
   }
 
   subscribe(listener: TelephonyListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   // ---- commands -------------------------------------------------------------
@@ -168,6 +173,26 @@ export class AriTelephony implements TelephonyPort {
     if (call) this.hangupAs(call, 'system');
   }
 
+  // ---- IVR (broadcast campaigns) ----------------------------------------------
+
+  playOnCall(attemptId: AttemptId, request: PlayRequest): void {
+    const call = this.calls.get(attemptId);
+    if (!call || call.phase !== 'answered') {
+      this.logger.warn({ attemptId, phase: call?.phase }, 'IVR playback ignored: the call is not answered');
+      return;
+    }
+    this.ivr.play(call, request, () => this.calls.isLive(call));
+  }
+
+  stopPlaying(attemptId: AttemptId): void {
+    const call = this.calls.get(attemptId);
+    if (call) this.ivr.stop(call);
+  }
+
+  subscribeIvr(listener: IvrListener): () => void {
+    return this.ivr.subscribe(listener);
+  }
+
   loginAgent(agentId: AgentId, endpoint: string): void {
     if (this.config.ARI_AGENT_CONNECTION === 'ring-per-call') return this.agentsToRing.login(agentId, endpoint);
     if (this.agents.get(agentId)) {
@@ -213,7 +238,16 @@ export class AriTelephony implements TelephonyPort {
         return;
       }
       case 'PlaybackFinished':
-        return this.prompts.playbackFinished(e.playback.id);
+        if (!this.ivr.finished(e.playback.id)) this.prompts.playbackFinished(e.playback.id);
+        return;
+      case 'ChannelDtmfReceived': {
+        const call = this.calls.onChannel(e.channel.id);
+        if (call) this.ivr.key(call, e.digit);
+        return;
+      }
+      case 'ChannelHangupRequest':
+        if (this.calls.onChannel(e.channel.id)) this.ivr.hangupRequested(e.channel.id);
+        return;
       case 'ChannelTalkingStarted':
         return this.waits.release(e.channel.id, 'talking');
       case 'ChannelTalkingFinished':
@@ -309,6 +343,7 @@ export class AriTelephony implements TelephonyPort {
   private settle(call: CustomerCall, cause: HangupCause): void {
     this.calls.remove(call);
     this.waits.releaseAll(call.channelId);
+    this.ivr.forget(call.channelId);
     const { attemptId } = call.request;
     const at = this.clock.now();
     if (call.agentId) {
@@ -552,13 +587,7 @@ export class AriTelephony implements TelephonyPort {
   }
 
   private emit(event: TelephonyEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (err) {
-        this.logger.error({ err: describeError(err), event: event.type }, 'telephony listener threw');
-      }
-    }
+    this.listeners.emit(event);
   }
 }
 

@@ -1,0 +1,69 @@
+/**
+ * A broadcast attempt's end in storage: the dial's outcome in the attempts
+ * table's terms, what the customer heard and pressed beside it, and where the
+ * lead goes next: heard (or handled by key) is done, heard in part is tried
+ * again later up to the campaign's limit, opted out is never called again,
+ * failed dials follow the usual retry delays.
+ */
+import { finishAttempt } from '../campaigns/attempts.js';
+import type { DialingRules } from '../campaigns/compliance.js';
+import { type DispositionEffect, type LeadStep, stepAfterAttempt, stepAfterDisposition } from '../campaigns/lead-progress.js';
+import type { AttemptId } from '../domain/ids.js';
+import type { CallOutcome, HangupCause } from '../domain/outcomes.js';
+import type { EpochMs } from '../domain/time.js';
+import type { Db } from '../storage/db.js';
+import type { BroadcastRetry } from './message.js';
+import type { BroadcastOutcome, BroadcastResult } from './outcome.js';
+
+/** The attempts table's outcome for a broadcast outcome. */
+export function dialOutcome(outcome: BroadcastOutcome): CallOutcome {
+  switch (outcome) {
+    case 'heard':
+    case 'partly-heard':
+    case 'transferred':
+    case 'callback-scheduled':
+    case 'opted-out':
+      return 'live';
+    case 'machine-message-left':
+    case 'machine-hung-up':
+      return 'machine';
+    default:
+      return outcome;
+  }
+}
+
+/** What a broadcast outcome does to the lead, in the words of an agent's disposition; failed dials follow their retry delays. */
+const EFFECTS: Partial<Record<BroadcastOutcome, DispositionEffect>> = {
+  heard: 'done',
+  transferred: 'done',
+  'machine-message-left': 'done',
+  'opted-out': 'do-not-call',
+  // The callback says when; the lead stays open for it.
+  'callback-scheduled': 'callback',
+  'partly-heard': 'retry',
+};
+
+export function broadcastLeadStep(result: BroadcastResult, attemptsSoFar: number, retry: BroadcastRetry, rules: DialingRules, endedAt: EpochMs): LeadStep {
+  // The broadcast's own cap on attempts applies to every retry, within the profile's.
+  const capped = { ...rules, maxAttemptsTotal: Math.min(rules.maxAttemptsTotal, retry.maxAttempts) };
+  const effect = EFFECTS[result.outcome];
+  if (effect) return stepAfterDisposition(effect, retry.partlyHeardRetryMinutes, attemptsSoFar, capped, endedAt);
+  return stepAfterAttempt({ outcome: dialOutcome(result.outcome), abandoned: false }, attemptsSoFar, capped, endedAt);
+}
+
+export interface BroadcastAttemptEnd {
+  readonly endedAt: EpochMs;
+  readonly result: BroadcastResult;
+  readonly retry: BroadcastRetry;
+  readonly hangupCause?: HangupCause | null;
+}
+
+export function finishBroadcastAttempt(db: Db, attemptId: AttemptId, end: BroadcastAttemptEnd): Promise<LeadStep> {
+  return finishAttempt(db, attemptId, {
+    endedAt: end.endedAt,
+    outcome: dialOutcome(end.result.outcome),
+    hangupCause: end.hangupCause ?? null,
+    broadcastResult: end.result,
+    leadStep: (attemptsSoFar, rules) => broadcastLeadStep(end.result, attemptsSoFar, end.retry, rules, end.endedAt),
+  });
+}

@@ -1,0 +1,128 @@
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { campaignInputSchema } from '../../src/campaigns/campaign.js';
+import { BroadcastMessageError, parseBroadcastMessage } from '../../src/ivr/message.js';
+import { MissingPromptError, assertPromptsExist, missingPrompts } from '../../src/ivr/prompt-files.js';
+import { promptsUsed, renderMessage } from '../../src/ivr/render.js';
+import { LeadValueError } from '../../src/ivr/spoken-values.js';
+
+const billReminder = {
+  promptSet: 'bill-reminder',
+  languageField: 'language',
+  parts: [
+    { prompt: 'intro' },
+    { prompt: 'bill-amount' },
+    { say: 'money', field: 'amount' },
+    { prompt: 'due-on' },
+    { say: 'date', field: 'dueDate' },
+    { prompt: 'account' },
+    { say: 'digits', field: 'account' },
+    { prompt: 'menu' },
+  ],
+  menu: { agentCampaignId: 'c-agents' },
+};
+const lead = { amount: '128.50', dueDate: '2026-12-05', account: '0042' };
+
+describe('the broadcast message', () => {
+  it('speaks the lead values in order between the prompts of the campaign language', () => {
+    const r = renderMessage(parseBroadcastMessage(JSON.stringify(billReminder)), lead);
+    expect(r.language).toBe('en');
+    expect(r.parts.flat()).toEqual([
+      'sound:outpace/bill-reminder/en/intro',
+      'sound:outpace/bill-reminder/en/bill-amount',
+      'number:128',
+      'sound:outpace/bill-reminder/en/currency-major',
+      'number:50',
+      'sound:outpace/bill-reminder/en/currency-minor',
+      'sound:outpace/bill-reminder/en/due-on',
+      'sound:outpace/bill-reminder/en/month-12',
+      'number:5',
+      'sound:outpace/bill-reminder/en/account',
+      'digits:0042',
+      'sound:outpace/bill-reminder/en/menu',
+    ]);
+    expect(r.parts).toHaveLength(8);
+  });
+
+  it('picks the Mandarin prompt set from the lead and says dates in Mandarin order', () => {
+    const r = renderMessage(parseBroadcastMessage(JSON.stringify(billReminder)), { ...lead, amount: '99', language: 'zh-CN' });
+    expect(r.language).toBe('zh');
+    expect(r.parts[2]).toEqual(['number:99', 'sound:outpace/bill-reminder/zh/currency-major']);
+    expect(r.parts[4]).toEqual(['sound:outpace/bill-reminder/zh/month-12', 'number:5', 'sound:outpace/bill-reminder/zh/day-suffix']);
+    expect(r.busy).toBe('sound:outpace/bill-reminder/zh/busy-callback');
+  });
+
+  it('falls back to the campaign language for a language it has no prompts for', () => {
+    const r = renderMessage(parseBroadcastMessage(JSON.stringify({ ...billReminder, language: 'zh' })), { ...lead, language: 'fr' });
+    expect(r.language).toBe('zh');
+  });
+
+  it('says which lead field cannot be spoken and why', () => {
+    const message = parseBroadcastMessage(JSON.stringify(billReminder));
+    expect(() => renderMessage(message, { ...lead, amount: '12,50' })).toThrow(LeadValueError);
+    expect(() => renderMessage(message, { ...lead, amount: '12,50' })).toThrow(/"amount" holds "12,50".*money.*128\.50/);
+    expect(() => renderMessage(message, { ...lead, dueDate: undefined })).toThrow(/no value in field "dueDate"/);
+    expect(() => renderMessage(message, { ...lead, dueDate: '2026-13-01' })).toThrow(/YYYY-MM-DD/);
+  });
+
+  it('refuses a malformed message with the path of each problem', () => {
+    expect(() => parseBroadcastMessage('{')).toThrow(BroadcastMessageError);
+    expect(() => parseBroadcastMessage(JSON.stringify({ promptSet: 'x', parts: [] }))).toThrow(/broadcastMessage\.parts: a message needs at least one part/);
+    expect(() => parseBroadcastMessage(JSON.stringify({ promptSet: 'x', parts: [{ say: 'money' }] }))).toThrow(/broadcastMessage\.parts\.0/);
+    expect(() => parseBroadcastMessage(JSON.stringify({ promptSet: 'Bad Name', parts: [{ prompt: 'a' }] }))).toThrow(/promptSet: a prompt name/);
+  });
+
+  it('lists every prompt a language needs, including money and date words and the menu prompts', () => {
+    const used = promptsUsed(parseBroadcastMessage(JSON.stringify(billReminder)), 'zh');
+    expect(used).toEqual(expect.arrayContaining(['intro', 'menu', 'currency-major', 'currency-minor', 'month-1', 'month-12', 'day-suffix', 'busy-callback', 'opt-out', 'goodbye']));
+    expect(promptsUsed(parseBroadcastMessage(JSON.stringify(billReminder)), 'en')).not.toContain('day-suffix');
+  });
+});
+
+describe('prompt files', () => {
+  it('names the missing prompt files of every language a lead may hear', () => {
+    const message = parseBroadcastMessage(JSON.stringify({ promptSet: 'set', languageField: 'lang', parts: [{ prompt: 'hello' }] }));
+    const available = new Set(['set/en/hello.wav', 'set/en/opt-out.wav', 'set/en/goodbye.wav', 'set/zh/opt-out.wav', 'set/zh/goodbye.wav']);
+    expect(missingPrompts(message, available)).toEqual(['set/zh/hello.wav']);
+  });
+
+  it('refuses a campaign whose prompt does not exist in the sounds folder', async () => {
+    const sounds = await mkdtemp(path.join(tmpdir(), 'outpace-sounds-'));
+    await mkdir(path.join(sounds, 'set', 'en'), { recursive: true });
+    for (const name of ['hello', 'opt-out', 'goodbye']) await writeFile(path.join(sounds, 'set', 'en', `${name}.wav`), '');
+    await expect(assertPromptsExist(parseBroadcastMessage(JSON.stringify({ promptSet: 'set', parts: [{ prompt: 'hello' }] })), sounds)).resolves.toBeUndefined();
+    const typo = parseBroadcastMessage(JSON.stringify({ promptSet: 'set', parts: [{ prompt: 'helo' }] }));
+    await expect(assertPromptsExist(typo, sounds)).rejects.toThrow(MissingPromptError);
+    await expect(assertPromptsExist(typo, sounds)).rejects.toThrow(/prompts that do not exist: .*set\/en\/helo\.wav/);
+  });
+});
+
+describe('the bill-reminder prompts in sounds/', () => {
+  const sounds = path.join(import.meta.dirname, '..', '..', 'sounds');
+  const text = () => readFile(path.join(sounds, 'bill-reminder', 'message.json'), 'utf8');
+
+  it('has every prompt the bill-reminder message needs, in English and Mandarin', async () => {
+    const message = parseBroadcastMessage(await text());
+    await expect(assertPromptsExist({ ...message, menu: { ...message.menu, agentCampaignId: 'agents' } }, sounds)).resolves.toBeUndefined();
+    expect(renderMessage(message, { amount: '128.50', due_date: '2026-12-05', language: 'cmn' }).parts.flat()).toContain(
+      'sound:outpace/bill-reminder/zh/day-suffix',
+    );
+  });
+
+  it('names the missing file when the campaign names a prompt that does not exist', async () => {
+    const message = parseBroadcastMessage((await text()).replace('"due-on"', '"due-date"'));
+    await expect(assertPromptsExist(message, sounds)).rejects.toThrow(/bill-reminder\/en\/due-date\.wav, .*bill-reminder\/zh\/due-date\.wav/);
+  });
+});
+
+describe('a campaign with a broadcast message', () => {
+  it('is refused when the message is not valid, with what is wrong', () => {
+    const campaign = { name: 'bills', type: 'broadcast', complianceProfile: 'us', callerId: '+12025550100' };
+    expect(campaignInputSchema.safeParse({ ...campaign, broadcastMessage: JSON.stringify(billReminder) }).success).toBe(true);
+    const bad = campaignInputSchema.safeParse({ ...campaign, broadcastMessage: JSON.stringify({ promptSet: 'bills', parts: [] }) });
+    expect(bad.success).toBe(false);
+    expect(bad.error!.issues[0]).toMatchObject({ path: ['broadcastMessage'], message: expect.stringMatching(/parts: a message needs at least one part/) });
+  });
+});
