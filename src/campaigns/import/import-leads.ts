@@ -16,9 +16,9 @@ import { getCampaign } from '../campaign-store.js';
 import { createList, type ListId } from '../leads.js';
 import { applyBatch, type BatchTarget } from './apply-batch.js';
 import { countBatch, createImport, finishImport, getImportStatus, recordRejections, type ImportStatus } from './import-store.js';
-import { resolveColumns, type ColumnMapping, type ResolvedColumns } from './mapping.js';
+import { resolveColumns, type ColumnMapping } from './mapping.js';
 import { Lanes, type Batch } from './lanes.js';
-import { normaliseRow } from './normalise.js';
+import { NormalisePool } from './normalise-pool.js';
 import { stageBatch } from './staging.js';
 
 export interface ImportRequest {
@@ -47,6 +47,8 @@ export interface StartedImport {
 const DEFAULT_BATCH = 25_000;
 // See lanes.ts. PGlite is one connection: a second lane would only wait its turn.
 const LANES = { postgres: 2, pglite: 1 } as const;
+// See normalise-pool.ts: two workers keep pace with the parser on this 2-core machine.
+const NORMALISERS = 2;
 
 export async function startImport(db: Db, request: ImportRequest, file: Readable): Promise<StartedImport> {
   await getCampaign(db, request.campaignId);
@@ -71,20 +73,22 @@ async function readFile(db: Db, request: ImportRequest, target: BatchTarget, fil
   const lanes = new Lanes(LANES[db.kind], request.batchSize ?? DEFAULT_BATCH, (batch) =>
     db.transaction((tx) => writeBatch(tx, target, batch)),
   );
-  let columns: ResolvedColumns | undefined;
+  let normaliser: NormalisePool | undefined;
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      if (!columns) {
-        columns = resolveColumns(request.mapping, record);
+      if (!normaliser) {
+        normaliser = new NormalisePool(NORMALISERS, resolveColumns(request.mapping, record), request.mapping, (verdict, row) =>
+          'rejected' in verdict ? lanes.addRejection({ row, reason: verdict.rejected }) : lanes.addLead(verdict.lead),
+        );
         continue;
       }
-      const verdict = normaliseRow(record, info.lines, columns, request.mapping);
-      if ('rejected' in verdict) await lanes.addRejection({ row: info.lines, reason: verdict.rejected });
-      else await lanes.addLead(verdict.lead);
+      await normaliser.add(record, info.lines);
     }
-    if (!columns) throw new Error('the file is empty: expected a header line, then one lead per line');
+    if (!normaliser) throw new Error('the file is empty: expected a header line, then one lead per line');
+    await normaliser.flush();
     await lanes.flush();
   } finally {
+    await normaliser?.close();
     // Batches still being written finish (or fail) before the import is marked finished.
     await lanes.written();
   }
