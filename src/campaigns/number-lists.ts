@@ -89,14 +89,3 @@ export async function checkNumber(db: Queryable, phone: string, campaignId?: str
   );
   return rows;
 }
-
-/** Of the given numbers, those a campaign must never dial (black, globally or for it). */
-export async function blackListed(db: Queryable, phones: readonly string[], campaignId: CampaignId): Promise<Set<string>> {
-  if (phones.length === 0) return new Set();
-  const { rows } = await db.query<{ phone: string }>(
-    `SELECT DISTINCT phone FROM number_lists
-      WHERE phone = ANY ($1::text[]) AND color = 'black' AND (campaign_id IS NULL OR campaign_id = $2)`,
-    [phones, campaignId],
-  );
-  return new Set(rows.map((r) => r.phone));
-}

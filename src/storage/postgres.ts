@@ -1,4 +1,7 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
 import type { Db, Queryable, QueryResult } from './db.js';
 
 export interface PostgresOptions {
@@ -23,6 +26,7 @@ export function openPostgres(options: PostgresOptions): Db {
     exec: async (sql) => {
       await client.query(sql);
     },
+    copyFrom: (sql, lines) => copyLines(client, sql, lines),
   });
   return {
     kind: 'postgres',
@@ -30,6 +34,14 @@ export function openPostgres(options: PostgresOptions): Db {
       toResult<Row>(await pool.query(sql, params as unknown[])),
     exec: async (sql) => {
       await pool.query(sql);
+    },
+    async copyFrom(sql, lines) {
+      const client = await pool.connect();
+      try {
+        return await copyLines(client, sql, lines);
+      } finally {
+        client.release();
+      }
     },
     async transaction(work) {
       const client = await pool.connect();
@@ -47,6 +59,29 @@ export function openPostgres(options: PostgresOptions): Db {
     },
     close: () => pool.end(),
   };
+}
+
+/**
+ * COPY through pg-copy-streams, the COPY protocol for node-postgres that pg
+ * itself points to. Lines are sent in chunks of about 64 KB: one CopyData
+ * message per line would cost more than the rows.
+ */
+async function copyLines(client: pg.ClientBase, sql: string, lines: Iterable<string>): Promise<number> {
+  const sink = client.query(copyFromStdin(sql));
+  await pipeline(Readable.from(chunked(lines)), sink);
+  return sink.rowCount;
+}
+
+function* chunked(lines: Iterable<string>): Generator<string> {
+  let chunk = '';
+  for (const line of lines) {
+    chunk += line;
+    if (chunk.length >= 65_536) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk !== '') yield chunk;
 }
 
 function toResult<Row>(result: pg.QueryResult): QueryResult<Row> {

@@ -1,8 +1,10 @@
 /**
  * Importing a lead file: streamed (memory stays flat whatever the size),
- * mapped, normalised, checked against the do-not-call list, inserted in
- * batches. Every rejected row is kept with its line and reason; a number the
- * list already holds is left as it is, so importing the same file twice
+ * mapped, normalised, then written in batches: each batch is staged in bulk
+ * (`staging.ts`) and applied with a few set-based statements
+ * (`apply-batch.ts`), one transaction a batch, so the import's counts show
+ * its progress. Every rejected row is kept with its line and reason; a number
+ * the list already holds is left as it is, so importing the same file twice
  * changes nothing.
  */
 import type { Readable } from 'node:stream';
@@ -11,11 +13,13 @@ import type { CampaignId } from '../../domain/ids.js';
 import { audit } from '../../storage/audit.js';
 import type { Db, Queryable } from '../../storage/db.js';
 import { getCampaign } from '../campaign-store.js';
-import { createList, insertLeads, type ListId, type NewLead } from '../leads.js';
-import { blackListed } from '../number-lists.js';
-import { createImport, finishImport, getImportStatus, recordBatch, type ImportStatus, type Rejection } from './import-store.js';
-import { resolveColumns, type ColumnMapping, type ResolvedColumns } from './mapping.js';
-import { normaliseRow } from './normalise.js';
+import { createList, type ListId } from '../leads.js';
+import { applyBatch, type BatchTarget } from './apply-batch.js';
+import { countBatch, createImport, finishImport, getImportStatus, recordRejections, type ImportStatus } from './import-store.js';
+import { resolveColumns, type ColumnMapping } from './mapping.js';
+import { Lanes, type Batch } from './lanes.js';
+import { NormalisePool } from './normalise-pool.js';
+import { stageBatch } from './staging.js';
 
 export interface ImportRequest {
   readonly campaignId: CampaignId;
@@ -25,7 +29,7 @@ export interface ImportRequest {
   readonly fileName: string;
   readonly mapping: ColumnMapping;
   readonly actor: string;
-  /** Rows per insert; larger batches mean fewer round trips and more memory. */
+  /** Rows per batch (one transaction); larger batches mean fewer statements and more memory. */
   readonly batchSize?: number;
 }
 
@@ -36,14 +40,23 @@ export interface StartedImport {
   readonly finished: Promise<ImportStatus>;
 }
 
-const DEFAULT_BATCH = 5000;
+// About 5 MB of leads a batch, two batches a lane in memory (one parsed, one
+// written): small enough for the server's default temp_buffers (8 MB) to hold
+// the staging table, large enough that a batch's fixed cost (a temporary table,
+// a few statements) is noise.
+const DEFAULT_BATCH = 25_000;
+// See lanes.ts. PGlite is one connection: a second lane would only wait its turn.
+const LANES = { postgres: 2, pglite: 1 } as const;
+// See normalise-pool.ts: two workers keep pace with the parser on this 2-core machine.
+const NORMALISERS = 2;
 
 export async function startImport(db: Db, request: ImportRequest, file: Readable): Promise<StartedImport> {
   await getCampaign(db, request.campaignId);
   const listId = await createList(db, request.campaignId, request.listName, request.listSource);
   const importId = await createImport(db, listId, request.fileName);
   await audit(db, { actor: request.actor, action: 'import', entity: 'list', entityId: listId, details: { importId, fileName: request.fileName } });
-  const finished = readFile(db, request, listId, importId, file).then(
+  const target: BatchTarget = { importId, listId, campaignId: request.campaignId };
+  const finished = readFile(db, request, target, file).then(
     async () => {
       // Fresh statistics after a bulk load: with stale ones the planner sorts the whole hopper on every claim.
       await db.exec('ANALYZE leads, customers');
@@ -54,73 +67,41 @@ export async function startImport(db: Db, request: ImportRequest, file: Readable
   return { importId, listId, finished: finished.then(() => getImportStatus(db, importId)) };
 }
 
-async function readFile(db: Db, request: ImportRequest, listId: ListId, importId: string, file: Readable): Promise<void> {
+async function readFile(db: Db, request: ImportRequest, target: BatchTarget, file: Readable): Promise<void> {
   const parser = file.pipe(parse({ bom: true, skip_empty_lines: true, relax_column_count: true, info: true }));
   file.on('error', (error) => parser.destroy(error));
-  const batchSize = request.batchSize ?? DEFAULT_BATCH;
-  let columns: ResolvedColumns | undefined;
-  let leads: NewLead[] = [];
-  let rejections: Rejection[] = [];
-  // One batch is written while the next is parsed: the database and the parser work at once.
-  let writing: Promise<void> = Promise.resolve();
-  const flush = async () => {
-    const batch = { leads, rejections };
-    leads = [];
-    rejections = [];
-    await writing;
-    writing = db.transaction((tx) => writeBatch(tx, request.campaignId, listId, importId, batch.leads, batch.rejections));
-  };
+  const lanes = new Lanes(LANES[db.kind], request.batchSize ?? DEFAULT_BATCH, (batch) =>
+    db.transaction((tx) => writeBatch(tx, target, batch)),
+  );
+  let normaliser: NormalisePool | undefined;
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      if (!columns) {
-        columns = resolveColumns(request.mapping, record);
+      if (!normaliser) {
+        normaliser = new NormalisePool(NORMALISERS, resolveColumns(request.mapping, record), request.mapping, (verdict, row) =>
+          'rejected' in verdict ? lanes.addRejection({ row, reason: verdict.rejected }) : lanes.addLead(verdict.lead),
+        );
         continue;
       }
-      const verdict = normaliseRow(record, info.lines, columns, request.mapping);
-      if ('rejected' in verdict) rejections.push({ row: info.lines, reason: verdict.rejected });
-      else leads.push(verdict.lead);
-      if (leads.length + rejections.length >= batchSize) await flush();
+      await normaliser.add(record, info.lines);
     }
-    if (!columns) throw new Error('the file is empty: expected a header line, then one lead per line');
-    await flush();
+    if (!normaliser) throw new Error('the file is empty: expected a header line, then one lead per line');
+    await normaliser.flush();
+    await lanes.flush();
   } finally {
-    // A batch still being written finishes (or fails) before the import is marked finished.
-    await writing;
+    await normaliser?.close();
+    // Batches still being written finish (or fail) before the import is marked finished.
+    await lanes.written();
   }
 }
 
-async function writeBatch(
-  tx: Queryable,
-  campaignId: CampaignId,
-  listId: ListId,
-  importId: string,
-  candidates: NewLead[],
-  rejections: Rejection[],
-): Promise<void> {
-  const read = candidates.length + rejections.length;
-  const black = await blackListed(tx, candidates.map((l) => l.phone), campaignId);
-  const dialable = candidates.filter((lead) => {
-    if (!black.has(lead.phone)) return true;
-    rejections.push({ row: lead.sourceRow!, reason: `${lead.phone} is on the do-not-call list` });
-    return false;
+async function writeBatch(tx: Queryable, target: BatchTarget, { leads, rejections }: Batch): Promise<void> {
+  await stageBatch(tx, leads);
+  const outcome = await applyBatch(tx, target, leads.length);
+  await recordRejections(tx, target.importId, rejections);
+  await countBatch(tx, target.importId, {
+    read: leads.length + rejections.length,
+    imported: outcome.imported,
+    unchanged: outcome.unchanged,
+    rejected: rejections.length + outcome.rejected,
   });
-  const inserted = await insertLeads(tx, listId, dialable, importId);
-  const notInserted = dialable.filter((lead) => !inserted.has(lead.sourceRow!));
-  let unchanged = 0;
-  if (notInserted.length > 0) {
-    const { rows } = await tx.query<{ phone: string; source_row: number; import_id: string | null }>(
-      'SELECT phone, source_row, import_id FROM leads WHERE list_id = $1 AND phone = ANY ($2::text[])',
-      [listId, notInserted.map((l) => l.phone)],
-    );
-    const holder = new Map(rows.map((r) => [r.phone, r]));
-    for (const lead of notInserted) {
-      const first = holder.get(lead.phone);
-      if (first?.import_id === importId) {
-        rejections.push({ row: lead.sourceRow!, reason: `${lead.phone} duplicates line ${first.source_row}` });
-      } else {
-        unchanged += 1;
-      }
-    }
-  }
-  await recordBatch(tx, importId, { read, imported: inserted.size, unchanged, rejections });
 }

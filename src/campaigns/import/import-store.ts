@@ -22,11 +22,12 @@ export interface Rejection {
   readonly reason: string;
 }
 
+/** What one batch of the file came to; the rejections themselves are recorded apart. */
 export interface BatchCounts {
   readonly read: number;
   readonly imported: number;
   readonly unchanged: number;
-  readonly rejections: readonly Rejection[];
+  readonly rejected: number;
 }
 
 const STATUS = `id AS "importId", list_id AS "listId", file_name AS "fileName", state, rows_read AS "rowsRead",
@@ -37,18 +38,20 @@ export async function createImport(db: Queryable, listId: ListId, fileName: stri
   return rows[0]!.id;
 }
 
-export async function recordBatch(db: Queryable, importId: string, batch: BatchCounts): Promise<void> {
-  if (batch.rejections.length > 0) {
-    await db.query(
-      `INSERT INTO import_rejections (import_id, row_number, reason)
-       SELECT $1, x.row_number, x.reason FROM unnest($2::int[], $3::text[]) AS x(row_number, reason) ON CONFLICT DO NOTHING`,
-      [importId, batch.rejections.map((r) => r.row), batch.rejections.map((r) => r.reason)],
-    );
-  }
+export async function recordRejections(db: Queryable, importId: string, rejections: readonly Rejection[]): Promise<void> {
+  if (rejections.length === 0) return;
+  await db.query(
+    `INSERT INTO import_rejections (import_id, row_number, reason)
+     SELECT $1, x.row_number, x.reason FROM unnest($2::int[], $3::text[]) AS x(row_number, reason) ON CONFLICT DO NOTHING`,
+    [importId, rejections.map((r) => r.row), rejections.map((r) => r.reason)],
+  );
+}
+
+export async function countBatch(db: Queryable, importId: string, batch: BatchCounts): Promise<void> {
   await db.query(
     `UPDATE imports SET rows_read = rows_read + $2, rows_imported = rows_imported + $3,
             rows_unchanged = rows_unchanged + $4, rows_rejected = rows_rejected + $5 WHERE id = $1`,
-    [importId, batch.read, batch.imported, batch.unchanged, batch.rejections.length],
+    [importId, batch.read, batch.imported, batch.unchanged, batch.rejected],
   );
 }
 

@@ -37,7 +37,10 @@ export function countryTimeZone(country: string): string | undefined {
   return zones.length === 1 ? zones[0] : undefined;
 }
 
-export type RowVerdict = { readonly lead: NewLead } | { readonly rejected: string };
+/** A lead of an import always knows its line of the file. */
+export type ImportedLead = NewLead & { readonly sourceRow: number };
+
+export type RowVerdict = { readonly lead: ImportedLead } | { readonly rejected: string };
 
 export function normaliseRow(fields: readonly string[], row: number, columns: ResolvedColumns, mapping: ColumnMapping): RowVerdict {
   if (fields.length !== columns.width) {
