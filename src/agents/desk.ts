@@ -19,6 +19,9 @@ export type AgentDeskEvent =
       readonly agentId: AgentId;
       readonly attemptId: AttemptId;
       readonly disposition: string;
+      /** For a callback disposition: when to call back, and by whom (absent: anyone). */
+      readonly callbackAt?: EpochMs;
+      readonly callbackAgentId?: AgentId;
       readonly at: EpochMs;
     };
 

@@ -108,7 +108,8 @@ export class StoredAttempts implements AttemptJournal {
       this.o.onError?.(e.attemptId, 'disposition', new Error(`no call of ${e.agentId} ended as attempt ${e.attemptId} awaits a disposition`));
       return;
     }
-    this.then(e.attemptId, 'disposition', () => setDisposition(this.o.db, e.attemptId, { code: e.disposition }, `agent:${e.agentId}`, e.at));
+    const disposition = { code: e.disposition, callbackAt: e.callbackAt, callbackAgentId: e.callbackAgentId };
+    this.then(e.attemptId, 'disposition', () => setDisposition(this.o.db, e.attemptId, disposition, `agent:${e.agentId}`, e.at));
   }
 
   private then(attemptId: AttemptId, what: string, write: () => Promise<unknown>): void {
