@@ -109,6 +109,11 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     return this.calls.size;
   }
 
+  /** REST requests waiting for their turn or on their way: what the benchmark watches for queueing. */
+  get restRequestsPending(): number {
+    return this.gate.pending;
+  }
+
   subscribe(listener: TelephonyListener): () => void {
     return this.listeners.add(listener);
   }
@@ -161,11 +166,12 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   }
 
   abandon(attemptId: AttemptId, message: MediaUri): void {
-    this.playThenHangUp(attemptId, [message], 'abandon');
+    // The person has waited in silence up to the connect deadline: the message must start at once.
+    this.playThenHangUp(attemptId, [message], 'abandon', { urgent: true });
   }
 
   leaveMessage(attemptId: AttemptId, message: readonly MediaUri[]): void {
-    this.playThenHangUp(attemptId, message, 'leave message', (call) => this.prompts.greetingOver(call.channelId, call.detection?.cause));
+    this.playThenHangUp(attemptId, message, 'leave message', {}, (call) => this.prompts.greetingOver(call.channelId, call.detection?.cause));
   }
 
   hangup(attemptId: AttemptId): void {
@@ -420,7 +426,8 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     call.agentId = agentId;
     leg.attemptId = attemptId;
     this.gate
-      .run('bridge addChannel', () => this.rest.addToBridge(leg.bridgeId, joining))
+      // Urgent: the customer is waiting in silence (see RestGate.run).
+      .run('bridge addChannel', () => this.rest.addToBridge(leg.bridgeId, joining), { urgent: true })
       .then(() => {
         if (!this.calls.isLive(call)) return;
         this.emit({ type: 'call.connected', attemptId, agentId, at: this.clock.now() });
@@ -524,6 +531,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     attemptId: AttemptId,
     media: readonly MediaUri[],
     what: string,
+    urgency: { urgent?: boolean },
     before: (call: CustomerCall) => Promise<void> = async () => undefined,
   ): void {
     const call = this.calls.get(attemptId);
@@ -535,7 +543,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     void (async () => {
       try {
         await before(call);
-        await this.prompts.play(call.channelId, media, () => this.calls.isLive(call));
+        await this.prompts.play(call.channelId, media, () => this.calls.isLive(call), urgency);
       } catch (err) {
         if (!this.calls.isLive(call) || isGoneError(err)) return;
         this.logger.error({ attemptId, err: describeError(err) }, `${what}: the prompt could not be played`);

@@ -26,9 +26,15 @@ export class RestGate {
     this.requests = new PQueue({ concurrency: options.maxConcurrent });
   }
 
-  /** Runs one REST request in turn, failing it with AriRequestTimeout if Asterisk does not answer in time. */
-  run<T>(label: string, request: () => Promise<T>): Promise<T> {
-    return this.requests.add(() => withDeadline(label, request(), this.options.timeoutMs));
+  /**
+   * Runs one REST request in turn, failing it with AriRequestTimeout if
+   * Asterisk does not answer in time. An urgent request (a person waiting in
+   * silence for an agent or for the abandon message) goes ahead of every
+   * request not yet started: under load, hundreds of originates and
+   * recording requests may be queued, and a live answer must not wait for them.
+   */
+  run<T>(label: string, request: () => Promise<T>, o: { urgent?: boolean } = {}): Promise<T> {
+    return this.requests.add(() => withDeadline(label, request(), this.options.timeoutMs), { priority: o.urgent ? 1 : 0 });
   }
 
   /** Like run(), after waiting for the trunk's next call slot. */
