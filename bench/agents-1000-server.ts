@@ -52,6 +52,8 @@ for (let i = 0; i < setup.numbers; i++) {
 }
 for (let n = 1; n <= setup.agents; n++) server.pbx.registerAgentPhone(`agent${n}`);
 
+// The benchmark died: nothing more to serve.
+process.on('disconnect', () => process.exit(0));
 process.on('message', (m) => {
   if (m === 'usage') process.send?.({ events: server.eventCount, cpu: process.cpuUsage(), rss: process.memoryUsage().rss });
   if (m === 'close') void server.close().then(() => process.exit(0));

@@ -13,13 +13,14 @@
  * in real ms; the engine process's CPU and memory (heap after GC, RSS)
  * sampled every simulated five minutes; the server process's CPU beside it.
  *
- *   DATABASE_URL=... node --expose-gc --import tsx bench/agents-1000.ts [--hours 1] [--scale 0.1] [--agents 1000]
+ *   DATABASE_URL=... node --expose-gc --import tsx bench/agents-1000.ts [--hours 1] [--scale 0.25] [--agents 1000] [--out FILE_BASE]
  */
 import { fork } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { upsertAgent } from '../src/campaigns/agents.js';
 import { changeCampaignState, createCampaign } from '../src/campaigns/campaign-store.js';
@@ -39,7 +40,7 @@ import { ScriptedDesk } from '../test/support/scripted-desk.js';
 
 const { values } = parseArgs({ options: { hours: { type: 'string' }, scale: { type: 'string' }, agents: { type: 'string' }, out: { type: 'string' } } });
 const hours = Number(values.hours ?? 1);
-const scale = Number(values.scale ?? 0.1);
+const scale = Number(values.scale ?? 0.25);
 const agents = Number(values.agents ?? 1000);
 const outBase = values.out ?? fileURLToPath(new URL('./results/agents-1000', import.meta.url));
 const SEED = 1;
@@ -75,7 +76,8 @@ const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 
 
 // ---- the ARI test server, in its own process ---------------------------------
 const server = fork(fileURLToPath(new URL('./agents-1000-server.ts', import.meta.url)), [JSON.stringify({ scenario, seed: SEED, numbers: LEADS, agents, timeScale: scale, start: START })], {
-  execArgv: ['--import', 'tsx'],
+  // BENCH_SERVER_CPU_PROF=DIR profiles the server process too (--cpu-prof), to see which side a slow round trip is on.
+  execArgv: ['--import', 'tsx', ...(process.env['BENCH_SERVER_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_SERVER_CPU_PROF']}`] : [])],
 });
 const address = await new Promise<{ url: string; username: string; password: string }>((resolve) => server.once('message', (m) => resolve(m as never)));
 interface ServerUsage {
@@ -114,8 +116,49 @@ log(`${LEADS} leads, ${agents} agents stored; scale ${scale} (a simulated hour l
 
 // ---- the engine --------------------------------------------------------------
 const clock = scaledClock(START);
-const errors: string[] = [];
-const logger = pino({ level: 'warn' }, { write: (line: string) => void (errors.length < 50 && errors.push(line)) });
+const errors = { count: 0, first: [] as string[] };
+const logger = pino({ level: 'warn' }, { write: (line: string) => void (errors.count++ < 5 && errors.first.push(line)) });
+const answeredAt = new Map<AttemptId, number>();
+const connectAskedAt = new Map<AttemptId, number>();
+/** Quantiles in fixed memory (a histogram to a thousandth), so the measurement does not grow the heap it measures. */
+class Quantiles {
+  private readonly h = createHistogram();
+  record(x: number): void {
+    this.h.record(Math.round(x * 1000) + 1);
+  }
+  p(q: number): number {
+    return this.h.count === 0 ? NaN : (this.h.percentile(q * 100) - 1) / 1000;
+  }
+  get max(): number {
+    return (this.h.max - 1) / 1000;
+  }
+  get count(): number {
+    return this.h.count;
+  }
+}
+function newWindow() {
+  return {
+    connectMs: new Quantiles(),
+    agentWaitMs: new Quantiles(),
+    bridgeMs: new Quantiles(),
+    pendingAtConnect: new Quantiles(),
+    /** The bridging request's wait for a free request slot, and its round trip. */
+    bridgeQueuedMs: new Quantiles(),
+    bridgeRoundTripMs: new Quantiles(),
+    /** Every REST request's round trip. */
+    roundTripMs: new Quantiles(),
+  };
+}
+let window = newWindow();
+const all = newWindow();
+function restTimed(label: string, waitedMs: number, roundTripMs: number): void {
+  for (const w of [window, all]) {
+    w.roundTripMs.record(roundTripMs);
+    if (label !== 'bridge addChannel') continue;
+    w.bridgeQueuedMs.record(waitedMs);
+    w.bridgeRoundTripMs.record(roundTripMs);
+  }
+}
 const telephony = await AriTelephony.connect({
   config: loadAriConfig({
     ARI_URL: address.url,
@@ -128,19 +171,13 @@ const telephony = await AriTelephony.connect({
   }),
   logger,
   clock,
+  restTimed,
 });
 
 // Subscribed before the engine: the answer is timed before the engine hears it. The
 // connect is split in two: the answer to the engine's connect request (waiting for a
 // free agent, which predictive pacing makes a person do now and then, within the
 // deadline) and the request to the bridge holding both (the adapter, ari-client, ARI).
-const answeredAt = new Map<AttemptId, number>();
-const connectAskedAt = new Map<AttemptId, number>();
-let window = newWindow();
-const all = newWindow();
-function newWindow() {
-  return { connectMs: [] as number[], agentWaitMs: [] as number[], bridgeMs: [] as number[], pendingAtConnect: [] as number[] };
-}
 telephony.subscribe((e) => {
   if (e.type === 'call.answered') answeredAt.set(e.attemptId, performance.now());
   else if (e.type === 'call.connected') {
@@ -149,9 +186,9 @@ telephony.subscribe((e) => {
     const asked = connectAskedAt.get(e.attemptId);
     if (answered === undefined || asked === undefined) return;
     for (const w of [window, all]) {
-      w.connectMs.push(now - answered);
-      w.agentWaitMs.push(asked - answered);
-      w.bridgeMs.push(now - asked);
+      w.connectMs.record(now - answered);
+      w.agentWaitMs.record(asked - answered);
+      w.bridgeMs.record(now - asked);
     }
   } else if (e.type === 'call.ended' || e.type === 'call.failed') {
     answeredAt.delete(e.attemptId);
@@ -161,7 +198,7 @@ telephony.subscribe((e) => {
 const connectToAgent = telephony.connectToAgent.bind(telephony);
 telephony.connectToAgent = (attemptId, agentId) => {
   connectAskedAt.set(attemptId, performance.now());
-  window.pendingAtConnect.push(telephony.restRequestsPending);
+  window.pendingAtConnect.record(telephony.restRequestsPending);
   connectToAgent(attemptId, agentId);
 };
 
@@ -192,11 +229,6 @@ const runner = new CampaignRunner({
 const gc = (globalThis as { gc?: () => void }).gc;
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
-const quantile = (xs: readonly number[], q: number) => {
-  if (xs.length === 0) return NaN;
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-};
 const storedAttempts = async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM attempts WHERE campaign_id = $1', [campaign.id])).rows[0]!.n;
 
 interface Sample {
@@ -213,12 +245,18 @@ interface Sample {
   readonly bridgeP99Ms: number;
   /** REST requests queued or in flight in the adapter when a connect was asked, p99. */
   readonly restPendingP99: number;
+  readonly bridgeQueuedP99Ms: number;
+  readonly bridgeRoundTripP99Ms: number;
+  readonly restRoundTripP50Ms: number;
+  readonly restRoundTripP99Ms: number;
   readonly engineCpuPct: number;
   readonly serverCpuPct: number;
   readonly heapAfterGcMb: number;
   readonly rssMb: number;
   readonly eventLoopDelayP99Ms: number;
   readonly callsInFlight: number;
+  /** The machine's one-minute load average: other work on the machine lengthens every round trip. */
+  readonly loadAverage: number;
 }
 const samples: Sample[] = [];
 
@@ -234,6 +272,8 @@ for (let at = SAMPLE_EVERY; at <= hours * HOUR; at += SAMPLE_EVERY) {
   const cpu = process.cpuUsage();
   const server = (await serverUsage()).cpu;
   const attempts = await storedAttempts();
+  // The scripted desk keeps every disposition for the tests' assertions: emptied here, so only the engine's memory is measured.
+  desk.dispositions.length = 0;
   gc?.();
   const memory = process.memoryUsage();
   const realMs = real - last.real;
@@ -243,19 +283,24 @@ for (let at = SAMPLE_EVERY; at <= hours * HOUR; at += SAMPLE_EVERY) {
     attemptsStored: attempts,
     dialsPerSimulatedSec: round((attempts - last.attempts) / (SAMPLE_EVERY / 1000)),
     dialsPerRealSec: round(((attempts - last.attempts) * 1000) / realMs),
-    connects: window.connectMs.length,
-    connectP50Ms: round(quantile(window.connectMs, 0.5)),
-    connectP99Ms: round(quantile(window.connectMs, 0.99)),
-    agentWaitP99Ms: round(quantile(window.agentWaitMs, 0.99)),
-    bridgeP50Ms: round(quantile(window.bridgeMs, 0.5)),
-    bridgeP99Ms: round(quantile(window.bridgeMs, 0.99)),
-    restPendingP99: quantile(window.pendingAtConnect, 0.99),
+    connects: window.connectMs.count,
+    connectP50Ms: round(window.connectMs.p(0.5)),
+    connectP99Ms: round(window.connectMs.p(0.99)),
+    agentWaitP99Ms: round(window.agentWaitMs.p(0.99)),
+    bridgeP50Ms: round(window.bridgeMs.p(0.5)),
+    bridgeP99Ms: round(window.bridgeMs.p(0.99)),
+    restPendingP99: window.pendingAtConnect.p(0.99),
+    bridgeQueuedP99Ms: round(window.bridgeQueuedMs.p(0.99)),
+    bridgeRoundTripP99Ms: round(window.bridgeRoundTripMs.p(0.99)),
+    restRoundTripP50Ms: round(window.roundTripMs.p(0.5)),
+    restRoundTripP99Ms: round(window.roundTripMs.p(0.99)),
     engineCpuPct: round((100 * (cpuMs(cpu) - cpuMs(last.cpu))) / realMs),
     serverCpuPct: round((100 * (cpuMs(server) - cpuMs(last.server))) / realMs),
     heapAfterGcMb: round(memory.heapUsed / 2 ** 20),
     rssMb: round(memory.rss / 2 ** 20),
     eventLoopDelayP99Ms: round(loopDelay.percentile(99) / 1e6),
     callsInFlight: telephony.callsInFlight,
+    loadAverage: round(loadavg()[0]!),
   };
   samples.push(sample);
   window = newWindow();
@@ -284,19 +329,26 @@ const result = {
   abandonRate: round(totals.live > 0 ? totals.abandoned / totals.live : 0, 4),
   sustainedDialsPerSimulatedSec: round(attempts / (hours * 3600)),
   sustainedDialsPerRealSec: round(attempts / realSec),
-  connectP50Ms: round(quantile(all.connectMs, 0.5)),
-  connectP99Ms: round(quantile(all.connectMs, 0.99)),
-  connectMaxMs: round(Math.max(...all.connectMs)),
-  agentWaitP50Ms: round(quantile(all.agentWaitMs, 0.5)),
-  agentWaitP99Ms: round(quantile(all.agentWaitMs, 0.99)),
-  bridgeP50Ms: round(quantile(all.bridgeMs, 0.5)),
-  bridgeP99Ms: round(quantile(all.bridgeMs, 0.99)),
+  connectP50Ms: round(all.connectMs.p(0.5)),
+  connectP99Ms: round(all.connectMs.p(0.99)),
+  connectMaxMs: round(all.connectMs.max),
+  agentWaitP50Ms: round(all.agentWaitMs.p(0.5)),
+  agentWaitP99Ms: round(all.agentWaitMs.p(0.99)),
+  bridgeP50Ms: round(all.bridgeMs.p(0.5)),
+  bridgeP99Ms: round(all.bridgeMs.p(0.99)),
+  bridgeQueuedP50Ms: round(all.bridgeQueuedMs.p(0.5)),
+  bridgeQueuedP99Ms: round(all.bridgeQueuedMs.p(0.99)),
+  bridgeRoundTripP50Ms: round(all.bridgeRoundTripMs.p(0.5)),
+  bridgeRoundTripP99Ms: round(all.bridgeRoundTripMs.p(0.99)),
+  restRoundTripP50Ms: round(all.roundTripMs.p(0.5)),
+  restRoundTripP99Ms: round(all.roundTripMs.p(0.99)),
+  restRequests: all.roundTripMs.count,
   engineCpuPctMean: round(mean(steady.map((s) => s.engineCpuPct))),
   serverCpuPctMean: round(mean(steady.map((s) => s.serverCpuPct))),
   heapAfterGcMb: { first: samples[0]?.heapAfterGcMb, last: samples.at(-1)?.heapAfterGcMb, max: Math.max(...samples.map((s) => s.heapAfterGcMb)) },
   rssMb: { first: samples[0]?.rssMb, last: samples.at(-1)?.rssMb, max: Math.max(...samples.map((s) => s.rssMb)) },
-  errorsLogged: errors.length,
-  firstErrors: errors.slice(0, 5),
+  errorsLogged: errors.count,
+  firstErrors: errors.first,
   samples,
 };
 await mkdir(new URL('./results/', import.meta.url), { recursive: true });
@@ -319,7 +371,7 @@ function mean(xs: readonly number[]): number {
 function report(r: typeof result): string {
   const rows = r.samples.map(
     (s) =>
-      `| ${s.simulatedMin} | ${s.realSec} | ${s.attemptsStored} | ${s.dialsPerSimulatedSec} | ${s.dialsPerRealSec} | ${s.connects} | ${s.connectP50Ms} | ${s.connectP99Ms} | ${s.agentWaitP99Ms} | ${s.bridgeP99Ms} | ${s.restPendingP99} | ${s.engineCpuPct} | ${s.serverCpuPct} | ${s.heapAfterGcMb} | ${s.rssMb} | ${s.eventLoopDelayP99Ms} | ${s.callsInFlight} |`,
+      `| ${s.simulatedMin} | ${s.realSec} | ${s.attemptsStored} | ${s.dialsPerSimulatedSec} | ${s.dialsPerRealSec} | ${s.connects} | ${s.connectP50Ms} | ${s.connectP99Ms} | ${s.agentWaitP99Ms} | ${s.bridgeP99Ms} | ${s.restPendingP99} | ${s.bridgeQueuedP99Ms} | ${s.bridgeRoundTripP99Ms} | ${s.restRoundTripP50Ms} / ${s.restRoundTripP99Ms} | ${s.engineCpuPct} | ${s.serverCpuPct} | ${s.heapAfterGcMb} | ${s.rssMb} | ${s.eventLoopDelayP99Ms} | ${s.callsInFlight} | ${s.loadAverage} |`,
   );
   return [
     `# ${agents} agents, one engine process, through the ARI test server`,
@@ -336,6 +388,9 @@ function report(r: typeof result): string {
     `| live answer to agent connected, real ms, p50 / p99 / max | ${r.connectP50Ms} / ${r.connectP99Ms} / ${r.connectMaxMs} |`,
     `| of which waiting for a free agent (pacing), p50 / p99 | ${r.agentWaitP50Ms} / ${r.agentWaitP99Ms} |`,
     `| of which the connect request to the bridge holding both (adapter, ari-client, ARI), p50 / p99 | ${r.bridgeP50Ms} / ${r.bridgeP99Ms} |`,
+    `| the bridging request: waiting for a free request slot (of ARI_MAX_CONCURRENT_REQUESTS), p50 / p99 | ${r.bridgeQueuedP50Ms} / ${r.bridgeQueuedP99Ms} |`,
+    `| the bridging request: its round trip, p50 / p99 | ${r.bridgeRoundTripP50Ms} / ${r.bridgeRoundTripP99Ms} |`,
+    `| every REST request's round trip (${r.restRequests} requests), p50 / p99 | ${r.restRoundTripP50Ms} / ${r.restRoundTripP99Ms} |`,
     `| engine process CPU, mean over the samples after the first | ${r.engineCpuPctMean}% of a core |`,
     `| ARI test server process CPU, same | ${r.serverCpuPctMean}% of a core |`,
     `| engine heap after GC, first / last / max sample (MB) | ${r.heapAfterGcMb.first} / ${r.heapAfterGcMb.last} / ${r.heapAfterGcMb.max} |`,
@@ -344,8 +399,8 @@ function report(r: typeof result): string {
     ``,
     `Every simulated five minutes:`,
     ``,
-    `| sim min | real s | attempts stored | dials/sim s | dials/real s | connects | connect p50 ms | connect p99 ms | of which waiting for an agent, p99 ms | of which bridging, p99 ms | REST requests queued at connect, p99 | engine CPU % | server CPU % | heap after GC MB | RSS MB | event loop delay p99 ms | customer calls in flight |`,
-    `|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|`,
+    `| sim min | real s | attempts stored | dials/sim s | dials/real s | connects | connect p50 ms | connect p99 ms | of which waiting for an agent, p99 ms | of which bridging, p99 ms | REST requests queued at connect, p99 | bridging: slot wait p99 ms | bridging: round trip p99 ms | all REST round trips p50 / p99 ms | engine CPU % | server CPU % | heap after GC MB | RSS MB | event loop delay p99 ms | customer calls in flight | machine load average (${cpus().length} cores) |`,
+    `|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|`,
     ...rows,
     ``,
   ].join('\n');

@@ -66,7 +66,15 @@ describe('the whole demo on PGlite', () => {
     expect(stored.connected).toBeGreaterThan(0);
     expect(stored.dispositioned).toBeGreaterThanOrEqual(stored.connected - scenario.agents);
 
+    // Agents used the campaign's codes: sales, refusals, appointments (callbacks), opt-outs and more.
+    const codes = await demo.db.query<{ disposition: string }>(
+      'SELECT DISTINCT disposition FROM attempts WHERE campaign_id = $1 AND disposition IS NOT NULL',
+      [demo.campaign.id],
+    );
+    expect(codes.rows.length).toBeGreaterThanOrEqual(4);
+
     const progress = await demo.stored();
+    expect(progress.callbacksScheduled).toBeGreaterThan(0);
     expect(progress.attempts).toBe(records.length);
     expect(progress.leadsByState['done']).toBeGreaterThan(0);
     expect(progress.leadsByState['claimed'] ?? 0).toBe(0);

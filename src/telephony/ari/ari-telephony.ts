@@ -34,7 +34,7 @@ import { IvrPlaybacks } from './ivr-playbacks.js';
 import { Listeners } from './listeners.js';
 import { OrphanChannels } from './orphan-channels.js';
 import { Prompts } from './prompts.js';
-import { AriRequestTimeout, RestGate } from './rest-gate.js';
+import { AriRequestTimeout, RestGate, type RestGateOptions } from './rest-gate.js';
 import { RungAgents } from './rung-agents.js';
 
 export interface AriTelephonyOptions {
@@ -43,6 +43,8 @@ export interface AriTelephonyOptions {
   readonly clock?: Clock;
   /** Line and call-rate limits per trunk; trunks not listed get ARI_CALLS_PER_SECOND and no line limit. */
   readonly trunks?: readonly TrunkSettings[];
+  /** Told how long each REST request waited for its turn and took (the benchmark); see RestGateOptions. */
+  readonly restTimed?: RestGateOptions['timed'];
 }
 
 /** How long an agent's softphone may ring when the agent logs in. */
@@ -77,6 +79,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       maxConcurrent: o.config.ARI_MAX_CONCURRENT_REQUESTS,
       timeoutMs: o.config.ARI_REQUEST_TIMEOUT_MS,
       callsPerSecond: (trunk) => this.trunks.get(trunk)?.maxCallsPerSecond ?? o.config.ARI_CALLS_PER_SECOND,
+      timed: o.restTimed,
     });
     this.recordings = new CallRecordings(this.gate, () => this.rest, this.logger);
     this.prompts = new Prompts(this.gate, () => this.rest, this.waits);

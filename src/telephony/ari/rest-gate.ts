@@ -16,6 +16,8 @@ export interface RestGateOptions {
   readonly maxConcurrent: number;
   readonly timeoutMs: number;
   readonly callsPerSecond: (trunk: string) => number;
+  /** Told of each request that got an answer: how long it waited for its turn and how long Asterisk took (the benchmark). */
+  readonly timed?: (label: string, waitedMs: number, roundTripMs: number) => void;
 }
 
 export class RestGate {
@@ -34,7 +36,16 @@ export class RestGate {
    * recording requests may be queued, and a live answer must not wait for them.
    */
   run<T>(label: string, request: () => Promise<T>, o: { urgent?: boolean } = {}): Promise<T> {
-    return this.requests.add(() => withDeadline(label, request(), this.options.timeoutMs), { priority: o.urgent ? 1 : 0 });
+    const queuedAt = performance.now();
+    return this.requests.add(
+      async () => {
+        const startedAt = performance.now();
+        const answer = await withDeadline(label, request(), this.options.timeoutMs);
+        this.options.timed?.(label, startedAt - queuedAt, performance.now() - startedAt);
+        return answer;
+      },
+      { priority: o.urgent ? 1 : 0 },
+    );
   }
 
   /** Like run(), after waiting for the trunk's next call slot. */
