@@ -6,8 +6,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
+import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScenario } from '../../src/bench/bench-command.js';
+import { HUMAN_AGENT } from '../../src/demo/demo-campaign.js';
 import { startWholeDemo, type WholeDemo } from '../../src/demo/whole-demo.js';
 import type { AttemptRecord } from '../../src/engine/attempt-record.js';
 
@@ -17,6 +19,8 @@ describe('the whole demo on PGlite', () => {
   let demo: WholeDemo;
   const records: AttemptRecord[] = [];
   const errors: string[] = [];
+  /** What the agent socket sent the person working as agent "you" beside the simulated agents. */
+  const heardByYou: { type: string; lead?: { fields: Record<string, string> } }[] = [];
 
   beforeAll(async () => {
     demo = await startWholeDemo({
@@ -30,8 +34,19 @@ describe('the whole demo on PGlite', () => {
       logger: pino({ level: 'warn' }, { write: (line: string) => void errors.push(line) }),
       observer: { attemptEnded: (r) => records.push(r) },
     });
+    const you = new WebSocket(`${demo.url.replace('http', 'ws')}/api/v1/agent`, { headers: { authorization: `Bearer ${demo.agentKey}` } });
+    you.on('message', (data) => heardByYou.push(JSON.parse(String(data))));
+    await new Promise((resolve) => you.once('open', resolve));
+    you.send(JSON.stringify({ type: 'login', endpoint: 'PJSIP/you' }));
     await demo.shiftOver;
+    you.close();
   }, 120_000);
+
+  it('lets a person work beside the simulated agents with the demo agent key', () => {
+    expect(heardByYou[0]).toEqual({ type: 'hello', agentId: HUMAN_AGENT });
+    const pop = heardByYou.find((m) => m.type === 'screen-pop');
+    expect(pop?.lead?.fields).toMatchObject({ first_name: expect.any(String), last_name: expect.any(String) });
+  });
   afterAll(async () => demo?.close());
 
   it('answers the stats endpoint with the demo supervisor key, on the demo clock', async () => {
@@ -62,9 +77,10 @@ describe('the whole demo on PGlite', () => {
     expect(stored.ended).toBe(records.length);
     expect(stored.live_unresolved).toBe(0);
     for (const r of records.filter((a) => a.outcome === 'live')) expect(r.connectedAt !== undefined || r.abandoned, r.attemptId).toBe(true);
-    // Calls put through are dispositioned after their wrap-up; the drain waits for calls, not wrap-ups, so each agent may leave one open.
+    // Calls put through are dispositioned after their wrap-up; the drain waits for calls, not wrap-ups, so each agent may leave one open
+    // (and "you" dispositioned nothing).
     expect(stored.connected).toBeGreaterThan(0);
-    expect(stored.dispositioned).toBeGreaterThanOrEqual(stored.connected - scenario.agents);
+    expect(stored.dispositioned).toBeGreaterThanOrEqual(stored.connected - scenario.agents - 1);
 
     // Agents used the campaign's codes: sales, refusals, appointments (callbacks), opt-outs and more.
     const codes = await demo.db.query<{ disposition: string }>(
