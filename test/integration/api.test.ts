@@ -110,6 +110,19 @@ describe.each(await testDatabases())('the HTTP API on $kind', ({ open }) => {
     expect((await call('GET', '/number-lists/check?phone=%2B12025550100', 'agent')).json().doNotCall).toBe(true);
     expect((await call('DELETE', '/number-lists?phone=%2B12025550100', 'supervisor')).statusCode).toBe(204);
     expect((await call('GET', '/number-lists/check?phone=%2B12025550100', 'agent')).json().doNotCall).toBe(false);
+    const upload = (role: Role, csv: string) =>
+      api.inject({
+        method: 'POST',
+        url: '/api/v1/number-lists/files?defaultCountry=US&source=carrier',
+        headers: { authorization: `Bearer ${keys[role]}`, 'content-type': 'text/csv' },
+        payload: csv,
+      });
+    const file = await upload('supervisor', 'phone\n(202) 555-0100\nnonsense\n');
+    expect(file.statusCode).toBe(201);
+    expect(file.json()).toMatchObject({ rowsRead: 2, entriesWritten: 1, rowsRejected: 1, rejections: [{ line: 3 }] });
+    expect((await call('GET', '/number-lists/check?phone=%2B12025550100', 'agent')).json().doNotCall).toBe(true);
+    expect((await upload('supervisor', 'tel\n+12025550100\n')).json()).toMatchObject({ error: 'unreadable-file', message: /"phone" is not in/ });
+    expect((await upload('agent', 'phone\n+12025550100\n')).statusCode).toBe(403);
     const leads = (await call('GET', '/leads?limit=1', 'qa')).json().leads;
     const created = await call('POST', '/callbacks', 'agent', { leadId: leads[0].id, dueAt: '2026-11-24T10:00:00Z' });
     expect(created.statusCode).toBe(201);
