@@ -15,6 +15,7 @@ import { effectiveRules, type DialingRules } from './compliance.js';
 import { stepAfterAttempt, stepAfterDisposition, type DispositionEffect, type LeadStep } from './lead-progress.js';
 import { addNumberListEntries } from './number-lists.js';
 import { scheduleCallback } from './callbacks.js';
+import { campaignOwner, OwnershipLostError, type CampaignFence } from './dialing/campaign-fence.js';
 
 /** The engine's claim on the lead lapsed or was never there: it must not dial. */
 export class ClaimLostError extends Error {
@@ -31,9 +32,15 @@ export interface AttemptStart {
   readonly trunkId?: TrunkId | null;
   /** The engine's own name for the attempt, kept as the row's id so that its events need no mapping. */
   readonly attemptId?: AttemptId;
+  /** The engine's hold on the campaign: the attempt is refused if another engine has taken it since. */
+  readonly fence?: CampaignFence;
 }
 
-/** Writes the attempt before the originate; throws ClaimLostError unless the engine still holds the lead. */
+/**
+ * Writes the attempt before the originate; throws ClaimLostError unless the
+ * engine still holds the lead, and OwnershipLostError if another engine has
+ * taken the campaign since the engine's fence was set.
+ */
 export async function startAttempt(db: Db, start: AttemptStart): Promise<AttemptId> {
   const now = new Date(start.now);
   return db.transaction(async (tx) => {
@@ -43,11 +50,18 @@ export async function startAttempt(db: Db, start: AttemptStart): Promise<Attempt
               attempts_today = CASE WHEN attempts_day = ($2::timestamptz AT TIME ZONE time_zone)::date THEN attempts_today + 1 ELSE 1 END,
               attempts_day = ($2::timestamptz AT TIME ZONE time_zone)::date
         WHERE id = $1 AND state = 'claimed' AND claimed_by = $3 AND claimed_until > $2
+          AND ($4::bigint IS NULL OR EXISTS (SELECT 1 FROM campaigns c WHERE c.id = leads.campaign_id AND c.owner_generation = $4))
         RETURNING campaign_id, customer_id, phone`,
-      [start.leadId, now, start.engineId],
+      [start.leadId, now, start.engineId, start.fence?.generation ?? null],
     );
     const lead = rows[0];
-    if (!lead) throw new ClaimLostError(start.leadId, start.engineId);
+    if (!lead) {
+      const owner = start.fence && (await campaignOwner(tx, start.fence.campaignId));
+      if (start.fence && owner && owner.generation !== start.fence.generation) {
+        throw new OwnershipLostError(start.fence, start.engineId, owner.engineId);
+      }
+      throw new ClaimLostError(start.leadId, start.engineId);
+    }
     const attempt = await tx.query<{ id: AttemptId }>(
       `INSERT INTO attempts (id, lead_id, campaign_id, customer_id, phone, engine_id, trunk_id, originated_at)
        VALUES (coalesce($8::uuid, gen_random_uuid()), $1, $2, $3, $4, $5, $6, $7) RETURNING id`,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { upsertAgent } from '../../src/campaigns/agents.js';
 import type { Campaign } from '../../src/campaigns/campaign.js';
+import { OwnershipLostError, takeCampaign } from '../../src/campaigns/dialing/campaign-fence.js';
 import { ClaimedLeads } from '../../src/campaigns/dialing/claimed-leads.js';
 import { StoredAttempts } from '../../src/campaigns/dialing/stored-attempts.js';
 import type { Lead } from '../../src/campaigns/lead-source.js';
@@ -118,6 +119,25 @@ describe.each(await testDatabases())('the engine storage on $kind', ({ open }) =
       await store.opened(attemptId, lead, now);
       return { store, lead, attemptId };
     }
+
+    it('refuses a new attempt once another engine has taken the campaign, and says so', async () => {
+      const campaign = await makeCampaign(db);
+      await addLeads(db, campaign, phones(2));
+      const fence = await takeCampaign(db, campaign.id, 'engine-a');
+      const lost: OwnershipLostError[] = [];
+      const store = new StoredAttempts({ db, engineId: 'engine-a', fence, onOwnershipLost: (e) => lost.push(e) });
+      const source = leadSource(campaign);
+      const [first, second] = [await takeOne(source), await takeOne(source)];
+      await store.opened(store.newAttemptId(), first, now);
+      expect(await leadRow(first.id)).toMatchObject({ state: 'dialing' });
+
+      // engine-a stalled past its lease; engine-b took the campaign. engine-a's claim on the second lead has not lapsed yet.
+      await takeCampaign(db, campaign.id, 'engine-b');
+      await expect(store.opened(store.newAttemptId(), second, now)).rejects.toThrow(OwnershipLostError);
+      expect(lost.map((e) => e.message)).toEqual([expect.stringMatching(/engine engine-a no longer owns campaign .* \(taken by engine-b\)/)]);
+      expect(await leadRow(second.id)).toMatchObject({ state: 'claimed' });
+      expect((await db.query('SELECT 1 FROM attempts WHERE lead_id = $1', [second.id])).rows).toEqual([]);
+    });
 
     it('writes the row before the originate and the whole outcome after, moving the lead on', async () => {
       const campaign = await makeCampaign(db);

@@ -18,6 +18,7 @@ import type { TrunkSettings } from '../../pacing/settings.js';
 import type { Db } from '../../storage/db.js';
 import type { TelephonyPort } from '../../telephony/port.js';
 import { getCampaign } from '../campaign-store.js';
+import { takeCampaign } from './campaign-fence.js';
 import { ClaimedLeads } from './claimed-leads.js';
 import { StoredAttempts } from './stored-attempts.js';
 
@@ -77,6 +78,7 @@ export class CampaignRunner {
       const owner = await coordination.ownership.owner(campaignId);
       throw new Error(`campaign ${campaignId} is run by engine ${owner?.engineId ?? 'another engine'}: stop it there first, or wait for its lease to lapse`);
     }
+    const fence = await takeCampaign(db, campaignId, engineId);
     const trunk = { ...this.o.trunk, id: campaign.trunkId ?? this.o.trunk.id };
     const onError = (error: unknown) => this.o.logger.error({ campaignId, err: error }, 'storage refused a lead claim or release');
     const leads = new ClaimedLeads({ db, campaignId, engineId, clock: this.o.scheduler, onError });
@@ -85,6 +87,8 @@ export class CampaignRunner {
       engineId,
       trunkId: trunk.id,
       onError: (attemptId, what, error) => this.o.logger.error({ attemptId, err: error }, `the attempt's ${what} was not stored`),
+      fence,
+      onOwnershipLost: (error) => this.deposed(error.message),
     });
     const engine = new CampaignEngine({
       campaignId,
@@ -151,21 +155,24 @@ export class CampaignRunner {
     });
   }
 
+  /** The campaign is no longer this engine's: no more dials; the calls in progress go on and are recorded. */
+  private deposed(why: string): void {
+    if (!this.running) return;
+    this.o.logger.error({ campaignId: this.o.campaignId }, `campaign lost (${why}): no more dials from this engine`);
+    this.running.engine.stopDialing();
+  }
+
   /** Renews the lease at a third of its time; an engine that lost it stops dialing at once (another may own the campaign now). */
   private keepLease(heldUntil = this.o.scheduler.now() + this.leaseTtlMs): void {
     this.renewal = this.o.scheduler.after(this.leaseTtlMs / 3, () => {
       const running = this.running;
       if (!running) return;
       const askedAt = this.o.scheduler.now();
-      const lost = (why: string) => {
-        this.o.logger.error({ campaignId: this.o.campaignId }, `campaign lease lost (${why}): no more dials from this engine`);
-        running.engine.stopDialing();
-      };
       this.o.coordination.ownership.renew(this.o.campaignId, this.o.engineId, running.token, this.leaseTtlMs).then(
-        (kept) => (kept ? this.keepLease(askedAt + this.leaseTtlMs) : lost('another engine holds it or it lapsed')),
+        (kept) => (kept ? this.keepLease(askedAt + this.leaseTtlMs) : this.deposed('another engine holds the lease or it lapsed')),
         (error: unknown) => {
           // Redis unreachable: the lease may still hold until it lapses; past that, another engine may own the campaign.
-          if (this.o.scheduler.now() >= heldUntil) return lost('could not renew it before it lapsed');
+          if (this.o.scheduler.now() >= heldUntil) return this.deposed('could not renew the lease before it lapsed');
           this.o.logger.warn({ err: error }, 'could not renew the campaign lease; retrying');
           this.keepLease(heldUntil);
         },

@@ -21,6 +21,7 @@ import type { Db } from '../../storage/db.js';
 import type { TelephonyEvent } from '../../telephony/port.js';
 import type { Lead } from '../lead-source.js';
 import { addRecording, finishAttempt, setDisposition, startAttempt } from '../attempts.js';
+import { OwnershipLostError, type CampaignFence } from './campaign-fence.js';
 
 export interface StoredAttemptsOptions {
   readonly db: Db;
@@ -28,6 +29,10 @@ export interface StoredAttemptsOptions {
   readonly trunkId?: string | null;
   /** A write after the row failed (the attempt stays open in storage, to be found at restart). */
   readonly onError?: (attemptId: AttemptId, what: string, error: unknown) => void;
+  /** The engine's hold on its campaign, checked with every attempt row (campaign-fence.ts). */
+  readonly fence?: CampaignFence;
+  /** Another engine has taken the campaign: this one must stop dialing. */
+  readonly onOwnershipLost?: (error: OwnershipLostError) => void;
 }
 
 type Disposition = Extract<AgentDeskEvent, { type: 'agent.wrap-up-done' }>;
@@ -56,14 +61,16 @@ export class StoredAttempts implements AttemptJournal {
       engineId: this.o.engineId,
       now: at,
       trunkId: this.o.trunkId ? TrunkId(this.o.trunkId) : null,
+      ...(this.o.fence ? { fence: this.o.fence } : {}),
     }).then(() => undefined);
     // The engine hears the failure and ends the attempt; here we only remember there is no row.
     this.track(
       attemptId,
       written.then(
         () => true,
-        () => {
+        (error: unknown) => {
           this.unwritten.add(attemptId);
+          if (error instanceof OwnershipLostError) this.o.onOwnershipLost?.(error);
           return false;
         },
       ),
