@@ -37,6 +37,12 @@ export function countryTimeZone(country: string): string | undefined {
   return zones.length === 1 ? zones[0] : undefined;
 }
 
+/** A number as written (national numbers in `defaultCountry`) to E.164 and its country; undefined when it is no valid number. */
+export function normalisePhone(raw: string, defaultCountry?: string): { phone: E164; country: string | undefined } | undefined {
+  const parsed = parsePhoneNumberFromString(raw.trim(), defaultCountry as CountryCode | undefined);
+  return parsed?.isValid() ? { phone: E164(parsed.number), country: parsed.country } : undefined;
+}
+
 /** A lead of an import always knows its line of the file. */
 export type ImportedLead = NewLead & { readonly sourceRow: number };
 
@@ -52,8 +58,8 @@ export function normaliseRow(fields: readonly string[], row: number, columns: Re
   }
   const rawPhone = fields[columns.phone]!.trim();
   if (rawPhone === '') return { rejected: 'has no phone number' };
-  const parsed = parsePhoneNumberFromString(rawPhone, mapping.defaultCountry as CountryCode | undefined);
-  if (!parsed?.isValid()) {
+  const parsed = normalisePhone(rawPhone, mapping.defaultCountry);
+  if (!parsed) {
     const hint = mapping.defaultCountry ? ` for ${mapping.defaultCountry}` : '; national numbers need defaultCountry in the mapping';
     return { rejected: `"${rawPhone}" is not a valid phone number${hint}` };
   }
@@ -65,7 +71,7 @@ export function normaliseRow(fields: readonly string[], row: number, columns: Re
   }
   const customFields: Record<string, string> = {};
   for (const { name, index } of columns.customFields) customFields[name] = fields[index]!;
-  return { lead: { phone: E164(parsed.number), timeZone: zone.timeZone, priority, customFields, sourceRow: row } };
+  return { lead: { phone: parsed.phone, timeZone: zone.timeZone, priority, customFields, sourceRow: row } };
 }
 
 function timeZoneOf(
