@@ -132,6 +132,7 @@ async function showCall(message) {
     ...Object.entries(message.lead.fields).map(([name, value]) => el('label', {}, `${name} `, el('input', { name, value: String(value) }))),
   );
   $('script-name').textContent = message.script?.name ?? '';
+  $('script').replaceChildren();
   renderScript();
   try {
     ({ dispositions } = await api(`/campaigns/${message.campaign.id}/dispositions`));
@@ -167,10 +168,19 @@ function pathThrough(script, answers) {
   return path;
 }
 
+/**
+ * Shows the questions on the path, keeping the ones already shown in place:
+ * a question the agent is typing into must not be rebuilt under their hands.
+ */
 function renderScript() {
-  const script = call?.script;
-  if (!script) return $('script').replaceChildren();
-  $('script').replaceChildren(...pathThrough(script, call.answers).map(renderItem));
+  const box = $('script');
+  const shown = new Map([...box.children].map((node) => [node.id, node]));
+  const path = call?.script ? pathThrough(call.script, call.answers) : [];
+  path.forEach((item, i) => {
+    const node = shown.get(`q-${item.id}`) ?? renderItem(item);
+    if (box.children[i] !== node) box.insertBefore(node, box.children[i] ?? null);
+  });
+  while (box.children.length > path.length) box.lastElementChild.remove();
 }
 
 function answer(item, value) {
