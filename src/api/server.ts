@@ -43,7 +43,7 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'outpace', description: 'Outbound dialer: campaigns, lists, leads, do-not-call, callbacks', version: '1' },
+      info: { title: 'outpace', description: 'Outbound dialer: campaigns, lists, leads, scripts, attempts, do-not-call, callbacks, agents', version: '1' },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
       security: [{ apiKey: [] }],
     },
