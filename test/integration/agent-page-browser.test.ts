@@ -142,10 +142,16 @@ describe.skipIf(!haveChromium)('the agent page in Chromium', () => {
     await page.fill('#callback-at', '2026-11-24T10:30');
     await page.click('#disposition-form button');
     await expect.poll(() => heard.at(-1)).toMatchObject({ type: 'agent.wrap-up-done', attemptId, disposition: 'appointment' });
-    expect(await page.locator('#call').isHidden()).toBe(true);
+    expect(await page.locator('#disposition-form button').isDisabled()).toBe(true);
     expect(await page.locator('#log .error').count()).toBe(0);
 
     await page.click('#logout');
     await expect.poll(() => heard.at(-1)?.type).toBe('agent.logout');
+
+    // A reload signs in again from the tab's session, with a fresh ticket (the first was spent).
+    await page.reload();
+    await logSays(/connected as alice/);
+    expect(await page.locator('#sign-in').isHidden()).toBe(true);
+    expect(await page.inputValue('#endpoint')).toBe('PJSIP/alice');
   });
 });

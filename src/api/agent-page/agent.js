@@ -91,6 +91,8 @@ function receive(message) {
     case 'hello':
       return log(`connected as ${message.agentId}`);
     case 'state':
+      // The call stays on screen until outpace says the agent has left its wrap-up.
+      if (!['reserved', 'on-call', 'wrap-up'].includes(message.state)) endCall();
       return showState(message);
     case 'screen-pop':
       return showCall(message);
@@ -102,6 +104,8 @@ function receive(message) {
     case 'ack':
       return log(`done: ${message.of}`);
     case 'error':
+      // A refused disposition leaves the call open: the agent chooses again.
+      $('disposition-form').querySelector('button').disabled = false;
       return log(message.message, 'error');
     default:
       return log(`unknown message ${message.type}`);
@@ -144,6 +148,12 @@ async function showCall(message) {
     ...dispositions.map((d) => el('option', { value: d.code, textContent: d.label })),
   );
   $('callback').hidden = true;
+  $('disposition-form').querySelector('button').disabled = false;
+}
+
+function endCall() {
+  call = undefined;
+  $('call').hidden = true;
 }
 
 // ---- the script: questions one after another along the answers' branches ----
@@ -270,6 +280,8 @@ function wire() {
     for (const input of $('lead-fields').querySelectorAll('input')) if (input.value !== String(call.lead.fields[input.name] ?? '')) fields[input.name] = input.value;
     const phone = $('lead-phone').value.trim();
     send({ type: 'lead.correct', attemptId: call.attemptId, fields, ...(phone !== call.lead.phone && { phone }) });
+    // What was sent is what the lead now says, unless outpace answers with an error.
+    call.lead = { ...call.lead, phone, fields: { ...call.lead.fields, ...fields } };
   };
   $('disposition').onchange = () => {
     $('callback').hidden = dispositions.find((d) => d.code === $('disposition').value)?.effect !== 'callback';
@@ -285,8 +297,8 @@ function wire() {
       code: $('disposition').value,
       ...(at && { callback: { at: new Date(at).toISOString(), for: $('callback-for').value } }),
     });
-    call = undefined;
-    $('call').hidden = true;
+    $('disposition-form').querySelector('button').disabled = true;
+    log(`disposition sent: ${$('disposition').value}`);
   };
 }
 
