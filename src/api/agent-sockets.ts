@@ -93,7 +93,7 @@ export class AgentSockets {
     this.wss.close();
   }
 
-  /** Only an agent's key opens the agent socket, and it speaks for that agent only. */
+  /** Only an agent's key, or a ticket it bought, opens the agent socket, and it speaks for that agent only. */
   private async authenticate(request: IncomingMessage): Promise<AgentId | undefined> {
     const ticket = new URL(request.url ?? '/', 'http://x').searchParams.get('ticket');
     if (ticket) return redeemTicket(this.o.db, ticket, this.o.clock.now());
