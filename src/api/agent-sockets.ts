@@ -1,6 +1,8 @@
 /**
  * The agent's real-time API: one WebSocket per agent at /api/v1/agent,
- * authenticated with the agent's API key ("Authorization: Bearer KEY").
+ * authenticated with the agent's API key ("Authorization: Bearer KEY") or,
+ * from a browser, which cannot set that header, with a one-time ticket the
+ * key bought (`?ticket=`, see agent-tickets.ts).
  * The agent logs in with their softphone's endpoint, pauses and resumes,
  * and ends each wrap-up with a disposition; outpace sends a screen pop with
  * the lead's data when a call is put through to them. What the agent says
@@ -11,11 +13,14 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
+import { CallWork, leadCorrectMessage, scriptAnswersMessage } from '../agents/call-work.js';
 import type { DeskHub } from '../agents/desk-hub.js';
-import { AttemptId, type AgentId } from '../domain/ids.js';
+import { scriptForCall } from '../agents/scripts/attempt-answers.js';
+import { AttemptId, CampaignId, type AgentId } from '../domain/ids.js';
 import type { Clock } from '../engine/scheduler.js';
 import type { Db } from '../storage/db.js';
 import type { TelephonyListener } from '../telephony/port.js';
+import { redeemTicket } from './agent-tickets.js';
 import { findKeyHolder } from './keys.js';
 import { API_PREFIX } from './server.js';
 
@@ -30,6 +35,8 @@ export const agentMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('resume') }),
   z.object({ type: z.literal('logout') }),
   z.object({ type: z.literal('disposition'), attemptId: z.uuid(), code: z.string().min(1) }),
+  scriptAnswersMessage,
+  leadCorrectMessage,
 ]);
 export type AgentMessage = z.infer<typeof agentMessageSchema>;
 
@@ -55,8 +62,10 @@ export class AgentSockets {
   /** The call each agent was last put through to: the one their disposition is for. */
   private readonly lastCall = new Map<AgentId, AttemptId>();
   private readonly unsubscribe: () => void;
+  private readonly callWork: CallWork;
 
   constructor(private readonly o: AgentSocketsOptions) {
+    this.callWork = new CallWork({ db: o.db, clock: o.clock, callOf: (agentId) => this.lastCall.get(agentId) });
     this.unsubscribe = o.subscribeCalls((e) => {
       if (e.type !== 'call.connected') return;
       this.lastCall.set(e.agentId, e.attemptId);
@@ -84,8 +93,10 @@ export class AgentSockets {
     this.wss.close();
   }
 
-  /** Only an agent's key opens the agent socket, and it speaks for that agent only. */
+  /** Only an agent's key, or a ticket it bought, opens the agent socket, and it speaks for that agent only. */
   private async authenticate(request: IncomingMessage): Promise<AgentId | undefined> {
+    const ticket = new URL(request.url ?? '/', 'http://x').searchParams.get('ticket');
+    if (ticket) return redeemTicket(this.o.db, ticket, this.o.clock.now());
     const key = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     const holder = key ? await findKeyHolder(this.o.db, key) : undefined;
     return holder?.role === 'agent' && holder.agentId ? holder.agentId : undefined;
@@ -104,16 +115,19 @@ export class AgentSockets {
         return send(ws, { type: 'error', message: 'messages are JSON objects with a "type"' });
       }
       if (!parsed.success) return send(ws, { type: 'error', message: z.prettifyError(parsed.error) });
+      const message = parsed.data;
+      const refused = (error: unknown) => send(ws, { type: 'error', message: error instanceof Error ? error.message : String(error) });
       try {
-        this.act(agentId, parsed.data);
+        void this.act(agentId, message)?.then(() => send(ws, { type: 'ack', of: message.type }), refused);
       } catch (error) {
-        send(ws, { type: 'error', message: error instanceof Error ? error.message : String(error) });
+        refused(error);
       }
     });
     send(ws, { type: 'hello', agentId });
   }
 
-  private act(agentId: AgentId, m: AgentMessage): void {
+  /** A promise for what is acknowledged once done (answers, corrections); nothing for what the engine hears. */
+  private act(agentId: AgentId, m: AgentMessage): Promise<unknown> | void {
     const at = this.o.clock.now();
     switch (m.type) {
       case 'login':
@@ -128,6 +142,10 @@ export class AgentSockets {
         // An agent dispositions their own last call only.
         if (this.lastCall.get(agentId) !== m.attemptId) throw new Error(`attempt ${m.attemptId} is not your last call`);
         return this.o.desk.publish({ type: 'agent.wrap-up-done', agentId, attemptId: AttemptId(m.attemptId), disposition: m.code, at });
+      case 'script.answers':
+        return this.callWork.answer(agentId, m);
+      case 'lead.correct':
+        return this.callWork.correct(agentId, m);
     }
   }
 
@@ -141,12 +159,9 @@ export class AgentSockets {
     );
     const row = rows[0];
     if (!row) return send(ws, { type: 'error', message: `call ${attemptId} put through, but its attempt is not stored` });
-    send(ws, {
-      type: 'screen-pop',
-      attemptId,
-      campaign: { id: row.campaign_id, name: row.campaign_name },
-      lead: { id: row.lead_id, phone: row.phone, fields: row.custom_fields },
-    });
+    const lead = { id: row.lead_id, phone: row.phone, fields: row.custom_fields };
+    const script = await scriptForCall(this.o.db, attemptId, CampaignId(row.campaign_id), lead);
+    send(ws, { type: 'screen-pop', attemptId, campaign: { id: row.campaign_id, name: row.campaign_name }, lead, ...(script && { script }) });
   }
 }
 

@@ -181,39 +181,56 @@ export interface Disposition {
  */
 export async function setDisposition(db: Db, attemptId: AttemptId, disposition: Disposition, actor: string, now: EpochMs): Promise<LeadStep> {
   return db.transaction(async (tx) => {
-    const known = await tx.query<{ effect: DispositionEffect; retry_after_minutes: number | null }>(
-      'SELECT effect, retry_after_minutes FROM dispositions WHERE code = $1',
-      [disposition.code],
-    );
-    const definition = known.rows[0];
-    if (!definition) throw new NotFoundError('disposition', disposition.code);
-    const updated = await tx.query('UPDATE attempts SET disposition = $2, disposition_note = $3 WHERE id = $1::uuid', [
-      attemptId,
-      disposition.code,
-      disposition.note ?? null,
-    ]);
-    if (updated.rowCount === 0) throw new NotFoundError('attempt', attemptId);
-    const context = await attemptContext(tx, attemptId);
-    const effect = disposition.code === 'refused' && context.rules.refusalIsDoNotCall ? 'do-not-call' : definition.effect;
-    if (effect === 'callback') {
-      if (disposition.callbackAt === undefined) {
-        throw new ConflictError(`disposition ${disposition.code} schedules a callback: give callbackAt`);
-      }
-      await scheduleCallback(tx, { leadId: context.leadId, dueAt: disposition.callbackAt, agentId: disposition.callbackAgentId }, actor);
-    }
-    if (effect === 'do-not-call') {
-      const phone = await tx.query<{ phone: string }>('SELECT phone FROM attempts WHERE id = $1::uuid', [attemptId]);
-      await addNumberListEntries(
-        tx,
-        [{ phone: phone.rows[0]!.phone, color: 'black', category: 'opt-out', reason: disposition.code, source: 'disposition' }],
-        actor,
-      );
-    }
-    const step = stepAfterDisposition(effect, definition.retry_after_minutes, context.attemptsTotal, context.rules, now);
-    await moveLead(tx, context.leadId, step, null);
+    const step = await applyDisposition(tx, attemptId, disposition, actor, now, () => true);
     await audit(tx, { actor, action: 'disposition', entity: 'attempt', entityId: attemptId, details: { code: disposition.code } });
     return step;
   });
+}
+
+/**
+ * The disposition's effects, in the caller's transaction: the attempt's row,
+ * the callback, the black list, and the lead's next step if `leadFollows`
+ * the disposition's effect (a correction long after the call may not).
+ */
+export async function applyDisposition(
+  tx: Queryable,
+  attemptId: AttemptId,
+  disposition: Disposition,
+  actor: string,
+  now: EpochMs,
+  leadFollows: (effect: DispositionEffect) => boolean,
+): Promise<LeadStep> {
+  const known = await tx.query<{ effect: DispositionEffect; retry_after_minutes: number | null }>(
+    'SELECT effect, retry_after_minutes FROM dispositions WHERE code = $1',
+    [disposition.code],
+  );
+  const definition = known.rows[0];
+  if (!definition) throw new NotFoundError('disposition', disposition.code);
+  const updated = await tx.query('UPDATE attempts SET disposition = $2, disposition_note = $3 WHERE id = $1::uuid', [
+    attemptId,
+    disposition.code,
+    disposition.note ?? null,
+  ]);
+  if (updated.rowCount === 0) throw new NotFoundError('attempt', attemptId);
+  const context = await attemptContext(tx, attemptId);
+  const effect = disposition.code === 'refused' && context.rules.refusalIsDoNotCall ? 'do-not-call' : definition.effect;
+  if (effect === 'callback') {
+    if (disposition.callbackAt === undefined) {
+      throw new ConflictError(`disposition ${disposition.code} schedules a callback: give callbackAt`);
+    }
+    await scheduleCallback(tx, { leadId: context.leadId, dueAt: disposition.callbackAt, agentId: disposition.callbackAgentId }, actor);
+  }
+  if (effect === 'do-not-call') {
+    const phone = await tx.query<{ phone: string }>('SELECT phone FROM attempts WHERE id = $1::uuid', [attemptId]);
+    await addNumberListEntries(
+      tx,
+      [{ phone: phone.rows[0]!.phone, color: 'black', category: 'opt-out', reason: disposition.code, source: 'disposition' }],
+      actor,
+    );
+  }
+  const step = stepAfterDisposition(effect, definition.retry_after_minutes, context.attemptsTotal, context.rules, now);
+  if (leadFollows(effect)) await moveLead(tx, context.leadId, step, null);
+  return step;
 }
 
 async function attemptContext(tx: Queryable, attemptId: AttemptId): Promise<AttemptContext> {
