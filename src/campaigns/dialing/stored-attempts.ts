@@ -73,9 +73,8 @@ export class StoredAttempts implements AttemptJournal {
 
   /** The engine observer's attemptEnded. */
   ended(record: AttemptRecord): void {
-    if (this.unwritten.delete(record.attemptId)) return;
-    if (record.agentId) this.awaitingDisposition.add(record.attemptId);
-    this.then(record.attemptId, 'outcome', () =>
+    if (record.agentId) this.awaitDisposition(record.attemptId);
+    this.finishWith(record.attemptId, () =>
       finishAttempt(this.o.db, record.attemptId, {
         endedAt: record.endedAt,
         outcome: record.outcome,
@@ -86,6 +85,20 @@ export class StoredAttempts implements AttemptJournal {
         agentId: record.agentId,
       }),
     );
+  }
+
+  /** Writes how the attempt ended with the caller's own write (a broadcast keeps what the customer heard), once its row exists. */
+  finishWith(attemptId: AttemptId, write: () => Promise<unknown>): void {
+    if (this.unwritten.delete(attemptId)) {
+      this.awaitingDisposition.delete(attemptId);
+      return;
+    }
+    this.then(attemptId, 'outcome', write);
+  }
+
+  /** An agent spoke on this call (the engine's own, or one it lent an agent to): their disposition is expected. */
+  awaitDisposition(attemptId: AttemptId): void {
+    this.awaitingDisposition.add(attemptId);
   }
 
   /** An agent desk listener: the wrap-up's disposition closes the attempt and moves the lead on. */
