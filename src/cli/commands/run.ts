@@ -16,16 +16,12 @@ import { AgentSockets } from '../../api/agent-sockets.js';
 import { getCampaign } from '../../campaigns/campaign-store.js';
 import type { Campaign } from '../../campaigns/campaign.js';
 import { CampaignRunner } from '../../campaigns/dialing/campaign-runner.js';
-import type { Coordination } from '../../coordination/coordination.js';
-import { openCoordinationFromEnv } from '../../coordination/open.js';
 import { CampaignId } from '../../domain/ids.js';
 import { LocalAgentCampaigns } from '../../engine/agent-lending.js';
 import { wallClockScheduler } from '../../engine/scheduler.js';
 import { BroadcastRunner } from '../../ivr/broadcast-runner.js';
-import type { Db } from '../../storage/db.js';
 import { AriTelephony } from '../../telephony/ari/ari-telephony.js';
 import { loadAriConfig } from '../../telephony/ari/config.js';
-import { openMigratedDatabase } from './database.js';
 import { serveCommand, type ServedEngine } from './serve.js';
 
 const USAGE = 'usage: outpace run --campaign ID [--campaign ID ...]   (needs ARI_URL, ARI_USERNAME, ARI_PASSWORD; see docs/telephony.md)';
@@ -52,16 +48,14 @@ function inStartOrder(campaigns: readonly Campaign[]): Campaign[] {
   return [...agentCampaigns, ...campaigns.filter((c) => c.type === 'broadcast')];
 }
 
-/** The campaigns' engines as `serve` drives them; they share one database pool and one ARI connection. */
+/** The campaigns' engines as `serve` drives them; they share the API's database and coordination, and one ARI connection. */
 export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.ProcessEnv, desk = new DeskHub()): ServedEngine {
   const settings = runEnv.parse(env);
   const ari = loadAriConfig(env);
   const logger = pino({ name: 'outpace-engine', level: settings.LOG_LEVEL });
-  let opened: { db: Db; coordination: Coordination; telephony: AriTelephony; runs: CampaignRun[]; sockets: AgentSockets } | undefined;
+  let opened: { telephony: AriTelephony; runs: CampaignRun[]; sockets: AgentSockets } | undefined;
   return {
-    async start(api) {
-      const db = await openMigratedDatabase(env);
-      const coordination = openCoordinationFromEnv(env);
+    async start(api, { db, coordination }) {
       const telephony = await AriTelephony.connect({ config: ari, logger });
       const campaigns = inStartOrder(await Promise.all(campaignIds.map((id) => getCampaign(db, id))));
       const agentCampaigns = new LocalAgentCampaigns();
@@ -82,7 +76,7 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
       );
       const sockets = new AgentSockets({ db, desk, clock: wallClockScheduler, subscribeCalls: (l) => telephony.subscribe(l) });
       sockets.attach(api.server);
-      opened = { db, coordination, telephony, runs: [], sockets };
+      opened = { telephony, runs: [], sockets };
       for (const run of runs) {
         await run.start();
         opened.runs.push(run);
@@ -90,14 +84,12 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
     },
     async drain() {
       if (!opened) return;
-      const { db, coordination, telephony, runs, sockets } = opened;
+      const { telephony, runs, sockets } = opened;
       opened = undefined;
       for (const run of [...runs].reverse()) await run.drain();
       // Agents' sockets would hold the HTTP server open past its close.
       sockets.close();
       telephony.close();
-      await coordination.close();
-      await db.close();
     },
   };
 }
