@@ -277,6 +277,8 @@ export class CampaignEngine implements AgentLender {
         // Mid-connect, the person has heard nobody yet: another agent may still take them within the deadline.
         if (call?.phase === 'connecting') this.backToWaiting(call, e.at);
         else if (call && !wasInWrapUp) this.o.port.hangup(call.attemptId);
+        // A caller lent this agent would wait in silence for someone who is gone.
+        else if (a.attemptId && this.lent.delete(a.attemptId) && !wasInWrapUp) this.o.port.hangup(a.attemptId);
         return;
       }
     }

@@ -141,6 +141,17 @@ describe('the engine lending its agents to callers it did not dial (a broadcast 
     withdraw();
   });
 
+  it('hangs up a lent caller whose agent vanished', () => {
+    const { desk, engine, port, at, emit } = setUp();
+    const a1 = AgentId('a1');
+    desk.emit({ type: 'agent.login', agentId: a1, endpoint: 'PJSIP/a1', at: at() });
+    emit({ type: 'agent.leg-up', agentId: a1, at: at() });
+    engine.lendAgent(guest, () => undefined);
+    emit({ type: 'call.connected', attemptId: guest, agentId: a1, at: at() });
+    emit({ type: 'agent.leg-down', agentId: a1, at: at(), cause });
+    expect(port.asked).toContain(`hangup ${guest}`);
+  });
+
   it('has the agent back at once when the caller leaves before being put through', () => {
     const { time, port, desk, engine, lentEnded, at, emit } = setUp();
     const a1 = AgentId('a1');
