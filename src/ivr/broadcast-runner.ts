@@ -257,8 +257,11 @@ export class BroadcastRunner {
 
   private desk(agentCampaignId: CampaignId | null, attempts: StoredAttempts, message: BroadcastMessage): BroadcastDesk {
     const { db, scheduler, engineId, logger, agentCampaigns } = this.o;
+    const durable = storageDesk({ db, clock: scheduler, engineId, agentCampaignId, callbackAfterMs: this.o.callbackAfterMs ?? HOUR });
     return {
-      ...storageDesk({ db, clock: scheduler, engineId, agentCampaignId, callbackAfterMs: this.o.callbackAfterMs ?? HOUR }),
+      // Queued with the attempt's other writes, so that a drain waits for them; a failure is logged as theirs are.
+      optOut: async (call) => attempts.thenWrite(call.attemptId, 'opt-out', () => durable.optOut(call)),
+      scheduleCallback: async (call) => attempts.thenWrite(call.attemptId, 'callback and abandon for the agent campaign', () => durable.scheduleCallback(call)),
       requestAgent: (call, campaignId, give) => {
         // Not running in this process: nobody to give, and after agentWaitSec the caller hears the busy prompt.
         const lender = agentCampaigns?.find(campaignId);
@@ -274,12 +277,11 @@ export class BroadcastRunner {
         const endedAt = scheduler.now();
         const agentId = this.agentGiven.get(call.attemptId);
         this.agentGiven.delete(call.attemptId);
-        attempts.finishWith(call.attemptId, async () => {
-          await finishBroadcastAttempt(db, call.attemptId, { endedAt, result, retry: message.retry });
-          if (result.outcome === 'transferred' && agentId && agentCampaignId !== null) {
-            await recordHandover(db, { agentCampaignId, broadcastAttemptId: call.attemptId, engineId, at: endedAt, agentId });
-          }
-        });
+        attempts.finishWith(call.attemptId, () => finishBroadcastAttempt(db, call.attemptId, { endedAt, result, retry: message.retry }));
+        if (result.outcome === 'transferred' && agentId && agentCampaignId !== null) {
+          const handover = { agentCampaignId, broadcastAttemptId: call.attemptId, engineId, at: endedAt, agentId };
+          attempts.thenWrite(call.attemptId, 'handover to the agent campaign', () => recordHandover(db, handover));
+        }
         this.o.observer?.finished?.(call, result);
         this.drainWait.callEnded();
       },

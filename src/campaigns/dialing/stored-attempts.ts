@@ -93,7 +93,7 @@ export class StoredAttempts implements AttemptJournal {
       this.awaitingDisposition.delete(attemptId);
       return;
     }
-    this.then(attemptId, 'outcome', write);
+    this.thenWrite(attemptId, 'outcome', write);
   }
 
   /** An agent spoke on this call (the engine's own, or one it lent an agent to): their disposition is expected. */
@@ -108,7 +108,7 @@ export class StoredAttempts implements AttemptJournal {
 
   /** A telephony port listener: recordings are added to their attempt's row. */
   readonly telephonyEvent = (e: TelephonyEvent): void => {
-    if (e.type === 'recording.finished') this.then(e.attemptId, 'recording', () => addRecording(this.o.db, e.attemptId, e.recording.name));
+    if (e.type === 'recording.finished') this.thenWrite(e.attemptId, 'recording', () => addRecording(this.o.db, e.attemptId, e.recording.name));
   };
 
   /** Resolves once every write queued so far is done: for shutdown and tests. */
@@ -121,10 +121,11 @@ export class StoredAttempts implements AttemptJournal {
       this.o.onError?.(e.attemptId, 'disposition', new Error(`no call of ${e.agentId} ended as attempt ${e.attemptId} awaits a disposition`));
       return;
     }
-    this.then(e.attemptId, 'disposition', () => setDisposition(this.o.db, e.attemptId, { code: e.disposition }, `agent:${e.agentId}`, e.at));
+    this.thenWrite(e.attemptId, 'disposition', () => setDisposition(this.o.db, e.attemptId, { code: e.disposition }, `agent:${e.agentId}`, e.at));
   }
 
-  private then(attemptId: AttemptId, what: string, write: () => Promise<unknown>): void {
+  /** A write about the attempt, in order after those queued before it (a broadcast's handover after its outcome). */
+  thenWrite(attemptId: AttemptId, what: string, write: () => Promise<unknown>): void {
     const previous = this.chains.get(attemptId) ?? Promise.resolve(true);
     this.track(
       attemptId,
