@@ -111,6 +111,8 @@ export interface AttemptEnd {
   readonly agentId?: AgentId | undefined;
   /** A broadcast attempt: what the customer heard and pressed, kept with the attempt. */
   readonly broadcastResult?: unknown;
+  /** Whether a live answer counts toward the customer's contact caps (default: it does). */
+  readonly countsAsContact?: boolean;
   /**
    * Where the lead goes next, when the campaign's own rules decide rather than
    * the outcome's retry delay (a broadcast retries a message heard only in part).
@@ -133,7 +135,8 @@ export async function finishAttempt(db: Db, attemptId: AttemptId, end: AttemptEn
     const { rows } = await tx.query<{ lead_id: string }>(
       `UPDATE attempts SET ended_at = $2, outcome = $3, abandoned = $4, hangup_cause_code = $5, hangup_cause_text = $6,
               tech_cause = $7, recordings = recordings || $8::jsonb,
-              answered_at = coalesce($9, answered_at), connected_at = coalesce($10, connected_at), agent_id = coalesce($11, agent_id), broadcast_result = $12::jsonb
+              answered_at = coalesce($9, answered_at), connected_at = coalesce($10, connected_at), agent_id = coalesce($11, agent_id), broadcast_result = $12::jsonb,
+              counts_as_contact = $13
         WHERE id = $1::uuid AND ended_at IS NULL RETURNING lead_id`,
       [
         attemptId,
@@ -148,6 +151,7 @@ export async function finishAttempt(db: Db, attemptId: AttemptId, end: AttemptEn
         end.connectedAt === undefined ? null : new Date(end.connectedAt),
         end.agentId ?? null,
         end.broadcastResult === undefined ? null : JSON.stringify(end.broadcastResult),
+        end.countsAsContact ?? true,
       ],
     );
     if (!rows[0]) throw new NotFoundError('open attempt', attemptId);

@@ -1,5 +1,6 @@
 /** Campaigns in PostgreSQL: create, read, change, start/pause/stop, delete. Each change is audited. */
 import type { CampaignId, TrunkId } from '../domain/ids.js';
+import { NO_AGENTS_FOR_MACHINES } from '../ivr/message.js';
 import { audit } from '../storage/audit.js';
 import type { Db, Queryable } from '../storage/db.js';
 import { ConflictError, NotFoundError } from '../storage/errors.js';
@@ -100,6 +101,8 @@ export async function updateCampaign(db: Db, id: CampaignId, changes: CampaignCh
     const current = toCampaign(rows[0]);
     const profile = changes.complianceProfile ?? current.complianceProfile;
     const pacing = resolvePacing(profile, current.pacing, changes.pacing);
+    // The input schema checks a new campaign whole; a change is checked here, against what it changes.
+    if ((changes.type ?? current.type) === 'broadcast' && pacing.machinePolicy === 'to-agent') throw new ConflictError(NO_AGENTS_FOR_MACHINES);
     const rules = { ...current.rules, ...changes.rules };
     const updated = await tx.query<CampaignRow>(
       `UPDATE campaigns SET name = $2, type = $3, pacing = $4::jsonb, caller_id = $5, trunk_id = $6,

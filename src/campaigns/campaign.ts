@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { CampaignId, TrunkId } from '../domain/ids.js';
-import { broadcastMessageTextSchema } from '../ivr/message.js';
+import { NO_AGENTS_FOR_MACHINES, broadcastMessageTextSchema } from '../ivr/message.js';
 import { pacingSettingsSchema, type PacingSettings } from '../pacing/settings.js';
 import { COMPLIANCE_PROFILES, PROFILES, dialingRuleOverridesSchema, type ComplianceProfile, type DialingRuleOverrides } from './compliance.js';
 
@@ -48,7 +48,10 @@ const campaignFields = {
   broadcastMessage: broadcastMessageTextSchema.nullable().optional(),
 };
 
-export const campaignInputSchema = z.object(campaignFields).strict();
+export const campaignInputSchema = z
+  .object(campaignFields)
+  .strict()
+  .refine((c) => c.type !== 'broadcast' || c.pacing?.machinePolicy !== 'to-agent', { message: NO_AGENTS_FOR_MACHINES, path: ['pacing', 'machinePolicy'] });
 export type CampaignInput = z.infer<typeof campaignInputSchema>;
 
 export const campaignChangesSchema = z

@@ -8,6 +8,8 @@ import type { E164, LeadId } from '../domain/ids.js';
 export interface Lead {
   readonly id: LeadId;
   readonly number: E164;
+  /** The lead's own fields from its list (a broadcast speaks some of them); absent where no list stands behind the lead. */
+  readonly fields?: Readonly<Record<string, unknown>>;
 }
 
 export interface LeadSource {

@@ -16,6 +16,7 @@ import { route } from '../pacing/routing.js';
 import type { PacingSettings, TrunkSettings } from '../pacing/settings.js';
 import type { AgentState, AgentView, CallPhase, CallView, PacingSnapshot } from '../pacing/snapshot.js';
 import type { MediaUri, TelephonyEvent, TelephonyPort } from '../telephony/port.js';
+import type { AgentLender } from './agent-lending.js';
 import type { AttemptRecord } from './attempt-record.js';
 import type { Scheduler, TimerHandle } from './scheduler.js';
 import { TrunkLimiter } from './trunk-limiter.js';
@@ -34,6 +35,8 @@ export interface EngineObserver {
   decision?(d: PacingDecision): void;
   agentState?(agentId: AgentId, from: AgentState, to: AgentState, at: EpochMs): void;
   attemptEnded?(a: AttemptRecord): void;
+  /** A call the campaign did not dial, lent one of its agents (lendAgent), ended after the agent spoke to the caller: a disposition follows. */
+  lentCallEnded?(attemptId: AttemptId, agentId: AgentId, at: EpochMs): void;
 }
 
 /** Durable before acting: the attempt is written before the originate. */
@@ -86,11 +89,15 @@ interface CallRecord {
 
 const EAGER_TICK_GAP_MS = 250;
 
-export class CampaignEngine {
+export class CampaignEngine implements AgentLender {
   private readonly agents = new Map<AgentId, AgentRecord>();
   private readonly calls = new Map<AttemptId, CallRecord>();
   /** Calls whose person waits for an agent, oldest first (a Map keeps insertion order). */
   private readonly waiting = new Map<AttemptId, CallRecord>();
+  /** Calls from outside the campaign's own dials (a broadcast's key 1) asking for an agent, oldest first. */
+  private readonly guests = new Map<AttemptId, (agentId: AgentId) => void>();
+  /** Agents lent to such calls, by the call's attempt. */
+  private readonly lent = new Map<AttemptId, AgentId>();
   private readonly trunk: TrunkLimiter;
   private settings: PacingSettings;
   private tickTimer?: TimerHandle;
@@ -140,6 +147,17 @@ export class CampaignEngine {
   updateSettings(settings: PacingSettings): void {
     this.settings = settings;
     this.o.pacer.updateSettings(settings);
+  }
+
+  lendAgent(attemptId: AttemptId, give: (agentId: AgentId) => void): () => void {
+    this.guests.set(attemptId, give);
+    this.routeCalls();
+    return () => this.guests.delete(attemptId);
+  }
+
+  countAbandon(at: EpochMs): void {
+    this.o.pacer.recordLiveAnswer(at);
+    this.o.pacer.recordAbandon(at);
   }
 
   get callsInFlight(): number {
@@ -259,6 +277,8 @@ export class CampaignEngine {
         // Mid-connect, the person has heard nobody yet: another agent may still take them within the deadline.
         if (call?.phase === 'connecting') this.backToWaiting(call, e.at);
         else if (call && !wasInWrapUp) this.o.port.hangup(call.attemptId);
+        // A caller lent this agent would wait in silence for someone who is gone.
+        else if (a.attemptId && this.lent.delete(a.attemptId) && !wasInWrapUp) this.o.port.hangup(a.attemptId);
         return;
       }
     }
@@ -291,6 +311,7 @@ export class CampaignEngine {
   }
 
   private onConnected(attemptId: AttemptId, agentId: AgentId, at: EpochMs): void {
+    if (this.lent.has(attemptId)) return this.lentCallConnected(agentId, at);
     const call = this.calls.get(attemptId);
     const agent = this.agents.get(agentId);
     if (!call || !agent) return;
@@ -301,6 +322,7 @@ export class CampaignEngine {
   }
 
   private onEnded(attemptId: AttemptId, cause: HangupCause, at: EpochMs): void {
+    if (this.lent.has(attemptId)) return this.lentCallEnded(attemptId, at);
     const call = this.calls.get(attemptId);
     if (!call) return;
     const agent = call.agentId ? this.agents.get(call.agentId) : undefined;
@@ -360,9 +382,14 @@ export class CampaignEngine {
     this.routeCalls();
   }
 
+  /** The campaign's own callers first (their connect deadline is the regulator's), then callers from outside. */
   private routeCalls(): void {
+    if (this.waiting.size > 0) this.routeOwnCalls();
+    if (this.guests.size > 0) this.serveGuests();
+  }
+
+  private routeOwnCalls(): void {
     const now = this.o.scheduler.now();
-    if (this.waiting.size === 0) return;
     const waiting = [];
     for (const c of this.waiting.values()) waiting.push({ attemptId: c.attemptId, readyAt: c.readyAt! });
     const ready = [];
@@ -388,6 +415,46 @@ export class CampaignEngine {
       this.setAgentState(agent, 'reserved', now);
       this.o.port.connectToAgent(attemptId, agentId);
     }
+  }
+
+  // ---- agents lent to calls from outside (lendAgent) ----------------------
+
+  private serveGuests(): void {
+    const now = this.o.scheduler.now();
+    const ready = [...this.agents.values()].filter((a) => a.state === 'ready').sort((a, b) => a.readySince - b.readySince);
+    for (const [attemptId, give] of this.guests) {
+      const agent = ready.shift();
+      if (!agent) return;
+      this.guests.delete(attemptId);
+      this.lent.set(attemptId, agent.id);
+      agent.attemptId = attemptId;
+      this.setAgentState(agent, 'reserved', now);
+      // Put through to one of the campaign's agents: a live answer of the campaign, as its abandons are.
+      this.o.pacer.recordLiveAnswer(now);
+      give(agent.id);
+    }
+  }
+
+  private lentCallConnected(agentId: AgentId, at: EpochMs): void {
+    const agent = this.agents.get(agentId);
+    if (!agent) return;
+    agent.callStartedAt = at;
+    this.setAgentState(agent, 'on-call', at);
+  }
+
+  private lentCallEnded(attemptId: AttemptId, at: EpochMs): void {
+    const agentId = this.lent.get(attemptId)!;
+    this.lent.delete(attemptId);
+    const agent = this.agents.get(agentId);
+    if (!agent || agent.attemptId !== attemptId) return;
+    if (agent.state !== 'on-call') {
+      // The caller left before the agent was put through.
+      agent.attemptId = undefined;
+      return this.agentFree(agent, at);
+    }
+    this.o.pacer.observe({ kind: 'talk', seconds: (at - (agent.callStartedAt ?? at)) / 1000 }, at);
+    this.setAgentState(agent, 'wrap-up', at);
+    this.o.observer?.lentCallEnded?.(attemptId, agentId, at);
   }
 
   // ---- agents -----------------------------------------------------------

@@ -70,12 +70,17 @@ export class ClaimedLeads implements LeadSource {
     }
     if (stale.length > 0) this.release(stale);
     this.refill();
-    return lead && { id: lead.leadId, number: lead.phone };
+    return lead && { id: lead.leadId, number: lead.phone, fields: lead.customFields };
   }
 
   /** Sizes the buffer from what the policy asked for; give it the engine observer's decisions. */
   decided(decision: PacingDecision): void {
-    this.wanted = Math.min(this.maxBuffer, Math.max(this.minBuffer, Math.ceil(decision.proposed * DECISIONS_AHEAD)));
+    this.want(decision.proposed);
+  }
+
+  /** Sizes the buffer for `perDecision` calls at each decision (a broadcast's launches). */
+  want(perDecision: number): void {
+    this.wanted = Math.min(this.maxBuffer, Math.max(this.minBuffer, Math.ceil(perDecision * DECISIONS_AHEAD)));
     this.refill();
   }
 

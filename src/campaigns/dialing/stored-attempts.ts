@@ -80,9 +80,8 @@ export class StoredAttempts implements AttemptJournal {
 
   /** The engine observer's attemptEnded. */
   ended(record: AttemptRecord): void {
-    if (this.unwritten.delete(record.attemptId)) return;
-    if (record.agentId) this.awaitingDisposition.add(record.attemptId);
-    this.then(record.attemptId, 'outcome', () =>
+    if (record.agentId) this.awaitDisposition(record.attemptId);
+    this.finishWith(record.attemptId, () =>
       finishAttempt(this.o.db, record.attemptId, {
         endedAt: record.endedAt,
         outcome: record.outcome,
@@ -95,6 +94,20 @@ export class StoredAttempts implements AttemptJournal {
     );
   }
 
+  /** Writes how the attempt ended with the caller's own write (a broadcast keeps what the customer heard), once its row exists. */
+  finishWith(attemptId: AttemptId, write: () => Promise<unknown>): void {
+    if (this.unwritten.delete(attemptId)) {
+      this.awaitingDisposition.delete(attemptId);
+      return;
+    }
+    this.thenWrite(attemptId, 'outcome', write);
+  }
+
+  /** An agent spoke on this call (the engine's own, or one it lent an agent to): their disposition is expected. */
+  awaitDisposition(attemptId: AttemptId): void {
+    this.awaitingDisposition.add(attemptId);
+  }
+
   /** An agent desk listener: the wrap-up's disposition closes the attempt and moves the lead on. */
   readonly deskEvent = (e: AgentDeskEvent): void => {
     if (e.type === 'agent.wrap-up-done') this.disposed(e);
@@ -102,7 +115,7 @@ export class StoredAttempts implements AttemptJournal {
 
   /** A telephony port listener: recordings are added to their attempt's row. */
   readonly telephonyEvent = (e: TelephonyEvent): void => {
-    if (e.type === 'recording.finished') this.then(e.attemptId, 'recording', () => addRecording(this.o.db, e.attemptId, e.recording.name));
+    if (e.type === 'recording.finished') this.thenWrite(e.attemptId, 'recording', () => addRecording(this.o.db, e.attemptId, e.recording.name));
   };
 
   /** Resolves once every write queued so far is done: for shutdown and tests. */
@@ -115,10 +128,11 @@ export class StoredAttempts implements AttemptJournal {
       this.o.onError?.(e.attemptId, 'disposition', new Error(`no call of ${e.agentId} ended as attempt ${e.attemptId} awaits a disposition`));
       return;
     }
-    this.then(e.attemptId, 'disposition', () => setDisposition(this.o.db, e.attemptId, { code: e.disposition }, `agent:${e.agentId}`, e.at));
+    this.thenWrite(e.attemptId, 'disposition', () => setDisposition(this.o.db, e.attemptId, { code: e.disposition }, `agent:${e.agentId}`, e.at));
   }
 
-  private then(attemptId: AttemptId, what: string, write: () => Promise<unknown>): void {
+  /** A write about the attempt, in order after those queued before it (a broadcast's handover after its outcome). */
+  thenWrite(attemptId: AttemptId, what: string, write: () => Promise<unknown>): void {
     const previous = this.chains.get(attemptId) ?? Promise.resolve(true);
     this.track(
       attemptId,

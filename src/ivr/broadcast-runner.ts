@@ -1,0 +1,293 @@
+/**
+ * One broadcast campaign run by this process, as CampaignRunner runs an agent
+ * campaign and with the same pieces: the ownership lease, leads claimed from
+ * the hopper, every attempt written before its originate, a drain that lets
+ * the calls in progress end. Each second the broadcast pacer says how many
+ * calls the trunk's lines and calls per second allow; each call plays the
+ * message with the lead's values and runs the key flow (BroadcastCalls);
+ * its outcome is stored and moves the lead on by the campaign's retry rules.
+ * Key 1 goes to the linked agent campaign's engine when it runs in this
+ * process (LocalAgentCampaigns); otherwise, and when no agent is free in
+ * time, the caller hears the busy prompt and the agent campaign gets the
+ * callback and the abandon (handover.ts).
+ */
+import type { Logger } from 'pino';
+import { CallsDrain, CampaignLease, campaignToRun } from '../campaigns/dialing/campaign-lease.js';
+import { DEFAULT_DRAIN_TIMEOUT_MS } from '../campaigns/dialing/campaign-runner.js';
+import { findCampaign } from '../campaigns/campaign-store.js';
+import { ClaimedLeads } from '../campaigns/dialing/claimed-leads.js';
+import { StoredAttempts } from '../campaigns/dialing/stored-attempts.js';
+import type { Lead } from '../campaigns/lead-source.js';
+import { setLeadAside } from '../campaigns/leads.js';
+import type { Coordination } from '../coordination/coordination.js';
+import { type AgentId, type AttemptId, type CampaignId, TrunkId } from '../domain/ids.js';
+import { HOUR, SECOND, type DurationMs, type EpochMs } from '../domain/time.js';
+import type { LocalAgentCampaigns } from '../engine/agent-lending.js';
+import type { Scheduler, TimerHandle } from '../engine/scheduler.js';
+import { TrunkLimiter } from '../engine/trunk-limiter.js';
+import { BroadcastPacer, type BroadcastDecision } from '../pacing/broadcast-pacing.js';
+import type { TrunkSettings } from '../pacing/settings.js';
+import type { Db } from '../storage/db.js';
+import type { IvrPort } from '../telephony/ivr-port.js';
+import type { TelephonyEvent, TelephonyPort } from '../telephony/port.js';
+import { finishBroadcastAttempt } from './broadcast-attempts.js';
+import { type BroadcastCall, BroadcastCalls, type BroadcastDesk } from './broadcast-calls.js';
+import { recordHandover } from './handover.js';
+import { type BroadcastMachinePolicy, type BroadcastMessage, broadcastMachinePolicy, parseBroadcastMessage } from './message.js';
+import type { BroadcastResult } from './outcome.js';
+import { assertPromptsExist } from './prompt-files.js';
+import { renderMessage } from './render.js';
+import { storageDesk } from './storage-desk.js';
+
+export interface BroadcastRunnerOptions {
+  readonly db: Db;
+  readonly coordination: Coordination;
+  readonly campaignId: CampaignId;
+  readonly engineId: string;
+  /** The PBX: calls, and playing and hearing keys on them. */
+  readonly port: TelephonyPort & IvrPort;
+  readonly scheduler: Scheduler;
+  readonly logger: Logger;
+  /** The trunk's limits; its id is the campaign's trunk, when the campaign names one. */
+  readonly trunk: TrunkSettings;
+  /** Where the prompt files are: the message's prompts are checked there before the first dial. */
+  readonly soundsDir?: string;
+  /** The agent campaigns running in this process: key 1 reaches the linked one's agents when it is among them. */
+  readonly agentCampaigns?: LocalAgentCampaigns;
+  /** How long after a busy answer to key 1 the agent campaign's callback falls due. */
+  readonly callbackAfterMs?: DurationMs;
+  readonly leaseTtlMs?: DurationMs;
+  readonly drainTimeoutMs?: DurationMs;
+  readonly tickMs?: number;
+  /** Told what the runner decides and how each call ended (the wallboard, tests). */
+  readonly observer?: {
+    decision?(d: BroadcastDecision, at: EpochMs): void;
+    finished?(call: BroadcastCall, result: BroadcastResult): void;
+  };
+}
+
+/** A prior for how long a call holds a line, ring and message together, until calls have ended to measure it. */
+const PRIOR_HOLD_MS = 30 * SECOND;
+const MEASURED_AFTER_CALLS = 20;
+/**
+ * The hopper dials each lead only inside its own calling window, so the
+ * pacer is never told the window is closed; no target end time yet in a
+ * live run, so nothing is spread: the limits alone bound the launches.
+ */
+const WINDOW_HORIZON_MS = HOUR;
+
+interface Running {
+  readonly campaign: { readonly callerId: string; readonly ringTimeoutSec: number; readonly machineDetection: boolean };
+  readonly message: BroadcastMessage;
+  readonly onMachine: BroadcastMachinePolicy;
+  readonly trunk: TrunkLimiter;
+  /** The smaller of the trunk's lines and the campaign's concurrent-line cap. */
+  readonly maxLines: number;
+  readonly leads: ClaimedLeads;
+  readonly attempts: StoredAttempts;
+  readonly calls: BroadcastCalls;
+  readonly lease: CampaignLease;
+  readonly unsubscribe: (() => void)[];
+}
+
+export class BroadcastRunner {
+  private running?: Running;
+  private dialing = false;
+  private tickTimer?: TimerHandle;
+  private readonly pacer = new BroadcastPacer();
+  private readonly drainWait: CallsDrain;
+  /** Calls holding a line, from the originate to their end, with when they started. */
+  private readonly onLine = new Map<AttemptId, EpochMs>();
+  /** The agent each key-1 caller was given, until the call's outcome is stored. */
+  private readonly agentGiven = new Map<AttemptId, AgentId>();
+  private holdTotalMs = 0;
+  private holds = 0;
+
+  constructor(private readonly o: BroadcastRunnerOptions) {
+    this.drainWait = new CallsDrain(o.scheduler);
+  }
+
+  async start(): Promise<void> {
+    const { db, coordination, campaignId, engineId, scheduler, logger } = this.o;
+    const campaign = await campaignToRun(db, campaignId, 'broadcast');
+    if (!campaign.broadcastMessage) throw new Error(`broadcast campaign ${campaignId} has no message: set its broadcastMessage (docs/broadcast.md)`);
+    const message = parseBroadcastMessage(campaign.broadcastMessage);
+    const onMachine = broadcastMachinePolicy(campaign.pacing);
+    if (this.o.soundsDir) await assertPromptsExist(message, this.o.soundsDir);
+    const agentCampaignId = message.menu.agentCampaignId as CampaignId | null;
+    if (agentCampaignId !== null && (await findCampaign(db, agentCampaignId))?.type !== 'agent') {
+      throw new Error(`broadcast campaign ${campaignId} sends key 1 to ${agentCampaignId}, which is not an agent campaign: fix menu.agentCampaignId`);
+    }
+    const lease = await CampaignLease.take({ db, coordination, campaignId, engineId, scheduler, logger, ttlMs: this.o.leaseTtlMs });
+    const maxLines = Math.min(this.o.trunk.maxLines, campaign.pacing.maxConcurrentLines);
+    const trunk = new TrunkLimiter({ ...this.o.trunk, id: campaign.trunkId ?? this.o.trunk.id, maxLines });
+    const leads = new ClaimedLeads({ db, campaignId, engineId, clock: scheduler, onError: (err) => logger.error({ campaignId, err }, 'storage refused a lead claim or release') });
+    const attempts = new StoredAttempts({
+      db,
+      engineId,
+      trunkId: trunk.id,
+      onError: (attemptId, what, err) => logger.error({ attemptId, err }, `the attempt's ${what} was not stored`),
+      fence: lease.fence,
+      onOwnershipLost: lease.ownershipLost,
+    });
+    const calls = new BroadcastCalls({ telephony: this.o.port, ivr: this.o.port, scheduler, desk: this.desk(agentCampaignId, attempts, message) });
+    const unsubscribe = [this.o.port.subscribe((e) => this.onTelephony(e)), () => calls.close()];
+    const { callerId, pacing } = campaign;
+    this.running = {
+      campaign: { callerId, ringTimeoutSec: pacing.ringTimeoutSec, machineDetection: pacing.machineDetection },
+      message,
+      onMachine,
+      trunk,
+      maxLines,
+      leads,
+      attempts,
+      calls,
+      lease,
+      unsubscribe,
+    };
+    this.dialing = true;
+    this.scheduleTick();
+    lease.keep(() => this.stopDialing());
+    logger.info({ campaignId, engineId, token: lease.token }, 'broadcast campaign started');
+  }
+
+  /** Stops dialing, lets the calls in progress end and be stored, then gives the campaign up. */
+  async drain(): Promise<void> {
+    const running = this.running;
+    if (!running) return;
+    this.running = undefined;
+    this.stopDialing();
+    await running.leads.close();
+    const inFlight = () => this.onLine.size + running.calls.inFlight;
+    const ended = await this.drainWait.until(inFlight, this.o.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
+    if (!ended) this.o.logger.warn({ calls: inFlight() }, 'drain timed out: calls still in progress are left open in storage');
+    for (const u of running.unsubscribe) u();
+    await running.attempts.settled();
+    await running.lease.release();
+    this.o.logger.info({ campaignId: this.o.campaignId }, 'broadcast campaign drained');
+  }
+
+  private stopDialing(): void {
+    this.dialing = false;
+    this.tickTimer?.cancel();
+  }
+
+  private scheduleTick(): void {
+    this.tickTimer = this.o.scheduler.after(this.o.tickMs ?? 1000, () => {
+      this.tick();
+      if (this.dialing) this.scheduleTick();
+    });
+  }
+
+  private tick(): void {
+    const running = this.running;
+    if (!running || !this.dialing) return;
+    const { trunk, leads } = running;
+    const now = this.o.scheduler.now();
+    const callsAllowedNow = Math.min(trunk.callsAllowedNow(now), trunk.linesFree());
+    // Leads at hand for what the limits allow now and next second; the buffer refills in the background.
+    leads.want(callsAllowedNow);
+    const decision = this.pacer.decide({
+      now,
+      leadsLeft: leads.available(),
+      linesInUse: this.onLine.size,
+      maxLines: running.maxLines,
+      maxCallsPerSecond: this.o.trunk.maxCallsPerSecond,
+      callsAllowedNow,
+      windowClosesAt: now + WINDOW_HORIZON_MS,
+      meanLineHoldMs: this.holds >= MEASURED_AFTER_CALLS ? this.holdTotalMs / this.holds : PRIOR_HOLD_MS,
+    });
+    this.o.observer?.decision?.(decision, now);
+    for (let i = 0; i < decision.launch; i++) {
+      const lead = leads.take();
+      if (!lead) break;
+      this.launch(running, lead, now);
+    }
+  }
+
+  private launch(running: Running, lead: Lead, now: EpochMs): void {
+    const { campaignId, engineId, db, logger } = this.o;
+    let rendered;
+    try {
+      rendered = renderMessage(running.message, lead.fields ?? {});
+    } catch (err) {
+      logger.error({ leadId: lead.id, err }, 'the lead cannot hear the message: set aside, never dialed');
+      void setLeadAside(db, lead.id, engineId, String(err)).catch((error: unknown) => logger.error({ leadId: lead.id, err: error }, 'could not set the lead aside'));
+      return;
+    }
+    const attemptId = running.attempts.newAttemptId();
+    const call: BroadcastCall = { attemptId, leadId: lead.id, campaignId, number: lead.number };
+    running.trunk.seize(now);
+    this.onLine.set(attemptId, now);
+    running.attempts.opened(attemptId, lead, now).then(
+      () => {
+        running.calls.track(call, running.message, rendered, running.onMachine);
+        this.o.port.originate({
+          attemptId,
+          campaignId,
+          leadId: lead.id,
+          number: lead.number,
+          callerId: running.campaign.callerId,
+          trunk: TrunkId(running.trunk.id),
+          ringTimeoutSec: running.campaign.ringTimeoutSec,
+          machineDetection: running.campaign.machineDetection,
+        });
+      },
+      (err: unknown) => {
+        // Not dialed: the line is free again, and the lead's claim lapses back to the pool.
+        logger.error({ attemptId, leadId: lead.id, err }, 'the attempt was not written: the lead is not dialed');
+        this.lineFreed(attemptId, false);
+      },
+    );
+  }
+
+  /** A line is in use from the originate to the call's end, failed or not, as the carrier counts it. */
+  private onTelephony(e: TelephonyEvent): void {
+    if ((e.type === 'call.failed' || e.type === 'call.ended') && this.onLine.has(e.attemptId)) this.lineFreed(e.attemptId, true, e.at);
+  }
+
+  private lineFreed(attemptId: AttemptId, dialed: boolean, at = this.o.scheduler.now()): void {
+    const startedAt = this.onLine.get(attemptId)!;
+    this.onLine.delete(attemptId);
+    this.running?.trunk.release();
+    if (dialed) {
+      this.holdTotalMs += at - startedAt;
+      this.holds++;
+    }
+    this.drainWait.callEnded();
+  }
+
+  private desk(agentCampaignId: CampaignId | null, attempts: StoredAttempts, message: BroadcastMessage): BroadcastDesk {
+    const { db, scheduler, engineId, logger, agentCampaigns } = this.o;
+    const durable = storageDesk({ db, clock: scheduler, engineId, agentCampaignId, callbackAfterMs: this.o.callbackAfterMs ?? HOUR });
+    return {
+      // Queued with the attempt's other writes, so that a drain waits for them; a failure is logged as theirs are.
+      optOut: async (call) => attempts.thenWrite(call.attemptId, 'opt-out', () => durable.optOut(call)),
+      scheduleCallback: async (call) => attempts.thenWrite(call.attemptId, 'callback and abandon for the agent campaign', () => durable.scheduleCallback(call)),
+      requestAgent: (call, campaignId, give) => {
+        // Not running in this process: nobody to give, and after agentWaitSec the caller hears the busy prompt.
+        const lender = agentCampaigns?.find(campaignId);
+        if (!lender) return () => undefined;
+        return lender.lendAgent(call.attemptId, (agentId) => {
+          this.agentGiven.set(call.attemptId, agentId);
+          give(agentId);
+        });
+      },
+      // The in-process engine's ledger; the stored abandon comes with the callback (scheduleCallback).
+      countAbandon: (campaignId) => agentCampaigns?.find(campaignId)?.countAbandon(scheduler.now()),
+      finished: (call, result) => {
+        const endedAt = scheduler.now();
+        const agentId = this.agentGiven.get(call.attemptId);
+        this.agentGiven.delete(call.attemptId);
+        attempts.finishWith(call.attemptId, () => finishBroadcastAttempt(db, call.attemptId, { endedAt, result, retry: message.retry }));
+        if (result.outcome === 'transferred' && agentId && agentCampaignId !== null) {
+          const handover = { agentCampaignId, broadcastAttemptId: call.attemptId, engineId, at: endedAt, agentId };
+          attempts.thenWrite(call.attemptId, 'handover to the agent campaign', () => recordHandover(db, handover));
+        }
+        this.o.observer?.finished?.(call, result);
+        this.drainWait.callEnded();
+      },
+      failed: (call, what, err) => logger.error({ attemptId: call.attemptId, err }, `broadcast call: could not ${what}`),
+    };
+  }
+}
