@@ -6,6 +6,7 @@ import type { Db, Queryable } from '../storage/db.js';
 import { ConflictError, NotFoundError } from '../storage/errors.js';
 import {
   CAMPAIGN_TRANSITIONS,
+  FINISH_BY_IS_FOR_BROADCASTS,
   resolvePacing,
   type Campaign,
   type CampaignChanges,
@@ -103,6 +104,7 @@ export async function updateCampaign(db: Db, id: CampaignId, changes: CampaignCh
     const pacing = resolvePacing(profile, current.pacing, changes.pacing);
     // The input schema checks a new campaign whole; a change is checked here, against what it changes.
     if ((changes.type ?? current.type) === 'broadcast' && pacing.machinePolicy === 'to-agent') throw new ConflictError(NO_AGENTS_FOR_MACHINES);
+    if ((changes.type ?? current.type) === 'agent' && pacing.finishBy != null) throw new ConflictError(FINISH_BY_IS_FOR_BROADCASTS);
     const rules = { ...current.rules, ...changes.rules };
     const updated = await tx.query<CampaignRow>(
       `UPDATE campaigns SET name = $2, type = $3, pacing = $4::jsonb, caller_id = $5, trunk_id = $6,

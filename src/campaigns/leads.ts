@@ -1,5 +1,6 @@
 /** Lists and their leads: bulk insertion (the importer's and the tests'), reading, searching, assigning. */
 import type { AgentId, CampaignId, E164, LeadId } from '../domain/ids.js';
+import type { EpochMs } from '../domain/time.js';
 import { audit } from '../storage/audit.js';
 import type { Db, Queryable } from '../storage/db.js';
 import { NotFoundError } from '../storage/errors.js';
@@ -129,4 +130,18 @@ export async function setLeadAside(db: Db, leadId: LeadId, engineId: string, rea
     await tx.query('UPDATE customers SET held_by_lead = NULL, held_until = NULL WHERE id = $1 AND held_by_lead = $2', [rows[0].customer_id, leadId]);
     await audit(tx, { actor: `engine:${engineId}`, action: 'set-aside', entity: 'lead', entityId: leadId, details: { reason } });
   });
+}
+
+/**
+ * Leads a campaign still has to dial by `deadline`: the unfinished ones
+ * whose next attempt falls due by then (a broadcast's "finish by" spreads
+ * its calls over them).
+ */
+export async function countLeadsToDial(db: Queryable, campaignId: CampaignId, deadline: EpochMs): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM leads
+      WHERE campaign_id = $1 AND state IN ('ready', 'claimed') AND (next_attempt_at IS NULL OR next_attempt_at <= $2)`,
+    [campaignId, new Date(deadline)],
+  );
+  return rows[0]!.n;
 }

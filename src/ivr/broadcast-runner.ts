@@ -18,14 +18,14 @@ import { findCampaign } from '../campaigns/campaign-store.js';
 import { ClaimedLeads } from '../campaigns/dialing/claimed-leads.js';
 import { StoredAttempts } from '../campaigns/dialing/stored-attempts.js';
 import type { Lead } from '../campaigns/lead-source.js';
-import { setLeadAside } from '../campaigns/leads.js';
+import { countLeadsToDial, setLeadAside } from '../campaigns/leads.js';
 import type { Coordination } from '../coordination/coordination.js';
 import { type AgentId, type AttemptId, type CampaignId, TrunkId } from '../domain/ids.js';
 import { HOUR, SECOND, type DurationMs, type EpochMs } from '../domain/time.js';
 import type { LocalAgentCampaigns } from '../engine/agent-lending.js';
 import type { Scheduler, TimerHandle } from '../engine/scheduler.js';
 import { TrunkLimiter } from '../engine/trunk-limiter.js';
-import { BroadcastPacer, type BroadcastDecision } from '../pacing/broadcast-pacing.js';
+import { BroadcastPacer, projectFinish, type BroadcastDecision, type BroadcastSnapshot, type FinishProjection } from '../pacing/broadcast-pacing.js';
 import type { TrunkSettings } from '../pacing/settings.js';
 import type { Db } from '../storage/db.js';
 import type { IvrPort } from '../telephony/ivr-port.js';
@@ -71,10 +71,12 @@ const PRIOR_HOLD_MS = 30 * SECOND;
 const MEASURED_AFTER_CALLS = 20;
 /**
  * The hopper dials each lead only inside its own calling window, so the
- * pacer is never told the window is closed; no target end time yet in a
- * live run, so nothing is spread: the limits alone bound the launches.
+ * pacer is never told the window is closed: without a "finish by" the
+ * limits alone bound the launches; with one, the pacer spreads them.
  */
 const WINDOW_HORIZON_MS = HOUR;
+/** How often the leads left to dial by the "finish by" are counted again (launches in between are subtracted). */
+const LEADS_RECOUNT_MS = 15 * SECOND;
 
 interface Running {
   readonly campaign: { readonly callerId: string; readonly ringTimeoutSec: number; readonly machineDetection: boolean };
@@ -88,6 +90,16 @@ interface Running {
   readonly calls: BroadcastCalls;
   readonly lease: CampaignLease;
   readonly unsubscribe: (() => void)[];
+  /** The campaign's "finish by", when it has one. */
+  readonly finishBy: EpochMs | undefined;
+}
+
+/** The leads left to dial by the "finish by": counted in storage now and then, less the launches since. */
+interface LeadsToDial {
+  counted: number;
+  launchedSince: number;
+  countedAt: EpochMs;
+  counting: boolean;
 }
 
 export class BroadcastRunner {
@@ -102,6 +114,9 @@ export class BroadcastRunner {
   private readonly agentGiven = new Map<AttemptId, AgentId>();
   private holdTotalMs = 0;
   private holds = 0;
+  private leadsToDial?: LeadsToDial;
+  /** Whether the last projection said the list ends by its "finish by": a change is logged once. */
+  private onTime = true;
 
   constructor(private readonly o: BroadcastRunnerOptions) {
     this.drainWait = new CallsDrain(o.scheduler);
@@ -133,6 +148,10 @@ export class BroadcastRunner {
     const calls = new BroadcastCalls({ telephony: this.o.port, ivr: this.o.port, scheduler, desk: this.desk(agentCampaignId, attempts, message) });
     const unsubscribe = [this.o.port.subscribe((e) => this.onTelephony(e)), () => calls.close()];
     const { callerId, pacing } = campaign;
+    const finishBy = pacing.finishBy ? Date.parse(pacing.finishBy) : undefined;
+    if (finishBy !== undefined) {
+      this.leadsToDial = { counted: await countLeadsToDial(db, campaignId, finishBy), launchedSince: 0, countedAt: scheduler.now(), counting: false };
+    }
     this.running = {
       campaign: { callerId, ringTimeoutSec: pacing.ringTimeoutSec, machineDetection: pacing.machineDetection },
       message,
@@ -144,7 +163,10 @@ export class BroadcastRunner {
       calls,
       lease,
       unsubscribe,
+      finishBy,
     };
+    // A "finish by" that cannot be met is said before the first dial, not at the deadline.
+    this.reportFinish(projectFinish(this.snapshot(this.running, scheduler.now())));
     this.dialing = true;
     this.scheduleTick();
     lease.keep(() => this.stopDialing());
@@ -182,27 +204,61 @@ export class BroadcastRunner {
   private tick(): void {
     const running = this.running;
     if (!running || !this.dialing) return;
-    const { trunk, leads } = running;
     const now = this.o.scheduler.now();
-    const callsAllowedNow = Math.min(trunk.callsAllowedNow(now), trunk.linesFree());
+    const snapshot = this.snapshot(running, now);
     // Leads at hand for what the limits allow now and next second; the buffer refills in the background.
-    leads.want(callsAllowedNow);
-    const decision = this.pacer.decide({
+    running.leads.want(snapshot.callsAllowedNow);
+    const decision = this.pacer.decide(snapshot);
+    this.o.observer?.decision?.(decision, now);
+    this.reportFinish(decision.finish);
+    for (let i = 0; i < decision.launch; i++) {
+      const lead = running.leads.take();
+      if (!lead) break;
+      this.launch(running, lead, now);
+      if (this.leadsToDial) this.leadsToDial.launchedSince++;
+    }
+    this.recountLeadsToDial(running, now);
+  }
+
+  private snapshot(running: Running, now: EpochMs): BroadcastSnapshot {
+    const { trunk, leads, finishBy } = running;
+    const toDial = this.leadsToDial;
+    return {
       now,
-      leadsLeft: leads.available(),
+      // With a "finish by" the spread needs the whole list left, not just the leads at hand.
+      leadsLeft: toDial ? Math.max(leads.available(), toDial.counted - toDial.launchedSince) : leads.available(),
       linesInUse: this.onLine.size,
       maxLines: running.maxLines,
       maxCallsPerSecond: this.o.trunk.maxCallsPerSecond,
-      callsAllowedNow,
+      callsAllowedNow: Math.min(trunk.callsAllowedNow(now), trunk.linesFree()),
       windowClosesAt: now + WINDOW_HORIZON_MS,
+      targetEndAt: finishBy,
       meanLineHoldMs: this.holds >= MEASURED_AFTER_CALLS ? this.holdTotalMs / this.holds : PRIOR_HOLD_MS,
-    });
-    this.o.observer?.decision?.(decision, now);
-    for (let i = 0; i < decision.launch; i++) {
-      const lead = leads.take();
-      if (!lead) break;
-      this.launch(running, lead, now);
-    }
+    };
+  }
+
+  /** Tells the campaign's log when the "finish by" cannot be met, and when it can again. */
+  private reportFinish(finish: FinishProjection): void {
+    if (finish.onTime === this.onTime) return;
+    this.onTime = finish.onTime;
+    const { campaignId, logger } = this.o;
+    if (finish.warning) logger.warn({ campaignId, projectedEndAt: new Date(finish.projectedEndAt).toISOString() }, finish.warning);
+    else logger.info({ campaignId }, 'the list ends by its "finish by" again');
+  }
+
+  private recountLeadsToDial(running: Running, now: EpochMs): void {
+    const toDial = this.leadsToDial;
+    if (!toDial || running.finishBy === undefined || toDial.counting || now - toDial.countedAt < LEADS_RECOUNT_MS) return;
+    toDial.counting = true;
+    const launchedBefore = toDial.launchedSince;
+    countLeadsToDial(this.o.db, this.o.campaignId, running.finishBy).then(
+      // Leads launched while the count ran may be in it or not; counting them as launched errs toward finishing early.
+      (counted) => Object.assign(toDial, { counted, launchedSince: toDial.launchedSince - launchedBefore, countedAt: now, counting: false }),
+      (err: unknown) => {
+        toDial.counting = false;
+        this.o.logger.warn({ campaignId: this.o.campaignId, err }, 'could not count the leads left; the spread goes on from the last count');
+      },
+    );
   }
 
   private launch(running: Running, lead: Lead, now: EpochMs): void {

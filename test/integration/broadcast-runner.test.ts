@@ -7,6 +7,7 @@
  * machine, is busy); what the customer heard and did, and where each lead
  * went, is read back from storage.
  */
+import { pino, type Logger } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { upsertAgent } from '../../src/campaigns/agents.js';
 import { listCallbacks } from '../../src/campaigns/callbacks.js';
@@ -19,11 +20,12 @@ import { campaignStats } from '../../src/campaigns/stats.js';
 import type { Coordination } from '../../src/coordination/coordination.js';
 import { memoryCoordination } from '../../src/coordination/memory.js';
 import { AgentId, type AttemptId, E164 } from '../../src/domain/ids.js';
-import { HOUR, MINUTE, SECOND } from '../../src/domain/time.js';
+import { HOUR, MINUTE, SECOND, type EpochMs } from '../../src/domain/time.js';
 import { LocalAgentCampaigns } from '../../src/engine/agent-lending.js';
 import { wallClockScheduler } from '../../src/engine/scheduler.js';
 import { BroadcastRunner } from '../../src/ivr/broadcast-runner.js';
 import type { BroadcastResult } from '../../src/ivr/outcome.js';
+import type { BroadcastDecision } from '../../src/pacing/broadcast-pacing.js';
 import type { MachinePolicy } from '../../src/pacing/settings.js';
 import type { Db } from '../../src/storage/db.js';
 import { AriTelephony } from '../../src/telephony/ari/ari-telephony.js';
@@ -143,10 +145,10 @@ describe.each(await testDatabases())('broadcast campaigns run live on $kind', ({
     return campaign;
   }
 
-  async function broadcastCampaign(agents: Campaign, machinePolicy: MachinePolicy = 'leave-message'): Promise<Campaign> {
+  async function broadcastCampaign(agents: Campaign, machinePolicy: MachinePolicy = 'leave-message', finishBy?: EpochMs): Promise<Campaign> {
     const campaign = await makeCampaign(db, {
       type: 'broadcast',
-      pacing: { machineDetection: true, machinePolicy },
+      pacing: { machineDetection: true, machinePolicy, ...(finishBy === undefined ? {} : { finishBy: new Date(finishBy).toISOString() }) },
       broadcastMessage: JSON.stringify({
         promptSet: 'bill-reminder',
         parts: [{ prompt: 'intro' }, { say: 'money', field: 'amount' }, { prompt: 'due-on' }, { say: 'date', field: 'dueDate' }, { prompt: 'menu' }],
@@ -184,7 +186,10 @@ describe.each(await testDatabases())('broadcast campaigns run live on $kind', ({
     return runner;
   }
 
-  function runBroadcast(campaign: Campaign, o: { agentCampaigns?: LocalAgentCampaigns; engineId?: string; maxLines?: number; maxCallsPerSecond?: number } = {}) {
+  function runBroadcast(
+    campaign: Campaign,
+    o: { agentCampaigns?: LocalAgentCampaigns; engineId?: string; maxLines?: number; maxCallsPerSecond?: number; logger?: Logger; decisions?: BroadcastDecision[] } = {},
+  ) {
     const runner = new BroadcastRunner({
       db,
       coordination,
@@ -192,12 +197,13 @@ describe.each(await testDatabases())('broadcast campaigns run live on $kind', ({
       engineId: o.engineId ?? ENGINE,
       port,
       scheduler: clock,
-      logger: quietLogger,
+      logger: o.logger ?? quietLogger,
       trunk: { id: 'carrier', maxLines: o.maxLines ?? 10, maxCallsPerSecond: o.maxCallsPerSecond ?? 10 },
       soundsDir: 'sounds',
       ...(o.agentCampaigns ? { agentCampaigns: o.agentCampaigns } : {}),
       observer: {
         finished: (call, result) => results.set(call.number, result),
+        decision: (d) => o.decisions?.push(d),
       },
       tickMs: 200,
     });
@@ -359,6 +365,31 @@ describe.each(await testDatabases())('broadcast campaigns run live on $kind', ({
     await changeCampaignState(db, broadcast.id, 'start', 'test');
     await expect(runBroadcast(broadcast).start()).rejects.toThrow(/prompts that do not exist: .*bill-reminder\/en\/no-such-prompt\.wav/);
     expect(await coordination.ownership.owner(broadcast.id)).toBeNull();
+  });
+
+  it('says at once when its "finish by" cannot be met, and spreads the calls over the time left when it can', async () => {
+    const agents = await agentCampaign();
+    const late = await broadcastCampaign(agents, 'hangup', clock.now() + 2 * SECOND);
+    await list(late, Array.from({ length: 6 }, (): FarEnd => ({ kind: 'never-answers' })));
+    const said: { msg: string; dialsBefore: number }[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void said.push({ msg: JSON.parse(line).msg, dialsBefore: port.originated.length }) });
+    const lateDecisions: BroadcastDecision[] = [];
+    await runBroadcast(late, { maxLines: 1, logger, decisions: lateDecisions }).start();
+    expect(said[0]).toEqual({ msg: expect.stringMatching(/^6 leads at full speed .* but the target is .*: add lines, raise the calls per second, or move the target\.$/), dialsBefore: 0 });
+    await until('a decision', () => lateDecisions.length > 0);
+    // Late or not, the list is dialed as fast as the limits allow.
+    expect(lateDecisions[0]).toMatchObject({ bound: 'lines', finish: { onTime: false } });
+    for (const stop of stops.splice(0).reverse()) await stop();
+
+    const spread = await broadcastCampaign(agents, 'hangup', clock.now() + HOUR);
+    await list(spread, Array.from({ length: 3 }, (): FarEnd => ({ kind: 'never-answers' })));
+    const decisions: BroadcastDecision[] = [];
+    const dialsBefore = port.originated.length;
+    await runBroadcast(spread, { decisions }).start();
+    await until('five decisions', () => decisions.length >= 5);
+    // Three leads over an hour: the first call waits for its share of the hour, whatever the free lines.
+    expect(decisions.slice(0, 5).map((d) => [d.bound, d.launch, d.finish.onTime])).toEqual(Array(5).fill(['spread', 0, true]));
+    expect(port.originated.length).toBe(dialsBefore);
   });
 
   it('never exceeds the lines and calls per second, and never dials a lead twice across a restart', async () => {

@@ -135,4 +135,13 @@ describe('a campaign with a broadcast message', () => {
     expect(broadcastMachinePolicy({ machinePolicy: 'hangup' })).toBe('hangup');
     expect(() => broadcastMachinePolicy({ machinePolicy: 'to-agent' })).toThrow(BroadcastMessageError);
   });
+
+  it('takes a "finish by" with its offset, for broadcasts only', () => {
+    const campaign = { name: 'bills', type: 'broadcast', complianceProfile: 'us', callerId: '+12025550100' } as const;
+    expect(campaignInputSchema.safeParse({ ...campaign, pacing: { finishBy: '2026-12-01T18:00:00+08:00' } }).success).toBe(true);
+    const noOffset = campaignInputSchema.safeParse({ ...campaign, pacing: { finishBy: '2026-12-01 18:00' } });
+    expect(noOffset.error!.issues[0]).toMatchObject({ path: ['pacing', 'finishBy'], message: expect.stringMatching(/with its offset/) });
+    const forAgents = campaignInputSchema.safeParse({ ...campaign, type: 'agent', pacing: { finishBy: '2026-12-01T18:00:00Z' } });
+    expect(forAgents.error!.issues[0]).toMatchObject({ path: ['pacing', 'finishBy'], message: expect.stringMatching(/agent campaigns are paced by their agents/) });
+  });
 });
