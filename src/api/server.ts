@@ -17,6 +17,7 @@ import { campaignRoutes } from './routes/campaigns.js';
 import { callbackRoutes } from './routes/callbacks.js';
 import { leadRoutes } from './routes/leads.js';
 import { listRoutes } from './routes/lists.js';
+import { liveRoutes } from './routes/live.js';
 import { numberListRoutes } from './routes/number-lists.js';
 import { peopleRoutes } from './routes/people.js';
 import { scriptRoutes } from './routes/scripts.js';
@@ -91,6 +92,7 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
         scriptRoutes,
         attemptRoutes,
         agentDeskRoutes,
+        liveRoutes,
       ]) {
         register(routes, context);
       }
