@@ -53,6 +53,13 @@ export const pacingSettingsSchema = z
     detectionFalsePositiveRate: z.number().min(0).max(1).default(0.05),
     /** Calls in flight the campaign may hold at once, whatever the agents. */
     maxConcurrentLines: z.number().int().min(1).max(100_000).default(1000),
+    /**
+     * How long an agent may stay in wrap-up before outpace ends it with the
+     * system disposition `wrap-up-timeout`; 0: no limit.
+     */
+    wrapUpTimeoutSec: z.number().int().min(0).max(3600).default(60),
+    /** Preview mode: how long a lead offered to an agent waits for dial or skip before it is taken back; 0: no limit. */
+    previewTimeoutSec: z.number().int().min(0).max(3600).default(120),
   })
   .strict();
 

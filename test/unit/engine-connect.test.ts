@@ -1,28 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentDeskEvent } from '../../src/agents/desk.js';
-import { AgentId, CampaignId, E164, LeadId, type AttemptId } from '../../src/domain/ids.js';
+import { AgentId, CampaignId, E164, LeadId } from '../../src/domain/ids.js';
 import { CampaignEngine } from '../../src/engine/campaign-engine.js';
 import type { AttemptRecord } from '../../src/engine/attempt-record.js';
 import { Pacer } from '../../src/pacing/pacer.js';
 import { parsePacingSettings } from '../../src/pacing/settings.js';
 import { Listeners } from '../../src/simulator/listeners.js';
 import { SimulatedTime } from '../../src/simulator/event-queue.js';
-import type { OriginateRequest, TelephonyEvent, TelephonyPort } from '../../src/telephony/port.js';
-
-/** A port whose far ends the test plays by hand, recording what the engine asked. */
-class ScriptedPort implements TelephonyPort {
-  readonly listeners = new Listeners<TelephonyEvent>();
-  readonly originated: OriginateRequest[] = [];
-  readonly asked: string[] = [];
-  subscribe(l: (e: TelephonyEvent) => void) { return this.listeners.subscribe(l); }
-  originate(r: OriginateRequest) { this.originated.push(r); }
-  connectToAgent(attemptId: AttemptId, agentId: AgentId) { this.asked.push(`connect ${attemptId} ${agentId}`); }
-  abandon(attemptId: AttemptId) { this.asked.push(`abandon ${attemptId}`); }
-  leaveMessage(attemptId: AttemptId) { this.asked.push(`message ${attemptId}`); }
-  hangup(attemptId: AttemptId) { this.asked.push(`hangup ${attemptId}`); }
-  loginAgent(agentId: AgentId) { this.asked.push(`login ${agentId}`); }
-  logoutAgent(agentId: AgentId) { this.asked.push(`logout ${agentId}`); }
-}
+import type { TelephonyEvent } from '../../src/telephony/port.js';
+import { ScriptedPort } from '../support/scripted-port.js';
 
 function setUp() {
   const time = new SimulatedTime(Date.UTC(2026, 0, 13, 10));
