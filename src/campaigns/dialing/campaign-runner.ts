@@ -7,6 +7,7 @@
  * is given up.
  */
 import type { Logger } from 'pino';
+import type { AgentBoard } from '../../agents/agent-board.js';
 import type { AgentDesk } from '../../agents/desk.js';
 import type { Coordination, FencingToken } from '../../coordination/coordination.js';
 import type { CampaignId } from '../../domain/ids.js';
@@ -39,6 +40,8 @@ export interface CampaignRunnerOptions {
   /** Told what the engine decides and does, beside the runner's own use of it (the wallboard, tests). */
   readonly observer?: EngineObserver;
   readonly tickMs?: number;
+  /** The agents shared by the campaigns this process runs (blended agents); default: this campaign's own. */
+  readonly board?: AgentBoard;
 }
 
 const DEFAULT_LEASE_TTL_MS = 15 * SECOND;
@@ -105,6 +108,14 @@ export class CampaignRunner {
           this.o.observer?.decision?.(d);
         },
         agentState: (...change) => this.o.observer?.agentState?.(...change),
+        wrapUpLapsed: (...lapse) => {
+          attempts.wrapUpLapsed(...lapse);
+          this.o.observer?.wrapUpLapsed?.(...lapse);
+        },
+        dialRefused: (agentId, leadId, why) => {
+          this.o.logger.warn({ campaignId, agentId, leadId }, `hand dial not made: ${why}`);
+          this.o.observer?.dialRefused?.(agentId, leadId, why);
+        },
         attemptEnded: (record) => {
           attempts.ended(record);
           this.o.observer?.attemptEnded?.(record);
@@ -112,6 +123,7 @@ export class CampaignRunner {
         },
       },
       tickMs: this.o.tickMs,
+      board: this.o.board,
     });
     const unsubscribe = [this.o.port.subscribe(attempts.telephonyEvent), this.o.desk.subscribe(attempts.deskEvent)];
     this.running = { engine, leads, attempts, token, unsubscribe };

@@ -13,10 +13,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AgentDeskEvent } from '../../agents/desk.js';
-import { AttemptId, TrunkId } from '../../domain/ids.js';
+import { AttemptId, TrunkId, type AgentId } from '../../domain/ids.js';
 import type { EpochMs } from '../../domain/time.js';
 import type { AttemptRecord } from '../../engine/attempt-record.js';
-import type { AttemptJournal } from '../../engine/campaign-engine.js';
+import { WRAP_UP_TIMEOUT_DISPOSITION, type AttemptJournal } from '../../engine/campaign-engine.js';
 import type { Db } from '../../storage/db.js';
 import type { TelephonyEvent } from '../../telephony/port.js';
 import type { Lead } from '../lead-source.js';
@@ -93,6 +93,11 @@ export class StoredAttempts implements AttemptJournal {
     if (e.type === 'agent.wrap-up-done') this.disposed(e);
   };
 
+  /** The engine observer's wrapUpLapsed: the attempt takes the system's disposition, given by the system. */
+  readonly wrapUpLapsed = (agentId: AgentId, attemptId: AttemptId, at: EpochMs): void => {
+    this.disposed({ type: 'agent.wrap-up-done', agentId, attemptId, disposition: WRAP_UP_TIMEOUT_DISPOSITION, at }, 'system');
+  };
+
   /** A telephony port listener: recordings are added to their attempt's row. */
   readonly telephonyEvent = (e: TelephonyEvent): void => {
     if (e.type === 'recording.finished') this.then(e.attemptId, 'recording', () => addRecording(this.o.db, e.attemptId, e.recording.name));
@@ -103,12 +108,13 @@ export class StoredAttempts implements AttemptJournal {
     while (this.chains.size > 0) await Promise.all(this.chains.values());
   }
 
-  private disposed(e: Disposition): void {
+  private disposed(e: Disposition, actor = `agent:${e.agentId}`): void {
     if (!this.awaitingDisposition.delete(e.attemptId)) {
       this.o.onError?.(e.attemptId, 'disposition', new Error(`no call of ${e.agentId} ended as attempt ${e.attemptId} awaits a disposition`));
       return;
     }
-    this.then(e.attemptId, 'disposition', () => setDisposition(this.o.db, e.attemptId, { code: e.disposition }, `agent:${e.agentId}`, e.at));
+    const disposition = { code: e.disposition, callbackAt: e.callback?.at, callbackAgentId: e.callback?.agentId };
+    this.then(e.attemptId, 'disposition', () => setDisposition(this.o.db, e.attemptId, disposition, actor, e.at));
   }
 
   private then(attemptId: AttemptId, what: string, write: () => Promise<unknown>): void {
