@@ -11,7 +11,7 @@ import type { Db, Queryable } from '../../storage/db.js';
 import type { Campaign } from '../campaign.js';
 import type { ComplianceProfile } from '../compliance.js';
 import { hold } from '../hopper/claim.js';
-import { HOLD_BACK_RULES, HOPPER_FROM, NEXT_PARAM, hopperParams, type HoldBackRule } from '../hopper/rules.js';
+import { HOLD_BACK_RULES, HOLD_BACK_RULE_NAMES, HOPPER_FROM, NEXT_PARAM, hopperParams, type HoldBackRule } from '../hopper/rules.js';
 import { countryTimeZone, normalisePhone } from '../import/normalise.js';
 import type { Lead } from '../lead-source.js';
 import { createList, insertLeads } from '../leads.js';
@@ -66,13 +66,14 @@ export async function claimManualDial(db: Db, request: ManualDialRequest): Promi
       await insertLeads(tx, await createList(tx, campaign.id, MANUAL_LIST, "agents' hand dials"), [{ phone, timeZone }]);
       leadId = (await findLead(tx, campaign, phone))!;
     }
-    const flags = MANUAL_DIAL_RULES.map((rule, i) => `coalesce((${HOLD_BACK_RULES[rule]}), false) AS r${i}`);
+    // Every rule is computed (the query's parameters are the hopper's, each used by some rule); the hand dial's are checked.
+    const flags = HOLD_BACK_RULE_NAMES.map((rule) => `coalesce((${HOLD_BACK_RULES[rule]}), false) AS "${rule}"`);
     const { rows } = await tx.query<{ id: LeadId; customer_id: string; state: string } & Record<string, unknown>>(
       `SELECT l.id, l.customer_id, l.state, ${flags.join(', ')} ${HOPPER_FROM} AND l.id = $${NEXT_PARAM}::uuid FOR UPDATE OF l, c`,
       [...hopperParams(campaign, request.now, request.agentId), leadId],
     );
     const row = rows[0]!;
-    const broken = row.state === 'do-not-call' ? 'do-not-call' : MANUAL_DIAL_RULES.find((_, i) => row[`r${i}`] === true);
+    const broken = row.state === 'do-not-call' ? 'do-not-call' : MANUAL_DIAL_RULES.find((rule) => row[rule] === true);
     if (broken) return { refused: `${phone} may not be dialed now: ${broken}`, rule: broken };
     await hold(tx, [row], request.engineId, request.now + request.leaseMs);
     return { lead: { id: row.id, number: phone } };
