@@ -228,13 +228,15 @@ export class AgentSockets {
     if (!board || !engineId || board.stateIn(agentId, campaignId) === undefined) {
       throw new Error(`you are not logged in to campaign ${campaignId} here: log in to it first`);
     }
-    if (board.stateIn(agentId, campaignId) !== 'ready' || !board.isFree(agentId, campaignId)) {
-      throw new Error('you can dial by hand only while ready: resume first, or finish your call and wrap-up');
+    const previewing = this.offered.has(agentId) && board.isFree(agentId, campaignId);
+    if (!previewing && (board.stateIn(agentId, campaignId) !== 'ready' || !board.isFree(agentId, campaignId))) {
+      throw new Error('you can dial by hand only while ready (or looking at a preview): resume first, or finish your call and wrap-up');
     }
     const campaign = await getCampaign(this.o.db, campaignId);
     const now = this.o.clock.now();
     const verdict = await claimManualDial(this.o.db, { campaign, phone, agentId, engineId, leaseMs: MANUAL_DIAL_LEASE_MS, now });
     if ('refused' in verdict) throw new Refusal(verdict.refused, verdict.rule);
+    this.offered.delete(agentId);
     this.o.desk.publish({ type: 'agent.manual-dial', agentId, campaignId, lead: verdict.lead, at: now });
   }
 

@@ -26,7 +26,7 @@ export async function listAgents(db: Queryable): Promise<AgentRecord[]> {
 export async function assignCampaigns(db: Db, agentId: AgentId, campaignIds: readonly CampaignId[]): Promise<void> {
   await db.transaction(async (tx) => {
     const agent = await tx.query('SELECT 1 FROM agents WHERE id = $1', [agentId]);
-    if (agent.rowCount === 0) throw new NotFoundError('agent', agentId);
+    if (agent.rows.length === 0) throw new NotFoundError('agent', agentId);
     await tx.query('DELETE FROM agent_campaigns WHERE agent_id = $1', [agentId]);
     const known = await tx.query<{ id: CampaignId }>('SELECT id FROM campaigns WHERE id = ANY ($1::uuid[])', [campaignIds]);
     const unknown = campaignIds.filter((id) => !known.rows.some((r) => r.id === id));

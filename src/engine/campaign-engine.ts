@@ -557,8 +557,9 @@ export class CampaignEngine {
       }
       case 'agent.manual-dial': {
         if (e.campaignId !== this.o.campaignId) return;
+        // A preview offer does not stop the agent from dialing another number: the offered lead goes back.
         const refused =
-          agent?.state !== 'ready' ? 'the agent is not ready in this campaign'
+          agent?.state !== 'ready' && !agent?.offer ? 'the agent is not ready in this campaign'
           : !this.lineFree(e.at) ? 'no trunk line is free'
           : !this.board.reserve(agent.id, this.o.campaignId) ? "another campaign's call holds the agent"
           : undefined;
@@ -567,6 +568,8 @@ export class CampaignEngine {
           this.o.observer?.dialRefused?.(e.agentId, e.lead.id, refused ?? 'the agent is not ready in this campaign');
           return;
         }
+        const offered = agent.offer && this.takeOffer(agent, agent.offer.lead.id);
+        if (offered) this.o.leads.giveBack?.(offered, 'not-dialed', agent.id);
         return this.dialFor(agent, e.lead, 'manual', e.at);
       }
     }

@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { DeskHub } from '../../src/agents/desk-hub.js';
 import type { AgentDeskEvent } from '../../src/agents/desk.js';
 import { AGENT_SOCKET_PATH, AgentSockets } from '../../src/api/agent-sockets.js';
@@ -13,42 +12,12 @@ import { AgentId, AttemptId } from '../../src/domain/ids.js';
 import { HOUR, SECOND } from '../../src/domain/time.js';
 import type { Db } from '../../src/storage/db.js';
 import type { TelephonyEvent, TelephonyListener } from '../../src/telephony/port.js';
+import { AgentClient } from '../support/agent-client.js';
 import { testDatabases } from '../support/databases.js';
 import { addLeads, emptyTables, makeCampaign, MONDAY_8AM_NEW_YORK } from '../support/fixtures.js';
 
 const T0 = MONDAY_8AM_NEW_YORK + 2 * HOUR;
 const ALICE = AgentId('alice');
-
-/** An agent's socket, with the messages outpace sent it in order. */
-class AgentClient {
-  private readonly received: Record<string, unknown>[] = [];
-  private waiting?: () => void;
-
-  constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      this.received.push(JSON.parse(String(data)));
-      this.waiting?.();
-    });
-  }
-
-  static open(url: string, key?: string): Promise<AgentClient> {
-    const ws = new WebSocket(url, key ? { headers: { authorization: `Bearer ${key}` } } : {});
-    return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(new AgentClient(ws)));
-      ws.once('unexpected-response', (_request, response) => reject(new Error(`refused with ${response.statusCode}`)));
-      ws.once('error', reject);
-    });
-  }
-
-  send(message: Record<string, unknown>): void {
-    this.ws.send(JSON.stringify(message));
-  }
-
-  async next(): Promise<Record<string, unknown>> {
-    while (this.received.length === 0) await new Promise<void>((resolve) => (this.waiting = resolve));
-    return this.received.shift()!;
-  }
-}
 
 describe.each(await testDatabases())('the agent socket on $kind', ({ open }) => {
   let db: Db;

@@ -1,0 +1,136 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentBoard } from '../../src/agents/agent-board.js';
+import { DeskHub } from '../../src/agents/desk-hub.js';
+import { AGENT_SOCKET_PATH, AgentSockets } from '../../src/api/agent-sockets.js';
+import { createApiKey } from '../../src/api/keys.js';
+import { assignCampaigns, upsertAgent } from '../../src/campaigns/agents.js';
+import { changeCampaignState } from '../../src/campaigns/campaign-store.js';
+import { CampaignRunner } from '../../src/campaigns/dialing/campaign-runner.js';
+import { addNumberListEntries } from '../../src/campaigns/number-lists.js';
+import { memoryCoordination } from '../../src/coordination/memory.js';
+import { AgentId, AttemptId } from '../../src/domain/ids.js';
+import { DAY, HOUR } from '../../src/domain/time.js';
+import type { Db } from '../../src/storage/db.js';
+import { AgentClient } from '../support/agent-client.js';
+import { testDatabases } from '../support/databases.js';
+import { addLeads, emptyTables, makeCampaign, MONDAY_8AM_NEW_YORK } from '../support/fixtures.js';
+import { ScriptedPort } from '../support/scripted-port.js';
+import { campaignClock, quietLogger } from './telephony-lab.js';
+
+const T0 = MONDAY_8AM_NEW_YORK + 2 * HOUR;
+const ALICE = AgentId('alice');
+
+describe.each(await testDatabases())('an agent working a preview campaign through the socket on $kind', ({ open }) => {
+  let db: Db;
+  let server: Server;
+  let sockets: AgentSockets;
+  let url: string;
+  const port = new ScriptedPort();
+  const desk = new DeskHub();
+  const board = new AgentBoard();
+  const clock = campaignClock(T0);
+  beforeAll(async () => {
+    db = await open();
+    await emptyTables(db);
+    sockets = new AgentSockets({ db, desk, board, engineId: 'engine', clock, subscribeCalls: (l) => port.subscribe(l) });
+    server = createServer();
+    sockets.attach(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}${AGENT_SOCKET_PATH}`;
+  });
+  afterAll(async () => {
+    sockets.close();
+    await new Promise((resolve) => server.close(resolve));
+    await db.close();
+  });
+
+  it('logs in to assigned campaigns, previews, skips, dials, wraps up against the deadline, schedules a callback and dials by hand', async () => {
+    await upsertAgent(db, { id: ALICE, name: 'Alice', redList: false });
+    const campaign = await makeCampaign(db, { name: 'Renewals', pacing: { mode: 'preview', wrapUpTimeoutSec: 90 } });
+    const elsewhere = await makeCampaign(db);
+    await changeCampaignState(db, campaign.id, 'start', 'test');
+    const ids = await addLeads(db, campaign, [
+      { phone: '+12025550141', priority: 2 },
+      { phone: '+12025550142', priority: 1 },
+      { phone: '+12025550143' },
+    ]);
+    await assignCampaigns(db, ALICE, [campaign.id]);
+    const runner = new CampaignRunner({
+      db,
+      coordination: memoryCoordination(clock),
+      campaignId: campaign.id,
+      engineId: 'engine',
+      port,
+      desk,
+      board,
+      scheduler: clock,
+      logger: quietLogger,
+      trunk: { id: 'carrier', maxLines: 10, maxCallsPerSecond: 10 },
+    });
+    await runner.start();
+    const agent = await AgentClient.open(url, await createApiKey(db, { name: 'alice', role: 'agent', agentId: ALICE }));
+    await agent.nextOf('hello');
+
+    agent.send({ type: 'login', endpoint: 'PJSIP/alice', campaigns: [elsewhere.id] });
+    expect(await agent.nextOf('error')).toMatchObject({ message: expect.stringMatching(/not assigned to campaign/) });
+    agent.send({ type: 'login', endpoint: 'PJSIP/alice' });
+    await expect.poll(() => port.asked).toContain('login alice');
+    port.listeners.emit({ type: 'agent.leg-up', agentId: ALICE, at: clock.now() });
+    expect(await agent.nextOf('state')).toMatchObject({ state: 'ready', campaigns: [campaign.id], at: expect.any(String) });
+
+    const first = await agent.nextOf('preview');
+    expect(first).toEqual({
+      type: 'preview',
+      campaign: { id: campaign.id, name: 'Renewals' },
+      lead: { id: ids.get('+12025550141'), phone: '+12025550141', fields: {} },
+    });
+    // Hand dials answer to the campaign's rules, named in the refusal.
+    agent.send({ type: 'manual.dial', phone: '12345', campaignId: campaign.id });
+    expect(await agent.nextOf('error')).toMatchObject({ rule: 'number' });
+    await addNumberListEntries(db, [{ phone: '+442079460020', color: 'black', category: 'opt-out', source: 'api' }], 'test');
+    agent.send({ type: 'manual.dial', phone: '+44 20 7946 0020', campaignId: campaign.id });
+    expect(await agent.nextOf('error')).toMatchObject({ rule: 'do-not-call' });
+
+    agent.send({ type: 'preview.skip', leadId: ids.get('+12025550141') });
+    const second = await agent.nextOf('preview');
+    expect(second).toMatchObject({ lead: { phone: '+12025550142' } });
+    agent.send({ type: 'preview.dial', leadId: ids.get('+12025550141') });
+    expect(await agent.nextOf('error')).toMatchObject({ message: expect.stringMatching(/not offered to you/) });
+    agent.send({ type: 'preview.dial', leadId: ids.get('+12025550142') });
+    expect(await agent.nextOf('ack')).toEqual({ type: 'ack', of: 'preview.dial' });
+    await expect.poll(() => port.originated.map((o) => o.leadId)).toEqual([ids.get('+12025550142')]);
+    const attemptId = AttemptId(port.originated[0]!.attemptId);
+
+    port.listeners.emit({ type: 'call.answered', attemptId, at: clock.now(), answeredAt: clock.now(), party: 'human' });
+    expect(port.asked).toContain(`connect ${attemptId} alice`);
+    port.listeners.emit({ type: 'call.connected', attemptId, agentId: ALICE, at: clock.now() });
+    expect(await agent.nextOf('screen-pop')).toMatchObject({ attemptId, lead: { phone: '+12025550142' } });
+    const endedAt = clock.now();
+    port.listeners.emit({ type: 'call.ended', attemptId, at: endedAt, endedBy: 'customer', cause: { code: 16, text: 'Normal Clearing' } });
+    expect(await agent.nextOf('state')).toMatchObject({ state: 'wrap-up', campaigns: [campaign.id] });
+    const wrapUp = await agent.nextOf('wrap-up');
+    expect(wrapUp).toEqual({ type: 'wrap-up', attemptId, deadline: new Date(endedAt + 90_000).toISOString() });
+
+    agent.send({ type: 'disposition', attemptId, code: 'appointment' });
+    expect(await agent.nextOf('error')).toMatchObject({ message: expect.stringMatching(/schedules a callback: give callback/) });
+    const callbackAt = new Date(T0 + DAY).toISOString();
+    agent.send({ type: 'disposition', attemptId, code: 'appointment', callback: { at: callbackAt, for: 'me' } });
+    await expect
+      .poll(async () => (await db.query('SELECT agent_id, due_at FROM callbacks WHERE lead_id = $1', [ids.get('+12025550142')])).rows)
+      .toEqual([{ agent_id: 'alice', due_at: new Date(callbackAt) }]);
+
+    // Back to ready and offered the next lead (held for the agent: not to be dialed by hand), then a new number by hand instead.
+    await agent.nextOf('preview');
+    agent.send({ type: 'manual.dial', phone: '202-555-0143', campaignId: campaign.id });
+    expect(await agent.nextOf('error')).toMatchObject({ rule: 'in-flight' });
+    agent.send({ type: 'manual.dial', phone: '+44 20 7946 0021', campaignId: campaign.id });
+    expect(await agent.nextOf('ack')).toEqual({ type: 'ack', of: 'manual.dial' });
+    await expect.poll(() => port.originated.map((o) => o.number)).toEqual(['+12025550142', '+442079460021']);
+    await expect.poll(async () => (await db.query('SELECT count(*)::int AS n FROM attempts')).rows[0]).toEqual({ n: 2 });
+    agent.ws.close();
+    port.listeners.emit({ type: 'call.failed', attemptId: port.originated[1]!.attemptId, at: clock.now(), outcome: 'no-answer', cause: { code: 19, text: 'No answer' } });
+    await runner.drain();
+  });
+});
