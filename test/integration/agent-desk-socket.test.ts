@@ -1,31 +1,26 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentBoard } from '../../src/agents/agent-board.js';
 import { DeskHub } from '../../src/agents/desk-hub.js';
-import { AGENT_SOCKET_PATH, AgentSockets } from '../../src/api/agent-sockets.js';
 import { createApiKey } from '../../src/api/keys.js';
 import { assignCampaigns, upsertAgent } from '../../src/campaigns/agents.js';
 import { changeCampaignState } from '../../src/campaigns/campaign-store.js';
-import { CampaignRunner } from '../../src/campaigns/dialing/campaign-runner.js';
 import { addNumberListEntries } from '../../src/campaigns/number-lists.js';
-import { memoryCoordination } from '../../src/coordination/memory.js';
 import { AgentId, AttemptId } from '../../src/domain/ids.js';
 import { DAY, HOUR } from '../../src/domain/time.js';
 import type { Db } from '../../src/storage/db.js';
-import { AgentClient } from '../support/agent-client.js';
+import { AgentClient, serveAgentSockets } from '../support/agent-client.js';
 import { testDatabases } from '../support/databases.js';
 import { addLeads, emptyTables, makeCampaign, MONDAY_8AM_NEW_YORK } from '../support/fixtures.js';
+import { runnerOnPort } from '../support/runner-on-port.js';
 import { ScriptedPort } from '../support/scripted-port.js';
-import { campaignClock, quietLogger } from './telephony-lab.js';
+import { campaignClock } from './telephony-lab.js';
 
 const T0 = MONDAY_8AM_NEW_YORK + 2 * HOUR;
 const ALICE = AgentId('alice');
 
 describe.each(await testDatabases())('an agent working a preview campaign through the socket on $kind', ({ open }) => {
   let db: Db;
-  let server: Server;
-  let sockets: AgentSockets;
+  let served: Awaited<ReturnType<typeof serveAgentSockets>>;
   let url: string;
   const port = new ScriptedPort();
   const desk = new DeskHub();
@@ -34,15 +29,11 @@ describe.each(await testDatabases())('an agent working a preview campaign throug
   beforeAll(async () => {
     db = await open();
     await emptyTables(db);
-    sockets = new AgentSockets({ db, desk, board, engineId: 'engine', clock, subscribeCalls: (l) => port.subscribe(l) });
-    server = createServer();
-    sockets.attach(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}${AGENT_SOCKET_PATH}`;
+    served = await serveAgentSockets({ db, desk, board, engineId: 'engine', clock, subscribeCalls: (l) => port.subscribe(l) });
+    url = served.url;
   });
   afterAll(async () => {
-    sockets.close();
-    await new Promise((resolve) => server.close(resolve));
+    await served.close();
     await db.close();
   });
 
@@ -57,18 +48,7 @@ describe.each(await testDatabases())('an agent working a preview campaign throug
       { phone: '+12025550143' },
     ]);
     await assignCampaigns(db, ALICE, [campaign.id]);
-    const runner = new CampaignRunner({
-      db,
-      coordination: memoryCoordination(clock),
-      campaignId: campaign.id,
-      engineId: 'engine',
-      port,
-      desk,
-      board,
-      scheduler: clock,
-      logger: quietLogger,
-      trunk: { id: 'carrier', maxLines: 10, maxCallsPerSecond: 10 },
-    });
+    const runner = runnerOnPort({ db, campaignId: campaign.id, port, desk, board, scheduler: clock });
     await runner.start();
     const agent = await AgentClient.open(url, await createApiKey(db, { name: 'alice', role: 'agent', agentId: ALICE }));
     await agent.nextOf('hello');

@@ -6,17 +6,15 @@ import { agentTime } from '../../src/campaigns/agent-time.js';
 import { scheduleCallback } from '../../src/campaigns/callbacks.js';
 import { changeCampaignState } from '../../src/campaigns/campaign-store.js';
 import type { Campaign } from '../../src/campaigns/campaign.js';
-import { CampaignRunner } from '../../src/campaigns/dialing/campaign-runner.js';
 import { StoredAgentStates } from '../../src/campaigns/dialing/stored-agent-states.js';
-import { memoryCoordination } from '../../src/coordination/memory.js';
 import { AgentId, type AttemptId } from '../../src/domain/ids.js';
 import { HOUR, MINUTE, SECOND } from '../../src/domain/time.js';
 import { SimulatedTime } from '../../src/simulator/event-queue.js';
 import type { Db } from '../../src/storage/db.js';
 import { testDatabases } from '../support/databases.js';
 import { addLeads, emptyTables, makeCampaign, MONDAY_8AM_NEW_YORK } from '../support/fixtures.js';
+import { runnerOnPort } from '../support/runner-on-port.js';
 import { ScriptedPort } from '../support/scripted-port.js';
-import { quietLogger } from './telephony-lab.js';
 
 const T0 = MONDAY_8AM_NEW_YORK + 2 * HOUR;
 const ALICE = AgentId('alice');
@@ -43,18 +41,7 @@ describe.each(await testDatabases())('agents at work, stored, on $kind', ({ open
     const board = new AgentBoard();
     const history = new StoredAgentStates({ db });
     board.subscribe(history.changed);
-    const runner = new CampaignRunner({
-      db,
-      coordination: memoryCoordination(time),
-      campaignId: campaign.id,
-      engineId: 'engine',
-      port,
-      desk,
-      board,
-      scheduler: time,
-      logger: quietLogger,
-      trunk: { id: 'carrier', maxLines: 10, maxCallsPerSecond: 10 },
-    });
+    const runner = runnerOnPort({ db, campaignId: campaign.id, port, desk, board, scheduler: time });
     await runner.start();
     const emit = port.listeners.emit.bind(port.listeners);
     return {

@@ -3,13 +3,12 @@ import { AgentBoard, type AgentStateChange } from '../../src/agents/agent-board.
 import type { AgentDeskEvent } from '../../src/agents/desk.js';
 import type { GiveBackReason, Lead, LeadSource } from '../../src/campaigns/lead-source.js';
 import { AgentId, CampaignId, E164, LeadId, type AttemptId } from '../../src/domain/ids.js';
-import { CampaignEngine, type EngineObserver } from '../../src/engine/campaign-engine.js';
-import { Pacer } from '../../src/pacing/pacer.js';
+import type { EngineObserver } from '../../src/engine/campaign-engine.js';
 import { parsePacingSettings, type PacingSettings } from '../../src/pacing/settings.js';
 import { SimulatedTime } from '../../src/simulator/event-queue.js';
 import { Listeners } from '../../src/simulator/listeners.js';
 import type { TelephonyEvent } from '../../src/telephony/port.js';
-import { ScriptedPort } from '../support/scripted-port.js';
+import { engineOnPort, ScriptedPort } from '../support/scripted-port.js';
 
 const ALICE = AgentId('alice');
 const BOB = AgentId('bob');
@@ -47,23 +46,8 @@ function world() {
   const at = () => time.now();
   const emit = (e: TelephonyEvent) => port.listeners.emit(e);
   const campaign = (id: string, settings: Partial<PacingSettings>, observer: EngineObserver = {}) => {
-    const pacing = parsePacingSettings(settings);
     const leads = new TestLeads(`${id}-`);
-    const engine = new CampaignEngine({
-      campaignId: CampaignId(id),
-      settings: pacing,
-      trunk: { id: 't', maxLines: 10, maxCallsPerSecond: 10 },
-      callerId: '+15550000000',
-      messages: { abandon: 'sound:outpace/abandon', machine: [] },
-      port,
-      desk,
-      scheduler: time,
-      leads,
-      pacer: new Pacer(pacing),
-      observer,
-      board,
-    });
-    engine.start();
+    const engine = engineOnPort({ port, desk, scheduler: time, leads, settings: parsePacingSettings(settings), campaignId: id, observer, board });
     return { engine, leads };
   };
   const login = (agentId: AgentId, campaigns?: string[]) => {

@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentDeskEvent } from '../../src/agents/desk.js';
-import { AgentId, CampaignId, E164, LeadId } from '../../src/domain/ids.js';
-import { CampaignEngine } from '../../src/engine/campaign-engine.js';
+import { AgentId, E164, LeadId } from '../../src/domain/ids.js';
 import type { AttemptRecord } from '../../src/engine/attempt-record.js';
-import { Pacer } from '../../src/pacing/pacer.js';
 import { parsePacingSettings } from '../../src/pacing/settings.js';
 import { Listeners } from '../../src/simulator/listeners.js';
 import { SimulatedTime } from '../../src/simulator/event-queue.js';
 import type { TelephonyEvent } from '../../src/telephony/port.js';
-import { ScriptedPort } from '../support/scripted-port.js';
+import { engineOnPort, ScriptedPort } from '../support/scripted-port.js';
 
 function setUp() {
   const time = new SimulatedTime(Date.UTC(2026, 0, 13, 10));
@@ -16,21 +14,14 @@ function setUp() {
   const desk = new Listeners<AgentDeskEvent>();
   const ended: AttemptRecord[] = [];
   let n = 0;
-  const settings = parsePacingSettings({ mode: 'progressive' });
-  const engine = new CampaignEngine({
-    campaignId: CampaignId('c'),
-    settings,
-    trunk: { id: 't', maxLines: 10, maxCallsPerSecond: 10 },
-    callerId: '+15550000000',
-    messages: { abandon: 'sound:outpace/abandon', machine: [] },
+  const engine = engineOnPort({
     port,
     desk,
     scheduler: time,
+    settings: parsePacingSettings({ mode: 'progressive' }),
     leads: { available: () => 100, take: () => ({ id: LeadId(String(++n)), number: E164(`+1555000000${n % 10}`) }) },
-    pacer: new Pacer(settings),
     observer: { attemptEnded: (a) => ended.push(a) },
   });
-  engine.start();
   const at = () => time.now();
   const emit = (e: TelephonyEvent) => port.listeners.emit(e);
   return { time, port, desk, engine, ended, at, emit };
