@@ -21,6 +21,7 @@ import { getCampaign } from '../campaigns/campaign-store.js';
 import { claimManualDial } from '../campaigns/dialing/manual-dial.js';
 import { AgentId, AttemptId, CampaignId, LeadId } from '../domain/ids.js';
 import { SECOND } from '../domain/time.js';
+import { WRAP_UP_TIMEOUT_DISPOSITION } from '../engine/campaign-engine.js';
 import type { Clock } from '../engine/scheduler.js';
 import type { Db } from '../storage/db.js';
 import type { TelephonyListener } from '../telephony/port.js';
@@ -95,6 +96,8 @@ export class AgentSockets {
   private readonly lastCall = new Map<AgentId, AttemptId>();
   /** The lead each agent is offered in preview mode: the one their dial or skip is for. */
   private readonly offered = new Map<AgentId, LeadId>();
+  /** The call whose wrap-up the campaign's timeout ended: too late for the agent's disposition. */
+  private readonly lapsed = new Map<AgentId, AttemptId>();
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(private readonly o: AgentSocketsOptions) {
@@ -183,6 +186,9 @@ export class AgentSockets {
         return false;
       case 'disposition': {
         // An agent dispositions their own last call only.
+        if (this.lapsed.get(agentId) === m.attemptId) {
+          throw new Error(`the wrap-up of attempt ${m.attemptId} timed out: it has the system disposition ${WRAP_UP_TIMEOUT_DISPOSITION}; a supervisor can correct it`);
+        }
         if (this.lastCall.get(agentId) !== m.attemptId) throw new Error(`attempt ${m.attemptId} is not your last call`);
         await this.checkDisposition(m.code, m.callback !== undefined);
         const callback = m.callback && { at: Date.parse(m.callback.at), agentId: m.callback.for === 'me' ? agentId : null };
@@ -243,6 +249,8 @@ export class AgentSockets {
   /** The agent's state, the lead offered them and their wrap-up's deadline, as the engines change them. */
   private stateChanged(change: AgentStateChange): void {
     if (change.to !== 'reserved') this.offered.delete(change.agentId);
+    const lastCall = this.lastCall.get(change.agentId);
+    if (change.reason === WRAP_UP_TIMEOUT_DISPOSITION && lastCall) this.lapsed.set(change.agentId, lastCall);
     const ws = this.sockets.get(change.agentId);
     if (!ws) return;
     const at = new Date(change.at).toISOString();
