@@ -49,6 +49,8 @@ interface Person {
   busyFor?: CampaignId;
   legUp: boolean;
   state: AgentState;
+  /** The last change told: what a screen opened now must show. */
+  last?: AgentStateChange;
 }
 
 export class AgentBoard {
@@ -114,6 +116,11 @@ export class AgentBoard {
     return true;
   }
 
+  /** The agent's last change of state, while they are logged in to any campaign here. */
+  current(agentId: AgentId): AgentStateChange | undefined {
+    return this.people.get(agentId)?.last;
+  }
+
   /** The agent's state in the campaign, if logged in to it. */
   stateIn(agentId: AgentId, campaignId: CampaignId): AgentState | undefined {
     return this.people.get(agentId)?.campaigns.get(campaignId);
@@ -134,7 +141,8 @@ export class AgentBoard {
     // A new offer or call is news even when the person's state stays reserved.
     if (person.state !== from || (person.busyFor === campaignId && BUSY.has(change.to))) {
       const campaigns = person.busyFor ? [person.busyFor] : [...person.campaigns.keys()];
-      for (const l of this.changeListeners) l({ ...rest, to: person.state, from, campaigns });
+      person.last = { ...rest, to: person.state, from, campaigns };
+      for (const l of this.changeListeners) l(person.last);
     }
     if (freed) for (const l of this.freedListeners) l(change.agentId, campaignId, change.at);
   }

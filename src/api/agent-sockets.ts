@@ -164,6 +164,9 @@ export class AgentSockets {
       );
     });
     send(ws, { type: 'hello', agentId });
+    // A reopened page (a reload, a second tab) is shown where the agent stands: state, offered lead, wrap-up deadline.
+    const current = this.o.board?.current(agentId);
+    if (current) this.tell(ws, current);
   }
 
   /** Does what the agent asked; true when the request is one acknowledged with `ack` (a dial). */
@@ -249,26 +252,26 @@ export class AgentSockets {
   /** The agent's state, the lead offered them and their wrap-up's deadline, as the engines change them. */
   private stateChanged(change: AgentStateChange): void {
     if (change.to !== 'reserved') this.offered.delete(change.agentId);
+    if (change.to === 'reserved' && change.reason === 'preview' && change.leadId) this.offered.set(change.agentId, change.leadId);
     const lastCall = this.lastCall.get(change.agentId);
     if (change.reason === WRAP_UP_TIMEOUT_DISPOSITION && lastCall) this.lapsed.set(change.agentId, lastCall);
     const ws = this.sockets.get(change.agentId);
-    if (!ws) return;
+    if (ws) this.tell(ws, change);
+  }
+
+  private tell(ws: WebSocket, change: AgentStateChange): void {
     const at = new Date(change.at).toISOString();
     send(ws, { type: 'state', state: change.to, ...(change.reason ? { reason: change.reason } : {}), campaigns: change.campaigns, at });
     if (change.to === 'wrap-up' && change.attemptId) {
       const deadline = change.deadline === undefined ? null : new Date(change.deadline).toISOString();
       send(ws, { type: 'wrap-up', attemptId: change.attemptId, deadline });
     }
-    if (change.to === 'reserved' && change.reason === 'preview' && change.leadId) {
-      this.offered.set(change.agentId, change.leadId);
-      void this.preview(change.agentId, change.leadId);
-    }
+    if (change.to === 'reserved' && change.reason === 'preview' && change.leadId) void this.preview(ws, change.leadId);
   }
 
-  private async preview(agentId: AgentId, leadId: LeadId): Promise<void> {
+  private async preview(ws: WebSocket, leadId: LeadId): Promise<void> {
     const card = await this.leadCard(`${LEAD_CARD} WHERE l.id = $1::uuid`, leadId);
-    const ws = this.sockets.get(agentId);
-    if (ws && card) send(ws, { type: 'preview', ...card });
+    if (card) send(ws, { type: 'preview', ...card });
   }
 
   private async screenPop(agentId: AgentId, attemptId: AttemptId): Promise<void> {

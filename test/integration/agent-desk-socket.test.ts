@@ -50,7 +50,8 @@ describe.each(await testDatabases())('an agent working a preview campaign throug
     await assignCampaigns(db, ALICE, [campaign.id]);
     const runner = runnerOnPort({ db, campaignId: campaign.id, port, desk, board, scheduler: clock });
     await runner.start();
-    const agent = await AgentClient.open(url, await createApiKey(db, { name: 'alice', role: 'agent', agentId: ALICE }));
+    const key = await createApiKey(db, { name: 'alice', role: 'agent', agentId: ALICE });
+    let agent = await AgentClient.open(url, key);
     await agent.nextOf('hello');
 
     agent.send({ type: 'login', endpoint: 'PJSIP/alice', campaigns: [elsewhere.id] });
@@ -66,6 +67,11 @@ describe.each(await testDatabases())('an agent working a preview campaign throug
       campaign: { id: campaign.id, name: 'Renewals' },
       lead: { id: ids.get('+12025550141'), phone: '+12025550141', fields: {} },
     });
+    // A reloaded page is shown where the agent stands: the lead still offered.
+    agent = await AgentClient.open(url, key);
+    expect(await agent.next()).toEqual({ type: 'hello', agentId: 'alice' });
+    expect(await agent.next()).toMatchObject({ type: 'state', state: 'reserved', reason: 'preview', campaigns: [campaign.id] });
+    expect(await agent.next()).toEqual(first);
     // Hand dials answer to the campaign's rules, named in the refusal.
     agent.send({ type: 'manual.dial', phone: '12345', campaignId: campaign.id });
     expect(await agent.nextOf('error')).toMatchObject({ rule: 'number' });
