@@ -5,7 +5,9 @@ import { createApiKey } from '../../src/api/keys.js';
 import { assignCampaigns, upsertAgent } from '../../src/campaigns/agents.js';
 import { changeCampaignState } from '../../src/campaigns/campaign-store.js';
 import { addNumberListEntries } from '../../src/campaigns/number-lists.js';
-import { AgentId, AttemptId } from '../../src/domain/ids.js';
+import { randomUUID } from 'node:crypto';
+import { AgentId, AttemptId, CampaignId } from '../../src/domain/ids.js';
+import { WRAP_UP_TIMEOUT_DISPOSITION } from '../../src/engine/campaign-engine.js';
 import { DAY, HOUR } from '../../src/domain/time.js';
 import type { Db } from '../../src/storage/db.js';
 import { AgentClient, serveAgentSockets } from '../support/agent-client.js';
@@ -118,5 +120,24 @@ describe.each(await testDatabases())('an agent working a preview campaign throug
     agent.ws.close();
     port.listeners.emit({ type: 'call.failed', attemptId: port.originated[1]!.attemptId, at: clock.now(), outcome: 'no-answer', cause: { code: 19, text: 'No answer' } });
     await runner.drain();
+  });
+
+  it('tells an agent whose wrap-up timed out that their disposition comes too late', async () => {
+    const bob = AgentId('bob');
+    await upsertAgent(db, { id: bob, name: 'Bob', redList: false });
+    const agent = await AgentClient.open(url, await createApiKey(db, { name: 'bob', role: 'agent', agentId: bob }));
+    await agent.nextOf('hello');
+    const campaignId = CampaignId(randomUUID());
+    const attemptId = AttemptId(randomUUID());
+    const at = clock.now();
+    board.join(bob, campaignId);
+    for (const to of ['ready', 'reserved', 'on-call', 'wrap-up'] as const) board.changed({ agentId: bob, campaignId, to, at, attemptId });
+    port.listeners.emit({ type: 'call.connected', attemptId, agentId: bob, at });
+    // This call was never stored: its screen pop says so.
+    expect(await agent.nextOf('error')).toMatchObject({ message: expect.stringMatching(/its attempt is not stored/) });
+    board.changed({ agentId: bob, campaignId, to: 'ready', at, reason: WRAP_UP_TIMEOUT_DISPOSITION });
+    expect(await agent.nextOf('state')).toMatchObject({ state: 'ready', reason: 'wrap-up-timeout' });
+    agent.send({ type: 'disposition', attemptId, code: 'valid-sale' });
+    expect(await agent.nextOf('error')).toMatchObject({ message: expect.stringMatching(/wrap-up of attempt .* timed out: it has the system disposition wrap-up-timeout/) });
   });
 });
