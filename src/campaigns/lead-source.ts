@@ -22,6 +22,8 @@ export interface LeadSource {
    * undefined. Asking also tells the source the agent is here to take one.
    */
   takeFor?(agentId: AgentId): Lead | undefined;
+  /** The lead stays with the engine this long undialed (an agent looks at it in preview mode). */
+  keep?(lead: Lead, forMs: number): void;
   /** A lead taken but not dialed goes back to the pool (a preview the agent skipped records the skip). */
   giveBack?(lead: Lead, why: GiveBackReason, agentId: AgentId): void;
 }

@@ -108,6 +108,10 @@ interface CallRecord {
 }
 
 const EAGER_TICK_GAP_MS = 250;
+/** How long an offered lead stays claimed when the campaign sets no preview timeout. */
+const UNLIMITED_OFFER_HOLD_MS = 60 * 60_000;
+/** Time for the agent's dial to reach storage after the offer's last moment. */
+const OFFER_HOLD_MARGIN_MS = 30_000;
 
 export class CampaignEngine {
   private readonly agents = new Map<AgentId, AgentRecord>();
@@ -254,6 +258,8 @@ export class CampaignEngine {
   private offer(agent: AgentRecord, lead: Lead, now: EpochMs): void {
     const lapseMs = this.settings.previewTimeoutSec * 1000;
     const lapse = lapseMs > 0 ? this.o.scheduler.after(lapseMs, () => this.offerLapsed(agent, lead)) : undefined;
+    // The lead's claim must outlast the agent's look at it, or the dial would find the lead gone.
+    this.o.leads.keep?.(lead, (lapseMs || UNLIMITED_OFFER_HOLD_MS) + OFFER_HOLD_MARGIN_MS);
     agent.offer = { lead, lapse };
     this.setAgentState(agent, 'reserved', now, { reason: 'preview', leadId: lead.id });
   }

@@ -69,6 +69,10 @@ describe.each(await testDatabases())('an agent working a preview campaign throug
       campaign: { id: campaign.id, name: 'Renewals' },
       lead: { id: ids.get('+12025550141'), phone: '+12025550141', fields: {} },
     });
+    // Claimed for as long as the agent may look at it (the campaign's preview timeout, 120 s by default), not the hopper's 20 s.
+    const claimedUntil = async () =>
+      (await db.query<{ t: Date }>('SELECT claimed_until AS t FROM leads WHERE id = $1', [ids.get('+12025550141')])).rows[0]!.t.getTime();
+    await expect.poll(claimedUntil).toBeGreaterThan(clock.now() + 100_000);
     // A reloaded page is shown where the agent stands: the lead still offered.
     agent = await AgentClient.open(url, key);
     expect(await agent.next()).toEqual({ type: 'hello', agentId: 'alice' });

@@ -14,7 +14,7 @@ import type { Clock } from '../../engine/scheduler.js';
 import type { PacingDecision } from '../../pacing/pacer.js';
 import type { Db } from '../../storage/db.js';
 import { getCampaign } from '../campaign-store.js';
-import { agentsWithDueCallbacks, claimLeads, releaseClaims, skipLead, type ClaimedLead } from '../hopper/claim.js';
+import { agentsWithDueCallbacks, claimLeads, releaseClaims, renewClaims, skipLead, type ClaimedLead } from '../hopper/claim.js';
 import type { GiveBackReason, Lead, LeadSource } from '../lead-source.js';
 
 export interface ClaimedLeadsOptions {
@@ -89,6 +89,11 @@ export class ClaimedLeads implements LeadSource {
       void this.claims.add(() => this.claimCallbacks());
     }
     return lead;
+  }
+
+  keep(lead: Lead, forMs: number): void {
+    const renew = () => renewClaims(this.o.db, this.o.engineId, forMs, this.o.clock.now(), [lead.id]);
+    void this.claims.add(() => renew().catch((error: unknown) => this.o.onError?.(error)));
   }
 
   giveBack(lead: Lead, why: GiveBackReason, agentId: AgentId): void {

@@ -170,14 +170,15 @@ interface HeldLead {
   customer_id: string;
 }
 
-/** Extends the lease of every lead the engine holds and has not dialed yet. */
-export async function renewClaims(db: Db, engineId: string, leaseMs: DurationMs, now: EpochMs): Promise<number> {
+/** Extends the lease of every lead the engine holds and has not dialed yet, or of those named. */
+export async function renewClaims(db: Db, engineId: string, leaseMs: DurationMs, now: EpochMs, leadIds?: readonly LeadId[]): Promise<number> {
   const until = new Date(now + leaseMs);
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<HeldLead>(
       `UPDATE leads SET claimed_until = $3
-        WHERE claimed_by = $1 AND state = 'claimed' AND claimed_until > $2 RETURNING id, customer_id`,
-      [engineId, new Date(now), until],
+        WHERE claimed_by = $1 AND state = 'claimed' AND claimed_until > $2 AND ($4::uuid[] IS NULL OR id = ANY ($4::uuid[]))
+        RETURNING id, customer_id`,
+      [engineId, new Date(now), until, leadIds ?? null],
     );
     await tx.query(
       `UPDATE customers SET held_until = $3
