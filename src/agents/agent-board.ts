@@ -55,6 +55,8 @@ interface Person {
 
 export class AgentBoard {
   private readonly people = new Map<AgentId, Person>();
+  /** The campaigns whose engines share the board; with one, nobody is ever busy elsewhere. */
+  private readonly campaigns = new Map<CampaignId, number>();
   private readonly changeListeners = new Set<(change: AgentStateChange) => void>();
   private readonly freedListeners = new Set<(agentId: AgentId, by: CampaignId, at: EpochMs) => void>();
 
@@ -62,6 +64,16 @@ export class AgentBoard {
   subscribe(listener: (change: AgentStateChange) => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
+  }
+
+  /** An engine starts on the board; call the result when it stops. */
+  attach(campaignId: CampaignId): () => void {
+    this.campaigns.set(campaignId, (this.campaigns.get(campaignId) ?? 0) + 1);
+    return () => {
+      const engines = (this.campaigns.get(campaignId) ?? 1) - 1;
+      if (engines > 0) this.campaigns.set(campaignId, engines);
+      else this.campaigns.delete(campaignId);
+    };
   }
 
   /** A person one campaign held is free again: the other campaigns may give them a call. */
@@ -104,6 +116,8 @@ export class AgentBoard {
 
   /** No other campaign's call or offer holds the agent. */
   isFree(agentId: AgentId, campaignId: CampaignId): boolean {
+    // Asked for every agent on every pacing tick: a board of one campaign answers without looking.
+    if (this.campaigns.size <= 1) return true;
     const busyFor = this.people.get(agentId)?.busyFor;
     return busyFor === undefined || busyFor === campaignId;
   }
@@ -130,7 +144,7 @@ export class AgentBoard {
   changed(change: CampaignAgentChange): void {
     const person = this.people.get(change.agentId);
     if (!person) return;
-    const { campaignId, ...rest } = change;
+    const { campaignId } = change;
     if (change.to === 'logged-out' && !person.campaigns.has(campaignId)) return;
     person.campaigns.set(campaignId, change.to);
     const freed = person.busyFor === campaignId && !BUSY.has(change.to);
@@ -138,10 +152,11 @@ export class AgentBoard {
     if (BUSY.has(change.to)) person.busyFor = campaignId;
     const from = person.state;
     person.state = personState(person);
-    // A new offer or call is news even when the person's state stays reserved.
-    if (person.state !== from || (person.busyFor === campaignId && BUSY.has(change.to))) {
+    // A new offer or call is news even when the person's state stays reserved. Told only to listeners: this runs on every change.
+    if (this.changeListeners.size > 0 && (person.state !== from || (person.busyFor === campaignId && BUSY.has(change.to)))) {
       const campaigns = person.busyFor ? [person.busyFor] : [...person.campaigns.keys()];
-      person.last = { ...rest, to: person.state, from, campaigns };
+      const { agentId, at, reason, attemptId, leadId, deadline } = change;
+      person.last = { agentId, to: person.state, from, at, reason, attemptId, leadId, deadline, campaigns };
       for (const l of this.changeListeners) l(person.last);
     }
     if (freed) for (const l of this.freedListeners) l(change.agentId, campaignId, change.at);
@@ -150,8 +165,10 @@ export class AgentBoard {
 
 function personState(person: Person): AgentState {
   if (person.busyFor) return person.campaigns.get(person.busyFor) ?? 'logged-out';
-  const states = new Set(person.campaigns.values());
-  if (states.has('ready')) return 'ready';
-  if (states.has('paused')) return 'paused';
-  return 'logged-out';
+  let paused = false;
+  for (const state of person.campaigns.values()) {
+    if (state === 'ready') return 'ready';
+    paused ||= state === 'paused';
+  }
+  return paused ? 'paused' : 'logged-out';
 }

@@ -140,6 +140,7 @@ export class CampaignEngine {
     this.running = true;
     this.unsubscribe.push(this.o.port.subscribe((e) => this.onTelephony(e)));
     this.unsubscribe.push(this.o.desk.subscribe((e) => this.onDesk(e)));
+    this.unsubscribe.push(this.board.attach(this.o.campaignId));
     this.unsubscribe.push(this.board.onFreed((agentId, by, at) => this.freedElsewhere(agentId, by, at)));
     this.scheduleTick();
   }
@@ -649,7 +650,8 @@ export class CampaignEngine {
       agent.wrapUpLapse = this.o.scheduler.after(deadline - at, () => this.wrapUpLapsed(agent, attemptId));
     }
     this.o.observer?.agentState?.(agent.id, from, to, at);
-    this.board.changed({ agentId: agent.id, campaignId: this.o.campaignId, to, at, attemptId: agent.attemptId, deadline, ...detail });
+    const { reason, leadId } = detail;
+    this.board.changed({ agentId: agent.id, campaignId: this.o.campaignId, to, at, attemptId: agent.attemptId, deadline, reason, leadId });
     if (to === 'ready' && from === 'logged-out') {
       this.routeCalls();
       this.tickSoon();
