@@ -43,6 +43,12 @@ export class StoredAttempts implements AttemptJournal {
    * twice) is refused: stored before the outcome, it would lose to it.
    */
   private readonly awaitingDisposition = new Set<AttemptId>();
+  /**
+   * This campaign's attempts not yet closed. The desk may be shared by the
+   * campaigns of one process (blended agents): another campaign's
+   * dispositions are not this one's to store, nor to complain of.
+   */
+  private readonly ours = new Set<AttemptId>();
 
   constructor(private readonly o: StoredAttemptsOptions) {}
 
@@ -50,6 +56,7 @@ export class StoredAttempts implements AttemptJournal {
   readonly newAttemptId = (): AttemptId => AttemptId(randomUUID());
 
   opened(attemptId: AttemptId, lead: Lead, at: EpochMs): Promise<void> {
+    this.ours.add(attemptId);
     const written = startAttempt(this.o.db, {
       attemptId,
       leadId: lead.id,
@@ -73,6 +80,7 @@ export class StoredAttempts implements AttemptJournal {
 
   /** The engine observer's attemptEnded. */
   ended(record: AttemptRecord): void {
+    if (!record.agentId) this.ours.delete(record.attemptId);
     if (this.unwritten.delete(record.attemptId)) return;
     if (record.agentId) this.awaitingDisposition.add(record.attemptId);
     this.then(record.attemptId, 'outcome', () =>
@@ -109,10 +117,12 @@ export class StoredAttempts implements AttemptJournal {
   }
 
   private disposed(e: Disposition, actor = `agent:${e.agentId}`): void {
+    if (!this.ours.has(e.attemptId)) return;
     if (!this.awaitingDisposition.delete(e.attemptId)) {
       this.o.onError?.(e.attemptId, 'disposition', new Error(`no call of ${e.agentId} ended as attempt ${e.attemptId} awaits a disposition`));
       return;
     }
+    this.ours.delete(e.attemptId);
     const disposition = { code: e.disposition, callbackAt: e.callback?.at, callbackAgentId: e.callback?.agentId };
     this.then(e.attemptId, 'disposition', () => setDisposition(this.o.db, e.attemptId, disposition, actor, e.at));
   }
