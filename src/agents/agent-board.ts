@@ -5,7 +5,10 @@
  * the board holds what is true of the person: whether a call or an offered
  * lead holds them, and so whether any other campaign may give them one.
  * Reserving is one synchronous step, so two engines of one process can never
- * both give the same person a call.
+ * both give the same person a call. And only one campaign at a time dials for
+ * a ready person (the one that gave them a call least recently): two pacers
+ * each dialing for the same agent would make two live answers for one person,
+ * the second abandoned, always in the campaign that dials later.
  *
  * The board is in-process only: two outpace processes running campaigns that
  * share an agent would each think the agent free. Run an agent's campaigns in
@@ -47,6 +50,8 @@ interface Person {
   readonly campaigns: Map<CampaignId, AgentState>;
   /** The campaign whose call or offered lead holds the person. */
   busyFor?: CampaignId;
+  /** The order in which campaigns last reserved the person (a counter, not a time): the one that waited longest dials for them next. */
+  readonly served: Map<CampaignId, number>;
   legUp: boolean;
   state: AgentState;
   /** The last change told: what a screen opened now must show. */
@@ -57,6 +62,9 @@ export class AgentBoard {
   private readonly people = new Map<AgentId, Person>();
   /** The campaigns whose engines share the board; with one, nobody is ever busy elsewhere. */
   private readonly campaigns = new Map<CampaignId, number>();
+  private reservations = 0;
+  /** Campaigns with no lead at hand: the turn to dial for a ready person passes over them. */
+  private readonly leadless = new Set<CampaignId>();
   private readonly changeListeners = new Set<(change: AgentStateChange) => void>();
   private readonly freedListeners = new Set<(agentId: AgentId, by: CampaignId, at: EpochMs) => void>();
 
@@ -91,7 +99,7 @@ export class AgentBoard {
     let person = this.people.get(agentId);
     const bringUpLeg = !person;
     if (!person) {
-      person = { campaigns: new Map(), legUp: false, state: 'logged-out' };
+      person = { campaigns: new Map(), served: new Map(), legUp: false, state: 'logged-out' };
       this.people.set(agentId, person);
     }
     person.campaigns.set(campaignId, 'logged-out');
@@ -127,7 +135,33 @@ export class AgentBoard {
     const person = this.people.get(agentId);
     if (!person || !this.isFree(agentId, campaignId)) return false;
     person.busyFor = campaignId;
+    person.served.set(campaignId, ++this.reservations);
     return true;
+  }
+
+  /** An engine says, at each tick, whether it has leads to dial. */
+  hasLeads(campaignId: CampaignId, has: boolean): void {
+    if (has) this.leadless.delete(campaignId);
+    else this.leadless.add(campaignId);
+  }
+
+  /**
+   * Whether this campaign is the one to dial for the ready person now: of the
+   * campaigns where they are ready and that have leads, the one that reserved
+   * them least recently (never first). Any campaign may still put a waiting
+   * caller through to them.
+   */
+  pacesFor(agentId: AgentId, campaignId: CampaignId): boolean {
+    if (this.campaigns.size <= 1) return true;
+    const person = this.people.get(agentId);
+    if (!person || person.busyFor !== undefined) return person?.busyFor === campaignId;
+    let turn: CampaignId | undefined;
+    let turnServed = Infinity;
+    for (const [id, state] of person.campaigns) {
+      const served = person.served.get(id) ?? 0;
+      if (state === 'ready' && !this.leadless.has(id) && served < turnServed) [turn, turnServed] = [id, served];
+    }
+    return turn === undefined || turn === campaignId;
   }
 
   /** The agent's last change of state, while they are logged in to any campaign here. */

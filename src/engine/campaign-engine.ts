@@ -181,8 +181,8 @@ export class CampaignEngine {
     const now = this.o.scheduler.now();
     // The records are handed over as read-only views, not copied: this runs every tick for every call.
     const agents: AgentView[] = [];
-    // An agent another campaign's call holds is not this campaign's to pace for.
-    for (const a of this.agents.values()) if (a.state !== 'logged-out' && this.isFree(a)) agents.push(a);
+    // An agent another campaign's call holds, or whom another campaign dials for now, is not this campaign's to pace for.
+    for (const a of this.agents.values()) if (a.state !== 'logged-out' && this.board.pacesFor(a.id, this.o.campaignId)) agents.push(a);
     const calls: CallView[] = Array.from(this.calls.values());
     return {
       now,
@@ -222,6 +222,7 @@ export class CampaignEngine {
   private tick(): void {
     if (!this.running) return;
     this.lastTickAt = this.o.scheduler.now();
+    this.board.hasLeads(this.o.campaignId, this.o.leads.available() > 0);
     this.giveAgentsTheirLeads(this.lastTickAt);
     if (this.settings.mode === 'preview') return;
     const decision = this.o.pacer.decide(this.snapshot());
@@ -241,7 +242,7 @@ export class CampaignEngine {
     const preview = this.settings.mode === 'preview';
     if (!preview && !this.o.leads.takeFor) return;
     const ready = [];
-    for (const a of this.agents.values()) if (a.state === 'ready' && this.isFree(a)) ready.push(a);
+    for (const a of this.agents.values()) if (a.state === 'ready' && this.board.pacesFor(a.id, this.o.campaignId)) ready.push(a);
     ready.sort((a, b) => a.readySince - b.readySince);
     for (const agent of ready) {
       if (!preview && !this.lineFree(now)) return;
