@@ -59,6 +59,13 @@ export const pacingSettingsSchema = z
      * null clears it.
      */
     finishBy: z.iso.datetime({ offset: true, message: 'a date and time with its offset, such as 2026-11-24T18:00:00+08:00' }).nullable().optional(),
+    /**
+     * How long an agent may stay in wrap-up before outpace ends it with the
+     * system disposition `wrap-up-timeout`; 0: no limit.
+     */
+    wrapUpTimeoutSec: z.number().int().min(0).max(3600).default(60),
+    /** Preview mode: how long a lead offered to an agent waits for dial or skip before it is taken back; 0: no limit. */
+    previewTimeoutSec: z.number().int().min(0).max(3600).default(120),
   })
   .strict();
 

@@ -1,9 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DeskHub } from '../../src/agents/desk-hub.js';
 import type { AgentDeskEvent } from '../../src/agents/desk.js';
-import { AGENT_SOCKET_PATH, AgentSockets } from '../../src/api/agent-sockets.js';
 import { createApiKey } from '../../src/api/keys.js';
 import { upsertAgent } from '../../src/campaigns/agents.js';
 import { startAttempt } from '../../src/campaigns/attempts.js';
@@ -12,7 +9,7 @@ import { AgentId, AttemptId } from '../../src/domain/ids.js';
 import { HOUR, SECOND } from '../../src/domain/time.js';
 import type { Db } from '../../src/storage/db.js';
 import type { TelephonyEvent, TelephonyListener } from '../../src/telephony/port.js';
-import { AgentClient } from '../support/agent-client.js';
+import { AgentClient, serveAgentSockets } from '../support/agent-client.js';
 import { testDatabases } from '../support/databases.js';
 import { addLeads, emptyTables, makeCampaign, MONDAY_8AM_NEW_YORK } from '../support/fixtures.js';
 
@@ -21,8 +18,7 @@ const ALICE = AgentId('alice');
 
 describe.each(await testDatabases())('the agent socket on $kind', ({ open }) => {
   let db: Db;
-  let server: Server;
-  let sockets: AgentSockets;
+  let served: Awaited<ReturnType<typeof serveAgentSockets>>;
   let url: string;
   const desk = new DeskHub();
   const heardByEngine: AgentDeskEvent[] = [];
@@ -31,20 +27,16 @@ describe.each(await testDatabases())('the agent socket on $kind', ({ open }) => 
   beforeAll(async () => {
     db = await open();
     desk.subscribe((e) => heardByEngine.push(e));
-    sockets = new AgentSockets({
+    served = await serveAgentSockets({
       db,
       desk,
       clock: { now: () => T0 },
       subscribeCalls: (l) => (calls.add(l), () => calls.delete(l)),
     });
-    server = createServer();
-    sockets.attach(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}${AGENT_SOCKET_PATH}`;
+    url = served.url;
   });
   afterAll(async () => {
-    sockets.close();
-    await new Promise((resolve) => server.close(resolve));
+    await served.close();
     await db.close();
   });
   beforeEach(async () => {

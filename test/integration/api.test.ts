@@ -3,6 +3,9 @@ import type { Api } from '../../src/api/context.js';
 import { createApiKey, type Role } from '../../src/api/keys.js';
 import { buildApi } from '../../src/api/server.js';
 import { memoryCoordination } from '../../src/coordination/memory.js';
+import { StoredAgentStates } from '../../src/campaigns/dialing/stored-agent-states.js';
+import { AgentId, CampaignId } from '../../src/domain/ids.js';
+import type { AgentState } from '../../src/pacing/snapshot.js';
 import { MONDAY_8AM_NEW_YORK } from '../support/fixtures.js';
 import type { Db } from '../../src/storage/db.js';
 import { testDatabases } from '../support/databases.js';
@@ -136,6 +139,27 @@ describe.each(await testDatabases())('the HTTP API on $kind', ({ open }) => {
     expect(named.json()).toMatchObject({ agentId: 'nobody', state: 'scheduled' });
     expect((await call('POST', '/leads/assign', 'supervisor', { leadIds: [leads[0].id], agentId: 'ghost' })).statusCode).toBe(404);
     expect((await call('POST', '/leads/assign', 'supervisor', { leadIds: [leads[0].id], agentId: 'nobody' })).json()).toEqual({ assigned: 1 });
+  });
+
+  it('assigns agents to campaigns and reports their time and occupancy with the campaign\'s statistics', async () => {
+    const campaign = (await call('POST', '/campaigns', 'campaign-manager', campaignBody('blended'))).json();
+    expect((await call('PUT', '/agents/carol', 'supervisor', { name: 'Carol' })).statusCode).toBe(200);
+    expect((await call('PUT', '/agents/carol/campaigns', 'agent', { campaignIds: [campaign.id] })).statusCode).toBe(403);
+    const unknown = await call('PUT', '/agents/carol/campaigns', 'supervisor', { campaignIds: ['00000000-0000-4000-8000-000000000000'] });
+    expect(unknown.statusCode).toBe(404);
+    expect((await call('PUT', '/agents/carol/campaigns', 'supervisor', { campaignIds: [campaign.id] })).json()).toEqual({ campaignIds: [campaign.id] });
+    expect((await call('GET', '/agents/carol/campaigns', 'supervisor')).json()).toEqual({ campaignIds: [campaign.id] });
+    const history = new StoredAgentStates({ db });
+    const change = (from: AgentState, to: AgentState, secondsAgo: number) =>
+      history.changed({ agentId: AgentId('carol'), campaigns: [CampaignId(campaign.id)], from, to, at: NOW - secondsAgo * 1000 });
+    change('logged-out', 'ready', 100);
+    change('ready', 'reserved', 80);
+    change('reserved', 'on-call', 78);
+    change('on-call', 'wrap-up', 28);
+    change('wrap-up', 'ready', 18);
+    await history.settled();
+    const stats = (await call('GET', `/campaigns/${campaign.id}/stats`, 'qa')).json();
+    expect(stats.agents).toMatchObject({ agents: 1, secondsByState: { ready: 38, reserved: 2, 'on-call': 50, 'wrap-up': 10, paused: 0 }, occupancy: 0.6 });
   });
 
   it('lets only an admin create API keys, and the new key works', async () => {

@@ -214,6 +214,14 @@ describe.each(await testDatabases())('the engine storage on $kind', ({ open }) =
       expect(errors.map(String)).toEqual([expect.stringMatching(/awaits a disposition/)]);
     });
 
+    it('leaves alone the dispositions of another campaign sharing the desk (blended agents)', async () => {
+      const { store } = await oneAttemptOpened();
+      const elsewhere = AttemptId('00000000-0000-4000-8000-000000000001');
+      store.deskEvent({ type: 'agent.wrap-up-done', agentId: ALICE, attemptId: elsewhere, disposition: 'valid-sale', at: now });
+      await store.settled();
+      expect(errors).toEqual([]);
+    });
+
     it('reports a disposition storage does not know, with its attempt', async () => {
       const { store, lead, attemptId } = await oneAttemptOpened();
       store.ended(record(attemptId, lead, { outcome: 'live', agentId: ALICE, connectedAt: now }));

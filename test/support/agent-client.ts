@@ -1,7 +1,25 @@
-/** An agent's socket as a test drives it: messages kept in order, awaited by type. */
+/** The agent socket served for a test, and an agent's socket as the test drives it: messages kept in order, awaited by type. */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { WebSocket } from 'ws';
+import { AGENT_SOCKET_PATH, AgentSockets, type AgentSocketsOptions } from '../../src/api/agent-sockets.js';
 
 export type Message = Record<string, unknown> & { type: string };
+
+/** The agent socket on a server of its own, on a free port. */
+export async function serveAgentSockets(options: AgentSocketsOptions): Promise<{ readonly url: string; close(): Promise<void> }> {
+  const sockets = new AgentSockets(options);
+  const server = createServer();
+  sockets.attach(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}${AGENT_SOCKET_PATH}`,
+    async close() {
+      sockets.close();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
 
 export class AgentClient {
   private readonly received: Message[] = [];

@@ -1,28 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentDeskEvent } from '../../src/agents/desk.js';
-import { AgentId, CampaignId, E164, LeadId, type AttemptId } from '../../src/domain/ids.js';
-import { CampaignEngine } from '../../src/engine/campaign-engine.js';
+import { AgentId, AttemptId, E164, LeadId } from '../../src/domain/ids.js';
 import type { AttemptRecord } from '../../src/engine/attempt-record.js';
-import { Pacer } from '../../src/pacing/pacer.js';
 import { parsePacingSettings } from '../../src/pacing/settings.js';
 import { Listeners } from '../../src/simulator/listeners.js';
 import { SimulatedTime } from '../../src/simulator/event-queue.js';
-import type { OriginateRequest, TelephonyEvent, TelephonyPort } from '../../src/telephony/port.js';
-
-/** A port whose far ends the test plays by hand, recording what the engine asked. */
-class ScriptedPort implements TelephonyPort {
-  readonly listeners = new Listeners<TelephonyEvent>();
-  readonly originated: OriginateRequest[] = [];
-  readonly asked: string[] = [];
-  subscribe(l: (e: TelephonyEvent) => void) { return this.listeners.subscribe(l); }
-  originate(r: OriginateRequest) { this.originated.push(r); }
-  connectToAgent(attemptId: AttemptId, agentId: AgentId) { this.asked.push(`connect ${attemptId} ${agentId}`); }
-  abandon(attemptId: AttemptId) { this.asked.push(`abandon ${attemptId}`); }
-  leaveMessage(attemptId: AttemptId) { this.asked.push(`message ${attemptId}`); }
-  hangup(attemptId: AttemptId) { this.asked.push(`hangup ${attemptId}`); }
-  loginAgent(agentId: AgentId) { this.asked.push(`login ${agentId}`); }
-  logoutAgent(agentId: AgentId) { this.asked.push(`logout ${agentId}`); }
-}
+import type { TelephonyEvent } from '../../src/telephony/port.js';
+import { engineOnPort, ScriptedPort } from '../support/scripted-port.js';
 
 function setUp() {
   const time = new SimulatedTime(Date.UTC(2026, 0, 13, 10));
@@ -31,21 +15,14 @@ function setUp() {
   const ended: AttemptRecord[] = [];
   const lentEnded: string[] = [];
   let n = 0;
-  const settings = parsePacingSettings({ mode: 'progressive' });
-  const engine = new CampaignEngine({
-    campaignId: CampaignId('c'),
-    settings,
-    trunk: { id: 't', maxLines: 10, maxCallsPerSecond: 10 },
-    callerId: '+15550000000',
-    messages: { abandon: 'sound:outpace/abandon', machine: [] },
+  const engine = engineOnPort({
     port,
     desk,
     scheduler: time,
+    settings: parsePacingSettings({ mode: 'progressive' }),
     leads: { available: () => 100, take: () => ({ id: LeadId(String(++n)), number: E164(`+1555000000${n % 10}`) }) },
-    pacer: new Pacer(settings),
     observer: { attemptEnded: (a) => ended.push(a), lentCallEnded: (attemptId, agentId) => lentEnded.push(`${attemptId} ${agentId}`) },
   });
-  engine.start();
   const at = () => time.now();
   const emit = (e: TelephonyEvent) => port.listeners.emit(e);
   return { time, port, desk, engine, ended, lentEnded, at, emit };

@@ -7,6 +7,7 @@
  * is given up.
  */
 import type { Logger } from 'pino';
+import type { AgentBoard } from '../../agents/agent-board.js';
 import type { AgentDesk } from '../../agents/desk.js';
 import type { Coordination } from '../../coordination/coordination.js';
 import type { CampaignId } from '../../domain/ids.js';
@@ -42,6 +43,8 @@ export interface CampaignRunnerOptions {
   readonly tickMs?: number;
   /** Where broadcasts running in this process find the engine, to put their key-1 callers through to its agents. */
   readonly agentCampaigns?: LocalAgentCampaigns;
+  /** The agents shared by the campaigns this process runs (blended agents); default: this campaign's own. */
+  readonly board?: AgentBoard;
 }
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10 * 60 * SECOND;
@@ -97,6 +100,14 @@ export class CampaignRunner {
           this.o.observer?.decision?.(d);
         },
         agentState: (...change) => this.o.observer?.agentState?.(...change),
+        wrapUpLapsed: (...lapse) => {
+          attempts.wrapUpLapsed(...lapse);
+          this.o.observer?.wrapUpLapsed?.(...lapse);
+        },
+        dialRefused: (agentId, leadId, why) => {
+          this.o.logger.warn({ campaignId, agentId, leadId }, `hand dial not made: ${why}`);
+          this.o.observer?.dialRefused?.(agentId, leadId, why);
+        },
         attemptEnded: (record) => {
           attempts.ended(record);
           this.o.observer?.attemptEnded?.(record);
@@ -108,6 +119,7 @@ export class CampaignRunner {
         },
       },
       tickMs: this.o.tickMs,
+      board: this.o.board,
     });
     const unsubscribe = [this.o.port.subscribe(attempts.telephonyEvent), this.o.desk.subscribe(attempts.deskEvent)];
     if (this.o.agentCampaigns) unsubscribe.push(this.o.agentCampaigns.register(campaignId, engine));

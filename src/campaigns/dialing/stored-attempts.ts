@@ -13,10 +13,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AgentDeskEvent } from '../../agents/desk.js';
-import { AttemptId, TrunkId } from '../../domain/ids.js';
+import { AttemptId, TrunkId, type AgentId } from '../../domain/ids.js';
 import type { EpochMs } from '../../domain/time.js';
 import type { AttemptRecord } from '../../engine/attempt-record.js';
-import type { AttemptJournal } from '../../engine/campaign-engine.js';
+import { WRAP_UP_TIMEOUT_DISPOSITION, type AttemptJournal } from '../../engine/campaign-engine.js';
 import type { Db } from '../../storage/db.js';
 import type { TelephonyEvent } from '../../telephony/port.js';
 import type { Lead } from '../lead-source.js';
@@ -48,6 +48,12 @@ export class StoredAttempts implements AttemptJournal {
    * twice) is refused: stored before the outcome, it would lose to it.
    */
   private readonly awaitingDisposition = new Set<AttemptId>();
+  /**
+   * This campaign's attempts not yet closed. The desk may be shared by the
+   * campaigns of one process (blended agents): another campaign's
+   * dispositions are not this one's to store, nor to complain of.
+   */
+  private readonly ours = new Set<AttemptId>();
 
   constructor(private readonly o: StoredAttemptsOptions) {}
 
@@ -55,6 +61,7 @@ export class StoredAttempts implements AttemptJournal {
   readonly newAttemptId = (): AttemptId => AttemptId(randomUUID());
 
   opened(attemptId: AttemptId, lead: Lead, at: EpochMs): Promise<void> {
+    this.ours.add(attemptId);
     const written = startAttempt(this.o.db, {
       attemptId,
       leadId: lead.id,
@@ -80,6 +87,7 @@ export class StoredAttempts implements AttemptJournal {
 
   /** The engine observer's attemptEnded. */
   ended(record: AttemptRecord): void {
+    if (!record.agentId) this.ours.delete(record.attemptId);
     if (record.agentId) this.awaitDisposition(record.attemptId);
     this.finishWith(record.attemptId, () =>
       finishAttempt(this.o.db, record.attemptId, {
@@ -98,6 +106,7 @@ export class StoredAttempts implements AttemptJournal {
   finishWith(attemptId: AttemptId, write: () => Promise<unknown>): void {
     if (this.unwritten.delete(attemptId)) {
       this.awaitingDisposition.delete(attemptId);
+      this.ours.delete(attemptId);
       return;
     }
     this.thenWrite(attemptId, 'outcome', write);
@@ -105,12 +114,18 @@ export class StoredAttempts implements AttemptJournal {
 
   /** An agent spoke on this call (the engine's own, or one it lent an agent to): their disposition is expected. */
   awaitDisposition(attemptId: AttemptId): void {
+    this.ours.add(attemptId);
     this.awaitingDisposition.add(attemptId);
   }
 
   /** An agent desk listener: the wrap-up's disposition closes the attempt and moves the lead on. */
   readonly deskEvent = (e: AgentDeskEvent): void => {
     if (e.type === 'agent.wrap-up-done') this.disposed(e);
+  };
+
+  /** The engine observer's wrapUpLapsed: the attempt takes the system's disposition, given by the system. */
+  readonly wrapUpLapsed = (agentId: AgentId, attemptId: AttemptId, at: EpochMs): void => {
+    this.disposed({ type: 'agent.wrap-up-done', agentId, attemptId, disposition: WRAP_UP_TIMEOUT_DISPOSITION, at }, 'system');
   };
 
   /** A telephony port listener: recordings are added to their attempt's row. */
@@ -123,12 +138,15 @@ export class StoredAttempts implements AttemptJournal {
     while (this.chains.size > 0) await Promise.all(this.chains.values());
   }
 
-  private disposed(e: Disposition): void {
+  private disposed(e: Disposition, actor = `agent:${e.agentId}`): void {
+    if (!this.ours.has(e.attemptId)) return;
     if (!this.awaitingDisposition.delete(e.attemptId)) {
       this.o.onError?.(e.attemptId, 'disposition', new Error(`no call of ${e.agentId} ended as attempt ${e.attemptId} awaits a disposition`));
       return;
     }
-    this.thenWrite(e.attemptId, 'disposition', () => setDisposition(this.o.db, e.attemptId, { code: e.disposition }, `agent:${e.agentId}`, e.at));
+    this.ours.delete(e.attemptId);
+    const disposition = { code: e.disposition, callbackAt: e.callback?.at, callbackAgentId: e.callback?.agentId };
+    this.thenWrite(e.attemptId, 'disposition', () => setDisposition(this.o.db, e.attemptId, disposition, actor, e.at));
   }
 
   /** A write about the attempt, in order after those queued before it (a broadcast's handover after its outcome). */

@@ -37,15 +37,18 @@ export function countryTimeZone(country: string): string | undefined {
   return zones.length === 1 ? zones[0] : undefined;
 }
 
-export type PhoneVerdict = { readonly phone: E164; readonly country: string | undefined } | { readonly rejected: string };
-
-/** A number as a person wrote it to E.164, or why it is not one; national numbers need the country they belong to. */
-export function normalisePhone(raw: string, defaultCountry: string | undefined): PhoneVerdict {
+/** A number as people write it to E.164, with its country; a national number is read as one of `defaultCountry`. */
+export function normalisePhone(
+  raw: string,
+  defaultCountry: string | undefined,
+  /** Where the default country is set, for the error's hint. */
+  defaultCountryHint = 'a default country',
+): { readonly phone: E164; readonly country: string | undefined } | { readonly rejected: string } {
   const written = raw.trim();
   if (written === '') return { rejected: 'has no phone number' };
   const parsed = parsePhoneNumberFromString(written, defaultCountry as CountryCode | undefined);
   if (!parsed?.isValid()) {
-    const hint = defaultCountry ? ` for ${defaultCountry}` : '; national numbers need defaultCountry in the mapping';
+    const hint = defaultCountry ? ` for ${defaultCountry}` : `; national numbers need ${defaultCountryHint}`;
     return { rejected: `"${written}" is not a valid phone number${hint}` };
   }
   return { phone: E164(parsed.number), country: parsed.country };
@@ -64,7 +67,7 @@ export function normaliseRow(fields: readonly string[], row: number, columns: Re
   if (fields.some((f) => f.includes('\uFFFD'))) {
     return { rejected: 'is not valid UTF-8: save the file as UTF-8 and import it again' };
   }
-  const parsed = normalisePhone(fields[columns.phone]!, mapping.defaultCountry);
+  const parsed = normalisePhone(fields[columns.phone]!, mapping.defaultCountry, 'defaultCountry in the mapping');
   if ('rejected' in parsed) return parsed;
   const zone = timeZoneOf(fields, columns, parsed.country, mapping);
   if ('rejected' in zone) return zone;

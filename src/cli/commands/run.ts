@@ -1,21 +1,24 @@
 /**
  * `outpace run --campaign ID [--campaign ID ...]`: `outpace serve` with the
  * campaigns' engines on Asterisk: the API, then each campaign's runner (an
- * agent campaign's engine, or a broadcast's) and the agents' WebSocket
- * (/api/v1/agent) that feeds the agent campaign's desk, and on SIGTERM or
- * SIGINT a drain that lets every call in progress finish. A broadcast run
- * beside its linked agent campaign puts key-1 callers through to that
- * campaign's agents.
- */
-import { fileURLToPath } from 'node:url';
+ * agent campaign's engine, or a broadcast's) sharing one ARI connection, one
+ * agent desk fed by the agents' WebSocket (/api/v1/agent) and one agent
+ * board, so that an agent logged in to several of these campaigns (blended)
+ * is never given two calls at once; the agents' state history is stored. A
+ * broadcast run beside its linked agent campaign puts key-1 callers through
+ * to that campaign's agents. On SIGTERM or SIGINT a drain lets every call in
+ * progress finish.
+ */import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { z } from 'zod';
+import { AgentBoard } from '../../agents/agent-board.js';
 import { DeskHub } from '../../agents/desk-hub.js';
 import { AgentSockets } from '../../api/agent-sockets.js';
 import { getCampaign } from '../../campaigns/campaign-store.js';
 import type { Campaign } from '../../campaigns/campaign.js';
 import { CampaignRunner } from '../../campaigns/dialing/campaign-runner.js';
+import { StoredAgentStates } from '../../campaigns/dialing/stored-agent-states.js';
 import { CampaignId } from '../../domain/ids.js';
 import { LocalAgentCampaigns } from '../../engine/agent-lending.js';
 import { wallClockScheduler } from '../../engine/scheduler.js';
@@ -42,10 +45,7 @@ interface CampaignRun {
 
 /** Agent campaigns first, so that a broadcast's key 1 finds their agents from its first call; drained in the reverse order. */
 function inStartOrder(campaigns: readonly Campaign[]): Campaign[] {
-  const agentCampaigns = campaigns.filter((c) => c.type === 'agent');
-  // One desk, one set of agents: two agent campaigns would both log every agent in.
-  if (agentCampaigns.length > 1) throw new Error(`one agent campaign per process: run ${agentCampaigns.map((c) => c.id).join(' and ')} in separate processes`);
-  return [...agentCampaigns, ...campaigns.filter((c) => c.type === 'broadcast')];
+  return [...campaigns.filter((c) => c.type === 'agent'), ...campaigns.filter((c) => c.type === 'broadcast')];
 }
 
 /** The campaigns' engines as `serve` drives them; they share the API's database and coordination, and one ARI connection. */
@@ -53,12 +53,15 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
   const settings = runEnv.parse(env);
   const ari = loadAriConfig(env);
   const logger = pino({ name: 'outpace-engine', level: settings.LOG_LEVEL });
-  let opened: { telephony: AriTelephony; runs: CampaignRun[]; sockets: AgentSockets } | undefined;
+  let opened: { telephony: AriTelephony; runs: CampaignRun[]; sockets: AgentSockets; history: StoredAgentStates } | undefined;
   return {
     async start(api, { db, coordination }) {
       const telephony = await AriTelephony.connect({ config: ari, logger });
       const campaigns = inStartOrder(await Promise.all(campaignIds.map((id) => getCampaign(db, id))));
       const agentCampaigns = new LocalAgentCampaigns();
+      const board = new AgentBoard();
+      const history = new StoredAgentStates({ db, onError: (what, err) => logger.error({ err }, `${what} not stored`) });
+      board.subscribe(history.changed);
       const common = {
         db,
         coordination,
@@ -72,11 +75,18 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
       const runs = campaigns.map((c): CampaignRun =>
         c.type === 'broadcast'
           ? new BroadcastRunner({ ...common, campaignId: c.id, soundsDir: settings.OUTPACE_SOUNDS_DIR })
-          : new CampaignRunner({ ...common, campaignId: c.id, desk }),
+          : new CampaignRunner({ ...common, campaignId: c.id, desk, board }),
       );
-      const sockets = new AgentSockets({ db, desk, clock: wallClockScheduler, subscribeCalls: (l) => telephony.subscribe(l) });
+      const sockets = new AgentSockets({
+        db,
+        desk,
+        board,
+        engineId: ari.OUTPACE_ENGINE_ID,
+        clock: wallClockScheduler,
+        subscribeCalls: (l) => telephony.subscribe(l),
+      });
       sockets.attach(api.server);
-      opened = { telephony, runs: [], sockets };
+      opened = { telephony, runs: [], sockets, history };
       for (const run of runs) {
         await run.start();
         opened.runs.push(run);
@@ -84,12 +94,13 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
     },
     async drain() {
       if (!opened) return;
-      const { telephony, runs, sockets } = opened;
+      const { telephony, runs, sockets, history } = opened;
       opened = undefined;
       for (const run of [...runs].reverse()) await run.drain();
       // Agents' sockets would hold the HTTP server open past its close.
       sockets.close();
       telephony.close();
+      await history.settled();
     },
   };
 }
@@ -104,5 +115,5 @@ export async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv
     console.error(`outpace run dials through Asterisk: set ARI_URL (and ARI_USERNAME, ARI_PASSWORD). To try outpace without a PBX, run outpace demo.\n${USAGE}`);
     return 2;
   }
-  return serveCommand([], env, campaignEngine(values.campaign.map(CampaignId), env));
+  return serveCommand([], env, campaignEngine([...new Set(values.campaign)].map(CampaignId), env));
 }
