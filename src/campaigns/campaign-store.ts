@@ -92,8 +92,9 @@ export async function listCampaigns(db: Queryable): Promise<Campaign[]> {
 }
 
 /**
- * Changes a campaign, running or not: the engine re-reads pacing targets every
- * tick, so a change to a running campaign takes effect within one tick.
+ * Changes a campaign, running or not: the runner of a running campaign reads
+ * its row every second (campaign-watch.ts), so new pacing targets, a pause or
+ * a start take effect within a second, whichever process runs it.
  */
 export async function updateCampaign(db: Db, id: CampaignId, changes: CampaignChanges, actor: string): Promise<Campaign> {
   return db.transaction(async (tx) => {

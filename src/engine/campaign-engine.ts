@@ -35,6 +35,8 @@ export interface PacingCore {
 export interface EngineObserver {
   decision?(d: PacingDecision): void;
   agentState?(agentId: AgentId, from: AgentState, to: AgentState, at: EpochMs): void;
+  /** An attempt is about to be written and dialed (the wallboard's calls in flight start here). */
+  attemptOpened?(attemptId: AttemptId, at: EpochMs): void;
   attemptEnded?(a: AttemptRecord): void;
   /** A call the campaign did not dial, lent one of its agents (lendAgent), ended after the agent spoke to the caller: a disposition follows. */
   lentCallEnded?(attemptId: AttemptId, agentId: AgentId, at: EpochMs): void;
@@ -143,12 +145,18 @@ export class CampaignEngine implements AgentLender {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
+    if (this.unsubscribe.length > 0) return;
     this.unsubscribe.push(this.o.port.subscribe((e) => this.onTelephony(e)));
     this.unsubscribe.push(this.o.desk.subscribe((e) => this.onDesk(e)));
     this.unsubscribe.push(this.board.attach(this.o.campaignId));
     this.unsubscribe.push(this.board.onFreed((agentId, by, at) => this.freedElsewhere(agentId, by, at)));
+    this.resumeDialing();
+  }
+
+  /** Dial again after stopDialing() (a paused campaign started again). */
+  resumeDialing(): void {
+    if (this.running) return;
+    this.running = true;
     this.scheduleTick();
   }
 
@@ -330,6 +338,7 @@ export class CampaignEngine implements AgentLender {
         ringTimeoutSec: this.settings.ringTimeoutSec,
         machineDetection: this.settings.machineDetection,
       });
+    this.o.observer?.attemptOpened?.(attemptId, now);
     if (!this.o.journal) return originate();
     this.o.journal.opened(attemptId, lead, now).then(originate, (err: unknown) => {
       this.finish(attemptId, 'failed', { code: 0, text: `attempt not written: ${String(err)}` });

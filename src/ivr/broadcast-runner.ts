@@ -13,6 +13,7 @@
  */
 import type { Logger } from 'pino';
 import { CallsDrain, CampaignLease, campaignToRun } from '../campaigns/dialing/campaign-lease.js';
+import { CampaignWatch } from '../campaigns/dialing/campaign-watch.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS } from '../campaigns/dialing/campaign-runner.js';
 import { findCampaign } from '../campaigns/campaign-store.js';
 import { ClaimedLeads } from '../campaigns/dialing/claimed-leads.js';
@@ -92,6 +93,7 @@ interface Running {
   readonly unsubscribe: (() => void)[];
   /** The campaign's "finish by", when it has one. */
   readonly finishBy: EpochMs | undefined;
+  readonly watch: CampaignWatch;
 }
 
 /** The leads left to dial by the "finish by": counted in storage now and then, less the launches since. */
@@ -105,6 +107,8 @@ interface LeadsToDial {
 export class BroadcastRunner {
   private running?: Running;
   private dialing = false;
+  /** The lease was lost: another engine may own the campaign, so this one never dials it again. */
+  private deposed = false;
   private tickTimer?: TimerHandle;
   private readonly pacer = new BroadcastPacer();
   private readonly drainWait: CallsDrain;
@@ -164,12 +168,30 @@ export class BroadcastRunner {
       lease,
       unsubscribe,
       finishBy,
+      watch: new CampaignWatch({
+        db,
+        campaignId,
+        scheduler,
+        logger,
+        initial: campaign,
+        // A pause stops new dials (the calls in progress go on); a start resumes them, unless the campaign was lost.
+        changed: (now) => {
+          if (now.state !== 'running') return this.stopDialing();
+          if (!this.deposed && !this.dialing) {
+            this.dialing = true;
+            this.scheduleTick();
+          }
+        },
+      }),
     };
     // A "finish by" that cannot be met is said before the first dial, not at the deadline.
     this.reportFinish(projectFinish(this.snapshot(this.running, scheduler.now())));
     this.dialing = true;
     this.scheduleTick();
-    lease.keep(() => this.stopDialing());
+    lease.keep(() => {
+      this.deposed = true;
+      this.stopDialing();
+    });
     logger.info({ campaignId, engineId, token: lease.token }, 'broadcast campaign started');
   }
 
@@ -178,6 +200,7 @@ export class BroadcastRunner {
     const running = this.running;
     if (!running) return;
     this.running = undefined;
+    running.watch.stop();
     this.stopDialing();
     await running.leads.close();
     const inFlight = () => this.onLine.size + running.calls.inFlight;

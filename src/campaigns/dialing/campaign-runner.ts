@@ -20,7 +20,9 @@ import type { TrunkSettings } from '../../pacing/settings.js';
 import type { Db } from '../../storage/db.js';
 import type { TelephonyPort } from '../../telephony/port.js';
 import { CallsDrain, CampaignLease, campaignToRun } from './campaign-lease.js';
+import { CampaignWatch } from './campaign-watch.js';
 import { ClaimedLeads } from './claimed-leads.js';
+import { LivePublisher } from './live-publisher.js';
 import { StoredAttempts } from './stored-attempts.js';
 
 export interface CampaignRunnerOptions {
@@ -55,6 +57,8 @@ interface Running {
   readonly leads: ClaimedLeads;
   readonly attempts: StoredAttempts;
   readonly lease: CampaignLease;
+  readonly live: LivePublisher;
+  readonly watch: CampaignWatch;
   readonly unsubscribe: (() => void)[];
 }
 
@@ -81,6 +85,7 @@ export class CampaignRunner {
       fence: lease.fence,
       onOwnershipLost: lease.ownershipLost,
     });
+    const live = new LivePublisher({ live: coordination.live, campaignId, logger });
     const engine = new CampaignEngine({
       campaignId,
       settings: campaign.pacing,
@@ -99,7 +104,14 @@ export class CampaignRunner {
           leads.decided(d);
           this.o.observer?.decision?.(d);
         },
-        agentState: (...change) => this.o.observer?.agentState?.(...change),
+        agentState: (...change) => {
+          live.agentState(...change);
+          this.o.observer?.agentState?.(...change);
+        },
+        attemptOpened: (...opened) => {
+          live.attemptOpened(...opened);
+          this.o.observer?.attemptOpened?.(...opened);
+        },
         wrapUpLapsed: (...lapse) => {
           attempts.wrapUpLapsed(...lapse);
           this.o.observer?.wrapUpLapsed?.(...lapse);
@@ -110,6 +122,7 @@ export class CampaignRunner {
         },
         attemptEnded: (record) => {
           attempts.ended(record);
+          live.attemptEnded(record);
           this.o.observer?.attemptEnded?.(record);
           this.drainWait.callEnded();
         },
@@ -121,11 +134,35 @@ export class CampaignRunner {
       tickMs: this.o.tickMs,
       board: this.o.board,
     });
-    const unsubscribe = [this.o.port.subscribe(attempts.telephonyEvent), this.o.desk.subscribe(attempts.deskEvent)];
+    const unsubscribe = [
+      this.o.port.subscribe(attempts.telephonyEvent),
+      this.o.port.subscribe(live.telephonyEvent),
+      this.o.desk.subscribe(attempts.deskEvent),
+    ];
     if (this.o.agentCampaigns) unsubscribe.push(this.o.agentCampaigns.register(campaignId, engine));
-    this.running = { engine, leads, attempts, lease, unsubscribe };
+    let deposed = false;
+    const watch = new CampaignWatch({
+      db,
+      campaignId,
+      scheduler,
+      logger,
+      initial: campaign,
+      changed: (now, before) => {
+        if (JSON.stringify(now.pacing) !== JSON.stringify(before.pacing)) engine.updateSettings(now.pacing);
+        if (now.state === 'running') {
+          if (!deposed) engine.resumeDialing();
+        } else {
+          logger.info({ campaignId, state: now.state }, 'campaign no longer running: no new dials; the calls in progress go on');
+          engine.stopDialing();
+        }
+      },
+    });
+    this.running = { engine, leads, attempts, lease, live, watch, unsubscribe };
     engine.start();
-    lease.keep(() => engine.stopDialing());
+    lease.keep(() => {
+      deposed = true;
+      engine.stopDialing();
+    });
     this.o.logger.info({ campaignId, engineId, token: lease.token }, 'campaign started');
   }
 
@@ -135,6 +172,7 @@ export class CampaignRunner {
     if (!running) return;
     this.running = undefined;
     const { engine, leads, attempts, lease } = running;
+    running.watch.stop();
     engine.stopDialing();
     await leads.close();
     const ended = await this.drainWait.until(() => engine.callsInFlight, this.o.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
@@ -142,6 +180,7 @@ export class CampaignRunner {
     engine.stop();
     for (const u of running.unsubscribe) u();
     await attempts.settled();
+    await running.live.settled();
     await lease.release();
     this.o.logger.info({ campaignId: this.o.campaignId }, 'campaign drained');
   }
