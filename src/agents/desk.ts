@@ -3,12 +3,26 @@
  * resume, log out, finish wrap-up with a disposition. The agent API (a person
  * at a softphone) and the simulator's agents both speak through this.
  */
-import type { AgentId, AttemptId } from '../domain/ids.js';
+import type { AgentId, AttemptId, CampaignId, LeadId } from '../domain/ids.js';
+import type { Lead } from '../campaigns/lead-source.js';
 import type { PauseReason } from '../domain/outcomes.js';
 import type { EpochMs } from '../domain/time.js';
 
+/** A callback the agent asked for with a disposition: when, and for whom (null: any agent). */
+export interface CallbackRequest {
+  readonly at: EpochMs;
+  readonly agentId: AgentId | null;
+}
+
 export type AgentDeskEvent =
-  | { readonly type: 'agent.login'; readonly agentId: AgentId; readonly endpoint: string; readonly at: EpochMs }
+  | {
+      readonly type: 'agent.login';
+      readonly agentId: AgentId;
+      readonly endpoint: string;
+      /** The campaigns the agent works; absent: every campaign this process runs. */
+      readonly campaigns?: readonly CampaignId[] | undefined;
+      readonly at: EpochMs;
+    }
   /** Takes effect at once when ready, else after the current call and wrap-up. */
   | { readonly type: 'agent.pause'; readonly agentId: AgentId; readonly reason: PauseReason; readonly at: EpochMs }
   | { readonly type: 'agent.resume'; readonly agentId: AgentId; readonly at: EpochMs }
@@ -19,11 +33,14 @@ export type AgentDeskEvent =
       readonly agentId: AgentId;
       readonly attemptId: AttemptId;
       readonly disposition: string;
-      /** For a callback disposition: when to call back, and by whom (absent: anyone). */
-      readonly callbackAt?: EpochMs;
-      readonly callbackAgentId?: AgentId;
+      readonly callback?: CallbackRequest | undefined;
       readonly at: EpochMs;
-    };
+    }
+  /** Preview mode: the agent dials the lead offered to them, or gives it back. */
+  | { readonly type: 'agent.preview-dial'; readonly agentId: AgentId; readonly leadId: LeadId; readonly at: EpochMs }
+  | { readonly type: 'agent.preview-skip'; readonly agentId: AgentId; readonly leadId: LeadId; readonly at: EpochMs }
+  /** A number the agent dials by hand, already checked against the campaign's rules and claimed for this process. */
+  | { readonly type: 'agent.manual-dial'; readonly agentId: AgentId; readonly campaignId: CampaignId; readonly lead: Lead; readonly at: EpochMs };
 
 export type AgentDeskListener = (event: AgentDeskEvent) => void;
 

@@ -3,7 +3,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
 import { ClaimLostError } from '../campaigns/attempts.js';
-import { ConflictError, NotFoundError } from '../storage/errors.js';
+import { ConflictError, NotFoundError, UnreadableFileError } from '../storage/errors.js';
 import { UnmigratedDatabaseError } from '../storage/migrate.js';
 
 export interface ApiError {
@@ -38,6 +38,7 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   if (missingReference) {
     return sendError(reply, 409, { error: 'conflict', message: `refers to something that does not exist: ${missingReference}` });
   }
+  if (error instanceof UnreadableFileError) return sendError(reply, 422, { error: 'unreadable-file', message: error.message });
   if (error instanceof UnmigratedDatabaseError) return sendError(reply, 503, { error: 'unmigrated', message: error.message });
   if (error.statusCode && error.statusCode < 500) {
     return sendError(reply, error.statusCode, { error: error.code ?? 'bad-request', message: error.message });

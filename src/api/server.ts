@@ -10,12 +10,17 @@ import type { Api, ApiContext } from './context.js';
 import { errorHandler, sendError } from './errors.js';
 import { FailedAuthLimiter } from './failed-auth-limiter.js';
 import { findKeyHolder } from './keys.js';
+import { agentPageRoutes } from './agent-page/serve.js';
+import { agentDeskRoutes } from './routes/agent-desk.js';
+import { attemptRoutes } from './routes/attempts.js';
 import { campaignRoutes } from './routes/campaigns.js';
 import { callbackRoutes } from './routes/callbacks.js';
 import { leadRoutes } from './routes/leads.js';
 import { listRoutes } from './routes/lists.js';
+import { liveRoutes } from './routes/live.js';
 import { numberListRoutes } from './routes/number-lists.js';
 import { peopleRoutes } from './routes/people.js';
+import { scriptRoutes } from './routes/scripts.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -39,7 +44,7 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'outpace', description: 'Outbound dialer: campaigns, lists, leads, do-not-call, callbacks', version: '1' },
+      info: { title: 'outpace', description: 'Outbound dialer: campaigns, lists, leads, scripts, attempts, do-not-call, callbacks, agents', version: '1' },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
       security: [{ apiKey: [] }],
     },
@@ -77,10 +82,24 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
         return { status: 'ok', database: context.db.kind };
       });
       routes.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-      for (const register of [campaignRoutes, listRoutes, leadRoutes, numberListRoutes, callbackRoutes, peopleRoutes]) register(routes, context);
+      for (const register of [
+        campaignRoutes,
+        listRoutes,
+        leadRoutes,
+        numberListRoutes,
+        callbackRoutes,
+        peopleRoutes,
+        scriptRoutes,
+        attemptRoutes,
+        agentDeskRoutes,
+        liveRoutes,
+      ]) {
+        register(routes, context);
+      }
     },
     { prefix: API_PREFIX },
   );
+  agentPageRoutes(app);
   return app;
 }
 

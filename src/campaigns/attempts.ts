@@ -15,6 +15,7 @@ import { effectiveRules, type DialingRules } from './compliance.js';
 import { stepAfterAttempt, stepAfterDisposition, type DispositionEffect, type LeadStep } from './lead-progress.js';
 import { addNumberListEntries } from './number-lists.js';
 import { scheduleCallback } from './callbacks.js';
+import { campaignOwner, OwnershipLostError, type CampaignFence } from './dialing/campaign-fence.js';
 
 /** The engine's claim on the lead lapsed or was never there: it must not dial. */
 export class ClaimLostError extends Error {
@@ -31,9 +32,15 @@ export interface AttemptStart {
   readonly trunkId?: TrunkId | null;
   /** The engine's own name for the attempt, kept as the row's id so that its events need no mapping. */
   readonly attemptId?: AttemptId;
+  /** The engine's hold on the campaign: the attempt is refused if another engine has taken it since. */
+  readonly fence?: CampaignFence;
 }
 
-/** Writes the attempt before the originate; throws ClaimLostError unless the engine still holds the lead. */
+/**
+ * Writes the attempt before the originate; throws ClaimLostError unless the
+ * engine still holds the lead, and OwnershipLostError if another engine has
+ * taken the campaign since the engine's fence was set.
+ */
 export async function startAttempt(db: Db, start: AttemptStart): Promise<AttemptId> {
   const now = new Date(start.now);
   return db.transaction(async (tx) => {
@@ -43,11 +50,18 @@ export async function startAttempt(db: Db, start: AttemptStart): Promise<Attempt
               attempts_today = CASE WHEN attempts_day = ($2::timestamptz AT TIME ZONE time_zone)::date THEN attempts_today + 1 ELSE 1 END,
               attempts_day = ($2::timestamptz AT TIME ZONE time_zone)::date
         WHERE id = $1 AND state = 'claimed' AND claimed_by = $3 AND claimed_until > $2
+          AND ($4::bigint IS NULL OR EXISTS (SELECT 1 FROM campaigns c WHERE c.id = leads.campaign_id AND c.owner_generation = $4))
         RETURNING campaign_id, customer_id, phone`,
-      [start.leadId, now, start.engineId],
+      [start.leadId, now, start.engineId, start.fence?.generation ?? null],
     );
     const lead = rows[0];
-    if (!lead) throw new ClaimLostError(start.leadId, start.engineId);
+    if (!lead) {
+      const owner = start.fence && (await campaignOwner(tx, start.fence.campaignId));
+      if (start.fence && owner && owner.generation !== start.fence.generation) {
+        throw new OwnershipLostError(start.fence, start.engineId, owner.engineId);
+      }
+      throw new ClaimLostError(start.leadId, start.engineId);
+    }
     const attempt = await tx.query<{ id: AttemptId }>(
       `INSERT INTO attempts (id, lead_id, campaign_id, customer_id, phone, engine_id, trunk_id, originated_at)
        VALUES (coalesce($8::uuid, gen_random_uuid()), $1, $2, $3, $4, $5, $6, $7) RETURNING id`,
@@ -97,6 +111,8 @@ export interface AttemptEnd {
   readonly agentId?: AgentId | undefined;
   /** A broadcast attempt: what the customer heard and pressed, kept with the attempt. */
   readonly broadcastResult?: unknown;
+  /** Whether a live answer counts toward the customer's contact caps (default: it does). */
+  readonly countsAsContact?: boolean;
   /**
    * Where the lead goes next, when the campaign's own rules decide rather than
    * the outcome's retry delay (a broadcast retries a message heard only in part).
@@ -119,7 +135,8 @@ export async function finishAttempt(db: Db, attemptId: AttemptId, end: AttemptEn
     const { rows } = await tx.query<{ lead_id: string }>(
       `UPDATE attempts SET ended_at = $2, outcome = $3, abandoned = $4, hangup_cause_code = $5, hangup_cause_text = $6,
               tech_cause = $7, recordings = recordings || $8::jsonb,
-              answered_at = coalesce($9, answered_at), connected_at = coalesce($10, connected_at), agent_id = coalesce($11, agent_id), broadcast_result = $12::jsonb
+              answered_at = coalesce($9, answered_at), connected_at = coalesce($10, connected_at), agent_id = coalesce($11, agent_id), broadcast_result = $12::jsonb,
+              counts_as_contact = $13
         WHERE id = $1::uuid AND ended_at IS NULL RETURNING lead_id`,
       [
         attemptId,
@@ -134,6 +151,7 @@ export async function finishAttempt(db: Db, attemptId: AttemptId, end: AttemptEn
         end.connectedAt === undefined ? null : new Date(end.connectedAt),
         end.agentId ?? null,
         end.broadcastResult === undefined ? null : JSON.stringify(end.broadcastResult),
+        end.countsAsContact ?? true,
       ],
     );
     if (!rows[0]) throw new NotFoundError('open attempt', attemptId);
@@ -167,39 +185,56 @@ export interface Disposition {
  */
 export async function setDisposition(db: Db, attemptId: AttemptId, disposition: Disposition, actor: string, now: EpochMs): Promise<LeadStep> {
   return db.transaction(async (tx) => {
-    const known = await tx.query<{ effect: DispositionEffect; retry_after_minutes: number | null }>(
-      'SELECT effect, retry_after_minutes FROM dispositions WHERE code = $1',
-      [disposition.code],
-    );
-    const definition = known.rows[0];
-    if (!definition) throw new NotFoundError('disposition', disposition.code);
-    const updated = await tx.query('UPDATE attempts SET disposition = $2, disposition_note = $3 WHERE id = $1::uuid', [
-      attemptId,
-      disposition.code,
-      disposition.note ?? null,
-    ]);
-    if (updated.rowCount === 0) throw new NotFoundError('attempt', attemptId);
-    const context = await attemptContext(tx, attemptId);
-    const effect = disposition.code === 'refused' && context.rules.refusalIsDoNotCall ? 'do-not-call' : definition.effect;
-    if (effect === 'callback') {
-      if (disposition.callbackAt === undefined) {
-        throw new ConflictError(`disposition ${disposition.code} schedules a callback: give callbackAt`);
-      }
-      await scheduleCallback(tx, { leadId: context.leadId, dueAt: disposition.callbackAt, agentId: disposition.callbackAgentId }, actor);
-    }
-    if (effect === 'do-not-call') {
-      const phone = await tx.query<{ phone: string }>('SELECT phone FROM attempts WHERE id = $1::uuid', [attemptId]);
-      await addNumberListEntries(
-        tx,
-        [{ phone: phone.rows[0]!.phone, color: 'black', category: 'opt-out', reason: disposition.code, source: 'disposition' }],
-        actor,
-      );
-    }
-    const step = stepAfterDisposition(effect, definition.retry_after_minutes, context.attemptsTotal, context.rules, now);
-    await moveLead(tx, context.leadId, step, null);
+    const step = await applyDisposition(tx, attemptId, disposition, actor, now, () => true);
     await audit(tx, { actor, action: 'disposition', entity: 'attempt', entityId: attemptId, details: { code: disposition.code } });
     return step;
   });
+}
+
+/**
+ * The disposition's effects, in the caller's transaction: the attempt's row,
+ * the callback, the black list, and the lead's next step if `leadFollows`
+ * the disposition's effect (a correction long after the call may not).
+ */
+export async function applyDisposition(
+  tx: Queryable,
+  attemptId: AttemptId,
+  disposition: Disposition,
+  actor: string,
+  now: EpochMs,
+  leadFollows: (effect: DispositionEffect) => boolean,
+): Promise<LeadStep> {
+  const known = await tx.query<{ effect: DispositionEffect; retry_after_minutes: number | null }>(
+    'SELECT effect, retry_after_minutes FROM dispositions WHERE code = $1',
+    [disposition.code],
+  );
+  const definition = known.rows[0];
+  if (!definition) throw new NotFoundError('disposition', disposition.code);
+  const updated = await tx.query('UPDATE attempts SET disposition = $2, disposition_note = $3 WHERE id = $1::uuid', [
+    attemptId,
+    disposition.code,
+    disposition.note ?? null,
+  ]);
+  if (updated.rowCount === 0) throw new NotFoundError('attempt', attemptId);
+  const context = await attemptContext(tx, attemptId);
+  const effect = disposition.code === 'refused' && context.rules.refusalIsDoNotCall ? 'do-not-call' : definition.effect;
+  if (effect === 'callback') {
+    if (disposition.callbackAt === undefined) {
+      throw new ConflictError(`disposition ${disposition.code} schedules a callback: give callbackAt`);
+    }
+    await scheduleCallback(tx, { leadId: context.leadId, dueAt: disposition.callbackAt, agentId: disposition.callbackAgentId }, actor);
+  }
+  if (effect === 'do-not-call') {
+    const phone = await tx.query<{ phone: string }>('SELECT phone FROM attempts WHERE id = $1::uuid', [attemptId]);
+    await addNumberListEntries(
+      tx,
+      [{ phone: phone.rows[0]!.phone, color: 'black', category: 'opt-out', reason: disposition.code, source: 'disposition' }],
+      actor,
+    );
+  }
+  const step = stepAfterDisposition(effect, definition.retry_after_minutes, context.attemptsTotal, context.rules, now);
+  if (leadFollows(effect)) await moveLead(tx, context.leadId, step, null);
+  return step;
 }
 
 async function attemptContext(tx: Queryable, attemptId: AttemptId): Promise<AttemptContext> {

@@ -1,10 +1,12 @@
 /** Campaigns in PostgreSQL: create, read, change, start/pause/stop, delete. Each change is audited. */
 import type { CampaignId, TrunkId } from '../domain/ids.js';
+import { NO_AGENTS_FOR_MACHINES } from '../ivr/message.js';
 import { audit } from '../storage/audit.js';
 import type { Db, Queryable } from '../storage/db.js';
 import { ConflictError, NotFoundError } from '../storage/errors.js';
 import {
   CAMPAIGN_TRANSITIONS,
+  FINISH_BY_IS_FOR_BROADCASTS,
   resolvePacing,
   type Campaign,
   type CampaignChanges,
@@ -90,8 +92,9 @@ export async function listCampaigns(db: Queryable): Promise<Campaign[]> {
 }
 
 /**
- * Changes a campaign, running or not: the engine re-reads pacing targets every
- * tick, so a change to a running campaign takes effect within one tick.
+ * Changes a campaign, running or not: the runner of a running campaign reads
+ * its row every second (campaign-watch.ts), so new pacing targets, a pause or
+ * a start take effect within a second, whichever process runs it.
  */
 export async function updateCampaign(db: Db, id: CampaignId, changes: CampaignChanges, actor: string): Promise<Campaign> {
   return db.transaction(async (tx) => {
@@ -100,6 +103,9 @@ export async function updateCampaign(db: Db, id: CampaignId, changes: CampaignCh
     const current = toCampaign(rows[0]);
     const profile = changes.complianceProfile ?? current.complianceProfile;
     const pacing = resolvePacing(profile, current.pacing, changes.pacing);
+    // The input schema checks a new campaign whole; a change is checked here, against what it changes.
+    if ((changes.type ?? current.type) === 'broadcast' && pacing.machinePolicy === 'to-agent') throw new ConflictError(NO_AGENTS_FOR_MACHINES);
+    if ((changes.type ?? current.type) === 'agent' && pacing.finishBy != null) throw new ConflictError(FINISH_BY_IS_FOR_BROADCASTS);
     const rules = { ...current.rules, ...changes.rules };
     const updated = await tx.query<CampaignRow>(
       `UPDATE campaigns SET name = $2, type = $3, pacing = $4::jsonb, caller_id = $5, trunk_id = $6,

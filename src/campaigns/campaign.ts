@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { CampaignId, TrunkId } from '../domain/ids.js';
-import { broadcastMessageTextSchema } from '../ivr/message.js';
+import { NO_AGENTS_FOR_MACHINES, broadcastMessageTextSchema } from '../ivr/message.js';
 import { pacingSettingsSchema, type PacingSettings } from '../pacing/settings.js';
 import { COMPLIANCE_PROFILES, PROFILES, dialingRuleOverridesSchema, type ComplianceProfile, type DialingRuleOverrides } from './compliance.js';
 
@@ -48,7 +48,13 @@ const campaignFields = {
   broadcastMessage: broadcastMessageTextSchema.nullable().optional(),
 };
 
-export const campaignInputSchema = z.object(campaignFields).strict();
+export const FINISH_BY_IS_FOR_BROADCASTS = 'finishBy spreads a broadcast list over the time left; agent campaigns are paced by their agents: remove it';
+
+export const campaignInputSchema = z
+  .object(campaignFields)
+  .strict()
+  .refine((c) => c.type !== 'broadcast' || c.pacing?.machinePolicy !== 'to-agent', { message: NO_AGENTS_FOR_MACHINES, path: ['pacing', 'machinePolicy'] })
+  .refine((c) => c.type === 'broadcast' || c.pacing?.finishBy == null, { message: FINISH_BY_IS_FOR_BROADCASTS, path: ['pacing', 'finishBy'] });
 export type CampaignInput = z.infer<typeof campaignInputSchema>;
 
 export const campaignChangesSchema = z

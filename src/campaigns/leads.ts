@@ -1,5 +1,7 @@
 /** Lists and their leads: bulk insertion (the importer's and the tests'), reading, searching, assigning. */
 import type { AgentId, CampaignId, E164, LeadId } from '../domain/ids.js';
+import type { EpochMs } from '../domain/time.js';
+import { audit } from '../storage/audit.js';
 import type { Db, Queryable } from '../storage/db.js';
 import { NotFoundError } from '../storage/errors.js';
 
@@ -110,4 +112,36 @@ export async function assignLeads(db: Db, leadIds: readonly LeadId[], agentId: A
   }
   const result = await db.query('UPDATE leads SET assigned_agent_id = $2 WHERE id = ANY ($1::uuid[])', [leadIds, agentId]);
   return result.rowCount;
+}
+
+/**
+ * Takes a claimed lead out of the campaign for good (its fields cannot be
+ * spoken, say): exhausted, with the reason in the audit log, so that the
+ * hopper does not hand it out again at every claim.
+ */
+export async function setLeadAside(db: Db, leadId: LeadId, engineId: string, reason: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ customer_id: string }>(
+      `UPDATE leads SET state = 'exhausted', claimed_by = NULL, claimed_until = NULL WHERE id = $1 AND claimed_by = $2 AND state = 'claimed'
+        RETURNING customer_id`,
+      [leadId, engineId],
+    );
+    if (!rows[0]) return;
+    await tx.query('UPDATE customers SET held_by_lead = NULL, held_until = NULL WHERE id = $1 AND held_by_lead = $2', [rows[0].customer_id, leadId]);
+    await audit(tx, { actor: `engine:${engineId}`, action: 'set-aside', entity: 'lead', entityId: leadId, details: { reason } });
+  });
+}
+
+/**
+ * Leads a campaign still has to dial by `deadline`: the unfinished ones
+ * whose next attempt falls due by then (a broadcast's "finish by" spreads
+ * its calls over them).
+ */
+export async function countLeadsToDial(db: Queryable, campaignId: CampaignId, deadline: EpochMs): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM leads
+      WHERE campaign_id = $1 AND state IN ('ready', 'claimed') AND (next_attempt_at IS NULL OR next_attempt_at <= $2)`,
+    [campaignId, new Date(deadline)],
+  );
+  return rows[0]!.n;
 }

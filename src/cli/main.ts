@@ -14,6 +14,7 @@ import { runDoctor } from '../telephony/ari/doctor-command.js';
 import { apiKeyCommand } from './commands/api-key.js';
 import { benchStorageCommand } from './commands/bench-storage.js';
 import { importCommand } from './commands/import.js';
+import { importNumbersCommand } from './commands/import-numbers.js';
 import { migrateCommand } from './commands/migrate.js';
 import { runCommand } from './commands/run.js';
 import { serveCommand, serveEnv } from './commands/serve.js';
@@ -24,6 +25,7 @@ import { runDemo } from './demo-command.js';
 const EXIT_CODE_COMMANDS: Record<string, (argv: readonly string[], env: NodeJS.ProcessEnv) => Promise<number>> = {
   migrate: migrateCommand,
   import: importCommand,
+  'import-dnc': importNumbersCommand,
   serve: serveCommand,
   run: runCommand,
   why: whyCommand,
@@ -53,6 +55,7 @@ commands:
              --out DIR             (default: bench/results)
   migrate        apply the database migrations (DATABASE_URL, or the embedded database)
   import FILE    import a CSV list of leads (see outpace import --help)
+  import-dnc FILE  add a CSV file's numbers to the do-not-call list (--color grey|red for the others)
   serve          start the HTTP API on PORT (default 8080)
   run            dial a campaign on Asterisk (ARI_URL) with the API and the agent socket: --campaign ID
   why CAMPAIGN   explain why a campaign dials nothing: eligible leads and what holds the rest back

@@ -26,7 +26,7 @@ export interface CampaignOwnership {
   owner(campaignId: CampaignId): Promise<{ engineId: string; token: FencingToken } | null>;
 }
 
-export const AGENT_STATES = ['logged-out', 'ready', 'on-call', 'wrap-up', 'paused'] as const;
+export const AGENT_STATES = ['logged-out', 'ready', 'reserved', 'on-call', 'wrap-up', 'paused'] as const;
 export type AgentState = (typeof AGENT_STATES)[number];
 
 export interface AgentLiveState {

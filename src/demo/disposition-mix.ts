@@ -27,6 +27,7 @@ export function demoDispositions(seed: number): ChooseDisposition {
     let u = r.next();
     const [code] = MIX.find(([, share]) => (u -= share) < 0) ?? MIX[0]!;
     // For anyone: the runner claims for no agent in particular, so a callback kept for one agent would wait for a preview desk.
-    return code === 'appointment' ? { disposition: code, callbackAt: at + r.uniform(CALLBACK_AFTER_MIN.from, CALLBACK_AFTER_MIN.to) * MINUTE } : { disposition: code };
+    if (code !== 'appointment') return { disposition: code };
+    return { disposition: code, callback: { at: at + r.uniform(CALLBACK_AFTER_MIN.from, CALLBACK_AFTER_MIN.to) * MINUTE, agentId: null } };
   };
 }

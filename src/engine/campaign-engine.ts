@@ -5,9 +5,10 @@
  * it never reads the wall clock (the scheduler gives time) and never waits on
  * the network inside a tick.
  */
+import { AgentBoard } from '../agents/agent-board.js';
 import type { AgentDesk, AgentDeskEvent } from '../agents/desk.js';
 import type { Lead, LeadSource } from '../campaigns/lead-source.js';
-import { AttemptId, TrunkId, type AgentId, type CampaignId } from '../domain/ids.js';
+import { AttemptId, TrunkId, type AgentId, type CampaignId, type LeadId } from '../domain/ids.js';
 import type { AnsweredParty, HangupCause } from '../domain/outcomes.js';
 import type { EpochMs } from '../domain/time.js';
 import type { PacingObservation } from '../pacing/estimates.js';
@@ -16,6 +17,7 @@ import { route } from '../pacing/routing.js';
 import type { PacingSettings, TrunkSettings } from '../pacing/settings.js';
 import type { AgentState, AgentView, CallPhase, CallView, PacingSnapshot } from '../pacing/snapshot.js';
 import type { MediaUri, TelephonyEvent, TelephonyPort } from '../telephony/port.js';
+import type { AgentLender } from './agent-lending.js';
 import type { AttemptRecord } from './attempt-record.js';
 import type { Scheduler, TimerHandle } from './scheduler.js';
 import { TrunkLimiter } from './trunk-limiter.js';
@@ -33,8 +35,19 @@ export interface PacingCore {
 export interface EngineObserver {
   decision?(d: PacingDecision): void;
   agentState?(agentId: AgentId, from: AgentState, to: AgentState, at: EpochMs): void;
+  /** An attempt is about to be written and dialed (the wallboard's calls in flight start here). */
+  attemptOpened?(attemptId: AttemptId, at: EpochMs): void;
   attemptEnded?(a: AttemptRecord): void;
+  /** A call the campaign did not dial, lent one of its agents (lendAgent), ended after the agent spoke to the caller: a disposition follows. */
+  lentCallEnded?(attemptId: AttemptId, agentId: AgentId, at: EpochMs): void;
+  /** The campaign's wrap-up timeout lapsed: the engine ended the wrap-up, the attempt takes the system disposition. */
+  wrapUpLapsed?(agentId: AgentId, attemptId: AttemptId, at: EpochMs): void;
+  /** A hand dial the engine could not make (the agent was no longer ready, no line was free); its lead went back. */
+  dialRefused?(agentId: AgentId, leadId: LeadId, why: string): void;
 }
+
+/** The system disposition of a wrap-up the campaign's timeout ended (migration 0003). */
+export const WRAP_UP_TIMEOUT_DISPOSITION = 'wrap-up-timeout';
 
 /** Durable before acting: the attempt is written before the originate. */
 export interface AttemptJournal {
@@ -57,6 +70,15 @@ export interface EngineOptions {
   readonly newAttemptId?: () => AttemptId;
   readonly observer?: EngineObserver;
   readonly tickMs?: number;
+  /** The agents shared with the other campaigns this process runs (blended agents); default: this campaign's own. */
+  readonly board?: AgentBoard;
+}
+
+/** Why an agent's state changed, for the state history and the agent's screen. */
+interface StateDetail {
+  readonly reason?: string | undefined;
+  readonly leadId?: LeadId | undefined;
+  readonly deadline?: EpochMs | undefined;
 }
 
 interface AgentRecord {
@@ -67,7 +89,11 @@ interface AgentRecord {
   callStartedAt?: EpochMs;
   attemptId?: AttemptId;
   pausePending: boolean;
+  pauseReason?: string;
   logoutPending: boolean;
+  /** Preview mode: the lead offered to the agent, until they dial or skip it or the offer lapses. */
+  offer?: { readonly lead: Lead; readonly lapse?: TimerHandle };
+  wrapUpLapse?: TimerHandle;
 }
 
 interface CallRecord {
@@ -82,15 +108,25 @@ interface CallRecord {
   agentId?: AgentId;
   abandoned: boolean;
   deadline?: TimerHandle;
+  /** The agent who chose this call (preview, hand dial, their callback) and waits for it, reserved. */
+  readonly pinnedAgent?: AgentId;
 }
 
 const EAGER_TICK_GAP_MS = 250;
+/** How long an offered lead stays claimed when the campaign sets no preview timeout. */
+const UNLIMITED_OFFER_HOLD_MS = 60 * 60_000;
+/** Time for the agent's dial to reach storage after the offer's last moment. */
+const OFFER_HOLD_MARGIN_MS = 30_000;
 
-export class CampaignEngine {
+export class CampaignEngine implements AgentLender {
   private readonly agents = new Map<AgentId, AgentRecord>();
   private readonly calls = new Map<AttemptId, CallRecord>();
   /** Calls whose person waits for an agent, oldest first (a Map keeps insertion order). */
   private readonly waiting = new Map<AttemptId, CallRecord>();
+  /** Calls from outside the campaign's own dials (a broadcast's key 1) asking for an agent, oldest first. */
+  private readonly guests = new Map<AttemptId, (agentId: AgentId) => void>();
+  /** Agents lent to such calls, by the call's attempt. */
+  private readonly lent = new Map<AttemptId, AgentId>();
   private readonly trunk: TrunkLimiter;
   private settings: PacingSettings;
   private tickTimer?: TimerHandle;
@@ -100,17 +136,27 @@ export class CampaignEngine {
   private running = false;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly idleWaiters: (() => void)[] = [];
+  private readonly board: AgentBoard;
 
   constructor(private readonly o: EngineOptions) {
     this.settings = o.settings;
     this.trunk = new TrunkLimiter(o.trunk);
+    this.board = o.board ?? new AgentBoard();
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
+    if (this.unsubscribe.length > 0) return;
     this.unsubscribe.push(this.o.port.subscribe((e) => this.onTelephony(e)));
     this.unsubscribe.push(this.o.desk.subscribe((e) => this.onDesk(e)));
+    this.unsubscribe.push(this.board.attach(this.o.campaignId));
+    this.unsubscribe.push(this.board.onFreed((agentId, by, at) => this.freedElsewhere(agentId, by, at)));
+    this.resumeDialing();
+  }
+
+  /** Dial again after stopDialing() (a paused campaign started again). */
+  resumeDialing(): void {
+    if (this.running) return;
+    this.running = true;
     this.scheduleTick();
   }
 
@@ -142,6 +188,17 @@ export class CampaignEngine {
     this.o.pacer.updateSettings(settings);
   }
 
+  lendAgent(attemptId: AttemptId, give: (agentId: AgentId) => void): () => void {
+    this.guests.set(attemptId, give);
+    this.routeCalls();
+    return () => this.guests.delete(attemptId);
+  }
+
+  countAbandon(at: EpochMs): void {
+    this.o.pacer.recordLiveAnswer(at);
+    this.o.pacer.recordAbandon(at);
+  }
+
   get callsInFlight(): number {
     return this.calls.size;
   }
@@ -150,7 +207,8 @@ export class CampaignEngine {
     const now = this.o.scheduler.now();
     // The records are handed over as read-only views, not copied: this runs every tick for every call.
     const agents: AgentView[] = [];
-    for (const a of this.agents.values()) if (a.state !== 'logged-out') agents.push(a);
+    // An agent another campaign's call holds, or whom another campaign dials for now, is not this campaign's to pace for.
+    for (const a of this.agents.values()) if (a.state !== 'logged-out' && this.board.pacesFor(a.id, this.o.campaignId)) agents.push(a);
     const calls: CallView[] = Array.from(this.calls.values());
     return {
       now,
@@ -190,6 +248,9 @@ export class CampaignEngine {
   private tick(): void {
     if (!this.running) return;
     this.lastTickAt = this.o.scheduler.now();
+    this.board.hasLeads(this.o.campaignId, this.o.leads.available() > 0);
+    this.giveAgentsTheirLeads(this.lastTickAt);
+    if (this.settings.mode === 'preview') return;
     const decision = this.o.pacer.decide(this.snapshot());
     this.o.observer?.decision?.(decision);
     for (let i = 0; i < decision.dials; i++) {
@@ -199,11 +260,73 @@ export class CampaignEngine {
     }
   }
 
-  private launch(lead: Lead): void {
+  /**
+   * Leads only one agent should have (the callbacks they promised) go to that
+   * agent; in preview mode every lead is offered, longest-idle agent first.
+   */
+  private giveAgentsTheirLeads(now: EpochMs): void {
+    const preview = this.settings.mode === 'preview';
+    if (!preview && !this.o.leads.takeFor) return;
+    const ready = [];
+    for (const a of this.agents.values()) if (a.state === 'ready' && this.board.pacesFor(a.id, this.o.campaignId)) ready.push(a);
+    ready.sort((a, b) => a.readySince - b.readySince);
+    for (const agent of ready) {
+      if (!preview && !this.lineFree(now)) return;
+      const lead = this.o.leads.takeFor?.(agent.id) ?? (preview ? this.o.leads.take() : undefined);
+      if (!lead) continue;
+      if (!this.board.reserve(agent.id, this.o.campaignId)) {
+        this.o.leads.giveBack?.(lead, 'not-dialed', agent.id);
+        continue;
+      }
+      if (preview) this.offer(agent, lead, now);
+      else this.dialFor(agent, lead, 'callback', now);
+    }
+  }
+
+  private offer(agent: AgentRecord, lead: Lead, now: EpochMs): void {
+    const lapseMs = this.settings.previewTimeoutSec * 1000;
+    const lapse = lapseMs > 0 ? this.o.scheduler.after(lapseMs, () => this.offerLapsed(agent, lead)) : undefined;
+    // The lead's claim must outlast the agent's look at it, or the dial would find the lead gone.
+    this.o.leads.keep?.(lead, (lapseMs || UNLIMITED_OFFER_HOLD_MS) + OFFER_HOLD_MARGIN_MS);
+    agent.offer = { lead, lapse };
+    this.setAgentState(agent, 'reserved', now, { reason: 'preview', leadId: lead.id });
+  }
+
+  /** Nobody answered the offer: the lead goes back, and the agent, plainly away, is paused rather than offered the next. */
+  private offerLapsed(agent: AgentRecord, lead: Lead): void {
+    if (agent.offer?.lead !== lead) return;
+    agent.offer = undefined;
+    this.o.leads.giveBack?.(lead, 'offer-lapsed', agent.id);
+    this.setAgentState(agent, 'paused', this.o.scheduler.now(), { reason: 'preview-timeout' });
+  }
+
+  private takeOffer(agent: AgentRecord | undefined, leadId: LeadId): Lead | undefined {
+    const offer = agent?.offer;
+    if (!agent || !offer || offer.lead.id !== leadId) return undefined;
+    offer.lapse?.cancel();
+    agent.offer = undefined;
+    return offer.lead;
+  }
+
+  /** Dials for an agent already reserved for it, who waits for the call. */
+  private dialFor(agent: AgentRecord, lead: Lead, why: string, now: EpochMs): void {
+    agent.attemptId = this.newAttemptId();
+    if (agent.state !== 'reserved') this.setAgentState(agent, 'reserved', now, { reason: why, leadId: lead.id });
+    this.launch(lead, agent.attemptId, agent.id);
+  }
+
+  private lineFree(now: EpochMs): boolean {
+    return this.trunk.linesFree() > 0 && this.trunk.callsAllowedNow(now) >= 1;
+  }
+
+  private newAttemptId(): AttemptId {
+    return this.o.newAttemptId?.() ?? AttemptId(`${this.o.campaignId}-${++this.attemptSeq}`);
+  }
+
+  private launch(lead: Lead, attemptId = this.newAttemptId(), pinnedAgent?: AgentId): void {
     const now = this.o.scheduler.now();
-    const attemptId = this.o.newAttemptId?.() ?? AttemptId(`${this.o.campaignId}-${++this.attemptSeq}`);
     this.trunk.seize(now);
-    this.calls.set(attemptId, { attemptId, lead, phase: 'ringing', originatedAt: now, abandoned: false });
+    this.calls.set(attemptId, { attemptId, lead, phase: 'ringing', originatedAt: now, abandoned: false, pinnedAgent });
     const originate = () =>
       this.o.port.originate({
         attemptId,
@@ -215,6 +338,7 @@ export class CampaignEngine {
         ringTimeoutSec: this.settings.ringTimeoutSec,
         machineDetection: this.settings.machineDetection,
       });
+    this.o.observer?.attemptOpened?.(attemptId, now);
     if (!this.o.journal) return originate();
     this.o.journal.opened(attemptId, lead, now).then(originate, (err: unknown) => {
       this.finish(attemptId, 'failed', { code: 0, text: `attempt not written: ${String(err)}` });
@@ -245,6 +369,7 @@ export class CampaignEngine {
       case 'recording.finished':
         return;
       case 'agent.leg-up': {
+        this.board.legUp(e.agentId);
         const a = this.agents.get(e.agentId);
         if (a && a.state === 'logged-out') this.setAgentState(a, 'ready', e.at);
         return;
@@ -254,11 +379,12 @@ export class CampaignEngine {
         if (!a) return;
         const call = a.attemptId ? this.calls.get(a.attemptId) : undefined;
         const wasInWrapUp = a.state === 'wrap-up';
-        this.setAgentState(a, 'logged-out', e.at);
-        this.agents.delete(a.id);
+        this.forget(a, e.at);
         // Mid-connect, the person has heard nobody yet: another agent may still take them within the deadline.
         if (call?.phase === 'connecting') this.backToWaiting(call, e.at);
         else if (call && !wasInWrapUp) this.o.port.hangup(call.attemptId);
+        // A caller lent this agent would wait in silence for someone who is gone.
+        else if (a.attemptId && this.lent.delete(a.attemptId) && !wasInWrapUp) this.o.port.hangup(a.attemptId);
         return;
       }
     }
@@ -269,7 +395,8 @@ export class CampaignEngine {
     if (!call || call.phase !== 'ringing') return;
     call.answeredAt = answeredAt;
     call.party = party;
-    const needsAgent = party === 'human' || this.settings.machinePolicy === 'to-agent';
+    const pinned = this.waitingAgentOf(call);
+    const needsAgent = pinned !== undefined || party === 'human' || this.settings.machinePolicy === 'to-agent';
     this.o.pacer.observe(
       { kind: 'resolved', needsAgent, answered: true, secondsToResolve: (at - call.originatedAt) / 1000 },
       at,
@@ -282,15 +409,23 @@ export class CampaignEngine {
       return;
     }
     this.o.pacer.recordLiveAnswer(at);
+    call.readyAt = this.settings.connectDeadlineFrom === 'answer' ? answeredAt : at;
+    if (pinned) {
+      // The agent who chose the call is waiting for it: put through at once, never abandoned.
+      call.phase = 'connecting';
+      call.agentId = pinned.id;
+      this.o.port.connectToAgent(attemptId, pinned.id);
+      return;
+    }
     call.phase = 'waiting';
     this.waiting.set(attemptId, call);
-    call.readyAt = this.settings.connectDeadlineFrom === 'answer' ? answeredAt : at;
     const deadlineMs = this.settings.connectDeadlineSec * 1000;
     call.deadline = this.o.scheduler.after(Math.max(0, call.readyAt + deadlineMs - at), () => this.routeCalls());
     this.routeCalls();
   }
 
   private onConnected(attemptId: AttemptId, agentId: AgentId, at: EpochMs): void {
+    if (this.lent.has(attemptId)) return this.lentCallConnected(agentId, at);
     const call = this.calls.get(attemptId);
     const agent = this.agents.get(agentId);
     if (!call || !agent) return;
@@ -301,6 +436,7 @@ export class CampaignEngine {
   }
 
   private onEnded(attemptId: AttemptId, cause: HangupCause, at: EpochMs): void {
+    if (this.lent.has(attemptId)) return this.lentCallEnded(attemptId, at);
     const call = this.calls.get(attemptId);
     if (!call) return;
     const agent = call.agentId ? this.agents.get(call.agentId) : undefined;
@@ -331,6 +467,7 @@ export class CampaignEngine {
     this.waiting.delete(attemptId);
     this.trunk.release();
     if (this.calls.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    this.releasePinnedAgent(call, at);
     this.o.observer?.attemptEnded?.({
       attemptId,
       leadId: call.lead.id,
@@ -348,6 +485,20 @@ export class CampaignEngine {
     });
   }
 
+  /** The agent reserved for this call and still waiting for it, if the call was chosen by one. */
+  private waitingAgentOf(call: CallRecord): AgentRecord | undefined {
+    const agent = call.pinnedAgent ? this.agents.get(call.pinnedAgent) : undefined;
+    return agent?.attemptId === call.attemptId && agent.state === 'reserved' ? agent : undefined;
+  }
+
+  /** A chosen call that ended before reaching its agent (no answer, busy): the agent is free again. */
+  private releasePinnedAgent(call: CallRecord, at: EpochMs): void {
+    const agent = this.waitingAgentOf(call);
+    if (!agent) return;
+    agent.attemptId = undefined;
+    this.agentFree(agent, at);
+  }
+
   // ---- routing answered calls to agents ---------------------------------
 
   /** A person whose connect failed waits again, with the deadline counted from when they first answered. */
@@ -360,13 +511,18 @@ export class CampaignEngine {
     this.routeCalls();
   }
 
+  /** The campaign's own callers first (their connect deadline is the regulator's), then callers from outside. */
   private routeCalls(): void {
+    if (this.waiting.size > 0) this.routeOwnCalls();
+    if (this.guests.size > 0) this.serveGuests();
+  }
+
+  private routeOwnCalls(): void {
     const now = this.o.scheduler.now();
-    if (this.waiting.size === 0) return;
     const waiting = [];
     for (const c of this.waiting.values()) waiting.push({ attemptId: c.attemptId, readyAt: c.readyAt! });
     const ready = [];
-    for (const a of this.agents.values()) if (a.state === 'ready') ready.push({ id: a.id, readySince: a.readySince });
+    for (const a of this.agents.values()) if (a.state === 'ready' && this.isFree(a)) ready.push({ id: a.id, readySince: a.readySince });
     const decision = route(waiting, ready, now, this.settings.connectDeadlineSec * 1000);
     for (const attemptId of decision.abandon) {
       const call = this.calls.get(attemptId)!;
@@ -380,6 +536,7 @@ export class CampaignEngine {
     for (const { attemptId, agentId } of decision.connect) {
       const call = this.calls.get(attemptId)!;
       const agent = this.agents.get(agentId)!;
+      if (!this.board.reserve(agentId, this.o.campaignId)) continue;
       this.waiting.delete(attemptId);
       call.phase = 'connecting';
       call.agentId = agentId;
@@ -390,27 +547,74 @@ export class CampaignEngine {
     }
   }
 
+  // ---- agents lent to calls from outside (lendAgent) ----------------------
+
+  private serveGuests(): void {
+    const now = this.o.scheduler.now();
+    const ready = [...this.agents.values()].filter((a) => a.state === 'ready' && this.isFree(a)).sort((a, b) => a.readySince - b.readySince);
+    for (const [attemptId, give] of this.guests) {
+      let agent = ready.shift();
+      // A blended agent may be taken by another campaign on the board meanwhile: reserving is the last word.
+      while (agent && !this.board.reserve(agent.id, this.o.campaignId)) agent = ready.shift();
+      if (!agent) return;
+      this.guests.delete(attemptId);
+      this.lent.set(attemptId, agent.id);
+      agent.attemptId = attemptId;
+      this.setAgentState(agent, 'reserved', now);
+      // Put through to one of the campaign's agents: a live answer of the campaign, as its abandons are.
+      this.o.pacer.recordLiveAnswer(now);
+      give(agent.id);
+    }
+  }
+
+  private lentCallConnected(agentId: AgentId, at: EpochMs): void {
+    const agent = this.agents.get(agentId);
+    if (!agent) return;
+    agent.callStartedAt = at;
+    this.setAgentState(agent, 'on-call', at);
+  }
+
+  private lentCallEnded(attemptId: AttemptId, at: EpochMs): void {
+    const agentId = this.lent.get(attemptId)!;
+    this.lent.delete(attemptId);
+    const agent = this.agents.get(agentId);
+    if (!agent || agent.attemptId !== attemptId) return;
+    if (agent.state !== 'on-call') {
+      // The caller left before the agent was put through.
+      agent.attemptId = undefined;
+      return this.agentFree(agent, at);
+    }
+    this.o.pacer.observe({ kind: 'talk', seconds: (at - (agent.callStartedAt ?? at)) / 1000 }, at);
+    this.setAgentState(agent, 'wrap-up', at);
+    this.o.observer?.lentCallEnded?.(attemptId, agentId, at);
+  }
+
   // ---- agents -----------------------------------------------------------
 
   private onDesk(e: AgentDeskEvent): void {
     const agent = this.agents.get(e.agentId);
     switch (e.type) {
       case 'agent.login': {
-        if (agent) return;
-        this.agents.set(e.agentId, {
+        if (agent || (e.campaigns && !e.campaigns.includes(this.o.campaignId))) return;
+        const record: AgentRecord = {
           id: e.agentId,
           state: 'logged-out',
           stateSince: e.at,
           readySince: e.at,
           pausePending: false,
           logoutPending: false,
-        });
-        this.o.port.loginAgent(e.agentId, e.endpoint);
+        };
+        this.agents.set(e.agentId, record);
+        // One leg per person, whatever the number of campaigns they log in to.
+        const { bringUpLeg, legUp } = this.board.join(e.agentId, this.o.campaignId);
+        if (bringUpLeg) this.o.port.loginAgent(e.agentId, e.endpoint);
+        else if (legUp) this.setAgentState(record, 'ready', e.at);
         return;
       }
       case 'agent.pause':
         if (!agent) return;
-        if (agent.state === 'ready') this.setAgentState(agent, 'paused', e.at);
+        agent.pauseReason = e.reason;
+        if (agent.state === 'ready') this.setAgentState(agent, 'paused', e.at, { reason: e.reason });
         else if (agent.state !== 'paused') agent.pausePending = true;
         return;
       case 'agent.resume':
@@ -425,40 +629,108 @@ export class CampaignEngine {
         return;
       case 'agent.wrap-up-done':
         if (!agent || agent.state !== 'wrap-up') return;
-        this.o.pacer.observe({ kind: 'wrap-up', seconds: (e.at - agent.stateSince) / 1000 }, e.at);
-        agent.attemptId = undefined;
-        agent.callStartedAt = undefined;
-        this.agentFree(agent, e.at);
+        return this.endWrapUp(agent, e.at);
+      case 'agent.preview-dial': {
+        const lead = this.takeOffer(agent, e.leadId);
+        if (agent && lead) this.dialFor(agent, lead, 'preview', e.at);
         return;
+      }
+      case 'agent.preview-skip': {
+        const lead = this.takeOffer(agent, e.leadId);
+        if (!agent || !lead) return;
+        this.o.leads.giveBack?.(lead, 'skipped', agent.id);
+        return this.agentFree(agent, e.at);
+      }
+      case 'agent.manual-dial': {
+        if (e.campaignId !== this.o.campaignId) return;
+        // A preview offer does not stop the agent from dialing another number: the offered lead goes back.
+        const refused =
+          agent?.state !== 'ready' && !agent?.offer ? 'the agent is not ready in this campaign'
+          : !this.lineFree(e.at) ? 'no trunk line is free'
+          : !this.board.reserve(agent.id, this.o.campaignId) ? "another campaign's call holds the agent"
+          : undefined;
+        if (!agent || refused) {
+          this.o.leads.giveBack?.(e.lead, 'not-dialed', e.agentId);
+          this.o.observer?.dialRefused?.(e.agentId, e.lead.id, refused ?? 'the agent is not ready in this campaign');
+          return;
+        }
+        const offered = agent.offer && this.takeOffer(agent, agent.offer.lead.id);
+        if (offered) this.o.leads.giveBack?.(offered, 'not-dialed', agent.id);
+        return this.dialFor(agent, e.lead, 'manual', e.at);
+      }
     }
   }
 
+  private endWrapUp(agent: AgentRecord, at: EpochMs, reason?: string): void {
+    this.o.pacer.observe({ kind: 'wrap-up', seconds: (at - agent.stateSince) / 1000 }, at);
+    agent.attemptId = undefined;
+    agent.callStartedAt = undefined;
+    this.agentFree(agent, at, reason);
+  }
+
+  private wrapUpLapsed(agent: AgentRecord, attemptId: AttemptId): void {
+    if (agent.state !== 'wrap-up' || agent.attemptId !== attemptId) return;
+    const now = this.o.scheduler.now();
+    this.o.observer?.wrapUpLapsed?.(agent.id, attemptId, now);
+    this.endWrapUp(agent, now, WRAP_UP_TIMEOUT_DISPOSITION);
+  }
+
+  private isFree(agent: AgentRecord): boolean {
+    return this.board.isFree(agent.id, this.o.campaignId);
+  }
+
+  /** Another campaign's call released the person: idle here from now, and free to take this campaign's calls. */
+  private freedElsewhere(agentId: AgentId, by: CampaignId, at: EpochMs): void {
+    const agent = this.agents.get(agentId);
+    if (by === this.o.campaignId || agent?.state !== 'ready') return;
+    agent.readySince = at;
+    this.routeCalls();
+    this.tickSoon();
+  }
+
   /** The agent's call and wrap-up are over: ready, or the pause or logout they asked for. */
-  private agentFree(agent: AgentRecord, at: EpochMs): void {
+  private agentFree(agent: AgentRecord, at: EpochMs, reason?: string): void {
     if (agent.logoutPending) return this.logOut(agent, at);
     if (agent.pausePending) {
       agent.pausePending = false;
-      return this.setAgentState(agent, 'paused', at);
+      return this.setAgentState(agent, 'paused', at, { reason: agent.pauseReason });
     }
     agent.readySince = at;
-    this.setAgentState(agent, 'ready', at);
+    this.setAgentState(agent, 'ready', at, { reason });
     this.routeCalls();
     this.tickSoon();
   }
 
   private logOut(agent: AgentRecord, at: EpochMs): void {
-    this.setAgentState(agent, 'logged-out', at);
-    this.agents.delete(agent.id);
-    this.o.port.logoutAgent(agent.id);
+    if (this.forget(agent, at)) this.o.port.logoutAgent(agent.id);
   }
 
-  private setAgentState(agent: AgentRecord, to: AgentState, at: EpochMs): void {
+  /** The agent leaves this campaign; true when it was their last, so their leg is no longer wanted. */
+  private forget(agent: AgentRecord, at: EpochMs): boolean {
+    if (agent.offer) this.o.leads.giveBack?.(agent.offer.lead, 'not-dialed', agent.id);
+    agent.offer?.lapse?.cancel();
+    agent.offer = undefined;
+    this.setAgentState(agent, 'logged-out', at);
+    this.agents.delete(agent.id);
+    return this.board.leave(agent.id, this.o.campaignId);
+  }
+
+  private setAgentState(agent: AgentRecord, to: AgentState, at: EpochMs, detail: StateDetail = {}): void {
     const from = agent.state;
     if (from === to) return;
     agent.state = to;
     agent.stateSince = at;
     if (to === 'ready') agent.readySince = at;
+    if (from === 'wrap-up') agent.wrapUpLapse?.cancel();
+    let deadline: EpochMs | undefined;
+    if (to === 'wrap-up' && this.settings.wrapUpTimeoutSec > 0 && agent.attemptId) {
+      const attemptId = agent.attemptId;
+      deadline = at + this.settings.wrapUpTimeoutSec * 1000;
+      agent.wrapUpLapse = this.o.scheduler.after(deadline - at, () => this.wrapUpLapsed(agent, attemptId));
+    }
     this.o.observer?.agentState?.(agent.id, from, to, at);
+    const { reason, leadId } = detail;
+    this.board.changed({ agentId: agent.id, campaignId: this.o.campaignId, to, at, attemptId: agent.attemptId, deadline, reason, leadId });
     if (to === 'ready' && from === 'logged-out') {
       this.routeCalls();
       this.tickSoon();

@@ -1,18 +1,28 @@
 /**
- * A trunk's two limits: lines in use, and call attempts per second (a token
- * bucket holding at most one second's worth, so a burst never exceeds what
- * the carrier accepts in any second).
+ * A trunk's two limits: lines in use, and call attempts per second. The
+ * second is kept over a sliding window (the last calls' start times), not a
+ * token bucket: a bucket holding one second's worth still lets a full bucket
+ * and its refill through within one second when the engine paces more often
+ * than once a second, and the carrier counts any second. A fractional rate
+ * above 1 is rounded down (2.5 calls/s allows 2 in any second); below 1 it is
+ * one call per 1/rate seconds.
  */
 import type { TrunkSettings } from '../pacing/settings.js';
 import type { EpochMs } from '../domain/time.js';
 
 export class TrunkLimiter {
-  private tokens: number;
-  private lastRefill: EpochMs | undefined;
+  private readonly perWindow: number;
+  private readonly windowMs: number;
+  /** The start times of the last `perWindow` calls, oldest at `oldest`: a ring. */
+  private readonly starts: EpochMs[];
+  private oldest = 0;
   private linesInUse = 0;
 
   constructor(private readonly trunk: TrunkSettings) {
-    this.tokens = trunk.maxCallsPerSecond;
+    const rate = trunk.maxCallsPerSecond;
+    this.perWindow = rate >= 1 ? Math.floor(rate) : 1;
+    this.windowMs = rate >= 1 ? 1000 : 1000 / rate;
+    this.starts = new Array<EpochMs>(this.perWindow).fill(-Infinity);
   }
 
   get id(): string {
@@ -23,27 +33,21 @@ export class TrunkLimiter {
     return Math.max(0, this.trunk.maxLines - this.linesInUse);
   }
 
+  /** Calls that may start now: the window's allowance less the calls started within the last window. */
   callsAllowedNow(now: EpochMs): number {
-    this.refill(now);
-    return Math.floor(this.tokens);
+    let allowed = 0;
+    while (allowed < this.perWindow && this.starts[(this.oldest + allowed) % this.perWindow]! <= now - this.windowMs) allowed++;
+    return allowed;
   }
 
-  /** A call starts using a line and spends a token; the caller checked the allowance first. */
+  /** A call starts using a line; the caller checked the allowance first. */
   seize(now: EpochMs): void {
-    this.refill(now);
-    this.tokens -= 1;
+    this.starts[this.oldest] = now;
+    this.oldest = (this.oldest + 1) % this.perWindow;
     this.linesInUse++;
   }
 
   release(): void {
     this.linesInUse = Math.max(0, this.linesInUse - 1);
-  }
-
-  private refill(now: EpochMs): void {
-    if (this.lastRefill !== undefined) {
-      const cap = Math.max(1, this.trunk.maxCallsPerSecond);
-      this.tokens = Math.min(cap, this.tokens + ((now - this.lastRefill) / 1000) * this.trunk.maxCallsPerSecond);
-    }
-    this.lastRefill = now;
   }
 }

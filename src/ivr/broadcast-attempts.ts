@@ -38,14 +38,18 @@ const EFFECTS: Partial<Record<BroadcastOutcome, DispositionEffect>> = {
   transferred: 'done',
   'machine-message-left': 'done',
   'opted-out': 'do-not-call',
-  // The callback says when; the lead stays open for it.
-  'callback-scheduled': 'callback',
+  // The linked agent campaign calls back (its own lead, handover.ts): the broadcast is done with the lead.
+  'callback-scheduled': 'done',
   'partly-heard': 'retry',
 };
 
+/** The campaign's rules with the broadcast's own cap on attempts, which applies to every retry within the profile's (the hopper reads it too). */
+export function broadcastRules(rules: DialingRules, retry: Pick<BroadcastRetry, 'maxAttempts'>): DialingRules {
+  return { ...rules, maxAttemptsTotal: Math.min(rules.maxAttemptsTotal, retry.maxAttempts) };
+}
+
 export function broadcastLeadStep(result: BroadcastResult, attemptsSoFar: number, retry: BroadcastRetry, rules: DialingRules, endedAt: EpochMs): LeadStep {
-  // The broadcast's own cap on attempts applies to every retry, within the profile's.
-  const capped = { ...rules, maxAttemptsTotal: Math.min(rules.maxAttemptsTotal, retry.maxAttempts) };
+  const capped = broadcastRules(rules, retry);
   const effect = EFFECTS[result.outcome];
   if (effect) return stepAfterDisposition(effect, retry.partlyHeardRetryMinutes, attemptsSoFar, capped, endedAt);
   return stepAfterAttempt({ outcome: dialOutcome(result.outcome), abandoned: false }, attemptsSoFar, capped, endedAt);
@@ -64,6 +68,7 @@ export function finishBroadcastAttempt(db: Db, attemptId: AttemptId, end: Broadc
     outcome: dialOutcome(end.result.outcome),
     hangupCause: end.hangupCause ?? null,
     broadcastResult: end.result,
+    countsAsContact: end.result.outcome !== 'partly-heard' || end.retry.partlyHeardIsContact,
     leadStep: (attemptsSoFar, rules) => broadcastLeadStep(end.result, attemptsSoFar, end.retry, rules, end.endedAt),
   });
 }

@@ -5,6 +5,7 @@
  * here, whoever wrote it.
  */
 import { z } from 'zod';
+import type { PacingSettings } from '../pacing/settings.js';
 
 /** Prompt-set languages outpace ships prompts for; Asterisk's codes, since `lang` on a playback picks its number voice. */
 export const BROADCAST_LANGUAGES = ['en', 'zh'] as const;
@@ -51,6 +52,14 @@ export const broadcastRetrySchema = z
     partlyHeardRetryMinutes: z.number().int().min(1).max(10_080).default(120),
     /** Attempts in all, after which a lead that never heard the message is exhausted. */
     maxAttempts: z.number().int().min(1).max(20).default(3),
+    /**
+     * Whether a message heard only in part counts toward the customer's
+     * contact caps across campaigns (US default: one contact a day). It does
+     * by default: the customer answered, and the caps protect the person, not
+     * the message. Turn it off so that the retry comes after
+     * `partlyHeardRetryMinutes` rather than after the cap's day.
+     */
+    partlyHeardIsContact: z.boolean().default(true),
   })
   .strict();
 export type BroadcastRetry = z.infer<typeof broadcastRetrySchema>;
@@ -70,6 +79,20 @@ export const broadcastMessageSchema = z
 export type BroadcastMessage = z.infer<typeof broadcastMessageSchema>;
 
 export class BroadcastMessageError extends Error {}
+
+/**
+ * What a broadcast does when machine detection (the campaign's
+ * pacing.machineDetection) says a machine answered: its pacing.machinePolicy,
+ * where `to-agent` has no meaning (a broadcast has no agents of its own).
+ */
+export type BroadcastMachinePolicy = 'leave-message' | 'hangup';
+
+export const NO_AGENTS_FOR_MACHINES = 'a broadcast campaign has no agents to hand machines to: set pacing.machinePolicy to leave-message or hangup';
+
+export function broadcastMachinePolicy(pacing: Pick<PacingSettings, 'machinePolicy'>): BroadcastMachinePolicy {
+  if (pacing.machinePolicy === 'to-agent') throw new BroadcastMessageError(NO_AGENTS_FOR_MACHINES);
+  return pacing.machinePolicy;
+}
 
 /** Reads the campaign's stored message (JSON text), with each problem named by its path. */
 export function parseBroadcastMessage(text: string): BroadcastMessage {

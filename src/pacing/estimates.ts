@@ -14,7 +14,10 @@ export type PacingObservation =
   | { readonly kind: 'talk'; readonly seconds: number }
   | { readonly kind: 'wrap-up'; readonly seconds: number };
 
-/** Until this many dials and talks have been seen, predictive dialing holds back to one call per ready agent. */
+/**
+ * Until this many dials have resolved, predictive dialing holds back to one call per ready agent; until
+ * this many talks have ended, it dials ahead of the ready agents only, counting no busy agent as about to be free.
+ */
 export const WARM_UP = { resolvedDials: 50, talks: 10 } as const;
 
 export class CampaignEstimates {
@@ -42,13 +45,18 @@ export class CampaignEstimates {
     }
   }
 
+  /** Enough dials resolved to know the answer rate and how long answers take to arrive. */
+  get answersKnown(): boolean {
+    return this.agentDemand.count >= WARM_UP.resolvedDials && this.demandArrival.count > 0;
+  }
+
+  /** Enough talks and wrap-ups ended to predict when busy agents become free. */
+  get agentTimesKnown(): boolean {
+    return this.talk.count >= WARM_UP.talks && this.wrapUp.count > 0;
+  }
+
   get warmedUp(): boolean {
-    return (
-      this.agentDemand.count >= WARM_UP.resolvedDials &&
-      this.demandArrival.count > 0 &&
-      this.talk.count >= WARM_UP.talks &&
-      this.wrapUp.count > 0
-    );
+    return this.answersKnown && this.agentTimesKnown;
   }
 
   /**

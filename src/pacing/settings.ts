@@ -53,6 +53,19 @@ export const pacingSettingsSchema = z
     detectionFalsePositiveRate: z.number().min(0).max(1).default(0.05),
     /** Calls in flight the campaign may hold at once, whatever the agents. */
     maxConcurrentLines: z.number().int().min(1).max(100_000).default(1000),
+    /**
+     * Broadcasts: "finish this list by 18:00", as a date and time with its offset (2026-11-24T18:00:00+08:00).
+     * The calls are spread to end then; when the lines and calls per second cannot make it, outpace says so at once.
+     * null clears it.
+     */
+    finishBy: z.iso.datetime({ offset: true, message: 'a date and time with its offset, such as 2026-11-24T18:00:00+08:00' }).nullable().optional(),
+    /**
+     * How long an agent may stay in wrap-up before outpace ends it with the
+     * system disposition `wrap-up-timeout`; 0: no limit.
+     */
+    wrapUpTimeoutSec: z.number().int().min(0).max(3600).default(60),
+    /** Preview mode: how long a lead offered to an agent waits for dial or skip before it is taken back; 0: no limit. */
+    previewTimeoutSec: z.number().int().min(0).max(3600).default(120),
   })
   .strict();
 

@@ -8,7 +8,7 @@ import { AgentId, AttemptId, CampaignId, E164, LeadId, TrunkId } from '../domain
 import { type EpochMs, SECOND } from '../domain/time.js';
 import { TrunkLimiter } from '../engine/trunk-limiter.js';
 import { BroadcastCalls } from '../ivr/broadcast-calls.js';
-import { type BroadcastMessage, parseBroadcastMessage } from '../ivr/message.js';
+import { type BroadcastMachinePolicy, type BroadcastMessage, parseBroadcastMessage } from '../ivr/message.js';
 import type { BroadcastOutcome } from '../ivr/outcome.js';
 import { renderMessage } from '../ivr/render.js';
 import { BroadcastPacer, type FinishProjection } from '../pacing/broadcast-pacing.js';
@@ -26,6 +26,8 @@ export interface BroadcastRunOptions {
   readonly seed?: number;
   /** Share of key-1 callers who find an agent free. */
   readonly agentsFree?: number;
+  /** The campaign's machine policy (pacing.machinePolicy, through broadcastMachinePolicy); leave-message by default. */
+  readonly machinePolicy?: BroadcastMachinePolicy;
 }
 
 export interface BroadcastRunReport {
@@ -130,7 +132,7 @@ export function runBroadcast(o: BroadcastRunOptions): BroadcastRunReport {
       peakLines = Math.max(peakLines, linesInUse);
       starts.push(now);
       startedAt.set(attemptId, now);
-      calls.track({ attemptId, leadId: LeadId(`l${n}`), campaignId: CampaignId('broadcast'), number }, MESSAGE, RENDERED, 'leave-message');
+      calls.track({ attemptId, leadId: LeadId(`l${n}`), campaignId: CampaignId('broadcast'), number }, MESSAGE, RENDERED, o.machinePolicy ?? 'leave-message');
       ivr.originate({ attemptId, campaignId: CampaignId('broadcast'), leadId: LeadId(`l${n}`), number, callerId: '+12025550100', trunk: TrunkId('carrier'), ringTimeoutSec: 25, machineDetection: true });
     }
     left -= decision.launch;

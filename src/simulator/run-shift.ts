@@ -40,6 +40,8 @@ export function shiftStart(scenario: Scenario): number {
 export function settingsFor(scenario: Scenario, overrides: Partial<PacingSettings> = {}): PacingSettings {
   return pacingSettingsSchema.parse({
     machineDetection: scenario.machineDetection.enabled,
+    // The scenario's own wrap-up times are what is simulated: no cut-off.
+    wrapUpTimeoutSec: 0,
     ...scenario.pacing,
     ...overrides,
   });

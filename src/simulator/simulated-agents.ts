@@ -4,7 +4,7 @@
  * call if need be, as real agents do), and finish each call's wrap-up with a
  * disposition after the call's wrap-up time.
  */
-import type { AgentDesk, AgentDeskEvent, AgentDeskListener } from '../agents/desk.js';
+import type { AgentDesk, AgentDeskEvent, AgentDeskListener, CallbackRequest } from '../agents/desk.js';
 import { AgentId, type AttemptId } from '../domain/ids.js';
 import { HOUR, MINUTE, type EpochMs } from '../domain/time.js';
 import { Random } from './random.js';
@@ -15,8 +15,7 @@ import { Listeners } from './listeners.js';
 /** What an agent records at the end of a wrap-up: a disposition code and, for a callback, when. */
 export interface WrapUpChoice {
   readonly disposition: string;
-  readonly callbackAt?: EpochMs;
-  readonly callbackAgentId?: AgentId;
+  readonly callback?: CallbackRequest;
 }
 
 export type ChooseDisposition = (agentId: AgentId, attemptId: AttemptId, at: EpochMs) => WrapUpChoice;

@@ -12,3 +12,11 @@ export class ConflictError extends Error {
     this.name = 'ConflictError';
   }
 }
+
+/** An uploaded file the server cannot read as asked (a missing column, no header): the API answers 422. */
+export class UnreadableFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnreadableFileError';
+  }
+}

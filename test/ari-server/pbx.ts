@@ -79,6 +79,8 @@ export class SimPbx {
   private readonly playbacks = new Map<string, SimPlayback & { channelId: string }>();
   private readonly scripts = new Map<string, CallScript>();
   private readonly agentPhones = new Map<string, AgentPhone>();
+  /** Applications subscribed to each endpoint's state changes. */
+  private readonly endpointWatchers = new Map<string, Set<string>>();
   private readonly bridgeApps = new Map<string, string | undefined>();
   private readonly pendingOriginateFailures: AriRequestError[] = [];
   private readonly pendingOriginateDelays: Array<{ ms: number; when: 'before' | 'after' }> = [];
@@ -98,11 +100,34 @@ export class SimPbx {
     this.agentPhones.set(resource, { answerMs, registered: true });
   }
 
-  /** The softphone on `PJSIP/<resource>` unregisters: the endpoint stays in pjsip.conf, offline, and calls to it fail. */
+  /**
+   * The softphone on `PJSIP/<resource>` unregisters: the endpoint stays in
+   * pjsip.conf, offline, and calls to it fail. Applications subscribed to the
+   * endpoint hear EndpointStateChange; a channel already up to it stays up,
+   * as with a softphone that vanished without hanging up.
+   */
   unregisterAgentPhone(resource: string): void {
     const phone = this.agentPhones.get(resource);
     if (!phone) throw new Error(`no agent phone ${resource} to unregister`);
     phone.registered = false;
+    const endpoint = `PJSIP/${resource}`;
+    for (const app of this.endpointWatchers.get(endpoint) ?? []) {
+      const channel_ids = this.list().filter((c) => c.endpoint === endpoint).map((c) => c.id);
+      this.options.emit(app, 'EndpointStateChange', { endpoint: { technology: 'PJSIP', resource, state: 'offline', channel_ids } });
+    }
+  }
+
+  /** POST /applications/{app}/subscription?eventSource=endpoint:TECH/resource. */
+  watchEndpoint(app: string, endpoint: string): void {
+    if (!this.hasEndpoint(endpoint)) throw new AriRequestError(422, `Endpoint not found: ${endpoint}`);
+    const watchers = this.endpointWatchers.get(endpoint) ?? new Set<string>();
+    watchers.add(app);
+    this.endpointWatchers.set(endpoint, watchers);
+  }
+
+  /** The endpoints an application is subscribed to, as TECH/resource. */
+  endpointsWatchedBy(app: string): string[] {
+    return [...this.endpointWatchers].filter(([, apps]) => apps.has(app)).map(([endpoint]) => endpoint);
   }
 
   /** What GET /endpoints says of a known endpoint (the trunk's AOR has a static contact, so it is online). */

@@ -70,7 +70,7 @@ export function routes(pbx: SimPbx, connectedApps: () => string[]): Route[] {
     name,
     channel_ids: pbx.list().filter((c) => c.app === name).map((c) => c.id),
     bridge_ids: [...pbx.bridges.keys()].filter((id) => pbx.appOfBridge(id) === name),
-    endpoint_ids: [],
+    endpoint_ids: pbx.endpointsWatchedBy(name),
     device_names: [],
     events_allowed: [],
     events_disallowed: [],
@@ -176,6 +176,22 @@ export function routes(pbx: SimPbx, connectedApps: () => string[]): Route[] {
       path: /^\/applications\/([^/]+)$/,
       handle: ([name]) => {
         if (!connectedApps().includes(name!)) throw new AriRequestError(404, 'Application not found');
+        return ok(application(name!));
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/applications\/([^/]+)\/subscription$/,
+      handle: ([name], q) => {
+        if (!connectedApps().includes(name!)) throw new AriRequestError(404, 'Application does not exist.');
+        const sources = q.getAll('eventSource').flatMap((s) => s.split(','));
+        if (sources.length === 0) throw new AriRequestError(400, 'Missing parameter.');
+        for (const source of sources) {
+          // Only endpoint sources are followed by this server; what outpace subscribes to.
+          const endpoint = /^endpoint:(.+)$/.exec(source)?.[1];
+          if (!endpoint) throw new AriRequestError(400, `Invalid event source URI scheme: ${source}`);
+          pbx.watchEndpoint(name!, endpoint);
+        }
         return ok(application(name!));
       },
     },

@@ -1,10 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { DeskHub } from '../../src/agents/desk-hub.js';
 import type { AgentDeskEvent } from '../../src/agents/desk.js';
-import { AGENT_SOCKET_PATH, AgentSockets } from '../../src/api/agent-sockets.js';
 import { createApiKey } from '../../src/api/keys.js';
 import { upsertAgent } from '../../src/campaigns/agents.js';
 import { startAttempt } from '../../src/campaigns/attempts.js';
@@ -13,47 +9,16 @@ import { AgentId, AttemptId } from '../../src/domain/ids.js';
 import { HOUR, SECOND } from '../../src/domain/time.js';
 import type { Db } from '../../src/storage/db.js';
 import type { TelephonyEvent, TelephonyListener } from '../../src/telephony/port.js';
+import { AgentClient, serveAgentSockets } from '../support/agent-client.js';
 import { testDatabases } from '../support/databases.js';
 import { addLeads, emptyTables, makeCampaign, MONDAY_8AM_NEW_YORK } from '../support/fixtures.js';
 
 const T0 = MONDAY_8AM_NEW_YORK + 2 * HOUR;
 const ALICE = AgentId('alice');
 
-/** An agent's socket, with the messages outpace sent it in order. */
-class AgentClient {
-  private readonly received: Record<string, unknown>[] = [];
-  private waiting?: () => void;
-
-  constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      this.received.push(JSON.parse(String(data)));
-      this.waiting?.();
-    });
-  }
-
-  static open(url: string, key?: string): Promise<AgentClient> {
-    const ws = new WebSocket(url, key ? { headers: { authorization: `Bearer ${key}` } } : {});
-    return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(new AgentClient(ws)));
-      ws.once('unexpected-response', (_request, response) => reject(new Error(`refused with ${response.statusCode}`)));
-      ws.once('error', reject);
-    });
-  }
-
-  send(message: Record<string, unknown>): void {
-    this.ws.send(JSON.stringify(message));
-  }
-
-  async next(): Promise<Record<string, unknown>> {
-    while (this.received.length === 0) await new Promise<void>((resolve) => (this.waiting = resolve));
-    return this.received.shift()!;
-  }
-}
-
 describe.each(await testDatabases())('the agent socket on $kind', ({ open }) => {
   let db: Db;
-  let server: Server;
-  let sockets: AgentSockets;
+  let served: Awaited<ReturnType<typeof serveAgentSockets>>;
   let url: string;
   const desk = new DeskHub();
   const heardByEngine: AgentDeskEvent[] = [];
@@ -62,20 +27,16 @@ describe.each(await testDatabases())('the agent socket on $kind', ({ open }) => 
   beforeAll(async () => {
     db = await open();
     desk.subscribe((e) => heardByEngine.push(e));
-    sockets = new AgentSockets({
+    served = await serveAgentSockets({
       db,
       desk,
       clock: { now: () => T0 },
       subscribeCalls: (l) => (calls.add(l), () => calls.delete(l)),
     });
-    server = createServer();
-    sockets.attach(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}${AGENT_SOCKET_PATH}`;
+    url = served.url;
   });
   afterAll(async () => {
-    sockets.close();
-    await new Promise((resolve) => server.close(resolve));
+    await served.close();
     await db.close();
   });
   beforeEach(async () => {

@@ -3,6 +3,9 @@ import type { Api } from '../../src/api/context.js';
 import { createApiKey, type Role } from '../../src/api/keys.js';
 import { buildApi } from '../../src/api/server.js';
 import { memoryCoordination } from '../../src/coordination/memory.js';
+import { StoredAgentStates } from '../../src/campaigns/dialing/stored-agent-states.js';
+import { AgentId, CampaignId } from '../../src/domain/ids.js';
+import type { AgentState } from '../../src/pacing/snapshot.js';
 import { MONDAY_8AM_NEW_YORK } from '../support/fixtures.js';
 import type { Db } from '../../src/storage/db.js';
 import { testDatabases } from '../support/databases.js';
@@ -110,6 +113,19 @@ describe.each(await testDatabases())('the HTTP API on $kind', ({ open }) => {
     expect((await call('GET', '/number-lists/check?phone=%2B12025550100', 'agent')).json().doNotCall).toBe(true);
     expect((await call('DELETE', '/number-lists?phone=%2B12025550100', 'supervisor')).statusCode).toBe(204);
     expect((await call('GET', '/number-lists/check?phone=%2B12025550100', 'agent')).json().doNotCall).toBe(false);
+    const upload = (role: Role, csv: string) =>
+      api.inject({
+        method: 'POST',
+        url: '/api/v1/number-lists/files?defaultCountry=US&source=carrier',
+        headers: { authorization: `Bearer ${keys[role]}`, 'content-type': 'text/csv' },
+        payload: csv,
+      });
+    const file = await upload('supervisor', 'phone\n(202) 555-0100\nnonsense\n');
+    expect(file.statusCode).toBe(201);
+    expect(file.json()).toMatchObject({ rowsRead: 2, entriesWritten: 1, rowsRejected: 1, rejections: [{ line: 3 }] });
+    expect((await call('GET', '/number-lists/check?phone=%2B12025550100', 'agent')).json().doNotCall).toBe(true);
+    expect((await upload('supervisor', 'tel\n+12025550100\n')).json()).toMatchObject({ error: 'unreadable-file', message: /"phone" is not in/ });
+    expect((await upload('agent', 'phone\n+12025550100\n')).statusCode).toBe(403);
     const leads = (await call('GET', '/leads?limit=1', 'qa')).json().leads;
     const created = await call('POST', '/callbacks', 'agent', { leadId: leads[0].id, dueAt: '2026-11-24T10:00:00Z' });
     expect(created.statusCode).toBe(201);
@@ -123,6 +139,27 @@ describe.each(await testDatabases())('the HTTP API on $kind', ({ open }) => {
     expect(named.json()).toMatchObject({ agentId: 'nobody', state: 'scheduled' });
     expect((await call('POST', '/leads/assign', 'supervisor', { leadIds: [leads[0].id], agentId: 'ghost' })).statusCode).toBe(404);
     expect((await call('POST', '/leads/assign', 'supervisor', { leadIds: [leads[0].id], agentId: 'nobody' })).json()).toEqual({ assigned: 1 });
+  });
+
+  it('assigns agents to campaigns and reports their time and occupancy with the campaign\'s statistics', async () => {
+    const campaign = (await call('POST', '/campaigns', 'campaign-manager', campaignBody('blended'))).json();
+    expect((await call('PUT', '/agents/carol', 'supervisor', { name: 'Carol' })).statusCode).toBe(200);
+    expect((await call('PUT', '/agents/carol/campaigns', 'agent', { campaignIds: [campaign.id] })).statusCode).toBe(403);
+    const unknown = await call('PUT', '/agents/carol/campaigns', 'supervisor', { campaignIds: ['00000000-0000-4000-8000-000000000000'] });
+    expect(unknown.statusCode).toBe(404);
+    expect((await call('PUT', '/agents/carol/campaigns', 'supervisor', { campaignIds: [campaign.id] })).json()).toEqual({ campaignIds: [campaign.id] });
+    expect((await call('GET', '/agents/carol/campaigns', 'supervisor')).json()).toEqual({ campaignIds: [campaign.id] });
+    const history = new StoredAgentStates({ db });
+    const change = (from: AgentState, to: AgentState, secondsAgo: number) =>
+      history.changed({ agentId: AgentId('carol'), campaigns: [CampaignId(campaign.id)], from, to, at: NOW - secondsAgo * 1000 });
+    change('logged-out', 'ready', 100);
+    change('ready', 'reserved', 80);
+    change('reserved', 'on-call', 78);
+    change('on-call', 'wrap-up', 28);
+    change('wrap-up', 'ready', 18);
+    await history.settled();
+    const stats = (await call('GET', `/campaigns/${campaign.id}/stats`, 'qa')).json();
+    expect(stats.agents).toMatchObject({ agents: 1, secondsByState: { ready: 38, reserved: 2, 'on-call': 50, 'wrap-up': 10, paused: 0 }, occupancy: 0.6 });
   });
 
   it('lets only an admin create API keys, and the new key works', async () => {

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Campaign } from '../../src/campaigns/campaign.js';
 import { claimLeads } from '../../src/campaigns/hopper/claim.js';
 import { explainHopper } from '../../src/campaigns/hopper/explain.js';
-import { listCallbacks } from '../../src/campaigns/callbacks.js';
 import { AgentId, AttemptId, CampaignId, type E164, TrunkId } from '../../src/domain/ids.js';
 import { HOUR, SECOND } from '../../src/domain/time.js';
 import { wallClockScheduler } from '../../src/engine/scheduler.js';
@@ -58,6 +57,7 @@ describe('broadcast calls over ARI', () => {
   let campaign: Campaign;
   const results = new Map<string, BroadcastResult>();
   const abandons: string[] = [];
+  const callbacks: string[] = [];
   const events: TelephonyEvent[] = [];
   let freeAgent: AgentId | undefined;
   let attempts = 0;
@@ -72,7 +72,9 @@ describe('broadcast calls over ARI', () => {
       ivr: telephony,
       scheduler: wallClockScheduler,
       desk: {
-        ...storageDesk({ db, clock: wallClockScheduler, callbackAfterMs: HOUR }),
+        ...storageDesk({ db, clock: wallClockScheduler, engineId: 'bc', agentCampaignId: AGENTS, callbackAfterMs: HOUR }),
+        // The handover to the agent campaign in storage is broadcast-runner.test.ts's: these calls have no attempt rows.
+        scheduleCallback: async (call) => void callbacks.push(call.attemptId),
         requestAgent: (_call, _campaign, give) => {
           if (freeAgent) give(freeAgent);
           return () => undefined;
@@ -158,14 +160,12 @@ describe('broadcast calls over ARI', () => {
   });
 
   it('1 with no agent free in time: the busy prompt, a callback, and an abandon of the agent campaign', async () => {
-    const leads = await addLeads(db, campaign, [{ phone: '+12025550111' }]);
-    const leadId = leads.get('+12025550111')!;
-    const { attemptId, channelId } = await dial({ leadId });
+    const { attemptId, channelId } = await dial();
     await pressDuring(channelId, 'sound:outpace/bill-reminder/en/menu', '1');
     expect(await resultOf(attemptId)).toMatchObject({ outcome: 'callback-scheduled', keys: ['1'] });
     expect(plays(channelId).at(-1)!.media).toEqual(['sound:outpace/bill-reminder/en/busy-callback']);
     expect(abandons).toContain(`agents:${attemptId}`);
-    expect((await listCallbacks(db, { campaignId: campaign.id })).map((c) => c.leadId)).toEqual([leadId]);
+    expect(callbacks).toContain(attemptId);
   });
 
   it('2 plays the message again', async () => {

@@ -110,6 +110,17 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
       await Promise.all(team.map((agentId) => heard.next('agent.leg-down', agentId)));
     });
 
+    it.skipIf(REAL_ASTERISK)('a softphone that unregisters takes its nailed-up agent out of ready at once, even with its channel still up', async () => {
+      lab.server!.pbx.registerAgentPhone('agent-vanishing', 500);
+      const agentId = AgentId('agent-vanishing');
+      telephony.loginAgent(agentId, 'PJSIP/agent-vanishing');
+      await heard.next('agent.leg-up', agentId);
+      await expect.poll(() => lab.server!.requests.some((r) => r.startsWith('POST') && r.includes('subscription') && r.includes('agent-vanishing'))).toBe(true);
+      lab.server!.pbx.unregisterAgentPhone('agent-vanishing');
+      expect(await heard.next('agent.leg-down', agentId)).toMatchObject({ agentId });
+      await expect.poll(() => lab.server!.pbx.liveChannelOn('PJSIP/agent-vanishing')).toBeUndefined();
+    });
+
     it.skipIf(REAL_ASTERISK)('the agent hangs up: the call ends by the agent and the agent leaves ready', async () => {
       const agentId = await agentReady();
       const { request } = await answeredCall();
@@ -284,6 +295,17 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
         cause: { code: 0, text: 'Agent endpoint unreachable: PJSIP/agent-offline is offline: no softphone registered' },
       });
       expect(lab.server!.requests.filter((r) => r.includes('agent-offline'))).toEqual(['GET /ari/endpoints/PJSIP/agent-offline -> 200']);
+    });
+
+    it.skipIf(REAL_ASTERISK)('an agent whose softphone unregisters while waiting is reported unavailable at once', async () => {
+      lab.server!.pbx.registerAgentPhone('agent-leaving');
+      const { agentId } = await agentToRing('PJSIP/agent-leaving');
+      // Followed from the login on: Asterisk says when the endpoint goes offline.
+      await expect.poll(() => lab.server!.requests.some((r) => r.startsWith('POST') && r.includes('subscription') && r.includes('agent-leaving'))).toBe(true);
+      lab.server!.pbx.unregisterAgentPhone('agent-leaving');
+      expect(await ringing.heard.next('agent.leg-down', agentId)).toMatchObject({
+        cause: { code: 0, text: 'Agent endpoint unreachable: PJSIP/agent-leaving went offline: the softphone unregistered' },
+      });
     });
 
     it('an agent whose endpoint Asterisk does not know is reported unavailable at login', async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startAttempt } from '../../src/campaigns/attempts.js';
 import type { Campaign } from '../../src/campaigns/campaign.js';
 import { claimLeads } from '../../src/campaigns/hopper/claim.js';
+import { explainHopper } from '../../src/campaigns/hopper/explain.js';
 import { DAY, HOUR, MINUTE, SECOND, type EpochMs } from '../../src/domain/time.js';
 import { finishBroadcastAttempt } from '../../src/ivr/broadcast-attempts.js';
 import { broadcastRetrySchema } from '../../src/ivr/message.js';
@@ -27,14 +28,14 @@ describe.each(await testDatabases())('broadcast attempts on $kind', ({ open }) =
   });
 
   /** Claims the lead, dials it and ends the attempt with `outcome` at `at`. */
-  async function attempt(at: EpochMs, outcome: BroadcastOutcome, partsHeard = 6) {
+  async function attempt(at: EpochMs, outcome: BroadcastOutcome, partsHeard = 6, retryRules = retry) {
     const [lead] = await claimLeads(db, { campaign, engineId: 'e', count: 1, leaseMs: 30 * SECOND, now: at });
     if (!lead) return undefined;
     const attemptId = await startAttempt(db, { leadId: lead.leadId, engineId: 'e', now: at });
     const step = await finishBroadcastAttempt(db, attemptId, {
       endedAt: at + 40 * SECOND,
       result: { outcome, partsHeard, partsTotal: 6, plays: 1, keys: [] },
-      retry,
+      retry: retryRules,
     });
     return { step, attemptId };
   }
@@ -55,6 +56,38 @@ describe.each(await testDatabases())('broadcast attempts on $kind', ({ open }) =
     const third = await attempt(T0 + 2 * DAY, 'partly-heard', 4);
     expect(third!.step).toEqual({ state: 'exhausted', nextAttemptAt: null });
   });
+
+  it('a message heard in part counts toward the contact caps, unless the campaign says it does not', async () => {
+    const dueAt = T0 + 40 * SECOND + 120 * MINUTE;
+    await attempt(T0, 'partly-heard', 2);
+    // The retry is due, but the customer had their one contact of the day.
+    expect((await explainHopper(db, campaign, dueAt)).heldBack['contact-pressure']).toBe(1);
+
+    await emptyTables(db);
+    campaign = await makeCampaign(db, { type: 'broadcast', rules: { contactCap: { perDay: 1, perWeek: 5 } } });
+    await addLeads(db, campaign, [{ phone: '+12025550123' }]);
+    await attempt(T0, 'partly-heard', 2, { ...retry, partlyHeardIsContact: false });
+    expect((await explainHopper(db, campaign, dueAt)).eligibleNow).toBe(1);
+    // A message heard to the end is a contact whatever the setting.
+    expect((await attempt(dueAt, 'heard', 6, { ...retry, partlyHeardIsContact: false }))!.step.state).toBe('done');
+    expect((await explainHopper(db, await makeOtherCampaignWithTheNumber(), dueAt + MINUTE)).heldBack['contact-pressure']).toBe(1);
+  });
+
+  it('holds a broadcast lead back once it had the attempts its retry rules allow, and says so', async () => {
+    const capped = await makeCampaign(db, {
+      type: 'broadcast',
+      broadcastMessage: JSON.stringify({ promptSet: 'bill-reminder', parts: [{ prompt: 'intro' }], retry: { maxAttempts: 1 } }),
+    });
+    await addLeads(db, capped, [{ phone: '+12025550124' }]);
+    await db.query(`UPDATE leads SET attempts_total = 1 WHERE campaign_id = $1`, [capped.id]);
+    expect((await explainHopper(db, capped, T0)).heldBack['attempts-exhausted']).toBe(1);
+  });
+
+  async function makeOtherCampaignWithTheNumber(): Promise<Campaign> {
+    const other = await makeCampaign(db, { type: 'broadcast' });
+    await addLeads(db, other, [{ phone: '+12025550123' }]);
+    return other;
+  }
 
   it('an opt-out closes the lead as do-not-call; a busy line follows the usual retry delay', async () => {
     expect((await attempt(T0, 'busy'))!.step).toMatchObject({ state: 'ready' });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DeskHub } from '../../src/agents/desk-hub.js';
 import { upsertAgent } from '../../src/campaigns/agents.js';
-import { changeCampaignState } from '../../src/campaigns/campaign-store.js';
+import { changeCampaignState, updateCampaign } from '../../src/campaigns/campaign-store.js';
 import type { Campaign } from '../../src/campaigns/campaign.js';
 import { CampaignRunner } from '../../src/campaigns/dialing/campaign-runner.js';
 import { runCommand } from '../../src/cli/commands/run.js';
@@ -9,6 +9,7 @@ import type { Coordination } from '../../src/coordination/coordination.js';
 import { memoryCoordination } from '../../src/coordination/memory.js';
 import { AgentId } from '../../src/domain/ids.js';
 import { HOUR } from '../../src/domain/time.js';
+import type { EngineObserver } from '../../src/engine/campaign-engine.js';
 import { wallClockScheduler } from '../../src/engine/scheduler.js';
 import type { Db } from '../../src/storage/db.js';
 import { runMigrations } from '../../src/storage/migrate.js';
@@ -19,6 +20,7 @@ import { campaignClock, Heard, quietLogger, type TelephonyLab, testServerLab } f
 
 const T0 = MONDAY_8AM_NEW_YORK + 2 * HOUR;
 const AGENT = AgentId('agent1');
+const SECOND_AGENT = AgentId('agent2');
 const url = await postgresUrl();
 
 describe('outpace run', () => {
@@ -54,7 +56,7 @@ describe.skipIf(!url)('running a campaign for outpace serve', () => {
     heard = new Heard(lab.patienceMs);
   });
 
-  const runner = (campaign: Campaign, engineId = 'runner', desk = new DeskHub()) =>
+  const runner = (campaign: Campaign, engineId = 'runner', desk = new DeskHub(), observer: EngineObserver = {}) =>
     new CampaignRunner({
       db,
       coordination,
@@ -65,6 +67,7 @@ describe.skipIf(!url)('running a campaign for outpace serve', () => {
       scheduler: campaignClock(T0),
       logger: quietLogger,
       trunk: { id: 'carrier', maxLines: 10, maxCallsPerSecond: 10 },
+      observer,
     });
 
   it('refuses a campaign that is not running, saying how to start it', async () => {
@@ -107,4 +110,44 @@ describe.skipIf(!url)('running a campaign for outpace serve', () => {
     );
     expect(await coordination.ownership.owner(campaign.id)).toBeNull();
   }, 30_000);
+
+  it('follows the campaign as managers change it (pacing, pause, start); the wallboard sees its calls', async () => {
+    const campaign = await makeCampaign(db, { pacing: { mode: 'progressive' } });
+    await changeCampaignState(db, campaign.id, 'start', 'test');
+    await addLeads(db, campaign, Array.from({ length: 40 }, () => ({ phone: lab.numberFor({ kind: 'busy' }) })));
+    const desk = new DeskHub();
+    const policies: string[] = [];
+    const running = runner(campaign, 'runner', desk, { decision: (d) => policies.push(d.policy) });
+    await running.start();
+    // An agent of their own: the earlier test's agent keeps their leg on this shared ARI connection.
+    await upsertAgent(db, { id: SECOND_AGENT, name: 'Agent 2', redList: false });
+    desk.publish({ type: 'agent.login', agentId: SECOND_AGENT, endpoint: lab.agentEndpoint(2), at: T0 });
+    const dials = async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM attempts WHERE campaign_id = $1', [campaign.id])).rows[0]!.n);
+    await until('a few busy dials', async () => (await dials()) >= 3);
+
+    await changeCampaignState(db, campaign.id, 'pause', 'test');
+    // The runner reads the campaign once a second; a call launched just before the pause may still be written.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const paused = await dials();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await dials()).toBe(paused);
+
+    await changeCampaignState(db, campaign.id, 'start', 'test');
+    await until('dials again', async () => (await dials()) > paused + 2);
+    await updateCampaign(db, campaign.id, { pacing: { mode: 'power', powerLinesPerAgent: 2 } }, 'test');
+    await until('the power policy deciding', async () => policies.at(-1) === 'power');
+    const today = await coordination.live.counters(campaign.id, Date.now());
+    expect(today.dials).toBeGreaterThan(paused);
+    expect((await coordination.live.agentStates())[SECOND_AGENT]).toMatchObject({ campaignId: campaign.id });
+    await running.drain();
+    expect(await coordination.live.callsInFlight(campaign.id)).toEqual([]);
+  }, 30_000);
 });
+
+async function until(what: string, probe: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

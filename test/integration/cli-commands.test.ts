@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiKeyCommand } from '../../src/cli/commands/api-key.js';
 import { importCommand } from '../../src/cli/commands/import.js';
+import { importNumbersCommand } from '../../src/cli/commands/import-numbers.js';
 import { migrateCommand } from '../../src/cli/commands/migrate.js';
 import { whyCommand } from '../../src/cli/commands/why.js';
 import { createCampaign } from '../../src/campaigns/campaign-store.js';
@@ -42,5 +43,19 @@ describe('the storage commands on the embedded database', () => {
     expect(printed.join('\n')).toMatch(/imported 1, unchanged 0, rejected 1[\s\S]*line 3: "wrong" is not a valid phone number/);
     expect(await whyCommand([campaign.id], env)).toBe(0);
     expect(printed.join('\n')).toMatch(/of 1 open leads can be dialed now/);
+  });
+
+  it('adds a do-not-call file and holds the lead back', async () => {
+    const file = join(dir, 'dnc.csv');
+    await writeFile(file, 'phone\n+12025550143\n12\n');
+    // A rejected row makes the exit code 1, after the good rows are written.
+    expect(await importNumbersCommand([file], env)).toBe(1);
+    expect(printed.join('\n')).toMatch(/black list: read 2 rows, wrote 1 entries, rejected 1[\s\S]*line 3: "12" is not a valid phone number/);
+    const db = await openPglite(env.OUTPACE_DATA_DIR);
+    const [{ id }] = (await db.query<{ id: string }>(`SELECT id FROM campaigns WHERE name = 'cli'`)).rows as [{ id: string }];
+    await db.close();
+    printed.length = 0;
+    expect(await whyCommand([id], env)).toBe(0);
+    expect(printed.join('\n')).toMatch(/0 of 1 open leads can be dialed now/);
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { upsertAgent } from '../../src/campaigns/agents.js';
 import type { Campaign } from '../../src/campaigns/campaign.js';
+import { OwnershipLostError, takeCampaign } from '../../src/campaigns/dialing/campaign-fence.js';
 import { ClaimedLeads } from '../../src/campaigns/dialing/claimed-leads.js';
 import { StoredAttempts } from '../../src/campaigns/dialing/stored-attempts.js';
 import type { Lead } from '../../src/campaigns/lead-source.js';
@@ -119,6 +120,25 @@ describe.each(await testDatabases())('the engine storage on $kind', ({ open }) =
       return { store, lead, attemptId };
     }
 
+    it('refuses a new attempt once another engine has taken the campaign, and says so', async () => {
+      const campaign = await makeCampaign(db);
+      await addLeads(db, campaign, phones(2));
+      const fence = await takeCampaign(db, campaign.id, 'engine-a');
+      const lost: OwnershipLostError[] = [];
+      const store = new StoredAttempts({ db, engineId: 'engine-a', fence, onOwnershipLost: (e) => lost.push(e) });
+      const source = leadSource(campaign);
+      const [first, second] = [await takeOne(source), await takeOne(source)];
+      await store.opened(store.newAttemptId(), first, now);
+      expect(await leadRow(first.id)).toMatchObject({ state: 'dialing' });
+
+      // engine-a stalled past its lease; engine-b took the campaign. engine-a's claim on the second lead has not lapsed yet.
+      await takeCampaign(db, campaign.id, 'engine-b');
+      await expect(store.opened(store.newAttemptId(), second, now)).rejects.toThrow(OwnershipLostError);
+      expect(lost.map((e) => e.message)).toEqual([expect.stringMatching(/engine engine-a no longer owns campaign .* \(taken by engine-b\)/)]);
+      expect(await leadRow(second.id)).toMatchObject({ state: 'claimed' });
+      expect((await db.query('SELECT 1 FROM attempts WHERE lead_id = $1', [second.id])).rows).toEqual([]);
+    });
+
     it('writes the row before the originate and the whole outcome after, moving the lead on', async () => {
       const campaign = await makeCampaign(db);
       await addLeads(db, campaign, phones(2));
@@ -192,6 +212,14 @@ describe.each(await testDatabases())('the engine storage on $kind', ({ open }) =
       expect((await attemptRow(attemptId)).disposition).toBeNull();
       expect((await leadRow(lead.id)).state).toBe('done');
       expect(errors.map(String)).toEqual([expect.stringMatching(/awaits a disposition/)]);
+    });
+
+    it('leaves alone the dispositions of another campaign sharing the desk (blended agents)', async () => {
+      const { store } = await oneAttemptOpened();
+      const elsewhere = AttemptId('00000000-0000-4000-8000-000000000001');
+      store.deskEvent({ type: 'agent.wrap-up-done', agentId: ALICE, attemptId: elsewhere, disposition: 'valid-sale', at: now });
+      await store.settled();
+      expect(errors).toEqual([]);
     });
 
     it('reports a disposition storage does not know, with its attempt', async () => {

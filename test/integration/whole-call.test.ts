@@ -8,6 +8,7 @@
  */
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentBoard } from '../../src/agents/agent-board.js';
 import { upsertAgent } from '../../src/campaigns/agents.js';
 import { changeCampaignState } from '../../src/campaigns/campaign-store.js';
 import { CampaignRunner } from '../../src/campaigns/dialing/campaign-runner.js';
@@ -44,6 +45,7 @@ class WatchedPort implements TelephonyPort {
   readonly requests = new Map<AttemptId, OriginateRequest>();
   readonly connectsAt = new Map<AttemptId, number>();
   readonly abandons = new Set<AttemptId>();
+  readonly logins: AgentId[] = [];
   private readonly numbersInFlight = new Set<E164>();
   private readonly agentHolds = new Map<AgentId, AttemptId>();
 
@@ -83,6 +85,7 @@ class WatchedPort implements TelephonyPort {
     this.port.hangup(attemptId);
   }
   loginAgent(agentId: AgentId, endpoint: string): void {
+    this.logins.push(agentId);
     this.port.loginAgent(agentId, endpoint);
   }
   logoutAgent(agentId: AgentId): void {
@@ -229,5 +232,58 @@ describe.skipIf(!url)('the whole call through the ARI test server', () => {
     expect(port.abandons.size).toBeGreaterThan(0);
     expect(storedAbandons).toBe(port.abandons.size);
     expect(abandonPlays).toHaveLength(port.abandons.size);
+  }, 60_000);
+
+  it('shares an agent between two campaigns of one process: one leg, turns at dialing for her, never two calls at once', async () => {
+    const clock = campaignClock(T0);
+    const pacing = { mode: 'progressive', connectDeadlineSec: 0.5 } as const;
+    const campaigns = [await makeCampaign(db, { pacing }), await makeCampaign(db, { pacing })];
+    for (const campaign of campaigns) {
+      await addLeads(db, campaign, Array.from({ length: 4 }, () => ({ phone: lab.numberFor(HUMAN) })));
+      await changeCampaignState(db, campaign.id, 'start', 'test');
+    }
+    const blended = AgentId('blended');
+    await upsertAgent(db, { id: blended, name: 'Blended', redList: false });
+    const telephony = await AriTelephony.connect({ config: lab.config('blended'), logger: quietLogger, clock });
+    const port = new WatchedPort(telephony, clock);
+    const desk = new ScriptedDesk(clock, () => 'valid-sale');
+    telephony.subscribe(desk.telephonyEvent);
+    const board = new AgentBoard();
+    const coordination = memoryCoordination(clock);
+    const connected: AttemptRecord[] = [];
+    const runners = campaigns.map(
+      (campaign) =>
+        new CampaignRunner({
+          db,
+          coordination,
+          campaignId: campaign.id,
+          engineId: 'blended',
+          port,
+          desk,
+          board,
+          scheduler: clock,
+          logger: quietLogger,
+          trunk: { id: 'carrier', maxLines: 50, maxCallsPerSecond: 50 },
+          observer: { agentState: desk.agentState, attemptEnded: (r) => r.connectedAt !== undefined && connected.push(r) },
+          tickMs: 100,
+        }),
+    );
+    for (const runner of runners) await runner.start();
+    desk.login(blended, lab.agentEndpoint(AGENTS + 1));
+    const connectedIn = (campaignId: string) => connected.filter((r) => port.requests.get(r.attemptId)?.campaignId === campaignId).length;
+    await until(async () => campaigns.every((c) => connectedIn(c.id) >= 2), 'calls of both campaigns put through to the blended agent');
+    await until(async () => desk.dispositions.length >= connected.length, 'every connected call dispositioned');
+    for (const runner of runners) await runner.drain();
+    telephony.close();
+
+    expect(port.violations).toEqual([]);
+    // The campaigns took turns dialing for her: never two live answers for one person, so no one abandoned.
+    expect(port.abandons.size).toBe(0);
+    expect(port.logins).toEqual([blended]);
+    const { rows } = await db.query<{ campaign_id: string; n: number }>(
+      `SELECT campaign_id, count(*)::int AS n FROM attempts WHERE agent_id = $1 AND disposition = 'valid-sale' GROUP BY campaign_id`,
+      [blended],
+    );
+    expect(rows.map((r) => r.campaign_id).sort()).toEqual(campaigns.map((c) => c.id).sort());
   }, 60_000);
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { campaignInputSchema } from '../../src/campaigns/campaign.js';
-import { BroadcastMessageError, parseBroadcastMessage } from '../../src/ivr/message.js';
+import { BroadcastMessageError, broadcastMachinePolicy, parseBroadcastMessage } from '../../src/ivr/message.js';
 import { MissingPromptError, assertPromptsExist, missingPrompts } from '../../src/ivr/prompt-files.js';
 import { promptsUsed, renderMessage } from '../../src/ivr/render.js';
 import { LeadValueError } from '../../src/ivr/spoken-values.js';
@@ -124,5 +124,24 @@ describe('a campaign with a broadcast message', () => {
     const bad = campaignInputSchema.safeParse({ ...campaign, broadcastMessage: JSON.stringify({ promptSet: 'bills', parts: [] }) });
     expect(bad.success).toBe(false);
     expect(bad.error!.issues[0]).toMatchObject({ path: ['broadcastMessage'], message: expect.stringMatching(/parts: a message needs at least one part/) });
+  });
+
+  it('takes the machine policy from the pacing settings, refusing to hand a broadcast\'s machines to agents it does not have', () => {
+    const campaign = { name: 'bills', type: 'broadcast', complianceProfile: 'us', callerId: '+12025550100' } as const;
+    expect(campaignInputSchema.safeParse({ ...campaign, pacing: { machineDetection: true, machinePolicy: 'leave-message' } }).success).toBe(true);
+    const toAgent = campaignInputSchema.safeParse({ ...campaign, pacing: { machinePolicy: 'to-agent' } });
+    expect(toAgent.error!.issues[0]).toMatchObject({ path: ['pacing', 'machinePolicy'], message: expect.stringMatching(/leave-message or hangup/) });
+    expect(campaignInputSchema.safeParse({ ...campaign, type: 'agent', pacing: { machinePolicy: 'to-agent' } }).success).toBe(true);
+    expect(broadcastMachinePolicy({ machinePolicy: 'hangup' })).toBe('hangup');
+    expect(() => broadcastMachinePolicy({ machinePolicy: 'to-agent' })).toThrow(BroadcastMessageError);
+  });
+
+  it('takes a "finish by" with its offset, for broadcasts only', () => {
+    const campaign = { name: 'bills', type: 'broadcast', complianceProfile: 'us', callerId: '+12025550100' } as const;
+    expect(campaignInputSchema.safeParse({ ...campaign, pacing: { finishBy: '2026-12-01T18:00:00+08:00' } }).success).toBe(true);
+    const noOffset = campaignInputSchema.safeParse({ ...campaign, pacing: { finishBy: '2026-12-01 18:00' } });
+    expect(noOffset.error!.issues[0]).toMatchObject({ path: ['pacing', 'finishBy'], message: expect.stringMatching(/with its offset/) });
+    const forAgents = campaignInputSchema.safeParse({ ...campaign, type: 'agent', pacing: { finishBy: '2026-12-01T18:00:00Z' } });
+    expect(forAgents.error!.issues[0]).toMatchObject({ path: ['pacing', 'finishBy'], message: expect.stringMatching(/agent campaigns are paced by their agents/) });
   });
 });

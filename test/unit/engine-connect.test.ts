@@ -1,53 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentDeskEvent } from '../../src/agents/desk.js';
-import { AgentId, CampaignId, E164, LeadId, type AttemptId } from '../../src/domain/ids.js';
-import { CampaignEngine } from '../../src/engine/campaign-engine.js';
+import { AgentId, AttemptId, E164, LeadId } from '../../src/domain/ids.js';
 import type { AttemptRecord } from '../../src/engine/attempt-record.js';
-import { Pacer } from '../../src/pacing/pacer.js';
 import { parsePacingSettings } from '../../src/pacing/settings.js';
 import { Listeners } from '../../src/simulator/listeners.js';
 import { SimulatedTime } from '../../src/simulator/event-queue.js';
-import type { OriginateRequest, TelephonyEvent, TelephonyPort } from '../../src/telephony/port.js';
-
-/** A port whose far ends the test plays by hand, recording what the engine asked. */
-class ScriptedPort implements TelephonyPort {
-  readonly listeners = new Listeners<TelephonyEvent>();
-  readonly originated: OriginateRequest[] = [];
-  readonly asked: string[] = [];
-  subscribe(l: (e: TelephonyEvent) => void) { return this.listeners.subscribe(l); }
-  originate(r: OriginateRequest) { this.originated.push(r); }
-  connectToAgent(attemptId: AttemptId, agentId: AgentId) { this.asked.push(`connect ${attemptId} ${agentId}`); }
-  abandon(attemptId: AttemptId) { this.asked.push(`abandon ${attemptId}`); }
-  leaveMessage(attemptId: AttemptId) { this.asked.push(`message ${attemptId}`); }
-  hangup(attemptId: AttemptId) { this.asked.push(`hangup ${attemptId}`); }
-  loginAgent(agentId: AgentId) { this.asked.push(`login ${agentId}`); }
-  logoutAgent(agentId: AgentId) { this.asked.push(`logout ${agentId}`); }
-}
+import type { TelephonyEvent } from '../../src/telephony/port.js';
+import { engineOnPort, ScriptedPort } from '../support/scripted-port.js';
 
 function setUp() {
   const time = new SimulatedTime(Date.UTC(2026, 0, 13, 10));
   const port = new ScriptedPort();
   const desk = new Listeners<AgentDeskEvent>();
   const ended: AttemptRecord[] = [];
+  const lentEnded: string[] = [];
   let n = 0;
-  const settings = parsePacingSettings({ mode: 'progressive' });
-  const engine = new CampaignEngine({
-    campaignId: CampaignId('c'),
-    settings,
-    trunk: { id: 't', maxLines: 10, maxCallsPerSecond: 10 },
-    callerId: '+15550000000',
-    messages: { abandon: 'sound:outpace/abandon', machine: [] },
+  const engine = engineOnPort({
     port,
     desk,
     scheduler: time,
+    settings: parsePacingSettings({ mode: 'progressive' }),
     leads: { available: () => 100, take: () => ({ id: LeadId(String(++n)), number: E164(`+1555000000${n % 10}`) }) },
-    pacer: new Pacer(settings),
-    observer: { attemptEnded: (a) => ended.push(a) },
+    observer: { attemptEnded: (a) => ended.push(a), lentCallEnded: (attemptId, agentId) => lentEnded.push(`${attemptId} ${agentId}`) },
   });
-  engine.start();
   const at = () => time.now();
   const emit = (e: TelephonyEvent) => port.listeners.emit(e);
-  return { time, port, desk, engine, ended, at, emit };
+  return { time, port, desk, engine, ended, lentEnded, at, emit };
 }
 
 describe('the engine when an agent leg drops', () => {
@@ -99,5 +77,67 @@ describe('the engine when an agent leg drops', () => {
     emit({ type: 'call.connected', attemptId: call, agentId: a1, at: at() });
     emit({ type: 'agent.leg-down', agentId: a1, at: at(), cause: { code: 16, text: 'Normal Clearing' } });
     expect(port.asked).toContain(`hangup ${call}`);
+  });
+});
+
+describe('the engine lending its agents to callers it did not dial (a broadcast key 1)', () => {
+  const guest = 'broadcast-call' as AttemptId;
+  const cause = { code: 16, text: 'Normal Clearing' };
+
+  it('gives the longest-idle ready agent, follows the call through wrap-up, and has the agent back after the disposition', () => {
+    const { time, port, desk, engine, lentEnded, at, emit } = setUp();
+    const a1 = AgentId('a1');
+    desk.emit({ type: 'agent.login', agentId: a1, endpoint: 'PJSIP/a1', at: at() });
+    emit({ type: 'agent.leg-up', agentId: a1, at: at() });
+    const given: AgentId[] = [];
+    engine.lendAgent(guest, (agentId) => given.push(agentId));
+    expect(given).toEqual([a1]);
+    // Reserved for the caller: the campaign dials nothing for a1 meanwhile.
+    time.runUntil(at() + 5000);
+    expect(port.originated).toEqual([]);
+    emit({ type: 'call.connected', attemptId: guest, agentId: a1, at: at() });
+    emit({ type: 'call.ended', attemptId: guest, at: at(), endedBy: 'customer', cause });
+    expect(lentEnded).toEqual([`${guest} a1`]);
+    time.runUntil(at() + 5000);
+    expect(port.originated).toEqual([]);
+    desk.emit({ type: 'agent.wrap-up-done', agentId: a1, attemptId: guest, disposition: 'valid-sale', at: at() });
+    time.runUntil(at() + 1000);
+    expect(port.originated).toHaveLength(1);
+  });
+
+  it('gives an agent who comes free while the caller waits, and none once the request is withdrawn', () => {
+    const { desk, engine, at, emit } = setUp();
+    const given: string[] = [];
+    const withdraw = engine.lendAgent(guest, (agentId) => given.push(`${guest} ${agentId}`));
+    const other = 'other-call' as AttemptId;
+    engine.lendAgent(other, (agentId) => given.push(`${other} ${agentId}`))();
+    expect(given).toEqual([]);
+    desk.emit({ type: 'agent.login', agentId: AgentId('a1'), endpoint: 'PJSIP/a1', at: at() });
+    emit({ type: 'agent.leg-up', agentId: AgentId('a1'), at: at() });
+    expect(given).toEqual([`${guest} a1`]);
+    withdraw();
+  });
+
+  it('hangs up a lent caller whose agent vanished', () => {
+    const { desk, engine, port, at, emit } = setUp();
+    const a1 = AgentId('a1');
+    desk.emit({ type: 'agent.login', agentId: a1, endpoint: 'PJSIP/a1', at: at() });
+    emit({ type: 'agent.leg-up', agentId: a1, at: at() });
+    engine.lendAgent(guest, () => undefined);
+    emit({ type: 'call.connected', attemptId: guest, agentId: a1, at: at() });
+    emit({ type: 'agent.leg-down', agentId: a1, at: at(), cause });
+    expect(port.asked).toContain(`hangup ${guest}`);
+  });
+
+  it('has the agent back at once when the caller leaves before being put through', () => {
+    const { time, port, desk, engine, lentEnded, at, emit } = setUp();
+    const a1 = AgentId('a1');
+    desk.emit({ type: 'agent.login', agentId: a1, endpoint: 'PJSIP/a1', at: at() });
+    emit({ type: 'agent.leg-up', agentId: a1, at: at() });
+    engine.lendAgent(guest, () => undefined);
+    emit({ type: 'call.ended', attemptId: guest, at: at(), endedBy: 'customer', cause });
+    expect(lentEnded).toEqual([]);
+    time.runUntil(at() + 1000);
+    expect(port.originated).toHaveLength(1);
   });
 });

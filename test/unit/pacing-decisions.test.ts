@@ -25,15 +25,15 @@ function snapshot(agents: AgentView[], calls: CallView[] = [], capacity: Partial
   };
 }
 
-/** A pacer that has seen `n` dials with the given live-answer rate, and talks and wrap-ups of known lengths. */
-function trainedPacer(settings: Partial<PacingSettings>, liveRate: number, n = 3000, seed = 1): Pacer {
+/** A pacer that has seen `n` dials with the given live-answer rate, and `talks` talks and wrap-ups of known lengths. */
+function trainedPacer(settings: Partial<PacingSettings>, liveRate: number, n = 3000, seed = 1, talks = 500): Pacer {
   const pacer = new Pacer(parsePacingSettings({ mode: 'predictive', ...settings }));
   const r = new Random(seed);
   for (let i = 0; i < n; i++) {
     const live = r.next() < liveRate;
     pacer.observe({ kind: 'resolved', needsAgent: live, answered: live, secondsToResolve: live ? r.lognormal(10, 4) : 25 }, NOW);
   }
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < talks; i++) {
     pacer.observe({ kind: 'talk', seconds: r.lognormal(120, 60) }, NOW);
     pacer.observe({ kind: 'wrap-up', seconds: r.gamma(15, 5) }, NOW);
   }
@@ -53,6 +53,17 @@ describe('predictive pacing decisions', () => {
     const d = pacer.decide(snapshot([agent(1, 'ready', 5), agent(2, 'ready', 1), agent(3, 'on-call', 100)], [ringing(1, 3)]));
     expect(d.dials).toBe(1);
     expect(d.estimates.warmedUp).toBe(false);
+  });
+
+  it('once the answer rate is known but no talk has ended, dials ahead of the ready agents only', () => {
+    const floor = busyFloor();
+    const ready = floor.filter((a) => a.state === 'ready').length;
+    const early = trainedPacer({}, 0.2, 3000, 1, 0).decide(snapshot(floor));
+    expect(early.estimates.warmedUp).toBe(false);
+    expect(early.expectedFreeAgents).toBe(ready);
+    expect(early.dials).toBeGreaterThan(ready);
+    const later = trainedPacer({}, 0.2).decide(snapshot(floor));
+    expect(later.expectedFreeAgents).toBeGreaterThan(ready);
   });
 
   it('with a zero abandon target, never expects more live answers than free agents', () => {

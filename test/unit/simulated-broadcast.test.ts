@@ -24,6 +24,12 @@ describe('a simulated broadcast', () => {
     expect(spread.peakLines).toBeLessThan(asFast.peakLines);
   });
 
+  it('hangs up on machines when the campaign says so, rather than leaving the message', () => {
+    const r = runBroadcast({ leads: 500, maxLines: 30, maxCallsPerSecond: 5, machinePolicy: 'hangup' });
+    expect(r.outcomes['machine-hung-up']).toBeGreaterThan(0);
+    expect(r.outcomes['machine-message-left']).toBeUndefined();
+  });
+
   it('counts calls per second over any one-second window', () => {
     expect(peakPerSecond([0, 100, 999, 1000, 1500, 1999, 2000])).toBe(3);
   });

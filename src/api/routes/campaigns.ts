@@ -10,7 +10,9 @@ import {
 } from '../../campaigns/campaign-store.js';
 import { explainHopper } from '../../campaigns/hopper/explain.js';
 import { campaignStats } from '../../campaigns/stats.js';
+import { agentTime } from '../../campaigns/agent-time.js';
 import { CampaignId } from '../../domain/ids.js';
+import { DAY } from '../../domain/time.js';
 import { actor, MANAGERS, READERS, SUPERVISORS, type Api, type ApiContext } from '../context.js';
 
 export const campaignParams = z.object({ id: z.uuid() });
@@ -53,6 +55,8 @@ export function campaignRoutes(api: Api, { db, coordination, clock }: ApiContext
       regulatoryWindow: await campaignStats(db, campaign, now),
       today: await coordination.live.counters(campaign.id, now),
       callsInFlight: (await coordination.live.callsInFlight(campaign.id)).length,
+      // Agents' time per state and occupancy over the last 24 hours, from their state history.
+      agents: await agentTime(db, campaign.id, now - DAY, now),
     };
   });
 }

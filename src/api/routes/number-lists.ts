@@ -1,7 +1,10 @@
+import { Readable } from 'node:stream';
 import { z } from 'zod';
+import { importNumberListFile, numberListFileSchema } from '../../campaigns/number-list-import.js';
 import { addNumberListEntries, checkNumber, LIST_COLORS, numberListEntrySchema, removeNumberListEntry } from '../../campaigns/number-lists.js';
 import { NotFoundError } from '../../storage/errors.js';
 import { actor, EVERYONE, SUPERVISORS, type Api, type ApiContext } from '../context.js';
+import { sendError } from '../errors.js';
 
 const phone = z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +442071234567');
 const entryKey = z.object({ phone, color: z.enum(LIST_COLORS).default('black'), campaignId: z.uuid().optional() }).strict();
@@ -21,6 +24,15 @@ export function numberListRoutes(api: Api, { db }: ApiContext): void {
       return { added: request.body.entries.length };
     },
   );
+
+  // A file (a registry extract, a carrier's list): the body is the CSV itself, streamed; the options travel in the query.
+  api.post('/number-lists/files', { config: { roles: SUPERVISORS }, schema: { querystring: numberListFileSchema } }, async (request, reply) => {
+    if (!(request.body instanceof Readable)) {
+      return sendError(reply, 415, { error: 'unsupported-media-type', message: 'send the CSV file as the body, with Content-Type: text/csv' });
+    }
+    const report = await importNumberListFile(db, request.body, request.query, actor(request));
+    return reply.code(201).send(report);
+  });
 
   api.delete('/number-lists', { config: { roles: SUPERVISORS }, schema: { querystring: entryKey } }, async (request, reply) => {
     if (!(await removeNumberListEntry(db, request.query, actor(request)))) {

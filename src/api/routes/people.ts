@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { listAgents, upsertAgent } from '../../campaigns/agents.js';
-import { AgentId } from '../../domain/ids.js';
+import { assignCampaigns, assignedCampaigns, listAgents, upsertAgent } from '../../campaigns/agents.js';
+import { AgentId, CampaignId } from '../../domain/ids.js';
 import { audit } from '../../storage/audit.js';
 import { actor, SUPERVISORS, type Api, type ApiContext } from '../context.js';
 import { createApiKey, ROLES } from '../keys.js';
@@ -29,6 +29,26 @@ export function peopleRoutes(api: Api, { db }: ApiContext): void {
       await upsertAgent(db, agent);
       await audit(db, { actor: actor(request), action: 'upsert', entity: 'agent', entityId: agent.id, details: request.body });
       return agent;
+    },
+  );
+
+  const agentParams = z.object({ id: z.string().min(1).max(100) });
+  const assignment = z.object({ campaignIds: z.array(z.uuid()).max(1000) }).strict();
+
+  api.get('/agents/:id/campaigns', { config: { roles: SUPERVISORS }, schema: { params: agentParams } }, async (request) => ({
+    campaignIds: await assignedCampaigns(db, AgentId(request.params.id)),
+  }));
+
+  // Which campaigns the agent logs in to (blended when several); an empty list lets them work any.
+  api.put(
+    '/agents/:id/campaigns',
+    { config: { roles: ['admin', 'supervisor'] }, schema: { params: agentParams, body: assignment } },
+    async (request) => {
+      const agentId = AgentId(request.params.id);
+      const campaignIds = [...new Set(request.body.campaignIds)].map(CampaignId);
+      await assignCampaigns(db, agentId, campaignIds);
+      await audit(db, { actor: actor(request), action: 'assign', entity: 'agent', entityId: agentId, details: { campaignIds } });
+      return { campaignIds: await assignedCampaigns(db, agentId) };
     },
   );
 

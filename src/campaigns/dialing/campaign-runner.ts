@@ -7,18 +7,22 @@
  * is given up.
  */
 import type { Logger } from 'pino';
+import type { AgentBoard } from '../../agents/agent-board.js';
 import type { AgentDesk } from '../../agents/desk.js';
-import type { Coordination, FencingToken } from '../../coordination/coordination.js';
+import type { Coordination } from '../../coordination/coordination.js';
 import type { CampaignId } from '../../domain/ids.js';
 import { SECOND, type DurationMs } from '../../domain/time.js';
+import type { LocalAgentCampaigns } from '../../engine/agent-lending.js';
 import { CampaignEngine, type EngineObserver } from '../../engine/campaign-engine.js';
-import type { Scheduler, TimerHandle } from '../../engine/scheduler.js';
+import type { Scheduler } from '../../engine/scheduler.js';
 import { Pacer } from '../../pacing/pacer.js';
 import type { TrunkSettings } from '../../pacing/settings.js';
 import type { Db } from '../../storage/db.js';
 import type { TelephonyPort } from '../../telephony/port.js';
-import { getCampaign } from '../campaign-store.js';
+import { CallsDrain, CampaignLease, campaignToRun } from './campaign-lease.js';
+import { CampaignWatch } from './campaign-watch.js';
 import { ClaimedLeads } from './claimed-leads.js';
+import { LivePublisher } from './live-publisher.js';
 import { StoredAttempts } from './stored-attempts.js';
 
 export interface CampaignRunnerOptions {
@@ -39,44 +43,37 @@ export interface CampaignRunnerOptions {
   /** Told what the engine decides and does, beside the runner's own use of it (the wallboard, tests). */
   readonly observer?: EngineObserver;
   readonly tickMs?: number;
+  /** Where broadcasts running in this process find the engine, to put their key-1 callers through to its agents. */
+  readonly agentCampaigns?: LocalAgentCampaigns;
+  /** The agents shared by the campaigns this process runs (blended agents); default: this campaign's own. */
+  readonly board?: AgentBoard;
 }
 
-const DEFAULT_LEASE_TTL_MS = 15 * SECOND;
-const DEFAULT_DRAIN_TIMEOUT_MS = 10 * 60 * SECOND;
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10 * 60 * SECOND;
 const DEFAULT_ABANDON_MESSAGE = 'sound:outpace/abandon';
 
 interface Running {
   readonly engine: CampaignEngine;
   readonly leads: ClaimedLeads;
   readonly attempts: StoredAttempts;
-  readonly token: FencingToken;
+  readonly lease: CampaignLease;
+  readonly live: LivePublisher;
+  readonly watch: CampaignWatch;
   readonly unsubscribe: (() => void)[];
 }
 
 export class CampaignRunner {
   private running?: Running;
-  private renewal?: TimerHandle;
-  /** Woken each time an attempt ends, while draining. */
-  private attemptEnded?: () => void;
+  private readonly drainWait: CallsDrain;
 
-  constructor(private readonly o: CampaignRunnerOptions) {}
-
-  get leaseTtlMs(): DurationMs {
-    return this.o.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  constructor(private readonly o: CampaignRunnerOptions) {
+    this.drainWait = new CallsDrain(o.scheduler);
   }
 
   async start(): Promise<void> {
-    const { db, coordination, campaignId, engineId } = this.o;
-    const campaign = await getCampaign(db, campaignId);
-    if (campaign.type !== 'agent') throw new Error(`campaign ${campaignId} is a ${campaign.type} campaign: this engine runs agent campaigns`);
-    if (campaign.state !== 'running') {
-      throw new Error(`campaign ${campaignId} is ${campaign.state}: start it first (POST /api/v1/campaigns/${campaignId}/start)`);
-    }
-    const token = await coordination.ownership.acquire(campaignId, engineId, this.leaseTtlMs);
-    if (token === null) {
-      const owner = await coordination.ownership.owner(campaignId);
-      throw new Error(`campaign ${campaignId} is run by engine ${owner?.engineId ?? 'another engine'}: stop it there first, or wait for its lease to lapse`);
-    }
+    const { db, coordination, campaignId, engineId, scheduler, logger } = this.o;
+    const campaign = await campaignToRun(db, campaignId, 'agent');
+    const lease = await CampaignLease.take({ db, coordination, campaignId, engineId, scheduler, logger, ttlMs: this.o.leaseTtlMs });
     const trunk = { ...this.o.trunk, id: campaign.trunkId ?? this.o.trunk.id };
     const onError = (error: unknown) => this.o.logger.error({ campaignId, err: error }, 'storage refused a lead claim or release');
     const leads = new ClaimedLeads({ db, campaignId, engineId, clock: this.o.scheduler, onError });
@@ -85,7 +82,10 @@ export class CampaignRunner {
       engineId,
       trunkId: trunk.id,
       onError: (attemptId, what, error) => this.o.logger.error({ attemptId, err: error }, `the attempt's ${what} was not stored`),
+      fence: lease.fence,
+      onOwnershipLost: lease.ownershipLost,
     });
+    const live = new LivePublisher({ live: coordination.live, campaignId, logger });
     const engine = new CampaignEngine({
       campaignId,
       settings: campaign.pacing,
@@ -104,20 +104,66 @@ export class CampaignRunner {
           leads.decided(d);
           this.o.observer?.decision?.(d);
         },
-        agentState: (...change) => this.o.observer?.agentState?.(...change),
+        agentState: (...change) => {
+          live.agentState(...change);
+          this.o.observer?.agentState?.(...change);
+        },
+        attemptOpened: (...opened) => {
+          live.attemptOpened(...opened);
+          this.o.observer?.attemptOpened?.(...opened);
+        },
+        wrapUpLapsed: (...lapse) => {
+          attempts.wrapUpLapsed(...lapse);
+          this.o.observer?.wrapUpLapsed?.(...lapse);
+        },
+        dialRefused: (agentId, leadId, why) => {
+          this.o.logger.warn({ campaignId, agentId, leadId }, `hand dial not made: ${why}`);
+          this.o.observer?.dialRefused?.(agentId, leadId, why);
+        },
         attemptEnded: (record) => {
           attempts.ended(record);
+          live.attemptEnded(record);
           this.o.observer?.attemptEnded?.(record);
-          this.attemptEnded?.();
+          this.drainWait.callEnded();
+        },
+        lentCallEnded: (attemptId, ...rest) => {
+          attempts.awaitDisposition(attemptId);
+          this.o.observer?.lentCallEnded?.(attemptId, ...rest);
         },
       },
       tickMs: this.o.tickMs,
+      board: this.o.board,
     });
-    const unsubscribe = [this.o.port.subscribe(attempts.telephonyEvent), this.o.desk.subscribe(attempts.deskEvent)];
-    this.running = { engine, leads, attempts, token, unsubscribe };
+    const unsubscribe = [
+      this.o.port.subscribe(attempts.telephonyEvent),
+      this.o.port.subscribe(live.telephonyEvent),
+      this.o.desk.subscribe(attempts.deskEvent),
+    ];
+    if (this.o.agentCampaigns) unsubscribe.push(this.o.agentCampaigns.register(campaignId, engine));
+    let deposed = false;
+    const watch = new CampaignWatch({
+      db,
+      campaignId,
+      scheduler,
+      logger,
+      initial: campaign,
+      changed: (now, before) => {
+        if (JSON.stringify(now.pacing) !== JSON.stringify(before.pacing)) engine.updateSettings(now.pacing);
+        if (now.state === 'running') {
+          if (!deposed) engine.resumeDialing();
+        } else {
+          logger.info({ campaignId, state: now.state }, 'campaign no longer running: no new dials; the calls in progress go on');
+          engine.stopDialing();
+        }
+      },
+    });
+    this.running = { engine, leads, attempts, lease, live, watch, unsubscribe };
     engine.start();
-    this.keepLease();
-    this.o.logger.info({ campaignId, engineId, token }, 'campaign started');
+    lease.keep(() => {
+      deposed = true;
+      engine.stopDialing();
+    });
+    this.o.logger.info({ campaignId, engineId, token: lease.token }, 'campaign started');
   }
 
   /** Stops dialing, lets the calls in progress end and be recorded, then gives the campaign up. */
@@ -125,51 +171,17 @@ export class CampaignRunner {
     const running = this.running;
     if (!running) return;
     this.running = undefined;
-    const { engine, leads, attempts, token } = running;
+    const { engine, leads, attempts, lease } = running;
+    running.watch.stop();
     engine.stopDialing();
     await leads.close();
-    const ended = await this.callsEnded(engine);
+    const ended = await this.drainWait.until(() => engine.callsInFlight, this.o.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
     if (!ended) this.o.logger.warn({ calls: engine.callsInFlight }, 'drain timed out: calls still in progress are left open in storage');
     engine.stop();
     for (const u of running.unsubscribe) u();
     await attempts.settled();
-    this.renewal?.cancel();
-    await this.o.coordination.ownership.release(this.o.campaignId, this.o.engineId, token);
+    await running.live.settled();
+    await lease.release();
     this.o.logger.info({ campaignId: this.o.campaignId }, 'campaign drained');
-  }
-
-  private callsEnded(engine: CampaignEngine): Promise<boolean> {
-    return new Promise((resolve) => {
-      const timeout = this.o.scheduler.after(this.o.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS, () => done(false));
-      const done = (ended: boolean) => {
-        timeout.cancel();
-        this.attemptEnded = undefined;
-        resolve(ended);
-      };
-      this.attemptEnded = () => engine.callsInFlight === 0 && done(true);
-      if (engine.callsInFlight === 0) done(true);
-    });
-  }
-
-  /** Renews the lease at a third of its time; an engine that lost it stops dialing at once (another may own the campaign now). */
-  private keepLease(heldUntil = this.o.scheduler.now() + this.leaseTtlMs): void {
-    this.renewal = this.o.scheduler.after(this.leaseTtlMs / 3, () => {
-      const running = this.running;
-      if (!running) return;
-      const askedAt = this.o.scheduler.now();
-      const lost = (why: string) => {
-        this.o.logger.error({ campaignId: this.o.campaignId }, `campaign lease lost (${why}): no more dials from this engine`);
-        running.engine.stopDialing();
-      };
-      this.o.coordination.ownership.renew(this.o.campaignId, this.o.engineId, running.token, this.leaseTtlMs).then(
-        (kept) => (kept ? this.keepLease(askedAt + this.leaseTtlMs) : lost('another engine holds it or it lapsed')),
-        (error: unknown) => {
-          // Redis unreachable: the lease may still hold until it lapses; past that, another engine may own the campaign.
-          if (this.o.scheduler.now() >= heldUntil) return lost('could not renew it before it lapsed');
-          this.o.logger.warn({ err: error }, 'could not renew the campaign lease; retrying');
-          this.keepLease(heldUntil);
-        },
-      );
-    });
   }
 }

@@ -3,16 +3,19 @@
  * wait on the database, so take() serves from a small buffer of leads already
  * claimed (each a lease in storage) and the buffer is refilled in the
  * background, one claim at a time, to the size the pacing decisions call for.
+ *
+ * Callbacks promised by a named agent are claimed apart, for that agent, while
+ * the agent is here to take them (the engine asks takeFor for its ready agents).
  */
 import PQueue from 'p-queue';
-import type { CampaignId } from '../../domain/ids.js';
-import { SECOND, type DurationMs } from '../../domain/time.js';
+import type { AgentId, CampaignId } from '../../domain/ids.js';
+import { SECOND, type DurationMs, type EpochMs } from '../../domain/time.js';
 import type { Clock } from '../../engine/scheduler.js';
 import type { PacingDecision } from '../../pacing/pacer.js';
 import type { Db } from '../../storage/db.js';
 import { getCampaign } from '../campaign-store.js';
-import { claimLeads, releaseClaims, type ClaimedLead } from '../hopper/claim.js';
-import type { Lead, LeadSource } from '../lead-source.js';
+import { agentsWithDueCallbacks, claimLeads, releaseClaims, renewClaims, skipLead, type ClaimedLead } from '../hopper/claim.js';
+import type { GiveBackReason, Lead, LeadSource } from '../lead-source.js';
 
 export interface ClaimedLeadsOptions {
   readonly db: Db;
@@ -37,6 +40,10 @@ const DEFAULT_LEASE_MS = 20 * SECOND;
 const LEASE_MARGIN_MS = 5 * SECOND;
 /** Leads to keep per call the policy wanted at its last decision: this tick's dials and the next one's. */
 const DECISIONS_AHEAD = 2;
+/** How often to look for callbacks due for the agents here: a callback is due to the minute, not the second. */
+const CALLBACK_LOOK_MS = 5 * SECOND;
+/** An agent who has not asked for their leads for this long is no longer here (logged out, or on calls). */
+const PRESENT_MS = 30 * SECOND;
 
 export class ClaimedLeads implements LeadSource {
   private readonly buffer: ClaimedLead[] = [];
@@ -47,6 +54,11 @@ export class ClaimedLeads implements LeadSource {
   private readonly maxBuffer: number;
   private wanted: number;
   private closed = false;
+  /** Callbacks claimed for the agent who promised them. */
+  private readonly promised = new Map<AgentId, ClaimedLead[]>();
+  /** Agents who asked for their leads lately, and when. */
+  private readonly present = new Map<AgentId, EpochMs>();
+  private lastCallbackLook = -Infinity;
 
   constructor(private readonly o: ClaimedLeadsOptions) {
     this.leaseMs = o.leaseMs ?? DEFAULT_LEASE_MS;
@@ -61,21 +73,56 @@ export class ClaimedLeads implements LeadSource {
   }
 
   take(): Lead | undefined {
+    const lead = this.fresh(this.buffer);
+    this.refill();
+    return lead;
+  }
+
+  takeFor(agentId: AgentId): Lead | undefined {
     const now = this.o.clock.now();
-    let lead = this.buffer.shift();
+    this.present.set(agentId, now);
+    const mine = this.promised.get(agentId);
+    const lead = mine && this.fresh(mine);
+    if (mine?.length === 0) this.promised.delete(agentId);
+    if (!this.closed && now - this.lastCallbackLook >= CALLBACK_LOOK_MS) {
+      this.lastCallbackLook = now;
+      void this.claims.add(() => this.claimCallbacks());
+    }
+    return lead;
+  }
+
+  keep(lead: Lead, forMs: number): void {
+    const renew = () => renewClaims(this.o.db, this.o.engineId, forMs, this.o.clock.now(), [lead.id]);
+    void this.claims.add(() => renew().catch((error: unknown) => this.o.onError?.(error)));
+  }
+
+  giveBack(lead: Lead, why: GiveBackReason, agentId: AgentId): void {
+    if (why !== 'skipped') return this.release([{ leadId: lead.id }]);
+    const skip = () => skipLead(this.o.db, this.o.engineId, lead.id, agentId, this.o.clock.now());
+    void this.claims.add(() => skip().catch((error: unknown) => this.o.onError?.(error)));
+  }
+
+  /** The first lead of the queue whose claim holds long enough to be dialed; the stale ones go back. */
+  private fresh(queue: ClaimedLead[]): Lead | undefined {
+    const now = this.o.clock.now();
+    let lead = queue.shift();
     const stale: ClaimedLead[] = [];
     while (lead && lead.claimedUntil - now < LEASE_MARGIN_MS) {
       stale.push(lead);
-      lead = this.buffer.shift();
+      lead = queue.shift();
     }
     if (stale.length > 0) this.release(stale);
-    this.refill();
-    return lead && { id: lead.leadId, number: lead.phone };
+    return lead && { id: lead.leadId, number: lead.phone, fields: lead.customFields };
   }
 
   /** Sizes the buffer from what the policy asked for; give it the engine observer's decisions. */
   decided(decision: PacingDecision): void {
-    this.wanted = Math.min(this.maxBuffer, Math.max(this.minBuffer, Math.ceil(decision.proposed * DECISIONS_AHEAD)));
+    this.want(decision.proposed);
+  }
+
+  /** Sizes the buffer for `perDecision` calls at each decision (a broadcast's launches). */
+  want(perDecision: number): void {
+    this.wanted = Math.min(this.maxBuffer, Math.max(this.minBuffer, Math.ceil(perDecision * DECISIONS_AHEAD)));
     this.refill();
   }
 
@@ -94,7 +141,8 @@ export class ClaimedLeads implements LeadSource {
   async close(): Promise<void> {
     this.closed = true;
     await this.claims.onIdle();
-    const undialed = this.buffer.splice(0);
+    const undialed = [...this.buffer.splice(0), ...[...this.promised.values()].flat()];
+    this.promised.clear();
     if (undialed.length > 0) await releaseClaims(this.o.db, this.o.engineId, undialed.map((l) => l.leadId));
   }
 
@@ -111,11 +159,31 @@ export class ClaimedLeads implements LeadSource {
     }
   }
 
-  private release(leads: readonly ClaimedLead[]): void {
+  /** Claims the due callbacks of the agents here who have none at hand yet, one each. */
+  private async claimCallbacks(): Promise<void> {
+    try {
+      const now = this.o.clock.now();
+      for (const [agentId, seen] of this.present) if (now - seen > PRESENT_MS) this.present.delete(agentId);
+      const waiting = [...this.present.keys()].filter((agentId) => !this.promised.has(agentId));
+      const due = await agentsWithDueCallbacks(this.o.db, this.o.campaignId, waiting, now);
+      if (due.length === 0) return;
+      const campaign = await getCampaign(this.o.db, this.o.campaignId);
+      for (const forAgent of due) {
+        const request = { campaign, engineId: this.o.engineId, count: 1, leaseMs: this.leaseMs, now, forAgent, callbacksOnly: true };
+        const claimed = await claimLeads(this.o.db, request);
+        if (this.closed) return void (await this.releaseNow(claimed));
+        if (claimed.length > 0) this.promised.set(forAgent, claimed);
+      }
+    } catch (error) {
+      this.o.onError?.(error);
+    }
+  }
+
+  private release(leads: readonly Pick<ClaimedLead, 'leadId'>[]): void {
     void this.claims.add(() => this.releaseNow(leads).catch((error: unknown) => this.o.onError?.(error)));
   }
 
-  private async releaseNow(leads: readonly ClaimedLead[]): Promise<void> {
+  private async releaseNow(leads: readonly Pick<ClaimedLead, 'leadId'>[]): Promise<void> {
     if (leads.length > 0) await releaseClaims(this.o.db, this.o.engineId, leads.map((l) => l.leadId));
   }
 }

@@ -13,14 +13,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AgentDeskEvent } from '../../agents/desk.js';
-import { AttemptId, TrunkId } from '../../domain/ids.js';
+import { AttemptId, TrunkId, type AgentId } from '../../domain/ids.js';
 import type { EpochMs } from '../../domain/time.js';
 import type { AttemptRecord } from '../../engine/attempt-record.js';
-import type { AttemptJournal } from '../../engine/campaign-engine.js';
+import { WRAP_UP_TIMEOUT_DISPOSITION, type AttemptJournal } from '../../engine/campaign-engine.js';
 import type { Db } from '../../storage/db.js';
 import type { TelephonyEvent } from '../../telephony/port.js';
 import type { Lead } from '../lead-source.js';
 import { addRecording, finishAttempt, setDisposition, startAttempt } from '../attempts.js';
+import { OwnershipLostError, type CampaignFence } from './campaign-fence.js';
 
 export interface StoredAttemptsOptions {
   readonly db: Db;
@@ -28,6 +29,10 @@ export interface StoredAttemptsOptions {
   readonly trunkId?: string | null;
   /** A write after the row failed (the attempt stays open in storage, to be found at restart). */
   readonly onError?: (attemptId: AttemptId, what: string, error: unknown) => void;
+  /** The engine's hold on its campaign, checked with every attempt row (campaign-fence.ts). */
+  readonly fence?: CampaignFence;
+  /** Another engine has taken the campaign: this one must stop dialing. */
+  readonly onOwnershipLost?: (error: OwnershipLostError) => void;
 }
 
 type Disposition = Extract<AgentDeskEvent, { type: 'agent.wrap-up-done' }>;
@@ -43,6 +48,12 @@ export class StoredAttempts implements AttemptJournal {
    * twice) is refused: stored before the outcome, it would lose to it.
    */
   private readonly awaitingDisposition = new Set<AttemptId>();
+  /**
+   * This campaign's attempts not yet closed. The desk may be shared by the
+   * campaigns of one process (blended agents): another campaign's
+   * dispositions are not this one's to store, nor to complain of.
+   */
+  private readonly ours = new Set<AttemptId>();
 
   constructor(private readonly o: StoredAttemptsOptions) {}
 
@@ -50,20 +61,23 @@ export class StoredAttempts implements AttemptJournal {
   readonly newAttemptId = (): AttemptId => AttemptId(randomUUID());
 
   opened(attemptId: AttemptId, lead: Lead, at: EpochMs): Promise<void> {
+    this.ours.add(attemptId);
     const written = startAttempt(this.o.db, {
       attemptId,
       leadId: lead.id,
       engineId: this.o.engineId,
       now: at,
       trunkId: this.o.trunkId ? TrunkId(this.o.trunkId) : null,
+      ...(this.o.fence ? { fence: this.o.fence } : {}),
     }).then(() => undefined);
     // The engine hears the failure and ends the attempt; here we only remember there is no row.
     this.track(
       attemptId,
       written.then(
         () => true,
-        () => {
+        (error: unknown) => {
           this.unwritten.add(attemptId);
+          if (error instanceof OwnershipLostError) this.o.onOwnershipLost?.(error);
           return false;
         },
       ),
@@ -73,9 +87,9 @@ export class StoredAttempts implements AttemptJournal {
 
   /** The engine observer's attemptEnded. */
   ended(record: AttemptRecord): void {
-    if (this.unwritten.delete(record.attemptId)) return;
-    if (record.agentId) this.awaitingDisposition.add(record.attemptId);
-    this.then(record.attemptId, 'outcome', () =>
+    if (!record.agentId) this.ours.delete(record.attemptId);
+    if (record.agentId) this.awaitDisposition(record.attemptId);
+    this.finishWith(record.attemptId, () =>
       finishAttempt(this.o.db, record.attemptId, {
         endedAt: record.endedAt,
         outcome: record.outcome,
@@ -88,14 +102,35 @@ export class StoredAttempts implements AttemptJournal {
     );
   }
 
+  /** Writes how the attempt ended with the caller's own write (a broadcast keeps what the customer heard), once its row exists. */
+  finishWith(attemptId: AttemptId, write: () => Promise<unknown>): void {
+    if (this.unwritten.delete(attemptId)) {
+      this.awaitingDisposition.delete(attemptId);
+      this.ours.delete(attemptId);
+      return;
+    }
+    this.thenWrite(attemptId, 'outcome', write);
+  }
+
+  /** An agent spoke on this call (the engine's own, or one it lent an agent to): their disposition is expected. */
+  awaitDisposition(attemptId: AttemptId): void {
+    this.ours.add(attemptId);
+    this.awaitingDisposition.add(attemptId);
+  }
+
   /** An agent desk listener: the wrap-up's disposition closes the attempt and moves the lead on. */
   readonly deskEvent = (e: AgentDeskEvent): void => {
     if (e.type === 'agent.wrap-up-done') this.disposed(e);
   };
 
+  /** The engine observer's wrapUpLapsed: the attempt takes the system's disposition, given by the system. */
+  readonly wrapUpLapsed = (agentId: AgentId, attemptId: AttemptId, at: EpochMs): void => {
+    this.disposed({ type: 'agent.wrap-up-done', agentId, attemptId, disposition: WRAP_UP_TIMEOUT_DISPOSITION, at }, 'system');
+  };
+
   /** A telephony port listener: recordings are added to their attempt's row. */
   readonly telephonyEvent = (e: TelephonyEvent): void => {
-    if (e.type === 'recording.finished') this.then(e.attemptId, 'recording', () => addRecording(this.o.db, e.attemptId, e.recording.name));
+    if (e.type === 'recording.finished') this.thenWrite(e.attemptId, 'recording', () => addRecording(this.o.db, e.attemptId, e.recording.name));
   };
 
   /** Resolves once every write queued so far is done: for shutdown and tests. */
@@ -103,16 +138,19 @@ export class StoredAttempts implements AttemptJournal {
     while (this.chains.size > 0) await Promise.all(this.chains.values());
   }
 
-  private disposed(e: Disposition): void {
+  private disposed(e: Disposition, actor = `agent:${e.agentId}`): void {
+    if (!this.ours.has(e.attemptId)) return;
     if (!this.awaitingDisposition.delete(e.attemptId)) {
       this.o.onError?.(e.attemptId, 'disposition', new Error(`no call of ${e.agentId} ended as attempt ${e.attemptId} awaits a disposition`));
       return;
     }
-    const disposition = { code: e.disposition, callbackAt: e.callbackAt, callbackAgentId: e.callbackAgentId };
-    this.then(e.attemptId, 'disposition', () => setDisposition(this.o.db, e.attemptId, disposition, `agent:${e.agentId}`, e.at));
+    this.ours.delete(e.attemptId);
+    const disposition = { code: e.disposition, callbackAt: e.callback?.at, callbackAgentId: e.callback?.agentId };
+    this.thenWrite(e.attemptId, 'disposition', () => setDisposition(this.o.db, e.attemptId, disposition, actor, e.at));
   }
 
-  private then(attemptId: AttemptId, what: string, write: () => Promise<unknown>): void {
+  /** A write about the attempt, in order after those queued before it (a broadcast's handover after its outcome). */
+  thenWrite(attemptId: AttemptId, what: string, write: () => Promise<unknown>): void {
     const previous = this.chains.get(attemptId) ?? Promise.resolve(true);
     this.track(
       attemptId,

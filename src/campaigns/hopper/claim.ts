@@ -8,6 +8,7 @@
  */
 import type { AgentId, CampaignId, E164, LeadId } from '../../domain/ids.js';
 import type { DurationMs, EpochMs } from '../../domain/time.js';
+import { audit } from '../../storage/audit.js';
 import type { Db, Queryable } from '../../storage/db.js';
 import type { Campaign } from '../campaign.js';
 import { ELIGIBLE, HOPPER_FROM, NEXT_PARAM, hopperParams } from './rules.js';
@@ -22,6 +23,8 @@ export interface ClaimRequest {
   readonly now: EpochMs;
   /** Claim for this agent: their callbacks and assigned leads become claimable. */
   readonly forAgent?: AgentId | null;
+  /** Due callbacks only, not the rest of the hopper (a claim for an agent's promised callbacks). */
+  readonly callbacksOnly?: boolean;
 }
 
 export interface ClaimedLead {
@@ -89,6 +92,7 @@ export async function claimLeads(db: Db, request: ClaimRequest): Promise<Claimed
     // it would sort every ready lead of the campaign on each claim (0.2 s at
     // 10,000 leads) instead of walking the index. Not before the callbacks:
     // there a sort of a few rows is right.
+    if (request.callbacksOnly) return claimed;
     await tx.exec('SET LOCAL enable_sort = off');
     await take(BY_PRIORITY, []);
     return claimed;
@@ -101,6 +105,17 @@ async function dueCallbackLeads(tx: Queryable, campaignId: CampaignId, now: Epoc
     [campaignId, new Date(now)],
   );
   return rows.map((r) => r.lead_id);
+}
+
+/** Of these agents, those a callback of the campaign is due for now. */
+export async function agentsWithDueCallbacks(db: Queryable, campaignId: CampaignId, agentIds: readonly AgentId[], now: EpochMs): Promise<AgentId[]> {
+  if (agentIds.length === 0) return [];
+  const { rows } = await db.query<{ agent_id: AgentId }>(
+    `SELECT DISTINCT agent_id FROM callbacks
+      WHERE campaign_id = $1 AND state = 'scheduled' AND due_at <= $2 AND agent_id = ANY ($3::text[])`,
+    [campaignId, new Date(now), agentIds],
+  );
+  return rows.map((r) => r.agent_id);
 }
 
 /** Leads whose claim lapsed (their engine crashed or hung) go back to the pool. */
@@ -119,7 +134,8 @@ function onePerCustomer(rows: CandidateRow[]): CandidateRow[] {
   return rows.filter((row) => !seen.has(row.customer_id) && seen.add(row.customer_id));
 }
 
-async function hold(tx: Queryable, rows: CandidateRow[], engineId: string, until: EpochMs): Promise<void> {
+/** Claims the leads and holds their customers' numbers until `until`. */
+export async function hold(tx: Queryable, rows: readonly Pick<CandidateRow, 'id' | 'customer_id'>[], engineId: string, until: EpochMs): Promise<void> {
   if (rows.length === 0) return;
   const leadIds = rows.map((r) => r.id);
   await tx.query(
@@ -154,14 +170,15 @@ interface HeldLead {
   customer_id: string;
 }
 
-/** Extends the lease of every lead the engine holds and has not dialed yet. */
-export async function renewClaims(db: Db, engineId: string, leaseMs: DurationMs, now: EpochMs): Promise<number> {
+/** Extends the lease of every lead the engine holds and has not dialed yet, or of those named. */
+export async function renewClaims(db: Db, engineId: string, leaseMs: DurationMs, now: EpochMs, leadIds?: readonly LeadId[]): Promise<number> {
   const until = new Date(now + leaseMs);
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<HeldLead>(
       `UPDATE leads SET claimed_until = $3
-        WHERE claimed_by = $1 AND state = 'claimed' AND claimed_until > $2 RETURNING id, customer_id`,
-      [engineId, new Date(now), until],
+        WHERE claimed_by = $1 AND state = 'claimed' AND claimed_until > $2 AND ($4::uuid[] IS NULL OR id = ANY ($4::uuid[]))
+        RETURNING id, customer_id`,
+      [engineId, new Date(now), until, leadIds ?? null],
     );
     await tx.query(
       `UPDATE customers SET held_until = $3
@@ -186,4 +203,15 @@ export async function releaseClaims(db: Db, engineId: string, leadIds?: readonly
     ]);
     return rows.length;
   });
+}
+
+/**
+ * A preview lead the agent skipped goes back to the pool behind the leads
+ * never tried (the hopper takes the oldest next-attempt time first), and the
+ * skip is kept in the audit log.
+ */
+export async function skipLead(db: Db, engineId: string, leadId: LeadId, agentId: AgentId, now: EpochMs): Promise<void> {
+  await releaseClaims(db, engineId, [leadId]);
+  await db.query(`UPDATE leads SET next_attempt_at = $2 WHERE id = $1 AND state = 'ready'`, [leadId, new Date(now)]);
+  await audit(db, { actor: `agent:${agentId}`, action: 'skip', entity: 'lead', entityId: leadId });
 }

@@ -8,7 +8,9 @@ import type { AgentId } from '../../domain/ids.js';
 import type { EpochMs } from '../../domain/time.js';
 import { callingWindowParams } from '../calling-window.js';
 import type { Campaign } from '../campaign.js';
-import { effectiveRules } from '../compliance.js';
+import { broadcastRules } from '../../ivr/broadcast-attempts.js';
+import { parseBroadcastMessage } from '../../ivr/message.js';
+import { effectiveRules, type DialingRules } from '../compliance.js';
 
 /** Parameters of every hopper query, in order; each use casts, so PostgreSQL never guesses a type. */
 const P = {
@@ -32,7 +34,7 @@ const P = {
 } as const;
 
 export function hopperParams(campaign: Campaign, now: EpochMs, forAgent: AgentId | null): unknown[] {
-  const rules = effectiveRules(campaign.complianceProfile, campaign.rules);
+  const rules = campaignRules(campaign);
   const window = callingWindowParams(rules.callingWindow);
   return [
     campaign.id,
@@ -52,6 +54,13 @@ export function hopperParams(campaign: Campaign, now: EpochMs, forAgent: AgentId
     campaign.type,
     forAgent,
   ];
+}
+
+/** The rules the hopper applies: the profile's with the campaign's overrides, and a broadcast's own cap on attempts. */
+function campaignRules(campaign: Campaign): DialingRules {
+  const rules = effectiveRules(campaign.complianceProfile, campaign.rules);
+  if (campaign.type !== 'broadcast' || !campaign.broadcastMessage) return rules;
+  return broadcastRules(rules, parseBroadcastMessage(campaign.broadcastMessage).retry);
 }
 
 /**
@@ -77,7 +86,7 @@ export const HOPPER_FROM = `
   CROSS JOIN LATERAL (
     SELECT count(*) FILTER (WHERE a.originated_at > ${P.now} - interval '1 day') AS today, count(*) AS week
       FROM attempts a
-     WHERE a.customer_id = c.id AND a.outcome = 'live' AND a.originated_at > ${P.now} - interval '7 days') contacts
+     WHERE a.customer_id = c.id AND a.outcome = 'live' AND a.counts_as_contact AND a.originated_at > ${P.now} - interval '7 days') contacts
   WHERE l.campaign_id = ${P.campaign}`;
 
 export const HOLD_BACK_RULES = {

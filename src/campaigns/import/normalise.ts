@@ -37,6 +37,23 @@ export function countryTimeZone(country: string): string | undefined {
   return zones.length === 1 ? zones[0] : undefined;
 }
 
+/** A number as people write it to E.164, with its country; a national number is read as one of `defaultCountry`. */
+export function normalisePhone(
+  raw: string,
+  defaultCountry: string | undefined,
+  /** Where the default country is set, for the error's hint. */
+  defaultCountryHint = 'a default country',
+): { readonly phone: E164; readonly country: string | undefined } | { readonly rejected: string } {
+  const written = raw.trim();
+  if (written === '') return { rejected: 'has no phone number' };
+  const parsed = parsePhoneNumberFromString(written, defaultCountry as CountryCode | undefined);
+  if (!parsed?.isValid()) {
+    const hint = defaultCountry ? ` for ${defaultCountry}` : `; national numbers need ${defaultCountryHint}`;
+    return { rejected: `"${written}" is not a valid phone number${hint}` };
+  }
+  return { phone: E164(parsed.number), country: parsed.country };
+}
+
 /** A lead of an import always knows its line of the file. */
 export type ImportedLead = NewLead & { readonly sourceRow: number };
 
@@ -50,13 +67,8 @@ export function normaliseRow(fields: readonly string[], row: number, columns: Re
   if (fields.some((f) => f.includes('\uFFFD'))) {
     return { rejected: 'is not valid UTF-8: save the file as UTF-8 and import it again' };
   }
-  const rawPhone = fields[columns.phone]!.trim();
-  if (rawPhone === '') return { rejected: 'has no phone number' };
-  const parsed = parsePhoneNumberFromString(rawPhone, mapping.defaultCountry as CountryCode | undefined);
-  if (!parsed?.isValid()) {
-    const hint = mapping.defaultCountry ? ` for ${mapping.defaultCountry}` : '; national numbers need defaultCountry in the mapping';
-    return { rejected: `"${rawPhone}" is not a valid phone number${hint}` };
-  }
+  const parsed = normalisePhone(fields[columns.phone]!, mapping.defaultCountry, 'defaultCountry in the mapping');
+  if ('rejected' in parsed) return parsed;
   const zone = timeZoneOf(fields, columns, parsed.country, mapping);
   if ('rejected' in zone) return zone;
   const priority = columns.priority === undefined ? 0 : Number(fields[columns.priority]!.trim() || '0');
@@ -65,7 +77,7 @@ export function normaliseRow(fields: readonly string[], row: number, columns: Re
   }
   const customFields: Record<string, string> = {};
   for (const { name, index } of columns.customFields) customFields[name] = fields[index]!;
-  return { lead: { phone: E164(parsed.number), timeZone: zone.timeZone, priority, customFields, sourceRow: row } };
+  return { lead: { phone: parsed.phone, timeZone: zone.timeZone, priority, customFields, sourceRow: row } };
 }
 
 function timeZoneOf(

@@ -1,78 +1,113 @@
 /**
- * `outpace run --campaign ID`: `outpace serve` with the campaign's engine on
- * Asterisk: the API, then the engine (lease, leads, calls through ARI) and the
- * agents' WebSocket (/api/v1/agent) that feeds its desk, and on
- * SIGTERM or SIGINT a drain that lets every call in progress finish.
- */
+ * `outpace run --campaign ID [--campaign ID ...]`: `outpace serve` with the
+ * campaigns' engines on Asterisk: the API, then each campaign's runner (an
+ * agent campaign's engine, or a broadcast's) sharing one ARI connection, one
+ * agent desk fed by the agents' WebSocket (/api/v1/agent) and one agent
+ * board, so that an agent logged in to several of these campaigns (blended)
+ * is never given two calls at once; the agents' state history is stored. A
+ * broadcast run beside its linked agent campaign puts key-1 callers through
+ * to that campaign's agents. On SIGTERM or SIGINT a drain lets every call in
+ * progress finish.
+ */import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { z } from 'zod';
+import { AgentBoard } from '../../agents/agent-board.js';
 import { DeskHub } from '../../agents/desk-hub.js';
 import { AgentSockets } from '../../api/agent-sockets.js';
+import { getCampaign } from '../../campaigns/campaign-store.js';
+import type { Campaign } from '../../campaigns/campaign.js';
 import { CampaignRunner } from '../../campaigns/dialing/campaign-runner.js';
-import type { Coordination } from '../../coordination/coordination.js';
-import { openCoordinationFromEnv } from '../../coordination/open.js';
+import { StoredAgentStates } from '../../campaigns/dialing/stored-agent-states.js';
 import { CampaignId } from '../../domain/ids.js';
+import { LocalAgentCampaigns } from '../../engine/agent-lending.js';
 import { wallClockScheduler } from '../../engine/scheduler.js';
-import type { Db } from '../../storage/db.js';
+import { BroadcastRunner } from '../../ivr/broadcast-runner.js';
 import { AriTelephony } from '../../telephony/ari/ari-telephony.js';
 import { loadAriConfig } from '../../telephony/ari/config.js';
-import { openMigratedDatabase } from './database.js';
 import { serveCommand, type ServedEngine } from './serve.js';
 
-const USAGE = 'usage: outpace run --campaign ID   (needs ARI_URL, ARI_USERNAME, ARI_PASSWORD; see docs/telephony.md)';
+const USAGE = 'usage: outpace run --campaign ID [--campaign ID ...]   (needs ARI_URL, ARI_USERNAME, ARI_PASSWORD; see docs/telephony.md)';
 
 const runEnv = z.object({
   /** The trunk calls go out on when the campaign names none ({trunk} in ARI_TRUNK_ENDPOINT). */
   OUTPACE_TRUNK: z.string().min(1).default('carrier'),
   OUTPACE_TRUNK_MAX_LINES: z.coerce.number().int().min(1).max(100_000).default(100),
+  /** Where a broadcast's prompts are checked before its first dial: the sounds/ installed on the PBX as sound:outpace/. */
+  OUTPACE_SOUNDS_DIR: z.string().min(1).default(fileURLToPath(new URL('../../../sounds/', import.meta.url))),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-/** The campaign's engine as `serve` drives it; it opens its own database pool and ARI connection. */
-export function campaignEngine(campaignId: CampaignId, env: NodeJS.ProcessEnv, desk = new DeskHub()): ServedEngine {
+interface CampaignRun {
+  start(): Promise<void>;
+  drain(): Promise<void>;
+}
+
+/** Agent campaigns first, so that a broadcast's key 1 finds their agents from its first call; drained in the reverse order. */
+function inStartOrder(campaigns: readonly Campaign[]): Campaign[] {
+  return [...campaigns.filter((c) => c.type === 'agent'), ...campaigns.filter((c) => c.type === 'broadcast')];
+}
+
+/** The campaigns' engines as `serve` drives them; they share the API's database and coordination, and one ARI connection. */
+export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.ProcessEnv, desk = new DeskHub()): ServedEngine {
   const settings = runEnv.parse(env);
   const ari = loadAriConfig(env);
   const logger = pino({ name: 'outpace-engine', level: settings.LOG_LEVEL });
-  let opened: { db: Db; coordination: Coordination; telephony: AriTelephony; runner: CampaignRunner; sockets: AgentSockets } | undefined;
+  let opened: { telephony: AriTelephony; runs: CampaignRun[]; sockets: AgentSockets; history: StoredAgentStates } | undefined;
   return {
-    async start(api) {
-      const db = await openMigratedDatabase(env);
-      const coordination = openCoordinationFromEnv(env);
+    async start(api, { db, coordination }) {
       const telephony = await AriTelephony.connect({ config: ari, logger });
-      const runner = new CampaignRunner({
+      const campaigns = inStartOrder(await Promise.all(campaignIds.map((id) => getCampaign(db, id))));
+      const agentCampaigns = new LocalAgentCampaigns();
+      const board = new AgentBoard();
+      const history = new StoredAgentStates({ db, onError: (what, err) => logger.error({ err }, `${what} not stored`) });
+      board.subscribe(history.changed);
+      const common = {
         db,
         coordination,
-        campaignId,
         engineId: ari.OUTPACE_ENGINE_ID,
         port: telephony,
-        desk,
         scheduler: wallClockScheduler,
         logger,
         trunk: { id: settings.OUTPACE_TRUNK, maxLines: settings.OUTPACE_TRUNK_MAX_LINES, maxCallsPerSecond: ari.ARI_CALLS_PER_SECOND },
+        agentCampaigns,
+      };
+      const runs = campaigns.map((c): CampaignRun =>
+        c.type === 'broadcast'
+          ? new BroadcastRunner({ ...common, campaignId: c.id, soundsDir: settings.OUTPACE_SOUNDS_DIR })
+          : new CampaignRunner({ ...common, campaignId: c.id, desk, board }),
+      );
+      const sockets = new AgentSockets({
+        db,
+        desk,
+        board,
+        engineId: ari.OUTPACE_ENGINE_ID,
+        clock: wallClockScheduler,
+        subscribeCalls: (l) => telephony.subscribe(l),
       });
-      const sockets = new AgentSockets({ db, desk, clock: wallClockScheduler, subscribeCalls: (l) => telephony.subscribe(l) });
       sockets.attach(api.server);
-      opened = { db, coordination, telephony, runner, sockets };
-      await runner.start();
+      opened = { telephony, runs: [], sockets, history };
+      for (const run of runs) {
+        await run.start();
+        opened.runs.push(run);
+      }
     },
     async drain() {
       if (!opened) return;
-      const { db, coordination, telephony, runner, sockets } = opened;
+      const { telephony, runs, sockets, history } = opened;
       opened = undefined;
-      await runner.drain();
+      for (const run of [...runs].reverse()) await run.drain();
       // Agents' sockets would hold the HTTP server open past its close.
       sockets.close();
       telephony.close();
-      await coordination.close();
-      await db.close();
+      await history.settled();
     },
   };
 }
 
 export async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const { values } = parseArgs({ args: [...argv], options: { campaign: { type: 'string' } } });
-  if (!values.campaign) {
+  const { values } = parseArgs({ args: [...argv], options: { campaign: { type: 'string', multiple: true } } });
+  if (!values.campaign?.length) {
     console.error(USAGE);
     return 2;
   }
@@ -80,5 +115,5 @@ export async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv
     console.error(`outpace run dials through Asterisk: set ARI_URL (and ARI_USERNAME, ARI_PASSWORD). To try outpace without a PBX, run outpace demo.\n${USAGE}`);
     return 2;
   }
-  return serveCommand([], env, campaignEngine(CampaignId(values.campaign), env));
+  return serveCommand([], env, campaignEngine([...new Set(values.campaign)].map(CampaignId), env));
 }

@@ -1,14 +1,20 @@
 import { z } from 'zod';
 import type { Api } from '../../api/context.js';
 import { buildApi } from '../../api/server.js';
+import type { Coordination } from '../../coordination/coordination.js';
 import { openCoordinationFromEnv } from '../../coordination/open.js';
 import { wallClockScheduler } from '../../engine/scheduler.js';
+import type { Db } from '../../storage/db.js';
 import { openMigratedDatabase } from './database.js';
 
 /** The engine as `serve` drives it; the lead's engine implements this. */
 export interface ServedEngine {
-  /** Starts once the API listens; the API is given for what the engine serves on it (the agent socket). */
-  start(api: Api): Promise<void>;
+  /**
+   * Starts once the API listens; the API is given for what the engine serves
+   * on it (the agent socket), and the API's database and coordination to
+   * share (the embedded database may be opened once per process).
+   */
+  start(api: Api, shared: { readonly db: Db; readonly coordination: Coordination }): Promise<void>;
   /** Stop dialing, let the calls in progress finish, then resolve. */
   drain(): Promise<void>;
 }
@@ -41,7 +47,7 @@ export async function serve(env: NodeJS.ProcessEnv, stop: Promise<unknown>, engi
     { logger: { level: settings.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] } },
   );
   await api.listen({ port: settings.PORT, host: settings.HOST });
-  await engine?.start(api);
+  await engine?.start(api, { db, coordination });
   const stopped = stop.then(async () => {
     api.log.info('shutting down: no new calls, waiting for calls and requests in progress');
     await engine?.drain();

@@ -18,6 +18,13 @@
  *
  * It never launches fewer calls than progressive dialing would (one per ready
  * agent not already covered), because those calls cannot abandon.
+ *
+ * Cold start: until the answer rate is known it dials progressively. Once it
+ * is, and before talks are known, it dials ahead of the ready agents only:
+ * the first talks to end are the short ones, so they cannot yet say when a
+ * busy agent will be free, but ready agents are certain supply, and waiting
+ * for the talks as well left a fresh shift at progressive occupancy for its
+ * first minutes.
  */
 import { AbandonSteering } from '../abandon-steering.js';
 import { InFlight, LookaheadTables, type HorizonTable } from '../lookahead.js';
@@ -29,10 +36,12 @@ interface Horizon {
   readonly newCallDemand: number;
 }
 
-function horizonModel(f: InFlight, t: HorizonTable): Horizon {
+function horizonModel(f: InFlight, t: HorizonTable, countBusyAgents: boolean): Horizon {
   const model = new ShortfallModel(f.certainSupply);
-  for (const i of f.onCall.used) model.addSupply(t.onCallFree(i), f.onCall.counts[i]!);
-  for (const i of f.wrapUp.used) model.addSupply(t.wrapUpFree(i), f.wrapUp.counts[i]!);
+  if (countBusyAgents) {
+    for (const i of f.onCall.used) model.addSupply(t.onCallFree(i), f.onCall.counts[i]!);
+    for (const i of f.wrapUp.used) model.addSupply(t.wrapUpFree(i), f.wrapUp.counts[i]!);
+  }
   for (const i of f.ringing.used) model.addDemand(t.ringingDemand(i), f.ringing.counts[i]!);
   return { model, newCallDemand: t.newCallDemand };
 }
@@ -60,14 +69,14 @@ export function createPredictivePolicy(): DialPolicy {
     propose(ctx: PolicyContext): PolicyProposal {
       const { counts, estimates: est, settings, snapshot } = ctx;
       const progressiveFloor = counts.ready - counts.ringing - counts.waiting;
-      if (!est.warmedUp) return proposal(progressiveFloor, 'warming up: one call per ready agent until outcomes are known');
+      if (!est.answersKnown) return proposal(progressiveFloor, 'warming up: one call per ready agent until the answer rate is known');
 
       const ratio = steering.ratio(settings, ctx.abandons);
       let dials = ctx.maxDials;
       let binding: Horizon | undefined;
       inFlight.gather(snapshot, settings);
       for (const t of tables.get(snapshot.now, est, settings, inFlight)) {
-        const hz = horizonModel(inFlight, t);
+        const hz = horizonModel(inFlight, t, est.agentTimesKnown);
         const n = largestSafe(hz, ratio, dials);
         if (!binding || n < dials) binding = hz;
         dials = Math.min(dials, n);

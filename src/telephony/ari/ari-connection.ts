@@ -42,6 +42,8 @@ export interface AriRest {
   listBridges(): Promise<string[]>;
   /** GET /endpoints/{tech}/{resource}, as Asterisk sends it: checked by the caller. */
   getEndpoint(tech: string, resource: string): Promise<unknown>;
+  /** Subscribes the application to an event source, such as `endpoint:PJSIP/alice` (EndpointStateChange). */
+  subscribe(eventSource: string): Promise<unknown>;
 }
 
 export interface ChannelSummary {
@@ -131,6 +133,7 @@ export async function connectAri(o: AriConnectionOptions): Promise<AriConnection
     recordBridge: (bridgeId, name) => c.bridges.record({ bridgeId, name, ...RECORDING_FORMAT }),
     stopRecording: (recordingName) => c.recordings.stop({ recordingName }),
     getEndpoint: (tech, resource) => c.endpoints.get({ tech, resource }),
+    subscribe: (eventSource) => c.applications.subscribe({ applicationName: o.app, eventSource }),
     listBridges: async () => (await c.bridges.list()).map((b) => b.id),
     listChannels: async () =>
       (await c.channels.list()).map((ch) => ({ id: ch.id, state: ch.state, appName: ch.dialplan?.app_name ?? '' })),
@@ -198,6 +201,7 @@ interface LooseClient {
   bridges: Record<'create' | 'addChannel' | 'destroy' | 'record', Operation> & { list(): Promise<Array<{ id: string }>> };
   recordings: Record<'stop', Operation>;
   endpoints: { get(params: { tech: string; resource: string }): Promise<unknown> };
+  applications: { subscribe(params: { applicationName: string; eventSource: string }): Promise<unknown> };
   playbacks: Record<'stop', Operation>;
 }
 

@@ -25,6 +25,10 @@ export const ariEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ChannelDtmfReceived'), digit: z.string(), channel }),
   z.object({ type: z.literal('ChannelHangupRequest'), channel }),
   z.object({ type: z.literal('ChannelTalkingFinished'), duration: z.number().int(), channel }),
+  z.object({
+    type: z.literal('EndpointStateChange'),
+    endpoint: z.object({ technology: z.string(), resource: z.string(), state: z.string().optional() }),
+  }),
 ]);
 
 export type AriEvent = z.infer<typeof ariEventSchema>;

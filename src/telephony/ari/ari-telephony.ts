@@ -21,6 +21,7 @@ import { type Clock, wallClockScheduler } from '../../engine/scheduler.js';
 import type { TrunkSettings } from '../../pacing/settings.js';
 import type { IvrListener, IvrPort, PlayRequest } from '../ivr-port.js';
 import type { EndedBy, MediaUri, OriginateRequest, TelephonyEvent, TelephonyListener, TelephonyPort } from '../port.js';
+import { unreachableCause } from './agent-endpoints.js';
 import { type AgentLeg, AgentLegs } from './agent-legs.js';
 import { type AriConnection, type AriRest, connectAri } from './ari-connection.js';
 import { describeError, isGoneError } from './ari-errors.js';
@@ -261,7 +262,31 @@ export class AriTelephony implements TelephonyPort, IvrPort {
         return this.waits.release(e.channel.id, 'talking');
       case 'ChannelTalkingFinished':
         return this.waits.release(e.channel.id, 'silent');
+      case 'EndpointStateChange':
+        if (e.endpoint.state === 'offline') this.endpointOffline(`${e.endpoint.technology}/${e.endpoint.resource}`);
+        return;
     }
+  }
+
+  /**
+   * A softphone unregistered (or stopped answering qualify): its agents leave
+   * ready at once. A nailed-up leg is hung up (its end reports the agent
+   * down); an agent rung per call has no channel, so is reported down here.
+   */
+  private endpointOffline(endpoint: string): void {
+    for (const leg of this.agents.all()) if (!leg.perCall && leg.endpoint === endpoint) this.hangupChannel(leg.channelId);
+    for (const agentId of this.agentsToRing.onEndpoint(endpoint)) {
+      this.agentsToRing.leave(agentId, unreachableCause(`${endpoint} went offline: the softphone unregistered`));
+    }
+  }
+
+  /** Asks Asterisk for the endpoint's state changes: a softphone that unregisters is then heard at once. */
+  private watchEndpoint(agentId: AgentId): void {
+    const endpoint = this.agentsToRing.endpointOf(agentId) ?? this.agents.get(agentId)?.endpoint;
+    if (!endpoint) return;
+    this.gate
+      .run('endpoint subscribe', () => this.rest.subscribe(`endpoint:${endpoint}`))
+      .catch((err: unknown) => this.logger.warn({ agentId, endpoint, err }, 'endpoint state not followed: an unregistered softphone is noticed at its next call'));
   }
 
   private onDial(channelId: string, dialstatus: string): void {
@@ -598,6 +623,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   }
 
   private emit(event: TelephonyEvent): void {
+    if (event.type === 'agent.leg-up') this.watchEndpoint(event.agentId);
     this.listeners.emit(event);
   }
 }

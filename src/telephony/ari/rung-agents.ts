@@ -46,6 +46,11 @@ export class RungAgents {
     );
   }
 
+  /** The agents logged in on this endpoint. */
+  onEndpoint(endpoint: string): AgentId[] {
+    return [...this.endpoints].filter(([, e]) => e === endpoint).map(([agentId]) => agentId);
+  }
+
   /** The agent's endpoint, if they are logged in. */
   endpointOf(agentId: AgentId): string | undefined {
     return this.endpoints.get(agentId);

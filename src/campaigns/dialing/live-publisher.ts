@@ -1,0 +1,96 @@
+/**
+ * What a running campaign shows the wallboard: each agent's state, each call
+ * in flight and its phase, and today's counters, written to the shared live
+ * state (Redis, or memory for a single process) as the engine reports them.
+ * Off the hot path: the writes queue up and a write that fails is
+ * logged, never in the engine's way; the live state is a view, storage keeps
+ * the facts.
+ */
+import type { Logger } from 'pino';
+import PQueue from 'p-queue';
+import type { CallInFlight, LiveCounter, LiveState } from '../../coordination/coordination.js';
+import type { AgentId, AttemptId, CampaignId } from '../../domain/ids.js';
+import type { EpochMs } from '../../domain/time.js';
+import type { AttemptRecord } from '../../engine/attempt-record.js';
+import type { AgentState } from '../../pacing/snapshot.js';
+import type { TelephonyEvent } from '../../telephony/port.js';
+
+export interface LivePublisherOptions {
+  readonly live: LiveState;
+  readonly campaignId: CampaignId;
+  readonly logger: Logger;
+}
+
+export class LivePublisher {
+  /**
+   * One write at a time, in the order the engine reported: a call's phases and
+   * its end must not overtake each other (an end written before its last phase
+   * would leave a ghost call on the wallboard). A few hundred writes a second
+   * at the largest campaigns is far within one Redis connection's reach.
+   */
+  private readonly queue = new PQueue({ concurrency: 1 });
+  /** The campaign's calls in flight: the port's events about other campaigns' calls are not this campaign's. */
+  private readonly calls = new Map<AttemptId, CallInFlight>();
+
+  constructor(private readonly o: LivePublisherOptions) {}
+
+  /** The engine observer's agentState. */
+  readonly agentState = (agentId: AgentId, _from: AgentState, to: AgentState, at: EpochMs): void => {
+    this.write(() => this.o.live.setAgentState(agentId, { state: to, since: at, campaignId: this.o.campaignId }));
+  };
+
+  /** The engine observer's attemptOpened: the attempt is written and about to be dialed. */
+  readonly attemptOpened = (attemptId: AttemptId, at: EpochMs): void => {
+    const call: CallInFlight = { attemptId, campaignId: this.o.campaignId, phase: 'dialing', since: at, agentId: null };
+    this.calls.set(attemptId, call);
+    this.write(() => this.o.live.trackCall(call));
+    this.count('dials', at);
+  };
+
+  /** A telephony port listener: the phases of this campaign's calls. */
+  readonly telephonyEvent = (e: TelephonyEvent): void => {
+    switch (e.type) {
+      case 'call.ringing':
+        return this.phase(e.attemptId, 'ringing', e.at, null);
+      case 'call.answered':
+        return this.phase(e.attemptId, 'answered', e.at, null);
+      case 'call.connected':
+        return this.phase(e.attemptId, 'connected', e.at, e.agentId);
+      default:
+        return;
+    }
+  };
+
+  /** The engine observer's attemptEnded: the call leaves the wallboard and today's counters move. */
+  readonly attemptEnded = (record: AttemptRecord): void => {
+    if (!this.calls.delete(record.attemptId)) return;
+    this.write(() => this.o.live.callEnded(this.o.campaignId, record.attemptId));
+    const at = record.endedAt;
+    if (record.answeredAt !== undefined) this.count('answers', at);
+    if (record.outcome === 'live') this.count('live-answers', at);
+    if (record.connectedAt !== undefined) this.count('connects', at);
+    if (record.abandoned) this.count('abandons', at);
+    if (record.outcome === 'machine') this.count('machines', at);
+  };
+
+  /** Resolves when every write queued so far is done (shutdown, tests). */
+  settled(): Promise<void> {
+    return this.queue.onIdle();
+  }
+
+  private phase(attemptId: AttemptId, phase: CallInFlight['phase'], at: EpochMs, agentId: AgentId | null): void {
+    const call = this.calls.get(attemptId);
+    if (!call) return;
+    const moved: CallInFlight = { ...call, phase, since: at, agentId };
+    this.calls.set(attemptId, moved);
+    this.write(() => this.o.live.trackCall(moved));
+  }
+
+  private count(counter: LiveCounter, at: EpochMs): void {
+    this.write(() => this.o.live.count(this.o.campaignId, counter, at));
+  }
+
+  private write(change: () => Promise<unknown>): void {
+    void this.queue.add(change).catch((err: unknown) => this.o.logger.warn({ campaignId: this.o.campaignId, err }, 'the live state was not updated'));
+  }
+}

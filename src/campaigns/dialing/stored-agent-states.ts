@@ -1,0 +1,69 @@
+/**
+ * The agents' state history in storage (table agent_states), for occupancy
+ * and time per state. The engine never waits for it: changes are kept in
+ * memory and written in batches, one insert at a time, each taking every
+ * change heard since the last. If storage falls behind past `maxPending`
+ * changes, the oldest are dropped and reported rather than letting memory
+ * grow without end.
+ */
+import PQueue from 'p-queue';
+import type { AgentStateChange } from '../../agents/agent-board.js';
+import type { Db } from '../../storage/db.js';
+
+export interface StoredAgentStatesOptions {
+  readonly db: Db;
+  /** A batch was not stored, or changes were dropped because storage fell behind. */
+  readonly onError?: (what: string, error: unknown) => void;
+  readonly maxPending?: number;
+}
+
+const DEFAULT_MAX_PENDING = 50_000;
+
+export class StoredAgentStates {
+  private pending: AgentStateChange[] = [];
+  private readonly writes = new PQueue({ concurrency: 1 });
+
+  constructor(private readonly o: StoredAgentStatesOptions) {}
+
+  /** An agent board listener. */
+  readonly changed = (change: AgentStateChange): void => {
+    this.pending.push(change);
+    const max = this.o.maxPending ?? DEFAULT_MAX_PENDING;
+    if (this.pending.length > max) {
+      const dropped = this.pending.splice(0, this.pending.length - max);
+      this.o.onError?.('agent state changes', new Error(`storage fell behind: ${dropped.length} agent state changes not stored`));
+    }
+    // One write queued at most: it takes whatever has gathered by the time it runs.
+    if (this.writes.size === 0) void this.writes.add(() => this.write());
+  };
+
+  /** Resolves once every change heard so far is stored: for shutdown and tests. */
+  async settled(): Promise<void> {
+    await this.writes.onIdle();
+  }
+
+  private async write(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    try {
+      await this.o.db.query(
+        `INSERT INTO agent_states (agent_id, campaign_ids, from_state, to_state, reason, attempt_id, at)
+         SELECT x.agent_id, string_to_array(x.campaigns, ',')::uuid[], x.from_state, x.to_state, x.reason, x.attempt_id, x.at
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::timestamptz[])
+                AS x(agent_id, campaigns, from_state, to_state, reason, attempt_id, at)`,
+        [
+          batch.map((c) => c.agentId),
+          batch.map((c) => c.campaigns.join(',')),
+          batch.map((c) => c.from),
+          batch.map((c) => c.to),
+          batch.map((c) => c.reason ?? null),
+          batch.map((c) => c.attemptId ?? null),
+          batch.map((c) => new Date(c.at)),
+        ],
+      );
+    } catch (error) {
+      this.o.onError?.('agent state changes', error);
+    }
+  }
+}

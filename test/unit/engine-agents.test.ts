@@ -1,0 +1,259 @@
+import { describe, expect, it } from 'vitest';
+import { AgentBoard, type AgentStateChange } from '../../src/agents/agent-board.js';
+import type { AgentDeskEvent } from '../../src/agents/desk.js';
+import type { GiveBackReason, Lead, LeadSource } from '../../src/campaigns/lead-source.js';
+import { AgentId, CampaignId, E164, LeadId, type AttemptId } from '../../src/domain/ids.js';
+import type { EngineObserver } from '../../src/engine/campaign-engine.js';
+import { parsePacingSettings, type PacingSettings } from '../../src/pacing/settings.js';
+import { SimulatedTime } from '../../src/simulator/event-queue.js';
+import { Listeners } from '../../src/simulator/listeners.js';
+import type { TelephonyEvent } from '../../src/telephony/port.js';
+import { engineOnPort, ScriptedPort } from '../support/scripted-port.js';
+
+const ALICE = AgentId('alice');
+const BOB = AgentId('bob');
+const NORMAL_CLEARING = { code: 16, text: 'Normal Clearing' };
+
+/** Leads numbered from 1; a lead given back is remembered with why. */
+class TestLeads implements LeadSource {
+  private n = 0;
+  readonly givenBack: { lead: Lead; why: GiveBackReason; agentId: AgentId }[] = [];
+  /** Leads only the named agent should have (their callbacks). */
+  readonly forAgent = new Map<AgentId, Lead[]>();
+  constructor(private readonly prefix: string, private left = 100) {}
+  available() { return this.left; }
+  take(): Lead | undefined {
+    if (this.left === 0) return undefined;
+    this.left--;
+    this.n++;
+    return { id: LeadId(`${this.prefix}${this.n}`), number: E164(`+1555000${String(this.n).padStart(4, '0')}`) };
+  }
+  takeFor(agentId: AgentId): Lead | undefined {
+    return this.forAgent.get(agentId)?.shift();
+  }
+  giveBack(lead: Lead, why: GiveBackReason, agentId: AgentId) {
+    this.givenBack.push({ lead, why, agentId });
+  }
+}
+
+function world() {
+  const time = new SimulatedTime(Date.UTC(2026, 0, 13, 10));
+  const port = new ScriptedPort();
+  const desk = new Listeners<AgentDeskEvent>();
+  const board = new AgentBoard();
+  const changes: AgentStateChange[] = [];
+  board.subscribe((c) => changes.push(c));
+  const at = () => time.now();
+  const emit = (e: TelephonyEvent) => port.listeners.emit(e);
+  const campaign = (id: string, settings: Partial<PacingSettings>, observer: EngineObserver = {}) => {
+    const leads = new TestLeads(`${id}-`);
+    const engine = engineOnPort({ port, desk, scheduler: time, leads, settings: parsePacingSettings(settings), campaignId: id, observer, board });
+    return { engine, leads };
+  };
+  const login = (agentId: AgentId, campaigns?: string[]) => {
+    desk.emit({ type: 'agent.login', agentId, endpoint: `PJSIP/${agentId}`, campaigns: campaigns?.map(CampaignId), at: at() });
+    emit({ type: 'agent.leg-up', agentId, at: at() });
+  };
+  const lastCall = () => port.originated.at(-1)!.attemptId;
+  const answer = (attemptId: AttemptId) => emit({ type: 'call.answered', attemptId, at: at(), answeredAt: at(), party: 'human' });
+  const connectAndEnd = (attemptId: AttemptId, agentId: AgentId) => {
+    emit({ type: 'call.connected', attemptId, agentId, at: at() });
+    emit({ type: 'call.ended', attemptId, at: at(), endedBy: 'customer', cause: NORMAL_CLEARING });
+  };
+  const stateOf = (agentId: AgentId) => changes.filter((c) => c.agentId === agentId).at(-1)?.to;
+  return { time, port, desk, board, changes, at, emit, campaign, login, lastCall, answer, connectAndEnd, stateOf };
+}
+
+describe('wrap-up timeout', () => {
+  it('ends a wrap-up the agent leaves open with the system disposition, and says when it will lapse', () => {
+    const w = world();
+    const lapsed: { agentId: AgentId; attemptId: AttemptId }[] = [];
+    w.campaign('c', { mode: 'progressive', wrapUpTimeoutSec: 45 }, { wrapUpLapsed: (agentId, attemptId) => lapsed.push({ agentId, attemptId }) });
+    w.login(ALICE);
+    w.time.runUntil(w.at() + 1000);
+    const call = w.lastCall();
+    w.answer(call);
+    w.connectAndEnd(call, ALICE);
+    const wrapUpAt = w.at();
+    expect(w.changes.at(-1)).toMatchObject({ to: 'wrap-up', attemptId: call, deadline: wrapUpAt + 45_000, campaigns: ['c'] });
+    w.time.runUntil(wrapUpAt + 44_999);
+    expect(lapsed).toEqual([]);
+    w.time.runUntil(wrapUpAt + 45_000);
+    expect(lapsed).toEqual([{ agentId: ALICE, attemptId: call }]);
+    expect(w.changes.find((c) => c.from === 'wrap-up')).toMatchObject({ to: 'ready', reason: 'wrap-up-timeout', at: wrapUpAt + 45_000 });
+  });
+
+  it('never lapses when the agent dispositions in time, nor when the campaign sets no timeout', () => {
+    for (const wrapUpTimeoutSec of [45, 0]) {
+      const w = world();
+      const lapsed: AttemptId[] = [];
+      w.campaign('c', { mode: 'progressive', wrapUpTimeoutSec }, { wrapUpLapsed: (_a, attemptId) => lapsed.push(attemptId) });
+      w.login(ALICE);
+      w.time.runUntil(w.at() + 1000);
+      const call = w.lastCall();
+      w.answer(call);
+      w.connectAndEnd(call, ALICE);
+      if (wrapUpTimeoutSec > 0) w.desk.emit({ type: 'agent.wrap-up-done', agentId: ALICE, attemptId: call, disposition: 'valid-sale', at: w.at() + 10_000 });
+      w.time.runUntil(w.at() + 3_600_000);
+      expect(lapsed).toEqual([]);
+      if (wrapUpTimeoutSec === 0) expect(w.changes.at(-1)).toMatchObject({ to: 'wrap-up', deadline: undefined });
+    }
+  });
+});
+
+describe('preview mode', () => {
+  it('offers the next lead to the longest-idle agent; a skip gives it back and offers the next', () => {
+    const w = world();
+    const { leads } = w.campaign('c', { mode: 'preview' });
+    w.login(ALICE);
+    w.time.runUntil(w.at() + 500);
+    w.login(BOB);
+    w.time.runUntil(w.at() + 1000);
+    expect(w.port.originated).toEqual([]);
+    const offers = w.changes.filter((c) => c.reason === 'preview');
+    expect(offers.map((c) => [c.agentId, c.leadId])).toEqual([[ALICE, 'c-1'], [BOB, 'c-2']]);
+    w.desk.emit({ type: 'agent.preview-skip', agentId: ALICE, leadId: LeadId('c-1'), at: w.at() });
+    expect(leads.givenBack).toMatchObject([{ lead: { id: 'c-1' }, why: 'skipped', agentId: ALICE }]);
+    w.time.runUntil(w.at() + 1000);
+    expect(w.changes.filter((c) => c.reason === 'preview').at(-1)).toMatchObject({ agentId: ALICE, leadId: 'c-3' });
+    expect(w.port.originated).toEqual([]);
+  });
+
+  it('dials the lead the agent chose and puts whoever answers through to them, never abandoned', () => {
+    const w = world();
+    w.campaign('c', { mode: 'preview', connectDeadlineSec: 2 });
+    w.login(ALICE);
+    w.time.runUntil(w.at() + 1000);
+    w.desk.emit({ type: 'agent.preview-dial', agentId: ALICE, leadId: LeadId('c-1'), at: w.at() });
+    expect(w.port.originated.map((o) => o.leadId)).toEqual(['c-1']);
+    const call = w.lastCall();
+    w.time.runUntil(w.at() + 20_000);
+    w.answer(call);
+    w.time.runUntil(w.at() + 5_000);
+    expect(w.port.asked).toContain(`connect ${call} alice`);
+    expect(w.port.asked).not.toContain(`abandon ${call}`);
+    expect(w.stateOf(ALICE)).toBe('reserved');
+  });
+
+  it('frees the agent for the next offer when the chosen call is not answered', () => {
+    const w = world();
+    w.campaign('c', { mode: 'preview' });
+    w.login(ALICE);
+    w.time.runUntil(w.at() + 1000);
+    w.desk.emit({ type: 'agent.preview-dial', agentId: ALICE, leadId: LeadId('c-1'), at: w.at() });
+    w.emit({ type: 'call.failed', attemptId: w.lastCall(), at: w.at(), outcome: 'no-answer', cause: { code: 19, text: 'No answer' } });
+    w.time.runUntil(w.at() + 1000);
+    expect(w.changes.filter((c) => c.reason === 'preview').map((c) => c.leadId)).toEqual(['c-1', 'c-2']);
+  });
+
+  it('takes back an offer left unanswered for the campaign\'s time and pauses the absent agent', () => {
+    const w = world();
+    const { leads } = w.campaign('c', { mode: 'preview', previewTimeoutSec: 30 });
+    w.login(ALICE);
+    w.time.runUntil(w.at() + 1000);
+    const offeredAt = w.changes.find((c) => c.reason === 'preview')!.at;
+    w.time.runUntil(offeredAt + 29_999);
+    expect(leads.givenBack).toEqual([]);
+    w.time.runUntil(offeredAt + 30_000);
+    expect(leads.givenBack).toMatchObject([{ lead: { id: 'c-1' }, why: 'offer-lapsed' }]);
+    expect(w.changes.at(-1)).toMatchObject({ agentId: ALICE, to: 'paused', reason: 'preview-timeout' });
+    // A dial sent too late is for a lead no longer offered.
+    w.desk.emit({ type: 'agent.preview-dial', agentId: ALICE, leadId: LeadId('c-1'), at: w.at() });
+    expect(w.port.originated).toEqual([]);
+  });
+});
+
+describe('agents over two campaigns of one process', () => {
+  it('brings the agent\'s leg up once, dials for them in one campaign at a time, taking turns', () => {
+    const w = world();
+    w.campaign('a', { mode: 'progressive' });
+    w.campaign('b', { mode: 'progressive' });
+    w.login(ALICE);
+    expect(w.port.asked.filter((x) => x === 'login alice')).toHaveLength(1);
+    expect(w.stateOf(ALICE)).toBe('ready');
+    w.time.runUntil(w.at() + 1000);
+    // Two pacers dialing for one person would make two live answers for her, one abandoned.
+    expect(w.port.originated.map((o) => o.campaignId)).toEqual(['a']);
+    const callA = w.lastCall();
+    w.answer(callA);
+    w.connectAndEnd(callA, ALICE);
+    w.desk.emit({ type: 'agent.wrap-up-done', agentId: ALICE, attemptId: callA, disposition: 'valid-sale', at: w.at() });
+    expect(w.changes.at(-1)).toMatchObject({ to: 'ready', campaigns: ['a', 'b'] });
+    w.time.runUntil(w.at() + 1000);
+    expect(w.port.originated.map((o) => o.campaignId)).toEqual(['a', 'b']);
+  });
+
+  it('never gives one person two calls when both campaigns have a caller waiting for her', () => {
+    const w = world();
+    w.campaign('a', { mode: 'progressive', connectDeadlineSec: 10 });
+    w.campaign('b', { mode: 'progressive', connectDeadlineSec: 10 });
+    w.login(ALICE);
+    w.login(BOB, ['b']);
+    w.time.runUntil(w.at() + 1000);
+    const [callA, callB] = w.port.originated.map((o) => o.attemptId);
+    expect(w.port.originated.map((o) => o.campaignId)).toEqual(['a', 'b']);
+    // Bob leaves for a break: b's caller can only have alice, whom a's caller takes first.
+    w.desk.emit({ type: 'agent.pause', agentId: BOB, reason: 'break', at: w.at() });
+    w.answer(callA!);
+    w.answer(callB!);
+    expect(w.port.asked.filter((x) => x.startsWith('connect'))).toEqual([`connect ${callA} alice`]);
+    expect(w.changes.at(-1)).toMatchObject({ agentId: ALICE, to: 'reserved', campaigns: ['a'] });
+    // a's caller hangs up while being put through: alice is free, and b puts its caller through to her at once.
+    w.emit({ type: 'call.ended', attemptId: callA!, at: w.at(), endedBy: 'customer', cause: NORMAL_CLEARING });
+    expect(w.port.asked.filter((x) => x.startsWith('connect'))).toEqual([`connect ${callA} alice`, `connect ${callB} alice`]);
+  });
+
+  it('logs the agent in to the campaigns they name only, and tears the leg down when they leave the last', () => {
+    const w = world();
+    w.campaign('a', { mode: 'progressive' });
+    w.campaign('b', { mode: 'progressive' });
+    w.login(ALICE, ['b']);
+    w.time.runUntil(w.at() + 1000);
+    expect(w.port.originated.map((o) => o.campaignId)).toEqual(['b']);
+    expect(w.board.stateIn(ALICE, CampaignId('a'))).toBeUndefined();
+    w.login(BOB);
+    w.desk.emit({ type: 'agent.logout', agentId: BOB, at: w.at() });
+    expect(w.port.asked.filter((x) => x === 'logout bob')).toHaveLength(1);
+  });
+});
+
+describe('calls an agent chose', () => {
+  it('dials a callback promised by the agent when they are ready, and puts it through to them', () => {
+    const w = world();
+    const { leads } = w.campaign('c', { mode: 'predictive' });
+    leads.forAgent.set(BOB, [{ id: LeadId('promised'), number: E164('+15559990000') }]);
+    w.login(ALICE);
+    w.login(BOB);
+    w.time.runUntil(w.at() + 1000);
+    const callback = w.port.originated.find((o) => o.leadId === 'promised')!;
+    expect(w.changes.find((c) => c.agentId === BOB && c.to === 'reserved')).toMatchObject({ reason: 'callback', leadId: 'promised' });
+    w.answer(callback.attemptId);
+    expect(w.port.asked).toContain(`connect ${callback.attemptId} bob`);
+  });
+
+  it('refuses a hand dial for an agent who is not ready and gives the lead back', () => {
+    const w = world();
+    const refused: string[] = [];
+    const { leads } = w.campaign('c', { mode: 'preview' }, { dialRefused: (_a, _l, why) => refused.push(why) });
+    w.login(ALICE);
+    w.desk.emit({ type: 'agent.pause', agentId: ALICE, reason: 'break', at: w.at() });
+    const lead = { id: LeadId('hand'), number: E164('+15559990001') };
+    w.desk.emit({ type: 'agent.manual-dial', agentId: ALICE, campaignId: CampaignId('c'), lead, at: w.at() });
+    expect(refused).toEqual(['the agent is not ready in this campaign']);
+    expect(leads.givenBack).toMatchObject([{ lead, why: 'not-dialed' }]);
+    w.desk.emit({ type: 'agent.resume', agentId: ALICE, at: w.at() });
+    w.desk.emit({ type: 'agent.manual-dial', agentId: ALICE, campaignId: CampaignId('c'), lead, at: w.at() });
+    expect(w.port.originated.map((o) => o.leadId)).toEqual(['hand']);
+  });
+
+  it('takes an agent whose leg drops out of ready at once: no call is put through to them', () => {
+    const w = world();
+    w.campaign('c', { mode: 'progressive' });
+    w.login(ALICE);
+    w.time.runUntil(w.at() + 1000);
+    w.emit({ type: 'agent.leg-down', agentId: ALICE, at: w.at(), cause: { code: 0, text: 'Agent endpoint unreachable' } });
+    expect(w.stateOf(ALICE)).toBe('logged-out');
+    w.answer(w.lastCall());
+    expect(w.port.asked.filter((x) => x.startsWith('connect'))).toEqual([]);
+  });
+});
