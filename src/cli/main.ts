@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
 import { BENCH_MODES, REFERENCE_MODES, type BenchMode } from '../bench/bench-modes.js';
 import { defaultScenarioFiles, loadScenario, runBench } from '../bench/bench-command.js';
 import { DIAL_MODES, type DialMode } from '../pacing/settings.js';
@@ -16,7 +17,7 @@ import { importCommand } from './commands/import.js';
 import { importNumbersCommand } from './commands/import-numbers.js';
 import { migrateCommand } from './commands/migrate.js';
 import { runCommand } from './commands/run.js';
-import { serveCommand } from './commands/serve.js';
+import { serveCommand, serveEnv } from './commands/serve.js';
 import { whyCommand } from './commands/why.js';
 import { runDemo } from './demo-command.js';
 
@@ -40,7 +41,8 @@ const BENCH_DIR = `${PACKAGE_ROOT}bench`;
 const USAGE = `usage: outpace <command> [options]
 
 commands:
-  demo     run a simulated campaign with live progress in the terminal
+  demo     run a simulated campaign end to end (embedded database, engine, API, simulated agents)
+           with live progress in the terminal; the API on PORT (default 8080); Ctrl-C stops
              --scenario FILE.json  (default: bench/scenarios/S1.json)
              --mode ${DIAL_MODES.join('|')}  (default: predictive)
              --hours N             simulated hours (default: 1)
@@ -88,14 +90,23 @@ async function main(argv: string[]): Promise<void> {
       const mode = (values.mode ?? 'predictive') as DialMode;
       if (!DIAL_MODES.includes(mode)) fail(`--mode must be one of ${DIAL_MODES.join(', ')}, got "${values.mode}"`);
       if (mode === 'preview') fail('the demo has no agents to ask for preview calls; choose progressive, power or predictive');
+      const serving = serveEnv.parse(process.env);
       await runDemo({
         scenario: loadScenario(values.scenario ?? `${BENCH_DIR}/scenarios/S1.json`),
         mode,
         hours: positiveNumber('hours', values.hours, 1),
         speed: positiveNumber('speed', values.speed, 60),
         seed: positiveNumber('seed', values.seed, 1),
+        port: serving.PORT,
+        host: serving.HOST,
         interactive: process.stdout.isTTY === true,
         write: (t) => process.stdout.write(t),
+        // Warnings and errors only, on stderr: the terminal view is the demo's output.
+        logger: pino({ name: 'outpace-demo', level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2)),
+        interrupted: new Promise((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        }),
       });
       return;
     }

@@ -60,7 +60,8 @@ export class Population implements LeadSource {
   }
 
   profile(lead: Lead, dialedAt: EpochMs): LeadProfile {
-    const r = Random.stream(this.seed, 'lead', Number(lead.id));
+    // Keyed by the number (its last seven digits: lead i of take() is +1555 then i), so stored leads with uuid ids get their person too.
+    const r = Random.stream(this.seed, 'lead', Number(lead.number.slice(-7)));
     const s = this.scenario;
     const u = r.next();
     const m = this.mixAt(dialedAt);

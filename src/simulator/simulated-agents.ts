@@ -4,13 +4,24 @@
  * call if need be, as real agents do), and finish each call's wrap-up with a
  * disposition after the call's wrap-up time.
  */
-import type { AgentDesk, AgentDeskEvent, AgentDeskListener } from '../agents/desk.js';
+import type { AgentDesk, AgentDeskEvent, AgentDeskListener, CallbackRequest } from '../agents/desk.js';
 import { AgentId, type AttemptId } from '../domain/ids.js';
 import { HOUR, MINUTE, type EpochMs } from '../domain/time.js';
 import { Random } from './random.js';
 import type { Scenario } from './scenario.js';
 import type { SimulatedTime } from './event-queue.js';
 import { Listeners } from './listeners.js';
+
+/** What an agent records at the end of a wrap-up: a disposition code and, for a callback, when. */
+export interface WrapUpChoice {
+  readonly disposition: string;
+  readonly callback?: CallbackRequest;
+}
+
+export type ChooseDisposition = (agentId: AgentId, attemptId: AttemptId, at: EpochMs) => WrapUpChoice;
+
+/** The pacing benchmark has no storage: one code that means nothing to it. */
+const ALWAYS_COMPLETED: ChooseDisposition = () => ({ disposition: 'completed' });
 
 interface DeskState {
   busy: boolean;
@@ -25,6 +36,7 @@ export class SimulatedAgents implements AgentDesk {
     private readonly time: SimulatedTime,
     private readonly scenario: Scenario,
     private readonly seed: number,
+    private readonly choose: ChooseDisposition = ALWAYS_COMPLETED,
   ) {}
 
   subscribe(listener: AgentDeskListener): () => void {
@@ -64,7 +76,8 @@ export class SimulatedAgents implements AgentDesk {
     this.time.after(wrapUpSec * 1000, () => {
       const desk = this.desks.get(agentId);
       if (!desk) return;
-      this.emit({ type: 'agent.wrap-up-done', agentId, attemptId, disposition: 'completed', at: this.time.now() });
+      const at = this.time.now();
+      this.emit({ type: 'agent.wrap-up-done', agentId, attemptId, ...this.choose(agentId, attemptId, at), at });
       desk.busy = false;
       if (desk.breakPendingMin !== undefined) {
         const minutes = desk.breakPendingMin;

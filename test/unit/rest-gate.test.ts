@@ -16,6 +16,18 @@ describe('the REST gate toward Asterisk', () => {
     expect(most).toBe(3);
   });
 
+  it('starts an urgent request (a person waiting for an agent) before every request still queued', async () => {
+    const gate = new RestGate({ maxConcurrent: 1, timeoutMs: 1000, callsPerSecond: () => 1000 });
+    const order: string[] = [];
+    let release!: () => void;
+    const busy = gate.run('busy', () => new Promise<void>((r) => (release = r)));
+    const queued = ['originate 1', 'originate 2', 'record'].map((label) => gate.run(label, async () => void order.push(label)));
+    const connect = gate.run('bridge addChannel', async () => void order.push('bridge addChannel'), { urgent: true });
+    release();
+    await Promise.all([busy, ...queued, connect]);
+    expect(order).toEqual(['bridge addChannel', 'originate 1', 'originate 2', 'record']);
+  });
+
   it('fails a request Asterisk never answers, instead of waiting forever', async () => {
     const gate = new RestGate({ maxConcurrent: 1, timeoutMs: 20, callsPerSecond: () => 1000 });
     await expect(gate.run('originate', () => new Promise(() => undefined))).rejects.toBeInstanceOf(AriRequestTimeout);

@@ -19,7 +19,8 @@ export interface ServedEngine {
   drain(): Promise<void>;
 }
 
-const serveEnv = z.object({
+/** Where the API listens, and how much it logs. */
+export const serveEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -35,7 +35,7 @@ import { IvrPlaybacks } from './ivr-playbacks.js';
 import { Listeners } from './listeners.js';
 import { OrphanChannels } from './orphan-channels.js';
 import { Prompts } from './prompts.js';
-import { AriRequestTimeout, RestGate } from './rest-gate.js';
+import { AriRequestTimeout, RestGate, type RestGateOptions } from './rest-gate.js';
 import { RungAgents } from './rung-agents.js';
 
 export interface AriTelephonyOptions {
@@ -44,6 +44,8 @@ export interface AriTelephonyOptions {
   readonly clock?: Clock;
   /** Line and call-rate limits per trunk; trunks not listed get ARI_CALLS_PER_SECOND and no line limit. */
   readonly trunks?: readonly TrunkSettings[];
+  /** Told how long each REST request waited for its turn and took (the benchmark); see RestGateOptions. */
+  readonly restTimed?: RestGateOptions['timed'];
 }
 
 /** How long an agent's softphone may ring when the agent logs in. */
@@ -78,6 +80,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       maxConcurrent: o.config.ARI_MAX_CONCURRENT_REQUESTS,
       timeoutMs: o.config.ARI_REQUEST_TIMEOUT_MS,
       callsPerSecond: (trunk) => this.trunks.get(trunk)?.maxCallsPerSecond ?? o.config.ARI_CALLS_PER_SECOND,
+      timed: o.restTimed,
     });
     this.recordings = new CallRecordings(this.gate, () => this.rest, this.logger);
     this.prompts = new Prompts(this.gate, () => this.rest, this.waits);
@@ -108,6 +111,11 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   /** Customer calls in flight: what the benchmark watches for leaks. */
   get callsInFlight(): number {
     return this.calls.size;
+  }
+
+  /** REST requests waiting for their turn or on their way: what the benchmark watches for queueing. */
+  get restRequestsPending(): number {
+    return this.gate.pending;
   }
 
   subscribe(listener: TelephonyListener): () => void {
@@ -162,11 +170,12 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   }
 
   abandon(attemptId: AttemptId, message: MediaUri): void {
-    this.playThenHangUp(attemptId, [message], 'abandon');
+    // The person has waited in silence up to the connect deadline: the message must start at once.
+    this.playThenHangUp(attemptId, [message], 'abandon', { urgent: true });
   }
 
   leaveMessage(attemptId: AttemptId, message: readonly MediaUri[]): void {
-    this.playThenHangUp(attemptId, message, 'leave message', (call) => this.prompts.greetingOver(call.channelId, call.detection?.cause));
+    this.playThenHangUp(attemptId, message, 'leave message', {}, (call) => this.prompts.greetingOver(call.channelId, call.detection?.cause));
   }
 
   hangup(attemptId: AttemptId): void {
@@ -445,7 +454,8 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     call.agentId = agentId;
     leg.attemptId = attemptId;
     this.gate
-      .run('bridge addChannel', () => this.rest.addToBridge(leg.bridgeId, joining))
+      // Urgent: the customer is waiting in silence (see RestGate.run).
+      .run('bridge addChannel', () => this.rest.addToBridge(leg.bridgeId, joining), { urgent: true })
       .then(() => {
         if (!this.calls.isLive(call)) return;
         this.emit({ type: 'call.connected', attemptId, agentId, at: this.clock.now() });
@@ -549,6 +559,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     attemptId: AttemptId,
     media: readonly MediaUri[],
     what: string,
+    urgency: { urgent?: boolean },
     before: (call: CustomerCall) => Promise<void> = async () => undefined,
   ): void {
     const call = this.calls.get(attemptId);
@@ -560,7 +571,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     void (async () => {
       try {
         await before(call);
-        await this.prompts.play(call.channelId, media, () => this.calls.isLive(call));
+        await this.prompts.play(call.channelId, media, () => this.calls.isLive(call), urgency);
       } catch (err) {
         if (!this.calls.isLive(call) || isGoneError(err)) return;
         this.logger.error({ attemptId, err: describeError(err) }, `${what}: the prompt could not be played`);

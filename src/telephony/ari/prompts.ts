@@ -20,14 +20,14 @@ export class Prompts {
     private readonly waits: ChannelWaits,
   ) {}
 
-  /** Answers (harmless if already up) and plays `media` in order; stops early if `stillUp` turns false. */
-  async play(channelId: string, media: readonly MediaUri[], stillUp: () => boolean): Promise<void> {
-    await this.gate.run('answer', () => this.rest().answer(channelId));
+  /** Answers (harmless if already up) and plays `media` in order; stops early if `stillUp` turns false. Urgent: see RestGate.run. */
+  async play(channelId: string, media: readonly MediaUri[], stillUp: () => boolean, urgency: { urgent?: boolean } = {}): Promise<void> {
+    await this.gate.run('answer', () => this.rest().answer(channelId), urgency);
     for (const [i, uri] of media.entries()) {
       if (!stillUp()) return;
       const playbackId = `${channelId}-pb-${i}`;
       const finished = this.waits.waitFor(channelId, `pb-${i}`);
-      await this.gate.run('play', () => this.rest().play(channelId, uri, playbackId));
+      await this.gate.run('play', () => this.rest().play(channelId, uri, playbackId), urgency);
       await finished;
     }
   }
