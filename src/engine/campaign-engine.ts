@@ -203,6 +203,13 @@ export class CampaignEngine implements AgentLender {
     return this.calls.size;
   }
 
+  /** Agents still wrapping up a call of this campaign: a drain waits for their dispositions too. */
+  get wrapUpsOpen(): number {
+    let n = 0;
+    for (const a of this.agents.values()) if (a.state === 'wrap-up') n++;
+    return n;
+  }
+
   snapshot(): PacingSnapshot {
     const now = this.o.scheduler.now();
     // The records are handed over as read-only views, not copied: this runs every tick for every call.

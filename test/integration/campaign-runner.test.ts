@@ -76,7 +76,7 @@ describe.skipIf(!url)('running a campaign for outpace serve', () => {
     expect(await coordination.ownership.owner(campaign.id)).toBeNull();
   });
 
-  it('owns the campaign while it runs, and drains by letting the call in progress end and be stored', async () => {
+  it('owns the campaign while it runs, and drains by letting the call in progress end and its wrap-up be dispositioned', async () => {
     const campaign = await makeCampaign(db, { pacing: { mode: 'progressive' } });
     await changeCampaignState(db, campaign.id, 'start', 'test');
     // The customer is dialed first and talks 3 s; the other leads would never answer.
@@ -94,14 +94,21 @@ describe.skipIf(!url)('running a campaign for outpace serve', () => {
 
     desk.publish({ type: 'agent.login', agentId: AGENT, endpoint: lab.agentEndpoint(1), at: T0 });
     const connected = await heard.next('call.connected');
-    await first.drain();
+    let drained = false;
+    const draining = first.drain().then(() => (drained = true));
+    await heard.next('call.ended');
+    // The call is over, its wrap-up is not: the drain waits for the agent's disposition.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(drained).toBe(false);
+    desk.publish({ type: 'agent.wrap-up-done', agentId: AGENT, attemptId: connected.attemptId, disposition: 'valid-sale', at: T0 });
+    await draining;
 
     expect(heard.events.filter((e) => e.type === 'call.ended').map((e) => e.attemptId)).toEqual([connected.attemptId]);
-    const { rows } = await db.query<{ outcome: string; agent_id: string; ended_at: Date | null }>(
-      'SELECT outcome, agent_id, ended_at FROM attempts WHERE id = $1::uuid',
+    const { rows } = await db.query<{ outcome: string; agent_id: string; ended_at: Date | null; disposition: string | null }>(
+      'SELECT outcome, agent_id, ended_at, disposition FROM attempts WHERE id = $1::uuid',
       [connected.attemptId],
     );
-    expect(rows).toEqual([{ outcome: 'live', agent_id: 'agent1', ended_at: expect.any(Date) }]);
+    expect(rows).toEqual([{ outcome: 'live', agent_id: 'agent1', ended_at: expect.any(Date), disposition: 'valid-sale' }]);
     const { rows: leads } = await db.query<{ phone: string; state: string }>('SELECT phone, state FROM leads WHERE id = ANY ($1::uuid[])', [
       [...ids.values()],
     ]);

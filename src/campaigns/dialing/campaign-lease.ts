@@ -105,7 +105,7 @@ export class CallsDrain {
 
   constructor(private readonly scheduler: Scheduler) {}
 
-  /** Tell it each time a call ends. */
+  /** Tell it each time something it waits for may have ended: a call, a wrap-up. */
   callEnded(): void {
     this.check?.();
   }

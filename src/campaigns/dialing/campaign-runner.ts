@@ -107,6 +107,8 @@ export class CampaignRunner {
         agentState: (...change) => {
           live.agentState(...change);
           this.o.observer?.agentState?.(...change);
+          // A wrap-up ended: a drain may be waiting for it.
+          this.drainWait.callEnded();
         },
         attemptOpened: (...opened) => {
           live.attemptOpened(...opened);
@@ -166,7 +168,7 @@ export class CampaignRunner {
     this.o.logger.info({ campaignId, engineId, token: lease.token }, 'campaign started');
   }
 
-  /** Stops dialing, lets the calls in progress end and be recorded, then gives the campaign up. */
+  /** Stops dialing, lets the calls in progress end and be recorded with their dispositions, then gives the campaign up. */
   async drain(): Promise<void> {
     const running = this.running;
     if (!running) return;
@@ -175,8 +177,11 @@ export class CampaignRunner {
     running.watch.stop();
     engine.stopDialing();
     await leads.close();
-    const ended = await this.drainWait.until(() => engine.callsInFlight, this.o.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
-    if (!ended) this.o.logger.warn({ calls: engine.callsInFlight }, 'drain timed out: calls still in progress are left open in storage');
+    // The calls end, then their agents' wrap-ups (by disposition or the campaign's wrap-up timeout), so no call is left without its disposition.
+    const ended = await this.drainWait.until(() => engine.callsInFlight + engine.wrapUpsOpen, this.o.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
+    if (!ended) {
+      this.o.logger.warn({ calls: engine.callsInFlight, wrapUps: engine.wrapUpsOpen }, 'drain timed out: calls still in progress or undispositioned are left open in storage');
+    }
     engine.stop();
     for (const u of running.unsubscribe) u();
     await attempts.settled();
