@@ -72,15 +72,19 @@ describe('the whole demo on PGlite', () => {
       [demo.campaign.id],
     );
     const stored = rows[0]!;
-    expect(records.length).toBeGreaterThan(50);
-    expect(stored.all).toBe(records.length);
-    expect(stored.ended).toBe(records.length);
+    // At 120× a claim's 20 s lease is 170 ms of real time: on a loaded machine a claim may lapse before its
+    // attempt is written, and storage rightly refuses it. Such a lead is never dialed, so it has no row.
+    const dialed = records.filter((r) => !r.cause.text.startsWith('attempt not written'));
+    expect(dialed.length).toBeGreaterThan(50);
+    expect(records.length - dialed.length).toBeLessThan(records.length / 20);
+    expect(stored.all).toBe(dialed.length);
+    expect(stored.ended).toBe(dialed.length);
     expect(stored.live_unresolved).toBe(0);
     for (const r of records.filter((a) => a.outcome === 'live')) expect(r.connectedAt !== undefined || r.abandoned, r.attemptId).toBe(true);
-    // Calls put through are dispositioned after their wrap-up; the drain waits for calls, not wrap-ups, so each agent may leave one open
-    // (and "you" dispositioned nothing).
+    // The drain waits for wrap-ups too: every call put through is dispositioned, by its agent or, for "you",
+    // who dispositioned nothing, by the wrap-up timeout.
     expect(stored.connected).toBeGreaterThan(0);
-    expect(stored.dispositioned).toBeGreaterThanOrEqual(stored.connected - scenario.agents - 1);
+    expect(stored.dispositioned).toBe(stored.connected);
 
     // Agents used the campaign's codes: sales, refusals, appointments (callbacks), opt-outs and more.
     const codes = await demo.db.query<{ disposition: string }>(
@@ -91,7 +95,7 @@ describe('the whole demo on PGlite', () => {
 
     const progress = await demo.stored();
     expect(progress.callbacksScheduled).toBeGreaterThan(0);
-    expect(progress.attempts).toBe(records.length);
+    expect(progress.attempts).toBe(dialed.length);
     expect(progress.leadsByState['done']).toBeGreaterThan(0);
     expect(progress.leadsByState['claimed'] ?? 0).toBe(0);
     expect(progress.leadsByState['dialing'] ?? 0).toBe(0);
