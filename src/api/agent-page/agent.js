@@ -89,6 +89,8 @@ function showState(message, text = message.state) {
 function receive(message) {
   switch (message.type) {
     case 'hello':
+      // Connected, not yet logged in to calls (a reopened page is told its state next).
+      showState({ state: 'logged-out' }, 'logged out');
       return log(`connected as ${message.agentId}`);
     case 'state':
       // The call stays on screen until outpace says the agent has left its wrap-up.
