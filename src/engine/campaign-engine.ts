@@ -35,7 +35,7 @@ export interface PacingCore {
 export interface EngineObserver {
   decision?(d: PacingDecision): void;
   agentState?(agentId: AgentId, from: AgentState, to: AgentState, at: EpochMs): void;
-  /** An attempt is about to be written and dialed (the wallboard's calls in flight start here). */
+  /** An attempt is written and about to be dialed (the wallboard's calls in flight and dials start here). */
   attemptOpened?(attemptId: AttemptId, at: EpochMs): void;
   attemptEnded?(a: AttemptRecord): void;
   /** A call the campaign did not dial, lent one of its agents (lendAgent), ended after the agent spoke to the caller: a disposition follows. */
@@ -334,7 +334,8 @@ export class CampaignEngine implements AgentLender {
     const now = this.o.scheduler.now();
     this.trunk.seize(now);
     this.calls.set(attemptId, { attemptId, lead, phase: 'ringing', originatedAt: now, abandoned: false, pinnedAgent });
-    const originate = () =>
+    const originate = () => {
+      this.o.observer?.attemptOpened?.(attemptId, now);
       this.o.port.originate({
         attemptId,
         campaignId: this.o.campaignId,
@@ -345,7 +346,7 @@ export class CampaignEngine implements AgentLender {
         ringTimeoutSec: this.settings.ringTimeoutSec,
         machineDetection: this.settings.machineDetection,
       });
-    this.o.observer?.attemptOpened?.(attemptId, now);
+    };
     if (!this.o.journal) return originate();
     this.o.journal.opened(attemptId, lead, now).then(originate, (err: unknown) => {
       this.finish(attemptId, 'failed', { code: 0, text: `attempt not written: ${String(err)}` });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DeskHub } from '../../src/agents/desk-hub.js';
 import { upsertAgent } from '../../src/campaigns/agents.js';
 import { changeCampaignState, updateCampaign } from '../../src/campaigns/campaign-store.js';
@@ -21,6 +21,7 @@ import { campaignClock, Heard, quietLogger, type TelephonyLab, testServerLab } f
 const T0 = MONDAY_8AM_NEW_YORK + 2 * HOUR;
 const AGENT = AgentId('agent1');
 const SECOND_AGENT = AgentId('agent2');
+const WAIT = { timeout: 15_000, interval: 50 };
 const url = await postgresUrl();
 
 describe('outpace run', () => {
@@ -130,7 +131,7 @@ describe.skipIf(!url)('running a campaign for outpace serve', () => {
     await upsertAgent(db, { id: SECOND_AGENT, name: 'Agent 2', redList: false });
     desk.publish({ type: 'agent.login', agentId: SECOND_AGENT, endpoint: lab.agentEndpoint(2), at: T0 });
     const dials = async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM attempts WHERE campaign_id = $1', [campaign.id])).rows[0]!.n);
-    await until('a few busy dials', async () => (await dials()) >= 3);
+    await vi.waitFor(async () => expect(await dials()).toBeGreaterThanOrEqual(3), WAIT);
 
     await changeCampaignState(db, campaign.id, 'pause', 'test');
     // The runner reads the campaign once a second; a call launched just before the pause may still be written.
@@ -140,9 +141,9 @@ describe.skipIf(!url)('running a campaign for outpace serve', () => {
     expect(await dials()).toBe(paused);
 
     await changeCampaignState(db, campaign.id, 'start', 'test');
-    await until('dials again', async () => (await dials()) > paused + 2);
+    await vi.waitFor(async () => expect(await dials()).toBeGreaterThan(paused + 2), WAIT);
     await updateCampaign(db, campaign.id, { pacing: { mode: 'power', powerLinesPerAgent: 2 } }, 'test');
-    await until('the power policy deciding', async () => policies.at(-1) === 'power');
+    await vi.waitFor(() => expect(policies.at(-1)).toBe('power'), WAIT);
     const today = await coordination.live.counters(campaign.id, Date.now());
     expect(today.dials).toBeGreaterThan(paused);
     expect((await coordination.live.agentStates())[SECOND_AGENT]).toMatchObject({ campaignId: campaign.id });
@@ -151,10 +152,3 @@ describe.skipIf(!url)('running a campaign for outpace serve', () => {
   }, 30_000);
 });
 
-async function until(what: string, probe: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -39,7 +39,7 @@ export class LivePublisher {
     this.write(() => this.o.live.setAgentState(agentId, { state: to, since: at, campaignId: this.o.campaignId }));
   };
 
-  /** The engine observer's attemptOpened: the attempt is written and about to be dialed. */
+  /** The engine observer's attemptOpened: the attempt is written and about to be dialed (one storage refused is never dialed, nor shown). */
   readonly attemptOpened = (attemptId: AttemptId, at: EpochMs): void => {
     const call: CallInFlight = { attemptId, campaignId: this.o.campaignId, phase: 'dialing', since: at, agentId: null };
     this.calls.set(attemptId, call);
