@@ -144,7 +144,8 @@ describe.skipIf(!url)('running a campaign for outpace serve', () => {
     await vi.waitFor(async () => expect(await dials()).toBeGreaterThan(paused + 2), WAIT);
     await updateCampaign(db, campaign.id, { pacing: { mode: 'power', powerLinesPerAgent: 2 } }, 'test');
     await vi.waitFor(() => expect(policies.at(-1)).toBe('power'), WAIT);
-    const today = await coordination.live.counters(campaign.id, Date.now());
+    // The runner works on the campaign clock, which starts at T0: its counters are T0's day.
+    const today = await coordination.live.counters(campaign.id, T0);
     expect(today.dials).toBeGreaterThan(paused);
     expect((await coordination.live.agentStates())[SECOND_AGENT]).toMatchObject({ campaignId: campaign.id });
     await running.drain();
