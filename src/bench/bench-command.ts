@@ -32,12 +32,17 @@ export function loadScenario(file: string): Scenario {
   return parseScenario(raw, file);
 }
 
+/**
+ * The issue's scenarios as it states them (bench/scenarios/S*.json), then the same call centers made harsher
+ * (bench/scenarios/realistic/S*.json: answering machines, detection errors, breaks, impatient callers).
+ */
 export function defaultScenarioFiles(benchDir: string): string[] {
-  const dir = join(benchDir, 'scenarios');
-  return readdirSync(dir)
-    .filter((f) => /^S\d+\.json$/.test(f))
-    .sort()
-    .map((f) => join(dir, f));
+  return [join(benchDir, 'scenarios'), join(benchDir, 'scenarios', 'realistic')].flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => /^S\d+\.json$/.test(f))
+      .sort()
+      .map((f) => join(dir, f)),
+  );
 }
 
 /** The largest scenario's predictive shift, run alone in this thread once the others are done (a full shift, or an hour when quick). */

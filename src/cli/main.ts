@@ -43,7 +43,7 @@ const USAGE = `usage: outpace <command> [options]
 commands:
   demo     run a simulated campaign end to end (embedded database, engine, API, simulated agents)
            with live progress in the terminal; the API on PORT (default 8080); Ctrl-C stops
-             --scenario FILE.json  (default: bench/scenarios/S1.json)
+             --scenario FILE.json  (default: bench/scenarios/realistic/S1.json)
              --mode ${DIAL_MODES.join('|')}  (default: predictive)
              --hours N             simulated hours (default: 1)
              --speed N             simulated seconds per real second (default: 60)
@@ -92,7 +92,7 @@ async function main(argv: string[]): Promise<void> {
       if (mode === 'preview') fail('the demo has no agents to ask for preview calls; choose progressive, power or predictive');
       const serving = serveEnv.parse(process.env);
       await runDemo({
-        scenario: loadScenario(values.scenario ?? `${BENCH_DIR}/scenarios/S1.json`),
+        scenario: loadScenario(values.scenario ?? `${BENCH_DIR}/scenarios/realistic/S1.json`),
         mode,
         hours: positiveNumber('hours', values.hours, 1),
         speed: positiveNumber('speed', values.speed, 60),

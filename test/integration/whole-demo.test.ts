@@ -13,7 +13,7 @@ import { HUMAN_AGENT } from '../../src/demo/demo-campaign.js';
 import { startWholeDemo, type WholeDemo } from '../../src/demo/whole-demo.js';
 import type { AttemptRecord } from '../../src/engine/attempt-record.js';
 
-const scenario = loadScenario(fileURLToPath(new URL('../../bench/scenarios/S1.json', import.meta.url)));
+const scenario = loadScenario(fileURLToPath(new URL('../../bench/scenarios/realistic/S1.json', import.meta.url)));
 
 describe('the whole demo on PGlite', () => {
   let demo: WholeDemo;
