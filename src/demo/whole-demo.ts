@@ -18,6 +18,7 @@ import { AgentSockets } from '../api/agent-sockets.js';
 import type { Api } from '../api/context.js';
 import { buildApi } from '../api/server.js';
 import type { Campaign } from '../campaigns/campaign.js';
+import { DEFAULT_LEASE_TTL_MS } from '../campaigns/dialing/campaign-lease.js';
 import { CampaignRunner } from '../campaigns/dialing/campaign-runner.js';
 import { memoryCoordination } from '../coordination/memory.js';
 import { HOUR, type EpochMs } from '../domain/time.js';
@@ -112,6 +113,9 @@ export async function startWholeDemo(o: WholeDemoOptions): Promise<WholeDemo> {
     desk,
     scheduler: time,
     logger: o.logger,
+    // The lease runs on the simulated clock: at 300× a 50 ms pause of the event loop is 15 simulated
+    // seconds, enough to lapse the usual lease; the demo has no other engine to guard against.
+    leaseTtlMs: DEFAULT_LEASE_TTL_MS * o.speed,
     trunk: { id: 'sim', maxLines: o.scenario.trunk.maxLines, maxCallsPerSecond: o.scenario.trunk.maxCallsPerSecond },
     observer: o.observer,
   });
