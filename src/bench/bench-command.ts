@@ -1,15 +1,17 @@
 /**
- * `outpace bench`: every scenario with every mode over several seeds, on all
- * cores, written to bench/results. `--quick` for a run under a minute,
+ * `outpace bench`: every scenario with every mode over several seeds, and
+ * each baseline at its other published settings, on all cores, written to
+ * bench/results. `--quick` for a run under a minute,
  * `--scenario FILE.json` for your own call center.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { BASELINE_SWEEP } from './baseline-settings.js';
 import { BENCH_MODES, REFERENCE_MODES, type BenchMode } from './bench-modes.js';
 import { writeReport } from './report.js';
 import { runJobs } from './run-pool.js';
 import { runOne, type RunJob, type RunResult } from './run-one.js';
-import { checkTargets, summarise } from './summarise.js';
+import { checkTargets, summarise, summariseSweep } from './summarise.js';
 import { parseScenario, type Scenario } from '../simulator/scenario.js';
 
 export interface BenchOptions {
@@ -58,34 +60,42 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
   const scenarios = o.scenarioFiles.map((f) => loadScenario(resolve(f)));
   const seeds = o.seeds ?? (o.quick ? 1 : 5);
   const modes = o.modes ?? [...BENCH_MODES, ...REFERENCE_MODES];
+  const sweep = BASELINE_SWEEP.filter((s) => modes.includes(s.mode));
   const jobs: RunJob[] = [];
   for (const scenario of scenarios) {
     const hours = o.hours ?? (o.quick ? Math.min(2, scenario.shiftHours) : scenario.shiftHours);
-    for (const mode of modes) for (let seed = 1; seed <= seeds; seed++) jobs.push({ scenario, mode, seed, hours });
+    for (let seed = 1; seed <= seeds; seed++) {
+      for (const mode of modes) jobs.push({ scenario, mode, seed, hours });
+      for (const setting of sweep) jobs.push({ scenario, mode: setting.mode, seed, hours, setting });
+    }
   }
   // The largest runs first, so that the last ones to finish are short.
   jobs.sort((a, b) => b.scenario.agents * b.hours - a.scenario.agents * a.hours);
-  log(`benchmark: ${scenarios.length} scenario(s) × ${modes.length} mode(s) × ${seeds} seed(s) = ${jobs.length} shifts`);
+  const runsPerSeed = sweep.length > 0 ? `(${modes.length} mode(s) + ${sweep.length} baseline setting(s))` : `${modes.length} mode(s)`;
+  log(`benchmark: ${scenarios.length} scenario(s) × ${runsPerSeed} × ${seeds} seed(s) = ${jobs.length} shifts`);
   const started = Date.now();
   const runs = await runJobs(jobs, o.threads, (r) =>
-    log(`  ${r.scenario} ${r.mode.padEnd(22)} seed ${r.seed}: occupancy ${r.shift.occupancy.toFixed(3)}, abandon ${(r.shift.abandonRate * 100).toFixed(2)}% (${r.wallSec.toFixed(1)} s)`),
+    log(`  ${r.scenario} ${`${r.mode}${r.setting ? ` [${r.setting}]` : ''}`.padEnd(22)} seed ${r.seed}: occupancy ${r.shift.occupancy.toFixed(3)}, abandon ${(r.shift.abandonRate * 100).toFixed(2)}% (${r.wallSec.toFixed(1)} s)`),
   );
-  const order = (r: { scenario: string; mode: BenchMode; seed: number }) =>
-    `${r.scenario}\u0000${modes.indexOf(r.mode)}\u0000${String(r.seed).padStart(4, '0')}`;
+  const index = (n: number) => String(n + 1).padStart(4, '0');
+  const order = (r: RunResult) =>
+    `${r.scenario}\u0000${index(modes.indexOf(r.mode))}\u0000${index(sweep.findIndex((s) => s.label === r.setting))}\u0000${index(r.seed)}`;
   runs.sort((a, b) => order(a).localeCompare(order(b)));
-  const all = summarise(runs);
+  const all = summarise(runs.filter((r) => r.setting === undefined));
+  const baselineSweep = summariseSweep(runs.filter((r) => r.setting !== undefined));
   const isReference = (mode: BenchMode) => (REFERENCE_MODES as readonly BenchMode[]).includes(mode);
   const rows = all.filter((r) => !isReference(r.mode));
   const reference = all.filter((r) => isReference(r.mode));
   const quiet = timingPass(scenarios, o.quick, log);
   const target = scenarios[0]?.pacing['abandonTarget'];
-  const checks = checkTargets(rows, typeof target === 'number' ? target : 0.03, quiet);
+  const checks = checkTargets(rows, baselineSweep, typeof target === 'number' ? target : 0.03, quiet);
   writeReport(o.outDir, {
     generatedAt: new Date().toISOString(),
     quick: o.quick,
     hours: jobs[0]?.hours ?? 0,
     rows,
     reference,
+    baselineSweep,
     checks,
     runs,
     quiet,

@@ -4,10 +4,9 @@
  * policies in their place.
  */
 import type { DialPolicy } from '../pacing/policy.js';
-import { adaptiveBaselinePolicy } from '../pacing/policies/adaptive-baseline.js';
 import { lookaheadReferencePolicy } from '../pacing/policies/lookahead-reference.js';
-import { probabilisticBaselinePolicy } from '../pacing/policies/probabilistic-baseline.js';
 import type { PacingSettings } from '../pacing/settings.js';
+import { BASELINE_DEFAULT_SETTINGS, baselinePolicy, type BaselineSetting } from './baseline-settings.js';
 
 export const BENCH_MODES = ['progressive', 'power', 'adaptive-baseline', 'probabilistic-baseline', 'predictive'] as const;
 /** Run beside the modes as a yardstick; reported apart from the rows other tools read. */
@@ -19,16 +18,16 @@ export interface ModeSetup {
   readonly policy?: DialPolicy;
 }
 
-export function modeSetup(mode: BenchMode): ModeSetup {
+/** @param setting for a baseline mode, the setting to run it at instead of its default */
+export function modeSetup(mode: BenchMode, setting?: BaselineSetting): ModeSetup {
   switch (mode) {
     case 'progressive':
       return { settings: { mode: 'progressive' } };
     case 'power':
       return { settings: { mode: 'power', powerLinesPerAgent: 2 } };
     case 'adaptive-baseline':
-      return { settings: { mode: 'predictive' }, policy: adaptiveBaselinePolicy() };
     case 'probabilistic-baseline':
-      return { settings: { mode: 'predictive' }, policy: probabilisticBaselinePolicy() };
+      return { settings: { mode: 'predictive' }, policy: baselinePolicy(setting ?? BASELINE_DEFAULT_SETTINGS[mode]) };
     case 'predictive':
       return { settings: { mode: 'predictive' } };
     case 'lookahead-reference':

@@ -1,14 +1,17 @@
 /**
  * Writes the benchmark's results where people and tools look for them:
- * latest.json (the rows, in the shape other tools read), latest.md (a table
- * and the targets, met or not), and two SVG charts.
+ * latest.json (the rows, in the shape other tools read, and the baselines'
+ * sweep apart), latest.md (tables and the targets, met or not), and two SVG
+ * charts.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { baselineFrontier } from './baseline-frontier.js';
+import { BASELINE_MODES, isBaselineMode, type BaselineMode } from './baseline-settings.js';
 import { BENCH_MODES, REFERENCE_MODES } from './bench-modes.js';
 import type { RunResult } from './run-one.js';
-import { renderChart } from './svg-plot.js';
-import type { BenchRow, TargetCheck } from './summarise.js';
+import { renderChart, type Point } from './svg-plot.js';
+import type { BenchRow, SweepPoint, TargetCheck } from './summarise.js';
 
 export interface BenchReport {
   readonly generatedAt: string;
@@ -17,6 +20,8 @@ export interface BenchReport {
   readonly rows: readonly BenchRow[];
   /** The yardstick policies' rows, kept apart from `rows`, whose modes other tools know. */
   readonly reference: readonly BenchRow[];
+  /** The baselines at their settings other than the default, kept apart from `rows` as well. */
+  readonly baselineSweep: readonly SweepPoint[];
   readonly checks: readonly TargetCheck[];
   readonly runs: readonly RunResult[];
   /** The timing pass, run alone. */
@@ -33,6 +38,36 @@ function table(rows: readonly BenchRow[]): string[] {
       (x) =>
         `| ${x.scenario} | ${x.mode} | ${x.seeds} | ${x.agents} | ${pct(x.liveAnswerRate)} | ${x.occupancy.toFixed(3)} | ${pct(x.abandonRate)} | ${pct(x.worstSeedAbandonRate)} | ${pct(x.worstHourAbandonRate)} | ${x.connectsPerAgentHour.toFixed(1)} | ${x.meanIdleSec.toFixed(1)} | ${x.p95IdleSec.toFixed(1)} | ${x.decisionP99Us.toFixed(0)} |`,
     ),
+  ];
+}
+
+const scenarios = (r: BenchReport) => [...new Set(r.rows.map((x) => x.scenario))];
+
+/** Each scenario's baselines at every setting tried, default included, lowest abandon first. */
+function frontiers(r: BenchReport): SweepPoint[] {
+  return scenarios(r).flatMap((scenario) => BASELINE_MODES.flatMap((mode) => baselineFrontier(r.rows, r.baselineSweep, scenario, mode)));
+}
+
+/** A baseline's settings as chart lines, one a scenario where it was swept. */
+function frontierLines(r: BenchReport, mode: BaselineMode): Point[][] {
+  return scenarios(r)
+    .map((scenario) => baselineFrontier(r.rows, r.baselineSweep, scenario, mode).map((x) => ({ x: x.abandonRate, y: x.occupancy })))
+    .filter((line) => line.length > 1);
+}
+
+function sweepTable(r: BenchReport): string[] {
+  if (r.baselineSweep.length === 0) return [];
+  return [
+    `## The baselines at their other settings`,
+    ``,
+    `Each baseline at every published setting tried, from its most conservative to its default (the default is also the baseline's row in the first table), lowest abandon first. The "beats ... at equal or lower abandon" targets compare predictive with the busiest of these that abandons no more than predictive does.`,
+    ``,
+    `| scenario | mode | setting | seeds | occupancy | abandon | worst seed |`,
+    `|---|---|---|---|---|---|---|`,
+    ...frontiers(r).map(
+      (x) => `| ${x.scenario} | ${x.mode} | ${x.setting} | ${x.seeds} | ${x.occupancy.toFixed(3)} | ${pct(x.abandonRate)} | ${pct(x.worstSeedAbandonRate)} |`,
+    ),
+    ``,
   ];
 }
 
@@ -55,6 +90,7 @@ function markdown(r: BenchReport): string {
           ``,
         ]
       : []),
+    ...sweepTable(r),
     `## Targets`,
     ``,
     `| target | met | measured |`,
@@ -91,6 +127,7 @@ export function writeReport(dir: string, r: BenchReport): void {
     quick: r.quick,
     rows: r.rows,
     reference: r.reference,
+    baselineSweep: r.baselineSweep,
     targets: r.checks,
     timingPass: r.quiet && {
       scenario: r.quiet.scenario,
@@ -109,7 +146,7 @@ export function writeReport(dir: string, r: BenchReport): void {
     join(dir, 'occupancy-vs-abandon.svg'),
     renderChart({
       kind: 'scatter',
-      title: 'Occupancy against abandon rate, per scenario and mode',
+      title: 'Occupancy against abandon rate (baselines at every setting tried)',
       xLabel: 'abandon rate (all seeds pooled)',
       yLabel: 'occupancy',
       xMax: 0.1,
@@ -118,6 +155,7 @@ export function writeReport(dir: string, r: BenchReport): void {
       series: [...BENCH_MODES, ...REFERENCE_MODES].map((mode) => ({
         name: mode,
         points: [...r.rows, ...r.reference].filter((x) => x.mode === mode).map((x) => ({ x: x.abandonRate, y: x.occupancy, label: x.scenario })),
+        frontiers: isBaselineMode(mode) ? frontierLines(r, mode) : [],
       })),
     }),
   );

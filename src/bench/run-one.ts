@@ -8,6 +8,7 @@ import { prepareShift } from '../simulator/run-shift.js';
 import type { Scenario } from '../simulator/scenario.js';
 import { quantile, type ShiftResult } from '../simulator/shift-metrics.js';
 import { HOUR } from '../domain/time.js';
+import type { BaselineSetting } from './baseline-settings.js';
 import { modeSetup, type BenchMode } from './bench-modes.js';
 
 export interface RunJob {
@@ -15,11 +16,15 @@ export interface RunJob {
   readonly mode: BenchMode;
   readonly seed: number;
   readonly hours: number;
+  /** A baseline's sweep setting; without it the mode runs at its default. */
+  readonly setting?: BaselineSetting;
 }
 
 export interface RunResult {
   readonly scenario: string;
   readonly mode: BenchMode;
+  /** The sweep setting's label; absent for a mode at its default. */
+  readonly setting?: string;
   readonly seed: number;
   readonly agents: number;
   readonly shift: ShiftResult;
@@ -38,7 +43,7 @@ const TIMING_SAMPLES = 200_000;
 const UNTIMED_WARM_UP_MS = 10 * 60_000;
 
 export function runOne(job: RunJob): RunResult {
-  const { settings, policy } = modeSetup(job.mode);
+  const { settings, policy } = modeSetup(job.mode, job.setting);
   const timings: number[] = [];
   let decisions = 0;
   let timedFrom = Infinity;
@@ -69,6 +74,7 @@ export function runOne(job: RunJob): RunResult {
   return {
     scenario: job.scenario.name,
     mode: job.mode,
+    ...(job.setting && { setting: job.setting.label }),
     seed: job.seed,
     agents: job.scenario.agents,
     shift: result,

@@ -1,7 +1,10 @@
 /**
  * Pools the runs of each scenario and mode over seeds into the rows of
- * bench/results/latest.json, and checks them against the pacing targets.
+ * bench/results/latest.json, and the baselines' other settings into its
+ * sweep points, and checks them against the pacing targets.
  */
+import { BASELINE_MODES } from './baseline-settings.js';
+import { baselineFrontier, beatsBaselineCheck } from './baseline-frontier.js';
 import type { BenchMode } from './bench-modes.js';
 import type { RunResult } from './run-one.js';
 
@@ -24,33 +27,61 @@ export interface BenchRow {
 const mean = (xs: readonly number[]) => xs.reduce((t, x) => t + x, 0) / Math.max(1, xs.length);
 const max = (xs: readonly number[]) => xs.reduce((m, x) => Math.max(m, x), 0);
 
+/** The runs grouped by `key`, groups in the order of their first run. */
+function groups(results: readonly RunResult[], key: (r: RunResult) => string): RunResult[][] {
+  const byKey = new Map<string, RunResult[]>();
+  for (const r of results) byKey.set(key(r), [...(byKey.get(key(r)) ?? []), r]);
+  return [...byKey.values()];
+}
+
+/** One scenario and mode's runs, pooled over their seeds. */
+function pool(runs: readonly RunResult[]): BenchRow {
+  const s = runs.map((r) => r.shift);
+  const live = s.reduce((t, x) => t + x.liveAnswers, 0);
+  const attempts = s.reduce((t, x) => t + x.attempts, 0);
+  const abandoned = s.reduce((t, x) => t + x.abandoned, 0);
+  return {
+    scenario: runs[0]!.scenario,
+    mode: runs[0]!.mode,
+    seeds: runs.length,
+    agents: runs[0]!.agents,
+    liveAnswerRate: attempts > 0 ? live / attempts : 0,
+    occupancy: mean(s.map((x) => x.occupancy)),
+    abandonRate: live > 0 ? abandoned / live : 0,
+    worstSeedAbandonRate: max(s.map((x) => x.abandonRate)),
+    worstHourAbandonRate: max(s.map((x) => x.worstHourAbandonRate)),
+    connectsPerAgentHour: mean(s.map((x) => x.connectsPerAgentHour)),
+    meanIdleSec: mean(s.map((x) => x.meanIdleSec)),
+    p95IdleSec: mean(s.map((x) => x.p95IdleSec)),
+    decisionP99Us: max(runs.map((r) => r.decisionP99Us)),
+  };
+}
+
 export function summarise(results: readonly RunResult[]): BenchRow[] {
-  const groups = new Map<string, RunResult[]>();
-  for (const r of results) {
-    const key = `${r.scenario}\u0000${r.mode}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
-  }
-  return [...groups.values()].map((runs) => {
-    const s = runs.map((r) => r.shift);
-    const live = s.reduce((t, x) => t + x.liveAnswers, 0);
-    const attempts = s.reduce((t, x) => t + x.attempts, 0);
-    const abandoned = s.reduce((t, x) => t + x.abandoned, 0);
-    return {
-      scenario: runs[0]!.scenario,
-      mode: runs[0]!.mode,
-      seeds: runs.length,
-      agents: runs[0]!.agents,
-      liveAnswerRate: attempts > 0 ? live / attempts : 0,
-      occupancy: mean(s.map((x) => x.occupancy)),
-      abandonRate: live > 0 ? abandoned / live : 0,
-      worstSeedAbandonRate: max(s.map((x) => x.abandonRate)),
-      worstHourAbandonRate: max(s.map((x) => x.worstHourAbandonRate)),
-      connectsPerAgentHour: mean(s.map((x) => x.connectsPerAgentHour)),
-      meanIdleSec: mean(s.map((x) => x.meanIdleSec)),
-      p95IdleSec: mean(s.map((x) => x.p95IdleSec)),
-      decisionP99Us: max(runs.map((r) => r.decisionP99Us)),
-    };
-  });
+  return groups(results, (r) => `${r.scenario}\u0000${r.mode}`).map(pool);
+}
+
+/** A baseline at one of its settings, pooled over seeds: a point of its abandon-occupancy frontier. */
+export interface SweepPoint {
+  readonly scenario: string;
+  readonly mode: BenchMode;
+  readonly setting: string;
+  readonly abandonRate: number;
+  readonly occupancy: number;
+  readonly worstSeedAbandonRate: number;
+  readonly seeds: number;
+}
+
+export function sweepPoint(row: BenchRow, setting: string): SweepPoint {
+  const { scenario, mode, abandonRate, occupancy, worstSeedAbandonRate, seeds } = row;
+  return { scenario, mode, setting, abandonRate, occupancy, worstSeedAbandonRate, seeds };
+}
+
+/** Pools the runs of each scenario, baseline and sweep setting over seeds, in the runs' order. */
+export function summariseSweep(results: readonly RunResult[]): SweepPoint[] {
+  return groups(results, (r) => `${r.scenario}\u0000${r.mode}\u0000${r.setting}`).map((runs) =>
+    sweepPoint(pool(runs), runs[0]!.setting ?? ''),
+  );
 }
 
 export interface TargetCheck {
@@ -61,12 +92,18 @@ export interface TargetCheck {
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 
-/** The issue's targets for predictive pacing, checked against the rows. */
 /**
+ * The issue's targets for predictive pacing, checked against the rows.
+ * @param sweep the baselines at their other settings, for the comparison at equal or lower abandon
  * @param quiet the timing pass: the largest scenario's predictive shift run alone after the others, so that
  *              decision times and the shift's wall time are not inflated by runs sharing the cores
  */
-export function checkTargets(rows: readonly BenchRow[], abandonTarget: number, quiet?: RunResult): TargetCheck[] {
+export function checkTargets(
+  rows: readonly BenchRow[],
+  sweep: readonly SweepPoint[],
+  abandonTarget: number,
+  quiet?: RunResult,
+): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const row = (scenario: string, mode: BenchMode) => rows.find((r) => r.scenario === scenario && r.mode === mode);
   const floors: Record<string, number> = { S1: 0.9, S2: 0.95, S5: 0.98 };
@@ -76,14 +113,9 @@ export function checkTargets(rows: readonly BenchRow[], abandonTarget: number, q
       met: p.worstSeedAbandonRate <= abandonTarget,
       measured: `worst seed ${pct(p.worstSeedAbandonRate)}`,
     });
-    for (const b of ['adaptive-baseline', 'probabilistic-baseline'] as const) {
-      const base = row(p.scenario, b);
-      if (!base) continue;
-      checks.push({
-        target: `${p.scenario}: predictive occupancy beats ${b} at equal or lower abandon (or within target)`,
-        met: p.occupancy > base.occupancy && p.abandonRate <= Math.max(base.abandonRate, abandonTarget),
-        measured: `${p.occupancy.toFixed(3)} at ${pct(p.abandonRate)} vs ${base.occupancy.toFixed(3)} at ${pct(base.abandonRate)}`,
-      });
+    for (const b of BASELINE_MODES) {
+      const settings = baselineFrontier(rows, sweep, p.scenario, b);
+      if (settings.length > 0) checks.push(beatsBaselineCheck(p, b, settings));
     }
     const floor = floors[p.scenario];
     if (floor !== undefined) {

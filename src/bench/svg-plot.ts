@@ -4,9 +4,20 @@
  * its edge and labelled with their value, so an outlier does not squash the
  * rest.
  */
+export interface Point {
+  readonly x: number;
+  readonly y: number;
+  readonly label?: string;
+}
+
 export interface Series {
   readonly name: string;
-  readonly points: readonly { readonly x: number; readonly y: number; readonly label?: string }[];
+  readonly points: readonly Point[];
+  /**
+   * Scatter only: lines through small markers in the series' colour, such as a baseline's other settings, so that
+   * the reader sees the trade-off each big marker sits on.
+   */
+  readonly frontiers?: readonly (readonly Point[])[];
 }
 
 export interface Chart {
@@ -29,7 +40,7 @@ const W = 760, H = 460, L = 70, R = 170, T = 40, B = 55;
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
 export function renderChart(c: Chart): string {
-  const all = c.series.flatMap((s) => s.points);
+  const all = c.series.flatMap((s) => [...s.points, ...(s.frontiers ?? []).flat()]);
   const xMax = c.xMax ?? Math.max(...all.map((p) => p.x), 1e-9);
   const yMin = c.yMin ?? Math.min(...all.map((p) => p.y));
   const yMax = c.yMax ?? Math.max(...all.map((p) => p.y));
@@ -55,12 +66,16 @@ export function renderChart(c: Chart): string {
     out.push(`<line x1="${fx(c.xMark.at)}" y1="${T}" x2="${fx(c.xMark.at)}" y2="${H - B}" stroke="#c00" stroke-dasharray="5,4"/>`);
     out.push(`<text x="${fx(c.xMark.at) + 4}" y="${T + 12}" fill="#c00">${esc(c.xMark.label)}</text>`);
   }
+  const path = (points: readonly Point[]) => points.map((p, k) => `${k === 0 ? 'M' : 'L'}${fx(p.x).toFixed(1)},${fy(p.y).toFixed(1)}`).join('');
   c.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length]!;
     if (c.kind === 'line') {
-      const d = s.points.map((p, k) => `${k === 0 ? 'M' : 'L'}${fx(p.x).toFixed(1)},${fy(p.y).toFixed(1)}`).join('');
-      out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"/>`);
+      out.push(`<path d="${path(s.points)}" fill="none" stroke="${color}" stroke-width="1.5"/>`);
     } else {
+      for (const f of s.frontiers ?? []) {
+        out.push(`<path d="${path(f)}" fill="none" stroke="${color}" stroke-width="1" stroke-opacity="0.6"/>`);
+        for (const p of f) out.push(`<circle cx="${fx(p.x)}" cy="${fy(p.y)}" r="2.5" fill="${color}"/>`);
+      }
       for (const p of s.points) {
         const clipped = p.x > xMax;
         out.push(`<circle cx="${fx(p.x)}" cy="${fy(p.y)}" r="5" fill="${color}"/>`);
@@ -71,6 +86,11 @@ export function renderChart(c: Chart): string {
     out.push(`<rect x="${W - R + 15}" y="${T + i * 20}" width="12" height="12" fill="${color}"/>`);
     out.push(`<text x="${W - R + 32}" y="${T + i * 20 + 10}">${esc(s.name)}</text>`);
   });
+  if (c.kind === 'scatter' && c.series.some((s) => (s.frontiers ?? []).length > 0)) {
+    ['small markers on lines:', 'the same mode at its other', 'settings, a line a scenario'].forEach((note, k) =>
+      out.push(`<text x="${W - R + 15}" y="${T + c.series.length * 20 + 10 + k * 12}" font-size="10">${esc(note)}</text>`),
+    );
+  }
   out.push('</svg>');
   return out.join('\n');
 }

@@ -6,7 +6,7 @@
  *
  * Calls are placed every 2.5 s to keep round(dialLevel × agents) calls in
  * progress; every 15 s the dial level moves by the gap between idle agents
- * and waiting calls, clamped to [1, 3], and is cut when today's drop
+ * and waiting calls, clamped to [1, maxLevel] (3 by default), and is cut when today's drop
  * percentage passes the target.
  */
 import { abandonRate } from '../abandon-ledger.js';
@@ -26,7 +26,7 @@ export interface AdaptiveBaselineOptions {
   readonly latestHHMM: number;
 }
 
-const DEFAULTS: AdaptiveBaselineOptions = { maxLevel: 3, diffTarget: 0, intensity: 0, latestHHMM: 2100 };
+export const ADAPTIVE_BASELINE_DEFAULTS: AdaptiveBaselineOptions = { maxLevel: 3, diffTarget: 0, intensity: 0, latestHHMM: 2100 };
 
 function hhmm(ms: number): number {
   const d = new Date(ms);
@@ -34,7 +34,7 @@ function hhmm(ms: number): number {
 }
 
 export function adaptiveBaselinePolicy(options: Partial<AdaptiveBaselineOptions> = {}): DialPolicy {
-  const o = { ...DEFAULTS, ...options };
+  const o = { ...ADAPTIVE_BASELINE_DEFAULTS, ...options };
   let dialLevel = 1;
   let lastPlaceAt = -Infinity;
   let lastAdaptAt = -Infinity;
