@@ -35,11 +35,13 @@ export function loadScenario(file: string): Scenario {
 }
 
 /**
- * The issue's scenarios as it states them (bench/scenarios/S*.json), then the same call centers made harsher
- * (bench/scenarios/realistic/S*.json: answering machines, detection errors, breaks, impatient callers).
+ * The issue's scenarios as it states them (bench/scenarios/S*.json), then, unless `realistic` is false (the
+ * quick run, which must stay under a minute), the same call centers made harsher (bench/scenarios/realistic/:
+ * answering machines, detection errors, breaks, impatient callers).
  */
-export function defaultScenarioFiles(benchDir: string): string[] {
-  return [join(benchDir, 'scenarios'), join(benchDir, 'scenarios', 'realistic')].flatMap((dir) =>
+export function defaultScenarioFiles(benchDir: string, realistic = true): string[] {
+  const dirs = [join(benchDir, 'scenarios'), ...(realistic ? [join(benchDir, 'scenarios', 'realistic')] : [])];
+  return dirs.flatMap((dir) =>
     readdirSync(dir)
       .filter((f) => /^S\d+\.json$/.test(f))
       .sort()
@@ -78,8 +80,10 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
     log(`  ${r.scenario} ${`${r.mode}${r.setting ? ` [${r.setting}]` : ''}`.padEnd(22)} seed ${r.seed}: occupancy ${r.shift.occupancy.toFixed(3)}, abandon ${(r.shift.abandonRate * 100).toFixed(2)}% (${r.wallSec.toFixed(1)} s)`),
   );
   const index = (n: number) => String(n + 1).padStart(4, '0');
+  // Scenarios in the order given (the issue's before their realistic variants), then modes, settings, seeds.
+  const scenarioIndex = (name: string) => index(scenarios.findIndex((s) => s.name === name));
   const order = (r: RunResult) =>
-    `${r.scenario}\u0000${index(modes.indexOf(r.mode))}\u0000${index(sweep.findIndex((s) => s.label === r.setting))}\u0000${index(r.seed)}`;
+    `${scenarioIndex(r.scenario)}\u0000${index(modes.indexOf(r.mode))}\u0000${index(sweep.findIndex((s) => s.label === r.setting))}\u0000${index(r.seed)}`;
   runs.sort((a, b) => order(a).localeCompare(order(b)));
   const all = summarise(runs.filter((r) => r.setting === undefined));
   const baselineSweep = summariseSweep(runs.filter((r) => r.setting !== undefined));

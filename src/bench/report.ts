@@ -77,6 +77,11 @@ function markdown(r: BenchReport): string {
     ``,
     `Generated ${r.generatedAt}${r.quick ? ' (quick: fewer seeds, shorter shift)' : ''}; ${r.hours} h shifts; abandon target 3%.`,
     `Occupancy = (talk + wrap-up) / logged-in time not paused; abandon rate = abandoned / live answers, all seeds pooled.`,
+    ...(r.rows.some((x) => x.scenario.endsWith('-realistic'))
+      ? [
+          `S1–S5 are the issue's call centers as it states them; the issue's targets are theirs. S1-realistic–S5-realistic are the same call centers made harsher (15% answering machines, machine detection's delay and errors, breaks, callers who hang up after about 5 s of silence): the same targets are checked on them, to show what a real floor costs.`,
+        ]
+      : []),
     ``,
     ...table(r.rows),
     ``,
@@ -102,7 +107,7 @@ function markdown(r: BenchReport): string {
     ...(r.quiet
       ? [
           `Timing pass (run alone after the others): ${r.quiet.scenario} predictive, ${r.quiet.heapByHourMiB.length} h simulated in ${r.quiet.wallSec.toFixed(1)} s, ` +
-            `pacing decision p99 ${r.quiet.decisionP99Us.toFixed(0)} µs, heap by simulated hour ${r.quiet.heapByHourMiB.map((h) => h.toFixed(0)).join(', ')} MiB.`,
+            `pacing decision p99 ${r.quiet.decisionP99Us.toFixed(0)} µs, heap${r.quiet.heapAfterGc ? ' after a full GC' : ''} by simulated hour ${r.quiet.heapByHourMiB.map((h) => h.toFixed(0)).join(', ')} MiB.`,
           ``,
           `The runs below shared the cores with each other, so their wall times and the table's decision times are inflated.`,
           ``,

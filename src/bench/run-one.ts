@@ -32,7 +32,12 @@ export interface RunResult {
   readonly wallSec: number;
   /** Heap after each simulated hour, in MiB. */
   readonly heapByHourMiB: readonly number[];
+  /** Whether each heap figure was taken after a full garbage collection (node --expose-gc, as npm run bench runs it). */
+  readonly heapAfterGc: boolean;
 }
+
+/** Exposed by node --expose-gc: with it, the heap figures are what the shift keeps alive, not where the collector last paused. */
+const collectGarbage = (globalThis as { gc?: () => void }).gc;
 
 /** Keeps at most this many decision timings, enough for a stable p99. */
 const TIMING_SAMPLES = 200_000;
@@ -67,6 +72,7 @@ export function runOne(job: RunJob): RunResult {
   const heap: number[] = [];
   for (let t = shift.start + HOUR; t <= shift.end; t += HOUR) {
     shift.runUntil(t);
+    collectGarbage?.();
     heap.push(process.memoryUsage().heapUsed / 2 ** 20);
   }
   const result = shift.finish();
@@ -81,5 +87,6 @@ export function runOne(job: RunJob): RunResult {
     decisionP99Us: quantile(timings, 0.99),
     wallSec: (performance.now() - start) / 1000,
     heapByHourMiB: heap,
+    heapAfterGc: collectGarbage !== undefined,
   };
 }

@@ -90,7 +90,15 @@ export interface TargetCheck {
   readonly measured: string;
 }
 
+const FLAT_HEAP_GROWTH = 1.2;
+const FLAT_HEAP_SLACK_MIB = 4;
+
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
+/** Which of the issue's scenarios a bench scenario is: S1–S5 as stated, or their realistic variants (S1-realistic...). */
+export function issueScenarioOf(name: string): string | undefined {
+  return /^(S[1-5])(-realistic)?$/.exec(name)?.[1];
+}
 
 /**
  * The issue's targets for predictive pacing, checked against the rows.
@@ -108,6 +116,7 @@ export function checkTargets(
   const row = (scenario: string, mode: BenchMode) => rows.find((r) => r.scenario === scenario && r.mode === mode);
   const floors: Record<string, number> = { S1: 0.9, S2: 0.95, S5: 0.98 };
   for (const p of rows.filter((r) => r.mode === 'predictive')) {
+    const issueScenario = issueScenarioOf(p.scenario);
     checks.push({
       target: `${p.scenario}: predictive abandon ≤ ${pct(abandonTarget)} on every seed`,
       met: p.worstSeedAbandonRate <= abandonTarget,
@@ -117,14 +126,14 @@ export function checkTargets(
       const settings = baselineFrontier(rows, sweep, p.scenario, b);
       if (settings.length > 0) checks.push(beatsBaselineCheck(p, b, settings));
     }
-    const floor = floors[p.scenario];
+    const floor = issueScenario === undefined ? undefined : floors[issueScenario];
     if (floor !== undefined) {
       checks.push({ target: `${p.scenario}: predictive occupancy ≥ ${floor}`, met: p.occupancy >= floor, measured: p.occupancy.toFixed(3) });
     }
     const prog = row(p.scenario, 'progressive');
-    if (p.scenario === 'S3' && prog) {
+    if (issueScenario === 'S3' && prog) {
       checks.push({
-        target: 'S3: predictive occupancy never below progressive',
+        target: `${p.scenario}: predictive occupancy never below progressive`,
         met: p.occupancy >= prog.occupancy,
         measured: `${p.occupancy.toFixed(3)} vs ${prog.occupancy.toFixed(3)}`,
       });
@@ -138,10 +147,13 @@ export function checkTargets(
     });
     if (quiet.heapByHourMiB.length >= 8) {
       const heap = quiet.heapByHourMiB;
+      // Flat: after a full GC, the last hour holds no more than the second (the first includes warm-up) and some slack.
+      // Without GC figures the heap saw-tooths with the collector, and only the time can be judged.
+      const flat = !quiet.heapAfterGc || heap.at(-1)! <= heap[1]! * FLAT_HEAP_GROWTH + FLAT_HEAP_SLACK_MIB;
       checks.push({
         target: `${quiet.scenario}: a full 8-hour shift simulates in < 30 s with flat memory`,
-        met: quiet.wallSec < 30,
-        measured: `${quiet.wallSec.toFixed(1)} s; heap by hour ${heap.map((h) => h.toFixed(0)).join(', ')} MiB`,
+        met: quiet.wallSec < 30 && flat,
+        measured: `${quiet.wallSec.toFixed(1)} s; heap${quiet.heapAfterGc ? ' after a full GC' : ''} by hour ${heap.map((h) => h.toFixed(0)).join(', ')} MiB`,
       });
     }
   }

@@ -49,7 +49,7 @@ commands:
              --speed N             simulated seconds per real second (default: 60)
              --seed N              (default: 1)
   bench    run the pacing benchmark, write bench/results/latest.{md,json} and charts
-             --quick               fewer seeds, shorter shifts (under a minute)
+             --quick               one seed, 2-hour shifts, the issue's scenarios only (under a minute)
              --scenario FILE.json  run only this scenario (repeatable)
              --seeds N  --hours N  --mode M (repeatable: ${ALL_BENCH_MODES.join(', ')})
              --out DIR             (default: bench/results)
@@ -127,7 +127,7 @@ async function main(argv: string[]): Promise<void> {
       await runBench(
         {
           quick: values.quick ?? false,
-          scenarioFiles: values.scenario ?? defaultScenarioFiles(BENCH_DIR),
+          scenarioFiles: values.scenario ?? defaultScenarioFiles(BENCH_DIR, !values.quick),
           seeds: values.seeds === undefined ? undefined : positiveNumber('seeds', values.seeds, 1),
           hours: values.hours === undefined ? undefined : positiveNumber('hours', values.hours, 8),
           modes,
