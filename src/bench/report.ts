@@ -11,7 +11,7 @@ import { BASELINE_MODES, isBaselineMode, type BaselineMode } from './baseline-se
 import { BENCH_MODES, REFERENCE_MODES } from './bench-modes.js';
 import type { RunResult } from './run-one.js';
 import { renderChart, type Point } from './svg-plot.js';
-import type { BenchRow, SweepPoint, TargetCheck } from './summarise.js';
+import { isRealisticVariant, type BenchRow, type SweepPoint, type TargetCheck } from './summarise.js';
 
 export interface BenchReport {
   readonly generatedAt: string;
@@ -41,6 +41,7 @@ function table(rows: readonly BenchRow[]): string[] {
   ];
 }
 
+const hasRealisticVariants = (r: BenchReport) => r.rows.some((x) => isRealisticVariant(x.scenario));
 const scenarios = (r: BenchReport) => [...new Set(r.rows.map((x) => x.scenario))];
 
 /** Each scenario's baselines at every setting tried, default included, lowest abandon first. */
@@ -49,8 +50,9 @@ function frontiers(r: BenchReport): SweepPoint[] {
 }
 
 /** A baseline's settings as chart lines, one a scenario where it was swept. */
-function frontierLines(r: BenchReport, mode: BaselineMode): Point[][] {
+function frontierLines(r: BenchReport, mode: BaselineMode, keep: (scenario: string) => boolean): Point[][] {
   return scenarios(r)
+    .filter(keep)
     .map((scenario) => baselineFrontier(r.rows, r.baselineSweep, scenario, mode).map((x) => ({ x: x.abandonRate, y: x.occupancy })))
     .filter((line) => line.length > 1);
 }
@@ -77,7 +79,7 @@ function markdown(r: BenchReport): string {
     ``,
     `Generated ${r.generatedAt}${r.quick ? ' (quick: fewer seeds, shorter shift)' : ''}; ${r.hours} h shifts; abandon target 3%.`,
     `Occupancy = (talk + wrap-up) / logged-in time not paused; abandon rate = abandoned / live answers, all seeds pooled.`,
-    ...(r.rows.some((x) => x.scenario.endsWith('-realistic'))
+    ...(hasRealisticVariants(r)
       ? [
           `S1–S5 are the issue's call centers as it states them; the issue's targets are theirs. S1-realistic–S5-realistic are the same call centers made harsher (15% answering machines, machine detection's delay and errors, breaks, callers who hang up after about 5 s of silence): the same targets are checked on them, to show what a real floor costs.`,
         ]
@@ -119,10 +121,29 @@ function markdown(r: BenchReport): string {
       .filter((x) => x.mode === 'predictive')
       .map((x) => `| ${x.scenario} | ${x.mode} | ${x.seed} | ${x.wallSec.toFixed(1)} | ${x.heapByHourMiB.map((h) => h.toFixed(0)).join(' ')} |`),
     ``,
-    `Charts: [occupancy against abandon rate](occupancy-vs-abandon.svg), [dial level over the S4 shift](s4-dial-level.svg).`,
+    `Charts: [occupancy against abandon rate](occupancy-vs-abandon.svg)${hasRealisticVariants(r) ? ' ([realistic scenarios](occupancy-vs-abandon-realistic.svg))' : ''}, [dial level over the S4 shift](s4-dial-level.svg).`,
     ``,
   ];
   return lines.join('\n');
+}
+
+function occupancyChart(r: BenchReport, title: string, keep: (scenario: string) => boolean): string {
+  return renderChart({
+    kind: 'scatter',
+    title: `${title} (baselines at every setting tried)`,
+    xLabel: 'abandon rate (all seeds pooled)',
+    yLabel: 'occupancy',
+    xMax: 0.1,
+    xFormat: (x) => `${(x * 100).toFixed(0)}%`,
+    xMark: { at: 0.03, label: '3% cap' },
+    series: [...BENCH_MODES, ...REFERENCE_MODES].map((mode) => ({
+      name: mode,
+      points: [...r.rows, ...r.reference]
+        .filter((x) => x.mode === mode && keep(x.scenario))
+        .map((x) => ({ x: x.abandonRate, y: x.occupancy, label: x.scenario })),
+      frontiers: isBaselineMode(mode) ? frontierLines(r, mode, keep) : [],
+    })),
+  });
 }
 
 export function writeReport(dir: string, r: BenchReport): void {
@@ -147,24 +168,16 @@ export function writeReport(dir: string, r: BenchReport): void {
   };
   writeFileSync(join(dir, 'latest.json'), JSON.stringify(json, null, 2) + '\n');
   writeFileSync(join(dir, 'latest.md'), markdown(r));
-  writeFileSync(
-    join(dir, 'occupancy-vs-abandon.svg'),
-    renderChart({
-      kind: 'scatter',
-      title: 'Occupancy against abandon rate (baselines at every setting tried)',
-      xLabel: 'abandon rate (all seeds pooled)',
-      yLabel: 'occupancy',
-      xMax: 0.1,
-      xFormat: (x) => `${(x * 100).toFixed(0)}%`,
-      xMark: { at: 0.03, label: '3% cap' },
-      series: [...BENCH_MODES, ...REFERENCE_MODES].map((mode) => ({
-        name: mode,
-        points: [...r.rows, ...r.reference].filter((x) => x.mode === mode).map((x) => ({ x: x.abandonRate, y: x.occupancy, label: x.scenario })),
-        frontiers: isBaselineMode(mode) ? frontierLines(r, mode) : [],
-      })),
-    }),
-  );
-  const s4 = r.runs.filter((x) => x.scenario === 'S4' && x.seed === r.runs.find((y) => y.scenario === 'S4')?.seed);
+  // The realistic variants get a chart of their own: ten scenarios' labels on one chart hide each other.
+  writeFileSync(join(dir, 'occupancy-vs-abandon.svg'), occupancyChart(r, 'Occupancy against abandon rate', (x) => !isRealisticVariant(x)));
+  if (hasRealisticVariants(r)) {
+    writeFileSync(
+      join(dir, 'occupancy-vs-abandon-realistic.svg'),
+      occupancyChart(r, 'Occupancy against abandon rate, realistic scenarios', isRealisticVariant),
+    );
+  }
+  // One seed's shift per mode at its default setting: the baselines' other settings would crowd the chart.
+  const s4 = r.runs.filter((x) => x.scenario === 'S4' && x.setting === undefined && x.seed === r.runs.find((y) => y.scenario === 'S4')?.seed);
   if (s4.length > 0) {
     writeFileSync(
       join(dir, 's4-dial-level.svg'),

@@ -100,6 +100,9 @@ export function issueScenarioOf(name: string): string | undefined {
   return /^(S[1-5])(-realistic)?$/.exec(name)?.[1];
 }
 
+/** The harsher variants of bench/scenarios/realistic/, reported beside the issue's scenarios. */
+export const isRealisticVariant = (scenario: string): boolean => scenario.endsWith('-realistic');
+
 /**
  * The issue's targets for predictive pacing, checked against the rows.
  * @param sweep the baselines at their other settings, for the comparison at equal or lower abandon

@@ -48,10 +48,10 @@ describe('outpace bench', () => {
     expect(lines.at(0)).toMatch(/1 scenario\(s\) × 2 mode\(s\) × 2 seed\(s\) = 4 shifts/);
   });
 
-  it('keeps a baseline default in rows and its other settings in baselineSweep', async () => {
+  it('keeps a baseline default in rows and its other settings in baselineSweep, and out of the S4 chart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'outpace-bench-'));
-    const scenarioFile = join(dir, 'S3.json');
-    writeFileSync(scenarioFile, JSON.stringify({ name: 'S3', agents: 5, outcomes: { live: 0.35 }, talkSec: { mean: 60, sd: 30 }, wrapUpSec: { mean: 10, sd: 3, shape: 'gamma' } }));
+    const scenarioFile = join(dir, 'S4.json');
+    writeFileSync(scenarioFile, JSON.stringify({ name: 'S4', agents: 5, outcomes: { live: 0.35 }, talkSec: { mean: 60, sd: 30 }, wrapUpSec: { mean: 10, sd: 3, shape: 'gamma' } }));
     const lines: string[] = [];
     await runBench(
       { quick: true, scenarioFiles: [scenarioFile], seeds: 1, hours: 0.25, modes: ['probabilistic-baseline', 'predictive'], outDir: dir, threads: 1 },
@@ -65,7 +65,9 @@ describe('outpace bench', () => {
       expect(Object.keys(point).sort()).toEqual(['abandonRate', 'mode', 'occupancy', 'scenario', 'seeds', 'setting', 'worstSeedAbandonRate']);
       expect(point.mode).toBe('probabilistic-baseline');
     }
-    expect(readFileSync(join(dir, 'latest.md'), 'utf8')).toMatch(/\| S3 \| probabilistic-baseline \| overcommit on, QOS 0.97 \(default\) \| 1 \|/);
+    expect(readFileSync(join(dir, 'latest.md'), 'utf8')).toMatch(/\| S4 \| probabilistic-baseline \| overcommit on, QOS 0.97 \(default\) \| 1 \|/);
     expect(lines.at(0)).toMatch(/\(2 mode\(s\) \+ \d+ baseline setting\(s\)\)/);
+    // The dial level over the shift: one line a mode, at its default setting.
+    expect(readFileSync(join(dir, 's4-dial-level.svg'), 'utf8').match(/>probabilistic-baseline</g)).toHaveLength(1);
   });
 });
