@@ -6,6 +6,7 @@
  */
 import { BASELINE_DEFAULT_SETTINGS, type BaselineMode } from './baseline-settings.js';
 import { sweepPoint, type BenchRow, type SweepPoint, type TargetCheck } from './summarise.js';
+import { percent } from './format.js';
 
 /** A baseline's default row and its sweep points in one scenario, lowest abandon first. */
 export function baselineFrontier(rows: readonly BenchRow[], sweep: readonly SweepPoint[], scenario: string, mode: BaselineMode): SweepPoint[] {
@@ -16,8 +17,7 @@ export function baselineFrontier(rows: readonly BenchRow[], sweep: readonly Swee
   ].sort((a, b) => a.abandonRate - b.abandonRate);
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
-const at = (x: { occupancy: number; abandonRate: number }) => `${x.occupancy.toFixed(3)} at ${pct(x.abandonRate)}`;
+const at = (x: { occupancy: number; abandonRate: number }) => `${x.occupancy.toFixed(3)} at ${percent(x.abandonRate)}`;
 
 /** @param settings the baseline's points in p's scenario, at least one */
 export function beatsBaselineCheck(p: BenchRow, mode: BaselineMode, settings: readonly SweepPoint[]): TargetCheck {
@@ -29,7 +29,7 @@ export function beatsBaselineCheck(p: BenchRow, mode: BaselineMode, settings: re
     return {
       target,
       met: true,
-      measured: `${mode} never gets down to ${pct(p.abandonRate)} abandon at any setting tried (its lowest: ${lowest.setting}, ${at(lowest)}); ${predictive}`,
+      measured: `${mode} never gets down to ${percent(p.abandonRate)} abandon at any setting tried (its lowest: ${lowest.setting}, ${at(lowest)}); ${predictive}`,
     };
   }
   const best = qualifying.reduce((a, b) => (b.occupancy > a.occupancy ? b : a));

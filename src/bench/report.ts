@@ -11,6 +11,7 @@ import { BASELINE_MODES, isBaselineMode, type BaselineMode } from './baseline-se
 import { BENCH_MODES, REFERENCE_MODES } from './bench-modes.js';
 import type { RunResult } from './run-one.js';
 import { renderChart, type Point } from './svg-plot.js';
+import { percent } from './format.js';
 import { isRealisticVariant, type BenchRow, type SweepPoint, type TargetCheck } from './summarise.js';
 
 export interface BenchReport {
@@ -28,15 +29,13 @@ export interface BenchReport {
   readonly quiet?: RunResult;
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
-
 function table(rows: readonly BenchRow[]): string[] {
   return [
     `| scenario | mode | seeds | agents | live answers | occupancy | abandon | worst seed | worst hour | connects/agent h | idle mean s | idle p95 s | decision p99 µs |`,
     `|---|---|---|---|---|---|---|---|---|---|---|---|---|`,
     ...rows.map(
       (x) =>
-        `| ${x.scenario} | ${x.mode} | ${x.seeds} | ${x.agents} | ${pct(x.liveAnswerRate)} | ${x.occupancy.toFixed(3)} | ${pct(x.abandonRate)} | ${pct(x.worstSeedAbandonRate)} | ${pct(x.worstHourAbandonRate)} | ${x.connectsPerAgentHour.toFixed(1)} | ${x.meanIdleSec.toFixed(1)} | ${x.p95IdleSec.toFixed(1)} | ${x.decisionP99Us.toFixed(0)} |`,
+        `| ${x.scenario} | ${x.mode} | ${x.seeds} | ${x.agents} | ${percent(x.liveAnswerRate)} | ${x.occupancy.toFixed(3)} | ${percent(x.abandonRate)} | ${percent(x.worstSeedAbandonRate)} | ${percent(x.worstHourAbandonRate)} | ${x.connectsPerAgentHour.toFixed(1)} | ${x.meanIdleSec.toFixed(1)} | ${x.p95IdleSec.toFixed(1)} | ${x.decisionP99Us.toFixed(0)} |`,
     ),
   ];
 }
@@ -67,7 +66,7 @@ function sweepTable(r: BenchReport): string[] {
     `| scenario | mode | setting | seeds | occupancy | abandon | worst seed |`,
     `|---|---|---|---|---|---|---|`,
     ...frontiers(r).map(
-      (x) => `| ${x.scenario} | ${x.mode} | ${x.setting} | ${x.seeds} | ${x.occupancy.toFixed(3)} | ${pct(x.abandonRate)} | ${pct(x.worstSeedAbandonRate)} |`,
+      (x) => `| ${x.scenario} | ${x.mode} | ${x.setting} | ${x.seeds} | ${x.occupancy.toFixed(3)} | ${percent(x.abandonRate)} | ${percent(x.worstSeedAbandonRate)} |`,
     ),
     ``,
   ];

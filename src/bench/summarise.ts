@@ -7,6 +7,7 @@ import { BASELINE_MODES } from './baseline-settings.js';
 import { baselineFrontier, beatsBaselineCheck } from './baseline-frontier.js';
 import type { BenchMode } from './bench-modes.js';
 import type { RunResult } from './run-one.js';
+import { percent } from './format.js';
 
 export interface BenchRow {
   readonly scenario: string;
@@ -30,7 +31,12 @@ const max = (xs: readonly number[]) => xs.reduce((m, x) => Math.max(m, x), 0);
 /** The runs grouped by `key`, groups in the order of their first run. */
 function groups(results: readonly RunResult[], key: (r: RunResult) => string): RunResult[][] {
   const byKey = new Map<string, RunResult[]>();
-  for (const r of results) byKey.set(key(r), [...(byKey.get(key(r)) ?? []), r]);
+  for (const r of results) {
+    const k = key(r);
+    const group = byKey.get(k);
+    if (group) group.push(r);
+    else byKey.set(k, [r]);
+  }
   return [...byKey.values()];
 }
 
@@ -93,15 +99,17 @@ export interface TargetCheck {
 const FLAT_HEAP_GROWTH = 1.2;
 const FLAT_HEAP_SLACK_MIB = 4;
 
-const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
-
 /** Which of the issue's scenarios a bench scenario is: S1–S5 as stated, or their realistic variants (S1-realistic...). */
 export function issueScenarioOf(name: string): string | undefined {
-  return /^(S[1-5])(-realistic)?$/.exec(name)?.[1];
+  const base = isRealisticVariant(name) ? name.slice(0, -REALISTIC_SUFFIX.length) : name;
+  return /^S[1-5]$/.test(base) ? base : undefined;
 }
 
+/** How the scenarios of bench/scenarios/realistic/ are named: the issue scenario's name and this. */
+const REALISTIC_SUFFIX = '-realistic';
+
 /** The harsher variants of bench/scenarios/realistic/, reported beside the issue's scenarios. */
-export const isRealisticVariant = (scenario: string): boolean => scenario.endsWith('-realistic');
+export const isRealisticVariant = (scenario: string): boolean => scenario.endsWith(REALISTIC_SUFFIX);
 
 /**
  * The issue's targets for predictive pacing, checked against the rows.
@@ -121,9 +129,9 @@ export function checkTargets(
   for (const p of rows.filter((r) => r.mode === 'predictive')) {
     const issueScenario = issueScenarioOf(p.scenario);
     checks.push({
-      target: `${p.scenario}: predictive abandon ≤ ${pct(abandonTarget)} on every seed`,
+      target: `${p.scenario}: predictive abandon ≤ ${percent(abandonTarget)} on every seed`,
       met: p.worstSeedAbandonRate <= abandonTarget,
-      measured: `worst seed ${pct(p.worstSeedAbandonRate)}`,
+      measured: `worst seed ${percent(p.worstSeedAbandonRate)}`,
     });
     for (const b of BASELINE_MODES) {
       const settings = baselineFrontier(rows, sweep, p.scenario, b);
