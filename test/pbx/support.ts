@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -177,9 +177,17 @@ export class EngineProcess {
   private constructor(
     readonly child: ChildProcess,
     readonly apiUrl: string,
+    /** Where its whole log goes: the lab's folder, beside the PBX's own logs. */
+    readonly logFile: string,
   ) {
-    child.stdout!.on('data', (d) => (this.output += String(d)));
-    child.stderr!.on('data', (d) => (this.output += String(d)));
+    const file = createWriteStream(logFile);
+    const keep = (d: Buffer) => {
+      this.output += String(d);
+      file.write(d);
+    };
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    child.once('exit', () => file.end());
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? null : 0))));
   }
 
@@ -205,11 +213,12 @@ export class EngineProcess {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const engine = new EngineProcess(child, `http://127.0.0.1:${port}`);
+    mkdirSync(join(lab.dir, 'engines'), { recursive: true });
+    const engine = new EngineProcess(child, `http://127.0.0.1:${port}`, join(lab.dir, 'engines', `${o.engineId}.log`));
     // The API listens first; the engine serves the agent socket once its campaigns have started.
     for (let tries = 0; ; tries++) {
       if ((await upgradeStatus(engine.agentSocketUrl)) === 401) return engine;
-      if (child.exitCode !== null || tries > 300) throw new Error(`outpace run did not come up:\n${engine.log}`);
+      if (child.exitCode !== null || tries > 300) throw new Error(`outpace run did not come up (${engine.logFile}):\n${engine.log}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
