@@ -28,7 +28,7 @@ const DEADLINE_SEC = 2;
 function farEnds(): CarrierFarEnd[] {
   const list: CarrierFarEnd[] = [];
   const add = (n: number, make: (i: number) => CarrierFarEnd) => list.push(...Array.from({ length: n }, (_, i) => make(i)));
-  add(40, (i) => ({ kind: 'person', ringSec: 2 + (i % 6), talkSec: 8 + ((i * 7) % 18) }));
+  add(40, (i) => ({ kind: 'person', ringSec: 2 + (i % 6), talkSec: 6 + ((i * 7) % 10) }));
   add(12, (i) => ({ kind: 'machine', ringSec: 2 + (i % 4), recordSec: 12 }));
   add(4, () => ({ kind: 'dead-air', ringSec: 2, forSec: 10 }));
   add(10, (i) => ({ kind: 'no-answer', ringSec: 4 + (i % 6) }));

@@ -180,7 +180,7 @@ export class EngineProcess {
     /** Where its whole log goes: the lab's folder, beside the PBX's own logs. */
     readonly logFile: string,
   ) {
-    const file = createWriteStream(logFile);
+    const file = createWriteStream(logFile, { flags: 'a' });
     const keep = (d: Buffer) => {
       this.output += String(d);
       file.write(d);
