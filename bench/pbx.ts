@@ -1,14 +1,15 @@
 /**
  * The same campaign through the real PBX lab (test/pbx/lab.sh, `npm run
  * pbx:up`) and through the ARI test server, side by side: 20 agents on the
- * lab's softphones (nailed-up legs), power dialing at two lines per agent
- * over a list of the lab carrier's people (ring 2-4 s, talk 10-14 s), no-
+ * lab's softphones (nailed-up legs), predictive dialing over a list of the lab carrier's people (ring 2-4 s, talk 10-14 s), no-
  * answers and busies, every attempt stored in PostgreSQL as `outpace run`
  * stores it, the engine in this process.
  *
  * Measured per side: dials per second and calls in flight (mean, max),
  * answer to bridge (the adapter's call.answered to call.connected, p50 and
- * p99), the engine's CPU and the PBX's (or the test server's) CPU, and both
+ * p99), split into the wait for a free agent (pacing's share) and the bridge
+ * itself (the engine's connect request to call.connected: ARI and Asterisk's
+ * share), the engine's CPU and the PBX's (or the test server's) CPU, and both
  * per concurrent call. Writes bench/results/pbx.{md,json}.
  *
  *   npm run bench:pbx [-- --minutes 3 --agents 20]
@@ -32,6 +33,7 @@ import { runMigrations } from '../src/storage/migrate.js';
 import { AriTelephony } from '../src/telephony/ari/ari-telephony.js';
 import { loadAriConfig } from '../src/telephony/ari/config.js';
 import { openIsolatedPostgres, postgresUrl } from '../test/support/databases.js';
+import { zoneAtNoon } from '../test/support/fixtures.js';
 import { ScriptedDesk } from '../test/support/scripted-desk.js';
 import { type CarrierFarEnd, carrierNumber } from '../test/pbx/carrier-scheme.js';
 
@@ -127,13 +129,10 @@ async function measure(side: Side, numbers: readonly string[], dbUrl: string) {
   await runMigrations(db);
   const created = await createCampaign(
     db,
-    { name: `bench-pbx ${side.name}`, type: 'agent', complianceProfile: 'us', callerId: '+12025550100', pacing: { mode: 'power', powerLinesPerAgent: 2 } },
+    { name: `bench-pbx ${side.name}`, type: 'agent', complianceProfile: 'us', callerId: '+12025550100', pacing: { mode: 'predictive' } },
     'bench',
   );
-  const zone = (() => {
-    const offset = ((12 - new Date().getUTCHours() + 36) % 24) - 12;
-    return offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
-  })();
+  const zone = zoneAtNoon();
   await insertLeads(db, await createList(db, created.id, 'bench'), numbers.map((phone, i) => ({ phone: E164(phone), timeZone: zone, sourceRow: i + 1 })));
   for (let n = 1; n <= agents; n++) await upsertAgent(db, { id: AgentId(`agent${n}`), name: `Agent ${n}`, redList: false });
   const campaign = await changeCampaignState(db, created.id, 'start', 'bench');
@@ -151,15 +150,26 @@ async function measure(side: Side, numbers: readonly string[], dbUrl: string) {
     logger: pino({ level: 'silent' }),
   });
   const answeredAt = new Map<AttemptId, number>();
+  const askedAt = new Map<AttemptId, number>();
   const answerToBridge = new Quantiles();
+  const bridging = new Quantiles();
   telephony.subscribe((e) => {
     if (e.type === 'call.answered') answeredAt.set(e.attemptId, performance.now());
     if (e.type === 'call.connected') {
-      const answered = answeredAt.get(e.attemptId);
+      const [answered, asked] = [answeredAt.get(e.attemptId), askedAt.get(e.attemptId)];
       if (answered !== undefined) answerToBridge.record(performance.now() - answered);
+      if (asked !== undefined) bridging.record(performance.now() - asked);
     }
-    if (e.type === 'call.ended' || e.type === 'call.failed') answeredAt.delete(e.attemptId);
+    if (e.type === 'call.ended' || e.type === 'call.failed') {
+      answeredAt.delete(e.attemptId);
+      askedAt.delete(e.attemptId);
+    }
   });
+  const connectToAgent = telephony.connectToAgent.bind(telephony);
+  telephony.connectToAgent = (attemptId, agentId) => {
+    askedAt.set(attemptId, performance.now());
+    connectToAgent(attemptId, agentId);
+  };
   const desk = new ScriptedDesk(wallClockScheduler, () => 'valid-sale', 2000);
   telephony.subscribe(desk.telephonyEvent);
   const totals = { dials: 0, live: 0, connected: 0, abandoned: 0 };
@@ -218,6 +228,8 @@ async function measure(side: Side, numbers: readonly string[], dbUrl: string) {
     abandoned: totals.abandoned,
     answerToBridgeP50Ms: round(answerToBridge.p(0.5)),
     answerToBridgeP99Ms: round(answerToBridge.p(0.99)),
+    bridgeP50Ms: round(bridging.p(0.5)),
+    bridgeP99Ms: round(bridging.p(0.99)),
     bridged: answerToBridge.count,
     engineCpuPct: round((100 * engineCpuSec) / seconds),
     telephonyCpuPct: round((100 * telephonyCpuSec) / seconds),
@@ -246,7 +258,9 @@ const columns: [string, (r: (typeof rows)[number]) => string | number][] = [
   ['dials/s', (r) => r.dialsPerSecond],
   ['calls in flight, mean (max)', (r) => `${r.callsInFlightMean} (${r.callsInFlightMax})`],
   ['connected', (r) => r.connected],
+  ['abandoned', (r) => r.abandoned],
   ['answer to bridge p50 / p99 ms', (r) => `${r.answerToBridgeP50Ms} / ${r.answerToBridgeP99Ms}`],
+  ['of which the bridge p50 / p99 ms', (r) => `${r.bridgeP50Ms} / ${r.bridgeP99Ms}`],
   ['engine CPU % (per call)', (r) => `${r.engineCpuPct} (${r.engineCpuPctPerCall})`],
   ['PBX or server CPU % (per call)', (r) => `${r.telephonyCpuPct} (${r.telephonyCpuPctPerCall})`],
 ];
@@ -260,7 +274,7 @@ await mkdir(out, { recursive: true });
 await writeFile(join(out, 'pbx.json'), `${JSON.stringify({ measuredAt: new Date().toISOString(), agents, minutes, leads: numbers.length, rows }, null, 2)}\n`);
 await writeFile(
   join(out, 'pbx.md'),
-  `# Through the real PBX and through the ARI test server\n\n${agents} agents on nailed-up legs, power dialing (2 lines per agent), ${minutes} minutes each, measured ${new Date().toISOString()} (\`npm run bench:pbx\`). CPU is % of one core; per call divides it by the mean calls in flight. The real PBX's CPU is the PBX Asterisk alone (the carrier plays the public network).\n\n${table}\n`,
+  `# Through the real PBX and through the ARI test server\n\n${agents} agents on nailed-up legs, predictive dialing, ${minutes} minutes each, measured ${new Date().toISOString()} (\`npm run bench:pbx\`). Answer to bridge runs from the customer's answer as the engine hears it to the customer in the agent's bridge: it includes any wait for a free agent, which pacing decides; the bridge alone runs from the engine's connect request. CPU is % of one core; per call divides it by the mean calls in flight. The real PBX's CPU is the PBX Asterisk alone (the carrier plays the public network).\n\n${table}\n`,
 );
 console.log(table);
 process.exit(0);

@@ -9,16 +9,13 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assignCampaigns, upsertAgent } from '../../src/campaigns/agents.js';
 import { changeCampaignState } from '../../src/campaigns/campaign-store.js';
 import type { Campaign } from '../../src/campaigns/campaign.js';
-import { createApiKey } from '../../src/api/keys.js';
-import { AgentId } from '../../src/domain/ids.js';
 import type { Db } from '../../src/storage/db.js';
 import { AgentClient, type Message } from '../support/agent-client.js';
-import { addLeads, makeCampaign } from '../support/fixtures.js';
+import { addLeads, makeCampaign, zoneAtNoon } from '../support/fixtures.js';
 import { type CarrierFarEnd, carrierNumber, expectedOutcome, farEndOf } from './carrier-scheme.js';
-import { AriObserver, type AriEvent, at, carrierLog, EngineProcess, freshDatabase, lab, leftOnPbx, soundOf, toneOfAgent, clearPbx } from './support.js';
+import { AriObserver, type AriEvent, at, carrierLog, EngineProcess, freshDatabase, lab, labAgent, leftOnPbx, soundOf, toneOfAgent, clearPbx } from './support.js';
 
 const ENGINE = `pbx-campaign-${Date.now().toString(36)}`;
 const AGENTS = 5;
@@ -60,11 +57,6 @@ function drawnByCarrier(line: string | undefined): CarrierFarEnd | undefined {
   }
 }
 
-/** A zone where it is around noon now: the leads are inside their calling window whenever the suite runs. */
-function zoneAtNoon(): string {
-  const offset = ((12 - new Date().getUTCHours() + 36) % 24) - 12;
-  return offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
-}
 
 interface AttemptRow {
   id: string;
@@ -121,16 +113,11 @@ describe('a whole predictive campaign on the real PBX', () => {
     farEnds().forEach((f, i) => numbers.push(carrierNumber(f, i)));
     await addLeads(db, campaign, numbers.map((phone) => ({ phone, timeZone: zone })));
     await changeCampaignState(db, campaign.id, 'start', 'test');
-    const keys: string[] = [];
-    for (let n = 1; n <= AGENTS; n++) {
-      const agentId = AgentId(`agent${n}`);
-      await upsertAgent(db, { id: agentId, name: `Agent ${n}`, redList: false });
-      await assignCampaigns(db, agentId, [campaign.id]);
-      keys.push(await createApiKey(db, { name: `agent ${n}`, role: 'agent', agentId }));
-    }
+    const team = [];
+    for (let n = 1; n <= AGENTS; n++) team.push(await labAgent(db, n, campaign.id));
 
     engine = await EngineProcess.start({ campaigns: [campaign.id], databaseUrl: database.url, engineId: ENGINE });
-    for (let n = 1; n <= AGENTS; n++) agentDesks.push(await agentAtDesk(engine.agentSocketUrl, keys[n - 1]!, `PJSIP/agent${n}`, stop));
+    for (const { key, endpoint } of team) agentDesks.push(await agentAtDesk(engine.agentSocketUrl, key, endpoint, stop));
 
     // Until every lead has been dialed once and every call is over and dispositioned (no lead is retried within the hour).
     const settled = async () => {

@@ -5,17 +5,15 @@
  * opts out, a person who presses nothing hears the whole message.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assignCampaigns, upsertAgent } from '../../src/campaigns/agents.js';
 import { changeCampaignState } from '../../src/campaigns/campaign-store.js';
 import type { Campaign } from '../../src/campaigns/campaign.js';
 import { createList, insertLeads } from '../../src/campaigns/leads.js';
-import { createApiKey } from '../../src/api/keys.js';
-import { AgentId, E164 } from '../../src/domain/ids.js';
+import { E164 } from '../../src/domain/ids.js';
 import type { Db } from '../../src/storage/db.js';
 import { AgentClient } from '../support/agent-client.js';
-import { makeCampaign } from '../support/fixtures.js';
+import { makeCampaign, zoneAtNoon } from '../support/fixtures.js';
 import { carrierNumber } from './carrier-scheme.js';
-import { AriObserver, at, EngineProcess, freshDatabase, leftOnPbx, clearPbx } from './support.js';
+import { AriObserver, at, EngineProcess, freshDatabase, labAgent, leftOnPbx, clearPbx } from './support.js';
 
 const ENGINE = `pbx-broadcast-${Date.now().toString(36)}`;
 
@@ -26,10 +24,6 @@ const CALLED = {
   listener: carrierNumber({ kind: 'person', ringSec: 2, talkSec: 0 }, 0),
 };
 
-function zoneAtNoon(): string {
-  const offset = ((12 - new Date().getUTCHours() + 36) % 24) - 12;
-  return offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
-}
 
 interface Row {
   id: string;
@@ -82,15 +76,13 @@ describe('a bill-reminder broadcast on the real PBX', () => {
         customFields: { amount: '1234.56', due_date: '2026-12-24' },
       })),
     );
-    await upsertAgent(db, { id: AgentId('agent6'), name: 'Agent 6', redList: false });
-    await assignCampaigns(db, AgentId('agent6'), [agents.id]);
-    const key = await createApiKey(db, { name: 'agent 6', role: 'agent', agentId: AgentId('agent6') });
+    const { key, endpoint } = await labAgent(db, 6, agents.id);
     for (const c of [agents, broadcast]) await changeCampaignState(db, c.id, 'start', 'test');
 
     engine = await EngineProcess.start({ campaigns: [agents.id, broadcast.id], databaseUrl: database.url, engineId: ENGINE });
     desk = await AgentClient.open(engine.agentSocketUrl, key);
     await desk.next('hello');
-    desk.send({ type: 'login', endpoint: 'PJSIP/agent6' });
+    desk.send({ type: 'login', endpoint });
     const wrapUp = desk.next('wrap-up').then((m) => desk.send({ type: 'disposition', attemptId: m['attemptId'], code: 'survey-completed' }));
 
     const settled = async () =>

@@ -7,16 +7,13 @@
  * is stuck, no agent gets a second customer).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assignCampaigns, upsertAgent } from '../../src/campaigns/agents.js';
 import { changeCampaignState } from '../../src/campaigns/campaign-store.js';
 import type { Campaign } from '../../src/campaigns/campaign.js';
-import { createApiKey } from '../../src/api/keys.js';
-import { AgentId } from '../../src/domain/ids.js';
 import type { Db } from '../../src/storage/db.js';
 import { AgentClient } from '../support/agent-client.js';
-import { addLeads, makeCampaign } from '../support/fixtures.js';
+import { addLeads, makeCampaign, zoneAtNoon } from '../support/fixtures.js';
 import { carrierNumber } from './carrier-scheme.js';
-import { AriObserver, EngineProcess, freshDatabase, leftOnPbx, clearPbx } from './support.js';
+import { AriObserver, EngineProcess, freshDatabase, labAgent, leftOnPbx, clearPbx } from './support.js';
 
 const ENGINE = `pbx-killed-${Date.now().toString(36)}`;
 const AGENTS = [11, 12, 13];
@@ -25,10 +22,6 @@ const AGENTS = [11, 12, 13];
 const TALKERS = [0, 1, 2].map((i) => carrierNumber({ kind: 'person', ringSec: 2, talkSec: 60 }, i));
 const LATE = [0, 1].map((i) => carrierNumber({ kind: 'person', ringSec: 20, talkSec: 30 }, 10 + i));
 
-function zoneAtNoon(): string {
-  const offset = ((12 - new Date().getUTCHours() + 36) % 24) - 12;
-  return offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -68,11 +61,7 @@ describe('the engine killed with SIGKILL mid-call on the real PBX, then started 
     campaign = await makeCampaign(db, { name: 'killed mid-call', pacing: { mode: 'power', powerLinesPerAgent: 2, wrapUpTimeoutSec: 30 } });
     await addLeads(db, campaign, [...TALKERS.map((phone) => ({ phone, priority: 2 })), ...LATE.map((phone) => ({ phone, priority: 1 }))].map((l) => ({ ...l, timeZone: zoneAtNoon() })));
     await changeCampaignState(db, campaign.id, 'start', 'test');
-    for (const n of AGENTS) {
-      await upsertAgent(db, { id: AgentId(`agent${n}`), name: `Agent ${n}`, redList: false });
-      await assignCampaigns(db, AgentId(`agent${n}`), [campaign.id]);
-      keys.push(await createApiKey(db, { name: `agent ${n}`, role: 'agent', agentId: AgentId(`agent${n}`) }));
-    }
+    for (const n of AGENTS) keys.push((await labAgent(db, n, campaign.id)).key);
     first = await EngineProcess.start({ campaigns: [campaign.id], databaseUrl: database.url, engineId: ENGINE });
     await logIn(first);
     // Kill once three customers talk to agents and the late ones ring, as Asterisk reports it.

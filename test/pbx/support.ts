@@ -11,6 +11,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { WebSocket } from 'ws';
+import { createApiKey } from '../../src/api/keys.js';
+import { assignCampaigns, upsertAgent } from '../../src/campaigns/agents.js';
+import { AgentId, type CampaignId } from '../../src/domain/ids.js';
 import type { Db } from '../../src/storage/db.js';
 import { runMigrations } from '../../src/storage/migrate.js';
 import { openPostgres } from '../../src/storage/postgres.js';
@@ -36,6 +39,14 @@ function need(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set: the real-PBX suites run with npm run test:pbx after npm run pbx:up`);
   return value;
+}
+
+/** Lab agent n (softphone PJSIP/agent<n>) as a person at a desk: stored, assigned to the campaign, with an agent key. */
+export async function labAgent(db: Db, n: number, campaignId: CampaignId): Promise<{ agentId: AgentId; endpoint: string; key: string }> {
+  const agentId = AgentId(`agent${n}`);
+  await upsertAgent(db, { id: agentId, name: `Agent ${n}`, redList: false });
+  await assignCampaigns(db, agentId, [campaignId]);
+  return { agentId, endpoint: `PJSIP/agent${n}`, key: await createApiKey(db, { name: `agent ${n}`, role: 'agent', agentId }) };
 }
 
 /** The tone agent n's softphone sends (test/pbx/lab.sh). */
