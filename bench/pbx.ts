@@ -15,7 +15,6 @@
  *   npm run bench:pbx [-- --minutes 3 --agents 20]
  */
 import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHistogram } from 'node:perf_hooks';
@@ -36,19 +35,14 @@ import { openIsolatedPostgres, postgresUrl } from '../test/support/databases.js'
 import { zoneAtNoon } from '../test/support/fixtures.js';
 import { ScriptedDesk } from '../test/support/scripted-desk.js';
 import { type CarrierFarEnd, carrierNumber } from '../test/pbx/carrier-scheme.js';
+import { labEnvOrExplain, labProcessCpuSec } from '../test/pbx/lab-env.js';
 
 const { values } = parseArgs({ options: { minutes: { type: 'string' }, agents: { type: 'string' } } });
 const minutes = Number(values.minutes ?? 3);
 const agents = Number(values.agents ?? 20);
-const labDir = process.env['OUTPACE_LAB_DIR'] ?? '/tmp/outpace-lab';
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-/** The lab's variables, as `pbx:up` wrote them. */
-function labEnv(): Record<string, string> {
-  const text = readFileSync(join(labDir, 'env'), 'utf8');
-  return Object.fromEntries([...text.matchAll(/^export (\w+)=(?:'([^']*)'|(.*))$/gm)].map(([, k, q, p]) => [k!, q ?? p ?? '']));
-}
 
 /** The list: three in five people, the rest unanswered or busy; numbers unique by their area code. */
 function leads(count: number): string[] {
@@ -75,12 +69,6 @@ class Quantiles {
   }
 }
 
-/** CPU seconds a process has used, from /proc (the lab's Asterisk runs outside this process). */
-function procCpuSec(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
-}
-
 interface Side {
   readonly name: string;
   readonly ari: { url: string; username: string; password: string };
@@ -90,13 +78,12 @@ interface Side {
 }
 
 async function realPbx(): Promise<Side> {
-  const env = labEnv();
-  const pid = (name: string) => Number(readFileSync(join(labDir, 'pids', `${name}.pid`), 'utf8'));
+  const env = labEnvOrExplain();
   return {
     name: 'real PBX (Asterisk 22.10.1)',
     ari: { url: env['ARI_URL']!, username: env['ARI_USERNAME']!, password: env['ARI_PASSWORD']! },
     // The PBX alone: the carrier plays the public network, which a site does not run.
-    telephonyCpuSec: async () => procCpuSec(pid('pbx')),
+    telephonyCpuSec: async () => labProcessCpuSec('pbx'),
     close: async () => undefined,
   };
 }

@@ -15,7 +15,8 @@ import type { Db } from '../../src/storage/db.js';
 import { AgentClient, type Message } from '../support/agent-client.js';
 import { addLeads, makeCampaign, zoneAtNoon } from '../support/fixtures.js';
 import { type CarrierFarEnd, carrierNumber, expectedOutcome, farEndOf } from './carrier-scheme.js';
-import { AriObserver, type AriEvent, at, carrierLog, EngineProcess, freshDatabase, lab, labAgent, leftOnPbx, soundOf, toneOfAgent, clearPbx } from './support.js';
+import { AriObserver, type AriEvent, at, carrierLog, EngineProcess, freshDatabase, lab, labAgent, leftOnPbx, clearPbx } from './support.js';
+import { soundOf, toneOfAgent } from './sound.js';
 
 const ENGINE = `pbx-campaign-${Date.now().toString(36)}`;
 const AGENTS = 5;

@@ -11,7 +11,7 @@
 #
 # Settings (environment): OUTPACE_LAB_DIR (default /tmp/outpace-lab),
 # OUTPACE_LAB_AGENTS (20), OUTPACE_LAB_SIP_PORT (5060), OUTPACE_LAB_CARRIER_PORT
-# (5080), OUTPACE_LAB_ARI_PORT (8088); ASTERISK_SRC_DIR and OUTPACE_PBX_CACHE
+# (5080), OUTPACE_LAB_ARI_PORT (8088), OUTPACE_LAB_AMI_PORT (5038); ASTERISK_SRC_DIR and OUTPACE_PBX_CACHE
 # for the build (build-asterisk.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,6 +21,7 @@ agents=${OUTPACE_LAB_AGENTS:-20}
 pbx_sip=${OUTPACE_LAB_SIP_PORT:-5060}
 carrier_sip=${OUTPACE_LAB_CARRIER_PORT:-5080}
 ari_port=${OUTPACE_LAB_ARI_PORT:-8088}
+ami_port=${OUTPACE_LAB_AMI_PORT:-5038}
 ari_user=outpace
 ari_password=change-me # asterisk-config/ari.conf's, unchanged: the lab listens on loopback only
 pids="$lab/pids"
@@ -150,6 +151,8 @@ password = lab-$name
 EOF
     done
   } >"$d/etc/pjsip-site.conf"
+  # AMI, which outpace does not use, only for bench/recording-methods.ts to weigh MixMonitor against snoops.
+  printf '[general]\nenabled = yes\nbindaddr = 127.0.0.1\nport = %s\n\n[outpace-lab]\nsecret = lab-ami\nread = all\nwrite = all\n' "$ami_port" >"$d/etc/manager.conf"
 }
 
 make_carrier() {
@@ -225,6 +228,7 @@ export OUTPACE_LAB_DIR=$lab
 export OUTPACE_LAB_AGENTS=$agents
 export OUTPACE_LAB_ASTERISK=$prefix/sbin/asterisk
 export OUTPACE_LAB_RECORDINGS=$lab/pbx/spool/recording
+export OUTPACE_LAB_AMI=outpace-lab:lab-ami@127.0.0.1:$ami_port
 EOF
 }
 

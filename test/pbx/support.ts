@@ -49,9 +49,6 @@ export async function labAgent(db: Db, n: number, campaignId: CampaignId): Promi
   return { agentId, endpoint: `PJSIP/agent${n}`, key: await createApiKey(db, { name: `agent ${n}`, role: 'agent', agentId }) };
 }
 
-/** The tone agent n's softphone sends (test/pbx/lab.sh). */
-export const toneOfAgent = (n: number): number => 300 + 50 * n;
-
 /** Runs an Asterisk CLI command on the lab's PBX or carrier. */
 export async function asteriskCli(instance: 'pbx' | 'carrier', command: string): Promise<string> {
   const { stdout } = await run(lab.asterisk, ['-C', join(lab.dir, instance, 'etc', 'asterisk.conf'), '-rx', command]);
@@ -270,21 +267,4 @@ function upgradeStatus(url: string): Promise<number> {
     });
     ws.once('error', () => resolve(0));
   });
-}
-
-// --- sound --------------------------------------------------------------------------------
-
-export interface Sound {
-  readonly seconds: number;
-  /** Root mean square amplitude, 0 to 1: silence is under 0.001. */
-  readonly rms: number;
-  /** sox's rough frequency: the tone's, for a single tone. */
-  readonly frequency: number;
-}
-
-/** What sox hears in a recording. */
-export async function soundOf(file: string): Promise<Sound> {
-  const { stderr } = await run('sox', [file, '-n', 'stat']);
-  const field = (name: string) => Number(new RegExp(`${name}:\\s+(-?[\\d.]+)`).exec(stderr)?.[1] ?? Number.NaN);
-  return { seconds: field('Length \\(seconds\\)'), rms: field('RMS\\s+amplitude'), frequency: field('Rough\\s+frequency') };
 }
