@@ -124,6 +124,9 @@ export function issueScenarioOf(name: string): string | undefined {
   return /^S[1-5]$/.test(base) ? base : undefined;
 }
 
+/** The team that has just logged in (bench/scenarios/cold-start.json): its rate since the start is held to the target from the first minute. */
+export const COLD_START_SCENARIO = 'cold-start';
+
 /** How the scenarios of bench/scenarios/realistic/ are named: the issue scenario's name and this. */
 const REALISTIC_SUFFIX = '-realistic';
 
@@ -168,6 +171,13 @@ export function checkTargets(
     for (const b of BASELINE_MODES) {
       const settings = baselineFrontier(rows, sweep, p.scenario, b);
       if (settings.length > 0) checks.push(beatsBaselineCheck(p, b, settings));
+    }
+    if (p.scenario === COLD_START_SCENARIO) {
+      checks.push({
+        target: `${p.scenario}: predictive abandon since the start ≤ ${percent(p.abandonTarget)} at every minute from the first, on every seed`,
+        met: p.peakRunningAbandonRate <= p.abandonTarget,
+        measured: `peak ${percent(p.peakRunningAbandonRate)}`,
+      });
     }
     const floor = issueScenario === undefined ? undefined : floors[issueScenario];
     if (floor !== undefined) {
