@@ -14,13 +14,12 @@
  * high, beyond the ready agents) may never exceed the abandon allowance the
  * live answers seen so far have earned (the aim times the live answers, less
  * the abandons already counted). With no live answer yet, nothing is allowed
- * beyond one call per ready agent;
- * the bound opens as live answers come, and is lifted once enough live
- * answers and talks have been seen: enough live answers for the aim to allow
- * one abandon, and two completed talks per agent, so that the long talks are
- * in the estimate, not only the short ones. After that, and until a burst of
- * abandons could be absorbed, the model risks only a share of what the
- * steering allows (coldStartShare).
+ * beyond one call per ready agent; the bound opens as live answers come, and
+ * is lifted once enough live answers and talks have been seen: enough live
+ * answers for the aim to allow one abandon, and two completed talks per
+ * agent, so that the long talks are in the estimate, not only the short ones.
+ * After that, and until a burst of abandons could be absorbed, the model
+ * risks only a share of what the steering allows (ColdStart.share).
  */
 import { AIM } from './abandon-steering.js';
 import type { AbandonCounts } from './abandon-ledger.js';
@@ -34,8 +33,8 @@ export const TALKS_PER_AGENT = 2;
 /**
  * Until the live answers seen allow this many abandons at the aim (200 at a 3% target), the model may risk
  * only the share of the steering's ratio that the abandons still allowed (the allowance) make of this many:
- * none before the first live answers, less after each early abandon, all of it once the campaign could
- * absorb a burst of this many and stay under its aim. A fresh campaign's model errs most, and an abandon
+ * none before the first live answers, less after each early abandon, all of it once the live answers seen
+ * are enough for a burst of this many to leave the rate since the start at the aim. A fresh campaign's model errs most, and an abandon
  * in its first minutes weighs on the rate for the rest of the window.
  */
 export const ABANDONS_TO_ABSORB = 5;
