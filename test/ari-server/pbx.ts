@@ -84,6 +84,8 @@ export class SimPbx {
   private readonly bridgeApps = new Map<string, string | undefined>();
   private readonly pendingOriginateFailures: AriRequestError[] = [];
   private readonly pendingOriginateDelays: Array<{ ms: number; when: 'before' | 'after' }> = [];
+  /** How long a new snoop channel takes to enter Stasis after the snoop request is answered (scripted ms). */
+  private snoopStasisMs = 0;
   private readonly pendingTimers = new Set<ReturnType<typeof setTimeout>>();
   private channelCounter = 0;
 
@@ -155,6 +157,17 @@ export class SimPbx {
     if (this.pendingOriginateDelays[0]?.when !== when) return;
     const { ms } = this.pendingOriginateDelays.shift()!;
     await new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  /**
+   * Snoop channels enter Stasis `ms` (scripted) after the snoop request is
+   * answered, as on a loaded Asterisk, where the snoop's StasisStart comes
+   * after the HTTP answer and a record request sent in between is refused
+   * (409 "Channel not in Stasis application", one agent leg in 62 on the
+   * lab PBX). Infinity: they never do.
+   */
+  delaySnoopStasis(ms: number): void {
+    this.snoopStasisMs = ms;
   }
 
   /** The far end hangs up (a customer putting the phone down, an agent's softphone dropping). */
@@ -349,7 +362,7 @@ export class SimPbx {
     });
     snoop.state = 'Up';
     addTo(this.snoopsOn, target.id, snoop);
-    this.later(0, () => this.enterStasis(snoop, snoop.appArgs));
+    if (this.snoopStasisMs !== Infinity) this.later(this.snoopStasisMs, () => this.enterStasis(snoop, snoop.appArgs), snoop);
     return snoop;
   }
 
@@ -407,6 +420,12 @@ export class SimPbx {
   }
 
   // ---- recordings -----------------------------------------------------------
+
+  /** POST /channels/{id}/record: the channel must be in the application (res/ari/resource_channels.c answers 409 otherwise). */
+  recordChannel(channelId: string, name: string, format: string, ifExists: string | undefined): SimRecording {
+    const ch = this.inStasis(channelId);
+    return this.record(`channel:${ch.id}`, ch.app, name, format, ifExists);
+  }
 
   record(targetUri: string, app: string | undefined, name: string, format: string, ifExists: string | undefined): SimRecording {
     if (!name || !format) throw new AriRequestError(400, 'Recording name and format are required');

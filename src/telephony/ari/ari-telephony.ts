@@ -82,7 +82,13 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       callsPerSecond: (trunk) => this.trunks.get(trunk)?.maxCallsPerSecond ?? o.config.ARI_CALLS_PER_SECOND,
       timed: o.restTimed,
     });
-    this.recordings = new CallRecordings(this.gate, () => this.rest, this.logger);
+    this.recordings = new CallRecordings(
+      this.gate,
+      () => this.rest,
+      this.waits,
+      (attemptId, recording) => this.emit({ type: 'recording.failed', attemptId, at: this.clock.now(), recording }),
+      this.logger,
+    );
     this.prompts = new Prompts(this.gate, () => this.rest, this.waits);
     this.agentsToRing = new RungAgents(this.gate, () => this.rest, (event) => this.emit(event), this.clock, this.logger);
     this.ivr = new IvrPlaybacks(this.gate, () => this.rest, this.prompts, this.clock, this.logger);
@@ -313,7 +319,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     if (this.orphans.seen(channelId)) return;
     const leg = this.agents.onChannel(channelId);
     if (leg && args[0] === 'agent') return leg.perCall ? this.rungAgentAnswered(leg) : this.agentAnswered(leg);
-    // Snoop channels of our recordings, and channels this engine did not make.
+    if (this.recordings.snoopEntered(channelId, args)) return;
     this.logger.debug({ channelId, args }, 'StasisStart for a channel this engine does not drive');
   }
 
