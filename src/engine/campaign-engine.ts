@@ -378,7 +378,7 @@ export class CampaignEngine implements AgentLender {
       case 'call.ringing':
         return;
       case 'call.answered':
-        return this.onAnswered(e.attemptId, e.party, e.answeredAt, e.at);
+        return this.onAnswered(e.attemptId, e.party, e.answeredAt, e.at, e.greetingEndedAt);
       case 'call.failed': {
         const call = this.calls.get(e.attemptId);
         if (!call) return;
@@ -417,7 +417,7 @@ export class CampaignEngine implements AgentLender {
     }
   }
 
-  private onAnswered(attemptId: AttemptId, party: AnsweredParty, answeredAt: EpochMs, at: EpochMs): void {
+  private onAnswered(attemptId: AttemptId, party: AnsweredParty, answeredAt: EpochMs, at: EpochMs, greetingEndedAt?: EpochMs): void {
     const call = this.calls.get(attemptId);
     if (!call || call.phase !== 'ringing') return;
     call.answeredAt = answeredAt;
@@ -436,7 +436,8 @@ export class CampaignEngine implements AgentLender {
       return;
     }
     this.o.pacer.recordLiveAnswer(at);
-    call.readyAt = this.settings.connectDeadlineFrom === 'answer' ? answeredAt : at;
+    // greeting-end: from the greeting's end as detection heard it, which precedes its verdict (`at`) by the silence it waited for.
+    call.readyAt = this.settings.connectDeadlineFrom === 'answer' ? answeredAt : (greetingEndedAt ?? at);
     if (pinned) {
       // The agent who chose the call is waiting for it: put through at once, never abandoned.
       call.phase = 'connecting';

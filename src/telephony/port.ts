@@ -57,6 +57,11 @@ export type TelephonyEvent =
       readonly party: AnsweredParty;
       /** Machine detection's verdict as the PBX gave it (AMDSTATUS, AMDCAUSE), when it ran. */
       readonly detection?: { readonly status: string; readonly cause: string };
+      /**
+       * When the called person completed their greeting, when machine detection heard its end (before `at`,
+       * by the silence it waited for): where the connect deadline starts with `connectDeadlineFrom: greeting-end`.
+       */
+      readonly greetingEndedAt?: EpochMs;
     }
   | {
       readonly type: 'call.failed';

@@ -31,6 +31,7 @@ import { ChannelWaits } from './channel-waits.js';
 import { type AriConfig, trunkEndpoint } from './config.js';
 import { type CustomerCall, CustomerCalls } from './customer-calls.js';
 import { CAUSE_UNKNOWN, failedOutcome, refusedCause } from './hangup-outcome.js';
+import { greetingEndedAt } from './greeting-end.js';
 import { IvrPlaybacks } from './ivr-playbacks.js';
 import { Listeners } from './listeners.js';
 import { OrphanChannels } from './orphan-channels.js';
@@ -347,13 +348,14 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   private answered(call: CustomerCall, party: AnsweredParty, detection?: { status: string; cause: string }): void {
     call.phase = 'answered';
     const now = this.clock.now();
+    const answeredAt = call.answeredAt ?? now;
     this.emit({
       type: 'call.answered',
       attemptId: call.request.attemptId,
       at: now,
-      answeredAt: call.answeredAt ?? now,
+      answeredAt,
       party,
-      ...(detection ? { detection } : {}),
+      ...(detection ? { detection, greetingEndedAt: greetingEndedAt(now, answeredAt, detection.cause) } : {}),
     });
   }
 
