@@ -313,6 +313,26 @@ describe.each(await testDatabases())('broadcast campaigns run live on $kind', ({
       [agents.id],
     );
     expect(handovers).toEqual([{ phone: toAgent, agent_id: AGENT, abandoned: false, counts_as_contact: false }]);
+
+    // Each call is stored whole: its answer and its hangup cause; the caller put through, to the end of the talk with the agent.
+    type Row = { campaign_id: string; phone: string; originated_at: Date; answered_at: Date | null; connected_at: Date | null; ended_at: Date; agent_id: string | null; hangup_cause_code: number | null };
+    const { rows: whole } = await db.query<Row>(
+      'SELECT campaign_id, phone, originated_at, answered_at, connected_at, ended_at, agent_id, hangup_cause_code FROM attempts WHERE campaign_id = ANY ($1::uuid[])',
+      [[broadcast.id, agents.id]],
+    );
+    for (const row of whole) expect(row.hangup_cause_code, `the cause of the call to ${row.phone}`).not.toBeNull();
+    for (const phone of [heard, partly, toAgent, optOut, machine]) {
+      expect(whole.find((r) => r.phone === phone && r.campaign_id === broadcast.id)!.answered_at, `the answer of ${phone}`).not.toBeNull();
+    }
+    const broadcastCall = whole.find((r) => r.phone === toAgent && r.campaign_id === broadcast.id)!;
+    const handover = whole.find((r) => r.phone === toAgent && r.campaign_id === agents.id)!;
+    expect(broadcastCall).toMatchObject({ agent_id: AGENT, hangup_cause_code: 16 });
+    expect(handover).toMatchObject({ agent_id: AGENT, hangup_cause_code: 16 });
+    // The handover runs from the key to the end of the conversation, which is the broadcast call's end.
+    expect(handover.originated_at.getTime()).toBeLessThan(handover.connected_at!.getTime());
+    expect(handover.connected_at!.getTime()).toBeLessThan(handover.ended_at.getTime());
+    expect(handover.ended_at).toEqual(broadcastCall.ended_at);
+    expect(broadcastCall.connected_at).toEqual(handover.connected_at);
     expect(await campaignStats(db, agents, clock.now())).toMatchObject({ liveAnswers: 1, connects: 1, abandons: 0 });
     expect(await listCallbacks(db, { campaignId: agents.id })).toEqual([]);
   });
