@@ -30,7 +30,7 @@ import { BroadcastPacer, projectFinish, type BroadcastDecision, type BroadcastSn
 import type { TrunkSettings } from '../pacing/settings.js';
 import type { Db } from '../storage/db.js';
 import type { IvrPort } from '../telephony/ivr-port.js';
-import type { TelephonyEvent, TelephonyPort } from '../telephony/port.js';
+import type { RecordingPolicy, TelephonyEvent, TelephonyPort } from '../telephony/port.js';
 import { finishBroadcastAttempt } from './broadcast-attempts.js';
 import { type BroadcastCallRecord, BroadcastCallRecords } from './broadcast-call-records.js';
 import { type BroadcastCall, BroadcastCalls, type BroadcastDesk } from './broadcast-calls.js';
@@ -81,7 +81,7 @@ const WINDOW_HORIZON_MS = HOUR;
 const LEADS_RECOUNT_MS = 15 * SECOND;
 
 interface Running {
-  readonly campaign: { readonly callerId: string; readonly ringTimeoutSec: number; readonly machineDetection: boolean };
+  readonly campaign: { readonly callerId: string; readonly ringTimeoutSec: number; readonly machineDetection: boolean; readonly recording: RecordingPolicy };
   readonly message: BroadcastMessage;
   readonly onMachine: BroadcastMachinePolicy;
   readonly trunk: TrunkLimiter;
@@ -159,7 +159,7 @@ export class BroadcastRunner {
       this.leadsToDial = { counted: await countLeadsToDial(db, campaignId, finishBy), launchedSince: 0, countedAt: scheduler.now(), counting: false };
     }
     this.running = {
-      campaign: { callerId, ringTimeoutSec: pacing.ringTimeoutSec, machineDetection: pacing.machineDetection },
+      campaign: { callerId, ringTimeoutSec: pacing.ringTimeoutSec, machineDetection: pacing.machineDetection, recording: campaign.recording },
       message,
       onMachine,
       trunk,
@@ -314,6 +314,8 @@ export class BroadcastRunner {
           trunk: TrunkId(running.trunk.id),
           ringTimeoutSec: running.campaign.ringTimeoutSec,
           machineDetection: running.campaign.machineDetection,
+          // A caller put through by key 1 is recorded as the broadcast campaign says.
+          recording: running.campaign.recording,
         });
       },
       (err: unknown) => {

@@ -104,7 +104,7 @@ describe('broadcast calls over ARI', () => {
 
   /** Dials a human (or `machine`) far end with the broadcast; returns the attempt and its channel. */
   async function dial(o: { machine?: boolean; menu?: Record<string, unknown>; number?: E164; leadId?: string } = {}) {
-    const number = o.number ?? lab.numberFor(o.machine ? { kind: 'machine', ringMs: 500, greetingMs: 20_000 } : { kind: 'human', ringMs: 500 });
+    const number = o.number ?? lab.numberFor(o.machine ? { kind: 'machine', ringMs: 500, greetingMs: 20_000, talkMs: 6_000_000 } : { kind: 'human', ringMs: 500 });
     const attemptId = AttemptId(`b${++attempts}`);
     const call: BroadcastCall = { attemptId, leadId: (o.leadId ?? 'no-lead') as BroadcastCall['leadId'], campaignId: campaign.id, number };
     const m = message(o.menu);

@@ -24,7 +24,7 @@ import { campaignClock, type FarEnd, quietLogger, type TelephonyLab, testServerL
 const T0 = MONDAY_8AM_NEW_YORK + 2 * HOUR;
 /** Talks well past the connect deadline, so that a second live answer at the same time is abandoned. */
 const HUMAN: FarEnd = { kind: 'human', ringMs: 1000, talkMs: 150_000 };
-const MACHINE: FarEnd = { kind: 'machine', ringMs: 1000, detectionMs: 1000 };
+const MACHINE: FarEnd = { kind: 'machine', ringMs: 1000, detectionMs: 1000, talkMs: 6_000_000 };
 
 async function until(condition: () => boolean, what: string, patienceMs = 30_000): Promise<void> {
   const giveUpAt = Date.now() + patienceMs;
