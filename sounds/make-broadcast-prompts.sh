@@ -16,15 +16,11 @@ operator=${OPERATOR:-your telephone operator}
 operator_zh=${OPERATOR_ZH:-您的电信运营商}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+. "$here/espeak-prompt.sh"
 
 # prompt LANGUAGE VOICE NAME TEXT
 prompt() {
-  out="$here/bill-reminder/$1/$3.wav"
-  mkdir -p "$(dirname "$out")"
-  espeak-ng -v "$2" -s 150 -w "$tmp/p.wav" "$4"
-  # 8 kHz, mono, signed 16-bit; a short fade so the line does not click.
-  sox "$tmp/p.wav" -r 8000 -c 1 -b 16 -e signed-integer "$out" fade 0.02 0 0.05 norm -3
-  echo "$out: $(soxi -D "$out") s"
+  espeak_prompt "$here/bill-reminder/$1/$3.wav" "$2" "$4"
 }
 
 en() { prompt en en-us "$@"; }

@@ -99,6 +99,15 @@ export async function addRecording(db: Queryable, attemptId: AttemptId, recordin
   if (result.rowCount === 0) throw new NotFoundError('attempt', attemptId);
 }
 
+/** A recording the call should have had and Asterisk could not make: kept with why, beside the recordings made. */
+export async function addRecordingFailure(db: Queryable, attemptId: AttemptId, failure: { name: string; leg: string; why: string }): Promise<void> {
+  const result = await db.query(`UPDATE attempts SET recording_failures = recording_failures || $2::jsonb WHERE id = $1::uuid`, [
+    attemptId,
+    JSON.stringify([failure]),
+  ]);
+  if (result.rowCount === 0) throw new NotFoundError('attempt', attemptId);
+}
+
 export interface AttemptEnd {
   readonly endedAt: EpochMs;
   readonly outcome: CallOutcome;

@@ -2,6 +2,7 @@
 import type { CampaignId, TrunkId } from '../domain/ids.js';
 import { NO_AGENTS_FOR_MACHINES } from '../ivr/message.js';
 import { audit } from '../storage/audit.js';
+import { callHandlingProblem } from './dialing/call-handling.js';
 import type { Db, Queryable } from '../storage/db.js';
 import { ConflictError, NotFoundError } from '../storage/errors.js';
 import {
@@ -25,6 +26,7 @@ interface CampaignRow {
   rules: Campaign['rules'];
   recording: Campaign['recording'];
   abandon_message: string | null;
+  machine_message: string | null;
   broadcast_message: string | null;
   created_at: Date;
   updated_at: Date;
@@ -43,6 +45,7 @@ function toCampaign(row: CampaignRow): Campaign {
     rules: row.rules,
     recording: row.recording,
     abandonMessage: row.abandon_message,
+    machineMessage: row.machine_message,
     broadcastMessage: row.broadcast_message,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -54,8 +57,8 @@ export async function createCampaign(db: Queryable, input: CampaignInput, actor:
   const existing = await db.query('SELECT 1 FROM campaigns WHERE name = $1', [input.name]);
   if (existing.rows.length > 0) throw new ConflictError(`a campaign named "${input.name}" already exists`);
   const { rows } = await db.query<CampaignRow>(
-    `INSERT INTO campaigns (name, type, pacing, caller_id, trunk_id, compliance_profile, rules, recording, abandon_message, broadcast_message)
-     VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7::jsonb, $8, $9, $10) RETURNING *`,
+    `INSERT INTO campaigns (name, type, pacing, caller_id, trunk_id, compliance_profile, rules, recording, abandon_message, broadcast_message, machine_message)
+     VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7::jsonb, $8, $9, $10, $11) RETURNING *`,
     [
       input.name,
       input.type,
@@ -67,6 +70,7 @@ export async function createCampaign(db: Queryable, input: CampaignInput, actor:
       input.recording ?? 'all',
       input.abandonMessage ?? null,
       input.broadcastMessage ?? null,
+      input.machineMessage ?? null,
     ],
   );
   const campaign = toCampaign(rows[0]!);
@@ -110,7 +114,7 @@ export async function updateCampaign(db: Db, id: CampaignId, changes: CampaignCh
     const updated = await tx.query<CampaignRow>(
       `UPDATE campaigns SET name = $2, type = $3, pacing = $4::jsonb, caller_id = $5, trunk_id = $6,
          compliance_profile = $7, rules = $8::jsonb, recording = $9, abandon_message = $10, broadcast_message = $11,
-         updated_at = now()
+         machine_message = $12, updated_at = now()
        WHERE id = $1 RETURNING *`,
       [
         id,
@@ -124,6 +128,7 @@ export async function updateCampaign(db: Db, id: CampaignId, changes: CampaignCh
         changes.recording ?? current.recording,
         changes.abandonMessage === undefined ? current.abandonMessage : changes.abandonMessage,
         changes.broadcastMessage === undefined ? current.broadcastMessage : changes.broadcastMessage,
+        changes.machineMessage === undefined ? current.machineMessage : changes.machineMessage,
       ],
     );
     await audit(tx, { actor, action: 'update', entity: 'campaign', entityId: id, details: { changes } });
@@ -143,6 +148,8 @@ export async function changeCampaignState(
     if (!from.includes(current.state)) {
       throw new ConflictError(`cannot ${transition} campaign ${id}: it is ${current.state} (allowed from ${from.join(', ')})`);
     }
+    const problem = transition === 'start' ? callHandlingProblem(current) : undefined;
+    if (problem) throw new ConflictError(`cannot start: ${problem}`);
     const { rows } = await tx.query<CampaignRow>(
       'UPDATE campaigns SET state = $2, updated_at = now() WHERE id = $1 RETURNING *',
       [id, to],

@@ -7,12 +7,12 @@ import { z } from 'zod';
 import type { CampaignId, TrunkId } from '../domain/ids.js';
 import { NO_AGENTS_FOR_MACHINES, broadcastMessageTextSchema } from '../ivr/message.js';
 import { pacingSettingsSchema, type PacingSettings } from '../pacing/settings.js';
+import { type MediaUri, RECORDING_POLICIES, type RecordingPolicy } from '../telephony/port.js';
 import { COMPLIANCE_PROFILES, PROFILES, dialingRuleOverridesSchema, type ComplianceProfile, type DialingRuleOverrides } from './compliance.js';
 
 export const CAMPAIGN_TYPES = ['agent', 'broadcast'] as const;
 export const CAMPAIGN_STATES = ['draft', 'running', 'paused', 'stopped'] as const;
 export type CampaignState = (typeof CAMPAIGN_STATES)[number];
-export const RECORDING_POLICIES = ['all', 'none', 'agent-legs'] as const;
 
 /**
  * The pacing settings with every field optional and no defaults: what a
@@ -30,6 +30,21 @@ export const pacingOverridesSchema = z
   )
   .strict() as unknown as z.ZodType<Partial<PacingSettings>>;
 
+/**
+ * A prompt Asterisk plays, named as its Playback() names it: a path under its
+ * sounds folder without the extension (outpace/abandon), optionally written as
+ * ARI media (sound:outpace/abandon). Letters, digits, - and _ only between the
+ * slashes, so no name reaches outside the sounds folder.
+ */
+const soundName = z
+  .string()
+  .regex(/^(sound:)?[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, 'a sound name such as outpace/abandon (letters, digits, - and _ between slashes; no extension, no ..)');
+
+/** ARI playback media for a campaign's sound name. */
+export function soundMedia(name: string): MediaUri {
+  return name.startsWith('sound:') ? name : `sound:${name}`;
+}
+
 const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +442071234567');
 
 const campaignFields = {
@@ -42,8 +57,10 @@ const campaignFields = {
   trunkId: z.string().min(1).nullable().optional(),
   rules: dialingRuleOverridesSchema.optional(),
   recording: z.enum(RECORDING_POLICIES).optional(),
-  /** Played to a live answer no agent takes in time: name, number and how to opt out. */
-  abandonMessage: z.string().min(1).nullable().optional(),
+  /** Played to a live answer no agent takes in time: name, number and how to opt out. Default: outpace/abandon. */
+  abandonMessage: soundName.nullable().optional(),
+  /** Left on an answering machine after its beep, when pacing.machinePolicy is leave-message. */
+  machineMessage: soundName.nullable().optional(),
   /** A broadcast's message and key menu, as JSON: src/ivr/message.ts. */
   broadcastMessage: broadcastMessageTextSchema.nullable().optional(),
 };
@@ -73,8 +90,9 @@ export interface Campaign {
   readonly callerId: string;
   readonly trunkId: TrunkId | null;
   readonly rules: DialingRuleOverrides;
-  readonly recording: (typeof RECORDING_POLICIES)[number];
+  readonly recording: RecordingPolicy;
   readonly abandonMessage: string | null;
+  readonly machineMessage: string | null;
   readonly broadcastMessage: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;

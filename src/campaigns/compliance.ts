@@ -92,7 +92,7 @@ export interface ProfileDefaults {
 export const PROFILES: Record<ComplianceProfile, ProfileDefaults> = {
   us: {
     rules: COMMON_RULES,
-    pacing: { abandonTarget: 0.03, abandonWindowHours: 720, connectDeadlineSec: 2, ringTimeoutSec: 25 },
+    pacing: { abandonTarget: 0.03, abandonWindowHours: 720, connectDeadlineSec: 2, connectDeadlineFrom: 'greeting-end', ringTimeoutSec: 25 },
   },
   uk: {
     rules: { ...COMMON_RULES, abandonLockoutHours: 72 },
@@ -100,17 +100,18 @@ export const PROFILES: Record<ComplianceProfile, ProfileDefaults> = {
       abandonTarget: 0.03,
       abandonWindowHours: 24,
       connectDeadlineSec: 2,
+      connectDeadlineFrom: 'greeting-end',
       ringTimeoutSec: 25,
       countDetectionFalsePositivesAsAbandoned: true,
     },
   },
   ca: {
     rules: { ...COMMON_RULES, callingWindow: CANADA_WINDOW },
-    pacing: { abandonTarget: 0.05, abandonWindowHours: 720, connectDeadlineSec: 2, ringTimeoutSec: 25 },
+    pacing: { abandonTarget: 0.05, abandonWindowHours: 720, connectDeadlineSec: 2, connectDeadlineFrom: 'greeting-end', ringTimeoutSec: 25 },
   },
   cn: {
     rules: { ...COMMON_RULES, requireConsent: true, refusalIsDoNotCall: true },
-    pacing: { abandonTarget: 0.03, abandonWindowHours: 24, connectDeadlineSec: 2, ringTimeoutSec: 25 },
+    pacing: { abandonTarget: 0.03, abandonWindowHours: 24, connectDeadlineSec: 2, connectDeadlineFrom: 'greeting-end', ringTimeoutSec: 25 },
   },
 };
 

@@ -16,7 +16,7 @@ import type { PacingDecision } from '../pacing/pacer.js';
 import { route } from '../pacing/routing.js';
 import type { PacingSettings, TrunkSettings } from '../pacing/settings.js';
 import type { AgentState, AgentView, CallPhase, CallView, PacingSnapshot } from '../pacing/snapshot.js';
-import type { MediaUri, TelephonyEvent, TelephonyPort } from '../telephony/port.js';
+import type { MediaUri, RecordingPolicy, TelephonyEvent, TelephonyPort } from '../telephony/port.js';
 import type { AgentLender } from './agent-lending.js';
 import type { AttemptRecord } from './attempt-record.js';
 import type { Scheduler, TimerHandle } from './scheduler.js';
@@ -59,7 +59,9 @@ export interface EngineOptions {
   readonly settings: PacingSettings;
   readonly trunk: TrunkSettings;
   readonly callerId: string;
-  readonly messages: { readonly abandon: MediaUri; readonly machine: readonly MediaUri[] };
+  readonly messages: CallMessages;
+  /** Which recordings a call put through to an agent gets; default all. */
+  readonly recording?: RecordingPolicy;
   readonly port: TelephonyPort;
   readonly desk: AgentDesk;
   readonly scheduler: Scheduler;
@@ -72,6 +74,11 @@ export interface EngineOptions {
   readonly tickMs?: number;
   /** The agents shared with the other campaigns this process runs (blended agents); default: this campaign's own. */
   readonly board?: AgentBoard;
+}
+
+export interface CallMessages {
+  readonly abandon: MediaUri;
+  readonly machine: readonly MediaUri[];
 }
 
 /** Why an agent's state changed, for the state history and the agent's screen. */
@@ -129,6 +136,8 @@ export class CampaignEngine implements AgentLender {
   private readonly lent = new Map<AttemptId, AgentId>();
   private readonly trunk: TrunkLimiter;
   private settings: PacingSettings;
+  private messages: CallMessages;
+  private recording: RecordingPolicy | undefined;
   private tickTimer?: TimerHandle;
   private eagerTick?: TimerHandle;
   private lastTickAt = -Infinity;
@@ -140,6 +149,8 @@ export class CampaignEngine implements AgentLender {
 
   constructor(private readonly o: EngineOptions) {
     this.settings = o.settings;
+    this.messages = o.messages;
+    this.recording = o.recording;
     this.trunk = new TrunkLimiter(o.trunk);
     this.board = o.board ?? new AgentBoard();
   }
@@ -186,6 +197,12 @@ export class CampaignEngine implements AgentLender {
   updateSettings(settings: PacingSettings): void {
     this.settings = settings;
     this.o.pacer.updateSettings(settings);
+  }
+
+  /** The campaign's messages or recording policy changed: calls dialed from now on follow them. */
+  updateCallHandling(messages: CallMessages, recording: RecordingPolicy | undefined): void {
+    this.messages = messages;
+    this.recording = recording;
   }
 
   lendAgent(attemptId: AttemptId, give: (agentId: AgentId) => void): () => void {
@@ -345,6 +362,7 @@ export class CampaignEngine implements AgentLender {
         trunk: TrunkId(this.o.trunk.id),
         ringTimeoutSec: this.settings.ringTimeoutSec,
         machineDetection: this.settings.machineDetection,
+        ...(this.recording ? { recording: this.recording } : {}),
       });
     };
     if (!this.o.journal) return originate();
@@ -360,7 +378,7 @@ export class CampaignEngine implements AgentLender {
       case 'call.ringing':
         return;
       case 'call.answered':
-        return this.onAnswered(e.attemptId, e.party, e.answeredAt, e.at);
+        return this.onAnswered(e.attemptId, e.party, e.answeredAt, e.at, e.greetingEndedAt);
       case 'call.failed': {
         const call = this.calls.get(e.attemptId);
         if (!call) return;
@@ -375,6 +393,7 @@ export class CampaignEngine implements AgentLender {
       case 'call.ended':
         return this.onEnded(e.attemptId, e.cause, e.at);
       case 'recording.finished':
+      case 'recording.failed':
         return;
       case 'agent.leg-up': {
         this.board.legUp(e.agentId);
@@ -398,7 +417,7 @@ export class CampaignEngine implements AgentLender {
     }
   }
 
-  private onAnswered(attemptId: AttemptId, party: AnsweredParty, answeredAt: EpochMs, at: EpochMs): void {
+  private onAnswered(attemptId: AttemptId, party: AnsweredParty, answeredAt: EpochMs, at: EpochMs, greetingEndedAt?: EpochMs): void {
     const call = this.calls.get(attemptId);
     if (!call || call.phase !== 'ringing') return;
     call.answeredAt = answeredAt;
@@ -412,12 +431,13 @@ export class CampaignEngine implements AgentLender {
     if (!needsAgent) {
       this.o.pacer.recordMachineHangup(at);
       call.phase = 'closing';
-      if (this.settings.machinePolicy === 'leave-message') this.o.port.leaveMessage(attemptId, this.o.messages.machine);
+      if (this.settings.machinePolicy === 'leave-message') this.o.port.leaveMessage(attemptId, this.messages.machine);
       else this.o.port.hangup(attemptId);
       return;
     }
     this.o.pacer.recordLiveAnswer(at);
-    call.readyAt = this.settings.connectDeadlineFrom === 'answer' ? answeredAt : at;
+    // greeting-end: from the greeting's end as detection heard it, which precedes its verdict (`at`) by the silence it waited for.
+    call.readyAt = this.settings.connectDeadlineFrom === 'answer' ? answeredAt : (greetingEndedAt ?? at);
     if (pinned) {
       // The agent who chose the call is waiting for it: put through at once, never abandoned.
       call.phase = 'connecting';
@@ -539,7 +559,7 @@ export class CampaignEngine implements AgentLender {
       call.abandoned = true;
       call.deadline?.cancel();
       this.o.pacer.recordAbandon(now);
-      this.o.port.abandon(attemptId, this.o.messages.abandon);
+      this.o.port.abandon(attemptId, this.messages.abandon);
     }
     for (const { attemptId, agentId } of decision.connect) {
       const call = this.calls.get(attemptId)!;

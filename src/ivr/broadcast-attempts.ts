@@ -8,7 +8,7 @@
 import { finishAttempt } from '../campaigns/attempts.js';
 import type { DialingRules } from '../campaigns/compliance.js';
 import { type DispositionEffect, type LeadStep, stepAfterAttempt, stepAfterDisposition } from '../campaigns/lead-progress.js';
-import type { AttemptId } from '../domain/ids.js';
+import type { AgentId, AttemptId } from '../domain/ids.js';
 import type { CallOutcome, HangupCause } from '../domain/outcomes.js';
 import type { EpochMs } from '../domain/time.js';
 import type { Db } from '../storage/db.js';
@@ -60,6 +60,10 @@ export interface BroadcastAttemptEnd {
   readonly result: BroadcastResult;
   readonly retry: BroadcastRetry;
   readonly hangupCause?: HangupCause | null;
+  readonly answeredAt?: EpochMs | undefined;
+  /** Key 1: when the caller was put through to an agent of the linked campaign, and to whom. */
+  readonly connectedAt?: EpochMs | undefined;
+  readonly agentId?: AgentId | undefined;
 }
 
 export function finishBroadcastAttempt(db: Db, attemptId: AttemptId, end: BroadcastAttemptEnd): Promise<LeadStep> {
@@ -67,6 +71,9 @@ export function finishBroadcastAttempt(db: Db, attemptId: AttemptId, end: Broadc
     endedAt: end.endedAt,
     outcome: dialOutcome(end.result.outcome),
     hangupCause: end.hangupCause ?? null,
+    answeredAt: end.answeredAt,
+    connectedAt: end.connectedAt,
+    agentId: end.agentId,
     broadcastResult: end.result,
     countsAsContact: end.result.outcome !== 'partly-heard' || end.retry.partlyHeardIsContact,
     leadStep: (attemptsSoFar, rules) => broadcastLeadStep(end.result, attemptsSoFar, end.retry, rules, end.endedAt),

@@ -21,7 +21,7 @@ import { StoredAttempts } from '../campaigns/dialing/stored-attempts.js';
 import type { Lead } from '../campaigns/lead-source.js';
 import { countLeadsToDial, setLeadAside } from '../campaigns/leads.js';
 import type { Coordination } from '../coordination/coordination.js';
-import { type AgentId, type AttemptId, type CampaignId, TrunkId } from '../domain/ids.js';
+import { type AttemptId, type CampaignId, TrunkId } from '../domain/ids.js';
 import { HOUR, SECOND, type DurationMs, type EpochMs } from '../domain/time.js';
 import type { LocalAgentCampaigns } from '../engine/agent-lending.js';
 import type { Scheduler, TimerHandle } from '../engine/scheduler.js';
@@ -30,8 +30,9 @@ import { BroadcastPacer, projectFinish, type BroadcastDecision, type BroadcastSn
 import type { TrunkSettings } from '../pacing/settings.js';
 import type { Db } from '../storage/db.js';
 import type { IvrPort } from '../telephony/ivr-port.js';
-import type { TelephonyEvent, TelephonyPort } from '../telephony/port.js';
+import type { RecordingPolicy, TelephonyEvent, TelephonyPort } from '../telephony/port.js';
 import { finishBroadcastAttempt } from './broadcast-attempts.js';
+import { type BroadcastCallRecord, BroadcastCallRecords } from './broadcast-call-records.js';
 import { type BroadcastCall, BroadcastCalls, type BroadcastDesk } from './broadcast-calls.js';
 import { recordHandover } from './handover.js';
 import { type BroadcastMachinePolicy, type BroadcastMessage, broadcastMachinePolicy, parseBroadcastMessage } from './message.js';
@@ -80,7 +81,7 @@ const WINDOW_HORIZON_MS = HOUR;
 const LEADS_RECOUNT_MS = 15 * SECOND;
 
 interface Running {
-  readonly campaign: { readonly callerId: string; readonly ringTimeoutSec: number; readonly machineDetection: boolean };
+  readonly campaign: { readonly callerId: string; readonly ringTimeoutSec: number; readonly machineDetection: boolean; readonly recording: RecordingPolicy };
   readonly message: BroadcastMessage;
   readonly onMachine: BroadcastMachinePolicy;
   readonly trunk: TrunkLimiter;
@@ -89,6 +90,7 @@ interface Running {
   readonly leads: ClaimedLeads;
   readonly attempts: StoredAttempts;
   readonly calls: BroadcastCalls;
+  readonly records: BroadcastCallRecords;
   readonly lease: CampaignLease;
   readonly unsubscribe: (() => void)[];
   /** The campaign's "finish by", when it has one. */
@@ -114,8 +116,6 @@ export class BroadcastRunner {
   private readonly drainWait: CallsDrain;
   /** Calls holding a line, from the originate to their end, with when they started. */
   private readonly onLine = new Map<AttemptId, EpochMs>();
-  /** The agent each key-1 caller was given, until the call's outcome is stored. */
-  private readonly agentGiven = new Map<AttemptId, AgentId>();
   private holdTotalMs = 0;
   private holds = 0;
   private leadsToDial?: LeadsToDial;
@@ -149,15 +149,17 @@ export class BroadcastRunner {
       fence: lease.fence,
       onOwnershipLost: lease.ownershipLost,
     });
-    const calls = new BroadcastCalls({ telephony: this.o.port, ivr: this.o.port, scheduler, desk: this.desk(agentCampaignId, attempts, message) });
-    const unsubscribe = [this.o.port.subscribe((e) => this.onTelephony(e)), () => calls.close()];
+    const records = new BroadcastCallRecords((record) => this.store(record, attempts, message, agentCampaignId));
+    const calls = new BroadcastCalls({ telephony: this.o.port, ivr: this.o.port, scheduler, desk: this.desk(agentCampaignId, attempts, records) });
+    // After the key flow's own listener: a call's result is decided (or not) before its end is told to the records.
+    const unsubscribe = [this.o.port.subscribe((e) => this.onTelephony(e)), this.o.port.subscribe(records.telephonyEvent), () => calls.close()];
     const { callerId, pacing } = campaign;
     const finishBy = pacing.finishBy ? Date.parse(pacing.finishBy) : undefined;
     if (finishBy !== undefined) {
       this.leadsToDial = { counted: await countLeadsToDial(db, campaignId, finishBy), launchedSince: 0, countedAt: scheduler.now(), counting: false };
     }
     this.running = {
-      campaign: { callerId, ringTimeoutSec: pacing.ringTimeoutSec, machineDetection: pacing.machineDetection },
+      campaign: { callerId, ringTimeoutSec: pacing.ringTimeoutSec, machineDetection: pacing.machineDetection, recording: campaign.recording },
       message,
       onMachine,
       trunk,
@@ -165,6 +167,7 @@ export class BroadcastRunner {
       leads,
       attempts,
       calls,
+      records,
       lease,
       unsubscribe,
       finishBy,
@@ -301,6 +304,7 @@ export class BroadcastRunner {
     running.attempts.opened(attemptId, lead, now).then(
       () => {
         running.calls.track(call, running.message, rendered, running.onMachine);
+        running.records.dialed(attemptId);
         this.o.port.originate({
           attemptId,
           campaignId,
@@ -310,6 +314,8 @@ export class BroadcastRunner {
           trunk: TrunkId(running.trunk.id),
           ringTimeoutSec: running.campaign.ringTimeoutSec,
           machineDetection: running.campaign.machineDetection,
+          // A caller put through by key 1 is recorded as the broadcast campaign says.
+          recording: running.campaign.recording,
         });
       },
       (err: unknown) => {
@@ -321,6 +327,18 @@ export class BroadcastRunner {
   }
 
   /** A line is in use from the originate to the call's end, failed or not, as the carrier counts it. */
+  /** The call's result and its end are both known: the attempt is stored whole, and a caller put through, in the agent campaign too. */
+  private store(record: BroadcastCallRecord, attempts: StoredAttempts, message: BroadcastMessage, agentCampaignId: CampaignId | null): void {
+    const { db, engineId } = this.o;
+    const { call, result, endedAt, cause, answeredAt, connectedAt, agentId } = record;
+    attempts.finishWith(call.attemptId, () =>
+      finishBroadcastAttempt(db, call.attemptId, { endedAt, result, retry: message.retry, hangupCause: cause, answeredAt, connectedAt, agentId }),
+    );
+    if (result.outcome !== 'transferred' || !agentId || connectedAt === undefined || agentCampaignId === null) return;
+    const handover = { agentCampaignId, broadcastAttemptId: call.attemptId, engineId, at: connectedAt, agentId, askedAt: record.agentAskedAt, endedAt, cause };
+    attempts.thenWrite(call.attemptId, 'handover to the agent campaign', () => recordHandover(db, handover));
+  }
+
   private onTelephony(e: TelephonyEvent): void {
     if ((e.type === 'call.failed' || e.type === 'call.ended') && this.onLine.has(e.attemptId)) this.lineFreed(e.attemptId, true, e.at);
   }
@@ -336,7 +354,7 @@ export class BroadcastRunner {
     this.drainWait.callEnded();
   }
 
-  private desk(agentCampaignId: CampaignId | null, attempts: StoredAttempts, message: BroadcastMessage): BroadcastDesk {
+  private desk(agentCampaignId: CampaignId | null, attempts: StoredAttempts, records: BroadcastCallRecords): BroadcastDesk {
     const { db, scheduler, engineId, logger, agentCampaigns } = this.o;
     const durable = storageDesk({ db, clock: scheduler, engineId, agentCampaignId, callbackAfterMs: this.o.callbackAfterMs ?? HOUR });
     return {
@@ -344,25 +362,16 @@ export class BroadcastRunner {
       optOut: async (call) => attempts.thenWrite(call.attemptId, 'opt-out', () => durable.optOut(call)),
       scheduleCallback: async (call) => attempts.thenWrite(call.attemptId, 'callback and abandon for the agent campaign', () => durable.scheduleCallback(call)),
       requestAgent: (call, campaignId, give) => {
+        records.agentAsked(call.attemptId, scheduler.now());
         // Not running in this process: nobody to give, and after agentWaitSec the caller hears the busy prompt.
         const lender = agentCampaigns?.find(campaignId);
         if (!lender) return () => undefined;
-        return lender.lendAgent(call.attemptId, (agentId) => {
-          this.agentGiven.set(call.attemptId, agentId);
-          give(agentId);
-        });
+        return lender.lendAgent(call.attemptId, give);
       },
       // The in-process engine's ledger; the stored abandon comes with the callback (scheduleCallback).
       countAbandon: (campaignId) => agentCampaigns?.find(campaignId)?.countAbandon(scheduler.now()),
       finished: (call, result) => {
-        const endedAt = scheduler.now();
-        const agentId = this.agentGiven.get(call.attemptId);
-        this.agentGiven.delete(call.attemptId);
-        attempts.finishWith(call.attemptId, () => finishBroadcastAttempt(db, call.attemptId, { endedAt, result, retry: message.retry }));
-        if (result.outcome === 'transferred' && agentId && agentCampaignId !== null) {
-          const handover = { agentCampaignId, broadcastAttemptId: call.attemptId, engineId, at: endedAt, agentId };
-          attempts.thenWrite(call.attemptId, 'handover to the agent campaign', () => recordHandover(db, handover));
-        }
+        records.decided(call, result);
         this.o.observer?.finished?.(call, result);
         this.drainWait.callEnded();
       },

@@ -13,6 +13,7 @@ import { scheduleCallback } from '../campaigns/callbacks.js';
 import { getCampaign } from '../campaigns/campaign-store.js';
 import { createList, insertLeads } from '../campaigns/leads.js';
 import type { AgentId, AttemptId, CampaignId, E164, LeadId } from '../domain/ids.js';
+import type { HangupCause } from '../domain/outcomes.js';
 import type { EpochMs } from '../domain/time.js';
 import type { Db, Queryable } from '../storage/db.js';
 import { ConflictError, NotFoundError } from '../storage/errors.js';
@@ -29,6 +30,11 @@ export interface Handover {
   readonly at: EpochMs;
   /** The agent who took the caller. */
   readonly agentId?: AgentId | undefined;
+  /** When the caller pressed 1 and asked for an agent: the agent campaign's live answer (default `at`). */
+  readonly askedAt?: EpochMs | undefined;
+  /** A caller put through: when the call ended, and how (default `at`, no cause). */
+  readonly endedAt?: EpochMs | undefined;
+  readonly cause?: HangupCause | undefined;
   /** No agent in time: when the agent campaign calls back. */
   readonly callbackDueAt?: EpochMs | undefined;
 }
@@ -57,11 +63,27 @@ export async function recordHandover(db: Db, h: Handover): Promise<LeadId> {
     const abandoned = h.agentId === undefined;
     const leadId = await agentCampaignLead(tx, h.agentCampaignId, call, abandoned);
     const at = new Date(h.at);
+    // From the key (the caller's live answer, as this campaign sees it) to the end of the conversation with the agent.
     await tx.query(
       `INSERT INTO attempts (lead_id, campaign_id, customer_id, phone, engine_id, originated_at, answered_at, connected_at, ended_at,
-                             outcome, abandoned, agent_id, counts_as_contact, handover_of)
-       VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $6, 'live', $8, $9, false, $10)`,
-      [leadId, h.agentCampaignId, call.customer_id, call.phone, h.engineId, at, abandoned ? null : at, abandoned, h.agentId ?? null, h.broadcastAttemptId],
+                             outcome, abandoned, agent_id, counts_as_contact, handover_of, hangup_cause_code, hangup_cause_text, tech_cause)
+       VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, 'live', $9, $10, false, $11, $12, $13, $14)`,
+      [
+        leadId,
+        h.agentCampaignId,
+        call.customer_id,
+        call.phone,
+        h.engineId,
+        new Date(h.askedAt ?? h.at),
+        abandoned ? null : at,
+        new Date(h.endedAt ?? h.at),
+        abandoned,
+        h.agentId ?? null,
+        h.broadcastAttemptId,
+        h.cause?.code ?? null,
+        h.cause?.text ?? null,
+        h.cause?.techCause ?? null,
+      ],
     );
     if (abandoned) {
       await scheduleCallback(tx, { leadId, dueAt: h.callbackDueAt ?? h.at, note: 'pressed 1 in a broadcast; no agent was free' }, 'ivr');

@@ -13,7 +13,7 @@ export interface PlayRequest {
   /** Names this playback in the `ivr.played` that follows: unique within the call. */
   readonly playId: string;
   readonly media: readonly MediaUri[];
-  /** The language Asterisk speaks `number:` and `digits:` in (en, zh). */
+  /** The lead's language (en, zh): the playback's `lang`, as the media are already in it. */
   readonly language: string;
   /** Wait for a machine's greeting and beep to end before playing (machine detection said MACHINE). */
   readonly afterGreeting?: boolean;

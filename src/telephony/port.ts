@@ -18,6 +18,15 @@ import type { EpochMs } from '../domain/time.js';
 /** A prompt or spoken value, in ARI playback media form: `sound:outpace/abandon`, `number:128`, `digits:42`. */
 export type MediaUri = string;
 
+/**
+ * Which recordings a call put through to an agent gets (the campaign's
+ * `recording`): `all`, the customer's and the agent's legs and the mix of
+ * both; `agent-legs`, the agent's leg only (what the agent said, for QA,
+ * without the customer's voice); `none`.
+ */
+export const RECORDING_POLICIES = ['all', 'none', 'agent-legs'] as const;
+export type RecordingPolicy = (typeof RECORDING_POLICIES)[number];
+
 export interface OriginateRequest {
   readonly attemptId: AttemptId;
   readonly campaignId: CampaignId;
@@ -29,6 +38,8 @@ export interface OriginateRequest {
   readonly ringTimeoutSec: number;
   /** Run answering-machine detection after answer; `call.answered` then says who answered. */
   readonly machineDetection: boolean;
+  /** The recordings made once the call is put through to an agent; default `all`. */
+  readonly recording?: RecordingPolicy;
 }
 
 /** How a call's end was brought about. */
@@ -46,6 +57,11 @@ export type TelephonyEvent =
       readonly party: AnsweredParty;
       /** Machine detection's verdict as the PBX gave it (AMDSTATUS, AMDCAUSE), when it ran. */
       readonly detection?: { readonly status: string; readonly cause: string };
+      /**
+       * When the called person completed their greeting, when machine detection heard its end (before `at`,
+       * by the silence it waited for): where the connect deadline starts with `connectDeadlineFrom: greeting-end`.
+       */
+      readonly greetingEndedAt?: EpochMs;
     }
   | {
       readonly type: 'call.failed';
@@ -65,6 +81,8 @@ export type TelephonyEvent =
       readonly cause: HangupCause;
     }
   | { readonly type: 'recording.finished'; readonly attemptId: AttemptId; readonly at: EpochMs; readonly recording: RecordingInfo }
+  /** A recording the policy asked for could not be made, even on a second try: what Asterisk said. */
+  | { readonly type: 'recording.failed'; readonly attemptId: AttemptId; readonly at: EpochMs; readonly recording: RecordingFailure }
   /** The agent's persistent leg is up (or, rung per call, the agent's endpoint is reachable): the agent can be given calls. */
   | { readonly type: 'agent.leg-up'; readonly agentId: AgentId; readonly at: EpochMs }
   /** The agent's leg dropped (softphone gone, network), or an agent rung per call did not answer: the agent must leave ready at once. */
@@ -77,6 +95,12 @@ export interface RecordingInfo {
   readonly leg: RecordingLeg;
   readonly startedAt: EpochMs;
   readonly durationSec: number;
+}
+
+export interface RecordingFailure {
+  readonly name: string;
+  readonly leg: RecordingLeg;
+  readonly why: string;
 }
 
 export type TelephonyListener = (event: TelephonyEvent) => void;

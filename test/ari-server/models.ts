@@ -117,11 +117,12 @@ export function recordingJson(r: SimRecording, durationSec?: number): Record<str
 
 export interface SimPlayback {
   readonly id: string;
-  readonly mediaUri: string;
+  /** The media now playing (the list's first until it starts). */
+  mediaUri: string;
   readonly targetUri: string;
   /** The `lang` of the play request: the language numbers and digits are spoken in. */
   readonly language: string;
-  state: 'queued' | 'playing' | 'done';
+  state: 'queued' | 'playing' | 'continuing' | 'done';
 }
 
 export function playbackJson(p: SimPlayback): Record<string, unknown> {

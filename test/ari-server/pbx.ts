@@ -76,7 +76,9 @@ export class SimPbx {
   private readonly recordingsOn = new Map<string, Set<SimRecording>>();
   private readonly snoopsOn = new Map<string, Set<SimChannel>>();
   readonly storedRecordings = new Map<string, { name: string; format: string }>();
-  private readonly playbacks = new Map<string, SimPlayback & { channelId: string }>();
+  private readonly playbacks = new Map<string, LivePlayback>();
+  /** Each channel's playbacks in order: the first plays, the others wait. */
+  private readonly playQueues = new Map<string, LivePlayback[]>();
   private readonly scripts = new Map<string, CallScript>();
   private readonly agentPhones = new Map<string, AgentPhone>();
   /** Applications subscribed to each endpoint's state changes. */
@@ -84,6 +86,8 @@ export class SimPbx {
   private readonly bridgeApps = new Map<string, string | undefined>();
   private readonly pendingOriginateFailures: AriRequestError[] = [];
   private readonly pendingOriginateDelays: Array<{ ms: number; when: 'before' | 'after' }> = [];
+  /** How long a new snoop channel takes to enter Stasis after the snoop request is answered (scripted ms). */
+  private snoopStasisMs = 0;
   private readonly pendingTimers = new Set<ReturnType<typeof setTimeout>>();
   private channelCounter = 0;
 
@@ -155,6 +159,17 @@ export class SimPbx {
     if (this.pendingOriginateDelays[0]?.when !== when) return;
     const { ms } = this.pendingOriginateDelays.shift()!;
     await new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  /**
+   * Snoop channels enter Stasis `ms` (scripted) after the snoop request is
+   * answered, as on a loaded Asterisk, where the snoop's StasisStart comes
+   * after the HTTP answer and a record request sent in between is refused
+   * (409 "Channel not in Stasis application", one agent leg in 62 on the
+   * lab PBX). Infinity: they never do.
+   */
+  delaySnoopStasis(ms: number): void {
+    this.snoopStasisMs = ms;
   }
 
   /** The far end hangs up (a customer putting the phone down, an agent's softphone dropping). */
@@ -286,35 +301,73 @@ export class SimPbx {
     this.later(remainingMs, () => this.channelEvent(ch, 'ChannelTalkingFinished', { duration: Math.round(greetingMs) }), ch);
   }
 
+  /**
+   * POST /channels/{id}/play. As res_stasis_playback.c does: a channel plays
+   * one playback at a time, the others queued behind it in order; a list
+   * plays its media in turn (PlaybackStarted for each, PlaybackContinuing
+   * between them, PlaybackFinished at the end), each lasting promptMs.
+   */
   play(channelId: string, media: string[], playbackId: string | undefined, language = 'en'): Record<string, unknown> {
     const ch = this.inStasis(channelId);
-    const pb = {
+    const pb: LivePlayback = {
       id: playbackId ?? crypto.randomUUID(),
       mediaUri: media[0] ?? '',
       targetUri: `channel:${ch.id}`,
       language,
-      state: 'queued' as SimPlayback['state'],
+      state: 'queued',
       channelId: ch.id,
+      media,
+      controllable: false,
+      cancelled: false,
+      timer: undefined,
     };
     this.playbacks.set(pb.id, pb);
     const queued = playbackJson(pb);
-    this.later(0, () => {
-      if (ch.destroyed) return;
-      pb.state = 'playing';
-      this.options.emit(ch.app, 'PlaybackStarted', { playback: playbackJson(pb) });
-      this.later(this.options.promptMs * media.length, () => this.finishPlayback(pb), ch);
-    });
+    const queue = this.playQueues.get(ch.id) ?? [];
+    queue.push(pb);
+    this.playQueues.set(ch.id, queue);
+    if (queue.length === 1) this.later(0, () => this.playNext(ch));
     return queued;
   }
 
   /**
-   * DELETE /playbacks/{id}: the playback ends at once with PlaybackFinished
-   * (state done), as Asterisk's res_stasis_playback reports a stopped one.
+   * DELETE /playbacks/{id}. A queued playback is cancelled (it ends with
+   * PlaybackFinished when its turn comes). A playing one stops at once, if it
+   * is controllable: Asterisk marks a playback so once it has played a
+   * `sound:`, `recording:` or `tone:` media; a playback still on its first
+   * `number:` or `digits:` cannot be stopped (500 "Could not stop playback",
+   * res/ari/resource_playbacks.c) and plays its whole list on.
    */
   stopPlayback(playbackId: string): void {
     const pb = this.playbacks.get(playbackId);
     if (!pb) throw new AriRequestError(404, 'Playback not found');
-    this.later(0, () => this.finishPlayback(pb));
+    if (pb.state === 'queued') {
+      pb.cancelled = true;
+      return;
+    }
+    if (!pb.controllable) throw new AriRequestError(500, 'Could not stop playback');
+    this.later(0, () => this.endPlayback(pb));
+  }
+
+  /** The channel's next queued playback starts (a cancelled one only reports its end). */
+  private playNext(ch: SimChannel): void {
+    const pb = this.playQueues.get(ch.id)?.[0];
+    if (!pb || ch.destroyed) return;
+    if (pb.cancelled) return this.endPlayback(pb);
+    this.playMedia(ch, pb, 0);
+  }
+
+  private playMedia(ch: SimChannel, pb: LivePlayback, index: number): void {
+    pb.mediaUri = pb.media[index] ?? '';
+    pb.state = 'playing';
+    if (/^(sound|recording|tone):/.test(pb.mediaUri)) pb.controllable = true;
+    this.options.emit(ch.app, 'PlaybackStarted', { playback: playbackJson(pb) });
+    pb.timer = this.laterCancellable(this.options.promptMs, () => {
+      if (index + 1 >= pb.media.length) return this.endPlayback(pb);
+      pb.state = 'continuing';
+      this.options.emit(ch.app, 'PlaybackContinuing', { playback: playbackJson(pb) });
+      this.playMedia(ch, pb, index + 1);
+    });
   }
 
   /** The customer presses a key: ChannelDtmfReceived, fields as in events.json (digit, duration_ms, channel). */
@@ -349,7 +402,7 @@ export class SimPbx {
     });
     snoop.state = 'Up';
     addTo(this.snoopsOn, target.id, snoop);
-    this.later(0, () => this.enterStasis(snoop, snoop.appArgs));
+    if (this.snoopStasisMs !== Infinity) this.later(this.snoopStasisMs, () => this.enterStasis(snoop, snoop.appArgs), snoop);
     return snoop;
   }
 
@@ -407,6 +460,12 @@ export class SimPbx {
   }
 
   // ---- recordings -----------------------------------------------------------
+
+  /** POST /channels/{id}/record: the channel must be in the application (res/ari/resource_channels.c answers 409 otherwise). */
+  recordChannel(channelId: string, name: string, format: string, ifExists: string | undefined): SimRecording {
+    const ch = this.inStasis(channelId);
+    return this.record(`channel:${ch.id}`, ch.app, name, format, ifExists);
+  }
 
   record(targetUri: string, app: string | undefined, name: string, format: string, ifExists: string | undefined): SimRecording {
     if (!name || !format) throw new AriRequestError(400, 'Recording name and format are required');
@@ -569,7 +628,7 @@ export class SimPbx {
     if (ch.destroyed) return;
     ch.destroyed = true;
     for (const t of ch.timers) t.cancel();
-    for (const pb of this.playbacks.values()) if (pb.channelId === ch.id) this.finishPlayback(pb);
+    for (const pb of [...(this.playQueues.get(ch.id) ?? [])]) this.endPlayback(pb);
     for (const rec of [...(this.recordingsOn.get(`channel:${ch.id}`) ?? [])]) this.finishRecording(rec);
     // Transcript human: snoop channels end with StasisEnd only, before their target's ChannelDestroyed.
     for (const snoop of [...(this.snoopsOn.get(ch.id) ?? [])]) this.destroy(snoop, cause);
@@ -613,11 +672,17 @@ export class SimPbx {
     this.options.emit(rec.app, 'RecordingFinished', { recording: recordingJson(rec, durationSec) });
   }
 
-  private finishPlayback(pb: SimPlayback & { channelId: string }): void {
+  /** The playback is over (played, stopped, cancelled, or its channel gone): PlaybackFinished, then the channel's next. */
+  private endPlayback(pb: LivePlayback): void {
     if (!this.playbacks.delete(pb.id)) return;
+    pb.timer?.();
     pb.state = 'done';
-    const app = this.channels.get(pb.channelId)?.app;
-    this.options.emit(app, 'PlaybackFinished', { playback: playbackJson(pb) });
+    const queue = this.playQueues.get(pb.channelId) ?? [];
+    queue.splice(queue.indexOf(pb), 1);
+    if (queue.length === 0) this.playQueues.delete(pb.channelId);
+    const ch = this.channels.get(pb.channelId);
+    this.options.emit(ch?.app, 'PlaybackFinished', { playback: playbackJson(pb) });
+    if (ch && queue.length > 0) this.playNext(ch);
   }
 
   // ---- plumbing ---------------------------------------------------------------
@@ -662,15 +727,36 @@ export class SimPbx {
     return (this.channelCounter++).toString(16).padStart(8, '0');
   }
 
-  /** Runs `task` after `scriptedMs` on the scaled clock; a channel's timers die with it. */
-  private later(scriptedMs: number, task: () => void, owner?: SimChannel): void {
+  /** Like later(), with a function that cancels it. */
+  private laterCancellable(scriptedMs: number, task: () => void): () => void {
     const timer = setTimeout(() => {
       this.pendingTimers.delete(timer);
       task();
     }, scriptedMs * this.options.timeScale);
     this.pendingTimers.add(timer);
-    owner?.timers.push({ cancel: () => clearTimeout(timer) });
+    return () => {
+      clearTimeout(timer);
+      this.pendingTimers.delete(timer);
+    };
   }
+
+  /** Runs `task` after `scriptedMs` on the scaled clock; a channel's timers die with it. */
+  private later(scriptedMs: number, task: () => void, owner?: SimChannel): void {
+    const cancel = this.laterCancellable(scriptedMs, task);
+    owner?.timers.push({ cancel });
+  }
+
+}
+
+interface LivePlayback extends SimPlayback {
+  readonly channelId: string;
+  readonly media: readonly string[];
+  /** Asterisk's `controllable`: set once a sound:, recording: or tone: media has started, never cleared. */
+  controllable: boolean;
+  /** Stopped while queued: it ends when its turn comes, unplayed. */
+  cancelled: boolean;
+  /** Cancels the current media's timer. */
+  timer: (() => void) | undefined;
 }
 
 function agentScript(phone: AgentPhone): CallScript {

@@ -105,7 +105,7 @@ export function routes(pbx: SimPbx, connectedApps: () => string[]): Route[] {
     {
       method: 'POST',
       path: /^\/channels\/([^/]+)\/record$/,
-      handle: ([id], q) => record(`channel:${id}`, pbx.get(id!).app, q),
+      handle: ([id], q) => created(recordingJson(pbx.recordChannel(id!, q.get('name') ?? '', q.get('format') ?? '', opt(q, 'ifExists')))),
     },
     {
       method: 'GET',

@@ -15,6 +15,7 @@ import { type BroadcastCall, BroadcastCalls } from '../../src/ivr/broadcast-call
 import { type BroadcastMessage, parseBroadcastMessage } from '../../src/ivr/message.js';
 import type { BroadcastResult } from '../../src/ivr/outcome.js';
 import { renderMessage } from '../../src/ivr/render.js';
+import { numberMedia } from '../../src/ivr/spoken-numbers.js';
 import { storageDesk } from '../../src/ivr/storage-desk.js';
 import type { Db } from '../../src/storage/db.js';
 import { AriTelephony } from '../../src/telephony/ari/ari-telephony.js';
@@ -25,6 +26,8 @@ import { addLeads, emptyTables, makeCampaign, MONDAY_8AM_NEW_YORK } from '../sup
 import { type TelephonyLab, testServerLab } from './telephony-lab.js';
 
 const AGENTS = CampaignId('agents');
+/** outpace's own English number words as media. */
+const n = (...words: string[]) => words.map((w) => numberMedia('en', w));
 const lead = { amount: '128.50', dueDate: '2026-12-05' };
 
 function message(menu: Record<string, unknown> = {}): BroadcastMessage {
@@ -101,7 +104,7 @@ describe('broadcast calls over ARI', () => {
 
   /** Dials a human (or `machine`) far end with the broadcast; returns the attempt and its channel. */
   async function dial(o: { machine?: boolean; menu?: Record<string, unknown>; number?: E164; leadId?: string } = {}) {
-    const number = o.number ?? lab.numberFor(o.machine ? { kind: 'machine', ringMs: 500, greetingMs: 20_000 } : { kind: 'human', ringMs: 500 });
+    const number = o.number ?? lab.numberFor(o.machine ? { kind: 'machine', ringMs: 500, greetingMs: 20_000, talkMs: 6_000_000 } : { kind: 'human', ringMs: 500 });
     const attemptId = AttemptId(`b${++attempts}`);
     const call: BroadcastCall = { attemptId, leadId: (o.leadId ?? 'no-lead') as BroadcastCall['leadId'], campaignId: campaign.id, number };
     const m = message(o.menu);
@@ -136,9 +139,9 @@ describe('broadcast calls over ARI', () => {
     expect(await resultOf(attemptId)).toEqual({ outcome: 'heard', partsHeard: 5, partsTotal: 5, plays: 1, keys: [] });
     expect(plays(channelId)).toEqual([
       { media: ['sound:outpace/bill-reminder/en/intro'], lang: 'en' },
-      { media: ['number:128', 'sound:outpace/bill-reminder/en/currency-major', 'number:50', 'sound:outpace/bill-reminder/en/currency-minor'], lang: 'en' },
+      { media: [...n('1', 'hundred', '20', '8'), 'sound:outpace/bill-reminder/en/currency-major', ...n('50'), 'sound:outpace/bill-reminder/en/currency-minor'], lang: 'en' },
       { media: ['sound:outpace/bill-reminder/en/due-on'], lang: 'en' },
-      { media: ['sound:outpace/bill-reminder/en/month-12', 'number:5'], lang: 'en' },
+      { media: ['sound:outpace/bill-reminder/en/month-12', ...n('5')], lang: 'en' },
       { media: ['sound:outpace/bill-reminder/en/menu'], lang: 'en' },
       { media: ['sound:outpace/bill-reminder/en/goodbye'], lang: 'en' },
     ]);
@@ -166,6 +169,23 @@ describe('broadcast calls over ARI', () => {
     expect(plays(channelId).at(-1)!.media).toEqual(['sound:outpace/bill-reminder/en/busy-callback']);
     expect(abandons).toContain(`agents:${attemptId}`);
     expect(callbacks).toContain(attemptId);
+  });
+
+  it('a key pressed while an amount is spoken takes effect at once: the amount stops, the replay starts', async () => {
+    const { attemptId, channelId } = await dial({ menu: { maxPlays: 2 } });
+    // The amount's first word: Asterisk cannot stop a playback that has only spoken number: or digits: media.
+    await pressDuring(channelId, n('1')[0]!, '2');
+    expect(await resultOf(attemptId)).toMatchObject({ plays: 2, keys: ['2'] });
+    const amount = lab.server!.emitted
+      .map((e) => e.event)
+      .filter((e) => e['type'] === 'PlaybackStarted' && String((e['playback'] as { target_uri?: string }).target_uri) === `channel:${channelId}`)
+      .map((e) => e['playback'] as { id: string; media_uri: string });
+    const amountPlayback = amount.find((pb) => pb.media_uri === n('1')[0])!.id;
+    // Stopped where the key came (204): none of the amount's other words was spoken, and the replay followed it.
+    expect(lab.server!.requests).toContainEqual(`DELETE /ari/playbacks/${amountPlayback} -> 204`);
+    expect(amount.filter((pb) => pb.id === amountPlayback).map((pb) => pb.media_uri)).toEqual([n('1')[0]]);
+    const after = amount.slice(amount.findIndex((pb) => pb.id === amountPlayback) + 1);
+    expect(after[0]?.media_uri).toBe('sound:outpace/bill-reminder/en/intro');
   });
 
   it('2 plays the message again', async () => {

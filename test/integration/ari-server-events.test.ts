@@ -189,6 +189,52 @@ describe('ARI test server: REST answers as Asterisk does', () => {
     await ari.request('DELETE', `/bridges/${bridgeId}`);
   });
 
+  it('playbacks on a channel play in turn; one still speaking number: or digits: cannot be stopped (500), a sound: one can (204)', async () => {
+    server.pbx.script('+15551030601', farEnd.human({ ringMs: 1000 }));
+    await originate('cust-pb', 'PJSIP/+15551030601@carrier', { appArgs: 'customer' });
+    await ari.waitFor(stasisStarted('cust-pb'));
+    await ari.request('POST', '/channels/cust-pb/play', { media: 'number:128,sound:vm-goodbye', playbackId: 'pb-number' });
+    await ari.request('POST', '/channels/cust-pb/play', { media: 'sound:vm-goodbye,digits:42', playbackId: 'pb-sound' });
+    await ari.waitFor((e) => e.type === 'PlaybackStarted' && (e['playback'] as { id: string }).id === 'pb-number');
+    // res_stasis_playback.c: not controllable until a sound: media has started; resource_playbacks.c answers 500.
+    expect(await ari.request('DELETE', '/playbacks/pb-number')).toEqual({ status: 500, body: { message: 'Could not stop playback' } });
+    await ari.waitFor((e) => e.type === 'PlaybackStarted' && (e['playback'] as { id: string }).id === 'pb-sound');
+    expect((await ari.request('DELETE', '/playbacks/pb-sound')).status).toBe(204);
+    await ari.waitFor((e) => e.type === 'PlaybackFinished' && (e['playback'] as { id: string }).id === 'pb-sound');
+    const playback = (e: AriEvent) => e['playback'] as { id: string; media_uri: string } | undefined;
+    const seen = ari.events.filter((e) => ['pb-number', 'pb-sound'].includes(playback(e)?.id ?? '')).map((e) => `${e.type} ${playback(e)!.id} ${playback(e)!.media_uri}`);
+    expect(seen).toEqual([
+      'PlaybackStarted pb-number number:128',
+      'PlaybackContinuing pb-number number:128',
+      'PlaybackStarted pb-number sound:vm-goodbye',
+      'PlaybackFinished pb-number sound:vm-goodbye',
+      'PlaybackStarted pb-sound sound:vm-goodbye',
+      'PlaybackFinished pb-sound sound:vm-goodbye',
+    ]);
+    await ari.request('DELETE', '/channels/cust-pb');
+    await ari.waitFor(destroyed('cust-pb'));
+  });
+
+  it('a snoop is recorded only once in Stasis: before its StasisStart the record request is refused (409)', async () => {
+    server.pbx.script('+15551030602', farEnd.human({ ringMs: 1000 }));
+    await originate('cust-sn', 'PJSIP/+15551030602@carrier', { appArgs: 'customer' });
+    await ari.waitFor(stasisStarted('cust-sn'));
+    server.pbx.delaySnoopStasis(20_000);
+    try {
+      await ari.request('POST', '/channels/cust-sn/snoop', { spy: 'in', app: APP, appArgs: 'snoop,customer', snoopId: 'snoop-sn' });
+      expect(await ari.request('POST', '/channels/snoop-sn/record', { name: 'sn-customer', format: 'wav' })).toEqual({
+        status: 409,
+        body: { message: 'Channel not in Stasis application' },
+      });
+      await ari.waitFor(stasisStarted('snoop-sn'));
+      expect((await ari.request('POST', '/channels/snoop-sn/record', { name: 'sn-customer', format: 'wav' })).status).toBe(201);
+    } finally {
+      server.pbx.delaySnoopStasis(0);
+    }
+    await ari.request('DELETE', '/channels/cust-sn');
+    await ari.waitFor(destroyed('cust-sn'));
+  });
+
   it('refusals carry Asterisk status codes and messages', async () => {
     expect(await ari.request('POST', '/channels', { endpoint: 'PJSIP/agent99', app: APP })).toEqual({
       status: 500,

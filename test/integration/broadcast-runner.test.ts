@@ -42,6 +42,12 @@ const ENGINE = 'bcast-run';
 const AGENT = AgentId('agent1');
 const FIELDS = { amount: '128.50', dueDate: '2026-12-05' };
 const media = (prompt: string) => `sound:outpace/bill-reminder/en/${prompt}`;
+/**
+ * A far end that listens (10 minutes scripted, 60 s real): the system ends its
+ * call after the message, or the test does. Long, so that a loaded machine,
+ * where each media of a message may take a second, never cuts one short.
+ */
+const LISTENS_MS = 6_000_000;
 
 /** The ARI adapter as the runner uses it, watched: each number's originates and the lines in use. */
 class WatchedPort implements TelephonyPort, IvrPort {
@@ -242,14 +248,14 @@ describe.each(await testDatabases())('broadcast campaigns run live on $kind', ({
   it('runs a small list end to end: heard, heard in part, 1 to an agent of the linked campaign, 9, a machine, busy', async () => {
     const agents = await agentCampaign();
     const broadcast = await broadcastCampaign(agents);
-    const listener: FarEnd = { kind: 'human', ringMs: 500, talkMs: 600_000 };
+    const listener: FarEnd = { kind: 'human', ringMs: 500, talkMs: LISTENS_MS };
     const [heard, partly, toAgent, optOut, machine, busy] = await list(broadcast, [
       listener,
       // Hangs up 2.2 s (22 ms scaled) after answering: during the message.
       { kind: 'human', ringMs: 500, talkMs: 2_200 },
       listener,
       listener,
-      { kind: 'machine', ringMs: 500, greetingMs: 20_000 },
+      { kind: 'machine', ringMs: 500, greetingMs: 20_000, talkMs: LISTENS_MS },
       { kind: 'busy' },
     ]);
     const agentCampaigns = new LocalAgentCampaigns();
@@ -313,6 +319,26 @@ describe.each(await testDatabases())('broadcast campaigns run live on $kind', ({
       [agents.id],
     );
     expect(handovers).toEqual([{ phone: toAgent, agent_id: AGENT, abandoned: false, counts_as_contact: false }]);
+
+    // Each call is stored whole: its answer and its hangup cause; the caller put through, to the end of the talk with the agent.
+    type Row = { campaign_id: string; phone: string; originated_at: Date; answered_at: Date | null; connected_at: Date | null; ended_at: Date; agent_id: string | null; hangup_cause_code: number | null };
+    const { rows: whole } = await db.query<Row>(
+      'SELECT campaign_id, phone, originated_at, answered_at, connected_at, ended_at, agent_id, hangup_cause_code FROM attempts WHERE campaign_id = ANY ($1::uuid[])',
+      [[broadcast.id, agents.id]],
+    );
+    for (const row of whole) expect(row.hangup_cause_code, `the cause of the call to ${row.phone}`).not.toBeNull();
+    for (const phone of [heard, partly, toAgent, optOut, machine]) {
+      expect(whole.find((r) => r.phone === phone && r.campaign_id === broadcast.id)!.answered_at, `the answer of ${phone}`).not.toBeNull();
+    }
+    const broadcastCall = whole.find((r) => r.phone === toAgent && r.campaign_id === broadcast.id)!;
+    const handover = whole.find((r) => r.phone === toAgent && r.campaign_id === agents.id)!;
+    expect(broadcastCall).toMatchObject({ agent_id: AGENT, hangup_cause_code: 16 });
+    expect(handover).toMatchObject({ agent_id: AGENT, hangup_cause_code: 16 });
+    // The handover runs from the key to the end of the conversation, which is the broadcast call's end.
+    expect(handover.originated_at.getTime()).toBeLessThan(handover.connected_at!.getTime());
+    expect(handover.connected_at!.getTime()).toBeLessThan(handover.ended_at.getTime());
+    expect(handover.ended_at).toEqual(broadcastCall.ended_at);
+    expect(broadcastCall.connected_at).toEqual(handover.connected_at);
     expect(await campaignStats(db, agents, clock.now())).toMatchObject({ liveAnswers: 1, connects: 1, abandons: 0 });
     expect(await listCallbacks(db, { campaignId: agents.id })).toEqual([]);
   });
@@ -320,7 +346,7 @@ describe.each(await testDatabases())('broadcast campaigns run live on $kind', ({
   it('1 with no agent free in time: the busy prompt, a callback on the agent campaign, and an abandon counted there', async () => {
     const agents = await agentCampaign();
     const broadcast = await broadcastCampaign(agents);
-    const [caller] = await list(broadcast, [{ kind: 'human', ringMs: 500, talkMs: 600_000 }]);
+    const [caller] = await list(broadcast, [{ kind: 'human', ringMs: 500, talkMs: LISTENS_MS }]);
     // The agent campaign runs in this process with no agent logged in.
     const agentCampaigns = new LocalAgentCampaigns();
     await runAgents(agents, agentCampaigns, new ScriptedDesk(clock, () => 'valid-sale')).start();
@@ -346,7 +372,7 @@ describe.each(await testDatabases())('broadcast campaigns run live on $kind', ({
   it('a machine is hung up on when the campaign says so', async () => {
     const agents = await agentCampaign();
     const broadcast = await broadcastCampaign(agents, 'hangup');
-    const [machine] = await list(broadcast, [{ kind: 'machine', ringMs: 500, greetingMs: 20_000 }]);
+    const [machine] = await list(broadcast, [{ kind: 'machine', ringMs: 500, greetingMs: 20_000, talkMs: LISTENS_MS }]);
     await runBroadcast(broadcast).start();
     expect(await resultOf(machine!)).toMatchObject({ outcome: 'machine-hung-up', partsHeard: 0, plays: 0 });
     for (const stop of stops.splice(0).reverse()) await stop();
@@ -395,7 +421,7 @@ describe.each(await testDatabases())('broadcast campaigns run live on $kind', ({
   it('never exceeds the lines and calls per second, and never dials a lead twice across a restart', async () => {
     const agents = await agentCampaign();
     const broadcast = await broadcastCampaign(agents);
-    const numbers = await list(broadcast, Array.from({ length: 10 }, (): FarEnd => ({ kind: 'human', ringMs: 500, talkMs: 600_000 })));
+    const numbers = await list(broadcast, Array.from({ length: 10 }, (): FarEnd => ({ kind: 'human', ringMs: 500, talkMs: LISTENS_MS })));
     const limits = { maxLines: 3, maxCallsPerSecond: 2 };
     const first = runBroadcast(broadcast, limits);
     await first.start();

@@ -4,7 +4,7 @@ import { finishAttempt, setDisposition, startAttempt, ClaimLostError } from '../
 import { scheduleCallback } from '../../src/campaigns/callbacks.js';
 import type { Campaign } from '../../src/campaigns/campaign.js';
 import { PROFILES } from '../../src/campaigns/compliance.js';
-import { claimLeads, releaseClaims, renewClaims } from '../../src/campaigns/hopper/claim.js';
+import { agentsWithDueCallbacks, claimLeads, releaseClaims, renewClaims } from '../../src/campaigns/hopper/claim.js';
 import { explainHopper } from '../../src/campaigns/hopper/explain.js';
 import { addNumberListEntries, checkNumber } from '../../src/campaigns/number-lists.js';
 import { AgentId, type LeadId } from '../../src/domain/ids.js';
@@ -232,6 +232,27 @@ describe.each(await testDatabases())('the hopper on $kind', ({ open }) => {
     expect((await explainHopper(db, uk, abandonedAt + 71 * HOUR)).heldBack['abandon-lockout']).toBe(1);
     expect(await phones(uk, abandonedAt + 71 * HOUR)).toEqual([]);
     expect(await phones(uk, abandonedAt + 72 * HOUR + SECOND)).toEqual(['+442071234567']);
+  });
+
+  it('inside the UK lockout, dials a callback the customer asked for only with an agent waiting for it', async () => {
+    const uk = await makeCampaign(db, { complianceProfile: 'uk' });
+    const ids = await addLeads(db, uk, [
+      { phone: '+442071234567', timeZone: 'Europe/London' },
+      { phone: '+442071234568', timeZone: 'Europe/London' },
+    ]);
+    // Both abandoned; the first asked to be called back (a broadcast's key 1 with no agent free: handover.ts).
+    await dial(uk, T0, 'live', true);
+    await dial(uk, T0, 'live', true);
+    const abandonedAt = T0 + 30 * SECOND;
+    await scheduleCallback(db, { leadId: ids.get('+442071234567')!, dueAt: abandonedAt + HOUR }, 'ivr');
+    const now = abandonedAt + 2 * HOUR;
+    const alice = AgentId('alice');
+    // The campaign's own dials may be abandoned again: held back, both.
+    expect(await phones(uk, now)).toEqual([]);
+    // An agent who waits for the call (reserved, never abandoned) may make the callback, and only the callback.
+    expect(await agentsWithDueCallbacks(db, uk.id, [alice], now, PROFILES.uk.rules.abandonLockoutHours)).toEqual([alice]);
+    const forAlice = await claimLeads(db, { campaign: uk, engineId: 'engine-a', count: 5, leaseMs: LEASE, now, forAgent: alice, callbacksOnly: true });
+    expect(forAlice.map((l) => l.phone)).toEqual(['+442071234567']);
   });
 
   it('dials only customers with recorded consent under the Chinese profile', async () => {

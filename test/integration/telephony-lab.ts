@@ -20,7 +20,7 @@ import { AriTestServer } from '../ari-server/server.js';
 /** Far ends a test asks for, in the carrier's terms. Times in ms. */
 export type FarEnd =
   | { kind: 'human'; ringMs: number; talkMs?: number }
-  | { kind: 'machine'; ringMs: number; greetingMs?: number; detectionMs?: number }
+  | { kind: 'machine'; ringMs: number; greetingMs?: number; detectionMs?: number; talkMs?: number }
   | { kind: 'busy' | 'congestion' | 'unallocated' | 'rejected' | 'never-answers' }
   | { kind: 'no-answer'; ringMs: number };
 

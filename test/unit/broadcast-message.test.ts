@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +6,11 @@ import { campaignInputSchema } from '../../src/campaigns/campaign.js';
 import { BroadcastMessageError, broadcastMachinePolicy, parseBroadcastMessage } from '../../src/ivr/message.js';
 import { MissingPromptError, assertPromptsExist, missingPrompts } from '../../src/ivr/prompt-files.js';
 import { promptsUsed, renderMessage } from '../../src/ivr/render.js';
+import { NUMBER_WORDS, numberMedia, speakDigits, speakNumber } from '../../src/ivr/spoken-numbers.js';
 import { LeadValueError } from '../../src/ivr/spoken-values.js';
+
+const en = (...words: string[]) => words.map((w) => numberMedia('en', w));
+const zh = (...words: string[]) => words.map((w) => numberMedia('zh', w));
 
 const billReminder = {
   promptSet: 'bill-reminder',
@@ -32,15 +36,15 @@ describe('the broadcast message', () => {
     expect(r.parts.flat()).toEqual([
       'sound:outpace/bill-reminder/en/intro',
       'sound:outpace/bill-reminder/en/bill-amount',
-      'number:128',
+      ...en('1', 'hundred', '20', '8'),
       'sound:outpace/bill-reminder/en/currency-major',
-      'number:50',
+      ...en('50'),
       'sound:outpace/bill-reminder/en/currency-minor',
       'sound:outpace/bill-reminder/en/due-on',
       'sound:outpace/bill-reminder/en/month-12',
-      'number:5',
+      ...en('5'),
       'sound:outpace/bill-reminder/en/account',
-      'digits:0042',
+      ...en('0', '0', '4', '2'),
       'sound:outpace/bill-reminder/en/menu',
     ]);
     expect(r.parts).toHaveLength(8);
@@ -49,8 +53,10 @@ describe('the broadcast message', () => {
   it('picks the Mandarin prompt set from the lead and says dates in Mandarin order', () => {
     const r = renderMessage(parseBroadcastMessage(JSON.stringify(billReminder)), { ...lead, amount: '99', language: 'zh-CN' });
     expect(r.language).toBe('zh');
-    expect(r.parts[2]).toEqual(['number:99', 'sound:outpace/bill-reminder/zh/currency-major']);
-    expect(r.parts[4]).toEqual(['sound:outpace/bill-reminder/zh/month-12', 'number:5', 'sound:outpace/bill-reminder/zh/day-suffix']);
+    // 九十九元; 十二月五日: Mandarin words from outpace's own files, never Asterisk's (English) number: media.
+    expect(r.parts[2]).toEqual([...zh('9', 'ten', '9'), 'sound:outpace/bill-reminder/zh/currency-major']);
+    expect(r.parts[4]).toEqual(['sound:outpace/bill-reminder/zh/month-12', ...zh('5'), 'sound:outpace/bill-reminder/zh/day-suffix']);
+    expect(r.parts.flat().every((m) => m.startsWith('sound:'))).toBe(true);
     expect(r.busy).toBe('sound:outpace/bill-reminder/zh/busy-callback');
   });
 
@@ -78,6 +84,47 @@ describe('the broadcast message', () => {
     const used = promptsUsed(parseBroadcastMessage(JSON.stringify(billReminder)), 'zh');
     expect(used).toEqual(expect.arrayContaining(['intro', 'menu', 'currency-major', 'currency-minor', 'month-1', 'month-12', 'day-suffix', 'busy-callback', 'opt-out', 'goodbye']));
     expect(promptsUsed(parseBroadcastMessage(JSON.stringify(billReminder)), 'en')).not.toContain('day-suffix');
+  });
+});
+
+describe('numbers spoken from outpace\'s own words', () => {
+  const words = (n: number, language: 'en' | 'zh') => speakNumber(n, language).map((m) => m.split('/').at(-1));
+  it.each([
+    [0, ['0']],
+    [7, ['7']],
+    [13, ['13']],
+    [40, ['40']],
+    [128, ['1', 'hundred', '20', '8']],
+    [2005, ['2', 'thousand', '5']],
+    [1_000_050, ['1', 'million', '50']],
+    [-12, ['minus', '12']],
+  ])('English %i', (n, expected) => expect(words(n, 'en')).toEqual(expected));
+
+  it.each([
+    [0, ['0']],
+    [10, ['ten']],
+    [12, ['ten', '2']],
+    [20, ['2', 'ten']],
+    [105, ['1', 'hundred', '0', '5']],
+    [110, ['1', 'hundred', '1', 'ten']],
+    [1020, ['1', 'thousand', '0', '2', 'ten']],
+    [10_005, ['1', 'ten-thousand', '0', '5']],
+    [120_000, ['ten', '2', 'ten-thousand']],
+    [100_010_000, ['1', 'hundred-million', '0', '1', 'ten-thousand']],
+  ])('Mandarin %i', (n, expected) => expect(words(n, 'zh')).toEqual(expected));
+
+  it('speaks digit strings digit by digit, keys by name', () => {
+    expect(speakDigits('0*#', 'zh')).toEqual(zh('0', 'star', 'hash'));
+  });
+
+  it('has every word of both languages in sounds/numbers, and the bill reminder checks for them', async () => {
+    const sounds = path.join(import.meta.dirname, '..', '..', 'sounds');
+    for (const language of ['en', 'zh'] as const) {
+      const files = await readdir(path.join(sounds, 'numbers', language));
+      expect(NUMBER_WORDS[language].filter((w) => !files.includes(`${w}.wav`))).toEqual([]);
+    }
+    const message = parseBroadcastMessage(JSON.stringify(billReminder));
+    expect(missingPrompts(message, new Set())).toEqual(expect.arrayContaining(['numbers/zh/hundred.wav', 'numbers/en/hundred.wav']));
   });
 });
 

@@ -25,7 +25,14 @@ function setUp() {
   });
   const at = () => time.now();
   const emit = (e: TelephonyEvent) => port.listeners.emit(e);
-  return { time, port, desk, engine, ended, lentEnded, at, emit };
+  /** Agent a1 logs in, and the engine dials for them: the call's attempt. */
+  const dialedForA1 = () => {
+    desk.emit({ type: 'agent.login', agentId: AgentId('a1'), endpoint: 'PJSIP/a1', at: at() });
+    emit({ type: 'agent.leg-up', agentId: AgentId('a1'), at: at() });
+    time.runUntil(at() + 1000);
+    return port.originated[0]!.attemptId;
+  };
+  return { time, port, desk, engine, ended, lentEnded, at, emit, dialedForA1 };
 }
 
 describe('the engine when an agent leg drops', () => {
@@ -66,13 +73,26 @@ describe('the engine when an agent leg drops', () => {
     expect(ended.find((a) => a.attemptId === call)?.abandoned).toBe(true);
   });
 
+  it('with greeting-end, counts the deadline from the greeting\'s end detection reports, not from its verdict', () => {
+    const { time, port, at, emit, dialedForA1 } = setUp();
+    const call = dialedForA1();
+    // The agent's phone drops while the customer's rings: nobody will be free.
+    emit({ type: 'agent.leg-down', agentId: AgentId('a1'), at: at(), cause: { code: 16, text: 'Normal Clearing' } });
+    const answeredAt = at();
+    // Greeting over 2.2 s after the answer; detection's verdict (HUMAN-800-800) 0.8 s after that.
+    time.runUntil(answeredAt + 3000);
+    emit({ type: 'call.answered', attemptId: call, at: at(), answeredAt, party: 'human', detection: { status: 'HUMAN', cause: 'HUMAN-800-800' }, greetingEndedAt: answeredAt + 2200 });
+    time.runUntil(answeredAt + 2200 + 1999);
+    expect(port.asked).not.toContain(`abandon ${call}`);
+    // Two seconds from the greeting's end: 1.2 s after the verdict, not 2 s.
+    time.runUntil(answeredAt + 2200 + 2000);
+    expect(port.asked).toContain(`abandon ${call}`);
+  });
+
   it('hangs up a person whose agent vanished mid-conversation', () => {
-    const { time, port, desk, at, emit } = setUp();
+    const { port, at, emit, dialedForA1 } = setUp();
     const a1 = AgentId('a1');
-    desk.emit({ type: 'agent.login', agentId: a1, endpoint: 'PJSIP/a1', at: at() });
-    emit({ type: 'agent.leg-up', agentId: a1, at: at() });
-    time.runUntil(at() + 1000);
-    const call = port.originated[0]!.attemptId;
+    const call = dialedForA1();
     emit({ type: 'call.answered', attemptId: call, at: at(), answeredAt: at(), party: 'human' });
     emit({ type: 'call.connected', attemptId: call, agentId: a1, at: at() });
     emit({ type: 'agent.leg-down', agentId: a1, at: at(), cause: { code: 16, text: 'Normal Clearing' } });

@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import type { AgentBoard } from '../../agents/agent-board.js';
 import type { AgentDesk } from '../../agents/desk.js';
+import type { Campaign } from '../campaign.js';
 import type { Coordination } from '../../coordination/coordination.js';
 import type { CampaignId } from '../../domain/ids.js';
 import { SECOND, type DurationMs } from '../../domain/time.js';
@@ -19,6 +20,7 @@ import { Pacer } from '../../pacing/pacer.js';
 import type { TrunkSettings } from '../../pacing/settings.js';
 import type { Db } from '../../storage/db.js';
 import type { TelephonyPort } from '../../telephony/port.js';
+import { callHandling } from './call-handling.js';
 import { CallsDrain, CampaignLease, campaignToRun } from './campaign-lease.js';
 import { CampaignWatch } from './campaign-watch.js';
 import { ClaimedLeads } from './claimed-leads.js';
@@ -39,6 +41,7 @@ export interface CampaignRunnerOptions {
   readonly leaseTtlMs?: DurationMs;
   /** How long a drain waits for the calls in progress before giving up on them (they stay open in storage). */
   readonly drainTimeoutMs?: DurationMs;
+  /** The abandon message of a campaign that names none (default sound:outpace/abandon). */
   readonly abandonMessage?: string;
   /** Told what the engine decides and does, beside the runner's own use of it (the wallboard, tests). */
   readonly observer?: EngineObserver;
@@ -50,7 +53,6 @@ export interface CampaignRunnerOptions {
 }
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10 * 60 * SECOND;
-const DEFAULT_ABANDON_MESSAGE = 'sound:outpace/abandon';
 
 interface Running {
   readonly engine: CampaignEngine;
@@ -73,6 +75,7 @@ export class CampaignRunner {
   async start(): Promise<void> {
     const { db, coordination, campaignId, engineId, scheduler, logger } = this.o;
     const campaign = await campaignToRun(db, campaignId, 'agent');
+    const handling = callHandling(campaign, this.o.abandonMessage);
     const lease = await CampaignLease.take({ db, coordination, campaignId, engineId, scheduler, logger, ttlMs: this.o.leaseTtlMs });
     const trunk = { ...this.o.trunk, id: campaign.trunkId ?? this.o.trunk.id };
     const onError = (error: unknown) => this.o.logger.error({ campaignId, err: error }, 'storage refused a lead claim or release');
@@ -91,7 +94,8 @@ export class CampaignRunner {
       settings: campaign.pacing,
       trunk,
       callerId: campaign.callerId,
-      messages: { abandon: this.o.abandonMessage ?? DEFAULT_ABANDON_MESSAGE, machine: [] },
+      messages: handling.messages,
+      recording: handling.recording,
       port: this.o.port,
       desk: this.o.desk,
       scheduler: this.o.scheduler,
@@ -151,6 +155,7 @@ export class CampaignRunner {
       initial: campaign,
       changed: (now, before) => {
         if (JSON.stringify(now.pacing) !== JSON.stringify(before.pacing)) engine.updateSettings(now.pacing);
+        this.followCallHandling(engine, now);
         if (now.state === 'running') {
           if (!deposed) engine.resumeDialing();
         } else {
@@ -166,6 +171,16 @@ export class CampaignRunner {
       engine.stopDialing();
     });
     this.o.logger.info({ campaignId, engineId, token: lease.token }, 'campaign started');
+  }
+
+  /** The campaign's messages or recording changed: calls dialed from now on follow them; a change that cannot work is refused and said. */
+  private followCallHandling(engine: CampaignEngine, campaign: Campaign): void {
+    try {
+      const { messages, recording } = callHandling(campaign, this.o.abandonMessage);
+      engine.updateCallHandling(messages, recording);
+    } catch (err) {
+      this.o.logger.error({ campaignId: campaign.id, err }, 'campaign change not followed: the calls keep the messages they had');
+    }
   }
 
   /** Stops dialing, lets the calls in progress end and be recorded with their dispositions, then gives the campaign up. */

@@ -14,6 +14,7 @@ import type { Clock } from '../../engine/scheduler.js';
 import type { PacingDecision } from '../../pacing/pacer.js';
 import type { Db } from '../../storage/db.js';
 import { getCampaign } from '../campaign-store.js';
+import { effectiveRules } from '../compliance.js';
 import { agentsWithDueCallbacks, claimLeads, releaseClaims, renewClaims, skipLead, type ClaimedLead } from '../hopper/claim.js';
 import type { GiveBackReason, Lead, LeadSource } from '../lead-source.js';
 
@@ -165,9 +166,10 @@ export class ClaimedLeads implements LeadSource {
       const now = this.o.clock.now();
       for (const [agentId, seen] of this.present) if (now - seen > PRESENT_MS) this.present.delete(agentId);
       const waiting = [...this.present.keys()].filter((agentId) => !this.promised.has(agentId));
-      const due = await agentsWithDueCallbacks(this.o.db, this.o.campaignId, waiting, now);
-      if (due.length === 0) return;
+      if (waiting.length === 0) return;
       const campaign = await getCampaign(this.o.db, this.o.campaignId);
+      const { abandonLockoutHours } = effectiveRules(campaign.complianceProfile, campaign.rules);
+      const due = await agentsWithDueCallbacks(this.o.db, this.o.campaignId, waiting, now, abandonLockoutHours);
       for (const forAgent of due) {
         const request = { campaign, engineId: this.o.engineId, count: 1, leaseMs: this.leaseMs, now, forAgent, callbacksOnly: true };
         const claimed = await claimLeads(this.o.db, request);

@@ -20,7 +20,7 @@ import { WRAP_UP_TIMEOUT_DISPOSITION, type AttemptJournal } from '../../engine/c
 import type { Db } from '../../storage/db.js';
 import type { TelephonyEvent } from '../../telephony/port.js';
 import type { Lead } from '../lead-source.js';
-import { addRecording, finishAttempt, setDisposition, startAttempt } from '../attempts.js';
+import { addRecording, addRecordingFailure, finishAttempt, setDisposition, startAttempt } from '../attempts.js';
 import { OwnershipLostError, type CampaignFence } from './campaign-fence.js';
 
 export interface StoredAttemptsOptions {
@@ -128,9 +128,10 @@ export class StoredAttempts implements AttemptJournal {
     this.disposed({ type: 'agent.wrap-up-done', agentId, attemptId, disposition: WRAP_UP_TIMEOUT_DISPOSITION, at }, 'system');
   };
 
-  /** A telephony port listener: recordings are added to their attempt's row. */
+  /** A telephony port listener: recordings, and those that could not be made, are added to their attempt's row. */
   readonly telephonyEvent = (e: TelephonyEvent): void => {
     if (e.type === 'recording.finished') this.thenWrite(e.attemptId, 'recording', () => addRecording(this.o.db, e.attemptId, e.recording.name));
+    if (e.type === 'recording.failed') this.thenWrite(e.attemptId, 'recording failure', () => addRecordingFailure(this.o.db, e.attemptId, e.recording));
   };
 
   /** Resolves once every write queued so far is done: for shutdown and tests. */

@@ -107,13 +107,28 @@ async function dueCallbackLeads(tx: Queryable, campaignId: CampaignId, now: Epoc
   return rows.map((r) => r.lead_id);
 }
 
-/** Of these agents, those a callback of the campaign is due for now. */
-export async function agentsWithDueCallbacks(db: Queryable, campaignId: CampaignId, agentIds: readonly AgentId[], now: EpochMs): Promise<AgentId[]> {
+/**
+ * Of these agents, those a callback of the campaign is due for now: their
+ * own, or, for any of them, one promised to a customer inside the abandon
+ * lockout (a broadcast's key 1 when no agent was free), which only a call
+ * with an agent waiting for it may make (the hopper's abandon-lockout rule).
+ */
+export async function agentsWithDueCallbacks(
+  db: Queryable,
+  campaignId: CampaignId,
+  agentIds: readonly AgentId[],
+  now: EpochMs,
+  abandonLockoutHours = 0,
+): Promise<AgentId[]> {
   if (agentIds.length === 0) return [];
   const { rows } = await db.query<{ agent_id: AgentId }>(
-    `SELECT DISTINCT agent_id FROM callbacks
-      WHERE campaign_id = $1 AND state = 'scheduled' AND due_at <= $2 AND agent_id = ANY ($3::text[])`,
-    [campaignId, new Date(now), agentIds],
+    `SELECT a.agent_id FROM unnest($3::text[]) AS a (agent_id)
+      WHERE EXISTS (
+        SELECT 1 FROM callbacks cb JOIN leads l ON l.id = cb.lead_id JOIN customers c ON c.id = l.customer_id
+         WHERE cb.campaign_id = $1 AND cb.state = 'scheduled' AND cb.due_at <= $2
+           AND (cb.agent_id = a.agent_id
+                OR (cb.agent_id IS NULL AND $4::float8 > 0 AND c.last_abandoned_at > $2 - $4::float8 * interval '1 hour')))`,
+    [campaignId, new Date(now), agentIds, abandonLockoutHours],
   );
   return rows.map((r) => r.agent_id);
 }

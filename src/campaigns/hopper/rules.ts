@@ -103,12 +103,18 @@ export const HOLD_BACK_RULES = {
   'daily-attempts-reached': `l.attempts_day = t.local_now::date AND l.attempts_today >= ${P.maxAttemptsPerDay}`,
   'do-not-call': `lists.black`,
   'grey-or-red-list': `(lists.grey AND ${P.campaignType} = 'broadcast') OR (lists.red AND NOT ${P.allowRedList})`,
-  'contact-pressure': `contacts.today >= CASE WHEN lists.grey THEN ${P.greyContactsPerDay} ELSE ${P.contactsPerDay} END
-      OR contacts.week >= CASE WHEN lists.grey THEN ${P.greyContactsPerWeek} ELSE ${P.contactsPerWeek} END`,
+  // A callback the customer asked for (a disposition's, a broadcast's key 1) is not a contact the caps guard against:
+  // held back by them, "we will call you back" would wait a day after the call that promised it.
+  'contact-pressure': `(contacts.today >= CASE WHEN lists.grey THEN ${P.greyContactsPerDay} ELSE ${P.contactsPerDay} END
+      OR contacts.week >= CASE WHEN lists.grey THEN ${P.greyContactsPerWeek} ELSE ${P.contactsPerWeek} END)
+      AND NOT cb.due`,
   'number-in-flight-elsewhere': `c.held_by_lead IS NOT NULL AND c.held_by_lead <> l.id
       AND (c.held_until IS NULL OR c.held_until > ${P.now})`,
+  // Ofcom allows a call inside the lockout when a live operator is guaranteed: a due callback claimed for an agent, who is
+  // reserved and waits for it (the engine's callback and hand dials), never abandoned. The pool's dials may be.
   'abandon-lockout': `${P.abandonLockoutHours} > 0
-      AND c.last_abandoned_at > ${P.now} - ${P.abandonLockoutHours} * interval '1 hour'`,
+      AND c.last_abandoned_at > ${P.now} - ${P.abandonLockoutHours} * interval '1 hour'
+      AND NOT (cb.due AND ${P.agent} IS NOT NULL)`,
   'no-consent': `${P.requireConsent} AND c.consent_at IS NULL`,
 } as const;
 

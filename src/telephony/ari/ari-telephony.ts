@@ -31,6 +31,7 @@ import { ChannelWaits } from './channel-waits.js';
 import { type AriConfig, trunkEndpoint } from './config.js';
 import { type CustomerCall, CustomerCalls } from './customer-calls.js';
 import { CAUSE_UNKNOWN, failedOutcome, refusedCause } from './hangup-outcome.js';
+import { greetingEndedAt } from './greeting-end.js';
 import { IvrPlaybacks } from './ivr-playbacks.js';
 import { Listeners } from './listeners.js';
 import { OrphanChannels } from './orphan-channels.js';
@@ -82,7 +83,13 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       callsPerSecond: (trunk) => this.trunks.get(trunk)?.maxCallsPerSecond ?? o.config.ARI_CALLS_PER_SECOND,
       timed: o.restTimed,
     });
-    this.recordings = new CallRecordings(this.gate, () => this.rest, this.logger);
+    this.recordings = new CallRecordings(
+      this.gate,
+      () => this.rest,
+      this.waits,
+      (attemptId, recording) => this.emit({ type: 'recording.failed', attemptId, at: this.clock.now(), recording }),
+      this.logger,
+    );
     this.prompts = new Prompts(this.gate, () => this.rest, this.waits);
     this.agentsToRing = new RungAgents(this.gate, () => this.rest, (event) => this.emit(event), this.clock, this.logger);
     this.ivr = new IvrPlaybacks(this.gate, () => this.rest, this.prompts, this.clock, this.logger);
@@ -313,7 +320,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     if (this.orphans.seen(channelId)) return;
     const leg = this.agents.onChannel(channelId);
     if (leg && args[0] === 'agent') return leg.perCall ? this.rungAgentAnswered(leg) : this.agentAnswered(leg);
-    // Snoop channels of our recordings, and channels this engine did not make.
+    if (this.recordings.snoopEntered(channelId, args)) return;
     this.logger.debug({ channelId, args }, 'StasisStart for a channel this engine does not drive');
   }
 
@@ -341,13 +348,14 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   private answered(call: CustomerCall, party: AnsweredParty, detection?: { status: string; cause: string }): void {
     call.phase = 'answered';
     const now = this.clock.now();
+    const answeredAt = call.answeredAt ?? now;
     this.emit({
       type: 'call.answered',
       attemptId: call.request.attemptId,
       at: now,
-      answeredAt: call.answeredAt ?? now,
+      answeredAt,
       party,
-      ...(detection ? { detection } : {}),
+      ...(detection ? { detection, greetingEndedAt: greetingEndedAt(now, answeredAt, detection.cause) } : {}),
     });
   }
 

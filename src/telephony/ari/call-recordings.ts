@@ -1,17 +1,26 @@
 /**
- * Records every leg of a connected call, named after its attempt and leg:
- * `<attemptId>-mixed` (the agent's bridge: both parties), and
- * `<attemptId>-customer` / `<attemptId>-agent` (snoop channels spying on what
- * each party says, as in transcript human). The customer's snoop ends with
- * the customer; the agent's leg outlives the call, so its snoop and the bridge
- * recording are stopped when the customer leaves.
+ * Records the legs of a connected call the campaign's policy asks for, named
+ * after its attempt and leg: `<attemptId>-mixed` (the agent's bridge: both
+ * parties), and `<attemptId>-customer` / `<attemptId>-agent` (snoop channels
+ * spying on what each party says, as in transcript human). The customer's
+ * snoop ends with the customer; the agent's leg outlives the call, so its
+ * snoop and the bridge recording are stopped when the customer leaves.
+ *
+ * A snoop channel can be recorded only once it is in the Stasis application:
+ * Asterisk answers the snoop request before the channel's StasisStart, and a
+ * record request sent in between is refused (409 "Channel not in Stasis
+ * application"; one agent leg in 62 was lost so on a real PBX). So a snoop is
+ * recorded on its StasisStart. A recording that still does not start is tried
+ * once more, then reported failed with Asterisk's reason.
  */
 import type { Logger } from 'pino';
 import type { AttemptId } from '../../domain/ids.js';
 import type { EpochMs } from '../../domain/time.js';
-import type { RecordingInfo, RecordingLeg } from '../port.js';
+import type { RecordingFailure, RecordingInfo, RecordingLeg, RecordingPolicy } from '../port.js';
 import type { AgentLeg } from './agent-legs.js';
 import type { AriRest } from './ari-connection.js';
+import { describeError } from './ari-errors.js';
+import { type ChannelWaits, within } from './channel-waits.js';
 import type { CustomerCall } from './customer-calls.js';
 import type { RestGate } from './rest-gate.js';
 
@@ -25,6 +34,20 @@ export function recordingName(attemptId: AttemptId, leg: RecordingLeg): string {
   return `${attemptId}-${leg}`;
 }
 
+/** The legs each policy records. */
+const LEGS: Record<RecordingPolicy, readonly RecordingLeg[]> = {
+  all: ['mixed', 'customer', 'agent'],
+  'agent-legs': ['agent'],
+  none: [],
+};
+
+/** The appArgs a snoop of ours enters Stasis with: `snoop,<leg>,<attemptId>`. */
+const SNOOP_ARGS = 'snoop';
+/** How long a snoop may take to enter Stasis before its recording is tried anyway (and retried once). */
+const SNOOP_STASIS_WAIT_MS = 1000;
+/** Before the second try: time for whatever refused the first to pass. */
+const RETRY_AFTER_MS = 200;
+
 const agentSnoopOf = (call: CustomerCall) => `${call.channelId}-snoop-agent`;
 const customerSnoopOf = (call: CustomerCall) => `${call.channelId}-snoop-customer`;
 
@@ -34,34 +57,36 @@ export class CallRecordings {
   constructor(
     private readonly gate: RestGate,
     private readonly rest: () => AriRest,
+    private readonly waits: ChannelWaits,
+    private readonly failed: (attemptId: AttemptId, failure: RecordingFailure) => void,
     private readonly logger: Logger,
   ) {}
 
-  /** Starts the three recordings of a call just put through to `agent`. */
+  /** Starts the recordings the call's policy asks for, once it is put through to `agent`. */
   async start(call: CustomerCall, agent: AgentLeg, now: EpochMs): Promise<void> {
     const { attemptId } = call.request;
-    const attempt = (leg: RecordingLeg, work: () => Promise<void>) => {
-      this.started.set(recordingName(attemptId, leg), { attemptId, leg, startedAt: now });
-      return work().catch((err: unknown) => {
-        this.started.delete(recordingName(attemptId, leg));
-        this.logger.warn({ attemptId, leg, err: String(err) }, 'recording did not start');
-      });
+    const make: Record<RecordingLeg, () => Promise<void>> = {
+      mixed: () => this.gate.run('bridge record', () => this.rest().recordBridge(agent.bridgeId, recordingName(attemptId, 'mixed'))),
+      customer: this.snoopRecorder(call.channelId, customerSnoopOf(call), attemptId, 'customer'),
+      agent: this.snoopRecorder(agent.channelId, agentSnoopOf(call), attemptId, 'agent'),
     };
-    await Promise.all([
-      attempt('mixed', () => this.gate.run('bridge record', () => this.rest().recordBridge(agent.bridgeId, recordingName(attemptId, 'mixed')))),
-      attempt('customer', () => this.recordSnoop(call.channelId, customerSnoopOf(call), attemptId, 'customer')),
-      attempt('agent', () => this.recordSnoop(agent.channelId, agentSnoopOf(call), attemptId, 'agent')),
-    ]);
+    await Promise.all(LEGS[call.request.recording ?? 'all'].map((leg) => this.record(attemptId, leg, now, make[leg])));
+  }
+
+  /** StasisStart of a channel this adapter does not drive itself: true when it is one of our snoops, now recordable. */
+  snoopEntered(channelId: string, args: readonly string[]): boolean {
+    if (args[0] !== SNOOP_ARGS) return false;
+    this.waits.release(channelId, 'stasis');
+    return true;
   }
 
   /** The customer left: stop what would otherwise run on with the agent's leg. */
   async stop(call: CustomerCall): Promise<void> {
-    const mixed = recordingName(call.request.attemptId, 'mixed');
-    if (!this.started.has(mixed)) return;
-    await Promise.all([
-      this.gate.run('recording stop', () => this.rest().stopRecording(mixed)),
-      this.gate.run('snoop hangup', () => this.rest().hangup(agentSnoopOf(call))),
-    ]).catch((err: unknown) => this.logger.debug({ err: String(err) }, 'recording already finished'));
+    const { attemptId } = call.request;
+    const stops: Promise<void>[] = [];
+    if (this.started.has(recordingName(attemptId, 'mixed'))) stops.push(this.gate.run('recording stop', () => this.rest().stopRecording(recordingName(attemptId, 'mixed'))));
+    if (this.started.has(recordingName(attemptId, 'agent'))) stops.push(this.gate.run('snoop hangup', () => this.rest().hangup(agentSnoopOf(call))));
+    await Promise.all(stops).catch((err: unknown) => this.logger.debug({ err: String(err) }, 'recording already finished'));
   }
 
   /** A RecordingFinished for one of ours: what to report, once. */
@@ -75,8 +100,36 @@ export class CallRecordings {
     };
   }
 
-  private async recordSnoop(channelId: string, snoopId: string, attemptId: AttemptId, leg: RecordingLeg): Promise<void> {
-    await this.gate.run('snoop', () => this.rest().snoop(channelId, snoopId, `snoop,${leg},${attemptId}`));
-    await this.gate.run('snoop record', () => this.rest().recordChannel(snoopId, recordingName(attemptId, leg)));
+  /** One leg: tried, tried once more, then reported failed. */
+  private async record(attemptId: AttemptId, leg: RecordingLeg, now: EpochMs, make: () => Promise<void>): Promise<void> {
+    const name = recordingName(attemptId, leg);
+    this.started.set(name, { attemptId, leg, startedAt: now });
+    try {
+      await make().catch(async (err: unknown) => {
+        this.logger.info({ attemptId, leg, err: describeError(err) }, 'recording did not start; trying once more');
+        await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_MS));
+        await make();
+      });
+    } catch (err) {
+      this.started.delete(name);
+      const why = describeError(err);
+      this.logger.warn({ attemptId, leg, err: why }, 'recording did not start, twice: stored as failed');
+      this.failed(attemptId, { name, leg, why });
+    }
+  }
+
+  /** Records a snoop on `channelId`: the snoop is made on the first try only, and recorded once it is in the application. */
+  private snoopRecorder(channelId: string, snoopId: string, attemptId: AttemptId, leg: RecordingLeg): () => Promise<void> {
+    let made = false;
+    return async () => {
+      if (!made) {
+        const inStasis = this.waits.waitFor(snoopId, 'stasis');
+        await this.gate.run('snoop', () => this.rest().snoop(channelId, snoopId, `${SNOOP_ARGS},${leg},${attemptId}`));
+        made = true;
+        await within(inStasis, SNOOP_STASIS_WAIT_MS);
+        this.waits.forget(snoopId, 'stasis');
+      }
+      await this.gate.run('snoop record', () => this.rest().recordChannel(snoopId, recordingName(attemptId, leg)));
+    };
   }
 }
