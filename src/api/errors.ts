@@ -34,6 +34,9 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   if (error instanceof ConflictError || error instanceof ClaimLostError) {
     return sendError(reply, 409, { error: 'conflict', message: error.message });
   }
+  if (unstorableText(error)) {
+    return sendError(reply, 400, { error: 'validation', message: 'a text holds a NUL byte or characters that are not UTF-8: remove them' });
+  }
   const missingReference = foreignKeyViolation(error);
   if (missingReference) {
     return sendError(reply, 409, { error: 'conflict', message: `refers to something that does not exist: ${missingReference}` });
@@ -55,4 +58,10 @@ function foreignKeyViolation(error: object): string | undefined {
   const { code, detail, message } = error as { code?: unknown; detail?: unknown; message?: unknown };
   if (code !== '23503') return undefined;
   return String(detail ?? message);
+}
+
+/** PostgreSQL's refusal of text it cannot store (a NUL byte, bytes that are not UTF-8), as pg and PGlite report it. */
+function unstorableText(error: object): boolean {
+  const { code } = error as { code?: unknown };
+  return code === '22021' || code === '22P05';
 }

@@ -84,6 +84,8 @@ const CANADA_WINDOW: CallingWindow = {
 };
 
 export interface ProfileDefaults {
+  /** ISO codes of the countries whose law the profile follows: imports refuse numbers of others unless told to accept them. */
+  readonly countries: readonly string[];
   readonly rules: DialingRules;
   /** Pacing settings the profile sets; the campaign's own values win. */
   readonly pacing: Partial<PacingSettings>;
@@ -91,10 +93,14 @@ export interface ProfileDefaults {
 
 export const PROFILES: Record<ComplianceProfile, ProfileDefaults> = {
   us: {
+    // The US and its territories share the TCPA and the North American numbering plan.
+    countries: ['US', 'PR', 'VI', 'GU', 'AS', 'MP'],
     rules: COMMON_RULES,
     pacing: { abandonTarget: 0.03, abandonWindowHours: 720, connectDeadlineSec: 2, ringTimeoutSec: 25 },
   },
   uk: {
+    // The Crown Dependencies share UK numbers (+44) and Ofcom's rules are applied there too.
+    countries: ['GB', 'GG', 'JE', 'IM'],
     rules: { ...COMMON_RULES, abandonLockoutHours: 72 },
     pacing: {
       abandonTarget: 0.03,
@@ -105,10 +111,12 @@ export const PROFILES: Record<ComplianceProfile, ProfileDefaults> = {
     },
   },
   ca: {
+    countries: ['CA'],
     rules: { ...COMMON_RULES, callingWindow: CANADA_WINDOW },
     pacing: { abandonTarget: 0.05, abandonWindowHours: 720, connectDeadlineSec: 2, ringTimeoutSec: 25 },
   },
   cn: {
+    countries: ['CN'],
     rules: { ...COMMON_RULES, requireConsent: true, refusalIsDoNotCall: true },
     pacing: { abandonTarget: 0.03, abandonWindowHours: 24, connectDeadlineSec: 2, ringTimeoutSec: 25 },
   },
