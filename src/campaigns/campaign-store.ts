@@ -4,6 +4,7 @@ import { NO_AGENTS_FOR_MACHINES } from '../ivr/message.js';
 import { audit } from '../storage/audit.js';
 import type { Db, Queryable } from '../storage/db.js';
 import { ConflictError, NotFoundError } from '../storage/errors.js';
+import type { PacingSettings } from '../pacing/settings.js';
 import {
   CAMPAIGN_TRANSITIONS,
   FINISH_BY_IS_FOR_BROADCASTS,
@@ -20,6 +21,7 @@ interface CampaignRow {
   state: Campaign['state'];
   compliance_profile: Campaign['complianceProfile'];
   pacing: Campaign['pacing'];
+  pacing_set: Partial<PacingSettings> | null;
   caller_id: string;
   trunk_id: string | null;
   rules: Campaign['rules'];
@@ -28,6 +30,7 @@ interface CampaignRow {
   broadcast_message: string | null;
   created_at: Date;
   updated_at: Date;
+  archived_at: Date | null;
 }
 
 function toCampaign(row: CampaignRow): Campaign {
@@ -46,16 +49,20 @@ function toCampaign(row: CampaignRow): Campaign {
     broadcastMessage: row.broadcast_message,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    archivedAt: row.archived_at,
   };
 }
 
 export async function createCampaign(db: Queryable, input: CampaignInput, actor: string): Promise<Campaign> {
   const pacing = resolvePacing(input.complianceProfile, input.pacing);
-  const existing = await db.query('SELECT 1 FROM campaigns WHERE name = $1', [input.name]);
-  if (existing.rows.length > 0) throw new ConflictError(`a campaign named "${input.name}" already exists`);
+  const existing = await db.query<{ archived_at: Date | null }>('SELECT archived_at FROM campaigns WHERE name = $1', [input.name]);
+  if (existing.rows[0]) {
+    const archived = existing.rows[0].archived_at ? ' (archived, kept as the record of its calls)' : '';
+    throw new ConflictError(`a campaign named "${input.name}" already exists${archived}: choose another name`);
+  }
   const { rows } = await db.query<CampaignRow>(
-    `INSERT INTO campaigns (name, type, pacing, caller_id, trunk_id, compliance_profile, rules, recording, abandon_message, broadcast_message)
-     VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7::jsonb, $8, $9, $10) RETURNING *`,
+    `INSERT INTO campaigns (name, type, pacing, caller_id, trunk_id, compliance_profile, rules, recording, abandon_message, broadcast_message, pacing_set)
+     VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7::jsonb, $8, $9, $10, $11::jsonb) RETURNING *`,
     [
       input.name,
       input.type,
@@ -67,6 +74,7 @@ export async function createCampaign(db: Queryable, input: CampaignInput, actor:
       input.recording ?? 'all',
       input.abandonMessage ?? null,
       input.broadcastMessage ?? null,
+      JSON.stringify(input.pacing ?? {}),
     ],
   );
   const campaign = toCampaign(rows[0]!);
@@ -86,8 +94,11 @@ export async function getCampaign(db: Queryable, id: CampaignId): Promise<Campai
   return campaign;
 }
 
-export async function listCampaigns(db: Queryable): Promise<Campaign[]> {
-  const { rows } = await db.query<CampaignRow>('SELECT * FROM campaigns ORDER BY created_at, name');
+/** The campaigns in use; archived ones too when asked. */
+export async function listCampaigns(db: Queryable, options: { archived?: boolean } = {}): Promise<Campaign[]> {
+  const { rows } = await db.query<CampaignRow>(
+    `SELECT * FROM campaigns ${options.archived ? '' : 'WHERE archived_at IS NULL'} ORDER BY created_at, name`,
+  );
   return rows.map(toCampaign);
 }
 
@@ -101,8 +112,11 @@ export async function updateCampaign(db: Db, id: CampaignId, changes: CampaignCh
     const { rows } = await tx.query<CampaignRow>('SELECT * FROM campaigns WHERE id = $1 FOR UPDATE', [id]);
     if (!rows[0]) throw new NotFoundError('campaign', id);
     const current = toCampaign(rows[0]);
+    refuseArchived(current, 'changed');
     const profile = changes.complianceProfile ?? current.complianceProfile;
-    const pacing = resolvePacing(profile, current.pacing, changes.pacing);
+    // The profile's defaults (a new profile's, after a switch) under what the manager set.
+    const pacingSet = { ...(rows[0].pacing_set ?? pacingSetBefore(current)), ...changes.pacing };
+    const pacing = resolvePacing(profile, pacingSet);
     // The input schema checks a new campaign whole; a change is checked here, against what it changes.
     if ((changes.type ?? current.type) === 'broadcast' && pacing.machinePolicy === 'to-agent') throw new ConflictError(NO_AGENTS_FOR_MACHINES);
     if ((changes.type ?? current.type) === 'agent' && pacing.finishBy != null) throw new ConflictError(FINISH_BY_IS_FOR_BROADCASTS);
@@ -110,7 +124,7 @@ export async function updateCampaign(db: Db, id: CampaignId, changes: CampaignCh
     const updated = await tx.query<CampaignRow>(
       `UPDATE campaigns SET name = $2, type = $3, pacing = $4::jsonb, caller_id = $5, trunk_id = $6,
          compliance_profile = $7, rules = $8::jsonb, recording = $9, abandon_message = $10, broadcast_message = $11,
-         updated_at = now()
+         pacing_set = $12::jsonb, updated_at = now()
        WHERE id = $1 RETURNING *`,
       [
         id,
@@ -124,11 +138,24 @@ export async function updateCampaign(db: Db, id: CampaignId, changes: CampaignCh
         changes.recording ?? current.recording,
         changes.abandonMessage === undefined ? current.abandonMessage : changes.abandonMessage,
         changes.broadcastMessage === undefined ? current.broadcastMessage : changes.broadcastMessage,
+        JSON.stringify(pacingSet),
       ],
     );
     await audit(tx, { actor, action: 'update', entity: 'campaign', entityId: id, details: { changes } });
     return toCampaign(updated.rows[0]!);
   });
+}
+
+/**
+ * What the manager set of a campaign stored before pacing_set was kept: every
+ * value that differs from its profile's default (one set to the default itself
+ * cannot be told apart, and follows the profile).
+ */
+function pacingSetBefore(campaign: Campaign): Partial<PacingSettings> {
+  const defaults = resolvePacing(campaign.complianceProfile);
+  return Object.fromEntries(
+    Object.entries(campaign.pacing).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(defaults[key as keyof PacingSettings])),
+  ) as Partial<PacingSettings>;
 }
 
 export async function changeCampaignState(
@@ -140,6 +167,7 @@ export async function changeCampaignState(
   const { from, to } = CAMPAIGN_TRANSITIONS[transition];
   return db.transaction(async (tx) => {
     const current = await getCampaignForUpdate(tx, id);
+    refuseArchived(current, transition === 'start' ? 'started' : transition === 'pause' ? 'paused' : 'stopped');
     if (!from.includes(current.state)) {
       throw new ConflictError(`cannot ${transition} campaign ${id}: it is ${current.state} (allowed from ${from.join(', ')})`);
     }
@@ -152,18 +180,39 @@ export async function changeCampaignState(
   });
 }
 
-/** Deletes a campaign with its lists, leads and attempts; refused while it runs. */
-export async function deleteCampaign(db: Db, id: CampaignId, actor: string): Promise<void> {
-  await db.transaction(async (tx) => {
+/**
+ * Deletes a campaign that never dialed, with its lists and leads. One with
+ * attempts is archived instead: stopped, read-only and out of the campaign
+ * list, its attempts and leads kept, as they are the record of its calls a
+ * regulator may ask for. Refused while it runs.
+ */
+export async function deleteCampaign(db: Db, id: CampaignId, actor: string): Promise<{ readonly archived: Campaign | null }> {
+  return db.transaction(async (tx) => {
     const current = await getCampaignForUpdate(tx, id);
     if (current.state === 'running') {
       throw new ConflictError(`campaign ${id} is running: stop it before deleting it`);
     }
-    // Leads carry no foreign key (see the migration), so they are deleted here; attempts and the rest cascade.
+    const dialed = await tx.query('SELECT 1 FROM attempts WHERE campaign_id = $1 LIMIT 1', [id]);
+    if (dialed.rows.length > 0) {
+      const { rows } = await tx.query<CampaignRow>(
+        `UPDATE campaigns SET state = 'stopped', archived_at = coalesce(archived_at, now()), updated_at = now() WHERE id = $1 RETURNING *`,
+        [id],
+      );
+      await audit(tx, { actor, action: 'archive', entity: 'campaign', entityId: id, details: { name: current.name } });
+      return { archived: toCampaign(rows[0]!) };
+    }
+    // Leads carry no foreign key (see the migration), so they are deleted here; the rest cascades.
     await tx.query('DELETE FROM leads WHERE campaign_id = $1', [id]);
     await tx.query('DELETE FROM campaigns WHERE id = $1', [id]);
     await audit(tx, { actor, action: 'delete', entity: 'campaign', entityId: id, details: { name: current.name } });
+    return { archived: null };
   });
+}
+
+function refuseArchived(campaign: Campaign, what: string): void {
+  if (campaign.archivedAt) {
+    throw new ConflictError(`campaign ${campaign.id} was archived on ${campaign.archivedAt.toISOString()} and cannot be ${what}: it is kept as the record of its calls`);
+  }
 }
 
 async function getCampaignForUpdate(tx: Queryable, id: CampaignId): Promise<Campaign> {

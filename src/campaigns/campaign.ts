@@ -78,6 +78,8 @@ export interface Campaign {
   readonly broadcastMessage: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /** Set when the campaign was deleted while it had attempts: kept, stopped and read-only, as the record of its calls. */
+  readonly archivedAt: Date | null;
 }
 
 /** Full pacing settings: the profile's defaults, then the stored or given values on top. */

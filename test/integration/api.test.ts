@@ -3,6 +3,7 @@ import type { Api } from '../../src/api/context.js';
 import { createApiKey, type Role } from '../../src/api/keys.js';
 import { buildApi } from '../../src/api/server.js';
 import { memoryCoordination } from '../../src/coordination/memory.js';
+import { upsertAgent } from '../../src/campaigns/agents.js';
 import { StoredAgentStates } from '../../src/campaigns/dialing/stored-agent-states.js';
 import { AgentId, CampaignId } from '../../src/domain/ids.js';
 import type { AgentState } from '../../src/pacing/snapshot.js';
@@ -20,8 +21,9 @@ describe.each(await testDatabases())('the HTTP API on $kind', ({ open }) => {
     db = await open();
     const clock = { now: () => NOW };
     api = await buildApi({ db, coordination: memoryCoordination(clock), clock }, { failedAuthLimit: 3 });
+    await upsertAgent(db, { id: AgentId('desk'), name: 'Desk agent', redList: false });
     for (const role of ['admin', 'campaign-manager', 'supervisor', 'qa', 'agent'] as const) {
-      keys[role] = await createApiKey(db, { name: `${role} user`, role });
+      keys[role] = await createApiKey(db, { name: `${role} user`, role, agentId: role === 'agent' ? AgentId('desk') : null });
     }
   });
   afterAll(async () => {
@@ -159,7 +161,7 @@ describe.each(await testDatabases())('the HTTP API on $kind', ({ open }) => {
     change('wrap-up', 'ready', 18);
     await history.settled();
     const stats = (await call('GET', `/campaigns/${campaign.id}/stats`, 'qa')).json();
-    expect(stats.agents).toMatchObject({ agents: 1, secondsByState: { ready: 38, reserved: 2, 'on-call': 50, 'wrap-up': 10, paused: 0 }, occupancy: 0.6 });
+    expect(stats.agents).toMatchObject({ agents: 1, secondsByState: { ready: 38, reserved: 2, onCall: 50, wrapUp: 10, paused: 0 }, occupancy: 0.6 });
   });
 
   it('lets only an admin create API keys, and the new key works', async () => {

@@ -10,15 +10,22 @@ import {
 } from '../../campaigns/campaign-store.js';
 import { explainHopper } from '../../campaigns/hopper/explain.js';
 import { campaignStats } from '../../campaigns/stats.js';
-import { agentTime } from '../../campaigns/agent-time.js';
+import { agentTime, type AgentTime } from '../../campaigns/agent-time.js';
 import { CampaignId } from '../../domain/ids.js';
 import { DAY } from '../../domain/time.js';
 import { actor, MANAGERS, READERS, SUPERVISORS, type Api, type ApiContext } from '../context.js';
+import { camelKeys, countersView } from '../views.js';
+
+function agentTimeView(time: AgentTime) {
+  return { ...time, secondsByState: camelKeys(time.secondsByState) };
+}
 
 export const campaignParams = z.object({ id: z.uuid() });
 
 export function campaignRoutes(api: Api, { db, coordination, clock }: ApiContext): void {
-  api.get('/campaigns', { config: { roles: READERS } }, async () => listCampaigns(db));
+  api.get('/campaigns', { config: { roles: READERS }, schema: { querystring: z.object({ archived: z.stringbool().default(false) }).strict() } }, async (request) =>
+    listCampaigns(db, { archived: request.query.archived }),
+  );
 
   api.post('/campaigns', { config: { roles: MANAGERS }, schema: { body: campaignInputSchema } }, async (request, reply) =>
     reply.code(201).send(await createCampaign(db, request.body, actor(request))),
@@ -34,8 +41,9 @@ export function campaignRoutes(api: Api, { db, coordination, clock }: ApiContext
   );
 
   api.delete('/campaigns/:id', { config: { roles: MANAGERS }, schema: { params: campaignParams } }, async (request, reply) => {
-    await deleteCampaign(db, CampaignId(request.params.id), actor(request));
-    return reply.code(204).send();
+    const { archived } = await deleteCampaign(db, CampaignId(request.params.id), actor(request));
+    // A campaign that dialed is archived, not deleted: the answer says so and shows it.
+    return archived ? reply.code(200).send(archived) : reply.code(204).send();
   });
 
   for (const transition of ['start', 'pause', 'stop'] as const) {
@@ -53,10 +61,10 @@ export function campaignRoutes(api: Api, { db, coordination, clock }: ApiContext
     const now = clock.now();
     return {
       regulatoryWindow: await campaignStats(db, campaign, now),
-      today: await coordination.live.counters(campaign.id, now),
+      today: countersView(await coordination.live.counters(campaign.id, now)),
       callsInFlight: (await coordination.live.callsInFlight(campaign.id)).length,
       // Agents' time per state and occupancy over the last 24 hours, from their state history.
-      agents: await agentTime(db, campaign.id, now - DAY, now),
+      agents: agentTimeView(await agentTime(db, campaign.id, now - DAY, now)),
     };
   });
 }
