@@ -5,11 +5,12 @@
  */
 import swagger from '@fastify/swagger';
 import fastify, { type FastifyServerOptions } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Api, ApiContext } from './context.js';
 import { errorHandler, notFoundHandler, sendError } from './errors.js';
 import { FailedAuthLimiter } from './failed-auth-limiter.js';
 import { findKeyHolder, keyPrefix } from './keys.js';
+import { describeCsvUploads, documentRoute } from './openapi.js';
 import { agentPageRoutes } from './agent-page/serve.js';
 import { agentDeskRoutes } from './routes/agent-desk.js';
 import { attemptRoutes } from './routes/attempts.js';
@@ -37,7 +38,9 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
     bodyLimit: 10 * 2 ** 20,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  // Response schemas document the answers (see openapi.ts); answers are written as plain JSON.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.addHook('onRoute', (route) => documentRoute(route, API_PREFIX));
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   // CSV uploads reach the route as the raw request stream.
@@ -50,6 +53,11 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
       security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: (document) => {
+      const openapi = 'openapiObject' in document ? document.openapiObject : document.swaggerObject;
+      describeCsvUploads(openapi as Parameters<typeof describeCsvUploads>[0]);
+      return openapi;
+    },
   });
 
   const limiter = new FailedAuthLimiter(context.clock, options.failedAuthLimit ?? 10);

@@ -5,6 +5,7 @@ import { audit } from '../storage/audit.js';
 import type { Db, Queryable } from '../storage/db.js';
 import { ConflictError, NotFoundError } from '../storage/errors.js';
 import type { PacingSettings } from '../pacing/settings.js';
+import { mergeRuleOverrides } from './compliance.js';
 import {
   CAMPAIGN_TRANSITIONS,
   FINISH_BY_IS_FOR_BROADCASTS,
@@ -120,7 +121,7 @@ export async function updateCampaign(db: Db, id: CampaignId, changes: CampaignCh
     // The input schema checks a new campaign whole; a change is checked here, against what it changes.
     if ((changes.type ?? current.type) === 'broadcast' && pacing.machinePolicy === 'to-agent') throw new ConflictError(NO_AGENTS_FOR_MACHINES);
     if ((changes.type ?? current.type) === 'agent' && pacing.finishBy != null) throw new ConflictError(FINISH_BY_IS_FOR_BROADCASTS);
-    const rules = { ...current.rules, ...changes.rules };
+    const rules = mergeRuleOverrides(current.rules, changes.rules);
     const updated = await tx.query<CampaignRow>(
       `UPDATE campaigns SET name = $2, type = $3, pacing = $4::jsonb, caller_id = $5, trunk_id = $6,
          compliance_profile = $7, rules = $8::jsonb, recording = $9, abandon_message = $10, broadcast_message = $11,

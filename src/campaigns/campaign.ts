@@ -30,6 +30,11 @@ export const pacingOverridesSchema = z
   )
   .strict() as unknown as z.ZodType<Partial<PacingSettings>>;
 
+const soundName = z
+  .string()
+  .max(200)
+  .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, 'the name of a sound on the PBX such as outpace/abandon: letters, digits, - and _, folders with /, no extension, no ".."');
+
 const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +442071234567');
 
 const campaignFields = {
@@ -42,8 +47,11 @@ const campaignFields = {
   trunkId: z.string().min(1).nullable().optional(),
   rules: dialingRuleOverridesSchema.optional(),
   recording: z.enum(RECORDING_POLICIES).optional(),
-  /** Played to a live answer no agent takes in time: name, number and how to opt out. */
-  abandonMessage: z.string().min(1).nullable().optional(),
+  /**
+   * Played to a live answer no agent takes in time: name, number and how to opt out. The name of a
+   * sound on the PBX (ARI's sound: media), such as outpace/abandon: never a path, which ARI would be sent.
+   */
+  abandonMessage: soundName.nullable().optional(),
   /** A broadcast's message and key menu, as JSON: src/ivr/message.ts. */
   broadcastMessage: broadcastMessageTextSchema.nullable().optional(),
 };

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { PacingSettings } from '../pacing/settings.js';
-import { callingWindowSchema, everyDay, type CallingWindow } from './calling-window.js';
+import { callingWindowOverrideSchema, callingWindowSchema, everyDay, overrideWindow, type CallingWindow } from './calling-window.js';
 
 export const COMPLIANCE_PROFILES = ['us', 'uk', 'ca', 'cn'] as const;
 export type ComplianceProfile = (typeof COMPLIANCE_PROFILES)[number];
@@ -51,9 +51,9 @@ export const dialingRulesSchema = z
   .strict();
 export type DialingRules = z.infer<typeof dialingRulesSchema>;
 
-/** What a campaign may override: any rule, and single outcomes of the retry policy. */
+/** What a campaign may override: any rule, single outcomes of the retry policy, single days of the calling window. */
 export const dialingRuleOverridesSchema = dialingRulesSchema
-  .extend({ retryMinutes: retryPolicySchema.partial() })
+  .extend({ retryMinutes: retryPolicySchema.partial(), callingWindow: callingWindowOverrideSchema })
   .partial();
 export type DialingRuleOverrides = z.infer<typeof dialingRuleOverridesSchema>;
 
@@ -125,8 +125,27 @@ export const PROFILES: Record<ComplianceProfile, ProfileDefaults> = {
 /** The rules a campaign dials under: its profile's, with its own overrides on top. */
 export function effectiveRules(profile: ComplianceProfile, overrides: DialingRuleOverrides): DialingRules {
   const base = PROFILES[profile].rules;
-  const { retryMinutes, ...rest } = overrides;
-  return { ...base, ...definedOnly(rest), retryMinutes: { ...base.retryMinutes, ...definedOnly(retryMinutes ?? {}) } };
+  const { retryMinutes, callingWindow, ...rest } = overrides;
+  return {
+    ...base,
+    ...definedOnly(rest),
+    retryMinutes: { ...base.retryMinutes, ...definedOnly(retryMinutes ?? {}) },
+    callingWindow: overrideWindow(base.callingWindow, callingWindow),
+  };
+}
+
+/** A campaign's overrides after a change: the change's rules on top, single days and retry outcomes merged rather than replaced. */
+export function mergeRuleOverrides(current: DialingRuleOverrides, change: DialingRuleOverrides | undefined): DialingRuleOverrides {
+  if (!change) return current;
+  const merged: DialingRuleOverrides = { ...current, ...change };
+  if (current.retryMinutes && change.retryMinutes) merged.retryMinutes = { ...current.retryMinutes, ...change.retryMinutes };
+  if (current.callingWindow && change.callingWindow) {
+    merged.callingWindow = {
+      days: { ...current.callingWindow.days, ...change.callingWindow.days },
+      holidays: change.callingWindow.holidays ?? current.callingWindow.holidays,
+    };
+  }
+  return merged;
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {
