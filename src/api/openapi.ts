@@ -9,6 +9,7 @@ import type { RouteOptions } from 'fastify';
 import { z } from 'zod';
 import { CAMPAIGN_STATES, CAMPAIGN_TYPES, RECORDING_POLICIES } from '../campaigns/campaign.js';
 import { COMPLIANCE_PROFILES } from '../campaigns/compliance.js';
+import { LAW_OVERRIDES } from '../campaigns/feasibility.js';
 import { ROLES } from './keys.js';
 
 const isoTime = z.iso.datetime({ offset: true });
@@ -39,6 +40,11 @@ export const campaignSchema = z
     createdAt: isoTime,
     updatedAt: isoTime,
     archivedAt: isoTime.nullable().describe('set when deleted with attempts: kept as the record of its calls'),
+    complianceOverrides: z.array(z.enum(LAW_OVERRIDES)).describe('rules of law the campaign dials beyond on purpose'),
+    feasibility: z
+      .array(z.object({ rule: z.string(), severity: z.enum(['infeasible', 'warning', 'overridden']), message: z.string(), figures: z.record(z.string(), z.number()) }))
+      .optional()
+      .describe("what the campaign's settings make of compliance, with the arithmetic: said before it dials"),
   })
   .describe('A campaign');
 

@@ -3,9 +3,10 @@ import type { CampaignId, TrunkId } from '../domain/ids.js';
 import { NO_AGENTS_FOR_MACHINES } from '../ivr/message.js';
 import { audit } from '../storage/audit.js';
 import type { Db, Queryable } from '../storage/db.js';
-import { ConflictError, NotFoundError } from '../storage/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../storage/errors.js';
 import type { PacingSettings } from '../pacing/settings.js';
-import { mergeRuleOverrides } from './compliance.js';
+import { mergeRuleOverrides, type ComplianceProfile, type DialingRuleOverrides } from './compliance.js';
+import { lawBreaches, type LawOverride } from './feasibility.js';
 import {
   CAMPAIGN_TRANSITIONS,
   FINISH_BY_IS_FOR_BROADCASTS,
@@ -32,6 +33,7 @@ interface CampaignRow {
   created_at: Date;
   updated_at: Date;
   archived_at: Date | null;
+  compliance_overrides: LawOverride[];
 }
 
 function toCampaign(row: CampaignRow): Campaign {
@@ -51,19 +53,22 @@ function toCampaign(row: CampaignRow): Campaign {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     archivedAt: row.archived_at,
+    complianceOverrides: row.compliance_overrides,
   };
 }
 
 export async function createCampaign(db: Queryable, input: CampaignInput, actor: string): Promise<Campaign> {
   const pacing = resolvePacing(input.complianceProfile, input.pacing);
+  refuseBeyondLaw(input.complianceProfile, pacing, input.rules ?? {}, input.complianceOverrides ?? []);
   const existing = await db.query<{ archived_at: Date | null }>('SELECT archived_at FROM campaigns WHERE name = $1', [input.name]);
   if (existing.rows[0]) {
     const archived = existing.rows[0].archived_at ? ' (archived, kept as the record of its calls)' : '';
     throw new ConflictError(`a campaign named "${input.name}" already exists${archived}: choose another name`);
   }
   const { rows } = await db.query<CampaignRow>(
-    `INSERT INTO campaigns (name, type, pacing, caller_id, trunk_id, compliance_profile, rules, recording, abandon_message, broadcast_message, pacing_set)
-     VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7::jsonb, $8, $9, $10, $11::jsonb) RETURNING *`,
+    `INSERT INTO campaigns (name, type, pacing, caller_id, trunk_id, compliance_profile, rules, recording, abandon_message, broadcast_message,
+                            pacing_set, compliance_overrides)
+     VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7::jsonb, $8, $9, $10, $11::jsonb, $12::text[]) RETURNING *`,
     [
       input.name,
       input.type,
@@ -76,6 +81,7 @@ export async function createCampaign(db: Queryable, input: CampaignInput, actor:
       input.abandonMessage ?? null,
       input.broadcastMessage ?? null,
       JSON.stringify(input.pacing ?? {}),
+      input.complianceOverrides ?? [],
     ],
   );
   const campaign = toCampaign(rows[0]!);
@@ -122,10 +128,12 @@ export async function updateCampaign(db: Db, id: CampaignId, changes: CampaignCh
     if ((changes.type ?? current.type) === 'broadcast' && pacing.machinePolicy === 'to-agent') throw new ConflictError(NO_AGENTS_FOR_MACHINES);
     if ((changes.type ?? current.type) === 'agent' && pacing.finishBy != null) throw new ConflictError(FINISH_BY_IS_FOR_BROADCASTS);
     const rules = mergeRuleOverrides(current.rules, changes.rules);
+    const overrides = changes.complianceOverrides ?? current.complianceOverrides;
+    refuseBeyondLaw(profile, pacing, rules, overrides);
     const updated = await tx.query<CampaignRow>(
       `UPDATE campaigns SET name = $2, type = $3, pacing = $4::jsonb, caller_id = $5, trunk_id = $6,
          compliance_profile = $7, rules = $8::jsonb, recording = $9, abandon_message = $10, broadcast_message = $11,
-         pacing_set = $12::jsonb, updated_at = now()
+         pacing_set = $12::jsonb, compliance_overrides = $13::text[], updated_at = now()
        WHERE id = $1 RETURNING *`,
       [
         id,
@@ -140,6 +148,7 @@ export async function updateCampaign(db: Db, id: CampaignId, changes: CampaignCh
         changes.abandonMessage === undefined ? current.abandonMessage : changes.abandonMessage,
         changes.broadcastMessage === undefined ? current.broadcastMessage : changes.broadcastMessage,
         JSON.stringify(pacingSet),
+        overrides,
       ],
     );
     await audit(tx, { actor, action: 'update', entity: 'campaign', entityId: id, details: { changes } });
@@ -208,6 +217,17 @@ export async function deleteCampaign(db: Db, id: CampaignId, actor: string): Pro
     await audit(tx, { actor, action: 'delete', entity: 'campaign', entityId: id, details: { name: current.name } });
     return { archived: null };
   });
+}
+
+/** A target above the law's cap or a window wider than its hours, unless the campaign overrides that rule explicitly. */
+function refuseBeyondLaw(profile: ComplianceProfile, pacing: PacingSettings, rules: DialingRuleOverrides, overrides: readonly LawOverride[]): void {
+  const breach = lawBreaches(profile, pacing, rules).find((b) => !overrides.includes(b.rule));
+  if (breach) {
+    throw new ValidationError(
+      breach.field,
+      `${breach.message}: stay within it, or add "${breach.rule}" to complianceOverrides to dial beyond the law on your own responsibility (the campaign is then flagged)`,
+    );
+  }
 }
 
 function refuseArchived(campaign: Campaign, what: string): void {

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { CampaignId, TrunkId } from '../domain/ids.js';
 import { NO_AGENTS_FOR_MACHINES, broadcastMessageTextSchema } from '../ivr/message.js';
 import { pacingSettingsSchema, type PacingSettings } from '../pacing/settings.js';
+import { lawOverridesSchema, type LawOverride } from './feasibility.js';
 import { COMPLIANCE_PROFILES, PROFILES, dialingRuleOverridesSchema, type ComplianceProfile, type DialingRuleOverrides } from './compliance.js';
 
 export const CAMPAIGN_TYPES = ['agent', 'broadcast'] as const;
@@ -54,6 +55,8 @@ const campaignFields = {
   abandonMessage: soundName.nullable().optional(),
   /** A broadcast's message and key menu, as JSON: src/ivr/message.ts. */
   broadcastMessage: broadcastMessageTextSchema.nullable().optional(),
+  /** Rules of law the campaign dials beyond on purpose, on its operator's responsibility: it is then flagged. */
+  complianceOverrides: lawOverridesSchema.optional(),
 };
 
 export const FINISH_BY_IS_FOR_BROADCASTS = 'finishBy spreads a broadcast list over the time left; agent campaigns are paced by their agents: remove it';
@@ -88,6 +91,7 @@ export interface Campaign {
   readonly updatedAt: Date;
   /** Set when the campaign was deleted while it had attempts: kept, stopped and read-only, as the record of its calls. */
   readonly archivedAt: Date | null;
+  readonly complianceOverrides: readonly LawOverride[];
 }
 
 /** Full pacing settings: the profile's defaults, then the stored or given values on top. */

@@ -83,7 +83,18 @@ const CANADA_WINDOW: CallingWindow = {
   holidays: [],
 };
 
+/** What the jurisdiction's law itself fixes, as opposed to outpace's defaults: a campaign goes beyond it only explicitly. */
+export interface ProfileLaw {
+  /** The highest abandon rate the law allows, when it sets one. */
+  readonly abandonCap?: number;
+  /** The hours the law allows calls in, when it sets them. */
+  readonly callingWindow?: CallingWindow;
+  /** Where the figures come from (docs/compliance.md has more). */
+  readonly source: string;
+}
+
 export interface ProfileDefaults {
+  readonly law: ProfileLaw;
   /** ISO codes of the countries whose law the profile follows: imports refuse numbers of others unless told to accept them. */
   readonly countries: readonly string[];
   readonly rules: DialingRules;
@@ -95,12 +106,14 @@ export const PROFILES: Record<ComplianceProfile, ProfileDefaults> = {
   us: {
     // The US and its territories share the TCPA and the North American numbering plan.
     countries: ['US', 'PR', 'VI', 'GU', 'AS', 'MP'],
+    law: { abandonCap: 0.03, callingWindow: COMMON_RULES.callingWindow, source: '47 CFR § 64.1200(a)(7) and (c)(1)' },
     rules: COMMON_RULES,
     pacing: { abandonTarget: 0.03, abandonWindowHours: 720, connectDeadlineSec: 2, ringTimeoutSec: 25 },
   },
   uk: {
     // The Crown Dependencies share UK numbers (+44) and Ofcom's rules are applied there too.
     countries: ['GB', 'GG', 'JE', 'IM'],
+    law: { abandonCap: 0.03, source: "Ofcom's statement of policy on persistent misuse (sets no calling hours)" },
     rules: { ...COMMON_RULES, abandonLockoutHours: 72 },
     pacing: {
       abandonTarget: 0.03,
@@ -112,11 +125,13 @@ export const PROFILES: Record<ComplianceProfile, ProfileDefaults> = {
   },
   ca: {
     countries: ['CA'],
+    law: { abandonCap: 0.05, callingWindow: CANADA_WINDOW, source: 'CRTC Unsolicited Telecommunications Rules, Part II' },
     rules: { ...COMMON_RULES, callingWindow: CANADA_WINDOW },
     pacing: { abandonTarget: 0.05, abandonWindowHours: 720, connectDeadlineSec: 2, ringTimeoutSec: 25 },
   },
   cn: {
     countries: ['CN'],
+    law: { source: 'MIIT rules on voice calls set no abandon cap or calling hours' },
     rules: { ...COMMON_RULES, requireConsent: true, refusalIsDoNotCall: true },
     pacing: { abandonTarget: 0.03, abandonWindowHours: 24, connectDeadlineSec: 2, ringTimeoutSec: 25 },
   },

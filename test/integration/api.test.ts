@@ -297,5 +297,29 @@ describe.each(await testDatabases())('the HTTP API on $kind', ({ open }) => {
       expect(keysOf(stats).filter((k) => !/^[a-z][a-zA-Z]*$/.test(k))).toEqual([]);
       expect(stats.regulatoryWindow.from).toMatch(/^\d{4}-\d\d-\d\dT/);
     });
+
+    it('refuses a target above the law unless overridden, and says what the settings make of compliance before dialing', async () => {
+      const above = await call('POST', '/campaigns', 'campaign-manager', body({ pacing: { abandonTarget: 0.04 } }));
+      expect(above.statusCode).toBe(400);
+      expect(above.json()).toMatchObject({ field: 'pacing.abandonTarget', message: expect.stringMatching(/above the us profile's legal cap of 3.0%.*complianceOverrides/) });
+      const wide = await call('POST', '/campaigns', 'campaign-manager', body({ rules: { callingWindow: { days: { mon: { start: '07:00', end: '21:00' } } } } }));
+      expect(wide.json()).toMatchObject({ field: 'rules.callingWindow', message: expect.stringMatching(/beyond the us profile's legal hours on mon/) });
+      const overridden = await call('POST', '/campaigns', 'campaign-manager', body({ pacing: { abandonTarget: 0.04 }, complianceOverrides: ['abandon-target'] }));
+      expect(overridden.statusCode).toBe(201);
+      expect(campaignSchema.parse(overridden.json()).feasibility).toMatchObject([{ rule: 'abandon-target', severity: 'overridden' }]);
+      const uk = (
+        await call('POST', '/campaigns', 'campaign-manager', {
+          ...body({ complianceProfile: 'uk' }),
+          pacing: { machineDetection: true, connectDeadlineFrom: 'answer', detectionFalsePositiveRate: 0.2 },
+        })
+      ).json();
+      expect((await call('GET', `/campaigns/${uk.id}`, 'qa')).json().feasibility.map((f: { rule: string; severity: string }) => `${f.rule} ${f.severity}`)).toEqual([
+        'detection-false-positives infeasible',
+        'connect-deadline infeasible',
+      ]);
+      const why = (await call('GET', `/campaigns/${uk.id}/why`, 'supervisor')).json();
+      expect(why.feasibility).toHaveLength(2);
+      expect(why).toHaveProperty('heldBack');
+    });
   });
 });

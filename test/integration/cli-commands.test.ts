@@ -60,6 +60,19 @@ describe('the storage commands on the embedded database', () => {
     expect(printed.join('\n')).toMatch(/usage: outpace import FILE --campaign ID[\s\S]*--separator/);
   });
 
+  it('says in "why" what the campaign\'s settings make of compliance', async () => {
+    const db = await openPglite(env.OUTPACE_DATA_DIR);
+    const campaign = await createCampaign(
+      db,
+      { name: 'uk detecting', type: 'agent', complianceProfile: 'uk', callerId: '+442071234567', pacing: { machineDetection: true, connectDeadlineFrom: 'answer' } },
+      'test',
+    );
+    await db.close();
+    printed.length = 0;
+    expect(await whyCommand([campaign.id], env)).toBe(0);
+    expect(printed.join('\n')).toMatch(/compliance infeasible: the connect deadline counts from the answer \(2 s\)/);
+  });
+
   it('adds a do-not-call file and holds the lead back', async () => {
     const file = join(dir, 'dnc.csv');
     await writeFile(file, 'phone\n+12025550143\n12\n');

@@ -9,7 +9,8 @@ import {
   updateCampaign,
 } from '../../campaigns/campaign-store.js';
 import { explainHopper } from '../../campaigns/hopper/explain.js';
-import { campaignStats } from '../../campaigns/stats.js';
+import type { Campaign } from '../../campaigns/campaign.js';
+import { campaignStats, measuredFeasibility } from '../../campaigns/stats.js';
 import { agentTime, type AgentTime } from '../../campaigns/agent-time.js';
 import { CampaignId } from '../../domain/ids.js';
 import { DAY } from '../../domain/time.js';
@@ -27,17 +28,20 @@ export function campaignRoutes(api: Api, { db, coordination, clock }: ApiContext
     listCampaigns(db, { archived: request.query.archived }),
   );
 
+  // A campaign read, created or changed comes with what its settings make of compliance: said before it dials.
+  const withFeasibility = async (campaign: Campaign) => ({ ...campaign, feasibility: await measuredFeasibility(db, campaign, clock.now()) });
+
   api.post('/campaigns', { config: { roles: MANAGERS }, schema: { body: campaignInputSchema } }, async (request, reply) =>
-    reply.code(201).send(await createCampaign(db, request.body, actor(request))),
+    reply.code(201).send(await withFeasibility(await createCampaign(db, request.body, actor(request)))),
   );
 
   api.get('/campaigns/:id', { config: { roles: READERS }, schema: { params: campaignParams } }, async (request) =>
-    getCampaign(db, CampaignId(request.params.id)),
+    withFeasibility(await getCampaign(db, CampaignId(request.params.id))),
   );
 
   // A running campaign may be changed: the engine re-reads pacing targets every tick.
   api.patch('/campaigns/:id', { config: { roles: MANAGERS }, schema: { params: campaignParams, body: campaignChangesSchema } }, async (request) =>
-    updateCampaign(db, CampaignId(request.params.id), request.body, actor(request)),
+    withFeasibility(await updateCampaign(db, CampaignId(request.params.id), request.body, actor(request))),
   );
 
   api.delete('/campaigns/:id', { config: { roles: MANAGERS }, schema: { params: campaignParams } }, async (request, reply) => {
@@ -52,9 +56,10 @@ export function campaignRoutes(api: Api, { db, coordination, clock }: ApiContext
     );
   }
 
-  api.get('/campaigns/:id/why', { config: { roles: SUPERVISORS }, schema: { params: campaignParams } }, async (request) =>
-    explainHopper(db, await getCampaign(db, CampaignId(request.params.id)), clock.now()),
-  );
+  api.get('/campaigns/:id/why', { config: { roles: SUPERVISORS }, schema: { params: campaignParams } }, async (request) => {
+    const campaign = await getCampaign(db, CampaignId(request.params.id));
+    return { ...(await explainHopper(db, campaign, clock.now())), feasibility: await measuredFeasibility(db, campaign, clock.now()) };
+  });
 
   api.get('/campaigns/:id/stats', { config: { roles: READERS }, schema: { params: campaignParams } }, async (request) => {
     const campaign = await getCampaign(db, CampaignId(request.params.id));

@@ -17,6 +17,7 @@ import { DeskHub } from '../../agents/desk-hub.js';
 import { AgentSockets } from '../../api/agent-sockets.js';
 import { getCampaign } from '../../campaigns/campaign-store.js';
 import type { Campaign } from '../../campaigns/campaign.js';
+import { measuredFeasibility } from '../../campaigns/stats.js';
 import { CampaignRunner } from '../../campaigns/dialing/campaign-runner.js';
 import { StoredAgentStates } from '../../campaigns/dialing/stored-agent-states.js';
 import { CampaignId } from '../../domain/ids.js';
@@ -58,6 +59,12 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
     async start(api, { db, coordination }) {
       const telephony = await AriTelephony.connect({ config: ari, logger });
       const campaigns = inStartOrder(await Promise.all(campaignIds.map((id) => getCampaign(db, id))));
+      // Said before the first dial: settings that make the abandon target or the connect deadline unreachable, or go beyond the law.
+      for (const campaign of campaigns) {
+        for (const finding of await measuredFeasibility(db, campaign, wallClockScheduler.now())) {
+          logger[finding.severity === 'warning' ? 'warn' : 'error']({ campaignId: campaign.id, finding }, `compliance ${finding.severity}: ${finding.message}`);
+        }
+      }
       const agentCampaigns = new LocalAgentCampaigns();
       const board = new AgentBoard();
       const history = new StoredAgentStates({ db, onError: (what, err) => logger.error({ err }, `${what} not stored`) });

@@ -22,3 +22,7 @@ ALTER TABLE campaigns ADD COLUMN archived_at timestamptz;
 
 -- When each API key was last used, for the admins' list of keys.
 ALTER TABLE api_keys ADD COLUMN last_used_at timestamptz;
+
+-- Rules of law the campaign dials beyond on purpose ('abandon-target', 'calling-window'): without
+-- them a target above the profile's legal cap or a window wider than its hours is refused.
+ALTER TABLE campaigns ADD COLUMN compliance_overrides text[] NOT NULL DEFAULT '{}';
