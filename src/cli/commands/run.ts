@@ -17,6 +17,7 @@ import { DeskHub } from '../../agents/desk-hub.js';
 import { AgentSockets } from '../../api/agent-sockets.js';
 import { getCampaign } from '../../campaigns/campaign-store.js';
 import type { Campaign } from '../../campaigns/campaign.js';
+import { measuredFeasibility } from '../../campaigns/stats.js';
 import { CampaignRunner } from '../../campaigns/dialing/campaign-runner.js';
 import { StoredAgentStates } from '../../campaigns/dialing/stored-agent-states.js';
 import { CampaignId } from '../../domain/ids.js';
@@ -25,9 +26,9 @@ import { wallClockScheduler } from '../../engine/scheduler.js';
 import { BroadcastRunner } from '../../ivr/broadcast-runner.js';
 import { AriTelephony } from '../../telephony/ari/ari-telephony.js';
 import { loadAriConfig } from '../../telephony/ari/config.js';
-import { serveCommand, type ServedEngine } from './serve.js';
+import { LISTEN_OPTIONS, serveCommand, withListenOptions, type ServedEngine } from './serve.js';
 
-const USAGE = 'usage: outpace run --campaign ID [--campaign ID ...]   (needs ARI_URL, ARI_USERNAME, ARI_PASSWORD; see docs/telephony.md)';
+const USAGE = 'usage: outpace run --campaign ID [--campaign ID ...] [--port N] [--host ADDRESS]   (needs ARI_URL, ARI_USERNAME, ARI_PASSWORD; see docs/telephony.md)';
 
 const runEnv = z.object({
   /** The trunk calls go out on when the campaign names none ({trunk} in ARI_TRUNK_ENDPOINT). */
@@ -58,6 +59,12 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
     async start(api, { db, coordination }) {
       const telephony = await AriTelephony.connect({ config: ari, logger });
       const campaigns = inStartOrder(await Promise.all(campaignIds.map((id) => getCampaign(db, id))));
+      // Said before the first dial: settings that make the abandon target or the connect deadline unreachable, or go beyond the law.
+      for (const campaign of campaigns) {
+        for (const finding of await measuredFeasibility(db, campaign, wallClockScheduler.now())) {
+          logger[finding.severity === 'warning' ? 'warn' : 'error']({ campaignId: campaign.id, finding }, `compliance ${finding.severity}: ${finding.message}`);
+        }
+      }
       const agentCampaigns = new LocalAgentCampaigns();
       const board = new AgentBoard();
       const history = new StoredAgentStates({ db, onError: (what, err) => logger.error({ err }, `${what} not stored`) });
@@ -106,7 +113,7 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
 }
 
 export async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const { values } = parseArgs({ args: [...argv], options: { campaign: { type: 'string', multiple: true } } });
+  const { values } = parseArgs({ args: [...argv], options: { campaign: { type: 'string', multiple: true }, ...LISTEN_OPTIONS } });
   if (!values.campaign?.length) {
     console.error(USAGE);
     return 2;
@@ -115,5 +122,6 @@ export async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv
     console.error(`outpace run dials through Asterisk: set ARI_URL (and ARI_USERNAME, ARI_PASSWORD). To try outpace without a PBX, run outpace demo.\n${USAGE}`);
     return 2;
   }
-  return serveCommand([], env, campaignEngine([...new Set(values.campaign)].map(CampaignId), env));
+  const listening = withListenOptions(env, values);
+  return serveCommand([], listening, campaignEngine([...new Set(values.campaign)].map(CampaignId), listening));
 }
