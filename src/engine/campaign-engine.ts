@@ -177,6 +177,17 @@ export class CampaignEngine implements AgentLender {
     this.eagerTick?.cancel();
   }
 
+  /**
+   * The engine is going away (a shutdown, after its drain): every agent still
+   * here is logged out with `reason`, so their state history closes and their
+   * screens say why, and the legs no other campaign of this process still
+   * needs are torn down.
+   */
+  logOutEveryone(reason: string): void {
+    const now = this.o.scheduler.now();
+    for (const agent of [...this.agents.values()]) if (this.forget(agent, now, reason)) this.o.port.logoutAgent(agent.id);
+  }
+
   /** Resolves once no call is in flight: after stopDialing(), the moment a deploy may stop the engine. */
   whenIdle(): Promise<void> {
     if (this.calls.size === 0) return Promise.resolve();
@@ -714,11 +725,11 @@ export class CampaignEngine implements AgentLender {
   }
 
   /** The agent leaves this campaign; true when it was their last, so their leg is no longer wanted. */
-  private forget(agent: AgentRecord, at: EpochMs): boolean {
+  private forget(agent: AgentRecord, at: EpochMs, reason?: string): boolean {
     if (agent.offer) this.o.leads.giveBack?.(agent.offer.lead, 'not-dialed', agent.id);
     agent.offer?.lapse?.cancel();
     agent.offer = undefined;
-    this.setAgentState(agent, 'logged-out', at);
+    this.setAgentState(agent, 'logged-out', at, { reason });
     this.agents.delete(agent.id);
     return this.board.leave(agent.id, this.o.campaignId);
   }

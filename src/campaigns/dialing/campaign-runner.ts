@@ -51,6 +51,8 @@ export interface CampaignRunnerOptions {
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10 * 60 * SECOND;
 const DEFAULT_ABANDON_MESSAGE = 'sound:outpace/abandon';
+/** Why the agents still logged in when a campaign drains are logged out: their history and their screens say so. */
+export const SHUTDOWN_LOGOUT_REASON = 'engine-shutdown';
 
 interface Running {
   readonly engine: CampaignEngine;
@@ -182,6 +184,7 @@ export class CampaignRunner {
     if (!ended) {
       this.o.logger.warn({ calls: engine.callsInFlight, wrapUps: engine.wrapUpsOpen }, 'drain timed out: calls still in progress or undispositioned are left open in storage');
     }
+    engine.logOutEveryone(SHUTDOWN_LOGOUT_REASON);
     engine.stop();
     for (const u of running.unsubscribe) u();
     await attempts.settled();

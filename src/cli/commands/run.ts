@@ -7,7 +7,8 @@
  * is never given two calls at once; the agents' state history is stored. A
  * broadcast run beside its linked agent campaign puts key-1 callers through
  * to that campaign's agents. On SIGTERM or SIGINT a drain lets every call in
- * progress finish.
+ * progress finish, then the agents are logged out (reason engine-shutdown)
+ * and their legs and bridges removed from Asterisk.
  */import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -96,10 +97,11 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
       if (!opened) return;
       const { telephony, runs, sockets, history } = opened;
       opened = undefined;
+      // Each campaign logs its agents out once drained: their screens and their state history hear why before the sockets close.
       for (const run of [...runs].reverse()) await run.drain();
       // Agents' sockets would hold the HTTP server open past its close.
       sockets.close();
-      telephony.close();
+      await telephony.shutdown();
       await history.settled();
     },
   };

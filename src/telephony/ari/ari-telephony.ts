@@ -108,6 +108,26 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     this.connection?.close();
   }
 
+  /**
+   * Leaves Asterisk as outpace found it, then closes: every agent's leg still
+   * up is hung up and its bridge destroyed, each request awaited, so that no
+   * leg outlives the engine (a leg left up would sit in Stasis, ready for
+   * nobody, until removed by hand). Call it after the campaigns drained and
+   * logged their agents out.
+   */
+  async shutdown(): Promise<void> {
+    const ignoringGone = (err: unknown) => {
+      if (!isGoneError(err)) this.logger.warn({ err: describeError(err) }, 'shutdown: an agent leg or bridge could not be removed');
+    };
+    await Promise.all(
+      this.agents.all().flatMap((leg) => [
+        this.gate.run('hangup', () => this.rest.hangup(leg.channelId)).catch(ignoringGone),
+        this.gate.run('bridge destroy', () => this.rest.destroyBridge(leg.bridgeId)).catch(ignoringGone),
+      ]),
+    );
+    this.close();
+  }
+
   /** Customer calls in flight: what the benchmark watches for leaks. */
   get callsInFlight(): number {
     return this.calls.size;
