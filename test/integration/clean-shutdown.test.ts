@@ -4,11 +4,8 @@
  * closes, their screens are told why) and their nailed-up legs and bridges
  * are removed from Asterisk, so that nothing of the engine stays in the PBX.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AGENT_SOCKET_PATH } from '../../src/api/agent-sockets.js';
 import { createApiKey } from '../../src/api/keys.js';
 import { upsertAgent } from '../../src/campaigns/agents.js';
@@ -21,24 +18,15 @@ import { runMigrations } from '../../src/storage/migrate.js';
 import { openPglite } from '../../src/storage/pglite.js';
 import { AgentClient } from '../support/agent-client.js';
 import { makeCampaign } from '../support/fixtures.js';
-import { type TelephonyLab, testServerLab } from './telephony-lab.js';
+import { runLab } from '../support/run-lab.js';
 
 const AGENTS = [AgentId('agent1'), AgentId('agent2'), AgentId('agent3')];
 
 describe('outpace run shutting down', () => {
-  let dir: string;
-  let lab: TelephonyLab;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'outpace-clean-shutdown-'));
-    lab = await testServerLab();
-  });
-  afterAll(async () => {
-    await lab?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const run = runLab('clean-shutdown');
 
   it('logs every agent out with a reason and leaves no leg or bridge of its own in Asterisk', async () => {
-    const dataDir = join(dir, 'pg');
+    const { lab, dataDir } = run;
     const db = await openPglite(dataDir);
     await runMigrations(db);
     const campaign = await makeCampaign(db, { pacing: { mode: 'progressive' } });
@@ -51,17 +39,7 @@ describe('outpace run shutting down', () => {
     await db.close();
 
     const server = lab.server!;
-    const env = {
-      OUTPACE_DATA_DIR: dataDir,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
-      ARI_URL: server.url,
-      ARI_USERNAME: server.credentials.username,
-      ARI_PASSWORD: server.credentials.password,
-      ARI_APP: 'outpace-clean-shutdown',
-      OUTPACE_ENGINE_ID: 'clean-shutdown',
-    };
+    const env = run.env('clean-shutdown');
     let stop!: () => void;
     const serving = await serve(env, new Promise<void>((resolve) => (stop = resolve)), campaignEngine([campaign.id], env));
     const url = `ws://127.0.0.1:${(serving.api.server.address() as AddressInfo).port}${AGENT_SOCKET_PATH}`;
