@@ -16,7 +16,7 @@ import type { PacingDecision } from '../pacing/pacer.js';
 import { route } from '../pacing/routing.js';
 import type { PacingSettings, TrunkSettings } from '../pacing/settings.js';
 import type { AgentState, AgentView, CallPhase, CallView, PacingSnapshot } from '../pacing/snapshot.js';
-import type { MediaUri, TelephonyEvent, TelephonyPort } from '../telephony/port.js';
+import type { LeftCall, MediaUri, TelephonyEvent, TelephonyPort } from '../telephony/port.js';
 import type { AgentLender } from './agent-lending.js';
 import type { AttemptRecord } from './attempt-record.js';
 import type { Scheduler, TimerHandle } from './scheduler.js';
@@ -72,6 +72,17 @@ export interface EngineOptions {
   readonly tickMs?: number;
   /** The agents shared with the other campaigns this process runs (blended agents); default: this campaign's own. */
   readonly board?: AgentBoard;
+}
+
+/** A call a lost engine made, taken over (CampaignEngine.adopt). */
+export interface AdoptedCall {
+  readonly attemptId: AttemptId;
+  readonly lead: Lead;
+  readonly originatedAt: EpochMs;
+  /** As stored, when the lost engine got to store them. */
+  readonly answeredAt?: EpochMs | undefined;
+  readonly connectedAt?: EpochMs | undefined;
+  readonly left: LeftCall;
 }
 
 /** Why an agent's state changed, for the state history and the agent's screen. */
@@ -175,6 +186,38 @@ export class CampaignEngine implements AgentLender {
     this.running = false;
     this.tickTimer?.cancel();
     this.eagerTick?.cancel();
+  }
+
+  /**
+   * Takes over the calls a lost engine made (call before start()), in the
+   * phases the PBX shows (TelephonyPort.adoptCalls): one not yet answered
+   * goes on as if dialed here; a person left waiting with nobody hears the
+   * abandon message at once (counted as an abandon: nobody can say how long
+   * they waited); a customer talking to an agent talks on, and their agent,
+   * when they log in again, is on that call (never given a second customer)
+   * and wraps it up. If the agent is not back by the call's end, the
+   * attempt takes the system's disposition, as a lapsed wrap-up does.
+   */
+  adopt(calls: readonly AdoptedCall[]): void {
+    const now = this.o.scheduler.now();
+    for (const { attemptId, lead, originatedAt, answeredAt, connectedAt, left } of calls) {
+      this.trunk.seize(now);
+      const call: CallRecord = { attemptId, lead, phase: 'ringing', originatedAt, abandoned: false };
+      this.calls.set(attemptId, call);
+      if (left.phase === 'ringing' || left.phase === 'detecting') continue;
+      call.answeredAt = answeredAt ?? now;
+      call.party = 'human';
+      if (left.phase === 'answered') {
+        call.phase = 'closing';
+        call.abandoned = true;
+        this.countAbandon(now);
+        this.o.port.abandon(attemptId, this.o.messages.abandon);
+        continue;
+      }
+      call.phase = 'connected';
+      call.agentId = left.agentId;
+      call.connectedAt = connectedAt ?? now;
+    }
   }
 
   /**
@@ -390,7 +433,15 @@ export class CampaignEngine implements AgentLender {
       case 'agent.leg-up': {
         this.board.legUp(e.agentId);
         const a = this.agents.get(e.agentId);
-        if (a && a.state === 'logged-out') this.setAgentState(a, 'ready', e.at);
+        if (a?.state !== 'logged-out') return;
+        const held = this.adoptedCallOf(a.id);
+        if (held && this.board.reserve(a.id, this.o.campaignId)) {
+          // Back after their engine was lost, still talking to its customer.
+          a.attemptId = held.attemptId;
+          a.callStartedAt = held.connectedAt;
+          return this.setAgentState(a, 'on-call', e.at);
+        }
+        this.setAgentState(a, 'ready', e.at);
         return;
       }
       case 'agent.leg-down': {
@@ -459,6 +510,8 @@ export class CampaignEngine implements AgentLender {
     const call = this.calls.get(attemptId);
     if (!call) return;
     const agent = call.agentId ? this.agents.get(call.agentId) : undefined;
+    // A call taken over from a lost engine whose agent has not logged in again: nobody is here to wrap it up.
+    const unattended = call.phase === 'connected' && call.agentId !== undefined && agent?.attemptId !== attemptId;
     if (call.phase === 'waiting') {
       // The person hung up before any agent was free: a live answer not connected, so an abandon.
       call.abandoned = true;
@@ -476,6 +529,15 @@ export class CampaignEngine implements AgentLender {
     }
     const outcome = call.party === 'machine' && !call.agentId ? 'machine' : call.answeredAt !== undefined ? 'live' : 'no-answer';
     this.finish(attemptId, outcome, cause, at);
+    if (unattended) this.o.observer?.wrapUpLapsed?.(call.agentId!, attemptId, at);
+  }
+
+  /** The adopted call the agent was talking on when their engine was lost, if it is still on and nobody here holds it. */
+  private adoptedCallOf(agentId: AgentId): CallRecord | undefined {
+    for (const call of this.calls.values()) {
+      if (call.phase === 'connected' && call.agentId === agentId) return call;
+    }
+    return undefined;
   }
 
   private finish(attemptId: AttemptId, outcome: AttemptRecord['outcome'], cause: HangupCause, at = this.o.scheduler.now()): void {

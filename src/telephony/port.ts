@@ -81,6 +81,21 @@ export interface RecordingInfo {
 
 export type TelephonyListener = (event: TelephonyEvent) => void;
 
+/**
+ * Where a call made by an engine that was lost stands on the PBX, once taken
+ * over (TelephonyPort.adoptCalls): its events are reported from then on as
+ * for the engine's own calls.
+ */
+export type LeftCall =
+  /** Not answered yet: `call.answered` or `call.failed` follows. */
+  | { readonly phase: 'ringing' }
+  /** Answered, machine detection still listening: `call.answered` follows. */
+  | { readonly phase: 'detecting' }
+  /** Answered, and waiting in silence with nobody. */
+  | { readonly phase: 'answered' }
+  /** Talking with an agent; `call.ended` follows, and the agent's `agent.leg-up` comes at their next login. */
+  | { readonly phase: 'connected'; readonly agentId: AgentId };
+
 export interface TelephonyPort {
   /** Dial a customer. Exactly one of `call.answered` or `call.failed` follows, unless the engine hangs up first. */
   originate(request: OriginateRequest): void;
@@ -97,4 +112,10 @@ export interface TelephonyPort {
   /** Tear down the agent's leg. */
   logoutAgent(agentId: AgentId): void;
   subscribe(listener: TelephonyListener): () => void;
+  /**
+   * Takes over the calls of an engine that was lost, as they were dialed:
+   * the answer names each one the PBX still holds; the others ended unheard.
+   * A port whose calls cannot outlive the engine (the simulator) has none.
+   */
+  adoptCalls?(calls: readonly OriginateRequest[]): Promise<ReadonlyMap<AttemptId, LeftCall>>;
 }

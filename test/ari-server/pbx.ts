@@ -86,6 +86,16 @@ export class SimPbx {
   private readonly pendingOriginateDelays: Array<{ ms: number; when: 'before' | 'after' }> = [];
   private readonly pendingTimers = new Set<ReturnType<typeof setTimeout>>();
   private channelCounter = 0;
+  /**
+   * What a fault-injection run counts against the engine (not Asterisk's own
+   * bookkeeping): channels hung up over ARI while they shared a bridge with
+   * another party (a call dropped between a customer and an agent), and
+   * answered channels hung up because Stasis() found no application (a
+   * person who answered into silence).
+   */
+  readonly faults = { droppedWhileBridged: 0, answeredIntoSilence: 0 };
+  /** The OUTPACE_ATTEMPT of every channel originated: the calls the PBX made, whatever storage says. */
+  readonly originatedAttempts = new Set<string>();
 
   constructor(private readonly options: PbxOptions) {}
 
@@ -222,6 +232,8 @@ export class SimPbx {
       snoopOf: undefined,
       script: trunk ? (this.scripts.get(resource!) ?? UNSCRIPTED_NUMBER) : agentScript(this.agentPhones.get(resource!)!),
     });
+    const attempt = p.variables?.['OUTPACE_ATTEMPT'];
+    if (attempt) this.originatedAttempts.add(attempt);
     const timeoutMs = (p.timeoutSec ?? 30) * 1000;
     this.later(0, () => this.dial(ch, timeoutMs));
     return ch;
@@ -240,6 +252,8 @@ export class SimPbx {
   /** DELETE /channels/{id}. */
   hangup(channelId: string, reasonCode?: number): void {
     const ch = this.get(channelId);
+    const bridge = ch.bridgeId ? this.bridges.get(ch.bridgeId) : undefined;
+    if (bridge?.channels.some((id) => id !== ch.id && !this.channels.get(id)?.destroyed)) this.faults.droppedWhileBridged++;
     const cause = reasonCode ? { code: reasonCode, text: causeText(reasonCode) } : CAUSES.normal;
     // Transcripts human, amd-*: a hangup through ARI shows as cause 32 (soft), the real cause comes with ChannelDestroyed.
     this.hangupChannel(ch, { cause: 32, soft: true }, cause);
@@ -492,7 +506,8 @@ export class SimPbx {
     this.dialEvent(ch, 'ANSWER');
     if (ch.app) this.enterStasis(ch, ch.appArgs);
     else this.runDialplan(ch, ch.dialContext!);
-    if (talkMs !== undefined) this.later(talkMs, () => this.farEndHangsUp(ch.id), ch);
+    // Stasis() may have failed and hung the channel up already (no application listening).
+    if (talkMs !== undefined && !ch.destroyed) this.later(talkMs, () => this.farEndHangsUp(ch.id), ch);
   }
 
   private runDialplan(ch: SimChannel, context: string): void {
@@ -535,6 +550,7 @@ export class SimPbx {
     if (ch.destroyed) return;
     if (!app || !this.options.appIsConnected(app)) {
       // Stasis() fails when no WebSocket serves the application; the originated channel is then hung up.
+      if (ch.state === 'Up' && !ch.snoopOf) this.faults.answeredIntoSilence++;
       return this.hangupChannel(ch, { cause: 16 }, CAUSES.normal);
     }
     ch.app = app;

@@ -11,14 +11,8 @@ import { campaignEngine } from '../../src/cli/commands/run.js';
 import { serve } from '../../src/cli/commands/serve.js';
 import { runMigrations } from '../../src/storage/migrate.js';
 import { openPglite } from '../../src/storage/pglite.js';
-import { makeCampaign } from '../support/fixtures.js';
+import { makeCampaign, zoneAtNoon } from '../support/fixtures.js';
 import { runLab } from '../support/run-lab.js';
-
-/** A fixed-offset zone where it is now around noon: the lead is inside its calling window whenever the suite runs. */
-function zoneAtNoon(): string {
-  const offset = ((12 - new Date().getUTCHours() + 36) % 24) - 12;
-  return offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
-}
 
 describe('outpace run with a broadcast and its agent campaign', () => {
   const run = runLab('run-broadcast');

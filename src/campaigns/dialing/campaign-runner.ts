@@ -1,6 +1,7 @@
 /**
  * One campaign run by this process: it takes the campaign's ownership lease
- * (one engine per campaign, whatever the number of processes), starts the
+ * (one engine per campaign, whatever the number of processes), takes over
+ * the calls an engine lost before it left open (lost-engine-calls.ts), starts the
  * engine on leads claimed from storage with every attempt stored, keeps the
  * lease, and drains on shutdown: no new dials, the calls in progress go on to
  * their end and are recorded, undialed leads go back to the pool, the lease
@@ -23,6 +24,7 @@ import { CallsDrain, CampaignLease, campaignToRun } from './campaign-lease.js';
 import { CampaignWatch } from './campaign-watch.js';
 import { ClaimedLeads } from './claimed-leads.js';
 import { LivePublisher } from './live-publisher.js';
+import { takeOverLostEngineCalls } from './lost-engine-calls.js';
 import { StoredAttempts } from './stored-attempts.js';
 
 export interface CampaignRunnerOptions {
@@ -162,6 +164,7 @@ export class CampaignRunner {
       },
     });
     this.running = { engine, leads, attempts, lease, live, watch, unsubscribe };
+    await takeOverLostEngineCalls({ db, campaign, trunkId: trunk.id, engineId, engine, port: this.o.port, logger, now: scheduler.now() });
     engine.start();
     lease.keep(() => {
       deposed = true;

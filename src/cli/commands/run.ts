@@ -19,7 +19,7 @@ import { AgentSockets } from '../../api/agent-sockets.js';
 import { getCampaign } from '../../campaigns/campaign-store.js';
 import type { Campaign } from '../../campaigns/campaign.js';
 import { CampaignRunner } from '../../campaigns/dialing/campaign-runner.js';
-import { StoredAgentStates } from '../../campaigns/dialing/stored-agent-states.js';
+import { closeLeftHistories, StoredAgentStates } from '../../campaigns/dialing/stored-agent-states.js';
 import { CampaignId } from '../../domain/ids.js';
 import { LocalAgentCampaigns } from '../../engine/agent-lending.js';
 import { wallClockScheduler } from '../../engine/scheduler.js';
@@ -38,6 +38,9 @@ const runEnv = z.object({
   OUTPACE_SOUNDS_DIR: z.string().min(1).default(fileURLToPath(new URL('../../../sounds/', import.meta.url))),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+/** Why agents a lost engine left logged in are logged out when the next engine starts. */
+export const LOST_ENGINE_LOGOUT_REASON = 'engine-lost';
 
 interface CampaignRun {
   start(): Promise<void>;
@@ -86,12 +89,17 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
         clock: wallClockScheduler,
         subscribeCalls: (l) => telephony.subscribe(l),
       });
-      sockets.attach(api.server);
       opened = { telephony, runs: [], sockets, history };
+      const closed = await closeLeftHistories(db, campaignIds, wallClockScheduler.now(), LOST_ENGINE_LOGOUT_REASON);
+      if (closed.length > 0) logger.warn({ agents: closed }, 'agents a lost engine left logged in are logged out in their history');
+      // Each campaign takes over the calls a lost engine left; then the agents' legs no call holds go.
       for (const run of runs) {
         await run.start();
         opened.runs.push(run);
       }
+      await telephony.removeLeftLegs();
+      // Agents are heard once the campaigns listen: a login before would reach no engine and be lost.
+      sockets.attach(api.server);
     },
     async drain() {
       if (!opened) return;

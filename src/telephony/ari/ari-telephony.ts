@@ -20,7 +20,7 @@ import type { AnsweredParty, HangupCause } from '../../domain/outcomes.js';
 import { type Clock, wallClockScheduler } from '../../engine/scheduler.js';
 import type { TrunkSettings } from '../../pacing/settings.js';
 import type { IvrListener, IvrPort, PlayRequest } from '../ivr-port.js';
-import type { EndedBy, MediaUri, OriginateRequest, TelephonyEvent, TelephonyListener, TelephonyPort } from '../port.js';
+import type { EndedBy, LeftCall, MediaUri, OriginateRequest, TelephonyEvent, TelephonyListener, TelephonyPort } from '../port.js';
 import { unreachableCause } from './agent-endpoints.js';
 import { type AgentLeg, AgentLegs } from './agent-legs.js';
 import { type AriConnection, type AriRest, connectAri } from './ari-connection.js';
@@ -32,6 +32,7 @@ import { type AriConfig, trunkEndpoint } from './config.js';
 import { type CustomerCall, CustomerCalls } from './customer-calls.js';
 import { CAUSE_UNKNOWN, failedOutcome, refusedCause } from './hangup-outcome.js';
 import { IvrPlaybacks } from './ivr-playbacks.js';
+import { type LeftCustomer, findLeftBehind } from './left-behind.js';
 import { Listeners } from './listeners.js';
 import { OrphanChannels } from './orphan-channels.js';
 import { Prompts } from './prompts.js';
@@ -69,6 +70,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   private readonly trunks: ReadonlyMap<string, TrunkSettings>;
   private connection: AriConnection | undefined;
   private agentLegsMade = 0;
+  private readonly boot = Date.now().toString(36);
 
   private constructor(o: AriTelephonyOptions) {
     this.config = o.config;
@@ -203,6 +205,83 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     if (call) this.hangupAs(call, 'system');
   }
 
+  // ---- taking over after a lost engine ----------------------------------------
+
+  async adoptCalls(requests: readonly OriginateRequest[]): Promise<ReadonlyMap<AttemptId, LeftCall>> {
+    const { customers } = await findLeftBehind(this.gate, () => this.rest);
+    const adopted = new Map<AttemptId, LeftCall>();
+    for (const request of requests) {
+      const found = customers.get(request.attemptId);
+      if (!found || this.calls.get(request.attemptId)) continue;
+      const left = this.adopt(request, found);
+      adopted.set(request.attemptId, left);
+      this.logger.info({ attemptId: request.attemptId, channelId: found.channelId, phase: left.phase }, 'call of a lost engine taken over');
+    }
+    return adopted;
+  }
+
+  /**
+   * Hangs up the agents' legs a lost engine of this application left (each in
+   * its bridge, ready for nobody) and destroys their bridges. Call it once the
+   * campaigns took their calls over: a leg still talking to a customer is kept.
+   */
+  async removeLeftLegs(): Promise<number> {
+    const { legs, emptyBridges } = await findLeftBehind(this.gate, () => this.rest);
+    const left = legs.filter((leg) => leg.app === this.config.ARI_APP && !this.agents.onChannel(leg.channelId));
+    // A leg's bridge is made before its channel: a run lost in between leaves the bridge alone.
+    const ownBridge = `${this.config.OUTPACE_ENGINE_ID}-a-`;
+    const known = new Set(this.agents.all().map((leg) => leg.bridgeId));
+    const bridges = [
+      ...left.map((leg) => leg.bridgeId ?? `${leg.channelId}-bridge`),
+      ...emptyBridges.filter((id) => id.startsWith(ownBridge) && !known.has(id)),
+    ];
+    const gone = (err: unknown) => {
+      if (!isGoneError(err) && !/Bridge not found/i.test(describeError(err))) throw err;
+    };
+    await Promise.all(left.map((leg) => this.gate.run('hangup', () => this.rest.hangup(leg.channelId)).catch(gone)));
+    await Promise.all([...new Set(bridges)].map((id) => this.gate.run('bridge destroy', () => this.rest.destroyBridge(id)).catch(gone)));
+    if (left.length > 0) this.logger.warn({ legs: left.map((l) => l.agentId), bridges: bridges.length }, 'agent legs left by a lost engine hung up, with their bridges');
+    return left.length;
+  }
+
+  /** Makes a lost engine's call this adapter's own, in the phase the PBX shows. */
+  private adopt(request: OriginateRequest, found: LeftCustomer): LeftCall {
+    const call = this.calls.add(request, found.channelId);
+    call.created = true;
+    const now = this.clock.now();
+    const { channel, agent } = found;
+    if (channel.state !== 'Up') {
+      call.rang = channel.state === 'Ringing';
+      return { phase: 'ringing' };
+    }
+    call.answeredAt = now;
+    if (channel.appName !== 'Stasis') {
+      call.phase = 'detecting';
+      return { phase: 'detecting' };
+    }
+    if (!agent?.bridgeId) {
+      call.phase = 'answered';
+      return { phase: 'answered' };
+    }
+    call.phase = 'connected';
+    call.agentId = agent.agentId;
+    this.agents.add({
+      agentId: agent.agentId,
+      endpoint: '',
+      channelId: agent.channelId,
+      bridgeId: agent.bridgeId,
+      perCall: false,
+      created: true,
+      up: true,
+      attemptId: request.attemptId,
+      adopted: true,
+    });
+    this.recordings.adopt(call, now);
+    // The agent's screen learns which call their disposition is for.
+    this.emit({ type: 'call.connected', attemptId: request.attemptId, agentId: agent.agentId, at: now });
+    return { phase: 'connected', agentId: agent.agentId };
+  }
+
   // ---- IVR (broadcast campaigns) ----------------------------------------------
 
   playOnCall(attemptId: AttemptId, request: PlayRequest): void {
@@ -225,7 +304,14 @@ export class AriTelephony implements TelephonyPort, IvrPort {
 
   loginAgent(agentId: AgentId, endpoint: string): void {
     if (this.config.ARI_AGENT_CONNECTION === 'ring-per-call') return this.agentsToRing.login(agentId, endpoint);
-    if (this.agents.get(agentId)) {
+    const held = this.agents.get(agentId);
+    if (held?.adopted && held.up) {
+      // Back after their engine was lost, still talking to its customer: the leg is theirs again, no second one rings.
+      this.agents.add({ ...held, endpoint, adopted: false });
+      this.emit({ type: 'agent.leg-up', agentId, at: this.clock.now() });
+      return;
+    }
+    if (held) {
       this.logger.warn({ agentId }, 'login ignored: the agent already has a leg');
       return;
     }
@@ -404,8 +490,8 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       const leg = this.agents.get(call.agentId);
       if (leg?.attemptId === attemptId) {
         leg.attemptId = undefined;
-        // Rung per call: the agent's call was this customer's; it ends with them.
-        if (leg.perCall) this.hangupChannel(leg.channelId);
+        // Rung per call: the agent's call was this customer's; it ends with them. Taken over from a lost engine: the agent is not back for it.
+        if (leg.perCall || leg.adopted) this.hangupChannel(leg.channelId);
       }
       void this.recordings.stop(call);
     }
@@ -436,8 +522,19 @@ export class AriTelephony implements TelephonyPort, IvrPort {
 
   /** Fresh ids for every leg: an earlier leg's bridge may still be being destroyed. */
   private newAgentLeg(agentId: AgentId, endpoint: string, perCall: boolean): AgentLeg {
-    const channelId = `${this.config.OUTPACE_ENGINE_ID}-a-${agentId}-${++this.agentLegsMade}`;
-    const leg: AgentLeg = { agentId, endpoint, channelId, bridgeId: `${channelId}-bridge`, perCall, created: false, up: false, attemptId: undefined };
+    // The boot keeps the ids of an engine started again under its id apart from the legs its lost run may have left.
+    const channelId = `${this.config.OUTPACE_ENGINE_ID}-a-${agentId}-${this.boot}-${++this.agentLegsMade}`;
+    const leg: AgentLeg = {
+      agentId,
+      endpoint,
+      channelId,
+      bridgeId: `${channelId}-bridge`,
+      perCall,
+      created: false,
+      up: false,
+      attemptId: undefined,
+      adopted: false,
+    };
     this.agents.add(leg);
     return leg;
   }
@@ -453,7 +550,8 @@ export class AriTelephony implements TelephonyPort, IvrPort {
             channelId: leg.channelId,
             appArgs: `agent,${leg.agentId}`,
             timeoutSec: ringTimeoutSec,
-            variables: this.ownerVariables(),
+            // OUTPACE_AGENT: an engine taking over after this one was lost knows whose leg it is.
+            variables: { ...this.ownerVariables(), OUTPACE_AGENT: leg.agentId },
           }),
         ),
       )
@@ -554,7 +652,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     try {
       [channels, bridges] = await Promise.all([
         this.gate.run('list channels', () => this.rest.listChannels()).then((list) => new Map(list.map((c) => [c.id, c]))),
-        this.gate.run('list bridges', () => this.rest.listBridges()).then((list) => new Set(list)),
+        this.gate.run('list bridges', () => this.rest.listBridges()).then((list) => new Set(list.map((b) => b.id))),
       ]);
     } catch (err) {
       this.logger.error({ err: describeError(err) }, 'reconcile: could not list channels and bridges');
