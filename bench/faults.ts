@@ -39,6 +39,7 @@ for (const kind of FAULT_KINDS) {
     kind,
     runs: runs.length,
     attempts: runs.reduce((sum, r) => sum + r.attempts, 0),
+    abandonedByPbx: runs.reduce((sum, r) => sum + r.abandonedByPbx, 0),
     ...counts,
     dialingAgainP50Ms: percentile(dialingAgain, 0.5),
     dialingAgainMaxMs: dialingAgain.at(-1),

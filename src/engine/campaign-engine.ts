@@ -82,7 +82,8 @@ export interface AdoptedCall {
   /** As stored, when the lost engine got to store them. */
   readonly answeredAt?: EpochMs | undefined;
   readonly connectedAt?: EpochMs | undefined;
-  readonly left: LeftCall;
+  /** Where the call stands on the PBX (one the PBX abandoned itself is not adopted: it is over). */
+  readonly left: Exclude<LeftCall, { readonly phase: 'abandoned-by-pbx' }>;
 }
 
 /** Why an agent's state changed, for the state history and the agent's screen. */

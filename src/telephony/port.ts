@@ -94,7 +94,9 @@ export type LeftCall =
   /** Answered, and waiting in silence with nobody. */
   | { readonly phase: 'answered' }
   /** Talking with an agent; `call.ended` follows, and the agent's `agent.leg-up` comes at their next login. */
-  | { readonly phase: 'connected'; readonly agentId: AgentId };
+  | { readonly phase: 'connected'; readonly agentId: AgentId }
+  /** Gone, but answered while no engine listened: the PBX played the abandon message itself and hung up, at `at`. */
+  | { readonly phase: 'abandoned-by-pbx'; readonly at: EpochMs };
 
 export interface TelephonyPort {
   /** Dial a customer. Exactly one of `call.answered` or `call.failed` follows, unless the engine hangs up first. */
@@ -114,7 +116,8 @@ export interface TelephonyPort {
   subscribe(listener: TelephonyListener): () => void;
   /**
    * Takes over the calls of an engine that was lost, as they were dialed:
-   * the answer names each one the PBX still holds; the others ended unheard.
+   * the answer names each one the PBX still holds (or that it abandoned
+   * itself); the others ended unheard.
    * A port whose calls cannot outlive the engine (the simulator) has none.
    */
   adoptCalls?(calls: readonly OriginateRequest[]): Promise<ReadonlyMap<AttemptId, LeftCall>>;

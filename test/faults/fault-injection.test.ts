@@ -30,6 +30,7 @@ describe.skipIf(!databaseUrl || !redis)('an engine killed with SIGKILL in a busy
       bridgesLeft: 0,
       callsDropped: 0,
       answeredIntoSilence: 0,
+      agentsDoubleBooked: 0,
     });
   }, 90_000);
 });

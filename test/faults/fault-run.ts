@@ -47,6 +47,8 @@ export interface FaultCounts {
   readonly callsDropped: number;
   /** People who answered while no engine listened and heard silence. */
   readonly answeredIntoSilence: number;
+  /** Times an agent's bridge came to hold a second customer. */
+  readonly agentsDoubleBooked: number;
 }
 
 export interface FaultRunResult {
@@ -57,6 +59,8 @@ export interface FaultRunResult {
   /** From the engine's restart to its first new attempt. */
   readonly dialingAgainMs: number | undefined;
   readonly attempts: number;
+  /** People who answered while no engine listened and heard the abandon message from the dialplan (the rule: counted as abandons). */
+  readonly abandonedByPbx: number;
   readonly counts: FaultCounts;
 }
 
@@ -79,7 +83,8 @@ function random(seed: number): () => number {
 /** The far end of lead i: mostly people talking a few seconds, some busy, some refusing after ringing. */
 function scriptFor(draw: () => number): CallScript {
   const x = draw();
-  if (x < 0.65) return farEnd.human({ ringMs: 300 + draw() * 1500, talkMs: 2000 + draw() * 5000 });
+  // Talks long enough to outlast an engine's restart: the next engine finds calls to adopt.
+  if (x < 0.65) return farEnd.human({ ringMs: 300 + draw() * 3000, talkMs: 6000 + draw() * 10_000 });
   if (x < 0.8) return farEnd.busy();
   return { kind: 'refuses-after-ringing', ringMs: 1000 + draw() * 2000, cause: CAUSES.noAnswer };
 }
@@ -221,6 +226,7 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
       faultAtMs: Math.round(faultAtMs),
       dialingAgainMs,
       attempts: await attemptCount(db, campaign),
+      abandonedByPbx: state.faults.abandonedByDialplan,
       counts: await countLeftovers(db, campaign, state),
     };
   } finally {
@@ -235,7 +241,7 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
 interface PbxState {
   readonly channels: string[];
   readonly bridges: string[];
-  readonly faults: { droppedWhileBridged: number; answeredIntoSilence: number };
+  readonly faults: { droppedWhileBridged: number; answeredIntoSilence: number; twoCustomersInABridge: number; abandonedByDialplan: number };
   readonly originatedAttempts: string[];
 }
 
@@ -314,6 +320,7 @@ async function countLeftovers(db: Db, campaign: Campaign, state: PbxState): Prom
     bridgesLeft: state.bridges.length,
     callsDropped: state.faults.droppedWhileBridged,
     answeredIntoSilence: state.faults.answeredIntoSilence,
+    agentsDoubleBooked: state.faults.twoCustomersInABridge,
   };
 }
 

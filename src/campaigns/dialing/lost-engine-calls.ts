@@ -11,6 +11,9 @@
  *   spoken to, nobody said how it went);
  * - answered but never put through (answered_at stored): `live` and
  *   abandoned, the safe side for the abandon rate;
+ * - answered while no engine listened, so that the PBX played the abandon
+ *   message itself (its record in AstDB, read by the port): `live` and
+ *   abandoned;
  * - nothing stored past the dial: `failed`.
  *
  * Either way the lead moves on by the campaign's retry rules (finishAttempt),
@@ -69,6 +72,13 @@ export async function takeOverLostEngineCalls(o: LostEngineCallsOptions): Promis
   for (const row of rows) {
     const attemptId = AttemptId(row.id);
     const call = left.get(attemptId);
+    if (call?.phase === 'abandoned-by-pbx') {
+      await closeAbandonedByPbx(o, row, call.at).then(
+        () => closed++,
+        (error: unknown) => o.logger.error({ attemptId, err: error }, 'an attempt the PBX abandoned could not be closed; it is tried again at the next takeover'),
+      );
+      continue;
+    }
     if (call) {
       adopted.push({
         attemptId,
@@ -107,6 +117,17 @@ function originateRequest(o: LostEngineCallsOptions, row: OpenAttemptRow): Origi
     ringTimeoutSec: pacing.ringTimeoutSec,
     machineDetection: pacing.machineDetection,
   };
+}
+
+/** Answered while no engine listened: the PBX played the abandon message and hung up. A live answer, abandoned. */
+async function closeAbandonedByPbx(o: LostEngineCallsOptions, row: OpenAttemptRow, at: EpochMs): Promise<void> {
+  await finishAttempt(o.db, AttemptId(row.id), {
+    endedAt: at,
+    outcome: 'live',
+    abandoned: true,
+    answeredAt: row.answered_at?.getTime() ?? at,
+    hangupCause: { code: 16, text: `engine lost: ${row.engine_id} was gone when the call was answered; the PBX played the abandon message` },
+  });
 }
 
 async function closeUnheard(o: LostEngineCallsOptions, row: OpenAttemptRow): Promise<void> {

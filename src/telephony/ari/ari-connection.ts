@@ -13,7 +13,12 @@ import { ARI_EVENT_TYPES } from './ari-events.js';
 export interface OriginateParams {
   readonly endpoint: string;
   readonly channelId: string;
-  readonly appArgs: string;
+  /**
+   * Where the answered channel goes: into this Stasis application with these
+   * arguments, or into a dialplan context (extension s), which enters it
+   * itself and can fall back when no engine listens.
+   */
+  readonly answeredInto: { readonly appArgs: string } | { readonly context: string };
   readonly callerId?: string;
   readonly timeoutSec: number;
   readonly variables: Record<string, string>;
@@ -39,6 +44,8 @@ export interface AriRest {
   stopRecording(name: string): Promise<void>;
   /** The channels that exist now. */
   listChannels(): Promise<ChannelSummary[]>;
+  /** A global variable's value, or a dialplan function's read without a channel (`DB_DELETE(family/key)`); '' when unset. */
+  globalVar(variable: string): Promise<string>;
   /** A channel variable's value; undefined when the channel does not have it. */
   channelVar(channelId: string, variable: string): Promise<string | undefined>;
   /** The bridges that exist now. */
@@ -119,8 +126,7 @@ export async function connectAri(o: AriConnectionOptions): Promise<AriConnection
     originate: (p) =>
       c.channels.originate({
         endpoint: p.endpoint,
-        app: o.app,
-        appArgs: p.appArgs,
+        ...('context' in p.answeredInto ? { context: p.answeredInto.context, extension: 's', priority: 1 } : { app: o.app, appArgs: p.answeredInto.appArgs }),
         channelId: p.channelId,
         timeout: p.timeoutSec,
         variables: p.variables,
@@ -144,6 +150,7 @@ export async function connectAri(o: AriConnectionOptions): Promise<AriConnection
     getEndpoint: (tech, resource) => c.endpoints.get({ tech, resource }),
     subscribe: (eventSource) => c.applications.subscribe({ applicationName: o.app, eventSource }),
     listBridges: async () => (await c.bridges.list()).map((b) => ({ id: b.id, channels: b.channels ?? [] })),
+    globalVar: async (variable) => (await c.asterisk.getGlobalVar({ variable })).value,
     channelVar: async (channelId, variable) => {
       try {
         return (await c.channels.getChannelVar({ channelId, variable })).value;
@@ -219,6 +226,7 @@ interface LooseClient {
   };
   bridges: Record<'create' | 'addChannel' | 'destroy' | 'record', Operation> & { list(): Promise<Array<{ id: string; channels?: string[] }>> };
   recordings: Record<'stop', Operation>;
+  asterisk: { getGlobalVar(params: { variable: string }): Promise<{ value: string }> };
   endpoints: { get(params: { tech: string; resource: string }): Promise<unknown> };
   applications: { subscribe(params: { applicationName: string; eventSource: string }): Promise<unknown> };
   playbacks: Record<'stop', Operation>;

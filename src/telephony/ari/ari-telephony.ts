@@ -1,7 +1,10 @@
 /**
  * The telephony port over Asterisk's ARI. Customers are originated into the
- * Stasis application (never straight into the dialplan, which can lose the
- * first events), optionally `continue`d into the machine-detection context
+ * customer context (ARI_CUSTOMER_CONTEXT), which enters the Stasis
+ * application on answer and plays the abandon message when no engine listens;
+ * the application hears each call from its creation through its subscription
+ * to the trunk's endpoint (trunk-events.ts), so no first event is lost. Once
+ * answered a call is optionally `continue`d into the machine-detection context
  * that returns to Stasis with AMDSTATUS and AMDCAUSE; agents sit on nailed-up
  * legs in their own bridges, or (ARI_AGENT_CONNECTION=ring-per-call) have
  * their softphone rung for each customer and bridged with them on answer;
@@ -16,6 +19,7 @@
  */
 import { type Logger, pino } from 'pino';
 import type { AgentId, AttemptId } from '../../domain/ids.js';
+import type { EpochMs } from '../../domain/time.js';
 import type { AnsweredParty, HangupCause } from '../../domain/outcomes.js';
 import { type Clock, wallClockScheduler } from '../../engine/scheduler.js';
 import type { TrunkSettings } from '../../pacing/settings.js';
@@ -38,6 +42,7 @@ import { OrphanChannels } from './orphan-channels.js';
 import { Prompts } from './prompts.js';
 import { AriRequestTimeout, RestGate, type RestGateOptions } from './rest-gate.js';
 import { RungAgents } from './rung-agents.js';
+import { TrunkEvents } from './trunk-events.js';
 
 export interface AriTelephonyOptions {
   readonly config: AriConfig;
@@ -48,6 +53,9 @@ export interface AriTelephonyOptions {
   /** Told how long each REST request waited for its turn and took (the benchmark); see RestGateOptions. */
   readonly restTimed?: RestGateOptions['timed'];
 }
+
+/** The AstDB family where the dialplan records calls it abandoned itself (dialplan/outpace.conf). */
+const ABANDONED_FAMILY = 'outpace-abandoned';
 
 /** How long an agent's softphone may ring when the agent logs in. */
 const AGENT_RING_TIMEOUT_SEC = 30;
@@ -60,6 +68,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   private readonly agentsToRing: RungAgents;
   private readonly waits = new ChannelWaits();
   private readonly orphans = new OrphanChannels((channelId) => this.hangupChannel(channelId));
+  private readonly trunkEvents: TrunkEvents;
   private readonly prompts: Prompts;
   private readonly ivr: IvrPlaybacks;
   private readonly gate: RestGate;
@@ -85,6 +94,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       timed: o.restTimed,
     });
     this.recordings = new CallRecordings(this.gate, () => this.rest, this.logger);
+    this.trunkEvents = new TrunkEvents(this.gate, () => this.rest, o.config.ARI_TRUNK_ENDPOINT, this.logger);
     this.prompts = new Prompts(this.gate, () => this.rest, this.waits);
     this.agentsToRing = new RungAgents(this.gate, () => this.rest, (event) => this.emit(event), this.clock, this.logger);
     this.ivr = new IvrPlaybacks(this.gate, () => this.rest, this.prompts, this.clock, this.logger);
@@ -100,7 +110,11 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       app: o.config.ARI_APP,
       logger: telephony.logger,
       onEvent: (event) => telephony.onAriEvent(event),
-      onReconnected: () => void telephony.reconcile(),
+      onReconnected: () => {
+        // Asterisk may have restarted meanwhile, forgetting the application's subscriptions.
+        telephony.trunkEvents.forget();
+        void telephony.reconcile();
+      },
     });
     return telephony;
   }
@@ -158,12 +172,14 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       return;
     }
     const call = this.calls.add(request, `${this.config.OUTPACE_ENGINE_ID}-c-${request.attemptId}`);
+    const heard = this.trunkEvents.heard(request.trunk);
     this.gate
-      .originate(request.trunk, 'originate', () =>
+      .originate(request.trunk, 'originate', async () =>
         this.rest.originate({
           endpoint: trunkEndpoint(this.config.ARI_TRUNK_ENDPOINT, request.number, request.trunk),
           channelId: call.channelId,
-          appArgs: `customer,${request.attemptId}`,
+          // Heard from its creation through the trunk's endpoint, the call can go through the dialplan, which plays the abandon message if this engine is gone when it is answered.
+          answeredInto: (await heard) ? { context: this.config.ARI_CUSTOMER_CONTEXT } : { appArgs: `customer,${request.attemptId}` },
           callerId: request.callerId,
           timeoutSec: request.ringTimeoutSec,
           variables: { ...this.ownerVariables(), OUTPACE_ATTEMPT: request.attemptId },
@@ -208,11 +224,18 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   // ---- taking over after a lost engine ----------------------------------------
 
   async adoptCalls(requests: readonly OriginateRequest[]): Promise<ReadonlyMap<AttemptId, LeftCall>> {
+    // Ringing calls are heard from here on, whether or not they end before this engine dials.
+    for (const trunk of new Set(requests.map((r) => r.trunk))) await this.trunkEvents.heard(trunk);
     const { customers } = await findLeftBehind(this.gate, () => this.rest);
     const adopted = new Map<AttemptId, LeftCall>();
     for (const request of requests) {
       const found = customers.get(request.attemptId);
-      if (!found || this.calls.get(request.attemptId)) continue;
+      if (!found) {
+        const abandonedAt = await this.abandonedByPbx(request.attemptId);
+        if (abandonedAt !== undefined) adopted.set(request.attemptId, { phase: 'abandoned-by-pbx', at: abandonedAt });
+        continue;
+      }
+      if (this.calls.get(request.attemptId)) continue;
       const left = this.adopt(request, found);
       adopted.set(request.attemptId, left);
       this.logger.info({ attemptId: request.attemptId, channelId: found.channelId, phase: left.phase }, 'call of a lost engine taken over');
@@ -242,6 +265,22 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     await Promise.all([...new Set(bridges)].map((id) => this.gate.run('bridge destroy', () => this.rest.destroyBridge(id)).catch(gone)));
     if (left.length > 0) this.logger.warn({ legs: left.map((l) => l.agentId), bridges: bridges.length }, 'agent legs left by a lost engine hung up, with their bridges');
     return left.length;
+  }
+
+  /**
+   * When the dialplan played the abandon message to this call because no
+   * engine listened, it left the time in AstDB (dialplan/outpace.conf,
+   * [outpace-customer]): read once, and deleted in the same request.
+   */
+  private async abandonedByPbx(attemptId: AttemptId): Promise<EpochMs | undefined> {
+    const value = await this.gate
+      .run('abandon record', () => this.rest.globalVar(`DB_DELETE(${ABANDONED_FAMILY}/${attemptId})`))
+      .catch((err: unknown) => {
+        this.logger.warn({ attemptId, err: describeError(err) }, "the PBX's abandon record could not be read");
+        return '';
+      });
+    const seconds = Number(value);
+    return value && Number.isFinite(seconds) ? seconds * 1000 : undefined;
   }
 
   /** Makes a lost engine's call this adapter's own, in the phase the PBX shows. */
@@ -548,7 +587,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
           this.rest.originate({
             endpoint: leg.endpoint,
             channelId: leg.channelId,
-            appArgs: `agent,${leg.agentId}`,
+            answeredInto: { appArgs: `agent,${leg.agentId}` },
             timeoutSec: ringTimeoutSec,
             // OUTPACE_AGENT: an engine taking over after this one was lost knows whose leg it is.
             variables: { ...this.ownerVariables(), OUTPACE_AGENT: leg.agentId },
