@@ -415,6 +415,7 @@ export class CampaignEngine implements AgentLender {
       case 'call.ringing':
         return;
       case 'call.answered':
+        if (e.abandonedByPbx) return this.abandonedByPbx(e.attemptId, e.answeredAt, e.at);
         return this.onAnswered(e.attemptId, e.party, e.answeredAt, e.at);
       case 'call.failed': {
         const call = this.calls.get(e.attemptId);
@@ -493,6 +494,17 @@ export class CampaignEngine implements AgentLender {
     const deadlineMs = this.settings.connectDeadlineSec * 1000;
     call.deadline = this.o.scheduler.after(Math.max(0, call.readyAt + deadlineMs - at), () => this.routeCalls());
     this.routeCalls();
+  }
+
+  /** The person answered while this engine was not heard and got the abandon message from the PBX: an abandon, whatever agent is free now. */
+  private abandonedByPbx(attemptId: AttemptId, answeredAt: EpochMs, at: EpochMs): void {
+    const call = this.calls.get(attemptId);
+    if (!call || call.phase !== 'ringing') return;
+    call.answeredAt = answeredAt;
+    call.party = 'human';
+    call.phase = 'closing';
+    call.abandoned = true;
+    this.countAbandon(at);
   }
 
   private onConnected(attemptId: AttemptId, agentId: AgentId, at: EpochMs): void {

@@ -46,6 +46,8 @@ export type TelephonyEvent =
       readonly party: AnsweredParty;
       /** Machine detection's verdict as the PBX gave it (AMDSTATUS, AMDCAUSE), when it ran. */
       readonly detection?: { readonly status: string; readonly cause: string };
+      /** Answered while the engine was not heard, so that the PBX played the abandon message itself: `call.ended` follows at once. */
+      readonly abandonedByPbx?: true;
     }
   | {
       readonly type: 'call.failed';

@@ -8,6 +8,7 @@
  *   { type: 'script', scripts: [[number, CallScript], ...] }  the far ends
  *   { type: 'agents', resources: ['agent1', ...] }           softphones that auto-answer
  *   { type: 'state' }   -> { type: 'state', channels, bridges, faults, originatedAttempts }
+ *   { type: 'cut', ms }  every event WebSocket dropped and refused for ms (events meanwhile lost)
  *
  * Environment: ARI_TEST_PORT (0: any), ARI_TEST_TIME_SCALE (default 1).
  */
@@ -17,7 +18,8 @@ import { AriTestServer } from './server.js';
 type Request =
   | { type: 'script'; scripts: Array<[string, CallScript]> }
   | { type: 'agents'; resources: string[] }
-  | { type: 'state' };
+  | { type: 'state' }
+  | { type: 'cut'; ms: number };
 
 const send = (message: Record<string, unknown>) => process.send?.(message);
 const server = await AriTestServer.start({
@@ -34,6 +36,10 @@ process.on('message', (message: Request) => {
     case 'agents':
       for (const resource of message.resources) pbx.registerAgentPhone(resource);
       return send({ type: 'registered' });
+    case 'cut':
+      server.suspendEvents();
+      setTimeout(() => server.resumeEvents(), message.ms);
+      return send({ type: 'cut' });
     case 'state':
       return send({
         type: 'state',

@@ -27,7 +27,11 @@ import { type IsolatedDb, openIsolatedPostgres } from '../support/databases.js';
 import { addLeads, makeCampaign, zoneAtNoon } from '../support/fixtures.js';
 import { dropPrefix, uniquePrefix } from '../support/redis.js';
 
-export const FAULT_KINDS = ['sigkill-restart'] as const;
+/**
+ * sigkill-restart: the engine is killed and started again (same engine id, as a supervisor does);
+ * ari-socket-cut: the ARI event WebSocket drops and Asterisk refuses it for a few seconds (events meanwhile are lost).
+ */
+export const FAULT_KINDS = ['sigkill-restart', 'ari-socket-cut'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface FaultCounts {
@@ -56,7 +60,7 @@ export interface FaultRunResult {
   readonly seed: number;
   /** When the fault struck, in ms after the campaign's first dial. */
   readonly faultAtMs: number;
-  /** From the engine's restart to its first new attempt. */
+  /** From the fault's end (the restart, the socket allowed again) to the first new attempt. */
   readonly dialingAgainMs: number | undefined;
   readonly attempts: number;
   /** People who answered while no engine listened and heard the abandon message from the dialplan (the rule: counted as abandons). */
@@ -204,14 +208,24 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
     await untilNewAttempt(db, campaign, 0, dialing);
     const faultAtMs = draw() * 6000;
     await sleep(faultAtMs);
-    await engine.kill('SIGKILL');
-    for (const agent of agents.splice(0)) agent.close();
-    await sleep(500 + draw() * 1500);
-    const restartedAt = Date.now();
-    const attemptsBefore = await attemptCount(db, campaign);
-    engine = await EngineProcess.start(env, campaign.id);
-    agents.push(...(await logIn(engine, keys, campaign)));
-    const dialingAgainMs = await untilNewAttempt(db, campaign, attemptsBefore, restartedAt);
+    let faultEnd: number;
+    let attemptsBefore: number;
+    if (o.kind === 'sigkill-restart') {
+      await engine.kill('SIGKILL');
+      for (const agent of agents.splice(0)) agent.close();
+      await sleep(500 + draw() * 1500);
+      faultEnd = Date.now();
+      attemptsBefore = await attemptCount(db, campaign);
+      engine = await EngineProcess.start(env, campaign.id);
+      agents.push(...(await logIn(engine, keys, campaign)));
+    } else {
+      const cutMs = 1000 + draw() * 3000;
+      await pbx.ask({ type: 'cut', ms: cutMs });
+      await sleep(cutMs);
+      faultEnd = Date.now();
+      attemptsBefore = await attemptCount(db, campaign);
+    }
+    const dialingAgainMs = await untilNewAttempt(db, campaign, attemptsBefore, faultEnd);
     await sleep(4000);
     await engine.kill('SIGTERM');
     engine = undefined;

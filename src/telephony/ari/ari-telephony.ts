@@ -699,7 +699,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     }
     for (const call of this.calls.all()) {
       const channel = channels.get(call.channelId);
-      if (!channel && call.created) this.onChannelGone(call.channelId, CAUSE_UNKNOWN);
+      if (!channel && call.created) await this.goneUnheard(call);
       else if (channel?.appName === 'Stasis' && call.phase === 'dialing') this.customerInStasis(call, ['customer']);
     }
     for (const leg of this.agents.all()) {
@@ -708,6 +708,24 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       else if (leg.up && !bridges.has(leg.bridgeId)) this.hangupChannel(leg.channelId);
     }
     this.logger.info({ calls: this.calls.size }, 'reconciled with Asterisk');
+  }
+
+  /**
+   * A call that ended while the event stream was down. Answered meanwhile,
+   * it found no application and the dialplan played the abandon message
+   * (its record says when): reported as answered and abandoned by the PBX.
+   */
+  private async goneUnheard(call: CustomerCall): Promise<void> {
+    const unanswered = call.phase === 'dialing' || call.phase === 'detecting';
+    const abandonedAt = unanswered && !call.endRequestedBy ? await this.abandonedByPbx(call.request.attemptId) : undefined;
+    if (!this.calls.isLive(call)) return;
+    if (abandonedAt !== undefined) {
+      call.phase = 'answered';
+      const { attemptId } = call.request;
+      this.emit({ type: 'call.answered', attemptId, at: this.clock.now(), answeredAt: abandonedAt, party: 'human', abandonedByPbx: true });
+      return this.settle(call, { code: 16, text: 'Answered while the engine was not heard: the PBX played the abandon message' });
+    }
+    this.onChannelGone(call.channelId, CAUSE_UNKNOWN);
   }
 
   // ---- helpers --------------------------------------------------------------
