@@ -36,5 +36,5 @@ describe.skipIf(!databaseUrl || !redis)('a fault at a random moment of a busy ca
       answeredIntoSilence: 0,
       agentsDoubleBooked: 0,
     });
-  }, 90_000);
+  }, 180_000);
 });

@@ -307,8 +307,9 @@ async function attemptCount(db: Db, campaign: Campaign): Promise<number> {
   return Number(rows[0]!.n);
 }
 
+/** The time from `since` to the campaign's next attempt; undefined if none comes within 30 s (a loaded machine starts a process slowly). */
 async function untilNewAttempt(db: Db, campaign: Campaign, before: number, since: number): Promise<number | undefined> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 600; i++) {
     if ((await attemptCount(db, campaign)) > before) return Date.now() - since;
     await sleep(50);
   }
