@@ -68,36 +68,32 @@ export async function takeOverLostEngineCalls(o: LostEngineCallsOptions): Promis
   if (rows.length === 0) return { adopted: 0, closed: 0 };
   const left = (await o.port.adoptCalls?.(rows.map((row) => originateRequest(o, row)))) ?? new Map();
   const adopted: AdoptedCall[] = [];
+  for (const row of rows) {
+    const call = left.get(AttemptId(row.id));
+    if (!call || call.phase === 'abandoned-by-pbx') continue;
+    adopted.push({
+      attemptId: AttemptId(row.id),
+      lead: { id: LeadId(row.lead_id), number: row.phone as E164, ...(row.custom_fields ? { fields: row.custom_fields } : {}) },
+      originatedAt: row.originated_at.getTime(),
+      answeredAt: row.answered_at?.getTime(),
+      connectedAt: row.connected_at?.getTime(),
+      left: call,
+    });
+  }
+  // At once, before any await: the port reports these calls' events from now on.
+  o.engine.adopt(adopted);
   let closed = 0;
   for (const row of rows) {
     const attemptId = AttemptId(row.id);
     const call = left.get(attemptId);
-    if (call?.phase === 'abandoned-by-pbx') {
-      await closeAbandonedByPbx(o, row, call.at).then(
-        () => closed++,
-        (error: unknown) => o.logger.error({ attemptId, err: error }, 'an attempt the PBX abandoned could not be closed; it is tried again at the next takeover'),
-      );
-      continue;
-    }
-    if (call) {
-      adopted.push({
-        attemptId,
-        lead: { id: LeadId(row.lead_id), number: row.phone as E164, ...(row.custom_fields ? { fields: row.custom_fields } : {}) },
-        originatedAt: row.originated_at.getTime(),
-        answeredAt: row.answered_at?.getTime(),
-        connectedAt: row.connected_at?.getTime(),
-        left: call,
-      });
-      continue;
-    }
+    if (call && call.phase !== 'abandoned-by-pbx') continue;
     try {
-      await closeUnheard(o, row);
+      await (call ? closeAbandonedByPbx(o, row, call.at) : closeUnheard(o, row));
       closed++;
     } catch (error) {
       o.logger.error({ attemptId, err: error }, 'an attempt left open by a lost engine could not be closed; it is tried again at the next takeover');
     }
   }
-  o.engine.adopt(adopted);
   o.logger.warn(
     { campaignId: o.campaign.id, lostEngines: [...new Set(rows.map((r) => r.engine_id))], adopted: adopted.length, closed },
     'calls of a lost engine taken over: those the PBX still holds go on, the others are closed',

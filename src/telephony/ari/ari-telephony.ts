@@ -240,6 +240,9 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       adopted.set(request.attemptId, left);
       this.logger.info({ attemptId: request.attemptId, channelId: found.channelId, phase: left.phase }, 'call of a lost engine taken over');
     }
+    // What happened to these channels between the listing and now was not heard (they were nobody's): look again.
+    // The look starts with a request to Asterisk, so it ends after the caller has taken the calls over from this answer.
+    if (adopted.size > 0) void this.reconcile();
     return adopted;
   }
 
