@@ -79,6 +79,9 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   private readonly trunks: ReadonlyMap<string, TrunkSettings>;
   private connection: AriConnection | undefined;
   private agentLegsMade = 0;
+  /** Agents' legs on their way up (bridge made, originate sent): a shutdown waits for them, so that none comes up after it. */
+  private readonly legSetUps = new Set<Promise<void>>();
+  private shuttingDown = false;
   private readonly boot = Date.now().toString(36);
 
   private constructor(o: AriTelephonyOptions) {
@@ -132,6 +135,8 @@ export class AriTelephony implements TelephonyPort, IvrPort {
    * logged their agents out.
    */
   async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    await Promise.all([...this.legSetUps]);
     const ignoringGone = (err: unknown) => {
       if (!isGoneError(err)) this.logger.warn({ err: describeError(err) }, 'shutdown: an agent leg or bridge could not be removed');
     };
@@ -345,6 +350,10 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   }
 
   loginAgent(agentId: AgentId, endpoint: string): void {
+    if (this.shuttingDown) {
+      this.logger.warn({ agentId }, 'login ignored: outpace is shutting down');
+      return;
+    }
     if (this.config.ARI_AGENT_CONNECTION === 'ring-per-call') return this.agentsToRing.login(agentId, endpoint);
     const held = this.agents.get(agentId);
     if (held?.adopted && held.up) {
@@ -583,7 +592,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
 
   /** Creates the leg's bridge and rings the agent's softphone into the application; its StasisStart is the answer. */
   private setUpAgentLeg(leg: AgentLeg, ringTimeoutSec: number): void {
-    this.gate
+    const setUp = this.gate
       .run('bridge create', () => this.rest.createBridge(leg.bridgeId, `agent-${leg.agentId}`))
       .then(() =>
         this.gate.run('agent originate', () =>
@@ -604,6 +613,8 @@ export class AriTelephony implements TelephonyPort, IvrPort {
         this.logger.error({ agentId: leg.agentId, endpoint: leg.endpoint, err: describeError(err) }, 'agent leg could not be set up');
         this.agentLegGone(leg, refusedCause(describeError(err)));
       });
+    this.legSetUps.add(setUp);
+    void setUp.then(() => this.legSetUps.delete(setUp));
   }
 
   /** Puts the customer through to the agent's bridge (with the agent's own channel, when rung for this call), then records every leg. */
