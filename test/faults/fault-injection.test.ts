@@ -35,6 +35,7 @@ describe.skipIf(!databaseUrl || !redis)('a fault at a random moment of a busy ca
       callsDropped: 0,
       answeredIntoSilence: 0,
       agentsDoubleBooked: 0,
+      wallboardCallsLeft: 0,
     });
   }, 180_000);
 });

@@ -17,6 +17,7 @@ import { AGENT_SOCKET_PATH } from '../../src/api/agent-sockets.js';
 import { upsertAgent } from '../../src/campaigns/agents.js';
 import { changeCampaignState } from '../../src/campaigns/campaign-store.js';
 import type { Campaign } from '../../src/campaigns/campaign.js';
+import { redisCoordination } from '../../src/coordination/redis/redis-coordination.js';
 import { AgentId } from '../../src/domain/ids.js';
 import type { Db } from '../../src/storage/db.js';
 import { runMigrations } from '../../src/storage/migrate.js';
@@ -53,6 +54,8 @@ export interface FaultCounts {
   readonly answeredIntoSilence: number;
   /** Times an agent's bridge came to hold a second customer. */
   readonly agentsDoubleBooked: number;
+  /** Calls the wallboard (Redis live state) still shows in flight once the engine has stopped. */
+  readonly wallboardCallsLeft: number;
 }
 
 export interface FaultRunResult {
@@ -232,6 +235,8 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
     if (!stopped) await engine.kill('SIGKILL');
     engine = undefined;
     const state = await pbx.ask<PbxState>({ type: 'state' });
+    const live = redisCoordination(o.redisUrl, prefix);
+    const shown = await live.live.callsInFlight(campaign.id).finally(() => live.close());
     if (process.env.FAULT_RUN_LOG) {
       const { rows } = await db.query('SELECT a.*, l.state AS lead_state FROM attempts a JOIN leads l ON l.id = a.lead_id ORDER BY originated_at');
       appendFileSync(process.env.FAULT_RUN_LOG, `${JSON.stringify({ state, attempts: rows, faultAtMs })}\n`);
@@ -243,7 +248,7 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
       dialingAgainMs,
       attempts: await attemptCount(db, campaign),
       abandonedByPbx: state.faults.abandonedByDialplan,
-      counts: await countLeftovers(db, campaign, state),
+      counts: { ...(await countLeftovers(db, campaign, state)), wallboardCallsLeft: shown.length },
     };
   } finally {
     for (const agent of agents) agent.close();
@@ -318,7 +323,7 @@ async function untilNewAttempt(db: Db, campaign: Campaign, before: number, since
   return undefined;
 }
 
-async function countLeftovers(db: Db, campaign: Campaign, state: PbxState): Promise<FaultCounts> {
+async function countLeftovers(db: Db, campaign: Campaign, state: PbxState): Promise<Omit<FaultCounts, 'wallboardCallsLeft'>> {
   const one = async (sql: string, params: unknown[] = [campaign.id]) => Number((await db.query<{ n: string }>(sql, params)).rows[0]!.n);
   const stored = new Set((await db.query<{ id: string }>('SELECT id FROM attempts WHERE campaign_id = $1', [campaign.id])).rows.map((r) => r.id));
   return {

@@ -164,7 +164,8 @@ export class CampaignRunner {
       },
     });
     this.running = { engine, leads, attempts, lease, live, watch, unsubscribe };
-    await takeOverLostEngineCalls({ db, campaign, trunkId: trunk.id, engineId, engine, port: this.o.port, logger, now: scheduler.now() });
+    const { adopted } = await takeOverLostEngineCalls({ db, campaign, trunkId: trunk.id, engineId, engine, port: this.o.port, logger, now: scheduler.now() });
+    await live.takeOver(adopted);
     engine.start();
     lease.keep(() => {
       deposed = true;

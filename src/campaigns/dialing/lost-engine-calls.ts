@@ -56,7 +56,7 @@ export interface LostEngineCallsOptions {
 }
 
 /** Adopts or closes every open attempt of the campaign; call it once the campaign is owned, before the engine starts. */
-export async function takeOverLostEngineCalls(o: LostEngineCallsOptions): Promise<{ adopted: number; closed: number }> {
+export async function takeOverLostEngineCalls(o: LostEngineCallsOptions): Promise<{ adopted: ReadonlySet<AttemptId>; closed: number }> {
   const released = await releaseCampaignClaims(o.db, o.campaign.id);
   if (released > 0) o.logger.warn({ campaignId: o.campaign.id, leads: released }, 'leads a lost engine had claimed go back to the pool');
   const { rows } = await o.db.query<OpenAttemptRow>(
@@ -65,7 +65,7 @@ export async function takeOverLostEngineCalls(o: LostEngineCallsOptions): Promis
       WHERE a.campaign_id = $1 AND a.ended_at IS NULL`,
     [o.campaign.id],
   );
-  if (rows.length === 0) return { adopted: 0, closed: 0 };
+  if (rows.length === 0) return { adopted: new Set(), closed: 0 };
   const left = (await o.port.adoptCalls?.(rows.map((row) => originateRequest(o, row)))) ?? new Map();
   const adopted: AdoptedCall[] = [];
   for (const row of rows) {
@@ -98,7 +98,7 @@ export async function takeOverLostEngineCalls(o: LostEngineCallsOptions): Promis
     { campaignId: o.campaign.id, lostEngines: [...new Set(rows.map((r) => r.engine_id))], adopted: adopted.length, closed },
     'calls of a lost engine taken over: those the PBX still holds go on, the others are closed',
   );
-  return { adopted: adopted.length, closed };
+  return { adopted: new Set(adopted.map((a) => a.attemptId)), closed };
 }
 
 function originateRequest(o: LostEngineCallsOptions, row: OpenAttemptRow): OriginateRequest {
