@@ -89,9 +89,14 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
   await app.register(
     async (api) => {
       const routes = api.withTypeProvider<ZodTypeProvider>();
-      routes.get('/health', { schema: { hide: true } }, async () => {
-        await context.db.query('SELECT 1');
-        return { status: 'ok', database: context.db.kind };
+      // Degraded names each part that fails (503), so that a monitor sees what to fix.
+      routes.get('/health', { schema: { hide: true } }, async (_request, reply) => {
+        const degraded: Array<{ part: string; problem: string }> = [];
+        await context.db.query('SELECT 1').catch((err: unknown) => degraded.push({ part: 'database', problem: err instanceof Error ? err.message : String(err) }));
+        const coordination = context.coordination.health();
+        if (!coordination.reachable) degraded.push({ part: 'redis', problem: coordination.problem });
+        if (degraded.length === 0) return { status: 'ok', database: context.db.kind };
+        return reply.code(503).send({ status: 'degraded', database: context.db.kind, degraded });
       });
       routes.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       for (const register of [

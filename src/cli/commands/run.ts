@@ -7,7 +7,8 @@
  * is never given two calls at once; the agents' state history is stored. A
  * broadcast run beside its linked agent campaign puts key-1 callers through
  * to that campaign's agents. On SIGTERM or SIGINT a drain lets every call in
- * progress finish.
+ * progress finish, then the agents are logged out (reason engine-shutdown)
+ * and their legs and bridges removed from Asterisk.
  */import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -19,7 +20,7 @@ import { getCampaign } from '../../campaigns/campaign-store.js';
 import type { Campaign } from '../../campaigns/campaign.js';
 import { measuredFeasibility } from '../../campaigns/stats.js';
 import { CampaignRunner } from '../../campaigns/dialing/campaign-runner.js';
-import { StoredAgentStates } from '../../campaigns/dialing/stored-agent-states.js';
+import { closeLeftHistories, StoredAgentStates } from '../../campaigns/dialing/stored-agent-states.js';
 import { CampaignId } from '../../domain/ids.js';
 import { LocalAgentCampaigns } from '../../engine/agent-lending.js';
 import { wallClockScheduler } from '../../engine/scheduler.js';
@@ -38,6 +39,9 @@ const runEnv = z.object({
   OUTPACE_SOUNDS_DIR: z.string().min(1).default(fileURLToPath(new URL('../../../sounds/', import.meta.url))),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+/** Why agents a lost engine left logged in are logged out when the next engine starts. */
+export const LOST_ENGINE_LOGOUT_REASON = 'engine-lost';
 
 interface CampaignRun {
   start(): Promise<void>;
@@ -92,21 +96,27 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
         clock: wallClockScheduler,
         subscribeCalls: (l) => telephony.subscribe(l),
       });
-      sockets.attach(api.server);
       opened = { telephony, runs: [], sockets, history };
+      const closed = await closeLeftHistories(db, campaignIds, wallClockScheduler.now(), LOST_ENGINE_LOGOUT_REASON);
+      if (closed.length > 0) logger.warn({ agents: closed }, 'agents a lost engine left logged in are logged out in their history');
+      // Each campaign takes over the calls a lost engine left; then the agents' legs no call holds go.
       for (const run of runs) {
         await run.start();
         opened.runs.push(run);
       }
+      await telephony.removeLeftLegs();
+      // Agents are heard once the campaigns listen: a login before would reach no engine and be lost.
+      sockets.attach(api.server);
     },
     async drain() {
       if (!opened) return;
       const { telephony, runs, sockets, history } = opened;
       opened = undefined;
+      // Each campaign logs its agents out once drained: their screens and their state history hear why before the sockets close.
       for (const run of [...runs].reverse()) await run.drain();
       // Agents' sockets would hold the HTTP server open past its close.
       sockets.close();
-      telephony.close();
+      await telephony.shutdown();
       await history.settled();
     },
   };
