@@ -109,6 +109,7 @@ describe('a whole predictive campaign on the real PBX', () => {
       name: 'real PBX: predictive with detection',
       pacing: { mode: 'predictive', machineDetection: true, machinePolicy: 'leave-message', connectDeadlineSec: DEADLINE_SEC, wrapUpTimeoutSec: 120 },
       recording: 'all',
+      machineMessage: 'outpace/machine-message',
     });
     const zone = zoneAtNoon();
     farEnds().forEach((f, i) => numbers.push(carrierNumber(f, i)));
