@@ -209,7 +209,8 @@ describe('a whole predictive campaign on the real PBX', () => {
     const problems: string[] = [];
     for (const a of attempts.filter((x) => x.abandoned)) {
       const events = observer.about(`${ENGINE}-c-${a.id}`);
-      const verdict = events.find((e) => e.type === 'StasisStart' && e.args?.[0] === 'amd');
+      // AMD() sets AMDCAUSE as it decides (StasisStart's arguments go to the engine's application only).
+      const verdict = events.find((e) => e.type === 'ChannelVarset' && e['variable'] === 'AMDCAUSE');
       const prompt = events.find((e) => e.type === 'PlaybackStarted' && e.playback?.media_uri.includes('abandon'));
       if (!verdict || !prompt) {
         problems.push(`${a.phone}: ${verdict ? '' : 'no detection verdict; '}${prompt ? '' : 'no abandon prompt'}`);
@@ -249,7 +250,7 @@ describe('a whole predictive campaign on the real PBX', () => {
   });
 });
 
-/** Detection's verdict `amd,HUMAN,HUMAN-803-800` heard 803 ms of silence after the greeting. */
+/** Detection's verdict AMDCAUSE=HUMAN-803-800 heard 803 ms of silence after the greeting. */
 function silenceHeardMs(verdict: AriEvent): number {
-  return Number(/^HUMAN-(\d+)-/.exec(verdict.args?.[2] ?? '')?.[1] ?? 0);
+  return Number(/^HUMAN-(\d+)-/.exec(String(verdict['value'] ?? ''))?.[1] ?? 0);
 }

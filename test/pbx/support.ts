@@ -72,7 +72,6 @@ export interface AriEvent {
   readonly channel?: { id: string; name: string; state: string; dialplan?: { context: string } };
   readonly playback?: { id: string; media_uri: string; target_uri: string; state: string };
   readonly recording?: { name: string; state: string; target_uri: string; cause?: string };
-  readonly args?: string[];
   readonly cause?: number;
   readonly digit?: string;
   readonly [field: string]: unknown;
