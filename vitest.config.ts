@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The real-PBX suites need the lab: npm run pbx:up, then npm run test:pbx (vitest.pbx.config.ts).
+    exclude: ['test/pbx/**', 'node_modules/**'],
     // Integration suites share PostgreSQL and Redis; files still run in parallel
     // because each uses its own schema / key prefix.
     testTimeout: 60_000,

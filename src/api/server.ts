@@ -5,11 +5,12 @@
  */
 import swagger from '@fastify/swagger';
 import fastify, { type FastifyServerOptions } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Api, ApiContext } from './context.js';
-import { errorHandler, sendError } from './errors.js';
+import { errorHandler, notFoundHandler, sendError } from './errors.js';
 import { FailedAuthLimiter } from './failed-auth-limiter.js';
-import { findKeyHolder } from './keys.js';
+import { findKeyHolder, keyPrefix } from './keys.js';
+import { describeCsvUploads, documentRoute } from './openapi.js';
 import { agentPageRoutes } from './agent-page/serve.js';
 import { agentDeskRoutes } from './routes/agent-desk.js';
 import { attemptRoutes } from './routes/attempts.js';
@@ -37,8 +38,11 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
     bodyLimit: 10 * 2 ** 20,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  // Response schemas document the answers (see openapi.ts); answers are written as plain JSON.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.addHook('onRoute', (route) => documentRoute(route, API_PREFIX));
   app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
   // CSV uploads reach the route as the raw request stream.
   app.addContentTypeParser(['text/csv', 'application/octet-stream'], (_request, payload, done) => done(null, payload));
 
@@ -49,6 +53,11 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
       security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: (document) => {
+      const openapi = 'openapiObject' in document ? document.openapiObject : document.swaggerObject;
+      describeCsvUploads(openapi as Parameters<typeof describeCsvUploads>[0]);
+      return openapi;
+    },
   });
 
   const limiter = new FailedAuthLimiter(context.clock, options.failedAuthLimit ?? 10);
@@ -56,16 +65,19 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
   app.addHook('onRequest', async (request, reply) => {
     const roles = request.routeOptions.config.roles;
     if (!roles) return;
-    if (limiter.blocked(request.ip)) {
-      return sendError(reply, 429, { error: 'too-many-failures', message: 'too many failed authentications: wait a minute' });
-    }
     const key = bearerKey(request.headers.authorization) ?? headerValue(request.headers['x-api-key']);
     if (!key) {
       return sendError(reply, 401, { error: 'unauthorized', message: 'send an API key as "Authorization: Bearer KEY"' });
     }
     const holder = await findKeyHolder(context.db, key);
     if (!holder) {
-      limiter.recordFailure(request.ip);
+      const prefix = keyPrefix(key);
+      const wait = limiter.retryAfterSeconds(request.ip, prefix);
+      if (wait > 0) {
+        reply.header('retry-after', String(wait));
+        return sendError(reply, 429, { error: 'too-many-failures', message: `too many wrong API keys from this address: wait ${wait} s` });
+      }
+      limiter.recordFailure(request.ip, prefix);
       return sendError(reply, 401, { error: 'unauthorized', message: 'the API key is unknown or revoked' });
     }
     if (!roles.includes(holder.role)) {
@@ -77,9 +89,14 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
   await app.register(
     async (api) => {
       const routes = api.withTypeProvider<ZodTypeProvider>();
-      routes.get('/health', { schema: { hide: true } }, async () => {
-        await context.db.query('SELECT 1');
-        return { status: 'ok', database: context.db.kind };
+      // Degraded names each part that fails (503), so that a monitor sees what to fix.
+      routes.get('/health', { schema: { hide: true } }, async (_request, reply) => {
+        const degraded: Array<{ part: string; problem: string }> = [];
+        await context.db.query('SELECT 1').catch((err: unknown) => degraded.push({ part: 'database', problem: err instanceof Error ? err.message : String(err) }));
+        const coordination = context.coordination.health();
+        if (!coordination.reachable) degraded.push({ part: 'redis', problem: coordination.problem });
+        if (degraded.length === 0) return { status: 'ok', database: context.db.kind };
+        return reply.code(503).send({ status: 'degraded', database: context.db.kind, degraded });
       });
       routes.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       for (const register of [

@@ -35,15 +35,17 @@ export function loadScenario(file: string): Scenario {
 }
 
 /**
- * The issue's scenarios as it states them (bench/scenarios/S*.json), then, unless `realistic` is false (the
- * quick run, which must stay under a minute), the same call centers made harsher (bench/scenarios/realistic/:
- * answering machines, detection errors, breaks, impatient callers).
+ * The scenarios of bench/scenarios/ (the issue's S1–S5 as it states them, then outpace's own, such as the
+ * team that has just logged in), then, unless `realistic` is false (the quick run, which must stay under a
+ * minute), the issue's call centers made harsher (bench/scenarios/realistic/: answering machines, detection
+ * errors, breaks, impatient callers).
  */
 export function defaultScenarioFiles(benchDir: string, realistic = true): string[] {
   const dirs = [join(benchDir, 'scenarios'), ...(realistic ? [join(benchDir, 'scenarios', 'realistic')] : [])];
   return dirs.flatMap((dir) =>
     readdirSync(dir)
-      .filter((f) => /^S\d+\.json$/.test(f))
+      .filter((f) => f.endsWith('.json'))
+      // The issue's S1–S5 first, in order; code-unit order puts them before lower-case names.
       .sort()
       .map((f) => join(dir, f)),
   );
@@ -91,8 +93,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
   const rows = all.filter((r) => !isReference(r.mode));
   const reference = all.filter((r) => isReference(r.mode));
   const quiet = timingPass(scenarios, o.quick, log);
-  const target = scenarios[0]?.pacing['abandonTarget'];
-  const checks = checkTargets(rows, baselineSweep, typeof target === 'number' ? target : 0.03, quiet);
+  const checks = checkTargets(rows, baselineSweep, quiet);
   writeReport(o.outDir, {
     generatedAt: new Date().toISOString(),
     quick: o.quick,

@@ -31,11 +31,11 @@ export interface BenchReport {
 
 function table(rows: readonly BenchRow[]): string[] {
   return [
-    `| scenario | mode | seeds | agents | live answers | occupancy | abandon | worst seed | worst hour | connects/agent h | idle mean s | idle p95 s | decision p99 µs |`,
-    `|---|---|---|---|---|---|---|---|---|---|---|---|---|`,
+    `| scenario | mode | seeds | agents | live answers | occupancy | abandon | regulatory | worst seed | first half hour | worst 15 min | worst hour | peak since start | connects/agent h | idle mean s | idle p95 s | decision p99 µs |`,
+    `|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|`,
     ...rows.map(
       (x) =>
-        `| ${x.scenario} | ${x.mode} | ${x.seeds} | ${x.agents} | ${percent(x.liveAnswerRate)} | ${x.occupancy.toFixed(3)} | ${percent(x.abandonRate)} | ${percent(x.worstSeedAbandonRate)} | ${percent(x.worstHourAbandonRate)} | ${x.connectsPerAgentHour.toFixed(1)} | ${x.meanIdleSec.toFixed(1)} | ${x.p95IdleSec.toFixed(1)} | ${x.decisionP99Us.toFixed(0)} |`,
+        `| ${x.scenario} | ${x.mode} | ${x.seeds} | ${x.agents} | ${percent(x.liveAnswerRate)} | ${x.occupancy.toFixed(3)} | ${percent(x.abandonRate)} | ${percent(x.regulatoryAbandonRate)} | ${percent(x.worstSeedAbandonRate)} | ${percent(x.firstHalfHourAbandonRate)} | ${percent(x.worst15MinAbandonRate)} | ${percent(x.worstHourAbandonRate)} | ${percent(x.peakRunningAbandonRate)} | ${x.connectsPerAgentHour.toFixed(1)} | ${x.meanIdleSec.toFixed(1)} | ${x.p95IdleSec.toFixed(1)} | ${x.decisionP99Us.toFixed(0)} |`,
     ),
   ];
 }
@@ -76,8 +76,10 @@ function markdown(r: BenchReport): string {
   const lines = [
     `# Pacing benchmark`,
     ``,
-    `Generated ${r.generatedAt}${r.quick ? ' (quick: fewer seeds, shorter shift)' : ''}; ${r.hours} h shifts; abandon target 3%.`,
+    `Generated ${r.generatedAt}${r.quick ? ' (quick: fewer seeds, shorter shift)' : ''}; ${r.hours} h shifts; abandon target ${[...new Set(r.rows.map((x) => percent(x.abandonTarget)))].join(', ')}.`,
     `Occupancy = (talk + wrap-up) / logged-in time not paused; abandon rate = abandoned / live answers, all seeds pooled.`,
+    `Regulatory: the abandon rate as the campaign's compliance profile counts it, with the estimated detection false positives (people hung up on as machines) added as abandoned live answers where the profile counts them (UK); the counted rate where it does not.`,
+    `First half hour, worst 15 min, worst hour, peak since start: the worst seed's abandon rate over the shift's first 30 minutes, its worst rolling 15 minutes and hour, and the highest its rate since the start stood at the end of any minute (what a campaign that over-dials at start carries for the rest of its regulatory window).`,
     ...(hasRealisticVariants(r)
       ? [
           `S1–S5 are the issue's call centers as it states them; the issue's targets are theirs. S1-realistic–S5-realistic are the same call centers made harsher (15% answering machines, machine detection's delay and errors, breaks, callers who hang up after about 5 s of silence): the same targets are checked on them, to show what a real floor costs.`,

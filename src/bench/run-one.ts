@@ -27,6 +27,8 @@ export interface RunResult {
   readonly setting?: string;
   readonly seed: number;
   readonly agents: number;
+  /** The campaign's abandon target in this run. */
+  readonly abandonTarget: number;
   readonly shift: ShiftResult;
   readonly decisionP99Us: number;
   readonly wallSec: number;
@@ -83,6 +85,7 @@ export function runOne(job: RunJob): RunResult {
     ...(job.setting && { setting: job.setting.label }),
     seed: job.seed,
     agents: job.scenario.agents,
+    abandonTarget: shift.settings.abandonTarget,
     shift: result,
     decisionP99Us: quantile(timings, 0.99),
     wallSec: (performance.now() - start) / 1000,

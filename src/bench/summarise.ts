@@ -7,6 +7,7 @@ import { BASELINE_MODES } from './baseline-settings.js';
 import { baselineFrontier, beatsBaselineCheck } from './baseline-frontier.js';
 import type { BenchMode } from './bench-modes.js';
 import type { RunResult } from './run-one.js';
+import { abandonRate } from '../pacing/abandon-ledger.js';
 import { percent } from './format.js';
 
 export interface BenchRow {
@@ -16,9 +17,21 @@ export interface BenchRow {
   readonly agents: number;
   readonly liveAnswerRate: number;
   readonly occupancy: number;
+  /** The campaign's abandon target (its scenario's pacing settings). */
+  readonly abandonTarget: number;
   readonly abandonRate: number;
+  /**
+   * The abandon rate as the campaign's profile counts it: counted abandons plus the estimated detection false
+   * positives (people hung up on as machines) where the profile counts them (UK); the counted rate elsewhere.
+   */
+  readonly regulatoryAbandonRate: number;
   readonly worstSeedAbandonRate: number;
+  /** The worst seed's rate over its worst rolling hour, its worst rolling quarter hour, its first half hour. */
   readonly worstHourAbandonRate: number;
+  readonly worst15MinAbandonRate: number;
+  readonly firstHalfHourAbandonRate: number;
+  /** The worst seed's highest rate since the shift's start, at the end of any minute. */
+  readonly peakRunningAbandonRate: number;
   readonly connectsPerAgentHour: number;
   readonly meanIdleSec: number;
   readonly p95IdleSec: number;
@@ -46,6 +59,7 @@ function pool(runs: readonly RunResult[]): BenchRow {
   const live = s.reduce((t, x) => t + x.liveAnswers, 0);
   const attempts = s.reduce((t, x) => t + x.attempts, 0);
   const abandoned = s.reduce((t, x) => t + x.abandoned, 0);
+  const machineHangups = s.reduce((t, x) => t + x.machineHangups, 0);
   return {
     scenario: runs[0]!.scenario,
     mode: runs[0]!.mode,
@@ -53,9 +67,14 @@ function pool(runs: readonly RunResult[]): BenchRow {
     agents: runs[0]!.agents,
     liveAnswerRate: attempts > 0 ? live / attempts : 0,
     occupancy: mean(s.map((x) => x.occupancy)),
+    abandonTarget: runs[0]!.abandonTarget,
     abandonRate: live > 0 ? abandoned / live : 0,
+    regulatoryAbandonRate: abandonRate({ liveAnswers: live, abandoned, machineHangups }, s[0]!.countedFalsePositiveRate),
     worstSeedAbandonRate: max(s.map((x) => x.abandonRate)),
     worstHourAbandonRate: max(s.map((x) => x.worstHourAbandonRate)),
+    worst15MinAbandonRate: max(s.map((x) => x.worst15MinAbandonRate)),
+    firstHalfHourAbandonRate: max(s.map((x) => x.firstHalfHourAbandonRate)),
+    peakRunningAbandonRate: max(s.map((x) => x.peakRunningAbandonRate)),
     connectsPerAgentHour: mean(s.map((x) => x.connectsPerAgentHour)),
     meanIdleSec: mean(s.map((x) => x.meanIdleSec)),
     p95IdleSec: mean(s.map((x) => x.p95IdleSec)),
@@ -105,6 +124,9 @@ export function issueScenarioOf(name: string): string | undefined {
   return /^S[1-5]$/.test(base) ? base : undefined;
 }
 
+/** The team that has just logged in (bench/scenarios/cold-start.json): its rate since the start is held to the target from the first minute. */
+export const COLD_START_SCENARIO = 'cold-start';
+
 /** How the scenarios of bench/scenarios/realistic/ are named: the issue scenario's name and this. */
 const REALISTIC_SUFFIX = '-realistic';
 
@@ -112,7 +134,9 @@ const REALISTIC_SUFFIX = '-realistic';
 export const isRealisticVariant = (scenario: string): boolean => scenario.endsWith(REALISTIC_SUFFIX);
 
 /**
- * The issue's targets for predictive pacing, checked against the rows.
+ * The issue's targets for predictive pacing, checked against the rows: on every seed, the shift's abandon
+ * rate and its first half hour's at or under the campaign's target (a cold start must not spend the
+ * allowance before anything is known).
  * @param sweep the baselines at their other settings, for the comparison at equal or lower abandon
  * @param quiet the timing pass: the largest scenario's predictive shift run alone after the others, so that
  *              decision times and the shift's wall time are not inflated by runs sharing the cores
@@ -120,7 +144,6 @@ export const isRealisticVariant = (scenario: string): boolean => scenario.endsWi
 export function checkTargets(
   rows: readonly BenchRow[],
   sweep: readonly SweepPoint[],
-  abandonTarget: number,
   quiet?: RunResult,
 ): TargetCheck[] {
   const checks: TargetCheck[] = [];
@@ -129,13 +152,32 @@ export function checkTargets(
   for (const p of rows.filter((r) => r.mode === 'predictive')) {
     const issueScenario = issueScenarioOf(p.scenario);
     checks.push({
-      target: `${p.scenario}: predictive abandon ≤ ${percent(abandonTarget)} on every seed`,
-      met: p.worstSeedAbandonRate <= abandonTarget,
+      target: `${p.scenario}: predictive abandon ≤ ${percent(p.abandonTarget)} on every seed`,
+      met: p.worstSeedAbandonRate <= p.abandonTarget,
       measured: `worst seed ${percent(p.worstSeedAbandonRate)}`,
+    });
+    if (p.regulatoryAbandonRate !== p.abandonRate) {
+      checks.push({
+        target: `${p.scenario}: predictive abandon as the regulator counts it (detection false positives included) ≤ ${percent(p.abandonTarget)}`,
+        met: p.regulatoryAbandonRate <= p.abandonTarget,
+        measured: `${percent(p.regulatoryAbandonRate)} (${percent(p.abandonRate)} counted)`,
+      });
+    }
+    checks.push({
+      target: `${p.scenario}: predictive abandon over the first half hour ≤ ${percent(p.abandonTarget)} on every seed`,
+      met: p.firstHalfHourAbandonRate <= p.abandonTarget,
+      measured: `worst seed ${percent(p.firstHalfHourAbandonRate)}`,
     });
     for (const b of BASELINE_MODES) {
       const settings = baselineFrontier(rows, sweep, p.scenario, b);
       if (settings.length > 0) checks.push(beatsBaselineCheck(p, b, settings));
+    }
+    if (p.scenario === COLD_START_SCENARIO) {
+      checks.push({
+        target: `${p.scenario}: predictive abandon since the start ≤ ${percent(p.abandonTarget)} at every minute from the first, on every seed`,
+        met: p.peakRunningAbandonRate <= p.abandonTarget,
+        measured: `peak ${percent(p.peakRunningAbandonRate)}`,
+      });
     }
     const floor = issueScenario === undefined ? undefined : floors[issueScenario];
     if (floor !== undefined) {

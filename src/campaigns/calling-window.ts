@@ -17,15 +17,32 @@ export const dayWindowSchema = z
   .strict()
   .refine((w) => w.start < w.end, { message: 'start must be before end (windows do not cross midnight)' });
 
+const weekSchema = z
+  .object(Object.fromEntries(WEEKDAYS.map((d) => [d, dayWindowSchema.nullable()])) as Record<Weekday, z.ZodNullable<typeof dayWindowSchema>>)
+  .strict();
+const holidaysSchema = z.array(z.iso.date());
+
 export const callingWindowSchema = z
   .object({
     /** null: no calls that day. */
-    days: z.object(Object.fromEntries(WEEKDAYS.map((d) => [d, dayWindowSchema.nullable()])) as Record<Weekday, z.ZodNullable<typeof dayWindowSchema>>).strict(),
+    days: weekSchema,
     /** Local dates (YYYY-MM-DD) on which nothing is dialed. */
-    holidays: z.array(z.iso.date()).default([]),
+    holidays: holidaysSchema.default([]),
   })
   .strict();
 export type CallingWindow = z.infer<typeof callingWindowSchema>;
+
+/** A campaign's change to its profile's window: only the days it names (one day, such as a shorter Saturday), and holidays if given. */
+export const callingWindowOverrideSchema = z.object({ days: weekSchema.partial().optional(), holidays: holidaysSchema.optional() }).strict();
+export type CallingWindowOverride = z.infer<typeof callingWindowOverrideSchema>;
+
+/** The window with a campaign's override on top: its days replace the profile's, the others stay. */
+export function overrideWindow(window: CallingWindow, override: CallingWindowOverride | undefined): CallingWindow {
+  if (!override) return window;
+  const days = { ...window.days };
+  for (const day of WEEKDAYS) if (override.days?.[day] !== undefined) days[day] = override.days[day];
+  return { days, holidays: override.holidays ?? window.holidays };
+}
 
 /** The same window every day of the week. */
 export function everyDay(start: string, end: string): CallingWindow {

@@ -8,6 +8,7 @@ import type { CampaignId, TrunkId } from '../domain/ids.js';
 import { NO_AGENTS_FOR_MACHINES, broadcastMessageTextSchema } from '../ivr/message.js';
 import { pacingSettingsSchema, type PacingSettings } from '../pacing/settings.js';
 import { type MediaUri, RECORDING_POLICIES, type RecordingPolicy } from '../telephony/port.js';
+import { lawOverridesSchema, type LawOverride } from './feasibility.js';
 import { COMPLIANCE_PROFILES, PROFILES, dialingRuleOverridesSchema, type ComplianceProfile, type DialingRuleOverrides } from './compliance.js';
 
 export const CAMPAIGN_TYPES = ['agent', 'broadcast'] as const;
@@ -38,6 +39,7 @@ export const pacingOverridesSchema = z
  */
 const soundName = z
   .string()
+  .max(200)
   .regex(/^(sound:)?[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, 'a sound name such as outpace/abandon (letters, digits, - and _ between slashes; no extension, no ..)');
 
 /** ARI playback media for a campaign's sound name. */
@@ -57,12 +59,17 @@ const campaignFields = {
   trunkId: z.string().min(1).nullable().optional(),
   rules: dialingRuleOverridesSchema.optional(),
   recording: z.enum(RECORDING_POLICIES).optional(),
-  /** Played to a live answer no agent takes in time: name, number and how to opt out. Default: outpace/abandon. */
+  /**
+   * Played to a live answer no agent takes in time: name, number and how to opt out. The name of a
+   * sound on the PBX (ARI's sound: media), such as outpace/abandon: never a path, which ARI would be sent.
+   */
   abandonMessage: soundName.nullable().optional(),
   /** Left on an answering machine after its beep, when pacing.machinePolicy is leave-message. */
   machineMessage: soundName.nullable().optional(),
   /** A broadcast's message and key menu, as JSON: src/ivr/message.ts. */
   broadcastMessage: broadcastMessageTextSchema.nullable().optional(),
+  /** Rules of law the campaign dials beyond on purpose, on its operator's responsibility: it is then flagged. */
+  complianceOverrides: lawOverridesSchema.optional(),
 };
 
 export const FINISH_BY_IS_FOR_BROADCASTS = 'finishBy spreads a broadcast list over the time left; agent campaigns are paced by their agents: remove it';
@@ -96,6 +103,9 @@ export interface Campaign {
   readonly broadcastMessage: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /** Set when the campaign was deleted while it had attempts: kept, stopped and read-only, as the record of its calls. */
+  readonly archivedAt: Date | null;
+  readonly complianceOverrides: readonly LawOverride[];
 }
 
 /** Full pacing settings: the profile's defaults, then the stored or given values on top. */

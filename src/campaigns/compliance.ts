@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { PacingSettings } from '../pacing/settings.js';
-import { callingWindowSchema, everyDay, type CallingWindow } from './calling-window.js';
+import { callingWindowOverrideSchema, callingWindowSchema, everyDay, overrideWindow, type CallingWindow } from './calling-window.js';
 
 export const COMPLIANCE_PROFILES = ['us', 'uk', 'ca', 'cn'] as const;
 export type ComplianceProfile = (typeof COMPLIANCE_PROFILES)[number];
@@ -51,9 +51,9 @@ export const dialingRulesSchema = z
   .strict();
 export type DialingRules = z.infer<typeof dialingRulesSchema>;
 
-/** What a campaign may override: any rule, and single outcomes of the retry policy. */
+/** What a campaign may override: any rule, single outcomes of the retry policy, single days of the calling window. */
 export const dialingRuleOverridesSchema = dialingRulesSchema
-  .extend({ retryMinutes: retryPolicySchema.partial() })
+  .extend({ retryMinutes: retryPolicySchema.partial(), callingWindow: callingWindowOverrideSchema })
   .partial();
 export type DialingRuleOverrides = z.infer<typeof dialingRuleOverridesSchema>;
 
@@ -83,7 +83,20 @@ const CANADA_WINDOW: CallingWindow = {
   holidays: [],
 };
 
+/** What the jurisdiction's law itself fixes, as opposed to outpace's defaults: a campaign goes beyond it only explicitly. */
+export interface ProfileLaw {
+  /** The highest abandon rate the law allows, when it sets one. */
+  readonly abandonCap?: number;
+  /** The hours the law allows calls in, when it sets them. */
+  readonly callingWindow?: CallingWindow;
+  /** Where the figures come from (docs/compliance.md has more). */
+  readonly source: string;
+}
+
 export interface ProfileDefaults {
+  readonly law: ProfileLaw;
+  /** ISO codes of the countries whose law the profile follows: imports refuse numbers of others unless told to accept them. */
+  readonly countries: readonly string[];
   readonly rules: DialingRules;
   /** Pacing settings the profile sets; the campaign's own values win. */
   readonly pacing: Partial<PacingSettings>;
@@ -91,10 +104,16 @@ export interface ProfileDefaults {
 
 export const PROFILES: Record<ComplianceProfile, ProfileDefaults> = {
   us: {
+    // The US and its territories share the TCPA and the North American numbering plan.
+    countries: ['US', 'PR', 'VI', 'GU', 'AS', 'MP'],
+    law: { abandonCap: 0.03, callingWindow: COMMON_RULES.callingWindow, source: '47 CFR § 64.1200(a)(7) and (c)(1)' },
     rules: COMMON_RULES,
     pacing: { abandonTarget: 0.03, abandonWindowHours: 720, connectDeadlineSec: 2, connectDeadlineFrom: 'greeting-end', ringTimeoutSec: 25 },
   },
   uk: {
+    // The Crown Dependencies share UK numbers (+44) and Ofcom's rules are applied there too.
+    countries: ['GB', 'GG', 'JE', 'IM'],
+    law: { abandonCap: 0.03, source: "Ofcom's statement of policy on persistent misuse (sets no calling hours)" },
     rules: { ...COMMON_RULES, abandonLockoutHours: 72 },
     pacing: {
       abandonTarget: 0.03,
@@ -106,10 +125,14 @@ export const PROFILES: Record<ComplianceProfile, ProfileDefaults> = {
     },
   },
   ca: {
+    countries: ['CA'],
+    law: { abandonCap: 0.05, callingWindow: CANADA_WINDOW, source: 'CRTC Unsolicited Telecommunications Rules, Part II' },
     rules: { ...COMMON_RULES, callingWindow: CANADA_WINDOW },
     pacing: { abandonTarget: 0.05, abandonWindowHours: 720, connectDeadlineSec: 2, connectDeadlineFrom: 'greeting-end', ringTimeoutSec: 25 },
   },
   cn: {
+    countries: ['CN'],
+    law: { source: 'MIIT rules on voice calls set no abandon cap or calling hours' },
     rules: { ...COMMON_RULES, requireConsent: true, refusalIsDoNotCall: true },
     pacing: { abandonTarget: 0.03, abandonWindowHours: 24, connectDeadlineSec: 2, connectDeadlineFrom: 'greeting-end', ringTimeoutSec: 25 },
   },
@@ -118,8 +141,27 @@ export const PROFILES: Record<ComplianceProfile, ProfileDefaults> = {
 /** The rules a campaign dials under: its profile's, with its own overrides on top. */
 export function effectiveRules(profile: ComplianceProfile, overrides: DialingRuleOverrides): DialingRules {
   const base = PROFILES[profile].rules;
-  const { retryMinutes, ...rest } = overrides;
-  return { ...base, ...definedOnly(rest), retryMinutes: { ...base.retryMinutes, ...definedOnly(retryMinutes ?? {}) } };
+  const { retryMinutes, callingWindow, ...rest } = overrides;
+  return {
+    ...base,
+    ...definedOnly(rest),
+    retryMinutes: { ...base.retryMinutes, ...definedOnly(retryMinutes ?? {}) },
+    callingWindow: overrideWindow(base.callingWindow, callingWindow),
+  };
+}
+
+/** A campaign's overrides after a change: the change's rules on top, single days and retry outcomes merged rather than replaced. */
+export function mergeRuleOverrides(current: DialingRuleOverrides, change: DialingRuleOverrides | undefined): DialingRuleOverrides {
+  if (!change) return current;
+  const merged: DialingRuleOverrides = { ...current, ...change };
+  if (current.retryMinutes && change.retryMinutes) merged.retryMinutes = { ...current.retryMinutes, ...change.retryMinutes };
+  if (current.callingWindow && change.callingWindow) {
+    merged.callingWindow = {
+      days: { ...current.callingWindow.days, ...change.callingWindow.days },
+      holidays: change.callingWindow.holidays ?? current.callingWindow.holidays,
+    };
+  }
+  return merged;
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

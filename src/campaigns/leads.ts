@@ -19,6 +19,8 @@ export async function createList(db: Queryable, campaignId: CampaignId, name: st
 export interface NewLead {
   readonly phone: E164;
   readonly timeZone: string;
+  /** Further zones the number's area spans: the lead is called only while the window is open in every one. */
+  readonly otherTimeZones?: readonly string[];
   readonly customFields?: Record<string, unknown>;
   readonly priority?: number;
   /** Row of the import file, for the import's report. */

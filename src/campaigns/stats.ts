@@ -9,6 +9,7 @@
 import { HOUR, type EpochMs } from '../domain/time.js';
 import type { Queryable } from '../storage/db.js';
 import type { Campaign } from './campaign.js';
+import { complianceFeasibility, type ComplianceFinding } from './feasibility.js';
 
 export interface CampaignStats {
   readonly windowHours: number;
@@ -56,4 +57,10 @@ export async function campaignStats(db: Queryable, campaign: Campaign, now: Epoc
     liveAnswerRate: ratio(r.live, r.dials),
     abandonRate: ratio(r.abandons + falsePositives, r.live + falsePositives),
   };
+}
+
+/** What the campaign's settings make of compliance, with its own machine share once it has answers enough. */
+export async function measuredFeasibility(db: Queryable, campaign: Campaign, now: EpochMs): Promise<ComplianceFinding[]> {
+  const stats = await campaignStats(db, campaign, now);
+  return complianceFeasibility(campaign, { answered: stats.answered, machines: stats.answered - stats.liveAnswers });
 }

@@ -17,7 +17,7 @@ import { importCommand } from './commands/import.js';
 import { importNumbersCommand } from './commands/import-numbers.js';
 import { migrateCommand } from './commands/migrate.js';
 import { runCommand } from './commands/run.js';
-import { serveCommand, serveEnv } from './commands/serve.js';
+import { LISTEN_OPTIONS, serveCommand, serveEnv, withListenOptions } from './commands/serve.js';
 import { whyCommand } from './commands/why.js';
 import { runDemo } from './demo-command.js';
 
@@ -34,6 +34,8 @@ const EXIT_CODE_COMMANDS: Record<string, (argv: readonly string[], env: NodeJS.P
   doctor: (_argv, env) => runDoctor(env, process.stdout),
 };
 
+/** The demo's simulated agents never ask for a preview call. */
+const DEMO_MODES: readonly DialMode[] = DIAL_MODES.filter((m) => m !== 'preview');
 const ALL_BENCH_MODES: readonly BenchMode[] = [...BENCH_MODES, ...REFERENCE_MODES];
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BENCH_DIR = `${PACKAGE_ROOT}bench`;
@@ -44,10 +46,11 @@ commands:
   demo     run a simulated campaign end to end (embedded database, engine, API, simulated agents)
            with live progress in the terminal; the API on PORT (default 8080); Ctrl-C stops
              --scenario FILE.json  (default: bench/scenarios/realistic/S1.json)
-             --mode ${DIAL_MODES.join('|')}  (default: predictive)
+             --mode ${DEMO_MODES.join('|')}  (default: predictive)
              --hours N             simulated hours (default: 1)
              --speed N             simulated seconds per real second (default: 60)
              --seed N              (default: 1)
+             --port N  --host ADDRESS  where the API listens (default: PORT or 8080, HOST or 0.0.0.0)
   bench    run the pacing benchmark, write bench/results/latest.{md,json} and charts
              --quick               one seed, 2-hour shifts, the issue's scenarios only (under a minute)
              --scenario FILE.json  run only this scenario (repeatable)
@@ -56,8 +59,8 @@ commands:
   migrate        apply the database migrations (DATABASE_URL, or the embedded database)
   import FILE    import a CSV list of leads (see outpace import --help)
   import-dnc FILE  add a CSV file's numbers to the do-not-call list (--color grey|red for the others)
-  serve          start the HTTP API on PORT (default 8080)
-  run            dial a campaign on Asterisk (ARI_URL) with the API and the agent socket: --campaign ID
+  serve          start the HTTP API on --port N, or PORT (default 8080)
+  run            dial a campaign on Asterisk (ARI_URL) with the API and the agent socket: --campaign ID [--port N]
   why CAMPAIGN   explain why a campaign dials nothing: eligible leads and what holds the rest back
   api-key        create an API key with a role
   doctor         check the PBX: ARI reachable, credentials, the Stasis app, the trunk
@@ -85,12 +88,22 @@ async function main(argv: string[]): Promise<void> {
     case 'demo': {
       const { values } = parseArgs({
         args: rest,
-        options: { scenario: { type: 'string' }, mode: { type: 'string' }, hours: { type: 'string' }, speed: { type: 'string' }, seed: { type: 'string' } },
+        options: {
+          scenario: { type: 'string' },
+          mode: { type: 'string' },
+          hours: { type: 'string' },
+          speed: { type: 'string' },
+          seed: { type: 'string' },
+          ...LISTEN_OPTIONS,
+        },
       });
       const mode = (values.mode ?? 'predictive') as DialMode;
-      if (!DIAL_MODES.includes(mode)) fail(`--mode must be one of ${DIAL_MODES.join(', ')}, got "${values.mode}"`);
-      if (mode === 'preview') fail('the demo has no agents to ask for preview calls; choose progressive, power or predictive');
-      const serving = serveEnv.parse(process.env);
+      if (!DEMO_MODES.includes(mode)) {
+        fail(mode === 'preview' ? 'the demo has no agents to ask for preview calls; choose progressive, power or predictive' : `--mode must be one of ${DEMO_MODES.join(', ')}, got "${values.mode}"`);
+      }
+      const listening = serveEnv.safeParse(withListenOptions(process.env, values));
+      if (!listening.success) fail(listening.error.issues.map((i) => i.message).join('; '));
+      const serving = listening.data;
       await runDemo({
         scenario: loadScenario(values.scenario ?? `${BENCH_DIR}/scenarios/realistic/S1.json`),
         mode,

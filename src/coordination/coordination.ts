@@ -68,9 +68,14 @@ export interface LiveState {
   subscribe(listener: (event: LiveEvent) => void): Promise<() => Promise<void>>;
 }
 
+/** Whether the coordination service answers now; when not, why, as the last error said. */
+export type CoordinationHealth = { readonly reachable: true } | { readonly reachable: false; readonly problem: string };
+
 export interface Coordination {
   readonly ownership: CampaignOwnership;
   readonly live: LiveState;
+  /** For the health check: the in-process coordination is always reachable. */
+  health(): CoordinationHealth;
   close(): Promise<void>;
 }
 

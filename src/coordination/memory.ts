@@ -121,5 +121,10 @@ export class MemoryLiveState implements LiveState {
 }
 
 export function memoryCoordination(clock: Clock): Coordination {
-  return { ownership: new MemoryOwnership(clock), live: new MemoryLiveState(), close: async () => undefined };
+  return {
+    ownership: new MemoryOwnership(clock),
+    live: new MemoryLiveState(),
+    health: () => ({ reachable: true }),
+    close: async () => undefined,
+  };
 }

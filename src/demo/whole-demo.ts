@@ -13,6 +13,7 @@
  * data, use `outpace migrate`, `import` and `run`.
  */
 import type { Logger } from 'pino';
+import { AgentBoard } from '../agents/agent-board.js';
 import { DeskHub } from '../agents/desk-hub.js';
 import { AgentSockets } from '../api/agent-sockets.js';
 import type { Api } from '../api/context.js';
@@ -20,6 +21,7 @@ import { buildApi } from '../api/server.js';
 import type { Campaign } from '../campaigns/campaign.js';
 import { DEFAULT_LEASE_TTL_MS } from '../campaigns/dialing/campaign-lease.js';
 import { CampaignRunner } from '../campaigns/dialing/campaign-runner.js';
+import { StoredAgentStates } from '../campaigns/dialing/stored-agent-states.js';
 import { memoryCoordination } from '../coordination/memory.js';
 import { HOUR, type EpochMs } from '../domain/time.js';
 import type { EngineObserver } from '../engine/campaign-engine.js';
@@ -104,6 +106,10 @@ export async function startWholeDemo(o: WholeDemoOptions): Promise<WholeDemo> {
   const desk = new DeskHub();
   agents.subscribe((e) => desk.publish(e));
   const coordination = memoryCoordination(time);
+  // The agents' state history, stored as \`outpace run\` stores it: the API's stats read their time and occupancy from it.
+  const board = new AgentBoard();
+  const history = new StoredAgentStates({ db, onError: (what, err) => o.logger.error({ err }, `${what} not stored`) });
+  board.subscribe(history.changed);
   const runner = new CampaignRunner({
     db,
     coordination,
@@ -111,6 +117,7 @@ export async function startWholeDemo(o: WholeDemoOptions): Promise<WholeDemo> {
     engineId: ENGINE_ID,
     port: telephony,
     desk,
+    board,
     scheduler: time,
     logger: o.logger,
     // The lease runs on the simulated clock: at 300× a 50 ms pause of the event loop is 15 simulated
@@ -147,6 +154,7 @@ export async function startWholeDemo(o: WholeDemoOptions): Promise<WholeDemo> {
     async close() {
       stopPacing();
       sockets.close();
+      await history.settled();
       await api.close();
       await coordination.close();
       await db.close();

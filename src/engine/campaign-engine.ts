@@ -16,7 +16,7 @@ import type { PacingDecision } from '../pacing/pacer.js';
 import { route } from '../pacing/routing.js';
 import type { PacingSettings, TrunkSettings } from '../pacing/settings.js';
 import type { AgentState, AgentView, CallPhase, CallView, PacingSnapshot } from '../pacing/snapshot.js';
-import type { MediaUri, RecordingPolicy, TelephonyEvent, TelephonyPort } from '../telephony/port.js';
+import type { LeftCall, MediaUri, RecordingPolicy, TelephonyEvent, TelephonyPort } from '../telephony/port.js';
 import type { AgentLender } from './agent-lending.js';
 import type { AttemptRecord } from './attempt-record.js';
 import type { Scheduler, TimerHandle } from './scheduler.js';
@@ -79,6 +79,18 @@ export interface EngineOptions {
 export interface CallMessages {
   readonly abandon: MediaUri;
   readonly machine: readonly MediaUri[];
+}
+
+/** A call a lost engine made, taken over (CampaignEngine.adopt). */
+export interface AdoptedCall {
+  readonly attemptId: AttemptId;
+  readonly lead: Lead;
+  readonly originatedAt: EpochMs;
+  /** As stored, when the lost engine got to store them. */
+  readonly answeredAt?: EpochMs | undefined;
+  readonly connectedAt?: EpochMs | undefined;
+  /** Where the call stands on the PBX (one the PBX abandoned itself is not adopted: it is over). */
+  readonly left: Exclude<LeftCall, { readonly phase: 'abandoned-by-pbx' }>;
 }
 
 /** Why an agent's state changed, for the state history and the agent's screen. */
@@ -186,6 +198,49 @@ export class CampaignEngine implements AgentLender {
     this.running = false;
     this.tickTimer?.cancel();
     this.eagerTick?.cancel();
+  }
+
+  /**
+   * Takes over the calls a lost engine made (call before start()), in the
+   * phases the PBX shows (TelephonyPort.adoptCalls): one not yet answered
+   * goes on as if dialed here; a person left waiting with nobody hears the
+   * abandon message at once (counted as an abandon: nobody can say how long
+   * they waited); a customer talking to an agent talks on, and their agent,
+   * when they log in again, is on that call (never given a second customer)
+   * and wraps it up. If the agent is not back by the call's end, the
+   * attempt takes the system's disposition, as a lapsed wrap-up does.
+   */
+  adopt(calls: readonly AdoptedCall[]): void {
+    const now = this.o.scheduler.now();
+    for (const { attemptId, lead, originatedAt, answeredAt, connectedAt, left } of calls) {
+      this.trunk.seize(now);
+      const call: CallRecord = { attemptId, lead, phase: 'ringing', originatedAt, abandoned: false };
+      this.calls.set(attemptId, call);
+      if (left.phase === 'ringing' || left.phase === 'detecting') continue;
+      call.answeredAt = answeredAt ?? now;
+      call.party = 'human';
+      if (left.phase === 'answered') {
+        call.phase = 'closing';
+        call.abandoned = true;
+        this.countAbandon(now);
+        this.o.port.abandon(attemptId, this.o.messages.abandon);
+        continue;
+      }
+      call.phase = 'connected';
+      call.agentId = left.agentId;
+      call.connectedAt = connectedAt ?? now;
+    }
+  }
+
+  /**
+   * The engine is going away (a shutdown, after its drain): every agent still
+   * here is logged out with `reason`, so their state history closes and their
+   * screens say why, and the legs no other campaign of this process still
+   * needs are torn down.
+   */
+  logOutEveryone(reason: string): void {
+    const now = this.o.scheduler.now();
+    for (const agent of [...this.agents.values()]) if (this.forget(agent, now, reason)) this.o.port.logoutAgent(agent.id);
   }
 
   /** Resolves once no call is in flight: after stopDialing(), the moment a deploy may stop the engine. */
@@ -378,6 +433,7 @@ export class CampaignEngine implements AgentLender {
       case 'call.ringing':
         return;
       case 'call.answered':
+        if (e.abandonedByPbx) return this.abandonedByPbx(e.attemptId, e.answeredAt, e.at);
         return this.onAnswered(e.attemptId, e.party, e.answeredAt, e.at, e.greetingEndedAt);
       case 'call.failed': {
         const call = this.calls.get(e.attemptId);
@@ -398,7 +454,15 @@ export class CampaignEngine implements AgentLender {
       case 'agent.leg-up': {
         this.board.legUp(e.agentId);
         const a = this.agents.get(e.agentId);
-        if (a && a.state === 'logged-out') this.setAgentState(a, 'ready', e.at);
+        if (a?.state !== 'logged-out') return;
+        const held = this.adoptedCallOf(a.id);
+        if (held && this.board.reserve(a.id, this.o.campaignId)) {
+          // Back after their engine was lost, still talking to its customer.
+          a.attemptId = held.attemptId;
+          a.callStartedAt = held.connectedAt;
+          return this.setAgentState(a, 'on-call', e.at);
+        }
+        this.setAgentState(a, 'ready', e.at);
         return;
       }
       case 'agent.leg-down': {
@@ -452,6 +516,17 @@ export class CampaignEngine implements AgentLender {
     this.routeCalls();
   }
 
+  /** The person answered while this engine was not heard and got the abandon message from the PBX: an abandon, whatever agent is free now. */
+  private abandonedByPbx(attemptId: AttemptId, answeredAt: EpochMs, at: EpochMs): void {
+    const call = this.calls.get(attemptId);
+    if (!call || call.phase !== 'ringing') return;
+    call.answeredAt = answeredAt;
+    call.party = 'human';
+    call.phase = 'closing';
+    call.abandoned = true;
+    this.countAbandon(at);
+  }
+
   private onConnected(attemptId: AttemptId, agentId: AgentId, at: EpochMs): void {
     if (this.lent.has(attemptId)) return this.lentCallConnected(agentId, at);
     const call = this.calls.get(attemptId);
@@ -468,6 +543,8 @@ export class CampaignEngine implements AgentLender {
     const call = this.calls.get(attemptId);
     if (!call) return;
     const agent = call.agentId ? this.agents.get(call.agentId) : undefined;
+    // A call taken over from a lost engine whose agent has not logged in again: nobody is here to wrap it up.
+    const unattended = call.phase === 'connected' && call.agentId !== undefined && agent?.attemptId !== attemptId;
     if (call.phase === 'waiting') {
       // The person hung up before any agent was free: a live answer not connected, so an abandon.
       call.abandoned = true;
@@ -485,6 +562,15 @@ export class CampaignEngine implements AgentLender {
     }
     const outcome = call.party === 'machine' && !call.agentId ? 'machine' : call.answeredAt !== undefined ? 'live' : 'no-answer';
     this.finish(attemptId, outcome, cause, at);
+    if (unattended) this.o.observer?.wrapUpLapsed?.(call.agentId!, attemptId, at);
+  }
+
+  /** The adopted call the agent was talking on when their engine was lost, if it is still on and nobody here holds it. */
+  private adoptedCallOf(agentId: AgentId): CallRecord | undefined {
+    for (const call of this.calls.values()) {
+      if (call.phase === 'connected' && call.agentId === agentId) return call;
+    }
+    return undefined;
   }
 
   private finish(attemptId: AttemptId, outcome: AttemptRecord['outcome'], cause: HangupCause, at = this.o.scheduler.now()): void {
@@ -734,11 +820,11 @@ export class CampaignEngine implements AgentLender {
   }
 
   /** The agent leaves this campaign; true when it was their last, so their leg is no longer wanted. */
-  private forget(agent: AgentRecord, at: EpochMs): boolean {
+  private forget(agent: AgentRecord, at: EpochMs, reason?: string): boolean {
     if (agent.offer) this.o.leads.giveBack?.(agent.offer.lead, 'not-dialed', agent.id);
     agent.offer?.lapse?.cancel();
     agent.offer = undefined;
-    this.setAgentState(agent, 'logged-out', at);
+    this.setAgentState(agent, 'logged-out', at, { reason });
     this.agents.delete(agent.id);
     return this.board.leave(agent.id, this.o.campaignId);
   }

@@ -6,7 +6,7 @@
  * expected abandons the policy may risk is learned: every live answer
  * loosens it a little, every abandon tightens it more, and it settles where
  * real abandons run at the aim, a margin under the target. It never loosens
- * while the regulatory window is over the target.
+ * while the regulatory window is over the target, nor during the cold start.
  */
 import { abandonRate, type AbandonRates } from './abandon-ledger.js';
 import type { PacingSettings } from './settings.js';
@@ -28,8 +28,13 @@ export class AbandonSteering {
   private seenLive = 0;
   private seenAbandoned = 0;
 
-  /** The ratio of expected abandons to expected live answers the next calls may risk. */
-  ratio(settings: PacingSettings, abandons: AbandonRates): number {
+  /**
+   * The ratio of expected abandons to expected live answers the next calls may risk.
+   * @param loosen false while something else holds the calls below what the ratio allows (the cold start):
+   *               live answers without abandons then say nothing of the model, and must not loosen the ratio
+   *               for when the hold ends; abandons still tighten it
+   */
+  ratio(settings: PacingSettings, abandons: AbandonRates, loosen = true): number {
     const target = settings.abandonTarget;
     if (target <= 0) return 0;
     const fp = settings.countDetectionFalsePositivesAsAbandoned ? settings.detectionFalsePositiveRate : 0;
@@ -42,7 +47,7 @@ export class AbandonSteering {
     let step = gain * (AIM * target * (live - this.seenLive) - (abandoned - this.seenAbandoned));
     this.seenLive = live;
     this.seenAbandoned = abandoned;
-    if (step > 0 && abandonRate(abandons.window, fp) > target) step = 0;
+    if (step > 0 && (!loosen || abandonRate(abandons.window, fp) > target)) step = 0;
     const lowest = Math.log(target * 1e-4);
     const highest = Math.log(2 * target);
     this.logRatio = Math.min(highest, Math.max(lowest, (this.logRatio ?? Math.log(INITIAL_SHARE * AIM * target)) + step));

@@ -27,6 +27,21 @@ function poissonBinomial(ps: readonly number[]): Float64Array {
   return dist;
 }
 
+/**
+ * The largest n in [0, max] for which `ok` holds, by bisection, where `ok` holds up to some n and not beyond
+ * (as "the expected shortfall of n new calls stays within a bound" does); 0 if it does not hold at 0.
+ */
+export function largestWithin(max: number, ok: (n: number) => boolean): number {
+  if (!ok(0)) return 0;
+  let lo = 0, hi = max;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (ok(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 /** E[max(X, 0)] for X normal(mean, variance). */
 export function normalPositivePart(mean: number, variance: number): number {
   if (variance <= 1e-12) return Math.max(mean, 0);

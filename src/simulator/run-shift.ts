@@ -51,6 +51,8 @@ export interface SimulatedShift {
   readonly time: SimulatedTime;
   readonly engine: CampaignEngine;
   readonly metrics: ShiftMetrics;
+  /** The campaign's pacing settings: the scenario's, with the run's overrides. */
+  readonly settings: PacingSettings;
   readonly start: number;
   readonly end: number;
   /** Advance the simulation to `until` (at most the shift's end). */
@@ -67,7 +69,7 @@ export function prepareShift(o: ShiftOptions): SimulatedShift {
   const telephony = new SimulatedTelephony(time, o.scenario, population, agents);
   const settings = settingsFor(o.scenario, o.settings);
   const pacer = new Pacer(settings, o.policy);
-  const metrics = new ShiftMetrics(start, end);
+  const metrics = new ShiftMetrics(start, end, settings.countDetectionFalsePositivesAsAbandoned ? settings.detectionFalsePositiveRate : 0);
   const extra = o.extraObserver;
   const engine = new CampaignEngine({
     campaignId: CampaignId(o.scenario.name),
@@ -94,6 +96,7 @@ export function prepareShift(o: ShiftOptions): SimulatedShift {
     time,
     engine,
     metrics,
+    settings,
     start,
     end,
     runUntil: (until) => time.runUntil(Math.min(until, end)),

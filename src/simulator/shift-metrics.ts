@@ -2,9 +2,13 @@
  * The KPIs of one simulated shift, collected from the engine's observer
  * hooks, with the brief's definitions: occupancy = (talk + wrap-up) /
  * logged-in time not paused; abandon rate = abandoned / live answers; idle
- * time between calls; connects per agent hour; worst rolling hour.
+ * time between calls; connects per agent hour; the abandon rate over the
+ * first half hour, the worst rolling hour and quarter hour, and the highest
+ * the campaign's rate since its start stood at any minute (what a campaign
+ * that over-dials at start carries for the rest of its window).
  */
 import type { AgentId } from '../domain/ids.js';
+import { abandonRate } from '../pacing/abandon-ledger.js';
 import { HOUR, MINUTE, type EpochMs } from '../domain/time.js';
 import type { AttemptRecord } from '../engine/attempt-record.js';
 import type { EngineObserver } from '../engine/campaign-engine.js';
@@ -18,7 +22,20 @@ export interface ShiftResult {
   readonly connects: number;
   readonly liveAnswerRate: number;
   readonly abandonRate: number;
+  /** Calls machine detection decided were machines and no agent took: a share of them were people. */
+  readonly machineHangups: number;
+  /**
+   * The share of machine verdicts the campaign's profile counts as abandoned people (UK: the estimated
+   * detection false-positive rate; 0 where the profile does not count them).
+   */
+  readonly countedFalsePositiveRate: number;
+  /** The abandon rate as the regulator counts it: counted abandons plus the estimated false positives. */
+  readonly regulatoryAbandonRate: number;
   readonly worstHourAbandonRate: number;
+  readonly worst15MinAbandonRate: number;
+  readonly firstHalfHourAbandonRate: number;
+  /** The highest the abandon rate since the shift's start stood at the end of any minute. */
+  readonly peakRunningAbandonRate: number;
   readonly occupancy: number;
   readonly connectsPerAgentHour: number;
   readonly meanIdleSec: number;
@@ -41,6 +58,7 @@ export function quantile(sorted: readonly number[], q: number): number {
 export class ShiftMetrics implements EngineObserver {
   private attempts = 0;
   private connects = 0;
+  private machineHangups = 0;
   private readonly liveAnswerTimes: EpochMs[] = [];
   private readonly abandonTimes: EpochMs[] = [];
   private readonly connectWaits: number[] = [];
@@ -52,9 +70,11 @@ export class ShiftMetrics implements EngineObserver {
   private readonly dialLevels: [number, number][] = [];
   private minute = { index: -1, sum: 0, count: 0 };
 
+  /** @param countedFalsePositiveRate see ShiftResult */
   constructor(
     private readonly shiftStart: EpochMs,
     private readonly shiftEnd: EpochMs,
+    private readonly countedFalsePositiveRate = 0,
   ) {}
 
   decision(d: PacingDecision): void {
@@ -80,6 +100,7 @@ export class ShiftMetrics implements EngineObserver {
 
   attemptEnded(a: AttemptRecord): void {
     this.attempts++;
+    if (a.outcome === 'machine') this.machineHangups++;
     if (a.readyAt === undefined) return;
     this.liveAnswerTimes.push(a.readyAt);
     if (a.abandoned) this.abandonTimes.push(a.readyAt);
@@ -98,6 +119,9 @@ export class ShiftMetrics implements EngineObserver {
     const live = this.liveAnswerTimes.length;
     const idle = [...this.idleGaps].sort((a, b) => a - b);
     const waits = [...this.connectWaits].sort((a, b) => a - b);
+    const liveTimes = [...this.liveAnswerTimes].sort((a, b) => a - b);
+    const abandonTimes = [...this.abandonTimes].sort((a, b) => a - b);
+    const fp = this.countedFalsePositiveRate;
     return {
       attempts: this.attempts,
       liveAnswers: live,
@@ -105,7 +129,13 @@ export class ShiftMetrics implements EngineObserver {
       connects: this.connects,
       liveAnswerRate: this.attempts > 0 ? live / this.attempts : 0,
       abandonRate: live > 0 ? this.abandonTimes.length / live : 0,
-      worstHourAbandonRate: this.worstHour(),
+      machineHangups: this.machineHangups,
+      countedFalsePositiveRate: fp,
+      regulatoryAbandonRate: abandonRate({ liveAnswers: live, abandoned: this.abandonTimes.length, machineHangups: this.machineHangups }, fp),
+      worstHourAbandonRate: this.worstWindow(liveTimes, abandonTimes, HOUR),
+      worst15MinAbandonRate: this.worstWindow(liveTimes, abandonTimes, 15 * MINUTE),
+      firstHalfHourAbandonRate: rateIn(liveTimes, abandonTimes, this.shiftStart, this.shiftStart + 30 * MINUTE),
+      peakRunningAbandonRate: this.peakRunning(liveTimes, abandonTimes),
       occupancy: this.workingMs > 0 ? this.busyMs / this.workingMs : 0,
       connectsPerAgentHour: this.loggedInMs > 0 ? this.connects / (this.loggedInMs / HOUR) : 0,
       meanIdleSec: idle.length > 0 ? idle.reduce((t, x) => t + x, 0) / idle.length : 0,
@@ -123,18 +153,28 @@ export class ShiftMetrics implements EngineObserver {
     if (BUSY.has(state)) this.busyMs += ms;
   }
 
-  /** The worst abandon rate over any 60-minute window, sliding by the minute (live answers and abandons are time-ordered). */
-  private worstHour(): number {
-    const live = [...this.liveAnswerTimes].sort((a, b) => a - b);
-    const ab = [...this.abandonTimes].sort((a, b) => a - b);
+  /** The worst abandon rate over any window of `length` within the shift, sliding by the minute. */
+  private worstWindow(live: readonly number[], abandoned: readonly number[], length: number): number {
     let worst = 0;
-    for (let start = this.shiftStart; start + HOUR <= this.shiftEnd; start += MINUTE) {
-      const l = countIn(live, start, start + HOUR);
-      if (l === 0) continue;
-      worst = Math.max(worst, countIn(ab, start, start + HOUR) / l);
+    for (let start = this.shiftStart; start + length <= this.shiftEnd; start += MINUTE) {
+      worst = Math.max(worst, rateIn(live, abandoned, start, start + length));
     }
     return worst;
   }
+
+  private peakRunning(live: readonly number[], abandoned: readonly number[]): number {
+    let peak = 0;
+    for (let end = this.shiftStart + MINUTE; end <= this.shiftEnd; end += MINUTE) {
+      peak = Math.max(peak, rateIn(live, abandoned, this.shiftStart, end));
+    }
+    return peak;
+  }
+}
+
+/** Abandoned / live answers among those ready for an agent in [from, to) (both lists sorted); 0 without live answers. */
+function rateIn(live: readonly number[], abandoned: readonly number[], from: number, to: number): number {
+  const l = countIn(live, from, to);
+  return l > 0 ? countIn(abandoned, from, to) / l : 0;
 }
 
 function lowerBound(xs: readonly number[], x: number): number {

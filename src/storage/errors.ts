@@ -20,3 +20,14 @@ export class UnreadableFileError extends Error {
     this.name = 'UnreadableFileError';
   }
 }
+
+/** A request whose field is wrong in a way its schema cannot say (it depends on another field): the API answers 400. */
+export class ValidationError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+    this.name = 'ValidationError';
+  }
+}

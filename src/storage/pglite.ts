@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Db, Queryable, QueryResult } from './db.js';
 
@@ -12,6 +13,8 @@ export interface PgliteDb extends Db {
 }
 
 export async function openPglite(dataDir?: string, startFrom?: Blob): Promise<PgliteDb> {
+  // PGlite creates the data folder itself but not its parents: a first `outpace migrate` in a new folder needs .outpace-data too.
+  if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
   // Starting from a dump (PGlite.dumpDataDir) skips initdb: under a second instead of several.
   const pglite = await PGlite.create(dataDir, startFrom ? { loadDataDir: startFrom } : {});
   const wrap = (target: PGlite | Transaction): Queryable => ({

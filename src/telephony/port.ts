@@ -62,6 +62,8 @@ export type TelephonyEvent =
        * by the silence it waited for): where the connect deadline starts with `connectDeadlineFrom: greeting-end`.
        */
       readonly greetingEndedAt?: EpochMs;
+      /** Answered while the engine was not heard, so that the PBX played the abandon message itself: `call.ended` follows at once. */
+      readonly abandonedByPbx?: true;
     }
   | {
       readonly type: 'call.failed';
@@ -105,6 +107,23 @@ export interface RecordingFailure {
 
 export type TelephonyListener = (event: TelephonyEvent) => void;
 
+/**
+ * Where a call made by an engine that was lost stands on the PBX, once taken
+ * over (TelephonyPort.adoptCalls): its events are reported from then on as
+ * for the engine's own calls.
+ */
+export type LeftCall =
+  /** Not answered yet: `call.answered` or `call.failed` follows. */
+  | { readonly phase: 'ringing' }
+  /** Answered, machine detection still listening: `call.answered` follows. */
+  | { readonly phase: 'detecting' }
+  /** Answered, and waiting in silence with nobody. */
+  | { readonly phase: 'answered' }
+  /** Talking with an agent; `call.ended` follows, and the agent's `agent.leg-up` comes at their next login. */
+  | { readonly phase: 'connected'; readonly agentId: AgentId }
+  /** Gone, but answered while no engine listened: the PBX played the abandon message itself and hung up, at `at`. */
+  | { readonly phase: 'abandoned-by-pbx'; readonly at: EpochMs };
+
 export interface TelephonyPort {
   /** Dial a customer. Exactly one of `call.answered` or `call.failed` follows, unless the engine hangs up first. */
   originate(request: OriginateRequest): void;
@@ -121,4 +140,11 @@ export interface TelephonyPort {
   /** Tear down the agent's leg. */
   logoutAgent(agentId: AgentId): void;
   subscribe(listener: TelephonyListener): () => void;
+  /**
+   * Takes over the calls of an engine that was lost, as they were dialed:
+   * the answer names each one the PBX still holds (or that it abandoned
+   * itself); the others ended unheard.
+   * A port whose calls cannot outlive the engine (the simulator) has none.
+   */
+  adoptCalls?(calls: readonly OriginateRequest[]): Promise<ReadonlyMap<AttemptId, LeftCall>>;
 }

@@ -35,6 +35,8 @@ export interface PbxOptions {
   readonly timeScale: number;
   /** The dialplan context that runs AMD() and returns to Stasis (dialplan/outpace.conf). */
   readonly amdContext: string;
+  /** The dialplan context answered customers enter: Stasis, or the abandon message when no engine listens (dialplan/outpace.conf). */
+  readonly customerContext: string;
   /** The PJSIP endpoints that lead to the carrier, as in pjsip.conf. */
   readonly trunks: readonly string[];
   /** How long a played prompt lasts, in scripted ms. */
@@ -92,6 +94,19 @@ export class SimPbx {
   private readonly mediaDurations = new Map<string, number>();
   private readonly pendingTimers = new Set<ReturnType<typeof setTimeout>>();
   private channelCounter = 0;
+  /**
+   * What a fault-injection run counts against the engine (not Asterisk's own
+   * bookkeeping): channels hung up over ARI while they shared a bridge with
+   * another party (a call dropped between a customer and an agent),
+   * answered channels hung up because Stasis() found no application (a
+   * person who answered into silence), and bridges that came to hold two
+   * customers (an agent given a second customer while talking to one).
+   */
+  readonly faults = { droppedWhileBridged: 0, answeredIntoSilence: 0, twoCustomersInABridge: 0, abandonedByDialplan: 0 };
+  /** AstDB (family/key -> value), as the dialplan's DB() writes it. */
+  private readonly astDb = new Map<string, string>();
+  /** The OUTPACE_ATTEMPT of every channel originated: the calls the PBX made, whatever storage says. */
+  readonly originatedAttempts = new Set<string>();
 
   constructor(private readonly options: PbxOptions) {}
 
@@ -245,6 +260,8 @@ export class SimPbx {
       snoopOf: undefined,
       script: trunk ? (this.scripts.get(resource!) ?? UNSCRIPTED_NUMBER) : agentScript(this.agentPhones.get(resource!)!),
     });
+    const attempt = p.variables?.['OUTPACE_ATTEMPT'];
+    if (attempt) this.originatedAttempts.add(attempt);
     const timeoutMs = (p.timeoutSec ?? 30) * 1000;
     this.later(0, () => this.dial(ch, timeoutMs));
     return ch;
@@ -263,6 +280,8 @@ export class SimPbx {
   /** DELETE /channels/{id}. */
   hangup(channelId: string, reasonCode?: number): void {
     const ch = this.get(channelId);
+    const bridge = ch.bridgeId ? this.bridges.get(ch.bridgeId) : undefined;
+    if (bridge?.channels.some((id) => id !== ch.id && !this.channels.get(id)?.destroyed)) this.faults.droppedWhileBridged++;
     const cause = reasonCode ? { code: reasonCode, text: causeText(reasonCode) } : CAUSES.normal;
     // Transcripts human, amd-*: a hangup through ARI shows as cause 32 (soft), the real cause comes with ChannelDestroyed.
     this.hangupChannel(ch, { cause: 32, soft: true }, cause);
@@ -411,7 +430,7 @@ export class SimPbx {
     });
     snoop.state = 'Up';
     addTo(this.snoopsOn, target.id, snoop);
-    if (this.snoopStasisMs !== Infinity) this.later(this.snoopStasisMs, () => this.enterStasis(snoop, snoop.appArgs), snoop);
+    if (this.snoopStasisMs !== Infinity) this.later(this.snoopStasisMs, () => this.enterStasis(snoop, snoop.appArgs) || this.destroy(snoop, CAUSES.normal), snoop);
     return snoop;
   }
 
@@ -447,6 +466,9 @@ export class SimPbx {
         if (!this.bridgeApps.has(bridge.id)) this.bridgeApps.set(bridge.id, ch.app);
         this.options.emit(ch.app, 'ChannelEnteredBridge', { bridge: bridgeJson(bridge), channel: channelJson(ch) });
       }
+      // Channels dialed out on a trunk (home context from-<trunk>) are customers.
+      const customers = bridge.channels.filter((id) => this.channels.get(id)?.homeContext.startsWith('from-'));
+      if (entered.length > 0 && customers.length > 1) this.faults.twoCustomersInABridge++;
       // Transcript human: once two parties share the bridge, each gets its connected line updated.
       if (entered.length > 0 && bridge.channels.length > 1) this.connectedLineUpdate(bridge);
     });
@@ -558,12 +580,16 @@ export class SimPbx {
     ch.answeredAt = Date.now();
     this.setState(ch, 'Up');
     this.dialEvent(ch, 'ANSWER');
-    if (ch.app) this.enterStasis(ch, ch.appArgs);
-    else this.runDialplan(ch, ch.dialContext!);
     if (talkMs !== undefined) this.later(talkMs, () => this.farEndHangsUp(ch.id), ch);
+    if (!ch.app) return this.runDialplan(ch, ch.dialContext!);
+    // Originated into an application: Stasis() runs on answer, and hangs the channel up if no WebSocket serves it (no dialplan to fall back on).
+    if (this.enterStasis(ch, ch.appArgs)) return;
+    this.faults.answeredIntoSilence++;
+    this.hangupChannel(ch, { cause: 16 }, CAUSES.normal);
   }
 
   private runDialplan(ch: SimChannel, context: string): void {
+    if (context === this.options.customerContext) return this.runCustomerContext(ch, context);
     const verdict = ch.script?.kind === 'answers' ? ch.script.detection : undefined;
     if (context !== this.options.amdContext || !verdict) {
       // Not recorded: a context outpace does not ship. The channel falls off the end of the dialplan.
@@ -586,10 +612,46 @@ export class SimPbx {
         const app = ch.variables.get('OUTPACE_APP') ?? ch.app ?? '';
         const args = ['amd', verdict.status, verdict.cause];
         this.dialplanStep(ch, context, 4, 'Stasis', [app, ...args].join(','));
-        this.enterStasis(ch, args, app);
+        if (this.enterStasis(ch, args, app)) return;
+        if (verdict.status === 'MACHINE') return this.playThenHangUp(ch, 'outpace-leave-message', 'outpace/machine-message');
+        this.abandonedByDialplan(ch);
       },
       ch,
     );
+  }
+
+  /** Not recorded: dialplan/outpace.conf's [outpace-customer], run on answer. */
+  private runCustomerContext(ch: SimChannel, context: string): void {
+    const app = ch.variables.get('OUTPACE_APP') ?? '';
+    const attempt = ch.variables.get('OUTPACE_ATTEMPT') ?? '';
+    this.dialplanStep(ch, context, 1, 'NoOp', `outpace: ${ch.name} answered, attempt ${attempt}`);
+    this.dialplanStep(ch, context, 2, 'Stasis', `${app},customer,${attempt}`);
+    if (!this.enterStasis(ch, ['customer', attempt], app)) this.abandonedByDialplan(ch);
+  }
+
+  /** Stasis() FAILED: the dialplan records the time in AstDB and plays the abandon message ([outpace-abandon]). */
+  private abandonedByDialplan(ch: SimChannel): void {
+    this.faults.abandonedByDialplan++;
+    this.astDb.set(`outpace-abandoned/${ch.variables.get('OUTPACE_ATTEMPT') ?? ''}`, String(Math.floor(Date.now() / 1000)));
+    this.playThenHangUp(ch, 'outpace-abandon', 'outpace/abandon');
+  }
+
+  private playThenHangUp(ch: SimChannel, context: string, prompt: string): void {
+    this.dialplanStep(ch, context, 2, 'Playback', prompt);
+    this.later(this.options.promptMs, () => this.hangupChannel(ch, { cause: 16 }, CAUSES.normal), ch);
+  }
+
+  /**
+   * GET /asterisk/variable: a global variable, or a dialplan function read
+   * without a channel; DB() and DB_DELETE() (which deletes what it reads)
+   * are the ones outpace uses. Unset: empty.
+   */
+  globalVariable(name: string): string {
+    const db = /^DB(_DELETE)?\((.+)\)$/.exec(name);
+    if (!db) return '';
+    const value = this.astDb.get(db[2]!) ?? '';
+    if (db[1]) this.astDb.delete(db[2]!);
+    return value;
   }
 
   private dialplanStep(ch: SimChannel, context: string, priority: number, app: string, data: string): void {
@@ -599,17 +661,16 @@ export class SimPbx {
 
   // ---- Stasis, hangups, the end of things -------------------------------------
 
-  private enterStasis(ch: SimChannel, args: readonly string[], app: string | undefined = ch.app): void {
-    if (ch.destroyed) return;
-    if (!app || !this.options.appIsConnected(app)) {
-      // Stasis() fails when no WebSocket serves the application; the originated channel is then hung up.
-      return this.hangupChannel(ch, { cause: 16 }, CAUSES.normal);
-    }
+  /** Stasis(): false (STASISSTATUS FAILED) when no WebSocket serves the application; the caller decides what follows. */
+  private enterStasis(ch: SimChannel, args: readonly string[], app: string | undefined = ch.app): boolean {
+    if (ch.destroyed) return true;
+    if (!app || !this.options.appIsConnected(app)) return false;
     ch.app = app;
     ch.dialplan = { ...ch.dialplan, app_name: 'Stasis', app_data: [app, ...args].join(',') };
     if (!ch.snoopOf) this.channelEvent(ch, 'ChannelVarset', { variable: 'STASISSTATUS', value: '' });
     ch.inStasis = true;
     this.channelEvent(ch, 'StasisStart', { args: [...args] });
+    return true;
   }
 
   private leaveStasis(ch: SimChannel, withStatus: boolean): void {
@@ -708,11 +769,22 @@ export class SimPbx {
   }
 
   private dialEvent(ch: SimChannel, dialstatus: string): void {
-    this.options.emit(ch.app, 'Dial', { dialstatus, forward: '', dialstring: ch.dialstring, peer: channelJson(ch) });
+    for (const app of this.appsHearing(ch)) this.options.emit(app, 'Dial', { dialstatus, forward: '', dialstring: ch.dialstring, peer: channelJson(ch) });
   }
 
   private channelEvent(ch: SimChannel, type: string, fields: Record<string, unknown>): void {
-    this.options.emit(ch.app, type, { ...fields, channel: channelJson(ch) });
+    for (const app of this.appsHearing(ch)) this.options.emit(app, type, { ...fields, channel: channelJson(ch) });
+  }
+
+  /**
+   * The applications a channel's events go to: the one it was originated
+   * into or entered, else those subscribed to its endpoint (a trunk's
+   * channels report to the trunk endpoint, PJSIP/<trunk>); else none.
+   */
+  private appsHearing(ch: SimChannel): readonly string[] {
+    if (ch.app) return [ch.app];
+    const trunk = ch.endpoint ? TRUNK_ENDPOINT.exec(ch.endpoint)?.[2] : undefined;
+    return [...(this.endpointWatchers.get(trunk ? `PJSIP/${trunk}` : (ch.endpoint ?? '')) ?? [])];
   }
 
   private newChannel(

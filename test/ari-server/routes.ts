@@ -208,6 +208,7 @@ export function routes(pbx: SimPbx, connectedApps: () => string[]): Route[] {
       path: /^\/asterisk\/modules\/([^/]+)$/,
       handle: ([name]) => ok({ name, description: name, use_count: 0, status: 'Running', support_level: 'core' }),
     },
+    { method: 'GET', path: /^\/asterisk\/variable$/, handle: (_, q) => ok({ value: pbx.globalVariable(q.get('variable') ?? '') }) },
     {
       method: 'GET',
       path: /^\/asterisk\/info$/,

@@ -24,6 +24,7 @@ export interface AriTestServerOptions {
   /** Real ms per scripted ms (default 0.01: a 4 s ring lasts 40 ms). */
   readonly timeScale?: number;
   readonly amdContext?: string;
+  readonly customerContext?: string;
   readonly promptMs?: number;
   /** Trunk endpoints that exist (default: carrier, as in the lab's pjsip.conf). */
   readonly trunks?: readonly string[];
@@ -63,6 +64,7 @@ export class AriTestServer {
     this.pbx = new SimPbx({
       timeScale: options.timeScale,
       amdContext: options.amdContext,
+      customerContext: options.customerContext,
       promptMs: options.promptMs,
       trunks: options.trunks,
       appIsConnected: (app) => this.appSockets.has(app),
@@ -95,6 +97,7 @@ export class AriTestServer {
       password: options.password ?? 'outpace',
       timeScale: options.timeScale ?? 0.01,
       amdContext: options.amdContext ?? 'outpace-amd',
+      customerContext: options.customerContext ?? 'outpace-customer',
       promptMs: options.promptMs ?? 1500,
       trunks: options.trunks ?? ['carrier'],
       keepLog: options.keepLog ?? true,

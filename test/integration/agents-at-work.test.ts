@@ -15,6 +15,7 @@ import { testDatabases } from '../support/databases.js';
 import { addLeads, emptyTables, makeCampaign, MONDAY_8AM_NEW_YORK } from '../support/fixtures.js';
 import { runnerOnPort } from '../support/runner-on-port.js';
 import { ScriptedPort } from '../support/scripted-port.js';
+import { SHUTDOWN_LOGOUT_REASON } from '../../src/campaigns/dialing/campaign-runner.js';
 
 const T0 = MONDAY_8AM_NEW_YORK + 2 * HOUR;
 const ALICE = AgentId('alice');
@@ -105,6 +106,8 @@ describe.each(await testDatabases())('agents at work, stored, on $kind', ({ open
       { from_state: 'reserved', to_state: 'on-call', reason: null, attempt_id: callback!.attemptId },
       { from_state: 'on-call', to_state: 'wrap-up', reason: null, attempt_id: callback!.attemptId },
       { from_state: 'wrap-up', to_state: 'ready', reason: null, attempt_id: null },
+      // The campaign's drain logs its agents out, saying why.
+      { from_state: 'ready', to_state: 'logged-out', reason: SHUTDOWN_LOGOUT_REASON, attempt_id: null },
     ]);
     const { rows } = await db.query<{ state: string }>('SELECT state FROM callbacks WHERE lead_id = $1', [leadId]);
     expect(rows).toEqual([{ state: 'done' }]);
@@ -133,6 +136,9 @@ describe.each(await testDatabases())('agents at work, stored, on $kind', ({ open
       [attemptId],
     );
     expect(rows).toEqual([{ disposition: 'wrap-up-timeout', system: true, actor: 'system' }]);
-    expect((await historyOf(ALICE)).at(-1)).toMatchObject({ from_state: 'wrap-up', to_state: 'ready', reason: 'wrap-up-timeout' });
+    expect((await historyOf(ALICE)).slice(-2)).toMatchObject([
+      { from_state: 'wrap-up', to_state: 'ready', reason: 'wrap-up-timeout' },
+      { from_state: 'ready', to_state: 'logged-out', reason: SHUTDOWN_LOGOUT_REASON },
+    ]);
   });
 });

@@ -575,5 +575,5 @@ describe('ARI adapter against the ARI test server', () => {
   });
 });
 
-if (!REAL_ASTERISK) console.info('ARI_URL is not set: the ARI adapter suite against a real Asterisk is skipped.');
+if (!REAL_ASTERISK) console.info('ARI_URL is not set: the real-PBX suites are skipped (npm run pbx:up, then npm run test:pbx, runs them on the lab).');
 describe.skipIf(!REAL_ASTERISK)('ARI adapter against a real Asterisk (ARI_URL)', () => telephonySuite(asteriskLab));

@@ -45,6 +45,34 @@ describe('the storage commands on the embedded database', () => {
     expect(printed.join('\n')).toMatch(/of 1 open leads can be dialed now/);
   });
 
+  it('exits non-zero and says so when every row of a file is rejected; explains itself with --help', async () => {
+    const db = await openPglite(env.OUTPACE_DATA_DIR);
+    const [{ id }] = (await db.query<{ id: string }>(`SELECT id FROM campaigns WHERE name = 'cli'`)).rows as [{ id: string }];
+    await db.close();
+    const file = join(dir, 'bad.csv');
+    await writeFile(file, 'phone,tz\nwrong,America/New_York\n12,America/New_York\n');
+    const errors: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
+    expect(await importCommand([file, '--campaign', id, '--tz', 'tz'], env)).toBe(1);
+    expect(errors.join('\n')).toMatch(/every one of the 2 rows was rejected: nothing was imported/);
+    printed.length = 0;
+    expect(await importCommand(['--help'], env)).toBe(0);
+    expect(printed.join('\n')).toMatch(/usage: outpace import FILE --campaign ID[\s\S]*--separator/);
+  });
+
+  it('says in "why" what the campaign\'s settings make of compliance', async () => {
+    const db = await openPglite(env.OUTPACE_DATA_DIR);
+    const campaign = await createCampaign(
+      db,
+      { name: 'uk detecting', type: 'agent', complianceProfile: 'uk', callerId: '+442071234567', pacing: { machineDetection: true, connectDeadlineFrom: 'answer' } },
+      'test',
+    );
+    await db.close();
+    printed.length = 0;
+    expect(await whyCommand([campaign.id], env)).toBe(0);
+    expect(printed.join('\n')).toMatch(/compliance infeasible: the connect deadline counts from the answer \(2 s\)/);
+  });
+
   it('adds a do-not-call file and holds the lead back', async () => {
     const file = join(dir, 'dnc.csv');
     await writeFile(file, 'phone\n+12025550143\n12\n');

@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Campaign } from '../../src/campaigns/campaign.js';
 import { startImport } from '../../src/campaigns/import/import-leads.js';
-import { listRejections } from '../../src/campaigns/import/import-store.js';
+import { getImportStatus, interruptDeadImports, listRejections } from '../../src/campaigns/import/import-store.js';
+import { explainHopper } from '../../src/campaigns/hopper/explain.js';
 import type { ColumnMapping } from '../../src/campaigns/import/mapping.js';
 import { addNumberListEntries } from '../../src/campaigns/number-lists.js';
 import type { Db } from '../../src/storage/db.js';
@@ -44,20 +45,30 @@ describe.each(await testDatabases())('importing a lead file on $kind', ({ open }
       '+12025550199,Mars/Olympus,Ed,gold',
       '+12025550111,America/Chicago,Fay',
       '+13125550100,,Gus,gold',
+      '+1 800 555 0199,,Hal,gold',
     ].join('\n');
     const { status, rejections } = await run(file);
-    expect(status).toMatchObject({ state: 'done', rowsRead: 7, rowsImported: 2, rowsRejected: 5, rowsUnchanged: 0 });
-    expect(rejections.map((r) => r.row)).toEqual([4, 5, 6, 7, 8]);
-    expect(rejections[0]!.reason).toMatch(/"12345" is not a valid phone number/);
-    expect(rejections[1]!.reason).toMatch(/no phone number/);
-    expect(rejections[2]!.reason).toMatch(/"Mars\/Olympus" is not an IANA time zone/);
-    expect(rejections[3]!.reason).toMatch(/has 3 fields where the header has 4/);
-    expect(rejections[4]!.reason).toMatch(/cannot be told from the number/);
+    expect(status).toMatchObject({ state: 'done', rowsRead: 8, rowsImported: 2, rowsRejected: 6, rowsUnchanged: 0 });
+    expect(rejections.map((r) => r.row)).toEqual([3, 4, 5, 6, 7, 9]);
+    expect(rejections[0]!.reason).toMatch(/\+442071234567 is a number of GB, and the campaign's compliance profile covers US/);
+    expect(rejections[1]!.reason).toMatch(/"12345" is not a valid phone number: too short for a number of US/);
+    expect(rejections[2]!.reason).toMatch(/no phone number/);
+    expect(rejections[3]!.reason).toMatch(/"Mars\/Olympus" is not an IANA time zone/);
+    expect(rejections[4]!.reason).toMatch(/has 3 fields where the header has 4/);
+    // A toll-free number has no area: its zone cannot be told.
+    expect(rejections[5]!.reason).toMatch(/cannot be told from the number/);
     const leads = await db.query('SELECT phone, time_zone, custom_fields FROM leads ORDER BY source_row');
     expect(leads.rows).toEqual([
       { phone: '+12025550143', time_zone: 'America/New_York', custom_fields: { name: 'Ann', plan: 'gold' } },
-      { phone: '+442071234567', time_zone: 'Europe/London', custom_fields: { name: 'Bob', plan: 'silver' } },
+      // No zone column value: Chicago's area code tells it.
+      { phone: '+13125550100', time_zone: 'America/Chicago', custom_fields: { name: 'Gus', plan: 'gold' } },
     ]);
+  });
+
+  it('imports numbers of other countries when the mapping accepts them', async () => {
+    const { status } = await run('phone,tz\n+44 20 7123 4567,\n', { ...MAPPING, acceptOtherCountries: true });
+    expect(status).toMatchObject({ state: 'done', rowsImported: 1 });
+    expect((await db.query('SELECT time_zone FROM leads')).rows).toEqual([{ time_zone: 'Europe/London' }]);
   });
 
   it('rejects rows that are not UTF-8', async () => {
@@ -102,5 +113,64 @@ describe.each(await testDatabases())('importing a lead file on $kind', ({ open }
     await run('phone,tz\n+1 202 555 0143,America/New_York\n', MAPPING, 'second');
     const customers = await db.query<{ n: number }>('SELECT count(DISTINCT customer_id)::int AS n FROM leads');
     expect(customers.rows[0]!.n).toBe(1);
+  });
+
+  describe('files that cannot be read whole fail cleanly', () => {
+    const leadCount = async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM leads')).rows[0]!.n;
+
+    it('rejects the row of a field with a NUL byte and imports the others', async () => {
+      const { status, rejections } = await run('phone,tz,name\n+12025550143,America/New_York,a\u0000b\n+12025550144,America/New_York,Ann\n');
+      expect(status).toMatchObject({ state: 'done', rowsImported: 1, rowsRejected: 1 });
+      expect(rejections).toEqual([{ row: 2, reason: expect.stringMatching(/column "name" holds a NUL byte/) }]);
+    });
+
+    it('refuses UTF-16 without a byte-order mark as a whole, before writing anything; reads it with one', async () => {
+      const text = 'phone,tz\n+12025550143,America/New_York\n';
+      const { status } = await run(Buffer.from(text, 'utf16le'));
+      expect(status).toMatchObject({ state: 'failed', rowsRead: 0, error: expect.stringMatching(/UTF-16 text without a byte-order mark: save it as UTF-8/) });
+      expect(await leadCount()).toBe(0);
+      const withBom = await run(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+      expect(withBom.status).toMatchObject({ state: 'done', rowsImported: 1 });
+    });
+
+    it('fails a file with a quote left open with the line, and writes nothing of it', async () => {
+      const { status } = await run('phone,tz,name\n+12025550143,America/New_York,"Ann\n+12025550144,America/New_York,Bob\n');
+      expect(status).toMatchObject({ state: 'failed', rowsRead: 0 });
+      expect(status.error).toMatch(/the file is not valid CSV: Quote Not Closed.* at line 3; fix it and import it again/);
+      expect(await leadCount()).toBe(0);
+    });
+
+    it('reads semicolon- and tab-separated files, or the separator the mapping names', async () => {
+      expect((await run('phone;tz;name\n+12025550143;America/New_York;Ann, Jr\n')).status).toMatchObject({ state: 'done', rowsImported: 1 });
+      expect((await run('phone\ttz\n+12025550144\tAmerica/New_York\n', MAPPING, 'tabs')).status).toMatchObject({ rowsImported: 1 });
+      const chosen = await run('phone,tz;x\n+12025550145,America/New_York;1\n', { ...MAPPING, separator: ',', customFields: ['tz;x'], timeZone: undefined }, 'chosen');
+      expect(chosen.status).toMatchObject({ rowsImported: 1 });
+    });
+
+    it('marks interrupted an import whose process stopped, with how far it got; importing again finishes it', async () => {
+      const file = 'phone,tz\n+12025550143,America/New_York\n+12025550144,America/New_York\n';
+      const { status } = await run(file);
+      // As if its process had died mid-file: still running, silent for minutes.
+      await db.query(`UPDATE imports SET state = 'running', finished_at = NULL, alive_at = now() - interval '10 minutes' WHERE id = $1`, [status.importId]);
+      expect(await interruptDeadImports(db)).toBe(1);
+      expect(await getImportStatus(db, status.importId)).toMatchObject({
+        state: 'interrupted',
+        error: expect.stringMatching(/stopped after 2 rows had been written \(2 imported, 0 rejected\); import the same file again/),
+      });
+      expect(await interruptDeadImports(db)).toBe(0);
+      expect((await run(file)).status).toMatchObject({ state: 'done', rowsUnchanged: 2 });
+    });
+  });
+
+  it('dials a number whose area spans two zones only while the window is open in both', async () => {
+    await run('phone\n+1 208 555 1234\n', { phone: 'phone' });
+    expect((await db.query('SELECT time_zone, other_time_zones FROM leads')).rows).toEqual([
+      { time_zone: 'America/Boise', other_time_zones: ['America/Los_Angeles'] },
+    ]);
+    // The US window is 08:00-21:00. A winter Tuesday: Boise is UTC-7, Los Angeles UTC-8.
+    const at = (utc: string) => explainHopper(db, campaign, Date.parse(utc));
+    expect((await at('2026-01-13T15:30:00Z')).heldBack['outside-calling-window']).toBe(1); // 08:30 Boise, 07:30 Los Angeles
+    expect((await at('2026-01-13T16:30:00Z')).eligibleNow).toBe(1); // 09:30 and 08:30
+    expect((await at('2026-01-14T04:30:00Z')).heldBack['outside-calling-window']).toBe(1); // 21:30 Boise, 20:30 Los Angeles
   });
 });

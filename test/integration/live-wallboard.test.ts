@@ -70,13 +70,14 @@ describe('the live wallboard', () => {
     await publisher.settled();
 
     const board = await (await fetch(`${base}/live`, { headers: { authorization: `Bearer ${key}` } })).json();
-    expect(board.agents).toEqual({ alice: { state: 'on-call', since: T0 + 9 * SECOND, campaignId: campaign.id } });
+    // Times as ISO 8601, never epoch milliseconds; names in camelCase.
+    expect(board.agents).toEqual({ alice: { state: 'on-call', since: new Date(T0 + 9 * SECOND).toISOString(), campaignId: campaign.id } });
     expect(board.campaigns).toEqual([
       expect.objectContaining({
         id: campaign.id,
         state: 'running',
-        today: { dials: 2, answers: 0, 'live-answers': 0, connects: 0, abandons: 0, machines: 0 },
-        callsInFlight: [{ attemptId: live, campaignId: campaign.id, phase: 'connected', since: T0 + 9 * SECOND, agentId: ALICE }],
+        today: { dials: 2, answers: 0, liveAnswers: 0, connects: 0, abandons: 0, machines: 0 },
+        callsInFlight: [{ attemptId: live, campaignId: campaign.id, phase: 'connected', since: new Date(T0 + 9 * SECOND).toISOString(), agentId: ALICE }],
       }),
     ]);
 
@@ -86,7 +87,7 @@ describe('the live wallboard', () => {
     expect(heard).toMatch(/event: agent-state\ndata: .*"state":"on-call"/);
     expect(heard).not.toMatch(/elsewhere/);
     const after = await (await fetch(`${base}/live`, { headers: { authorization: `Bearer ${key}` } })).json();
-    expect(after.campaigns[0]).toMatchObject({ today: { dials: 2, answers: 1, 'live-answers': 1, connects: 1 }, callsInFlight: [] });
+    expect(after.campaigns[0]).toMatchObject({ today: { dials: 2, answers: 1, liveAnswers: 1, connects: 1 }, callsInFlight: [] });
     events.abort();
   });
 

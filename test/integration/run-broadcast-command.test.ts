@@ -4,39 +4,21 @@
  * is chosen by each campaign's type, the broadcast dials its list and stores
  * what the customer heard, and a stop drains both.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { changeCampaignState } from '../../src/campaigns/campaign-store.js';
 import { createList, insertLeads } from '../../src/campaigns/leads.js';
 import { campaignEngine } from '../../src/cli/commands/run.js';
 import { serve } from '../../src/cli/commands/serve.js';
 import { runMigrations } from '../../src/storage/migrate.js';
 import { openPglite } from '../../src/storage/pglite.js';
-import { makeCampaign } from '../support/fixtures.js';
-import { type TelephonyLab, testServerLab } from './telephony-lab.js';
-
-/** A fixed-offset zone where it is now around noon: the lead is inside its calling window whenever the suite runs. */
-function zoneAtNoon(): string {
-  const offset = ((12 - new Date().getUTCHours() + 36) % 24) - 12;
-  return offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
-}
+import { makeCampaign, zoneAtNoon } from '../support/fixtures.js';
+import { runLab } from '../support/run-lab.js';
 
 describe('outpace run with a broadcast and its agent campaign', () => {
-  let dir: string;
-  let lab: TelephonyLab;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'outpace-run-broadcast-'));
-    lab = await testServerLab();
-  });
-  afterAll(async () => {
-    await lab?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const run = runLab('run-broadcast');
 
   it('runs each campaign with the runner of its type, and drains both on stop', async () => {
-    const dataDir = join(dir, 'pg');
+    const { lab, dataDir } = run;
     const db = await openPglite(dataDir);
     await runMigrations(db);
     const agents = await makeCampaign(db, { pacing: { mode: 'progressive' } });
@@ -54,18 +36,7 @@ describe('outpace run with a broadcast and its agent campaign', () => {
     await db.close();
 
     const server = lab.server!;
-    const env = {
-      OUTPACE_DATA_DIR: dataDir,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
-      ARI_URL: server.url,
-      ARI_USERNAME: server.credentials.username,
-      ARI_PASSWORD: server.credentials.password,
-      ARI_APP: 'outpace-run-broadcast',
-      ARI_TRUNK_ENDPOINT: 'PJSIP/{number}@{trunk}',
-      OUTPACE_ENGINE_ID: 'run-broadcast',
-    };
+    const env = run.env('run-broadcast');
     let stop!: () => void;
     // Given in the wrong order on purpose: the agent campaign starts first whatever the order.
     const serving = await serve(env, new Promise<void>((resolve) => (stop = resolve)), campaignEngine([broadcast.id, agents.id], env));

@@ -1,8 +1,8 @@
 /**
  * Where the ARI integration suite runs: against the ARI test server (the
  * default, with scripted far ends on a fast clock), or against a real
- * Asterisk when ARI_URL is set, dialing the lab carrier's number scheme
- * (../shared/asterisk-ari/lab-config/carrier/extensions.conf) and its
+ * Asterisk when ARI_URL is set: the lab's (test/pbx/lab.sh), dialing its
+ * carrier's number scheme (test/pbx/carrier/extensions.conf) and its
  * auto-answering agent softphones.
  */
 import { pino } from 'pino';
@@ -14,6 +14,7 @@ import { type AriConfig, loadAriConfig } from '../../src/telephony/ari/config.js
 import type { TrunkSettings } from '../../src/pacing/settings.js';
 import type { OriginateRequest, TelephonyEvent } from '../../src/telephony/port.js';
 import { type CallScript, farEnd } from '../ari-server/call-script.js';
+import { type CarrierFarEnd, carrierNumber } from '../pbx/carrier-scheme.js';
 import { AriTestServer } from '../ari-server/server.js';
 
 /** Far ends a test asks for, in the carrier's terms. Times in ms. */
@@ -78,35 +79,36 @@ function scriptFor(f: FarEnd): CallScript {
   }
 }
 
-/** The lab carrier's scheme: 1RRTT human ringing RR s talking TT s, 5RRTT machine, 3xxxx busy, 4x failures. */
+/** A real Asterisk: the lab's (test/pbx/lab.sh), dialing the lab carrier's number scheme (test/pbx/carrier-scheme.ts). */
 export async function asteriskLab(): Promise<TelephonyLab> {
-  const secs = (ms: number) => String(Math.round(ms / 1000)).padStart(2, '0');
+  const sec = (ms: number) => Math.round(ms / 1000);
+  let serial = 0;
   return {
     server: undefined,
     config: (engineId) =>
       loadAriConfig({ ...process.env, ARI_APP: `${process.env['ARI_APP'] ?? 'outpace'}-${engineId}`, OUTPACE_ENGINE_ID: engineId }),
     numberFor(f) {
-      const n = (() => {
+      const farEnd = ((): CarrierFarEnd => {
         switch (f.kind) {
           case 'human':
-            return `1${secs(f.ringMs)}${secs(f.talkMs ?? 0)}`;
+            return { kind: 'person', ringSec: sec(f.ringMs), talkSec: sec(f.talkMs ?? 0) };
           case 'machine':
-            return `5${secs(f.ringMs)}00`;
+            return { kind: 'machine', ringSec: sec(f.ringMs), recordSec: 0 };
           case 'no-answer':
-            return `2${secs(f.ringMs)}00`;
+            return { kind: 'no-answer', ringSec: sec(f.ringMs) };
           case 'never-answers':
-            return '20000';
+            return { kind: 'no-answer', ringSec: 0 };
           case 'busy':
-            return '30000';
+            return { kind: 'busy', ringSec: 0 };
           case 'congestion':
-            return '40000';
+            return { kind: 'failure', failure: 'congestion' };
           case 'unallocated':
-            return '41000';
+            return { kind: 'failure', failure: 'unallocated' };
           case 'rejected':
-            return '43000';
+            return { kind: 'failure', failure: 'rejected' };
         }
       })();
-      return n as E164;
+      return carrierNumber(farEnd, serial++);
     },
     agentEndpoint: (n) => `PJSIP/agent${n}`,
     patienceMs: 60_000,

@@ -54,8 +54,14 @@ describe('the whole demo on PGlite', () => {
       headers: { authorization: `Bearer ${demo.supervisorKey}` },
     });
     expect(response.status).toBe(200);
-    const { regulatoryWindow } = (await response.json()) as { regulatoryWindow: { dials: number; to: string } };
+    const { regulatoryWindow, agents } = (await response.json()) as {
+      regulatoryWindow: { dials: number; to: string };
+      agents: { agents: number; occupancy: number | null };
+    };
     expect(regulatoryWindow.dials).toBeGreaterThan(0);
+    // The demo stores its agents' state history as `outpace run` does: its stats count them.
+    expect(agents.agents).toBeGreaterThanOrEqual(scenario.agents);
+    expect(agents.occupancy).toBeGreaterThan(0);
     expect(Date.parse(regulatoryWindow.to)).toBeGreaterThanOrEqual(demo.end);
   });
 

@@ -37,8 +37,11 @@ export async function postgresUrl(): Promise<string | undefined> {
   }
 }
 
+/** A database in a schema of its own, named for whoever must reach it by URL (a child process). */
+export type IsolatedDb = Db & { readonly schema: string };
+
 /** A fresh schema on the server, dropped when the returned Db closes. */
-export async function openIsolatedPostgres(url: string, maxConnections = 10): Promise<Db> {
+export async function openIsolatedPostgres(url: string, maxConnections = 10): Promise<IsolatedDb> {
   const schema = `test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
@@ -47,6 +50,7 @@ export async function openIsolatedPostgres(url: string, maxConnections = 10): Pr
   const db = openPostgres({ url, schema, maxConnections });
   return {
     ...db,
+    schema,
     async close() {
       await db.close();
       const cleanup = new pg.Client({ connectionString: url });

@@ -45,3 +45,9 @@ export async function emptyTables(db: Db): Promise<void> {
 
 /** Monday 23 November 2026, 13:00 UTC: 08:00 in New York, 05:00 in Los Angeles, 13:00 in London. */
 export const MONDAY_8AM_NEW_YORK = Date.UTC(2026, 10, 23, 13, 0);
+
+/** A fixed-offset zone where it is now around noon: a lead in it is inside its calling window whenever the suite runs. */
+export function zoneAtNoon(now = new Date()): string {
+  const offset = ((12 - now.getUTCHours() + 36) % 24) - 12;
+  return offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+}

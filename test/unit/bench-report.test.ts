@@ -31,8 +31,9 @@ describe('outpace bench', () => {
     for (const row of json.rows) {
       expect(Object.keys(row).sort()).toEqual(
         [
-          'abandonRate', 'agents', 'connectsPerAgentHour', 'decisionP99Us', 'liveAnswerRate', 'meanIdleSec', 'mode',
-          'occupancy', 'p95IdleSec', 'scenario', 'seeds', 'worstHourAbandonRate', 'worstSeedAbandonRate',
+          'abandonRate', 'abandonTarget', 'agents', 'connectsPerAgentHour', 'decisionP99Us', 'firstHalfHourAbandonRate',
+          'liveAnswerRate', 'meanIdleSec', 'mode', 'occupancy', 'p95IdleSec', 'peakRunningAbandonRate', 'regulatoryAbandonRate',
+          'scenario', 'seeds', 'worst15MinAbandonRate', 'worstHourAbandonRate', 'worstSeedAbandonRate',
         ].sort(),
       );
       expect(row.seeds).toBe(2);

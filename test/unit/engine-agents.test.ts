@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { AgentBoard, type AgentStateChange } from '../../src/agents/agent-board.js';
 import type { AgentDeskEvent } from '../../src/agents/desk.js';
 import type { GiveBackReason, Lead, LeadSource } from '../../src/campaigns/lead-source.js';
-import { AgentId, CampaignId, E164, LeadId, type AttemptId } from '../../src/domain/ids.js';
-import type { EngineObserver } from '../../src/engine/campaign-engine.js';
+import { AgentId, AttemptId, CampaignId, E164, LeadId } from '../../src/domain/ids.js';
+import type { AdoptedCall, EngineObserver } from '../../src/engine/campaign-engine.js';
 import { parsePacingSettings, type PacingSettings } from '../../src/pacing/settings.js';
 import { SimulatedTime } from '../../src/simulator/event-queue.js';
 import { Listeners } from '../../src/simulator/listeners.js';
@@ -255,5 +255,48 @@ describe('calls an agent chose', () => {
     expect(w.stateOf(ALICE)).toBe('logged-out');
     w.answer(w.lastCall());
     expect(w.port.asked.filter((x) => x.startsWith('connect'))).toEqual([]);
+  });
+});
+
+describe('calls taken over from a lost engine', () => {
+  const adopted = (attemptId: string, left: AdoptedCall['left']): AdoptedCall => ({
+    attemptId: AttemptId(attemptId),
+    lead: { id: LeadId(`lead-${attemptId}`), number: E164('+15550009999') },
+    originatedAt: Date.UTC(2026, 0, 13, 9, 59),
+    left,
+  });
+
+  it('puts the agent back on the call they were talking on: no second customer while it lasts, then wrap-up', () => {
+    const w = world();
+    const { engine } = w.campaign('c', { mode: 'progressive' });
+    engine.adopt([adopted('talking', { phase: 'connected', agentId: ALICE })]);
+    w.login(ALICE);
+    expect(w.stateOf(ALICE)).toBe('on-call');
+    w.time.runUntil(w.at() + 10_000);
+    expect(w.port.originated).toEqual([]);
+    w.emit({ type: 'call.ended', attemptId: AttemptId('talking'), at: w.at(), endedBy: 'customer', cause: NORMAL_CLEARING });
+    expect(w.changes.at(-1)).toMatchObject({ agentId: ALICE, to: 'wrap-up', attemptId: 'talking' });
+  });
+
+  it('gives the call the system disposition when its agent is not back by its end', () => {
+    const w = world();
+    const lapsed: AttemptId[] = [];
+    const ended: string[] = [];
+    const { engine } = w.campaign('c', { mode: 'progressive' }, { wrapUpLapsed: (_agent, attemptId) => lapsed.push(attemptId), attemptEnded: (a) => ended.push(`${a.outcome}:${a.agentId}`) });
+    engine.adopt([adopted('talking', { phase: 'connected', agentId: BOB })]);
+    w.emit({ type: 'call.ended', attemptId: AttemptId('talking'), at: w.at(), endedBy: 'customer', cause: NORMAL_CLEARING });
+    expect(ended).toEqual(['live:bob']);
+    expect(lapsed).toEqual(['talking']);
+  });
+
+  it('plays the abandon message at once to a person left waiting, counted as an abandon', () => {
+    const w = world();
+    const ended: boolean[] = [];
+    const { engine } = w.campaign('c', { mode: 'progressive' }, { attemptEnded: (a) => ended.push(a.abandoned) });
+    w.login(ALICE);
+    engine.adopt([adopted('waiting', { phase: 'answered' })]);
+    expect(w.port.asked).toContain('abandon waiting');
+    w.emit({ type: 'call.ended', attemptId: AttemptId('waiting'), at: w.at(), endedBy: 'system', cause: NORMAL_CLEARING });
+    expect(ended).toEqual([true]);
   });
 });

@@ -13,7 +13,8 @@ describe('outcome of an unanswered call', () => {
     [1, 'NOANSWER', 'invalid-number'], // unallocated says NOANSWER: the cause decides (transcript unallocated)
     [28, 'NOANSWER', 'invalid-number'],
     [21, 'NOANSWER', 'rejected'],
-    [27, 'NOANSWER', 'no-answer'], // destination out of order: no cause rule, dialstatus decides
+    [27, 'NOANSWER', 'failed'], // destination out of order says NOANSWER too: the far end's line is down, nobody let it ring
+    [102, 'NOANSWER', 'no-answer'], // a cause with no rule: dialstatus decides
     [0, 'CHANUNAVAIL', 'failed'],
     [0, undefined, 'failed'],
   ] as const)('cause %i with dialstatus %s is %s', (code, dialstatus, outcome) => {

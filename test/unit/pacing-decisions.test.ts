@@ -25,13 +25,14 @@ function snapshot(agents: AgentView[], calls: CallView[] = [], capacity: Partial
   };
 }
 
-/** A pacer that has seen `n` dials with the given live-answer rate, and `talks` talks and wrap-ups of known lengths. */
+/** A pacer that has seen `n` dials with the given live-answer rate (none abandoned), and `talks` talks and wrap-ups of known lengths. */
 function trainedPacer(settings: Partial<PacingSettings>, liveRate: number, n = 3000, seed = 1, talks = 500): Pacer {
   const pacer = new Pacer(parsePacingSettings({ mode: 'predictive', ...settings }));
   const r = new Random(seed);
   for (let i = 0; i < n; i++) {
     const live = r.next() < liveRate;
     pacer.observe({ kind: 'resolved', needsAgent: live, answered: live, secondsToResolve: live ? r.lognormal(10, 4) : 25 }, NOW);
+    if (live) pacer.recordLiveAnswer(NOW);
   }
   for (let i = 0; i < talks; i++) {
     pacer.observe({ kind: 'talk', seconds: r.lognormal(120, 60) }, NOW);

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { startImport } from '../../campaigns/import/import-leads.js';
-import { getImportStatus, listRejections } from '../../campaigns/import/import-store.js';
+import { getImportStatus, importFailure, listRejections } from '../../campaigns/import/import-store.js';
 import { columnMappingSchema } from '../../campaigns/import/mapping.js';
 import { CampaignId } from '../../domain/ids.js';
 import { actor, MANAGERS, type Api, type ApiContext } from '../context.js';
@@ -46,7 +46,8 @@ export function listRoutes(api: Api, { db }: ApiContext): void {
       // The upload is the file's stream, read as rows are written, so the answer waits for the import's end;
       // others can follow it meanwhile at /imports/:id.
       const status = await started.finished;
-      return reply.code(status.state === 'done' ? 201 : 422).send(status);
+      // 422 as well when every row was rejected: nothing was created.
+      return reply.code(importFailure(status) ? 422 : 201).send(status);
     },
   );
 

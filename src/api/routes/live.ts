@@ -7,6 +7,7 @@
 import type { LiveEvent } from '../../coordination/coordination.js';
 import { listCampaigns } from '../../campaigns/campaign-store.js';
 import { READERS, type Api, type ApiContext } from '../context.js';
+import { agentView, callView, countersView, eventView, isoTime } from '../views.js';
 
 /** A comment line now and then keeps proxies from closing a quiet stream. */
 const KEEP_ALIVE_MS = 15_000;
@@ -16,16 +17,16 @@ export function liveRoutes(api: Api, { db, coordination, clock }: ApiContext): v
     const now = clock.now();
     const campaigns = (await listCampaigns(db)).filter((c) => c.state === 'running' || c.state === 'paused');
     return {
-      at: new Date(now).toISOString(),
-      agents: await coordination.live.agentStates(),
+      at: isoTime(now),
+      agents: Object.fromEntries(Object.entries(await coordination.live.agentStates()).map(([id, agent]) => [id, agentView(agent)])),
       campaigns: await Promise.all(
         campaigns.map(async (c) => ({
           id: c.id,
           name: c.name,
           type: c.type,
           state: c.state,
-          today: await coordination.live.counters(c.id, now),
-          callsInFlight: await coordination.live.callsInFlight(c.id),
+          today: countersView(await coordination.live.counters(c.id, now)),
+          callsInFlight: (await coordination.live.callsInFlight(c.id)).map(callView),
         })),
       ),
     };
@@ -36,7 +37,7 @@ export function liveRoutes(api: Api, { db, coordination, clock }: ApiContext): v
     const out = reply.raw;
     out.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     out.write(': outpace live events\n\n');
-    const send = (event: LiveEvent) => out.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    const send = (event: LiveEvent) => out.write(`event: ${event.type}\ndata: ${JSON.stringify(eventView(event))}\n\n`);
     const unsubscribe = await coordination.live.subscribe(send);
     const keepAlive = setInterval(() => out.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
     request.raw.on('close', () => {

@@ -3,7 +3,7 @@ import { assignCampaigns, assignedCampaigns, listAgents, upsertAgent } from '../
 import { AgentId, CampaignId } from '../../domain/ids.js';
 import { audit } from '../../storage/audit.js';
 import { actor, SUPERVISORS, type Api, type ApiContext } from '../context.js';
-import { createApiKey, ROLES } from '../keys.js';
+import { createApiKey, listApiKeys, revokeApiKey, ROLES } from '../keys.js';
 
 const agentBody = z
   .object({
@@ -58,5 +58,13 @@ export function peopleRoutes(api: Api, { db }: ApiContext): void {
     const key = await createApiKey(db, { name, role, agentId: agentId ? AgentId(agentId) : null });
     await audit(db, { actor: actor(request), action: 'create-key', entity: 'user', entityId: name, details: { role } });
     return reply.code(201).send({ name, role, key });
+  });
+
+  api.get('/api-keys', { config: { roles: ['admin'] } }, async () => ({ keys: await listApiKeys(db) }));
+
+  api.delete('/api-keys/:id', { config: { roles: ['admin'] }, schema: { params: z.object({ id: z.uuid() }) } }, async (request, reply) => {
+    await revokeApiKey(db, request.params.id);
+    await audit(db, { actor: actor(request), action: 'revoke-key', entity: 'api-key', entityId: request.params.id });
+    return reply.code(204).send();
   });
 }

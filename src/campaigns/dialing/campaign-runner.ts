@@ -1,6 +1,7 @@
 /**
  * One campaign run by this process: it takes the campaign's ownership lease
- * (one engine per campaign, whatever the number of processes), starts the
+ * (one engine per campaign, whatever the number of processes), takes over
+ * the calls an engine lost before it left open (lost-engine-calls.ts), starts the
  * engine on leads claimed from storage with every attempt stored, keeps the
  * lease, and drains on shutdown: no new dials, the calls in progress go on to
  * their end and are recorded, undialed leads go back to the pool, the lease
@@ -25,6 +26,7 @@ import { CallsDrain, CampaignLease, campaignToRun } from './campaign-lease.js';
 import { CampaignWatch } from './campaign-watch.js';
 import { ClaimedLeads } from './claimed-leads.js';
 import { LivePublisher } from './live-publisher.js';
+import { takeOverLostEngineCalls } from './lost-engine-calls.js';
 import { StoredAttempts } from './stored-attempts.js';
 
 export interface CampaignRunnerOptions {
@@ -53,6 +55,8 @@ export interface CampaignRunnerOptions {
 }
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10 * 60 * SECOND;
+/** Why the agents still logged in when a campaign drains are logged out: their history and their screens say so. */
+export const SHUTDOWN_LOGOUT_REASON = 'engine-shutdown';
 
 interface Running {
   readonly engine: CampaignEngine;
@@ -165,6 +169,8 @@ export class CampaignRunner {
       },
     });
     this.running = { engine, leads, attempts, lease, live, watch, unsubscribe };
+    const { adopted } = await takeOverLostEngineCalls({ db, campaign, trunkId: trunk.id, engineId, engine, port: this.o.port, logger, now: scheduler.now() });
+    await live.takeOver(adopted);
     engine.start();
     lease.keep(() => {
       deposed = true;
@@ -197,6 +203,7 @@ export class CampaignRunner {
     if (!ended) {
       this.o.logger.warn({ calls: engine.callsInFlight, wrapUps: engine.wrapUpsOpen }, 'drain timed out: calls still in progress or undispositioned are left open in storage');
     }
+    engine.logOutEveryone(SHUTDOWN_LOGOUT_REASON);
     engine.stop();
     for (const u of running.unsubscribe) u();
     await attempts.settled();

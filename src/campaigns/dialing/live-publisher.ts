@@ -73,6 +73,22 @@ export class LivePublisher {
     if (record.outcome === 'machine') this.count('machines', at);
   };
 
+  /**
+   * After a takeover: the calls a lost engine left on the wallboard leave it,
+   * but those adopted, which this publisher follows from now on (their dials
+   * were counted when they were made).
+   */
+  async takeOver(adopted: ReadonlySet<AttemptId>): Promise<void> {
+    const shown = await this.o.live.callsInFlight(this.o.campaignId).catch((err: unknown) => {
+      this.o.logger.warn({ campaignId: this.o.campaignId, err }, "the lost engine's calls could not be read from the live state");
+      return [];
+    });
+    for (const call of shown) {
+      if (adopted.has(call.attemptId)) this.calls.set(call.attemptId, call);
+      else this.write(() => this.o.live.callEnded(this.o.campaignId, call.attemptId));
+    }
+  }
+
   /** Resolves when every write queued so far is done (shutdown, tests). */
   settled(): Promise<void> {
     return this.queue.onIdle();

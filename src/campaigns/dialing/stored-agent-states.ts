@@ -67,3 +67,21 @@ export class StoredAgentStates {
     }
   }
 }
+
+/**
+ * Closes the state history an engine that was lost left open: each agent whose
+ * last state in these campaigns is not logged-out is logged out at `at`, with
+ * `reason`, so that occupancy stops counting them ready (or on a call) from
+ * the moment their engine was found gone. Returns the agents logged out.
+ */
+export async function closeLeftHistories(db: Db, campaignIds: readonly string[], at: number, reason: string): Promise<string[]> {
+  const { rows } = await db.query<{ agent_id: string }>(
+    `INSERT INTO agent_states (agent_id, campaign_ids, from_state, to_state, reason, at)
+     SELECT last.agent_id, last.campaign_ids, last.to_state, 'logged-out', $3, $2
+       FROM (SELECT DISTINCT ON (agent_id) agent_id, campaign_ids, to_state FROM agent_states ORDER BY agent_id, id DESC) AS last
+      WHERE last.to_state <> 'logged-out' AND last.campaign_ids && $1::uuid[]
+     RETURNING agent_id`,
+    [campaignIds, new Date(at), reason],
+  );
+  return rows.map((r) => r.agent_id);
+}

@@ -20,7 +20,7 @@ import { WRAP_UP_TIMEOUT_DISPOSITION, type AttemptJournal } from '../../engine/c
 import type { Db } from '../../storage/db.js';
 import type { TelephonyEvent } from '../../telephony/port.js';
 import type { Lead } from '../lead-source.js';
-import { addRecording, addRecordingFailure, finishAttempt, setDisposition, startAttempt } from '../attempts.js';
+import { addRecording, addRecordingFailure, finishAttempt, markAnswered, markConnected, setDisposition, startAttempt } from '../attempts.js';
 import { OwnershipLostError, type CampaignFence } from './campaign-fence.js';
 
 export interface StoredAttemptsOptions {
@@ -128,10 +128,21 @@ export class StoredAttempts implements AttemptJournal {
     this.disposed({ type: 'agent.wrap-up-done', agentId, attemptId, disposition: WRAP_UP_TIMEOUT_DISPOSITION, at }, 'system');
   };
 
-  /** A telephony port listener: recordings, and those that could not be made, are added to their attempt's row. */
+  /**
+   * A telephony port listener: recordings, and those that could not be made,
+   * are added to their attempt's row; the answer and the agent a call is put
+   * through to are stored as they happen, so that an engine taking over after
+   * this one was lost knows how far the call had come.
+   */
   readonly telephonyEvent = (e: TelephonyEvent): void => {
     if (e.type === 'recording.finished') this.thenWrite(e.attemptId, 'recording', () => addRecording(this.o.db, e.attemptId, e.recording.name));
     if (e.type === 'recording.failed') this.thenWrite(e.attemptId, 'recording failure', () => addRecordingFailure(this.o.db, e.attemptId, e.recording));
+    if (e.type === 'call.answered' && this.ours.has(e.attemptId)) {
+      this.thenWrite(e.attemptId, 'answer', () => markAnswered(this.o.db, e.attemptId, e.answeredAt));
+    }
+    if (e.type === 'call.connected' && this.ours.has(e.attemptId)) {
+      this.thenWrite(e.attemptId, 'connection', () => markConnected(this.o.db, e.attemptId, e.agentId, e.at));
+    }
   };
 
   /** Resolves once every write queued so far is done: for shutdown and tests. */

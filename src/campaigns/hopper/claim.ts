@@ -206,11 +206,24 @@ export async function renewClaims(db: Db, engineId: string, leaseMs: DurationMs,
 
 /** Gives undialed leads back to the pool at once (the engine paused or is shutting down). */
 export async function releaseClaims(db: Db, engineId: string, leadIds?: readonly LeadId[]): Promise<number> {
+  return releaseWhere(db, `claimed_by = $1 AND ($2::uuid[] IS NULL OR id = ANY ($2::uuid[]))`, [engineId, leadIds ?? null]);
+}
+
+/**
+ * Gives back every lead of the campaign still claimed, by whichever engine:
+ * for the engine that has just taken the campaign over, before it claims any
+ * (the engine that held them was lost, and they would otherwise wait out
+ * their claims).
+ */
+export async function releaseCampaignClaims(db: Db, campaignId: CampaignId): Promise<number> {
+  return releaseWhere(db, 'campaign_id = $1', [campaignId]);
+}
+
+async function releaseWhere(db: Db, where: string, params: unknown[]): Promise<number> {
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<HeldLead>(
-      `UPDATE leads SET state = 'ready', claimed_by = NULL, claimed_until = NULL
-        WHERE claimed_by = $1 AND state = 'claimed' AND ($2::uuid[] IS NULL OR id = ANY ($2::uuid[])) RETURNING id, customer_id`,
-      [engineId, leadIds ?? null],
+      `UPDATE leads SET state = 'ready', claimed_by = NULL, claimed_until = NULL WHERE state = 'claimed' AND ${where} RETURNING id, customer_id`,
+      params,
     );
     await tx.query(`UPDATE customers SET held_by_lead = NULL, held_until = NULL WHERE id = ANY ($1::uuid[]) AND held_by_lead = ANY ($2::uuid[])`, [
       rows.map((r) => r.customer_id),

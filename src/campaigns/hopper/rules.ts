@@ -89,12 +89,20 @@ export const HOPPER_FROM = `
      WHERE a.customer_id = c.id AND a.outcome = 'live' AND a.counts_as_contact AND a.originated_at > ${P.now} - interval '7 days') contacts
   WHERE l.campaign_id = ${P.campaign}`;
 
+/** Whether the calling window is open at a local time (an SQL timestamp without zone). */
+function windowOpen(local: string): string {
+  return `${local}::time >= (${P.windowStarts})[extract(dow FROM ${local})::int + 1]
+      AND ${local}::time < (${P.windowEnds})[extract(dow FROM ${local})::int + 1]
+      AND ${local}::date <> ALL (${P.holidays})`;
+}
+
 export const HOLD_BACK_RULES = {
   'in-flight': `l.state = 'dialing' OR (l.state = 'claimed' AND l.claimed_until > ${P.now})`,
-  'outside-calling-window': `NOT coalesce(
-      t.local_now::time >= (${P.windowStarts})[extract(dow FROM t.local_now)::int + 1]
-      AND t.local_now::time < (${P.windowEnds})[extract(dow FROM t.local_now)::int + 1]
-      AND t.local_now::date <> ALL (${P.holidays}), false)`,
+  // A lead whose area spans zones is held back unless the window is open in every one of them.
+  'outside-calling-window': `NOT coalesce(${windowOpen('t.local_now')}, false)
+      OR (l.other_time_zones IS NOT NULL AND EXISTS (
+        SELECT 1 FROM unnest(l.other_time_zones) AS z(zone)
+         WHERE NOT coalesce(${windowOpen(`(${P.now} AT TIME ZONE z.zone)`)}, false)))`,
   'retry-delay': `l.next_attempt_at > ${P.now} AND NOT cb.due`,
   'callback-not-due': `cb.later AND NOT cb.due`,
   'callback-for-another-agent': `cb.due_for_other AND NOT cb.due`,

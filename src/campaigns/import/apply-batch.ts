@@ -68,9 +68,9 @@ async function insertLeads(tx: Queryable, target: BatchTarget): Promise<number> 
   // planner, with statistics that lag a bulk load, scan every customer for each batch.
   const { rows } = await tx.query<{ n: number }>(
     `WITH inserted AS (
-       INSERT INTO leads (id, list_id, campaign_id, customer_id, phone, time_zone, custom_fields, priority, source_row, import_id)
+       INSERT INTO leads (id, list_id, campaign_id, customer_id, phone, time_zone, other_time_zones, custom_fields, priority, source_row, import_id)
        SELECT DISTINCT ON (b.phone) b.lead_id, $1::uuid, $2::uuid, (SELECT c.id FROM customers c WHERE c.phone = b.phone),
-              b.phone, b.time_zone, b.custom_fields, b.priority, b.source_row, $3::uuid
+              b.phone, b.time_zone, b.other_time_zones, b.custom_fields, b.priority, b.source_row, $3::uuid
          FROM import_batch b
         ORDER BY b.phone, b.source_row
        ON CONFLICT (list_id, phone) DO NOTHING

@@ -12,11 +12,15 @@ import { parse } from 'csv-parse';
 import type { CampaignId } from '../../domain/ids.js';
 import { audit } from '../../storage/audit.js';
 import type { Db, Queryable } from '../../storage/db.js';
+import type { Campaign } from '../campaign.js';
 import { getCampaign } from '../campaign-store.js';
+import { PROFILES } from '../compliance.js';
 import { createList, type ListId } from '../leads.js';
 import { applyBatch, type BatchTarget } from './apply-batch.js';
-import { countBatch, createImport, finishImport, getImportStatus, recordRejections, type ImportStatus } from './import-store.js';
+import { countBatch, createImport, finishImport, getImportStatus, keepImportAlive, recordRejections, type ImportStatus } from './import-store.js';
 import { resolveColumns, type ColumnMapping } from './mapping.js';
+import type { RowRules } from './normalise.js';
+import { sniffFile } from './sniff.js';
 import { Lanes, type Batch } from './lanes.js';
 import { NormalisePool } from './normalise-pool.js';
 import { stageBatch } from './staging.js';
@@ -50,26 +54,58 @@ const LANES = { postgres: 2, pglite: 1 } as const;
 // See normalise-pool.ts: two workers keep pace with the parser on this 2-core machine.
 const NORMALISERS = 2;
 
+// A row (a record of the parser) longer than this is an unclosed quote swallowing the file, not a lead.
+const MAX_RECORD_BYTES = 2 ** 20;
+
 export async function startImport(db: Db, request: ImportRequest, file: Readable): Promise<StartedImport> {
-  await getCampaign(db, request.campaignId);
+  const campaign = await getCampaign(db, request.campaignId);
   const listId = await createList(db, request.campaignId, request.listName, request.listSource);
   const importId = await createImport(db, listId, request.fileName);
   await audit(db, { actor: request.actor, action: 'import', entity: 'list', entityId: listId, details: { importId, fileName: request.fileName } });
   const target: BatchTarget = { importId, listId, campaignId: request.campaignId };
-  const finished = readFile(db, request, target, file).then(
-    async () => {
-      // Fresh statistics after a bulk load: with stale ones the planner sorts the whole hopper on every claim.
-      await db.exec('ANALYZE leads, customers');
-      await finishImport(db, importId);
-    },
-    (error: unknown) => finishImport(db, importId, error instanceof Error ? error.message : String(error)),
-  );
+  const alive = keepImportAlive(db, importId);
+  const finished = readFile(db, request, target, rowRules(campaign, request.mapping), file)
+    .then(
+      async () => {
+        // Fresh statistics after a bulk load: with stale ones the planner sorts the whole hopper on every claim.
+        await db.exec('ANALYZE leads, customers');
+        await finishImport(db, importId);
+      },
+      (error: unknown) => finishImport(db, importId, readableError(error)),
+    )
+    .finally(() => clearInterval(alive));
   return { importId, listId, finished: finished.then(() => getImportStatus(db, importId)) };
 }
 
-async function readFile(db: Db, request: ImportRequest, target: BatchTarget, file: Readable): Promise<void> {
-  const parser = file.pipe(parse({ bom: true, skip_empty_lines: true, relax_column_count: true, info: true }));
-  file.on('error', (error) => parser.destroy(error));
+/** The countries a campaign's numbers may be in: its compliance profile's, unless the mapping accepts others. */
+function rowRules(campaign: Campaign, mapping: ColumnMapping): RowRules {
+  return mapping.acceptOtherCountries ? {} : { countries: PROFILES[campaign.complianceProfile].countries };
+}
+
+/** The parser's errors say what and where; the user also needs what to do. */
+function readableError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown }).code;
+  if (code === 'CSV_MAX_RECORD_SIZE') return `${message}: a row longer than 1 MiB is a quote left open; close it and import the file again`;
+  if (typeof code === 'string' && code.startsWith('CSV_')) {
+    return `the file is not valid CSV: ${message}; fix it and import it again (rows already imported are not imported twice)`;
+  }
+  return message;
+}
+
+async function readFile(db: Db, request: ImportRequest, target: BatchTarget, rules: RowRules, file: Readable): Promise<void> {
+  const sniffed = await sniffFile(file, request.mapping.separator);
+  const parser = sniffed.source.pipe(
+    parse({
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      info: true,
+      delimiter: sniffed.separator,
+      max_record_size: MAX_RECORD_BYTES,
+    }),
+  );
+  sniffed.source.on('error', (error) => parser.destroy(error));
   const lanes = new Lanes(LANES[db.kind], request.batchSize ?? DEFAULT_BATCH, (batch) =>
     db.transaction((tx) => writeBatch(tx, target, batch)),
   );
@@ -77,7 +113,7 @@ async function readFile(db: Db, request: ImportRequest, target: BatchTarget, fil
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       if (!normaliser) {
-        normaliser = new NormalisePool(NORMALISERS, resolveColumns(request.mapping, record), request.mapping, (verdict, row) =>
+        normaliser = new NormalisePool(NORMALISERS, resolveColumns(request.mapping, record), request.mapping, rules, (verdict, row) =>
           'rejected' in verdict ? lanes.addRejection({ row, reason: verdict.rejected }) : lanes.addLead(verdict.lead),
         );
         continue;

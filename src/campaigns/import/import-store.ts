@@ -7,7 +7,8 @@ export interface ImportStatus {
   readonly importId: string;
   readonly listId: ListId;
   readonly fileName: string;
-  readonly state: 'running' | 'done' | 'failed';
+  /** interrupted: the importing process stopped (a crash, a kill); importing the file again finishes it. */
+  readonly state: 'running' | 'done' | 'failed' | 'interrupted';
   readonly rowsRead: number;
   readonly rowsImported: number;
   /** Numbers the list already held: re-importing a file changes nothing. */
@@ -63,6 +64,35 @@ export async function finishImport(db: Queryable, importId: string, error?: stri
   ]);
 }
 
+// A running import proves it is alive every HEARTBEAT; one silent for STALE has lost its process.
+const HEARTBEAT_MS = 30_000;
+const STALE_SECONDS = 120;
+
+/** Beats the import's heartbeat until the returned timer is cleared. */
+export function keepImportAlive(db: Queryable, importId: string): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    db.query('UPDATE imports SET alive_at = now() WHERE id = $1', [importId]).catch(() => undefined);
+  }, HEARTBEAT_MS);
+  timer.unref();
+  return timer;
+}
+
+/**
+ * Marks interrupted the imports still 'running' whose process stopped beating
+ * (see keepImportAlive), with how far each got. Called as a process starts:
+ * an import whose process died would otherwise look running for ever.
+ */
+export async function interruptDeadImports(db: Queryable): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE imports SET state = 'interrupted', finished_at = now(),
+            error = 'the process importing it stopped after ' || rows_read || ' rows had been written ('
+                    || rows_imported || ' imported, ' || rows_rejected || ' rejected); import the same file again to finish it'
+      WHERE state = 'running' AND alive_at < now() - make_interval(secs => $1)`,
+    [STALE_SECONDS],
+  );
+  return rowCount;
+}
+
 export async function getImportStatus(db: Queryable, importId: string): Promise<ImportStatus> {
   const { rows } = await db.query<ImportStatus>(`SELECT ${STATUS} FROM imports WHERE id = $1::uuid`, [importId]);
   if (!rows[0]) throw new NotFoundError('import', importId);
@@ -75,4 +105,15 @@ export async function listRejections(db: Queryable, importId: string, limit: num
     [importId, limit, offset],
   );
   return rows;
+}
+
+/** Why an import counts as failed for its user: it stopped, or not one of its rows was kept. */
+export function importFailure(status: ImportStatus): string | undefined {
+  if (status.state !== 'done') {
+    return `the import ${status.state}: ${status.error ?? 'no reason recorded'} (the counts above are what was written before it stopped)`;
+  }
+  if (status.rowsRead > 0 && status.rowsImported + status.rowsUnchanged === 0) {
+    return `every one of the ${status.rowsRead} rows was rejected: nothing was imported (see the reasons above)`;
+  }
+  return undefined;
 }

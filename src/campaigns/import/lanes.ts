@@ -44,9 +44,15 @@ export class Lanes {
     await this.written();
   }
 
-  /** Every batch handed to a lane written (or failed): the import may be marked finished. */
+  /**
+   * Every batch handed to a lane written (or failed): the import may be marked
+   * finished, and its counts read. Waits for every lane even when one failed:
+   * another may still be committing rows that the counts must include.
+   */
   async written(): Promise<void> {
-    await Promise.all(this.lanes.map((lane) => lane.writing));
+    const settled = await Promise.allSettled(this.lanes.map((lane) => lane.writing));
+    const failed = settled.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { ColumnMapping, ResolvedColumns } from './mapping.js';
-import type { RowVerdict } from './normalise.js';
+import type { RowRules, RowVerdict } from './normalise.js';
 
 /** A row's fields and its line in the file. */
 export type RawRow = [fields: string[], row: number];
@@ -38,8 +38,8 @@ export class NormalisePool {
   private chunk: RawRow[] = [];
   private readonly inFlight: { rows: RawRow[]; verdicts: Promise<RowVerdict[]> }[] = [];
 
-  constructor(size: number, columns: ResolvedColumns, mapping: ColumnMapping, private readonly take: TakeVerdict) {
-    this.workers = Array.from({ length: size }, () => startWorker({ columns, mapping }));
+  constructor(size: number, columns: ResolvedColumns, mapping: ColumnMapping, rules: RowRules, private readonly take: TakeVerdict) {
+    this.workers = Array.from({ length: size }, () => startWorker({ columns, mapping, rules }));
     this.waiting = this.workers.map(() => []);
     this.workers.forEach((worker, i) => {
       worker.on('message', (verdicts: RowVerdict[]) => this.waiting[i]!.shift()!(verdicts));

@@ -15,22 +15,24 @@ export async function stageBatch(tx: Queryable, leads: readonly ImportedLead[]):
   await tx.exec(
     `CREATE TEMPORARY TABLE import_batch (
        source_row integer NOT NULL, lead_id uuid NOT NULL, customer_id uuid NOT NULL, phone text NOT NULL,
-       time_zone text NOT NULL, custom_fields jsonb NOT NULL, priority integer NOT NULL
+       time_zone text NOT NULL, other_time_zones text[], custom_fields jsonb NOT NULL, priority integer NOT NULL
      ) ON COMMIT DROP`,
   );
-  const columns = 'source_row, lead_id, customer_id, phone, time_zone, custom_fields, priority';
+  const columns = 'source_row, lead_id, customer_id, phone, time_zone, other_time_zones, custom_fields, priority';
   if (tx.copyFrom) {
     await tx.copyFrom(`COPY import_batch (${columns}) FROM STDIN`, copyLines(leads));
   } else {
     await tx.query(
       `INSERT INTO import_batch (${columns})
-       SELECT * FROM unnest($1::int[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::jsonb[], $7::int[])`,
+       SELECT r, l, c, p, z, o::text[], f, n FROM unnest($1::int[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::int[])
+              AS x(r, l, c, p, z, o, f, n)`,
       [
         leads.map((l) => l.sourceRow),
         leads.map(() => timeOrderedId()),
         leads.map(() => timeOrderedId()),
         leads.map((l) => l.phone),
         leads.map((l) => l.timeZone),
+        leads.map((l) => otherTimeZonesText(l) ?? null),
         leads.map((l) => JSON.stringify(l.customFields ?? {})),
         leads.map((l) => l.priority ?? 0),
       ],
@@ -40,8 +42,13 @@ export async function stageBatch(tx: Queryable, leads: readonly ImportedLead[]):
 
 function* copyLines(leads: readonly ImportedLead[]): Generator<string> {
   for (const l of leads) {
-    yield `${l.sourceRow}\t${timeOrderedId()}\t${timeOrderedId()}\t${copyText(l.phone)}\t${copyText(l.timeZone)}\t${copyText(JSON.stringify(l.customFields ?? {}))}\t${l.priority ?? 0}\n`;
+    yield `${l.sourceRow}\t${timeOrderedId()}\t${timeOrderedId()}\t${copyText(l.phone)}\t${copyText(l.timeZone)}\t${otherTimeZonesText(l) ?? '\\N'}\t${copyText(JSON.stringify(l.customFields ?? {}))}\t${l.priority ?? 0}\n`;
   }
+}
+
+/** The further zones as a PostgreSQL array literal: zone names hold no commas, quotes, braces or spaces. */
+function otherTimeZonesText(lead: ImportedLead): string | undefined {
+  return lead.otherTimeZones?.length ? `{${lead.otherTimeZones.join(',')}}` : undefined;
 }
 
 const SPECIAL = /[\\\t\n\r]/;

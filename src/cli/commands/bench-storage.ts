@@ -10,7 +10,7 @@ import { benchClaims } from '../../storage/bench/claim-bench.js';
 import { benchImport } from '../../storage/bench/import-bench.js';
 
 /**
- * `outpace bench storage [--rows N] [--leads N] [--claimers N]`: the import and
+ * `outpace bench storage [--rows N] [--leads N] [--claimers N] [--zones column|number]`: the import and
  * claim benchmarks on DATABASE_URL (in a scratch schema, dropped afterwards) or
  * on a scratch embedded database. Prints one JSON object of figures.
  */
@@ -22,12 +22,18 @@ export async function benchStorageCommand(argv: readonly string[], env: NodeJS.P
       leads: { type: 'string', default: '50000' },
       claimers: { type: 'string', default: '4' },
       batch: { type: 'string', default: '50' },
+      // column: the file names each lead's zone; number: none does, each zone comes from the number's area code.
+      zones: { type: 'string', default: 'column' },
     },
   });
+  if (values.zones !== 'column' && values.zones !== 'number') {
+    console.error('outpace bench-storage: --zones is column or number');
+    return 2;
+  }
   const scratch = await openScratch(env.DATABASE_URL);
   try {
     await runMigrations(scratch.db);
-    const imported = await benchImport(scratch.db, Number(values.rows));
+    const imported = await benchImport(scratch.db, Number(values.rows), values.zones);
     const claims = await benchClaims(scratch.db, {
       leads: Number(values.leads),
       claimers: Number(values.claimers),
@@ -44,6 +50,7 @@ export async function benchStorageCommand(argv: readonly string[], env: NodeJS.P
             imported: status.rowsImported,
             rejected: status.rowsRejected,
             state: status.state,
+            zones: values.zones,
             seconds: round(imported.seconds),
             rowsPerSecond: Math.round(status.rowsRead / imported.seconds),
             rssStartMb: Math.round(imported.startRssMb),

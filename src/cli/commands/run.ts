@@ -7,7 +7,8 @@
  * is never given two calls at once; the agents' state history is stored. A
  * broadcast run beside its linked agent campaign puts key-1 callers through
  * to that campaign's agents. On SIGTERM or SIGINT a drain lets every call in
- * progress finish.
+ * progress finish, then the agents are logged out (reason engine-shutdown)
+ * and their legs and bridges removed from Asterisk.
  */import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -17,17 +18,18 @@ import { DeskHub } from '../../agents/desk-hub.js';
 import { AgentSockets } from '../../api/agent-sockets.js';
 import { getCampaign } from '../../campaigns/campaign-store.js';
 import type { Campaign } from '../../campaigns/campaign.js';
+import { measuredFeasibility } from '../../campaigns/stats.js';
 import { CampaignRunner } from '../../campaigns/dialing/campaign-runner.js';
-import { StoredAgentStates } from '../../campaigns/dialing/stored-agent-states.js';
+import { closeLeftHistories, StoredAgentStates } from '../../campaigns/dialing/stored-agent-states.js';
 import { CampaignId } from '../../domain/ids.js';
 import { LocalAgentCampaigns } from '../../engine/agent-lending.js';
 import { wallClockScheduler } from '../../engine/scheduler.js';
 import { BroadcastRunner } from '../../ivr/broadcast-runner.js';
 import { AriTelephony } from '../../telephony/ari/ari-telephony.js';
 import { loadAriConfig } from '../../telephony/ari/config.js';
-import { serveCommand, type ServedEngine } from './serve.js';
+import { LISTEN_OPTIONS, serveCommand, withListenOptions, type ServedEngine } from './serve.js';
 
-const USAGE = 'usage: outpace run --campaign ID [--campaign ID ...]   (needs ARI_URL, ARI_USERNAME, ARI_PASSWORD; see docs/telephony.md)';
+const USAGE = 'usage: outpace run --campaign ID [--campaign ID ...] [--port N] [--host ADDRESS]   (needs ARI_URL, ARI_USERNAME, ARI_PASSWORD; see docs/telephony.md)';
 
 const runEnv = z.object({
   /** The trunk calls go out on when the campaign names none ({trunk} in ARI_TRUNK_ENDPOINT). */
@@ -37,6 +39,9 @@ const runEnv = z.object({
   OUTPACE_SOUNDS_DIR: z.string().min(1).default(fileURLToPath(new URL('../../../sounds/', import.meta.url))),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+/** Why agents a lost engine left logged in are logged out when the next engine starts. */
+export const LOST_ENGINE_LOGOUT_REASON = 'engine-lost';
 
 interface CampaignRun {
   start(): Promise<void>;
@@ -58,6 +63,12 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
     async start(api, { db, coordination }) {
       const telephony = await AriTelephony.connect({ config: ari, logger });
       const campaigns = inStartOrder(await Promise.all(campaignIds.map((id) => getCampaign(db, id))));
+      // Said before the first dial: settings that make the abandon target or the connect deadline unreachable, or go beyond the law.
+      for (const campaign of campaigns) {
+        for (const finding of await measuredFeasibility(db, campaign, wallClockScheduler.now())) {
+          logger[finding.severity === 'warning' ? 'warn' : 'error']({ campaignId: campaign.id, finding }, `compliance ${finding.severity}: ${finding.message}`);
+        }
+      }
       const agentCampaigns = new LocalAgentCampaigns();
       const board = new AgentBoard();
       const history = new StoredAgentStates({ db, onError: (what, err) => logger.error({ err }, `${what} not stored`) });
@@ -85,28 +96,34 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
         clock: wallClockScheduler,
         subscribeCalls: (l) => telephony.subscribe(l),
       });
-      sockets.attach(api.server);
       opened = { telephony, runs: [], sockets, history };
+      const closed = await closeLeftHistories(db, campaignIds, wallClockScheduler.now(), LOST_ENGINE_LOGOUT_REASON);
+      if (closed.length > 0) logger.warn({ agents: closed }, 'agents a lost engine left logged in are logged out in their history');
+      // Each campaign takes over the calls a lost engine left; then the agents' legs no call holds go.
       for (const run of runs) {
         await run.start();
         opened.runs.push(run);
       }
+      await telephony.removeLeftLegs();
+      // Agents are heard once the campaigns listen: a login before would reach no engine and be lost.
+      sockets.attach(api.server);
     },
     async drain() {
       if (!opened) return;
       const { telephony, runs, sockets, history } = opened;
       opened = undefined;
+      // Each campaign logs its agents out once drained: their screens and their state history hear why before the sockets close.
       for (const run of [...runs].reverse()) await run.drain();
       // Agents' sockets would hold the HTTP server open past its close.
       sockets.close();
-      telephony.close();
+      await telephony.shutdown();
       await history.settled();
     },
   };
 }
 
 export async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const { values } = parseArgs({ args: [...argv], options: { campaign: { type: 'string', multiple: true } } });
+  const { values } = parseArgs({ args: [...argv], options: { campaign: { type: 'string', multiple: true }, ...LISTEN_OPTIONS } });
   if (!values.campaign?.length) {
     console.error(USAGE);
     return 2;
@@ -115,5 +132,6 @@ export async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv
     console.error(`outpace run dials through Asterisk: set ARI_URL (and ARI_USERNAME, ARI_PASSWORD). To try outpace without a PBX, run outpace demo.\n${USAGE}`);
     return 2;
   }
-  return serveCommand([], env, campaignEngine([...new Set(values.campaign)].map(CampaignId), env));
+  const listening = withListenOptions(env, values);
+  return serveCommand([], listening, campaignEngine([...new Set(values.campaign)].map(CampaignId), listening));
 }

@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { Api } from '../../api/context.js';
 import { buildApi } from '../../api/server.js';
@@ -21,10 +22,17 @@ export interface ServedEngine {
 
 /** Where the API listens, and how much it logs. */
 export const serveEnv = z.object({
-  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  PORT: z.coerce.number({ error: 'the port (--port or PORT) must be a number from 0 to 65535' }).int().min(0).max(65_535).default(8080),
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+/** --port and --host, where a server starts: they win over PORT and HOST (a busy 8080 needs no variable). */
+export const LISTEN_OPTIONS = { port: { type: 'string' }, host: { type: 'string' } } as const;
+
+export function withListenOptions(env: NodeJS.ProcessEnv, options: { port?: string | undefined; host?: string | undefined }): NodeJS.ProcessEnv {
+  return { ...env, ...(options.port === undefined ? {} : { PORT: options.port }), ...(options.host === undefined ? {} : { HOST: options.host }) };
+}
 
 export interface Serving {
   readonly api: Api;
@@ -63,12 +71,13 @@ export async function serve(env: NodeJS.ProcessEnv, stop: Promise<unknown>, engi
  * or SIGINT, then a graceful shutdown, so a deploy drops no call. Resolves with
  * the exit code once shut down.
  */
-export async function serveCommand(_argv: readonly string[], env: NodeJS.ProcessEnv = process.env, engine?: ServedEngine): Promise<number> {
+export async function serveCommand(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, engine?: ServedEngine): Promise<number> {
+  const { values } = parseArgs({ args: [...argv], options: LISTEN_OPTIONS });
   const signal = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
-  const { stopped } = await serve(env, signal, engine);
+  const { stopped } = await serve(withListenOptions(env, values), signal, engine);
   await stopped;
   return 0;
 }

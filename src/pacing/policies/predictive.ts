@@ -24,12 +24,15 @@
  * the first talks to end are the short ones, so they cannot yet say when a
  * busy agent will be free, but ready agents are certain supply, and waiting
  * for the talks as well left a fresh shift at progressive occupancy for its
- * first minutes.
+ * first minutes. Until the evidence supports the estimates, the calls beyond
+ * the ready agents are also held within the abandons the campaign has earned
+ * (cold-start.ts), whatever the model predicts.
  */
 import { AbandonSteering } from '../abandon-steering.js';
+import { coldStart } from '../cold-start.js';
 import { InFlight, LookaheadTables, type HorizonTable } from '../lookahead.js';
 import { proposal, type DialPolicy, type PolicyContext, type PolicyProposal } from '../policy.js';
-import { ShortfallModel } from '../shortfall.js';
+import { ShortfallModel, largestWithin } from '../shortfall.js';
 
 interface Horizon {
   readonly model: ShortfallModel;
@@ -46,18 +49,11 @@ function horizonModel(f: InFlight, t: HorizonTable, countBusyAgents: boolean): H
   return { model, newCallDemand: t.newCallDemand };
 }
 
-/** The largest n ≤ max with shortfall(n) ≤ ratio × demand(n), by bisection (both grow with n, shortfall faster). */
+/** The largest n ≤ max with shortfall(n) ≤ ratio × demand(n) (both grow with n, shortfall faster). */
 function largestSafe(hz: Horizon, ratio: number, max: number): number {
-  const ok = (n: number) =>
-    hz.model.expectedShortfall(n, hz.newCallDemand) <= ratio * hz.model.expectedDemand(n, hz.newCallDemand) + 1e-9;
-  if (!ok(0)) return 0;
-  let lo = 0, hi = max;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (ok(mid)) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
+  return largestWithin(max, (n) =>
+    hz.model.expectedShortfall(n, hz.newCallDemand) <= ratio * hz.model.expectedDemand(n, hz.newCallDemand) + 1e-9,
+  );
 }
 
 export function createPredictivePolicy(): DialPolicy {
@@ -71,19 +67,25 @@ export function createPredictivePolicy(): DialPolicy {
       const progressiveFloor = counts.ready - counts.ringing - counts.waiting;
       if (!est.answersKnown) return proposal(progressiveFloor, 'warming up: one call per ready agent until the answer rate is known');
 
-      const ratio = steering.ratio(settings, ctx.abandons);
+      inFlight.gather(snapshot, settings);
+      const floor = { certainSupply: inFlight.certainSupply, ringing: counts.ringing, active: counts.active };
+      const cold = coldStart(est, settings, ctx.abandons.sinceStart, floor, ctx.maxDials);
+      // While the cold start holds the calls back, live answers without abandons say nothing of the model.
+      const ratio = steering.ratio(settings, ctx.abandons, cold === undefined) * (cold?.share ?? 1);
       let dials = ctx.maxDials;
       let binding: Horizon | undefined;
-      inFlight.gather(snapshot, settings);
       for (const t of tables.get(snapshot.now, est, settings, inFlight)) {
         const hz = horizonModel(inFlight, t, est.agentTimesKnown);
         const n = largestSafe(hz, ratio, dials);
         if (!binding || n < dials) binding = hz;
         dials = Math.min(dials, n);
       }
+      const held = cold?.maxDials !== undefined && cold.maxDials < dials;
+      if (cold?.maxDials !== undefined) dials = Math.min(dials, cold.maxDials);
       const chosen = Math.max(dials, progressiveFloor);
       const hz = binding!;
-      return proposal(chosen, `abandon ratio allowed ${(ratio * 100).toFixed(2)}%`, {
+      const note = `abandon ratio allowed ${(ratio * 100).toFixed(2)}%`;
+      return proposal(chosen, held ? `${note}; cold start: held to ${cold.allowance.toFixed(2)} abandons earned` : note, {
         expectedFreeAgents: hz.model.expectedSupply,
         expectedLiveAnswers: hz.model.expectedDemand(chosen, hz.newCallDemand),
         expectedAbandons: hz.model.expectedShortfall(chosen, hz.newCallDemand),

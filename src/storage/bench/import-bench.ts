@@ -21,11 +21,15 @@ export function benchPhone(i: number): string {
   return `+1202${exchange}${String(i % 10_000).padStart(4, '0')}`;
 }
 
-async function writeLeadFile(path: string, rows: number): Promise<void> {
+/** Where the leads' zones come from: a column of the file, or each number's area code (issue 14's lookup). */
+export type BenchZones = 'column' | 'number';
+
+async function writeLeadFile(path: string, rows: number, zones: BenchZones): Promise<void> {
   const out = createWriteStream(path);
-  out.write('phone,tz,name,segment\n');
+  out.write(zones === 'column' ? 'phone,tz,name,segment\n' : 'phone,name,segment\n');
+  const zone = zones === 'column' ? 'America/New_York,' : '';
   for (let i = 0; i < rows; i++) {
-    if (!out.write(`${benchPhone(i)},America/New_York,Customer ${i},${i % 7}\n`)) {
+    if (!out.write(`${benchPhone(i)},${zone}Customer ${i},${i % 7}\n`)) {
       await new Promise<void>((resolve) => out.once('drain', () => resolve()));
     }
   }
@@ -33,11 +37,11 @@ async function writeLeadFile(path: string, rows: number): Promise<void> {
   await finished(out);
 }
 
-export async function benchImport(db: Db, rows: number): Promise<Measured<ImportStatus>> {
+export async function benchImport(db: Db, rows: number, zones: BenchZones = 'column'): Promise<Measured<ImportStatus>> {
   const dir = await mkdtemp(join(tmpdir(), 'outpace-import-bench-'));
   try {
     const path = join(dir, 'leads.csv');
-    await writeLeadFile(path, rows);
+    await writeLeadFile(path, rows, zones);
     const campaign = await createCampaign(
       db,
       { name: `import bench ${Date.now()}`, type: 'agent', complianceProfile: 'us', callerId: '+12025550100' },
@@ -46,7 +50,7 @@ export async function benchImport(db: Db, rows: number): Promise<Measured<Import
     return await measure(async () => {
       const started = await startImport(
         db,
-        { campaignId: campaign.id, listName: 'bench', fileName: path, mapping: { phone: 'phone', timeZone: 'tz' }, actor: 'bench' },
+        { campaignId: campaign.id, listName: 'bench', fileName: path, mapping: { phone: 'phone', ...(zones === 'column' ? { timeZone: 'tz' } : {}) }, actor: 'bench' },
         createReadStream(path),
       );
       return started.finished;

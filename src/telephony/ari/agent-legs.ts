@@ -21,6 +21,12 @@ export interface AgentLeg {
   up: boolean;
   /** The customer call currently put through to this agent. */
   attemptId: AttemptId | undefined;
+  /**
+   * Taken over with its call from an engine that was lost: it is the agent's
+   * again at their next login, and is hung up when the call ends if they
+   * have not logged in by then.
+   */
+  adopted: boolean;
 }
 
 export class AgentLegs {

@@ -7,12 +7,18 @@
 import type { EventEmitter } from 'node:events';
 import ari from 'ari-client';
 import type { Logger } from 'pino';
+import { describeError } from './ari-errors.js';
 import { ARI_EVENT_TYPES } from './ari-events.js';
 
 export interface OriginateParams {
   readonly endpoint: string;
   readonly channelId: string;
-  readonly appArgs: string;
+  /**
+   * Where the answered channel goes: into this Stasis application with these
+   * arguments, or into a dialplan context (extension s), which enters it
+   * itself and can fall back when no engine listens.
+   */
+  readonly answeredInto: { readonly appArgs: string } | { readonly context: string };
   readonly callerId?: string;
   readonly timeoutSec: number;
   readonly variables: Record<string, string>;
@@ -38,8 +44,12 @@ export interface AriRest {
   stopRecording(name: string): Promise<void>;
   /** The channels that exist now. */
   listChannels(): Promise<ChannelSummary[]>;
-  /** Ids of the bridges that exist now. */
-  listBridges(): Promise<string[]>;
+  /** A global variable's value, or a dialplan function's read without a channel (`DB_DELETE(family/key)`); '' when unset. */
+  globalVar(variable: string): Promise<string>;
+  /** A channel variable's value; undefined when the channel does not have it. */
+  channelVar(channelId: string, variable: string): Promise<string | undefined>;
+  /** The bridges that exist now. */
+  listBridges(): Promise<BridgeSummary[]>;
   /** GET /endpoints/{tech}/{resource}, as Asterisk sends it: checked by the caller. */
   getEndpoint(tech: string, resource: string): Promise<unknown>;
   /** Subscribes the application to an event source, such as `endpoint:PJSIP/alice` (EndpointStateChange). */
@@ -51,6 +61,12 @@ export interface ChannelSummary {
   readonly state: string;
   /** The dialplan application running: `Stasis` while the channel is in an ARI application. */
   readonly appName: string;
+}
+
+export interface BridgeSummary {
+  readonly id: string;
+  /** The channels in the bridge. */
+  readonly channels: readonly string[];
 }
 
 export interface AriConnection {
@@ -110,8 +126,7 @@ export async function connectAri(o: AriConnectionOptions): Promise<AriConnection
     originate: (p) =>
       c.channels.originate({
         endpoint: p.endpoint,
-        app: o.app,
-        appArgs: p.appArgs,
+        ...('context' in p.answeredInto ? { context: p.answeredInto.context, extension: 's', priority: 1 } : { app: o.app, appArgs: p.answeredInto.appArgs }),
         channelId: p.channelId,
         timeout: p.timeoutSec,
         variables: p.variables,
@@ -134,7 +149,17 @@ export async function connectAri(o: AriConnectionOptions): Promise<AriConnection
     stopRecording: (recordingName) => c.recordings.stop({ recordingName }),
     getEndpoint: (tech, resource) => c.endpoints.get({ tech, resource }),
     subscribe: (eventSource) => c.applications.subscribe({ applicationName: o.app, eventSource }),
-    listBridges: async () => (await c.bridges.list()).map((b) => b.id),
+    listBridges: async () => (await c.bridges.list()).map((b) => ({ id: b.id, channels: b.channels ?? [] })),
+    globalVar: async (variable) => (await c.asterisk.getGlobalVar({ variable })).value,
+    channelVar: async (channelId, variable) => {
+      try {
+        return (await c.channels.getChannelVar({ channelId, variable })).value;
+      } catch (err) {
+        // 404 "Provided variable was not found": the channel does not carry it.
+        if (/variable was not found/i.test(describeError(err))) return undefined;
+        throw err;
+      }
+    },
     listChannels: async () =>
       (await c.channels.list()).map((ch) => ({ id: ch.id, state: ch.state, appName: ch.dialplan?.app_name ?? '' })),
   };
@@ -197,9 +222,11 @@ interface LooseClient {
     Operation
   > & {
     list(): Promise<Array<{ id: string; state: string; dialplan?: { app_name?: string } }>>;
+    getChannelVar(params: { channelId: string; variable: string }): Promise<{ value: string }>;
   };
-  bridges: Record<'create' | 'addChannel' | 'destroy' | 'record', Operation> & { list(): Promise<Array<{ id: string }>> };
+  bridges: Record<'create' | 'addChannel' | 'destroy' | 'record', Operation> & { list(): Promise<Array<{ id: string; channels?: string[] }>> };
   recordings: Record<'stop', Operation>;
+  asterisk: { getGlobalVar(params: { variable: string }): Promise<{ value: string }> };
   endpoints: { get(params: { tech: string; resource: string }): Promise<unknown> };
   applications: { subscribe(params: { applicationName: string; eventSource: string }): Promise<unknown> };
   playbacks: Record<'stop', Operation>;

@@ -1,7 +1,10 @@
 /**
  * The telephony port over Asterisk's ARI. Customers are originated into the
- * Stasis application (never straight into the dialplan, which can lose the
- * first events), optionally `continue`d into the machine-detection context
+ * customer context (ARI_CUSTOMER_CONTEXT), which enters the Stasis
+ * application on answer and plays the abandon message when no engine listens;
+ * the application hears each call from its creation through its subscription
+ * to the trunk's endpoint (trunk-events.ts), so no first event is lost. Once
+ * answered a call is optionally `continue`d into the machine-detection context
  * that returns to Stasis with AMDSTATUS and AMDCAUSE; agents sit on nailed-up
  * legs in their own bridges, or (ARI_AGENT_CONNECTION=ring-per-call) have
  * their softphone rung for each customer and bridged with them on answer;
@@ -16,11 +19,12 @@
  */
 import { type Logger, pino } from 'pino';
 import type { AgentId, AttemptId } from '../../domain/ids.js';
+import type { EpochMs } from '../../domain/time.js';
 import type { AnsweredParty, HangupCause } from '../../domain/outcomes.js';
 import { type Clock, wallClockScheduler } from '../../engine/scheduler.js';
 import type { TrunkSettings } from '../../pacing/settings.js';
 import type { IvrListener, IvrPort, PlayRequest } from '../ivr-port.js';
-import type { EndedBy, MediaUri, OriginateRequest, TelephonyEvent, TelephonyListener, TelephonyPort } from '../port.js';
+import type { EndedBy, LeftCall, MediaUri, OriginateRequest, TelephonyEvent, TelephonyListener, TelephonyPort } from '../port.js';
 import { unreachableCause } from './agent-endpoints.js';
 import { type AgentLeg, AgentLegs } from './agent-legs.js';
 import { type AriConnection, type AriRest, connectAri } from './ari-connection.js';
@@ -33,11 +37,13 @@ import { type CustomerCall, CustomerCalls } from './customer-calls.js';
 import { CAUSE_UNKNOWN, failedOutcome, refusedCause } from './hangup-outcome.js';
 import { greetingEndedAt } from './greeting-end.js';
 import { IvrPlaybacks } from './ivr-playbacks.js';
+import { type LeftCustomer, findLeftBehind } from './left-behind.js';
 import { Listeners } from './listeners.js';
 import { OrphanChannels } from './orphan-channels.js';
 import { Prompts } from './prompts.js';
 import { AriRequestTimeout, RestGate, type RestGateOptions } from './rest-gate.js';
 import { RungAgents } from './rung-agents.js';
+import { TrunkEvents } from './trunk-events.js';
 
 export interface AriTelephonyOptions {
   readonly config: AriConfig;
@@ -48,6 +54,9 @@ export interface AriTelephonyOptions {
   /** Told how long each REST request waited for its turn and took (the benchmark); see RestGateOptions. */
   readonly restTimed?: RestGateOptions['timed'];
 }
+
+/** The AstDB family where the dialplan records calls it abandoned itself (dialplan/outpace.conf). */
+const ABANDONED_FAMILY = 'outpace-abandoned';
 
 /** How long an agent's softphone may ring when the agent logs in. */
 const AGENT_RING_TIMEOUT_SEC = 30;
@@ -60,6 +69,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   private readonly agentsToRing: RungAgents;
   private readonly waits = new ChannelWaits();
   private readonly orphans = new OrphanChannels((channelId) => this.hangupChannel(channelId));
+  private readonly trunkEvents: TrunkEvents;
   private readonly prompts: Prompts;
   private readonly ivr: IvrPlaybacks;
   private readonly gate: RestGate;
@@ -70,6 +80,10 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   private readonly trunks: ReadonlyMap<string, TrunkSettings>;
   private connection: AriConnection | undefined;
   private agentLegsMade = 0;
+  /** Agents' legs on their way up (bridge made, originate sent): a shutdown waits for them, so that none comes up after it. */
+  private readonly legSetUps = new Set<Promise<void>>();
+  private shuttingDown = false;
+  private readonly boot = Date.now().toString(36);
 
   private constructor(o: AriTelephonyOptions) {
     this.config = o.config;
@@ -90,6 +104,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       (attemptId, recording) => this.emit({ type: 'recording.failed', attemptId, at: this.clock.now(), recording }),
       this.logger,
     );
+    this.trunkEvents = new TrunkEvents(this.gate, () => this.rest, o.config.ARI_TRUNK_ENDPOINT, this.logger);
     this.prompts = new Prompts(this.gate, () => this.rest, this.waits);
     this.agentsToRing = new RungAgents(this.gate, () => this.rest, (event) => this.emit(event), this.clock, this.logger);
     this.ivr = new IvrPlaybacks(this.gate, () => this.rest, this.prompts, this.clock, this.logger);
@@ -105,7 +120,11 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       app: o.config.ARI_APP,
       logger: telephony.logger,
       onEvent: (event) => telephony.onAriEvent(event),
-      onReconnected: () => void telephony.reconcile(),
+      onReconnected: () => {
+        // Asterisk may have restarted meanwhile, forgetting the application's subscriptions.
+        telephony.trunkEvents.forget();
+        void telephony.reconcile();
+      },
     });
     return telephony;
   }
@@ -113,6 +132,28 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   close(): void {
     this.orphans.clear();
     this.connection?.close();
+  }
+
+  /**
+   * Leaves Asterisk as outpace found it, then closes: every agent's leg still
+   * up is hung up and its bridge destroyed, each request awaited, so that no
+   * leg outlives the engine (a leg left up would sit in Stasis, ready for
+   * nobody, until removed by hand). Call it after the campaigns drained and
+   * logged their agents out.
+   */
+  async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    await Promise.all([...this.legSetUps]);
+    const ignoringGone = (err: unknown) => {
+      if (!isGoneError(err)) this.logger.warn({ err: describeError(err) }, 'shutdown: an agent leg or bridge could not be removed');
+    };
+    await Promise.all(
+      this.agents.all().flatMap((leg) => [
+        this.gate.run('hangup', () => this.rest.hangup(leg.channelId)).catch(ignoringGone),
+        this.gate.run('bridge destroy', () => this.rest.destroyBridge(leg.bridgeId)).catch(ignoringGone),
+      ]),
+    );
+    this.close();
   }
 
   /** Customer calls in flight: what the benchmark watches for leaks. */
@@ -143,12 +184,14 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       return;
     }
     const call = this.calls.add(request, `${this.config.OUTPACE_ENGINE_ID}-c-${request.attemptId}`);
+    const heard = this.trunkEvents.heard(request.trunk);
     this.gate
-      .originate(request.trunk, 'originate', () =>
+      .originate(request.trunk, 'originate', async () =>
         this.rest.originate({
           endpoint: trunkEndpoint(this.config.ARI_TRUNK_ENDPOINT, request.number, request.trunk),
           channelId: call.channelId,
-          appArgs: `customer,${request.attemptId}`,
+          // Heard from its creation through the trunk's endpoint, the call can go through the dialplan, which plays the abandon message if this engine is gone when it is answered.
+          answeredInto: (await heard) ? { context: this.config.ARI_CUSTOMER_CONTEXT } : { appArgs: `customer,${request.attemptId}` },
           callerId: request.callerId,
           timeoutSec: request.ringTimeoutSec,
           variables: { ...this.ownerVariables(), OUTPACE_ATTEMPT: request.attemptId },
@@ -190,6 +233,109 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     if (call) this.hangupAs(call, 'system');
   }
 
+  // ---- taking over after a lost engine ----------------------------------------
+
+  async adoptCalls(requests: readonly OriginateRequest[]): Promise<ReadonlyMap<AttemptId, LeftCall>> {
+    // Ringing calls are heard from here on, whether or not they end before this engine dials.
+    for (const trunk of new Set(requests.map((r) => r.trunk))) await this.trunkEvents.heard(trunk);
+    const { customers } = await findLeftBehind(this.gate, () => this.rest);
+    const adopted = new Map<AttemptId, LeftCall>();
+    for (const request of requests) {
+      const found = customers.get(request.attemptId);
+      if (!found) {
+        const abandonedAt = await this.abandonedByPbx(request.attemptId);
+        if (abandonedAt !== undefined) adopted.set(request.attemptId, { phase: 'abandoned-by-pbx', at: abandonedAt });
+        continue;
+      }
+      if (this.calls.get(request.attemptId)) continue;
+      const left = this.adopt(request, found);
+      adopted.set(request.attemptId, left);
+      this.logger.info({ attemptId: request.attemptId, channelId: found.channelId, phase: left.phase }, 'call of a lost engine taken over');
+    }
+    // What happened to these channels between the listing and now was not heard (they were nobody's): look again.
+    // The look starts with a request to Asterisk, so it ends after the caller has taken the calls over from this answer.
+    if (adopted.size > 0) void this.reconcile();
+    return adopted;
+  }
+
+  /**
+   * Hangs up the agents' legs a lost engine of this application left (each in
+   * its bridge, ready for nobody) and destroys their bridges. Call it once the
+   * campaigns took their calls over: a leg still talking to a customer is kept.
+   */
+  async removeLeftLegs(): Promise<number> {
+    const { legs, emptyBridges } = await findLeftBehind(this.gate, () => this.rest);
+    const left = legs.filter((leg) => leg.app === this.config.ARI_APP && !this.agents.onChannel(leg.channelId));
+    // A leg's bridge is made before its channel: a run lost in between leaves the bridge alone.
+    const ownBridge = `${this.config.OUTPACE_ENGINE_ID}-a-`;
+    const known = new Set(this.agents.all().map((leg) => leg.bridgeId));
+    const bridges = [
+      ...left.map((leg) => leg.bridgeId ?? `${leg.channelId}-bridge`),
+      ...emptyBridges.filter((id) => id.startsWith(ownBridge) && !known.has(id)),
+    ];
+    const gone = (err: unknown) => {
+      if (!isGoneError(err) && !/Bridge not found/i.test(describeError(err))) throw err;
+    };
+    await Promise.all(left.map((leg) => this.gate.run('hangup', () => this.rest.hangup(leg.channelId)).catch(gone)));
+    await Promise.all([...new Set(bridges)].map((id) => this.gate.run('bridge destroy', () => this.rest.destroyBridge(id)).catch(gone)));
+    if (left.length > 0) this.logger.warn({ legs: left.map((l) => l.agentId), bridges: bridges.length }, 'agent legs left by a lost engine hung up, with their bridges');
+    return left.length;
+  }
+
+  /**
+   * When the dialplan played the abandon message to this call because no
+   * engine listened, it left the time in AstDB (dialplan/outpace.conf,
+   * [outpace-customer]): read once, and deleted in the same request.
+   */
+  private async abandonedByPbx(attemptId: AttemptId): Promise<EpochMs | undefined> {
+    const value = await this.gate
+      .run('abandon record', () => this.rest.globalVar(`DB_DELETE(${ABANDONED_FAMILY}/${attemptId})`))
+      .catch((err: unknown) => {
+        this.logger.warn({ attemptId, err: describeError(err) }, "the PBX's abandon record could not be read");
+        return '';
+      });
+    const seconds = Number(value);
+    return value && Number.isFinite(seconds) ? seconds * 1000 : undefined;
+  }
+
+  /** Makes a lost engine's call this adapter's own, in the phase the PBX shows. */
+  private adopt(request: OriginateRequest, found: LeftCustomer): LeftCall {
+    const call = this.calls.add(request, found.channelId);
+    call.created = true;
+    const now = this.clock.now();
+    const { channel, agent } = found;
+    if (channel.state !== 'Up') {
+      call.rang = channel.state === 'Ringing';
+      return { phase: 'ringing' };
+    }
+    call.answeredAt = now;
+    if (channel.appName !== 'Stasis') {
+      call.phase = 'detecting';
+      return { phase: 'detecting' };
+    }
+    if (!agent?.bridgeId) {
+      call.phase = 'answered';
+      return { phase: 'answered' };
+    }
+    call.phase = 'connected';
+    call.agentId = agent.agentId;
+    this.agents.add({
+      agentId: agent.agentId,
+      endpoint: '',
+      channelId: agent.channelId,
+      bridgeId: agent.bridgeId,
+      perCall: false,
+      created: true,
+      up: true,
+      attemptId: request.attemptId,
+      adopted: true,
+    });
+    this.recordings.adopt(call, now);
+    // The agent's screen learns which call their disposition is for.
+    this.emit({ type: 'call.connected', attemptId: request.attemptId, agentId: agent.agentId, at: now });
+    return { phase: 'connected', agentId: agent.agentId };
+  }
+
   // ---- IVR (broadcast campaigns) ----------------------------------------------
 
   playOnCall(attemptId: AttemptId, request: PlayRequest): void {
@@ -211,8 +357,19 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   }
 
   loginAgent(agentId: AgentId, endpoint: string): void {
+    if (this.shuttingDown) {
+      this.logger.warn({ agentId }, 'login ignored: outpace is shutting down');
+      return;
+    }
     if (this.config.ARI_AGENT_CONNECTION === 'ring-per-call') return this.agentsToRing.login(agentId, endpoint);
-    if (this.agents.get(agentId)) {
+    const held = this.agents.get(agentId);
+    if (held?.adopted && held.up) {
+      // Back after their engine was lost, still talking to its customer: the leg is theirs again, no second one rings.
+      this.agents.add({ ...held, endpoint, adopted: false });
+      this.emit({ type: 'agent.leg-up', agentId, at: this.clock.now() });
+      return;
+    }
+    if (held) {
       this.logger.warn({ agentId }, 'login ignored: the agent already has a leg');
       return;
     }
@@ -392,8 +549,8 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       const leg = this.agents.get(call.agentId);
       if (leg?.attemptId === attemptId) {
         leg.attemptId = undefined;
-        // Rung per call: the agent's call was this customer's; it ends with them.
-        if (leg.perCall) this.hangupChannel(leg.channelId);
+        // Rung per call: the agent's call was this customer's; it ends with them. Taken over from a lost engine: the agent is not back for it.
+        if (leg.perCall || leg.adopted) this.hangupChannel(leg.channelId);
       }
       void this.recordings.stop(call);
     }
@@ -424,24 +581,36 @@ export class AriTelephony implements TelephonyPort, IvrPort {
 
   /** Fresh ids for every leg: an earlier leg's bridge may still be being destroyed. */
   private newAgentLeg(agentId: AgentId, endpoint: string, perCall: boolean): AgentLeg {
-    const channelId = `${this.config.OUTPACE_ENGINE_ID}-a-${agentId}-${++this.agentLegsMade}`;
-    const leg: AgentLeg = { agentId, endpoint, channelId, bridgeId: `${channelId}-bridge`, perCall, created: false, up: false, attemptId: undefined };
+    // The boot keeps the ids of an engine started again under its id apart from the legs its lost run may have left.
+    const channelId = `${this.config.OUTPACE_ENGINE_ID}-a-${agentId}-${this.boot}-${++this.agentLegsMade}`;
+    const leg: AgentLeg = {
+      agentId,
+      endpoint,
+      channelId,
+      bridgeId: `${channelId}-bridge`,
+      perCall,
+      created: false,
+      up: false,
+      attemptId: undefined,
+      adopted: false,
+    };
     this.agents.add(leg);
     return leg;
   }
 
   /** Creates the leg's bridge and rings the agent's softphone into the application; its StasisStart is the answer. */
   private setUpAgentLeg(leg: AgentLeg, ringTimeoutSec: number): void {
-    this.gate
+    const setUp = this.gate
       .run('bridge create', () => this.rest.createBridge(leg.bridgeId, `agent-${leg.agentId}`))
       .then(() =>
         this.gate.run('agent originate', () =>
           this.rest.originate({
             endpoint: leg.endpoint,
             channelId: leg.channelId,
-            appArgs: `agent,${leg.agentId}`,
+            answeredInto: { appArgs: `agent,${leg.agentId}` },
             timeoutSec: ringTimeoutSec,
-            variables: this.ownerVariables(),
+            // OUTPACE_AGENT: an engine taking over after this one was lost knows whose leg it is.
+            variables: { ...this.ownerVariables(), OUTPACE_AGENT: leg.agentId },
           }),
         ),
       )
@@ -452,6 +621,8 @@ export class AriTelephony implements TelephonyPort, IvrPort {
         this.logger.error({ agentId: leg.agentId, endpoint: leg.endpoint, err: describeError(err) }, 'agent leg could not be set up');
         this.agentLegGone(leg, refusedCause(describeError(err)));
       });
+    this.legSetUps.add(setUp);
+    void setUp.then(() => this.legSetUps.delete(setUp));
   }
 
   /** Puts the customer through to the agent's bridge (with the agent's own channel, when rung for this call), then records every leg. */
@@ -542,7 +713,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     try {
       [channels, bridges] = await Promise.all([
         this.gate.run('list channels', () => this.rest.listChannels()).then((list) => new Map(list.map((c) => [c.id, c]))),
-        this.gate.run('list bridges', () => this.rest.listBridges()).then((list) => new Set(list)),
+        this.gate.run('list bridges', () => this.rest.listBridges()).then((list) => new Set(list.map((b) => b.id))),
       ]);
     } catch (err) {
       this.logger.error({ err: describeError(err) }, 'reconcile: could not list channels and bridges');
@@ -550,7 +721,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     }
     for (const call of this.calls.all()) {
       const channel = channels.get(call.channelId);
-      if (!channel && call.created) this.onChannelGone(call.channelId, CAUSE_UNKNOWN);
+      if (!channel && call.created) await this.goneUnheard(call);
       else if (channel?.appName === 'Stasis' && call.phase === 'dialing') this.customerInStasis(call, ['customer']);
     }
     for (const leg of this.agents.all()) {
@@ -559,6 +730,24 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       else if (leg.up && !bridges.has(leg.bridgeId)) this.hangupChannel(leg.channelId);
     }
     this.logger.info({ calls: this.calls.size }, 'reconciled with Asterisk');
+  }
+
+  /**
+   * A call that ended while the event stream was down. Answered meanwhile,
+   * it found no application and the dialplan played the abandon message
+   * (its record says when): reported as answered and abandoned by the PBX.
+   */
+  private async goneUnheard(call: CustomerCall): Promise<void> {
+    const unanswered = call.phase === 'dialing' || call.phase === 'detecting';
+    const abandonedAt = unanswered && !call.endRequestedBy ? await this.abandonedByPbx(call.request.attemptId) : undefined;
+    if (!this.calls.isLive(call)) return;
+    if (abandonedAt !== undefined) {
+      call.phase = 'answered';
+      const { attemptId } = call.request;
+      this.emit({ type: 'call.answered', attemptId, at: this.clock.now(), answeredAt: abandonedAt, party: 'human', abandonedByPbx: true });
+      return this.settle(call, { code: 16, text: 'Answered while the engine was not heard: the PBX played the abandon message' });
+    }
+    this.onChannelGone(call.channelId, CAUSE_UNKNOWN);
   }
 
   // ---- helpers --------------------------------------------------------------

@@ -80,6 +80,12 @@ export class CallRecordings {
     return true;
   }
 
+  /** A connected call taken over from an engine that was lost: its recordings are stopped and reported as if started here. */
+  adopt(call: CustomerCall, now: EpochMs): void {
+    const { attemptId } = call.request;
+    for (const leg of ['mixed', 'customer', 'agent'] as const) this.started.set(recordingName(attemptId, leg), { attemptId, leg, startedAt: now });
+  }
+
   /** The customer left: stop what would otherwise run on with the agent's leg. */
   async stop(call: CustomerCall): Promise<void> {
     const { attemptId } = call.request;

@@ -27,6 +27,13 @@ export const ariConfigSchema = z.object({
     .string()
     .refine((s) => s.includes('{number}'), 'ARI_TRUNK_ENDPOINT must contain {number}, such as PJSIP/{number}@{trunk}')
     .default('PJSIP/{number}@{trunk}'),
+  /**
+   * The dialplan context an answered customer enters (dialplan/outpace.conf):
+   * it puts the call into the engine's Stasis application and, when no engine
+   * listens (it was lost), plays the abandon message and leaves a record the
+   * next engine reads, rather than hanging up in silence.
+   */
+  ARI_CUSTOMER_CONTEXT: z.string().min(1).default('outpace-customer'),
   /** The dialplan context that runs AMD() and returns to Stasis (dialplan/outpace.conf). */
   ARI_AMD_CONTEXT: z.string().min(1).default('outpace-amd'),
   /**
@@ -68,6 +75,16 @@ export function loadAriConfig(env: Record<string, string | undefined> = process.
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n');
   throw new Error(`outpace cannot reach Asterisk with this configuration:\n${problems}\nSet these environment variables and start again.`);
+}
+
+/**
+ * The ARI event source of the endpoint a trunk's calls go out on, when the
+ * dial string names it (`PJSIP/{number}@{trunk}` goes out on `PJSIP/{trunk}`);
+ * undefined for dial strings whose endpoint cannot be told from the template.
+ */
+export function trunkEventSource(template: string, trunk: string): string | undefined {
+  const m = /^([A-Za-z0-9_]+)\/\{number\}@([^/{}]*\{trunk\}[^/{}]*)$/.exec(template);
+  return m ? `endpoint:${m[1]}/${m[2]!.replaceAll('{trunk}', trunk)}` : undefined;
 }
 
 /** The dial string for a customer's number on a trunk. */

@@ -15,6 +15,8 @@ const BY_CAUSE: ReadonlyMap<number, FailedOutcome> = new Map([
   [18, 'no-answer'], // no user responding
   [19, 'no-answer'], // user alerting, no answer
   [21, 'rejected'],
+  // The far end's line or equipment is down (SIP 502): not a call nobody answered, though Dial says NOANSWER.
+  [27, 'failed'],
   [34, 'congestion'], // no circuit/channel available
   [38, 'congestion'], // network out of order
   [41, 'congestion'], // temporary failure

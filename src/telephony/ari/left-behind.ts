@@ -1,0 +1,72 @@
+/**
+ * What an engine that was lost (killed, crashed) left in Asterisk: its
+ * customers' channels, found by the OUTPACE_ATTEMPT variable every customer
+ * channel carries, with the agent's leg a customer shares a bridge with; and
+ * its agents' legs (OUTPACE_AGENT), found by the ARI application they were
+ * made for (OUTPACE_APP). Asterisk lists channels without their variables,
+ * so each channel is asked for its own: once per takeover, never on the
+ * pacing path.
+ */
+import { AgentId, AttemptId } from '../../domain/ids.js';
+import type { AriRest, ChannelSummary } from './ari-connection.js';
+import type { RestGate } from './rest-gate.js';
+
+export interface LeftCustomer {
+  readonly channelId: string;
+  readonly channel: ChannelSummary;
+  /** The agent's leg in the customer's bridge: the two were talking when the engine was lost. */
+  readonly agent?: LeftLeg | undefined;
+}
+
+export interface LeftLeg {
+  readonly agentId: AgentId;
+  readonly channelId: string;
+  /** The bridge the leg sits in, if any. */
+  readonly bridgeId: string | undefined;
+  /** The ARI application the leg was made for. */
+  readonly app: string | undefined;
+}
+
+export interface LeftBehind {
+  readonly customers: ReadonlyMap<AttemptId, LeftCustomer>;
+  readonly legs: readonly LeftLeg[];
+  /** Bridges with nobody in them. */
+  readonly emptyBridges: readonly string[];
+}
+
+export async function findLeftBehind(gate: RestGate, rest: () => AriRest): Promise<LeftBehind> {
+  const [channels, bridges] = await Promise.all([
+    gate.run('list channels', () => rest().listChannels()),
+    gate.run('list bridges', () => rest().listBridges()),
+  ]);
+  const bridgeOf = new Map<string, string>();
+  const inBridge = new Map<string, readonly string[]>();
+  for (const bridge of bridges) {
+    inBridge.set(bridge.id, bridge.channels);
+    for (const channelId of bridge.channels) bridgeOf.set(channelId, bridge.id);
+  }
+  const variable = (channelId: string, name: string) => gate.run('channel variable', () => rest().channelVar(channelId, name)).catch(() => undefined);
+  const found = await Promise.all(
+    channels.map(async (channel) => {
+      const [attempt, agent, app] = await Promise.all([
+        variable(channel.id, 'OUTPACE_ATTEMPT'),
+        variable(channel.id, 'OUTPACE_AGENT'),
+        variable(channel.id, 'OUTPACE_APP'),
+      ]);
+      return { channel, attempt, agent, app };
+    }),
+  );
+  const legs: LeftLeg[] = found.flatMap(({ channel, agent, app }) =>
+    agent ? [{ agentId: AgentId(agent), channelId: channel.id, bridgeId: bridgeOf.get(channel.id), app }] : [],
+  );
+  const legOn = new Map(legs.map((leg) => [leg.channelId, leg]));
+  const customers = new Map<AttemptId, LeftCustomer>();
+  for (const { channel, attempt } of found) {
+    if (!attempt) continue;
+    const bridgeId = bridgeOf.get(channel.id);
+    const agent = (bridgeId ? (inBridge.get(bridgeId) ?? []) : []).map((id) => legOn.get(id)).find((leg) => leg !== undefined);
+    customers.set(AttemptId(attempt), { channelId: channel.id, channel, agent });
+  }
+  const emptyBridges = bridges.filter((b) => b.channels.length === 0).map((b) => b.id);
+  return { customers, legs, emptyBridges };
+}

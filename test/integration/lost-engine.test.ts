@@ -1,0 +1,91 @@
+/**
+ * An engine lost (killed, crashed, cut off) and the next one on the same ARI
+ * application, at the port (issue 15, items 1 and 2), on the ARI test
+ * server: a person who answers meanwhile hears the abandon message from the
+ * dialplan, and the next engine learns it from Asterisk's record; a customer
+ * talking to an agent talks on, the next engine adopts the call, the agent
+ * gets their leg back at login (no second leg rung), and the recordings are
+ * stopped and reported when the customer hangs up.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentId } from '../../src/domain/ids.js';
+import { connectEngine, dialRequest, type TelephonyLab, testServerLab } from './telephony-lab.js';
+
+const AGENT = AgentId('agent7');
+
+describe('the engine after a lost one, on the same application', () => {
+  let lab: TelephonyLab;
+  beforeAll(async () => {
+    lab = await testServerLab();
+  });
+  afterAll(async () => {
+    await lab?.close();
+  });
+  const pbx = () => lab.server!.pbx;
+  const channelOf = (attemptId: string) => `lost-c-${attemptId}`;
+
+  it('a person who answers while no engine listens hears the abandon message, and the next engine counts the call abandoned', async () => {
+    const lost = await connectEngine(lab, 'lost');
+    const request = dialRequest(lab.numberFor({ kind: 'human', ringMs: 3_600_000 }), { ringTimeoutSec: 3600 });
+    lost.telephony.originate(request);
+    await lost.heard.next('call.ringing', request.attemptId);
+    lost.telephony.close();
+    await expect.poll(() => lab.server!.connectedApps()).not.toContain('outpace-lost');
+
+    pbx().farEndAnswers(channelOf(request.attemptId));
+    expect(pbx().get(channelOf(request.attemptId)).dialplan).toMatchObject({ context: 'outpace-abandon', app_name: 'Playback', app_data: 'outpace/abandon' });
+    await expect.poll(() => pbx().list().some((c) => c.id === channelOf(request.attemptId))).toBe(false);
+    expect(pbx().faults).toMatchObject({ answeredIntoSilence: 0, abandonedByDialplan: 1 });
+
+    const next = await connectEngine(lab, 'lost');
+    try {
+      const left = await next.telephony.adoptCalls([request]);
+      expect(left.get(request.attemptId)).toEqual({ phase: 'abandoned-by-pbx', at: expect.any(Number) });
+      // Read once: the record is deleted with the reading.
+      expect((await next.telephony.adoptCalls([request])).size).toBe(0);
+    } finally {
+      next.telephony.close();
+    }
+  });
+
+  it('a customer talking to an agent talks on: the next engine adopts the call, gives the agent their leg back and stores its recordings', async () => {
+    const lost = await connectEngine(lab, 'lost');
+    lost.telephony.loginAgent(AGENT, lab.agentEndpoint(7));
+    await lost.heard.next('agent.leg-up', AGENT);
+    const request = dialRequest(lab.numberFor({ kind: 'human', ringMs: 500 }));
+    lost.telephony.originate(request);
+    await lost.heard.next('call.answered', request.attemptId);
+    lost.telephony.connectToAgent(request.attemptId, AGENT);
+    await lost.heard.next('call.connected', request.attemptId);
+    await expect.poll(() => pbx().liveRecordings.size).toBe(3);
+    lost.telephony.close();
+    await expect.poll(() => lab.server!.connectedApps()).not.toContain('outpace-lost');
+
+    const next = await connectEngine(lab, 'lost');
+    try {
+      const left = await next.telephony.adoptCalls([request]);
+      expect(left.get(request.attemptId)).toEqual({ phase: 'connected', agentId: AGENT });
+      expect(await next.heard.next('call.connected', request.attemptId)).toMatchObject({ agentId: AGENT });
+      const agentLegs = () => pbx().list().filter((c) => c.endpoint === lab.agentEndpoint(7));
+      expect(agentLegs()).toHaveLength(1);
+      // The agent's leg left behind is theirs again: no second one rings, and nothing removes it.
+      next.telephony.loginAgent(AGENT, lab.agentEndpoint(7));
+      await next.heard.next('agent.leg-up', AGENT);
+      expect(await next.telephony.removeLeftLegs()).toBe(0);
+      expect(agentLegs()).toHaveLength(1);
+
+      pbx().farEndHangsUp(channelOf(request.attemptId));
+      expect(await next.heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'customer' });
+      await expect.poll(() => next.heard.about(request.attemptId).filter((e) => e.type === 'recording.finished').length).toBe(3);
+      expect(pbx().faults.droppedWhileBridged).toBe(0);
+      // The agent stays on their leg, ready for the next customer.
+      expect(agentLegs()).toHaveLength(1);
+      await next.telephony.shutdown();
+      expect(pbx().list()).toEqual([]);
+      // Asterisk destroys a bridge just after answering the request.
+      await expect.poll(() => pbx().bridges.size).toBe(0);
+    } finally {
+      next.telephony.close();
+    }
+  });
+});

@@ -1,0 +1,292 @@
+#!/usr/bin/env bash
+# The real-PBX lab: a PBX running outpace's own asterisk-config/ and dialplan/,
+# a second Asterisk playing the public network (test/pbx/carrier/), and
+# auto-answering softphones (baresip) for the agents and a supervisor.
+#
+#   lab.sh up      build Asterisk if needed (cached), start everything, wait until
+#                  ARI answers, the agents are registered and the trunk qualifies;
+#                  print one status line and the variables to export
+#   lab.sh down    stop exactly what `up` started (its pid files)
+#   lab.sh status  what runs
+#
+# Settings (environment): OUTPACE_LAB_DIR (default /tmp/outpace-lab),
+# OUTPACE_LAB_AGENTS (20), OUTPACE_LAB_SIP_PORT (5060), OUTPACE_LAB_CARRIER_PORT
+# (5080), OUTPACE_LAB_ARI_PORT (8088), OUTPACE_LAB_AMI_PORT (5038); ASTERISK_SRC_DIR and OUTPACE_PBX_CACHE
+# for the build (build-asterisk.sh).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+lab=${OUTPACE_LAB_DIR:-/tmp/outpace-lab}
+agents=${OUTPACE_LAB_AGENTS:-20}
+pbx_sip=${OUTPACE_LAB_SIP_PORT:-5060}
+carrier_sip=${OUTPACE_LAB_CARRIER_PORT:-5080}
+ari_port=${OUTPACE_LAB_ARI_PORT:-8088}
+ami_port=${OUTPACE_LAB_AMI_PORT:-5038}
+ari_user=outpace
+ari_password=change-me # asterisk-config/ari.conf's, unchanged: the lab listens on loopback only
+pids="$lab/pids"
+
+say() { printf '%s\n' "$*" >&2; }
+
+# --- processes, by pid file only ---------------------------------------------
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+start_process() { # name logfile command...
+  local name=$1 log=$2
+  shift 2
+  "$@" </dev/null >"$log" 2>&1 &
+  echo $! >"$pids/$name.pid"
+}
+
+stop_all() {
+  [ -d "$pids" ] || return 0
+  local f pid
+  for f in "$pids"/*.pid; do
+    [ -e "$f" ] || continue
+    pid=$(cat "$f")
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for _ in $(seq 1 50); do
+    local left=0
+    for f in "$pids"/*.pid; do [ -e "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && left=1; done
+    [ "$left" = 0 ] && break
+    sleep 0.1
+  done
+  for f in "$pids"/*.pid; do
+    [ -e "$f" ] || continue
+    kill -KILL "$(cat "$f")" 2>/dev/null || true
+    rm -f "$f"
+  done
+}
+
+# --- Asterisk instances --------------------------------------------------------
+fill() { # template → file, with the lab's values
+  sed -e "s#@MSGDIR@#$lab/carrier/machine-msgs#g" -e "s#@CARRIER_SIP_PORT@#$carrier_sip#g" -e "s#@PBX_SIP_PORT@#$pbx_sip#g" "$1" >"$2"
+}
+
+asterisk_conf() { # instance dir → its asterisk.conf (every folder inside the instance)
+  local d=$1
+  mkdir -p "$d"/{etc,lib,data/sounds,spool/recording,run,log}
+  cat >"$d/etc/asterisk.conf" <<EOF
+[directories]
+astetcdir => $d/etc
+astmoddir => $prefix/lib/asterisk/modules
+astvarlibdir => $d/lib
+astdbdir => $d/lib
+astkeydir => $d/lib
+astdatadir => $d/data
+astagidir => $d/data/agi-bin
+astspooldir => $d/spool
+astrundir => $d/run
+astlogdir => $d/log
+astsbindir => $prefix/sbin
+
+[options]
+verbose = 3
+nofork = yes
+EOF
+  cat >"$d/etc/logger.conf" <<EOF
+[logfiles]
+messages => notice,warning,error,verbose
+EOF
+  # Asterisk's own data (documentation, ARI's descriptions, ...) from the build; sounds per instance.
+  local entry
+  for entry in "$prefix"/var/lib/asterisk/*; do
+    [ "$(basename "$entry")" = sounds ] || ln -sfn "$entry" "$d/data/$(basename "$entry")"
+  done
+  ln -sfn "$core_sounds" "$d/data/sounds/en"
+}
+
+cli() { "$prefix/sbin/asterisk" -C "$lab/$1/etc/asterisk.conf" -rx "$2" 2>/dev/null; }
+
+make_pbx() {
+  local d="$lab/pbx"
+  asterisk_conf "$d"
+  # outpace's own configuration, as a telephony engineer copies it ...
+  cp "$repo"/asterisk-config/*.conf "$d/etc/"
+  cp -r "$repo/dialplan" "$d/etc/dialplan"
+  ln -sfn "$repo/sounds" "$d/data/sounds/outpace"
+  # ... with only this site's values laid over it: ARI on loopback ...
+  printf '\n; outpace lab: loopback only\nbindaddr = 127.0.0.1\nbindport = %s\n' "$ari_port" >>"$d/etc/http.conf"
+  # ... and the site's SIP: loopback, the lab carrier, the lab's agents.
+  {
+    cat <<EOF
+; outpace lab: the site values laid over asterisk-config/pjsip.conf's templates.
+[transport-udp]
+type = transport
+protocol = udp
+bind = 127.0.0.1:$pbx_sip
+
+[carrier](trunk-endpoint)
+aors = carrier
+from_domain = 127.0.0.1
+media_address = 127.0.0.1
+bind_rtp_to_media_address = yes
+
+[carrier](trunk-aor)
+contact = sip:127.0.0.1:$carrier_sip
+
+; The carrier shares the agents' address: match its port too.
+[carrier]
+type = identify
+endpoint = carrier
+match = 127.0.0.1:$carrier_sip
+EOF
+    local n
+    for n in $(seq 1 "$agents") supervisor; do
+      local name=agent$n
+      [ "$n" = supervisor ] && name=supervisor
+      cat <<EOF
+
+[$name](agent-endpoint)
+auth = $name
+aors = $name
+callerid = "$name" <$name>
+media_address = 127.0.0.1
+bind_rtp_to_media_address = yes
+[$name](agent-aor)
+[$name](agent-auth)
+username = $name
+password = lab-$name
+EOF
+    done
+  } >"$d/etc/pjsip-site.conf"
+  # AMI, which outpace does not use, only for bench/recording-methods.ts to weigh MixMonitor against snoops.
+  printf '[general]\nenabled = yes\nbindaddr = 127.0.0.1\nport = %s\n\n[outpace-lab]\nsecret = lab-ami\nread = all\nwrite = all\n' "$ami_port" >"$d/etc/manager.conf"
+}
+
+make_carrier() {
+  local d="$lab/carrier"
+  asterisk_conf "$d"
+  mkdir -p "$d/machine-msgs"
+  fill "$here/carrier/extensions.conf" "$d/etc/extensions.conf"
+  fill "$here/carrier/pjsip.conf" "$d/etc/pjsip.conf"
+  printf '[general]\nrtpstart = 20000\nrtpend = 20999\n' >"$d/etc/rtp.conf"
+  printf '[modules]\nautoload = yes\n' >"$d/etc/modules.conf"
+}
+
+# --- softphones ----------------------------------------------------------------
+make_phone() { # name sip-port rtp-base tone-hz
+  local name=$1 d="$lab/phones/$1"
+  mkdir -p "$d"
+  cat >"$d/config" <<EOF
+poll_method epoll
+sip_listen 127.0.0.1:$2
+net_interface 127.0.0.1
+rtp_ports $3-$(($3 + 19))
+audio_player alsa,null
+audio_alert alsa,null
+audio_source ausine,$4
+# ausine makes its tone at 48 kHz in stereo only; baresip resamples to the call's codec.
+ausrc_srate 48000
+ausrc_channels 2
+auplay_srate 48000
+module_path $baresip_modules
+module g711.so
+module ausine.so
+module alsa.so
+module_app account.so
+module_app menu.so
+EOF
+  echo "<sip:$name@127.0.0.1:$pbx_sip;transport=udp>;auth_pass=lab-$name;answermode=auto;regint=60" >"$d/accounts"
+}
+
+# The tone each softphone sends: agent n at 300 + 50·n Hz, the supervisor at 2500 Hz.
+tone_of() { [ "$1" = supervisor ] && echo 2500 || echo $((300 + 50 * $1)); }
+
+# --- waiting -------------------------------------------------------------------
+wait_for() { # what seconds test...
+  local what=$1 secs=$2
+  shift 2
+  for _ in $(seq 1 $((secs * 4))); do
+    "$@" && return 0
+    sleep 0.25
+  done
+  return 1
+}
+
+ari_answers() { curl -sf -u "$ari_user:$ari_password" "http://127.0.0.1:$ari_port/ari/asterisk/info" >/dev/null; }
+registered_phones() { cli pbx 'pjsip show contacts' | grep -cE 'Contact: +(agent[0-9]+|supervisor)/.* (Avail|NonQual)' || true; }
+phones_registered() { [ "$(registered_phones)" -ge $((agents + 1)) ]; }
+trunk_qualifies() { cli pbx 'pjsip show contacts' | grep -qE 'Contact: +carrier/.* Avail'; }
+
+fail() {
+  say "outpace lab: $1 did not come up. Last lines of $2:"
+  grep -v "Remote UNIX connection" "$2" | tail -n 20 >&2 || true
+  stop_all
+  exit 1
+}
+
+env_lines() {
+  cat <<EOF
+export ARI_URL=http://127.0.0.1:$ari_port
+export ARI_USERNAME=$ari_user
+export ARI_PASSWORD=$ari_password
+export ARI_TRUNK_ENDPOINT='PJSIP/{number}@{trunk}'
+export OUTPACE_TRUNK=carrier
+export OUTPACE_LAB_DIR=$lab
+export OUTPACE_LAB_AGENTS=$agents
+export OUTPACE_LAB_ASTERISK=$prefix/sbin/asterisk
+export OUTPACE_LAB_RECORDINGS=$lab/pbx/spool/recording
+export OUTPACE_LAB_AMI=outpace-lab:lab-ami@127.0.0.1:$ami_port
+EOF
+}
+
+status_line() {
+  echo "outpace lab up: PBX ARI http://127.0.0.1:$ari_port (Asterisk $(cli pbx 'core show version' | awk '{print $2}')), carrier on 127.0.0.1:$carrier_sip, $(registered_phones) softphones registered ($agents agents + supervisor), trunk carrier qualified; lab folder $lab"
+}
+
+up() {
+  if alive "$pids/pbx.pid"; then
+    prefix=$(sed -n 's/^export OUTPACE_LAB_ASTERISK=\(.*\)\/sbin\/asterisk$/\1/p' "$lab/env")
+    say "outpace lab already up (pid files in $pids); lab.sh down stops it"
+    status_line
+    env_lines
+    return 0
+  fi
+  local t0
+  t0=$(date +%s)
+  "$here/install-packages.sh" run
+  prefix=$("$here/build-asterisk.sh" | tail -n 1)
+  core_sounds=$(dirname "$(dpkg -L asterisk-core-sounds-en-wav | grep -m1 '/beep\.wav$')")
+  baresip_modules=$(dirname "$(dpkg -L baresip-core | grep -m1 '/account\.so$')")
+  stop_all
+  rm -rf "$lab"
+  mkdir -p "$pids"
+  make_carrier
+  make_pbx
+  start_process carrier "$lab/carrier/log/console.log" "$prefix/sbin/asterisk" -C "$lab/carrier/etc/asterisk.conf" -f -n
+  start_process pbx "$lab/pbx/log/console.log" "$prefix/sbin/asterisk" -C "$lab/pbx/etc/asterisk.conf" -f -n
+  for i in carrier pbx; do
+    wait_for "$i" 60 cli "$i" 'core waitfullybooted' >/dev/null || fail "the $i Asterisk" "$lab/$i/log/messages"
+  done
+  wait_for ARI 30 ari_answers || fail "ARI on 127.0.0.1:$ari_port" "$lab/pbx/log/messages"
+  local n d
+  # baresip listens on its port (UDP, TCP) and the next (TLS): four apart.
+  make_phone supervisor 5200 30000 "$(tone_of supervisor)"
+  for n in $(seq 1 "$agents"); do make_phone "agent$n" $((5200 + 4 * n)) $((30000 + 20 * n)) "$(tone_of "$n")"; done
+  for d in "$lab"/phones/*; do start_process "$(basename "$d")" "$d/baresip.log" baresip -f "$d"; done
+  wait_for "the softphones" 30 phones_registered ||
+    fail "every softphone ($(registered_phones) of $((agents + 1)) registered)" "$lab/pbx/log/messages"
+  wait_for "the trunk" 40 trunk_qualifies || fail "the trunk to the carrier (qualify)" "$lab/pbx/log/messages"
+  env_lines >"$lab/env"
+  status_line
+  say "started in $(($(date +%s) - t0)) s; the variables (also in $lab/env):"
+  env_lines
+}
+
+status() {
+  [ -d "$pids" ] || { echo "outpace lab: not up"; return 0; }
+  local f
+  for f in "$pids"/*.pid; do
+    [ -e "$f" ] || continue
+    if alive "$f"; then echo "$(basename "$f" .pid): running (pid $(cat "$f"))"; else echo "$(basename "$f" .pid): gone"; fi
+  done
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) stop_all && echo "outpace lab: down" ;;
+  status) status ;;
+  *) say "usage: $0 up|down|status"; exit 2 ;;
+esac
