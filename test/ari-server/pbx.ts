@@ -16,6 +16,7 @@ import {
   channelJson,
   newBridge,
   outgoingLine,
+  ariTimestamp,
   playbackJson,
   recordingJson,
 } from './models.js';
@@ -388,12 +389,12 @@ export class SimPbx {
     pb.mediaUri = pb.media[index] ?? '';
     pb.state = 'playing';
     if (/^(sound|recording|tone):/.test(pb.mediaUri)) pb.controllable = true;
-    this.options.emit(ch.app, 'PlaybackStarted', { playback: playbackJson(pb) });
+    this.playbackEvent(ch, 'PlaybackStarted', pb);
     const lasts = [...this.mediaDurations].find(([prefix]) => pb.mediaUri.startsWith(prefix))?.[1] ?? this.options.promptMs;
     pb.timer = this.laterCancellable(lasts, () => {
       if (index + 1 >= pb.media.length) return this.endPlayback(pb);
       pb.state = 'continuing';
-      this.options.emit(ch.app, 'PlaybackContinuing', { playback: playbackJson(pb) });
+      this.playbackEvent(ch, 'PlaybackContinuing', pb);
       this.playMedia(ch, pb, index + 1);
     });
   }
@@ -669,7 +670,8 @@ export class SimPbx {
     ch.dialplan = { ...ch.dialplan, app_name: 'Stasis', app_data: [app, ...args].join(',') };
     if (!ch.snoopOf) this.channelEvent(ch, 'ChannelVarset', { variable: 'STASISSTATUS', value: '' });
     ch.inStasis = true;
-    this.channelEvent(ch, 'StasisStart', { args: [...args] });
+    // StasisStart and StasisEnd go to the application itself, once, whatever else it is subscribed to.
+    this.options.emit(app, 'StasisStart', { args: [...args], channel: channelJson(ch) });
     return true;
   }
 
@@ -677,7 +679,7 @@ export class SimPbx {
     if (!ch.inStasis) return;
     if (ch.bridgeId) this.leaveBridge(ch);
     ch.inStasis = false;
-    this.channelEvent(ch, 'StasisEnd', {});
+    this.options.emit(ch.app, 'StasisEnd', { channel: channelJson(ch) });
     if (withStatus) this.channelEvent(ch, 'ChannelVarset', { variable: 'STASISSTATUS', value: 'SUCCESS' });
   }
 
@@ -751,7 +753,7 @@ export class SimPbx {
     queue.splice(queue.indexOf(pb), 1);
     if (queue.length === 0) this.playQueues.delete(pb.channelId);
     const ch = this.channels.get(pb.channelId);
-    this.options.emit(ch?.app, 'PlaybackFinished', { playback: playbackJson(pb) });
+    if (ch) this.playbackEvent(ch, 'PlaybackFinished', pb);
     if (ch && queue.length > 0) this.playNext(ch);
   }
 
@@ -769,22 +771,37 @@ export class SimPbx {
   }
 
   private dialEvent(ch: SimChannel, dialstatus: string): void {
-    for (const app of this.appsHearing(ch)) this.options.emit(app, 'Dial', { dialstatus, forward: '', dialstring: ch.dialstring, peer: channelJson(ch) });
+    this.toAppsHearing(ch, 'Dial', { dialstatus, forward: '', dialstring: ch.dialstring, peer: channelJson(ch) });
   }
 
   private channelEvent(ch: SimChannel, type: string, fields: Record<string, unknown>): void {
-    for (const app of this.appsHearing(ch)) this.options.emit(app, type, { ...fields, channel: channelJson(ch) });
+    this.toAppsHearing(ch, type, { ...fields, channel: channelJson(ch) });
+  }
+
+  private playbackEvent(ch: SimChannel, type: string, pb: LivePlayback): void {
+    this.toAppsHearing(ch, type, { playback: playbackJson(pb) });
+  }
+
+  /** One event, stamped once: a copy sent through a second subscription is the same to the byte. */
+  private toAppsHearing(ch: SimChannel, type: string, fields: Record<string, unknown>): void {
+    const event = { timestamp: ariTimestamp(), ...fields };
+    for (const app of this.appsHearing(ch)) this.options.emit(app, type, event);
   }
 
   /**
-   * The applications a channel's events go to: the one it was originated
-   * into or entered, else those subscribed to its endpoint (a trunk's
-   * channels report to the trunk endpoint, PJSIP/<trunk>); else none.
+   * The applications a channel's events go to, once per subscription that
+   * brings them: the application it was originated into or entered, and
+   * those subscribed to its endpoint (a trunk's channels report to the trunk
+   * endpoint, PJSIP/<trunk>). An application subscribed both ways hears
+   * every event twice, byte for byte, as Asterisk 22.10.1 sends them
+   * (measured on the real-PBX lab: Dial, ChannelStateChange, ChannelVarset,
+   * PlaybackStarted, ChannelDtmfReceived, ChannelDestroyed, ... each twice;
+   * StasisStart and StasisEnd once).
    */
   private appsHearing(ch: SimChannel): readonly string[] {
-    if (ch.app) return [ch.app];
     const trunk = ch.endpoint ? TRUNK_ENDPOINT.exec(ch.endpoint)?.[2] : undefined;
-    return [...(this.endpointWatchers.get(trunk ? `PJSIP/${trunk}` : (ch.endpoint ?? '')) ?? [])];
+    const watchers = this.endpointWatchers.get(trunk ? `PJSIP/${trunk}` : (ch.endpoint ?? '')) ?? [];
+    return [...(ch.app ? [ch.app] : []), ...watchers];
   }
 
   private newChannel(

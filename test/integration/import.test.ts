@@ -51,7 +51,7 @@ describe.each(await testDatabases())('importing a lead file on $kind', ({ open }
     expect(status).toMatchObject({ state: 'done', rowsRead: 8, rowsImported: 2, rowsRejected: 6, rowsUnchanged: 0 });
     expect(rejections.map((r) => r.row)).toEqual([3, 4, 5, 6, 7, 9]);
     expect(rejections[0]!.reason).toMatch(/\+442071234567 is a number of GB, and the campaign's compliance profile covers US/);
-    expect(rejections[1]!.reason).toMatch(/"12345" is not a valid phone number: too short for a number of US/);
+    expect(rejections[1]!.reason).toMatch(/"12345" is not a valid phone number for US: too short/);
     expect(rejections[2]!.reason).toMatch(/no phone number/);
     expect(rejections[3]!.reason).toMatch(/"Mars\/Olympus" is not an IANA time zone/);
     expect(rejections[4]!.reason).toMatch(/has 3 fields where the header has 4/);

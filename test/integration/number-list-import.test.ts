@@ -38,8 +38,9 @@ describe.each(await testDatabases())('importing a do-not-call file on $kind', ({
       entriesWritten: 2,
       rowsRejected: 2,
       rejections: [
-        { line: 4, reason: '"not a number" is not a valid phone number for GB' },
-        { line: 7, reason: '"0044" is not a valid phone number for GB' },
+        { line: 4, reason: '"not a number" is not a valid phone number for GB: it holds no number' },
+        // An international prefix and no number after it: no country's plan to name.
+        { line: 7, reason: '"0044" is not a valid phone number: too short' },
       ],
     });
     const [complaint] = await checkNumber(db, '+442071234567');

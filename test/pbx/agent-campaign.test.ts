@@ -108,9 +108,8 @@ describe('a whole predictive campaign on the real PBX', () => {
     campaign = await makeCampaign(db, {
       name: 'real PBX: predictive with detection',
       pacing: { mode: 'predictive', machineDetection: true, machinePolicy: 'leave-message', connectDeadlineSec: DEADLINE_SEC, wrapUpTimeoutSec: 120 },
-      // A campaign that leaves messages names its message (one without is refused at start).
-      machineMessage: 'outpace/machine-message',
       recording: 'all',
+      machineMessage: 'outpace/machine-message',
     });
     const zone = zoneAtNoon();
     farEnds().forEach((f, i) => numbers.push(carrierNumber(f, i)));

@@ -40,10 +40,10 @@ describe('a lead file row', () => {
     const international = { phone: 'phone' };
     const cols = resolveColumns(international, ['phone', 'name']);
     expect(normaliseRow(['+4481050000', 'Al'], 2, cols, international)).toEqual({
-      rejected: '"+4481050000" is not a valid phone number: no number of +44 has this many digits',
+      rejected: '"+4481050000" is not a valid phone number for +44: no number there has this many digits',
     });
     expect(normaliseRow(['+441030012345', 'Al'], 2, cols, international)).toEqual({
-      rejected: '"+441030012345" is not a valid phone number: no number of +44 starts this way',
+      rejected: '"+441030012345" is not a valid phone number for +44: no number there starts this way',
     });
     expect(normaliseRow(['4481050000', 'Al'], 2, cols, international)).toMatchObject({ rejected: expect.stringMatching(/national numbers need defaultCountry/) });
   });

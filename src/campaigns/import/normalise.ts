@@ -6,7 +6,7 @@
  * is called only while the window is open in every one.
  */
 import ct from 'countries-and-timezones';
-import { parsePhoneNumberFromString, validatePhoneNumberLength, type CountryCode, type PhoneNumber } from 'libphonenumber-js/max';
+import { parsePhoneNumberFromString, validatePhoneNumberLength, type CountryCode, type PhoneNumber, type ValidatePhoneNumberLengthResult } from 'libphonenumber-js/max';
 import { E164 } from '../../domain/ids.js';
 import type { NewLead } from '../leads.js';
 import type { ColumnMapping, ResolvedColumns } from './mapping.js';
@@ -63,32 +63,29 @@ export function normalisePhone(
     return { rejected: `the phone number has ${digits} digits; a phone number has at most 15 (E.164)` };
   }
   const parsed = parsePhoneNumberFromString(written, defaultCountry as CountryCode | undefined);
-  if (!parsed?.isValid()) {
-    return { rejected: `"${written}" is not a valid phone number: ${whyInvalid(written, parsed, defaultCountry, defaultCountryHint)}` };
-  }
+  if (!parsed?.isValid()) return { rejected: invalidNumber(written, parsed, defaultCountry, defaultCountryHint) };
   return { phone: E164(parsed.number), country: parsed.country, parsed };
 }
 
-/** What is wrong with the number itself, in the terms of its country's numbering plan. */
-function whyInvalid(written: string, parsed: PhoneNumber | undefined, defaultCountry: string | undefined, hint: string): string {
+/** What is wrong with the number itself, in the terms of the numbering plan it was written for. */
+function invalidNumber(written: string, parsed: PhoneNumber | undefined, defaultCountry: string | undefined, hint: string): string {
   const international = /^(\+|00)/.test(written);
-  if (!international && !defaultCountry) return `written without a country code, and national numbers need ${hint}`;
-  const plan = international ? (parsed ? `+${parsed.countryCallingCode}` : 'any country') : defaultCountry;
-  switch (validatePhoneNumberLength(written, defaultCountry as CountryCode | undefined)) {
-    case 'INVALID_COUNTRY':
-      return international ? 'no country has this calling code' : `not a number of ${defaultCountry}`;
-    case 'TOO_SHORT':
-      return `too short for a number of ${plan}`;
-    case 'TOO_LONG':
-      return `too long for a number of ${plan}`;
-    case 'INVALID_LENGTH':
-      return `no number of ${plan} has this many digits`;
-    case 'NOT_A_NUMBER':
-      return 'it has no digits of a number';
-    default:
-      return `no number of ${plan} starts this way`;
+  if (!international && !defaultCountry) {
+    return `"${written}" is not a valid phone number: it is written without a country code, and national numbers need ${hint}`;
   }
+  // The plan: the country code it carries, or the default country a national number is read in.
+  const plan = international ? parsed && `+${parsed.countryCallingCode}` : defaultCountry;
+  return `"${written}" is not a valid phone number${plan ? ` for ${plan}` : ''}: ${INVALID_BECAUSE[validatePhoneNumberLength(written, defaultCountry as CountryCode | undefined) ?? 'RANGE']}`;
 }
+
+const INVALID_BECAUSE: Record<ValidatePhoneNumberLengthResult | 'RANGE', string> = {
+  INVALID_COUNTRY: 'no country has this calling code',
+  TOO_SHORT: 'too short',
+  TOO_LONG: 'too long',
+  INVALID_LENGTH: 'no number there has this many digits',
+  NOT_A_NUMBER: 'it holds no number',
+  RANGE: 'no number there starts this way',
+};
 
 /** A lead of an import always knows its line of the file. */
 export type ImportedLead = NewLead & { readonly sourceRow: number };

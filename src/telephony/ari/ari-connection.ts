@@ -9,6 +9,7 @@ import ari from 'ari-client';
 import type { Logger } from 'pino';
 import { describeError } from './ari-errors.js';
 import { ARI_EVENT_TYPES } from './ari-events.js';
+import { RepeatedEvents } from './repeated-events.js';
 
 export interface OriginateParams {
   readonly endpoint: string;
@@ -98,7 +99,8 @@ export async function connectAri(o: AriConnectionOptions): Promise<AriConnection
   const client = await ari.connect(o.url, o.username, o.password);
   // ari-client is an EventEmitter of every ARI event type; its typings list them one overload at a time.
   const events = client as unknown as EventEmitter;
-  for (const type of ARI_EVENT_TYPES) events.on(type, (event: unknown) => o.onEvent(event));
+  const repeated = new RepeatedEvents();
+  for (const type of ARI_EVENT_TYPES) events.on(type, (event: unknown) => repeated.isNew(event) && o.onEvent(event));
 
   let opened = false;
   let closed = false;
