@@ -90,11 +90,13 @@ async function keyDuring(n: number, spoken: RenderedMessage, aim: string): Promi
   return at(effect) - at(key);
 }
 
-/** The second play of the intro: the replay the key asked for. */
+/** The intro's second playback (not a repeated event of the first): the replay the key asked for. */
 function replayStart(channelId: string): Record<string, unknown> | undefined {
-  return about(channelId).filter(
+  const intros = about(channelId).filter(
     (e) => e['type'] === 'PlaybackStarted' && (e['playback'] as { media_uri: string }).media_uri === 'sound:outpace/bill-reminder/en/intro',
-  )[1];
+  );
+  const first = (intros[0]?.['playback'] as { id: string } | undefined)?.id;
+  return intros.find((e) => (e['playback'] as { id: string }).id !== first);
 }
 
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
