@@ -91,6 +91,8 @@ export class SimPbx {
   private readonly pendingOriginateDelays: Array<{ ms: number; when: 'before' | 'after' }> = [];
   /** How long a new snoop channel takes to enter Stasis after the snoop request is answered (scripted ms). */
   private snoopStasisMs = 0;
+  /** Media lasting other than promptMs, by the start of their URI. */
+  private readonly mediaDurations = new Map<string, number>();
   private readonly pendingTimers = new Set<ReturnType<typeof setTimeout>>();
   private channelCounter = 0;
   /**
@@ -186,6 +188,12 @@ export class SimPbx {
    */
   delaySnoopStasis(ms: number): void {
     this.snoopStasisMs = ms;
+  }
+
+  /** Media whose URI starts with `prefix` last `scriptedMs` each (undefined: promptMs again), for tests that act mid-list. */
+  mediaLasts(prefix: string, scriptedMs: number | undefined): void {
+    if (scriptedMs === undefined) this.mediaDurations.delete(prefix);
+    else this.mediaDurations.set(prefix, scriptedMs);
   }
 
   /** The far end hangs up (a customer putting the phone down, an agent's softphone dropping). */
@@ -382,7 +390,8 @@ export class SimPbx {
     pb.state = 'playing';
     if (/^(sound|recording|tone):/.test(pb.mediaUri)) pb.controllable = true;
     this.playbackEvent(ch, 'PlaybackStarted', pb);
-    pb.timer = this.laterCancellable(this.options.promptMs, () => {
+    const lasts = [...this.mediaDurations].find(([prefix]) => pb.mediaUri.startsWith(prefix))?.[1] ?? this.options.promptMs;
+    pb.timer = this.laterCancellable(lasts, () => {
       if (index + 1 >= pb.media.length) return this.endPlayback(pb);
       pb.state = 'continuing';
       this.playbackEvent(ch, 'PlaybackContinuing', pb);

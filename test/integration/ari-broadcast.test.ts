@@ -172,9 +172,16 @@ describe('broadcast calls over ARI', () => {
   });
 
   it('a key pressed while an amount is spoken takes effect at once: the amount stops, the replay starts', async () => {
+    // Number words that last 1 s (real): the key comes while the amount's first is spoken, however loaded the machine.
+    lab.server!.pbx.mediaLasts('sound:outpace/numbers/', 100_000);
     const { attemptId, channelId } = await dial({ menu: { maxPlays: 2 } });
-    // The amount's first word: Asterisk cannot stop a playback that has only spoken number: or digits: media.
-    await pressDuring(channelId, n('1')[0]!, '2');
+    try {
+      // The amount's first word: Asterisk cannot stop a playback that has only spoken number: or digits: media.
+      await pressDuring(channelId, n('1')[0]!, '2');
+      await until('the replay', () => plays(channelId).length >= 3);
+    } finally {
+      lab.server!.pbx.mediaLasts('sound:outpace/numbers/', undefined);
+    }
     expect(await resultOf(attemptId)).toMatchObject({ plays: 2, keys: ['2'] });
     // Each once, as the engine hears it: the application also hears the trunk's endpoint, so Asterisk sends every event twice.
     const amount = [...new Set(lab.server!.emitted.map((e) => JSON.stringify(e.event)))]
