@@ -55,7 +55,9 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   if (error instanceof UnmigratedDatabaseError) return sendError(reply, 503, { error: 'unmigrated', message: error.message });
   if (error.statusCode && error.statusCode < 500) {
     // The framework's own refusals (a body that is not JSON, a media type no route reads, a body too large).
-    return sendError(reply, error.statusCode, { error: FRAMEWORK_ERRORS[error.code] ?? 'bad-request', message: error.message });
+    const kind = FRAMEWORK_ERRORS[error.code] ?? 'bad-request';
+    // A body JSON cannot read (or one naming __proto__, which the parser refuses) is at fault as a whole.
+    return sendError(reply, error.statusCode, { error: kind, message: error.message, ...(kind === 'invalid-json' ? { field: 'body' } : {}) });
   }
   request.log.error({ err: error }, 'request failed');
   return sendError(reply, 500, { error: 'internal', message: 'the server failed; the error is in its log' });

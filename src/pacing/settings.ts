@@ -35,7 +35,8 @@ export const pacingSettingsSchema = z
     /**
      * Whether the deadline counts from the answer or from the end of the greeting, when machine detection
      * has decided (the FCC's "two seconds after the called person completes his or her greeting"). Without
-     * machine detection the two are the same instant. Ofcom (UK) counts from the answer.
+     * machine detection the greeting's end is not known and the deadline counts from the answer. Every
+     * profile counts from the greeting's end; docs/compliance.md gives each rule's wording and source.
      */
     connectDeadlineFrom: z.enum(['answer', 'greeting-end']).default('greeting-end'),
     /** Upper bound on calls in flight per agent who is logged in and not paused. */

@@ -210,7 +210,16 @@ describe.each(await testDatabases())('the HTTP API on $kind', ({ open }) => {
         payload: '{"name": ',
       });
       expect(notJson.statusCode).toBe(400);
-      expect(apiErrorSchema.strict().parse(notJson.json())).toMatchObject({ error: 'invalid-json' });
+      expect(apiErrorSchema.strict().parse(notJson.json())).toMatchObject({ error: 'invalid-json', field: 'body' });
+      // The JSON parser refuses a body naming __proto__ (prototype poisoning): the same refusal, naming the body.
+      const poisoned = await api.inject({
+        method: 'POST',
+        url: '/api/v1/callbacks',
+        headers: { authorization: `Bearer ${keys['campaign-manager']}`, 'content-type': 'application/json' },
+        payload: '{"__proto__":{}}',
+      });
+      expect(poisoned.statusCode).toBe(400);
+      expect(apiErrorSchema.strict().parse(poisoned.json())).toMatchObject({ error: 'invalid-json', field: 'body' });
       const nowhere = await call('GET', '/nowhere', 'qa');
       expect(nowhere.statusCode).toBe(404);
       expect(apiErrorSchema.strict().parse(nowhere.json())).toMatchObject({ error: 'not-found' });
