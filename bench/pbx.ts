@@ -125,7 +125,15 @@ async function measure(side: Side, numbers: readonly string[], dbUrl: string) {
   const campaign = await changeCampaignState(db, created.id, 'start', 'bench');
 
   const engineId = `bench-pbx-${Date.now().toString(36)}`;
+  // The bridge request alone: how long it waited for a free request slot, and its round trip to Asterisk.
+  const bridgeQueued = new Quantiles();
+  const bridgeRoundTrip = new Quantiles();
   const telephony = await AriTelephony.connect({
+    restTimed: (label, waitedMs, roundTripMs) => {
+      if (label !== 'bridge addChannel') return;
+      bridgeQueued.record(waitedMs);
+      bridgeRoundTrip.record(roundTripMs);
+    },
     config: loadAriConfig({
       ARI_URL: side.ari.url,
       ARI_USERNAME: side.ari.username,
@@ -217,6 +225,9 @@ async function measure(side: Side, numbers: readonly string[], dbUrl: string) {
     answerToBridgeP99Ms: round(answerToBridge.p(0.99)),
     bridgeP50Ms: round(bridging.p(0.5)),
     bridgeP99Ms: round(bridging.p(0.99)),
+    bridgeQueuedP99Ms: round(bridgeQueued.p(0.99)),
+    bridgeRoundTripP50Ms: round(bridgeRoundTrip.p(0.5)),
+    bridgeRoundTripP99Ms: round(bridgeRoundTrip.p(0.99)),
     bridged: answerToBridge.count,
     engineCpuPct: round((100 * engineCpuSec) / seconds),
     telephonyCpuPct: round((100 * telephonyCpuSec) / seconds),
@@ -248,6 +259,7 @@ const columns: [string, (r: (typeof rows)[number]) => string | number][] = [
   ['abandoned', (r) => r.abandoned],
   ['answer to bridge p50 / p99 ms', (r) => `${r.answerToBridgeP50Ms} / ${r.answerToBridgeP99Ms}`],
   ['of which the bridge p50 / p99 ms', (r) => `${r.bridgeP50Ms} / ${r.bridgeP99Ms}`],
+  ['bridge request: queued p99, round trip p50 / p99 ms', (r) => `${r.bridgeQueuedP99Ms}, ${r.bridgeRoundTripP50Ms} / ${r.bridgeRoundTripP99Ms}`],
   ['engine CPU % (per call)', (r) => `${r.engineCpuPct} (${r.engineCpuPctPerCall})`],
   ['PBX or server CPU % (per call)', (r) => `${r.telephonyCpuPct} (${r.telephonyCpuPctPerCall})`],
 ];
