@@ -12,7 +12,7 @@
  * share), the engine's CPU and the PBX's (or the test server's) CPU, and both
  * per concurrent call. Writes bench/results/pbx.{md,json}.
  *
- *   npm run bench:pbx [-- --minutes 3 --agents 20]
+ *   npm run bench:pbx [-- --minutes 3 --agents 20 --recording all|agent-legs|none]
  */
 import { fork } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -21,6 +21,7 @@ import { createHistogram } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { z } from 'zod';
 import { upsertAgent } from '../src/campaigns/agents.js';
 import { changeCampaignState, createCampaign } from '../src/campaigns/campaign-store.js';
 import { CampaignRunner } from '../src/campaigns/dialing/campaign-runner.js';
@@ -31,15 +32,18 @@ import { wallClockScheduler } from '../src/engine/scheduler.js';
 import { runMigrations } from '../src/storage/migrate.js';
 import { AriTelephony } from '../src/telephony/ari/ari-telephony.js';
 import { loadAriConfig } from '../src/telephony/ari/config.js';
+import { RECORDING_POLICIES } from '../src/telephony/port.js';
 import { openIsolatedPostgres, postgresUrl } from '../test/support/databases.js';
 import { zoneAtNoon } from '../test/support/fixtures.js';
 import { ScriptedDesk } from '../test/support/scripted-desk.js';
 import { type CarrierFarEnd, carrierNumber } from '../test/pbx/carrier-scheme.js';
 import { labEnvOrExplain, labProcessCpuSec } from '../test/pbx/lab-env.js';
 
-const { values } = parseArgs({ options: { minutes: { type: 'string' }, agents: { type: 'string' } } });
+const { values } = parseArgs({ options: { minutes: { type: 'string' }, agents: { type: 'string' }, recording: { type: 'string' } } });
 const minutes = Number(values.minutes ?? 3);
 const agents = Number(values.agents ?? 20);
+/** The campaign's recording policy: `none` shows what recording costs the bridge. */
+const recording = z.enum(RECORDING_POLICIES).parse(values.recording ?? 'all');
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
@@ -116,7 +120,7 @@ async function measure(side: Side, numbers: readonly string[], dbUrl: string) {
   await runMigrations(db);
   const created = await createCampaign(
     db,
-    { name: `bench-pbx ${side.name}`, type: 'agent', complianceProfile: 'us', callerId: '+12025550100', pacing: { mode: 'predictive' } },
+    { name: `bench-pbx ${side.name}`, type: 'agent', complianceProfile: 'us', callerId: '+12025550100', pacing: { mode: 'predictive' }, recording },
     'bench',
   );
   const zone = zoneAtNoon();
@@ -270,10 +274,10 @@ const table = [
 ].join('\n');
 const out = fileURLToPath(new URL('./results/', import.meta.url));
 await mkdir(out, { recursive: true });
-await writeFile(join(out, 'pbx.json'), `${JSON.stringify({ measuredAt: new Date().toISOString(), agents, minutes, leads: numbers.length, rows }, null, 2)}\n`);
+await writeFile(join(out, 'pbx.json'), `${JSON.stringify({ measuredAt: new Date().toISOString(), agents, minutes, recording, leads: numbers.length, rows }, null, 2)}\n`);
 await writeFile(
   join(out, 'pbx.md'),
-  `# Through the real PBX and through the ARI test server\n\n${agents} agents on nailed-up legs, predictive dialing, ${minutes} minutes each, measured ${new Date().toISOString()} (\`npm run bench:pbx\`). Answer to bridge runs from the customer's answer as the engine hears it to the customer in the agent's bridge: it includes any wait for a free agent, which pacing decides; the bridge alone runs from the engine's connect request. CPU is % of one core; per call divides it by the mean calls in flight. The real PBX's CPU is the PBX Asterisk alone (the carrier plays the public network).\n\n${table}\n`,
+  `# Through the real PBX and through the ARI test server\n\n${agents} agents on nailed-up legs, predictive dialing, recording ${recording}, ${minutes} minutes each, measured ${new Date().toISOString()} (\`npm run bench:pbx\`). Answer to bridge runs from the customer's answer as the engine hears it to the customer in the agent's bridge: it includes any wait for a free agent, which pacing decides; the bridge alone runs from the engine's connect request. CPU is % of one core; per call divides it by the mean calls in flight. The real PBX's CPU is the PBX Asterisk alone (the carrier plays the public network).\n\n${table}\n`,
 );
 console.log(table);
 process.exit(0);
