@@ -10,18 +10,26 @@
 #   lab.sh status  what runs
 #
 # Settings (environment): OUTPACE_LAB_DIR (default /tmp/outpace-lab),
-# OUTPACE_LAB_AGENTS (20), OUTPACE_LAB_SIP_PORT (5060), OUTPACE_LAB_CARRIER_PORT
-# (5080), OUTPACE_LAB_ARI_PORT (8088), OUTPACE_LAB_AMI_PORT (5038); ASTERISK_SRC_DIR and OUTPACE_PBX_CACHE
-# for the build (build-asterisk.sh).
+# OUTPACE_LAB_AGENTS (20), OUTPACE_LAB_PORT_OFFSET (0; added to every port below, so
+# that a second lab with its own OUTPACE_LAB_DIR runs beside the first: 1000 is a good
+# step), OUTPACE_LAB_SIP_PORT (5060), OUTPACE_LAB_CARRIER_PORT (5080),
+# OUTPACE_LAB_ARI_PORT (8088), OUTPACE_LAB_AMI_PORT (5038); the softphones listen
+# from 5200 and send RTP from 30000, the carrier's RTP from 20000, the PBX's as
+# asterisk-config/rtp.conf says. ASTERISK_SRC_DIR and OUTPACE_PBX_CACHE for the
+# build (build-asterisk.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 lab=${OUTPACE_LAB_DIR:-/tmp/outpace-lab}
 agents=${OUTPACE_LAB_AGENTS:-20}
-pbx_sip=${OUTPACE_LAB_SIP_PORT:-5060}
-carrier_sip=${OUTPACE_LAB_CARRIER_PORT:-5080}
-ari_port=${OUTPACE_LAB_ARI_PORT:-8088}
-ami_port=${OUTPACE_LAB_AMI_PORT:-5038}
+offset=${OUTPACE_LAB_PORT_OFFSET:-0}
+pbx_sip=$((${OUTPACE_LAB_SIP_PORT:-5060} + offset))
+carrier_sip=$((${OUTPACE_LAB_CARRIER_PORT:-5080} + offset))
+ari_port=$((${OUTPACE_LAB_ARI_PORT:-8088} + offset))
+ami_port=$((${OUTPACE_LAB_AMI_PORT:-5038} + offset))
+phone_sip=$((5200 + offset))
+phone_rtp=$((30000 + offset))
+carrier_rtp=$((20000 + offset))
 ari_user=outpace
 ari_password=change-me # asterisk-config/ari.conf's, unchanged: the lab listens on loopback only
 pids="$lab/pids"
@@ -108,6 +116,9 @@ make_pbx() {
   ln -sfn "$repo/sounds" "$d/data/sounds/outpace"
   # ... with only this site's values laid over it: ARI on loopback ...
   printf '\n; outpace lab: loopback only\nbindaddr = 127.0.0.1\nbindport = %s\n' "$ari_port" >>"$d/etc/http.conf"
+  # A second lab beside the first takes its RTP ports from further up.
+  [ "$offset" = 0 ] || sed -i -e "s/^rtpstart = \([0-9]*\)/echo rtpstart = \$((\1 + $offset))/e" \
+    -e "s/^rtpend = \([0-9]*\)/echo rtpend = \$((\1 + $offset))/e" "$d/etc/rtp.conf"
   # ... and the site's SIP: loopback, the lab carrier, the lab's agents.
   {
     cat <<EOF
@@ -161,7 +172,7 @@ make_carrier() {
   mkdir -p "$d/machine-msgs"
   fill "$here/carrier/extensions.conf" "$d/etc/extensions.conf"
   fill "$here/carrier/pjsip.conf" "$d/etc/pjsip.conf"
-  printf '[general]\nrtpstart = 20000\nrtpend = 20999\n' >"$d/etc/rtp.conf"
+  printf '[general]\nrtpstart = %s\nrtpend = %s\n' "$carrier_rtp" $((carrier_rtp + 999)) >"$d/etc/rtp.conf"
   printf '[modules]\nautoload = yes\n' >"$d/etc/modules.conf"
 }
 
@@ -263,8 +274,8 @@ up() {
   wait_for ARI 30 ari_answers || fail "ARI on 127.0.0.1:$ari_port" "$lab/pbx/log/messages"
   local n d
   # baresip listens on its port (UDP, TCP) and the next (TLS): four apart.
-  make_phone supervisor 5200 30000 "$(tone_of supervisor)"
-  for n in $(seq 1 "$agents"); do make_phone "agent$n" $((5200 + 4 * n)) $((30000 + 20 * n)) "$(tone_of "$n")"; done
+  make_phone supervisor "$phone_sip" "$phone_rtp" "$(tone_of supervisor)"
+  for n in $(seq 1 "$agents"); do make_phone "agent$n" $((phone_sip + 4 * n)) $((phone_rtp + 20 * n)) "$(tone_of "$n")"; done
   for d in "$lab"/phones/*; do start_process "$(basename "$d")" "$d/baresip.log" baresip -f "$d"; done
   wait_for "the softphones" 30 phones_registered ||
     fail "every softphone ($(registered_phones) of $((agents + 1)) registered)" "$lab/pbx/log/messages"
