@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, Raw
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Coordination } from '../coordination/coordination.js';
 import type { Clock } from '../engine/scheduler.js';
+import type { OutpaceMetrics } from '../metrics/metrics.js';
 import type { Db } from '../storage/db.js';
 import type { KeyHolder, Role } from './keys.js';
 
@@ -10,6 +11,8 @@ export interface ApiContext {
   readonly db: Db;
   readonly coordination: Coordination;
   readonly clock: Clock;
+  /** The process's metrics, served at /metrics; absent, /metrics is not served. */
+  readonly metrics?: OutpaceMetrics;
 }
 
 export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;

@@ -19,6 +19,7 @@ import { callbackRoutes } from './routes/callbacks.js';
 import { leadRoutes } from './routes/leads.js';
 import { listRoutes } from './routes/lists.js';
 import { liveRoutes } from './routes/live.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { numberListRoutes } from './routes/number-lists.js';
 import { peopleRoutes } from './routes/people.js';
 import { scriptRoutes } from './routes/scripts.js';
@@ -117,6 +118,8 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
     { prefix: API_PREFIX },
   );
   agentPageRoutes(app);
+  // At the root, where Prometheus looks by default.
+  metricsRoutes(app, context);
   return app;
 }
 

@@ -44,7 +44,8 @@ export interface CallInFlight {
   readonly agentId: AgentId | null;
 }
 
-export const LIVE_COUNTERS = ['dials', 'answers', 'live-answers', 'connects', 'abandons', 'machines'] as const;
+/** Today's counters; a broadcast also counts the keys its callers pressed, its handovers to agents (key 1), its opt-outs (key 9) and the callbacks it promised when no agent was free. */
+export const LIVE_COUNTERS = ['dials', 'answers', 'live-answers', 'connects', 'abandons', 'machines', 'keys-pressed', 'handovers', 'opt-outs', 'callbacks'] as const;
 export type LiveCounter = (typeof LIVE_COUNTERS)[number];
 export type Counters = Record<LiveCounter, number>;
 

@@ -18,6 +18,7 @@ import { DeskHub } from '../agents/desk-hub.js';
 import { AgentSockets } from '../api/agent-sockets.js';
 import type { Api } from '../api/context.js';
 import { buildApi } from '../api/server.js';
+import { OutpaceMetrics } from '../metrics/metrics.js';
 import type { Campaign } from '../campaigns/campaign.js';
 import { DEFAULT_LEASE_TTL_MS } from '../campaigns/dialing/campaign-lease.js';
 import { CampaignRunner } from '../campaigns/dialing/campaign-runner.js';
@@ -110,7 +111,9 @@ export async function startWholeDemo(o: WholeDemoOptions): Promise<WholeDemo> {
   const board = new AgentBoard();
   const history = new StoredAgentStates({ db, onError: (what, err) => o.logger.error({ err }, `${what} not stored`) });
   board.subscribe(history.changed);
+  const metrics = new OutpaceMetrics();
   const runner = new CampaignRunner({
+    metrics,
     db,
     coordination,
     campaignId: demo.campaign.id,
@@ -126,7 +129,7 @@ export async function startWholeDemo(o: WholeDemoOptions): Promise<WholeDemo> {
     trunk: { id: 'sim', maxLines: o.scenario.trunk.maxLines, maxCallsPerSecond: o.scenario.trunk.maxCallsPerSecond },
     observer: o.observer,
   });
-  const api: Api = await buildApi({ db, coordination, clock: time });
+  const api: Api = await buildApi({ db, coordination, clock: time, metrics });
   const sockets = new AgentSockets({ db, desk, clock: time, subscribeCalls: (l) => telephony.subscribe(l) });
   sockets.attach(api.server);
   await api.listen({ port: o.port, host: o.host });

@@ -17,10 +17,12 @@ import { CampaignWatch } from '../campaigns/dialing/campaign-watch.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS } from '../campaigns/dialing/campaign-runner.js';
 import { findCampaign } from '../campaigns/campaign-store.js';
 import { ClaimedLeads } from '../campaigns/dialing/claimed-leads.js';
+import { LivePublisher } from '../campaigns/dialing/live-publisher.js';
 import { StoredAttempts } from '../campaigns/dialing/stored-attempts.js';
 import type { Lead } from '../campaigns/lead-source.js';
 import { countLeadsToDial, setLeadAside } from '../campaigns/leads.js';
-import type { Coordination } from '../coordination/coordination.js';
+import type { Coordination, LiveCounter } from '../coordination/coordination.js';
+import type { CallOutcome } from '../domain/outcomes.js';
 import { type AttemptId, type CampaignId, TrunkId } from '../domain/ids.js';
 import { HOUR, SECOND, type DurationMs, type EpochMs } from '../domain/time.js';
 import type { LocalAgentCampaigns } from '../engine/agent-lending.js';
@@ -28,6 +30,7 @@ import type { Scheduler, TimerHandle } from '../engine/scheduler.js';
 import { TrunkLimiter } from '../engine/trunk-limiter.js';
 import { BroadcastPacer, projectFinish, type BroadcastDecision, type BroadcastSnapshot, type FinishProjection } from '../pacing/broadcast-pacing.js';
 import type { TrunkSettings } from '../pacing/settings.js';
+import type { CampaignMetrics, OutpaceMetrics } from '../metrics/metrics.js';
 import type { Db } from '../storage/db.js';
 import type { IvrPort } from '../telephony/ivr-port.js';
 import type { RecordingPolicy, TelephonyEvent, TelephonyPort } from '../telephony/port.js';
@@ -36,7 +39,7 @@ import { type BroadcastCallRecord, BroadcastCallRecords } from './broadcast-call
 import { type BroadcastCall, BroadcastCalls, type BroadcastDesk } from './broadcast-calls.js';
 import { recordHandover } from './handover.js';
 import { type BroadcastMachinePolicy, type BroadcastMessage, broadcastMachinePolicy, parseBroadcastMessage } from './message.js';
-import type { BroadcastResult } from './outcome.js';
+import type { BroadcastOutcome, BroadcastResult } from './outcome.js';
 import { assertPromptsExist } from './prompt-files.js';
 import { renderMessage } from './render.js';
 import { storageDesk } from './storage-desk.js';
@@ -61,6 +64,8 @@ export interface BroadcastRunnerOptions {
   readonly leaseTtlMs?: DurationMs;
   readonly drainTimeoutMs?: DurationMs;
   readonly tickMs?: number;
+  /** Where the campaign's figures go for /metrics. */
+  readonly metrics?: OutpaceMetrics;
   /** Told what the runner decides and how each call ended (the wallboard, tests). */
   readonly observer?: {
     decision?(d: BroadcastDecision, at: EpochMs): void;
@@ -96,6 +101,9 @@ interface Running {
   /** The campaign's "finish by", when it has one. */
   readonly finishBy: EpochMs | undefined;
   readonly watch: CampaignWatch;
+  /** The wallboard: the broadcast's calls in flight and today's counters, its keys and handovers among them. */
+  readonly live: LivePublisher;
+  readonly metrics: CampaignMetrics | undefined;
 }
 
 /** The leads left to dial by the "finish by": counted in storage now and then, less the launches since. */
@@ -140,7 +148,15 @@ export class BroadcastRunner {
     const lease = await CampaignLease.take({ db, coordination, campaignId, engineId, scheduler, logger, ttlMs: this.o.leaseTtlMs });
     const maxLines = Math.min(this.o.trunk.maxLines, campaign.pacing.maxConcurrentLines);
     const trunk = new TrunkLimiter({ ...this.o.trunk, id: campaign.trunkId ?? this.o.trunk.id, maxLines });
-    const leads = new ClaimedLeads({ db, campaignId, engineId, clock: scheduler, onError: (err) => logger.error({ campaignId, err }, 'storage refused a lead claim or release') });
+    const metrics = this.o.metrics?.campaign(campaignId);
+    const leads = new ClaimedLeads({
+      db,
+      campaignId,
+      engineId,
+      clock: scheduler,
+      onError: (err) => logger.error({ campaignId, err }, 'storage refused a lead claim or release'),
+      claimed: metrics?.claimed,
+    });
     const attempts = new StoredAttempts({
       db,
       engineId,
@@ -148,11 +164,22 @@ export class BroadcastRunner {
       onError: (attemptId, what, err) => logger.error({ attemptId, err }, `the attempt's ${what} was not stored`),
       fence: lease.fence,
       onOwnershipLost: lease.ownershipLost,
+      timed: this.o.metrics?.storageWriteTimed,
     });
-    const records = new BroadcastCallRecords((record) => this.store(record, attempts, message, agentCampaignId));
+    const live = new LivePublisher({ live: coordination.live, campaignId, logger });
+    const records = new BroadcastCallRecords((record) => {
+      this.store(record, attempts, message, agentCampaignId);
+      live.callOver(record.call.attemptId, record.endedAt, broadcastCounted(record));
+      metrics?.ended({ outcome: broadcastCallOutcome(record.result.outcome), abandoned: false });
+    });
     const calls = new BroadcastCalls({ telephony: this.o.port, ivr: this.o.port, scheduler, desk: this.desk(agentCampaignId, attempts, records) });
     // After the key flow's own listener: a call's result is decided (or not) before its end is told to the records.
-    const unsubscribe = [this.o.port.subscribe((e) => this.onTelephony(e)), this.o.port.subscribe(records.telephonyEvent), () => calls.close()];
+    const unsubscribe = [
+      this.o.port.subscribe((e) => this.onTelephony(e)),
+      this.o.port.subscribe(records.telephonyEvent),
+      this.o.port.subscribe(live.telephonyEvent),
+      () => calls.close(),
+    ];
     const { callerId, pacing } = campaign;
     const finishBy = pacing.finishBy ? Date.parse(pacing.finishBy) : undefined;
     if (finishBy !== undefined) {
@@ -171,6 +198,8 @@ export class BroadcastRunner {
       lease,
       unsubscribe,
       finishBy,
+      live,
+      metrics,
       watch: new CampaignWatch({
         db,
         campaignId,
@@ -211,6 +240,7 @@ export class BroadcastRunner {
     if (!ended) this.o.logger.warn({ calls: inFlight() }, 'drain timed out: calls still in progress are left open in storage');
     for (const u of running.unsubscribe) u();
     await running.attempts.settled();
+    await running.live.settled();
     await running.lease.release();
     this.o.logger.info({ campaignId: this.o.campaignId }, 'broadcast campaign drained');
   }
@@ -236,6 +266,7 @@ export class BroadcastRunner {
     running.leads.want(snapshot.callsAllowedNow);
     const decision = this.pacer.decide(snapshot);
     this.o.observer?.decision?.(decision, now);
+    running.metrics?.inFlight(this.onLine.size);
     this.reportFinish(decision.finish);
     for (let i = 0; i < decision.launch; i++) {
       const lead = running.leads.take();
@@ -305,6 +336,8 @@ export class BroadcastRunner {
       () => {
         running.calls.track(call, running.message, rendered, running.onMachine);
         running.records.dialed(attemptId);
+        running.live.attemptOpened(attemptId, now);
+        running.metrics?.dialed();
         this.o.port.originate({
           attemptId,
           campaignId,
@@ -378,4 +411,30 @@ export class BroadcastRunner {
       failed: (call, what, err) => logger.error({ attemptId: call.attemptId, err }, `broadcast call: could not ${what}`),
     };
   }
+}
+
+/** Today's counters a finished broadcast call moves: the keys pressed and what they led to, beside the answers. */
+function broadcastCounted(record: BroadcastCallRecord): [LiveCounter, number][] {
+  const { outcome, keys } = record.result;
+  const person = PERSON_OUTCOMES.has(outcome);
+  return [
+    ['answers', record.answeredAt === undefined ? 0 : 1],
+    ['live-answers', person ? 1 : 0],
+    ['machines', outcome === 'machine-message-left' || outcome === 'machine-hung-up' ? 1 : 0],
+    ['connects', record.connectedAt === undefined ? 0 : 1],
+    ['keys-pressed', keys.length],
+    ['handovers', outcome === 'transferred' ? 1 : 0],
+    ['opt-outs', outcome === 'opted-out' ? 1 : 0],
+    ['callbacks', outcome === 'callback-scheduled' ? 1 : 0],
+  ];
+}
+
+/** The broadcast outcomes where a person listened. */
+const PERSON_OUTCOMES: ReadonlySet<BroadcastOutcome> = new Set(['heard', 'partly-heard', 'transferred', 'callback-scheduled', 'opted-out']);
+
+/** A broadcast outcome in the words of an agent campaign's calls, for the metrics' outcome label. */
+function broadcastCallOutcome(outcome: BroadcastOutcome): CallOutcome {
+  if (PERSON_OUTCOMES.has(outcome)) return 'live';
+  if (outcome === 'machine-message-left' || outcome === 'machine-hung-up') return 'machine';
+  return outcome as CallOutcome;
 }

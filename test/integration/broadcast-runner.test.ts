@@ -24,6 +24,7 @@ import { HOUR, MINUTE, SECOND, type EpochMs } from '../../src/domain/time.js';
 import { LocalAgentCampaigns } from '../../src/engine/agent-lending.js';
 import { wallClockScheduler } from '../../src/engine/scheduler.js';
 import { BroadcastRunner } from '../../src/ivr/broadcast-runner.js';
+import { OutpaceMetrics } from '../../src/metrics/metrics.js';
 import type { BroadcastResult } from '../../src/ivr/outcome.js';
 import type { BroadcastDecision } from '../../src/pacing/broadcast-pacing.js';
 import type { MachinePolicy } from '../../src/pacing/settings.js';
@@ -121,12 +122,14 @@ describe.each(await testDatabases())('broadcast campaigns run live on $kind', ({
   const clock = campaignClock(T0);
   /** Each call's result, by the number dialed. */
   let results: Map<string, BroadcastResult>;
+  let metrics: OutpaceMetrics;
   const stops: (() => Promise<void>)[] = [];
 
   beforeAll(async () => {
     db = await open();
     lab = await testServerLab();
-    ari = await AriTelephony.connect({ config: lab.config(ENGINE), logger: quietLogger, clock });
+    // REST timings go to each test's metrics.
+    ari = await AriTelephony.connect({ config: lab.config(ENGINE), logger: quietLogger, clock, restTimed: (...timed) => metrics.ariRequestTimed(...timed) });
     coordination = memoryCoordination(wallClockScheduler);
   });
   afterAll(async () => {
@@ -140,6 +143,7 @@ describe.each(await testDatabases())('broadcast campaigns run live on $kind', ({
     await upsertAgent(db, { id: AGENT, name: 'Agent 1', redList: false });
     port = new WatchedPort(ari);
     results = new Map();
+    metrics = new OutpaceMetrics({ processMetrics: false });
   });
   afterEach(async () => {
     for (const stop of stops.splice(0).reverse()) await stop();
@@ -187,6 +191,7 @@ describe.each(await testDatabases())('broadcast campaigns run live on $kind', ({
       observer: { agentState: desk.agentState },
       agentCampaigns,
       tickMs: 100,
+      metrics,
     });
     stops.push(() => runner.drain());
     return runner;
@@ -206,6 +211,7 @@ describe.each(await testDatabases())('broadcast campaigns run live on $kind', ({
       logger: o.logger ?? quietLogger,
       trunk: { id: 'carrier', maxLines: o.maxLines ?? 10, maxCallsPerSecond: o.maxCallsPerSecond ?? 10 },
       soundsDir: 'sounds',
+      metrics,
       ...(o.agentCampaigns ? { agentCampaigns: o.agentCampaigns } : {}),
       observer: {
         finished: (call, result) => results.set(call.number, result),
@@ -287,6 +293,19 @@ describe.each(await testDatabases())('broadcast campaigns run live on $kind', ({
 
     for (const stop of stops.splice(0).reverse()) await stop();
     for (const number of [heard, partly, toAgent, optOut, machine, busy]) expect(port.dialsOf(number!)).toBe(1);
+
+    // The wallboard follows the broadcast as it follows an agent campaign: its calls, then today's counters with its keys and handovers.
+    expect(await coordination.live.callsInFlight(broadcast.id)).toEqual([]);
+    expect(await coordination.live.counters(broadcast.id, clock.now())).toEqual({
+      dials: 6, answers: 5, 'live-answers': 4, connects: 1, abandons: 0, machines: 1, 'keys-pressed': 2, handovers: 1, 'opt-outs': 1, callbacks: 0,
+    });
+    const scraped = await metrics.scrape();
+    expect(scraped).toContain(`outpace_dials_total{campaign="${broadcast.id}"} 6`);
+    expect(scraped).toContain(`outpace_live_answers_total{campaign="${broadcast.id}"} 4`);
+    expect(scraped).toContain(`outpace_call_outcomes_total{campaign="${broadcast.id}",outcome="busy"} 1`);
+    expect(scraped).toMatch(/outpace_ari_request_seconds_count\{request="[^"]+"\} [1-9]/);
+    expect(scraped).toMatch(/outpace_storage_write_seconds_count\{write="attempt row"\} [1-9]/);
+    expect(scraped).toMatch(new RegExp(`outpace_lead_claims_total\\{campaign="${broadcast.id}"\\} 6`));
 
     const { rows: attempts } = await db.query<{ phone: string; outcome: string; result: BroadcastResult; disposition: string | null; ended: boolean }>(
       `SELECT phone, outcome, broadcast_result AS result, disposition, ended_at IS NOT NULL AS ended FROM attempts WHERE campaign_id = $1`,

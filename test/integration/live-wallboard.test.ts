@@ -76,7 +76,7 @@ describe('the live wallboard', () => {
       expect.objectContaining({
         id: campaign.id,
         state: 'running',
-        today: { dials: 2, answers: 0, liveAnswers: 0, connects: 0, abandons: 0, machines: 0 },
+        today: { dials: 2, answers: 0, liveAnswers: 0, connects: 0, abandons: 0, machines: 0, keysPressed: 0, handovers: 0, optOuts: 0, callbacks: 0 },
         callsInFlight: [{ attemptId: live, campaignId: campaign.id, phase: 'connected', since: new Date(T0 + 9 * SECOND).toISOString(), agentId: ALICE }],
       }),
     ]);

@@ -19,6 +19,7 @@ import { CampaignEngine, type EngineObserver } from '../../engine/campaign-engin
 import type { Scheduler } from '../../engine/scheduler.js';
 import { Pacer } from '../../pacing/pacer.js';
 import type { TrunkSettings } from '../../pacing/settings.js';
+import type { OutpaceMetrics } from '../../metrics/metrics.js';
 import type { Db } from '../../storage/db.js';
 import type { TelephonyPort } from '../../telephony/port.js';
 import { callHandling } from './call-handling.js';
@@ -52,6 +53,8 @@ export interface CampaignRunnerOptions {
   readonly agentCampaigns?: LocalAgentCampaigns;
   /** The agents shared by the campaigns this process runs (blended agents); default: this campaign's own. */
   readonly board?: AgentBoard;
+  /** Where the campaign's figures go for /metrics. */
+  readonly metrics?: OutpaceMetrics;
 }
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10 * 60 * SECOND;
@@ -83,7 +86,8 @@ export class CampaignRunner {
     const lease = await CampaignLease.take({ db, coordination, campaignId, engineId, scheduler, logger, ttlMs: this.o.leaseTtlMs });
     const trunk = { ...this.o.trunk, id: campaign.trunkId ?? this.o.trunk.id };
     const onError = (error: unknown) => this.o.logger.error({ campaignId, err: error }, 'storage refused a lead claim or release');
-    const leads = new ClaimedLeads({ db, campaignId, engineId, clock: this.o.scheduler, onError });
+    const metrics = this.o.metrics?.campaign(campaignId);
+    const leads = new ClaimedLeads({ db, campaignId, engineId, clock: this.o.scheduler, onError, claimed: metrics?.claimed });
     const attempts = new StoredAttempts({
       db,
       engineId,
@@ -91,6 +95,7 @@ export class CampaignRunner {
       onError: (attemptId, what, error) => this.o.logger.error({ attemptId, err: error }, `the attempt's ${what} was not stored`),
       fence: lease.fence,
       onOwnershipLost: lease.ownershipLost,
+      timed: this.o.metrics?.storageWriteTimed,
     });
     const live = new LivePublisher({ live: coordination.live, campaignId, logger });
     const engine = new CampaignEngine({
@@ -110,6 +115,7 @@ export class CampaignRunner {
       observer: {
         decision: (d) => {
           leads.decided(d);
+          metrics?.decision(d);
           this.o.observer?.decision?.(d);
         },
         agentState: (...change) => {
@@ -120,6 +126,7 @@ export class CampaignRunner {
         },
         attemptOpened: (...opened) => {
           live.attemptOpened(...opened);
+          metrics?.dialed();
           this.o.observer?.attemptOpened?.(...opened);
         },
         wrapUpLapsed: (...lapse) => {
@@ -133,6 +140,7 @@ export class CampaignRunner {
         attemptEnded: (record) => {
           attempts.ended(record);
           live.attemptEnded(record);
+          metrics?.ended(record);
           this.o.observer?.attemptEnded?.(record);
           this.drainWait.callEnded();
         },

@@ -34,6 +34,8 @@ export interface ClaimedLeadsOptions {
   readonly maxBuffer?: number;
   /** Told of a claim that failed (the database is down); the source keeps trying on the next need. */
   readonly onError?: (error: unknown) => void;
+  /** Told how many leads each claim took (the metrics' lead claims). */
+  readonly claimed?: (count: number) => void;
 }
 
 const DEFAULT_LEASE_MS = 20 * SECOND;
@@ -153,6 +155,7 @@ export class ClaimedLeads implements LeadSource {
       const campaign = await getCampaign(this.o.db, this.o.campaignId);
       const count = this.wanted - this.buffer.length;
       const claimed = await claimLeads(this.o.db, { campaign, engineId: this.o.engineId, count, leaseMs: this.leaseMs, now: this.o.clock.now() });
+      this.o.claimed?.(claimed.length);
       if (this.closed) return void (await this.releaseNow(claimed));
       this.buffer.push(...claimed);
     } catch (error) {
@@ -173,6 +176,7 @@ export class ClaimedLeads implements LeadSource {
       for (const forAgent of due) {
         const request = { campaign, engineId: this.o.engineId, count: 1, leaseMs: this.leaseMs, now, forAgent, callbacksOnly: true };
         const claimed = await claimLeads(this.o.db, request);
+        this.o.claimed?.(claimed.length);
         if (this.closed) return void (await this.releaseNow(claimed));
         if (claimed.length > 0) this.promised.set(forAgent, claimed);
       }

@@ -63,15 +63,24 @@ export class LivePublisher {
 
   /** The engine observer's attemptEnded: the call leaves the wallboard and today's counters move. */
   readonly attemptEnded = (record: AttemptRecord): void => {
-    if (!this.calls.delete(record.attemptId)) return;
-    this.write(() => this.o.live.callEnded(this.o.campaignId, record.attemptId));
-    const at = record.endedAt;
-    if (record.answeredAt !== undefined) this.count('answers', at);
-    if (record.outcome === 'live') this.count('live-answers', at);
-    if (record.connectedAt !== undefined) this.count('connects', at);
-    if (record.abandoned) this.count('abandons', at);
-    if (record.outcome === 'machine') this.count('machines', at);
+    const counted: LiveCounter[] = [];
+    if (record.answeredAt !== undefined) counted.push('answers');
+    if (record.outcome === 'live') counted.push('live-answers');
+    if (record.connectedAt !== undefined) counted.push('connects');
+    if (record.abandoned) counted.push('abandons');
+    if (record.outcome === 'machine') counted.push('machines');
+    this.callOver(record.attemptId, record.endedAt, counted.map((c) => [c, 1]));
   };
+
+  /**
+   * A call of this campaign is over: it leaves the wallboard and the counters
+   * given move by their amounts (a broadcast counts its keys and handovers).
+   */
+  callOver(attemptId: AttemptId, at: EpochMs, counted: readonly (readonly [LiveCounter, number])[]): void {
+    if (!this.calls.delete(attemptId)) return;
+    this.write(() => this.o.live.callEnded(this.o.campaignId, attemptId));
+    for (const [counter, by] of counted) if (by > 0) this.count(counter, at, by);
+  }
 
   /**
    * After a takeover: the calls a lost engine left on the wallboard leave it,
@@ -102,8 +111,8 @@ export class LivePublisher {
     this.write(() => this.o.live.trackCall(moved));
   }
 
-  private count(counter: LiveCounter, at: EpochMs): void {
-    this.write(() => this.o.live.count(this.o.campaignId, counter, at));
+  private count(counter: LiveCounter, at: EpochMs, by = 1): void {
+    this.write(() => this.o.live.count(this.o.campaignId, counter, at, by));
   }
 
   private write(change: () => Promise<unknown>): void {

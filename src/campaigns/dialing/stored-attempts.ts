@@ -33,6 +33,8 @@ export interface StoredAttemptsOptions {
   readonly fence?: CampaignFence;
   /** Another engine has taken the campaign: this one must stop dialing. */
   readonly onOwnershipLost?: (error: OwnershipLostError) => void;
+  /** Told how long each write took, by what it wrote (the metrics' storage write latency). */
+  readonly timed?: (write: string, ms: number) => void;
 }
 
 type Disposition = Extract<AgentDeskEvent, { type: 'agent.wrap-up-done' }>;
@@ -62,6 +64,7 @@ export class StoredAttempts implements AttemptJournal {
 
   opened(attemptId: AttemptId, lead: Lead, at: EpochMs): Promise<void> {
     this.ours.add(attemptId);
+    const startedAt = performance.now();
     const written = startAttempt(this.o.db, {
       attemptId,
       leadId: lead.id,
@@ -69,7 +72,7 @@ export class StoredAttempts implements AttemptJournal {
       now: at,
       trunkId: this.o.trunkId ? TrunkId(this.o.trunkId) : null,
       ...(this.o.fence ? { fence: this.o.fence } : {}),
-    }).then(() => undefined);
+    }).then(() => this.o.timed?.('attempt row', performance.now() - startedAt));
     // The engine hears the failure and ends the attempt; here we only remember there is no row.
     this.track(
       attemptId,
@@ -168,7 +171,11 @@ export class StoredAttempts implements AttemptJournal {
       attemptId,
       previous.then(async (stored) => {
         if (!stored) return false;
-        await write().catch((error: unknown) => this.o.onError?.(attemptId, what, error));
+        const startedAt = performance.now();
+        await write().then(
+          () => this.o.timed?.(what, performance.now() - startedAt),
+          (error: unknown) => this.o.onError?.(attemptId, what, error),
+        );
         return true;
       }),
     );

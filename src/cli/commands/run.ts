@@ -60,8 +60,9 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
   const logger = pino({ name: 'outpace-engine', level: settings.LOG_LEVEL });
   let opened: { telephony: AriTelephony; runs: CampaignRun[]; sockets: AgentSockets; history: StoredAgentStates } | undefined;
   return {
-    async start(api, { db, coordination }) {
-      const telephony = await AriTelephony.connect({ config: ari, logger });
+    async start(api, { db, coordination, metrics }) {
+      const telephony = await AriTelephony.connect({ config: ari, logger, restTimed: metrics.ariRequestTimed, reconnected: metrics.ariReconnected });
+      metrics.followAriQueue(() => telephony.restRequestsPending);
       const campaigns = inStartOrder(await Promise.all(campaignIds.map((id) => getCampaign(db, id))));
       // Said before the first dial: settings that make the abandon target or the connect deadline unreachable, or go beyond the law.
       for (const campaign of campaigns) {
@@ -82,6 +83,7 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
         logger,
         trunk: { id: settings.OUTPACE_TRUNK, maxLines: settings.OUTPACE_TRUNK_MAX_LINES, maxCallsPerSecond: ari.ARI_CALLS_PER_SECOND },
         agentCampaigns,
+        metrics,
       };
       const runs = campaigns.map((c): CampaignRun =>
         c.type === 'broadcast'

@@ -5,6 +5,7 @@ import { buildApi } from '../../api/server.js';
 import type { Coordination } from '../../coordination/coordination.js';
 import { openCoordinationFromEnv } from '../../coordination/open.js';
 import { wallClockScheduler } from '../../engine/scheduler.js';
+import { OutpaceMetrics } from '../../metrics/metrics.js';
 import type { Db } from '../../storage/db.js';
 import { openMigratedDatabase } from './database.js';
 
@@ -13,9 +14,10 @@ export interface ServedEngine {
   /**
    * Starts once the API listens; the API is given for what the engine serves
    * on it (the agent socket), and the API's database and coordination to
-   * share (the embedded database may be opened once per process).
+   * share (the embedded database may be opened once per process), and the
+   * process's metrics, which the API serves at /metrics.
    */
-  start(api: Api, shared: { readonly db: Db; readonly coordination: Coordination }): Promise<void>;
+  start(api: Api, shared: { readonly db: Db; readonly coordination: Coordination; readonly metrics: OutpaceMetrics }): Promise<void>;
   /** Stop dialing, let the calls in progress finish, then resolve. */
   drain(): Promise<void>;
 }
@@ -49,13 +51,14 @@ export async function serve(env: NodeJS.ProcessEnv, stop: Promise<unknown>, engi
   const settings = serveEnv.parse(env);
   const db = await openMigratedDatabase(env);
   const coordination = openCoordinationFromEnv(env);
+  const metrics = new OutpaceMetrics();
   const api = await buildApi(
-    { db, coordination, clock: wallClockScheduler },
+    { db, coordination, clock: wallClockScheduler, metrics },
     // Keys travel in headers, which the request serializer never logs; redact them anyway should a log add them.
     { logger: { level: settings.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] } },
   );
   await api.listen({ port: settings.PORT, host: settings.HOST });
-  await engine?.start(api, { db, coordination });
+  await engine?.start(api, { db, coordination, metrics });
   const stopped = stop.then(async () => {
     api.log.info('shutting down: no new calls, waiting for calls and requests in progress');
     await engine?.drain();

@@ -53,6 +53,8 @@ export interface AriTelephonyOptions {
   readonly trunks?: readonly TrunkSettings[];
   /** Told how long each REST request waited for its turn and took (the benchmark); see RestGateOptions. */
   readonly restTimed?: RestGateOptions['timed'];
+  /** Told each time the event socket comes back after a drop (the metrics' reconnects). */
+  readonly reconnected?: () => void;
 }
 
 /** The AstDB family where the dialplan records calls it abandoned itself (dialplan/outpace.conf). */
@@ -121,6 +123,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       logger: telephony.logger,
       onEvent: (event) => telephony.onAriEvent(event),
       onReconnected: () => {
+        o.reconnected?.();
         // Asterisk may have restarted meanwhile, forgetting the application's subscriptions.
         telephony.trunkEvents.forget();
         void telephony.reconcile();
