@@ -33,12 +33,11 @@ import type { Clock } from '../engine/scheduler.js';
 import type { Db } from '../storage/db.js';
 import type { TelephonyListener } from '../telephony/port.js';
 import { redeemTicket } from './agent-tickets.js';
+import { PAUSE_REASONS } from '../domain/outcomes.js';
 import { findKeyHolder } from './keys.js';
 import { API_PREFIX } from './server.js';
 
 export const AGENT_SOCKET_PATH = `${API_PREFIX}/agent`;
-
-const PAUSE_REASONS = ['break', 'lunch', 'training', 'meeting', 'coaching', 'technical', 'other'] as const;
 
 /** What an agent may send; anything else is answered with an error and ignored. */
 export const agentMessageSchema = z.discriminatedUnion('type', [

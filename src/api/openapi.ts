@@ -142,6 +142,13 @@ const ROUTE_DOCS: Record<string, { readonly summary: string; readonly answers: R
   'POST /agent/ticket': { summary: "A one-time ticket for the agent socket's URL", answers: { 201: objectAnswer('ticket') } },
   'GET /live': { summary: 'The live wallboard: agents, campaigns, calls in flight, today\'s counters', answers: { 200: objectAnswer('at, agents, campaigns') } },
   'GET /live/events': { summary: 'The live wallboard as Server-Sent Events', answers: { 200: z.string().describe('text/event-stream') } },
+  'GET /supervisor/floor': {
+    summary: "The supervisor's floor: agents with their calls, each campaign's calls by phase, last pacing decision, abandon rates and why it dials nothing",
+    answers: { 200: objectAnswer('at, agents, campaigns') },
+  },
+  'POST /supervisor/agents/:id/pause': { summary: 'Pause an agent (at once when ready, after the call and wrap-up otherwise); audited', answers: { 202: objectAnswer('agentId, asked, reason') } },
+  'POST /supervisor/agents/:id/logout': { summary: 'Log an agent out (after the call and wrap-up); audited', answers: { 202: objectAnswer('agentId, asked') } },
+  'POST /supervisor/campaigns/:id/pacing': { summary: "Change a campaign's abandon target (within the profile's legal cap) and dial mode; audited", answers: { 200: objectAnswer('id, mode, abandonTarget') } },
 };
 
 const ERROR_ANSWERS: Record<number, string> = {

@@ -23,6 +23,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { numberListRoutes } from './routes/number-lists.js';
 import { peopleRoutes } from './routes/people.js';
 import { scriptRoutes } from './routes/scripts.js';
+import { supervisorRoutes } from './routes/supervisor.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -111,6 +112,7 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
         attemptRoutes,
         agentDeskRoutes,
         liveRoutes,
+        supervisorRoutes,
       ]) {
         register(routes, context);
       }

@@ -4,7 +4,7 @@
  * storage and on the wire to the engine) and ISO 8601 times, never epoch
  * milliseconds, so that every answer of the API reads the same way.
  */
-import type { AgentLiveState, CallInFlight, Counters, LiveEvent } from '../coordination/coordination.js';
+import type { AgentLiveState, CallInFlight, CampaignPacing, Counters, LiveEvent } from '../coordination/coordination.js';
 import type { EpochMs } from '../domain/time.js';
 
 /** 'live-answers' → 'liveAnswers', 'on-call' → 'onCall'. */
@@ -32,6 +32,10 @@ export function callView(call: CallInFlight): Omit<CallInFlight, 'since'> & { si
   return { ...call, since: isoTime(call.since) };
 }
 
+export function pacingView(pacing: CampaignPacing): Omit<CampaignPacing, 'at'> & { at: string } {
+  return { ...pacing, at: isoTime(pacing.at) };
+}
+
 /** A live event as /live/events sends it. */
 export function eventView(event: LiveEvent): Record<string, unknown> {
   switch (event.type) {
@@ -41,6 +45,8 @@ export function eventView(event: LiveEvent): Record<string, unknown> {
       return { ...event, call: callView(event.call) };
     case 'counter':
       return { ...event, counter: camelCase(event.counter) };
+    case 'pacing':
+      return { ...event, pacing: pacingView(event.pacing) };
     case 'call-ended':
       return event;
   }

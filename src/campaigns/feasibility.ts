@@ -61,7 +61,8 @@ export function complianceFeasibility(campaign: Campaign, observed?: ObservedAns
   return findings;
 }
 
-const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
+/** A share as a person reads it: 0.03 → 3.0%. */
+export const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
 
 function falsePositiveFinding(profile: ComplianceProfile, pacing: PacingSettings, observed: ObservedAnswers | undefined): ComplianceFinding | undefined {
   if (!pacing.machineDetection || pacing.machinePolicy === 'to-agent' || !pacing.countDetectionFalsePositivesAsAbandoned) return undefined;

@@ -5,6 +5,7 @@
  * as events. memory.ts serves a single engine when there is no Redis.
  */
 import type { AgentId, AttemptId, CampaignId } from '../domain/ids.js';
+import type { PauseReason } from '../domain/outcomes.js';
 import type { DurationMs, EpochMs } from '../domain/time.js';
 
 /**
@@ -49,7 +50,38 @@ export const LIVE_COUNTERS = ['dials', 'answers', 'live-answers', 'connects', 'a
 export type LiveCounter = (typeof LIVE_COUNTERS)[number];
 export type Counters = Record<LiveCounter, number>;
 
+/**
+ * A campaign engine's last pacing decision as the supervisor sees it: how
+ * many calls it launched against what the policy wanted and the limit that
+ * cut it, the expectations it weighed, the abandon rates it steered by.
+ * Expectations a mode does not model are null.
+ */
+export interface CampaignPacing {
+  readonly at: EpochMs;
+  readonly policy: string;
+  readonly dials: number;
+  readonly proposed: number;
+  readonly limitedBy: string | null;
+  readonly dialLevel: number;
+  readonly expectedFreeAgents: number | null;
+  readonly expectedLiveAnswers: number | null;
+  readonly expectedAbandons: number | null;
+  /** Over the regulatory window, as the profile counts it. */
+  readonly abandonRate: number;
+  readonly abandonRateLastHour: number;
+  /** Estimated people hung up on as machines, in the window, where the profile counts them as abandoned. */
+  readonly detectionFalsePositives: number | null;
+  readonly leadsAvailable: number;
+  readonly activeAgents: number;
+}
+
+/** What a supervisor asks of the engine that holds an agent; every engine process hears it, the one holding the agent acts. */
+export type SupervisorCommand =
+  | { readonly type: 'pause-agent'; readonly agentId: AgentId; readonly reason: PauseReason; readonly by: string }
+  | { readonly type: 'log-out-agent'; readonly agentId: AgentId; readonly by: string };
+
 export type LiveEvent =
+  | { readonly type: 'pacing'; readonly campaignId: CampaignId; readonly pacing: CampaignPacing }
   | { readonly type: 'agent-state'; readonly agentId: AgentId; readonly agent: AgentLiveState }
   | { readonly type: 'call'; readonly call: CallInFlight }
   | { readonly type: 'call-ended'; readonly campaignId: CampaignId; readonly attemptId: AttemptId }
@@ -65,8 +97,14 @@ export interface LiveState {
   /** Adds to one of the campaign's counters for the UTC day of `at`; returns the new value. */
   count(campaignId: CampaignId, counter: LiveCounter, at: EpochMs, by?: number): Promise<number>;
   counters(campaignId: CampaignId, at: EpochMs): Promise<Counters>;
+  /** The campaign engine's last pacing decision. */
+  setPacing(campaignId: CampaignId, pacing: CampaignPacing): Promise<void>;
+  pacing(campaignId: CampaignId): Promise<CampaignPacing | null>;
   /** Every change above, as it happens; returns the unsubscribe. */
   subscribe(listener: (event: LiveEvent) => void): Promise<() => Promise<void>>;
+  /** A supervisor's command, to every engine process (not part of the wallboard's events). */
+  sendCommand(command: SupervisorCommand): Promise<void>;
+  onCommand(listener: (command: SupervisorCommand) => void): Promise<() => Promise<void>>;
 }
 
 /** Whether the coordination service answers now; when not, why, as the last error said. */

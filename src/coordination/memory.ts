@@ -8,11 +8,13 @@ import {
   type AgentLiveState,
   type CallInFlight,
   type CampaignOwnership,
+  type CampaignPacing,
   type Coordination,
   type Counters,
   type LiveCounter,
   type LiveEvent,
   type LiveState,
+  type SupervisorCommand,
 } from './coordination.js';
 
 interface Lease {
@@ -68,6 +70,7 @@ export class MemoryLiveState implements LiveState {
   private readonly agents = new Map<string, AgentLiveState>();
   private readonly calls = new Map<string, Map<string, CallInFlight>>();
   private readonly tallies = new Map<string, Counters>();
+  private readonly pacings = new Map<string, CampaignPacing>();
   private readonly events = new EventEmitter();
 
   async setAgentState(agentId: AgentId, agent: AgentLiveState) {
@@ -108,10 +111,31 @@ export class MemoryLiveState implements LiveState {
     return { ...(this.tallies.get(`${campaignId}:${counterDay(at)}`) ?? zeroCounters()) };
   }
 
+  async setPacing(campaignId: CampaignId, pacing: CampaignPacing) {
+    this.pacings.set(campaignId, pacing);
+    this.emit({ type: 'pacing', campaignId, pacing });
+  }
+
+  async pacing(campaignId: CampaignId) {
+    return this.pacings.get(campaignId) ?? null;
+  }
+
   async subscribe(listener: (event: LiveEvent) => void) {
-    this.events.on('event', listener);
+    return this.listen('event', listener);
+  }
+
+  async sendCommand(command: SupervisorCommand) {
+    this.events.emit('command', command);
+  }
+
+  async onCommand(listener: (command: SupervisorCommand) => void) {
+    return this.listen('command', listener);
+  }
+
+  private listen<T>(name: string, listener: (payload: T) => void) {
+    this.events.on(name, listener);
     return async () => {
-      this.events.off('event', listener);
+      this.events.off(name, listener);
     };
   }
 

@@ -18,6 +18,7 @@ import { DeskHub } from '../agents/desk-hub.js';
 import { AgentSockets } from '../api/agent-sockets.js';
 import type { Api } from '../api/context.js';
 import { buildApi } from '../api/server.js';
+import { followSupervisorCommands } from '../agents/supervisor-commands.js';
 import { OutpaceMetrics } from '../metrics/metrics.js';
 import type { Campaign } from '../campaigns/campaign.js';
 import { DEFAULT_LEASE_TTL_MS } from '../campaigns/dialing/campaign-lease.js';
@@ -137,6 +138,7 @@ export async function startWholeDemo(o: WholeDemoOptions): Promise<WholeDemo> {
   const url = `http://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${typeof address === 'object' && address ? address.port : o.port}`;
 
   await runner.start();
+  const unfollow = await followSupervisorCommands({ live: coordination.live, desk, clock: time, logger: o.logger });
   agents.planShift(start);
   const stopPacing = paceWithWallClock(time, o.speed);
   const shiftOver = new Promise<void>((resolve) => time.after(end - start, resolve));
@@ -156,6 +158,7 @@ export async function startWholeDemo(o: WholeDemoOptions): Promise<WholeDemo> {
     drain: () => runner.drain(),
     async close() {
       stopPacing();
+      await unfollow();
       sockets.close();
       await history.settled();
       await api.close();

@@ -27,4 +27,5 @@ export interface HangupCause {
 }
 
 /** Why an agent is paused: the reason codes supervisors report on. */
-export type PauseReason = 'break' | 'lunch' | 'training' | 'meeting' | 'coaching' | 'technical' | 'other';
+export const PAUSE_REASONS = ['break', 'lunch', 'training', 'meeting', 'coaching', 'technical', 'other'] as const;
+export type PauseReason = (typeof PAUSE_REASONS)[number];

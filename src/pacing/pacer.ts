@@ -42,6 +42,15 @@ export interface PacingDecision {
   };
   /** Abandon rate over the regulatory window, as the regulator counts it. */
   readonly abandonRate: number;
+  /** Abandon rate over the last hour, counted the same way: what the steering pays back at once. */
+  readonly abandonRateLastHour: number;
+  /**
+   * People machine detection is estimated to have hung up on in the window,
+   * counted as abandoned where the profile counts them (UK); null elsewhere.
+   */
+  readonly detectionFalsePositives: number | null;
+  /** Leads at hand for the next dials. */
+  readonly leadsAvailable: number;
 }
 
 export function policyForMode(settings: PacingSettings): DialPolicy {
@@ -138,6 +147,9 @@ export class Pacer {
         meanWrapUpSec: est.wrapUp.mean(),
       },
       abandonRate: abandonRate(abandons.window, fp),
+      abandonRateLastHour: abandonRate(abandons.lastHour, fp),
+      detectionFalsePositives: this.settings.countDetectionFalsePositivesAsAbandoned ? abandons.window.machineHangups * fp : null,
+      leadsAvailable: snapshot.capacity.leadsAvailable,
     };
   }
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Coordination, LiveEvent } from '../../src/coordination/coordination.js';
+import type { Coordination, LiveEvent, SupervisorCommand } from '../../src/coordination/coordination.js';
 import { memoryCoordination } from '../../src/coordination/memory.js';
 import { redisCoordination } from '../../src/coordination/redis/redis-coordination.js';
 import { AgentId, AttemptId, CampaignId } from '../../src/domain/ids.js';
@@ -103,6 +103,27 @@ describe.each(harnesses)('coordination through $kind', (harness) => {
       await expect.poll(() => events.length).toBe(5);
       expect(events.map((e) => e.type)).toEqual(['agent-state', 'call', 'counter', 'counter', 'call-ended']);
       await unsubscribe();
+    });
+
+    it("keeps each campaign's last pacing decision, and carries supervisors' commands apart from the wallboard's events", async () => {
+      const campaign = freshCampaign();
+      const events: LiveEvent[] = [];
+      const commands: SupervisorCommand[] = [];
+      const unsubscribe = await coordination.live.subscribe((event) => events.push(event));
+      const unfollow = await coordination.live.onCommand((command) => commands.push(command));
+      expect(await coordination.live.pacing(campaign)).toBeNull();
+      const pacing = {
+        at: 7, policy: 'predictive', dials: 0, proposed: 2, limitedBy: 'trunk-lines', dialLevel: 1.2, expectedFreeAgents: 1.5, expectedLiveAnswers: null,
+        expectedAbandons: null, abandonRate: 0.01, abandonRateLastHour: 0.02, detectionFalsePositives: 0.4, leadsAvailable: 9, activeAgents: 4,
+      };
+      await coordination.live.setPacing(campaign, pacing);
+      expect(await coordination.live.pacing(campaign)).toEqual(pacing);
+      const command: SupervisorCommand = { type: 'pause-agent', agentId: AgentId('alice'), reason: 'coaching', by: 'sue' };
+      await coordination.live.sendCommand(command);
+      await expect.poll(() => commands).toEqual([command]);
+      await expect.poll(() => events).toEqual([{ type: 'pacing', campaignId: campaign, pacing }]);
+      await unsubscribe();
+      await unfollow();
     });
   });
 });

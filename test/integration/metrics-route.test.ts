@@ -11,28 +11,23 @@ import { upsertAgent } from '../../src/campaigns/agents.js';
 import { memoryCoordination } from '../../src/coordination/memory.js';
 import { AgentId, CampaignId } from '../../src/domain/ids.js';
 import { OutpaceMetrics } from '../../src/metrics/metrics.js';
-import type { PacingDecision } from '../../src/pacing/pacer.js';
 import type { Db } from '../../src/storage/db.js';
 import { freshPglite } from '../support/databases.js';
+import { pacingDecision } from '../support/pacing-decision.js';
 import { MONDAY_8AM_NEW_YORK } from '../support/fixtures.js';
 
 const CAMPAIGN = CampaignId('3f0e8a4e-7d6c-4b1f-9a51-0c2d4e6f8a10');
 
-const decision: PacingDecision = {
-  at: MONDAY_8AM_NEW_YORK,
-  policy: 'predictive',
+const decision = pacingDecision(MONDAY_8AM_NEW_YORK, {
   dials: 2,
   proposed: 5,
   limitedBy: 'trunk-lines',
   dialLevel: 1.75,
   expectedFreeAgents: 2.4,
   expectedLiveAnswers: 2.1,
-  expectedAbandons: 0.02,
-  note: '',
   counts: { ready: 2, reserved: 1, onCall: 3, wrapUp: 1, paused: 1, active: 7, ringing: 4, waiting: 0, connecting: 1, callsInFlight: 9 },
-  estimates: { warmedUp: true, agentDemandRate: 0.1, meanAnswerSec: 8, meanTalkSec: 60, meanWrapUpSec: 10 },
   abandonRate: 0.012,
-};
+});
 
 describe('/metrics', () => {
   let db: Db;

@@ -116,6 +116,7 @@ export class CampaignRunner {
         decision: (d) => {
           leads.decided(d);
           metrics?.decision(d);
+          live.decision(d);
           this.o.observer?.decision?.(d);
         },
         agentState: (...change) => {

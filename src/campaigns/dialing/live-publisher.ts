@@ -1,6 +1,6 @@
 /**
  * What a running campaign shows the wallboard: each agent's state, each call
- * in flight and its phase, and today's counters, written to the shared live
+ * in flight and its phase, today's counters and the pacer's last decision, written to the shared live
  * state (Redis, or memory for a single process) as the engine reports them.
  * Off the hot path: the writes queue up and a write that fails is
  * logged, never in the engine's way; the live state is a view, storage keeps
@@ -8,12 +8,15 @@
  */
 import type { Logger } from 'pino';
 import PQueue from 'p-queue';
-import type { CallInFlight, LiveCounter, LiveState } from '../../coordination/coordination.js';
+import type { CallInFlight, CampaignPacing, LiveCounter, LiveState } from '../../coordination/coordination.js';
 import type { AgentId, AttemptId, CampaignId } from '../../domain/ids.js';
 import type { EpochMs } from '../../domain/time.js';
 import type { AttemptRecord } from '../../engine/attempt-record.js';
+import type { PacingDecision } from '../../pacing/pacer.js';
 import type { AgentState } from '../../pacing/snapshot.js';
 import type { TelephonyEvent } from '../../telephony/port.js';
+
+const PACING_EVERY_MS = 1000;
 
 export interface LivePublisherOptions {
   readonly live: LiveState;
@@ -31,12 +34,46 @@ export class LivePublisher {
   private readonly queue = new PQueue({ concurrency: 1 });
   /** The campaign's calls in flight: the port's events about other campaigns' calls are not this campaign's. */
   private readonly calls = new Map<AttemptId, CallInFlight>();
+  private lastPacingAt = -Infinity;
+  /** The limit that held the last decision at no dials. */
+  private lastLimit: string | null = null;
 
   constructor(private readonly o: LivePublisherOptions) {}
 
   /** The engine observer's agentState. */
   readonly agentState = (agentId: AgentId, _from: AgentState, to: AgentState, at: EpochMs): void => {
     this.write(() => this.o.live.setAgentState(agentId, { state: to, since: at, campaignId: this.o.campaignId }));
+  };
+
+  /**
+   * The engine observer's decision: the supervisor's view of the pacer, at
+   * most once a second of the engine's clock (an agent coming free makes
+   * extra decisions; the view needs no more), and at once when it stops dialing
+   * for a reason it did not have before.
+   */
+  readonly decision = (d: PacingDecision): void => {
+    const cutChanged = d.dials === 0 && d.limitedBy !== this.lastLimit;
+    this.lastLimit = d.dials === 0 ? d.limitedBy : null;
+    if (d.at - this.lastPacingAt < PACING_EVERY_MS && !cutChanged) return;
+    this.lastPacingAt = d.at;
+    const known = (x: number) => (Number.isFinite(x) ? x : null);
+    const pacing: CampaignPacing = {
+      at: d.at,
+      policy: d.policy,
+      dials: d.dials,
+      proposed: d.proposed,
+      limitedBy: d.limitedBy,
+      dialLevel: d.dialLevel,
+      expectedFreeAgents: known(d.expectedFreeAgents),
+      expectedLiveAnswers: known(d.expectedLiveAnswers),
+      expectedAbandons: known(d.expectedAbandons),
+      abandonRate: d.abandonRate,
+      abandonRateLastHour: d.abandonRateLastHour,
+      detectionFalsePositives: d.detectionFalsePositives,
+      leadsAvailable: d.leadsAvailable,
+      activeAgents: d.counts.active,
+    };
+    this.write(() => this.o.live.setPacing(this.o.campaignId, pacing));
   };
 
   /** The engine observer's attemptOpened: the attempt is written and about to be dialed (one storage refused is never dialed, nor shown). */

@@ -15,6 +15,7 @@ import { pino } from 'pino';
 import { z } from 'zod';
 import { AgentBoard } from '../../agents/agent-board.js';
 import { DeskHub } from '../../agents/desk-hub.js';
+import { followSupervisorCommands } from '../../agents/supervisor-commands.js';
 import { AgentSockets } from '../../api/agent-sockets.js';
 import { getCampaign } from '../../campaigns/campaign-store.js';
 import type { Campaign } from '../../campaigns/campaign.js';
@@ -58,7 +59,7 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
   const settings = runEnv.parse(env);
   const ari = loadAriConfig(env);
   const logger = pino({ name: 'outpace-engine', level: settings.LOG_LEVEL });
-  let opened: { telephony: AriTelephony; runs: CampaignRun[]; sockets: AgentSockets; history: StoredAgentStates } | undefined;
+  let opened: { telephony: AriTelephony; runs: CampaignRun[]; sockets: AgentSockets; history: StoredAgentStates; unfollow: () => Promise<void> } | undefined;
   return {
     async start(api, { db, coordination, metrics }) {
       const telephony = await AriTelephony.connect({ config: ari, logger, restTimed: metrics.ariRequestTimed, reconnected: metrics.ariReconnected });
@@ -98,7 +99,8 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
         clock: wallClockScheduler,
         subscribeCalls: (l) => telephony.subscribe(l),
       });
-      opened = { telephony, runs: [], sockets, history };
+      const unfollow = await followSupervisorCommands({ live: coordination.live, desk, clock: wallClockScheduler, logger });
+      opened = { telephony, runs: [], sockets, history, unfollow };
       const closed = await closeLeftHistories(db, campaignIds, wallClockScheduler.now(), LOST_ENGINE_LOGOUT_REASON);
       if (closed.length > 0) logger.warn({ agents: closed }, 'agents a lost engine left logged in are logged out in their history');
       // Each campaign takes over the calls a lost engine left; then the agents' legs no call holds go.
@@ -112,8 +114,9 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
     },
     async drain() {
       if (!opened) return;
-      const { telephony, runs, sockets, history } = opened;
+      const { telephony, runs, sockets, history, unfollow } = opened;
       opened = undefined;
+      await unfollow();
       // Each campaign logs its agents out once drained: their screens and their state history hear why before the sockets close.
       for (const run of [...runs].reverse()) await run.drain();
       // Agents' sockets would hold the HTTP server open past its close.

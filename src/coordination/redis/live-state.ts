@@ -1,8 +1,9 @@
 /**
  * Live state in Redis, read by every engine and the API: agents in one hash,
  * calls in flight in a hash per campaign, counters in a hash per campaign and
- * UTC day (kept 31 days). Every change is published on one channel for the
- * wallboard.
+ * UTC day (kept 31 days), each campaign's last pacing decision in one hash.
+ * Every change is published on one channel for the wallboard; supervisors'
+ * commands to the engines on another.
  */
 import type { Redis } from 'ioredis';
 import type { AgentId, AttemptId, CampaignId } from '../../domain/ids.js';
@@ -11,10 +12,12 @@ import {
   zeroCounters,
   type AgentLiveState,
   type CallInFlight,
+  type CampaignPacing,
   type Counters,
   type LiveCounter,
   type LiveEvent,
   type LiveState,
+  type SupervisorCommand,
 } from '../coordination.js';
 
 const COUNTER_DAYS_KEPT = 31 * 24 * 3600;
@@ -74,10 +77,32 @@ export class RedisLiveState implements LiveState {
     return counters;
   }
 
+  async setPacing(campaignId: CampaignId, pacing: CampaignPacing) {
+    await this.redis.hset(`${this.prefix}pacing`, campaignId, JSON.stringify(pacing));
+    await this.publish({ type: 'pacing', campaignId, pacing });
+  }
+
+  async pacing(campaignId: CampaignId) {
+    const json = await this.redis.hget(`${this.prefix}pacing`, campaignId);
+    return json === null ? null : (JSON.parse(json) as CampaignPacing);
+  }
+
   async subscribe(listener: (event: LiveEvent) => void) {
+    return this.listen(this.channel, listener);
+  }
+
+  async sendCommand(command: SupervisorCommand) {
+    await this.redis.publish(`${this.prefix}commands`, JSON.stringify(command));
+  }
+
+  async onCommand(listener: (command: SupervisorCommand) => void) {
+    return this.listen(`${this.prefix}commands`, listener);
+  }
+
+  private async listen<T>(channel: string, listener: (message: T) => void) {
     const subscriber = this.openSubscriber();
-    subscriber.on('message', (_channel: string, message: string) => listener(JSON.parse(message) as LiveEvent));
-    await subscriber.subscribe(this.channel);
+    subscriber.on('message', (_channel: string, message: string) => listener(JSON.parse(message) as T));
+    await subscriber.subscribe(channel);
     return async () => {
       await subscriber.quit();
     };

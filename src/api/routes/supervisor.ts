@@ -1,0 +1,108 @@
+/**
+ * The supervisor's console: the floor whole (/supervisor/floor; its changes
+ * follow on /live/events), and the controls a supervisor has: pause or log
+ * out an agent, change a campaign's abandon target and dial mode (within the
+ * profile's legal cap: a supervisor cannot override the law, a manager can).
+ * Starting and pausing a campaign are /campaigns/:id/start and /pause. Every
+ * control is audited; an agent's key gets 403 on all of them.
+ */
+import { z } from 'zod';
+import { getCampaign, updateCampaign } from '../../campaigns/campaign-store.js';
+import { PROFILES } from '../../campaigns/compliance.js';
+import { percent } from '../../campaigns/feasibility.js';
+import { AgentId, CampaignId } from '../../domain/ids.js';
+import { PAUSE_REASONS } from '../../domain/outcomes.js';
+import { DIAL_MODES, HARD_LIMITS } from '../../pacing/settings.js';
+import { audit } from '../../storage/audit.js';
+import { NotFoundError, ValidationError } from '../../storage/errors.js';
+import { floorCampaigns, floorPhase } from '../../supervisor/floor.js';
+import { actor, SUPERVISORS, type Api, type ApiContext } from '../context.js';
+import { agentView, callView, countersView, isoTime, pacingView } from '../views.js';
+import { campaignParams } from './campaigns.js';
+
+const agentParams = z.object({ id: z.string().min(1).max(100) });
+const pauseBody = z.object({ reason: z.enum(PAUSE_REASONS).default('coaching') }).strict();
+const pacingChange = z
+  .object({
+    abandonTarget: z.number().min(0).max(HARD_LIMITS.maxAbandonTarget).optional(),
+    mode: z.enum(DIAL_MODES).optional(),
+  })
+  .strict()
+  .refine((change) => change.abandonTarget !== undefined || change.mode !== undefined, { message: 'give abandonTarget, mode or both' });
+
+export function supervisorRoutes(api: Api, { db, coordination, clock }: ApiContext): void {
+  const config = { roles: SUPERVISORS };
+
+  api.get('/supervisor/floor', { config }, async () => {
+    const now = clock.now();
+    const [states, campaigns] = await Promise.all([coordination.live.agentStates(), floorCampaigns(db, coordination, now)]);
+    const callOf = new Map(campaigns.flatMap((c) => c.calls.filter((call) => call.agentId !== null).map((call) => [call.agentId as string, call] as const)));
+    return {
+      at: isoTime(now),
+      agents: Object.entries(states)
+        .filter(([, agent]) => agent.state !== 'logged-out')
+        .map(([id, agent]) => {
+          const call = callOf.get(id);
+          return { id, ...agentView(agent), secondsInState: Math.max(0, Math.round((now - agent.since) / 1000)), call: call ? callView(call) : null };
+        }),
+      campaigns: await Promise.all(
+        campaigns.map(async ({ campaign, legalCap, calls, pacing, whyNotDialing, hopper }) => ({
+          id: campaign.id,
+          name: campaign.name,
+          type: campaign.type,
+          state: campaign.state,
+          mode: campaign.pacing.mode,
+          complianceProfile: campaign.complianceProfile,
+          abandonTarget: campaign.pacing.abandonTarget,
+          legalCap,
+          today: countersView(await coordination.live.counters(campaign.id, now)),
+          calls: calls.map((call) => ({ ...callView(call), floorPhase: floorPhase(call.phase) })),
+          pacing: pacing ? pacingView(pacing) : null,
+          whyNotDialing,
+          hopper,
+        })),
+      ),
+    };
+  });
+
+  api.post('/supervisor/agents/:id/pause', { config, schema: { params: agentParams, body: pauseBody } }, async (request, reply) => {
+    const agentId = await knownAgent(request.params.id);
+    await audit(db, { actor: actor(request), action: 'pause', entity: 'agent', entityId: agentId, details: { reason: request.body.reason } });
+    await coordination.live.sendCommand({ type: 'pause-agent', agentId, reason: request.body.reason, by: actor(request) });
+    // Accepted: the engine holding the agent pauses them at once when ready, after the call and wrap-up otherwise.
+    return reply.code(202).send({ agentId, asked: 'pause', reason: request.body.reason });
+  });
+
+  api.post('/supervisor/agents/:id/logout', { config, schema: { params: agentParams } }, async (request, reply) => {
+    const agentId = await knownAgent(request.params.id);
+    await audit(db, { actor: actor(request), action: 'log-out', entity: 'agent', entityId: agentId });
+    await coordination.live.sendCommand({ type: 'log-out-agent', agentId, by: actor(request) });
+    return reply.code(202).send({ agentId, asked: 'log-out' });
+  });
+
+  // Through the campaign store, audited as any change. Within the legal cap even where a manager overrode it: the law is not a supervisor's to set aside.
+  api.post('/supervisor/campaigns/:id/pacing', { config, schema: { params: campaignParams, body: pacingChange } }, async (request) => {
+    const { abandonTarget, mode } = request.body;
+    const current = await getCampaign(db, CampaignId(request.params.id));
+    const { abandonCap, source } = PROFILES[current.complianceProfile].law;
+    if (abandonTarget !== undefined && abandonCap !== undefined && abandonTarget > abandonCap) {
+      throw new ValidationError(
+        'abandonTarget',
+        `an abandon target of ${percent(abandonTarget)} is above the ${current.complianceProfile} profile's legal cap of ${percent(abandonCap)} (${source}): give ${percent(abandonCap)} or less`,
+      );
+    }
+    const campaign = await updateCampaign(
+      db,
+      current.id,
+      { pacing: { ...(abandonTarget === undefined ? {} : { abandonTarget }), ...(mode === undefined ? {} : { mode }) } },
+      actor(request),
+    );
+    return { id: campaign.id, mode: campaign.pacing.mode, abandonTarget: campaign.pacing.abandonTarget };
+  });
+
+  async function knownAgent(id: string): Promise<AgentId> {
+    const { rows } = await db.query('SELECT 1 FROM agents WHERE id = $1', [id]);
+    if (rows.length === 0) throw new NotFoundError('agent', id);
+    return AgentId(id);
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The supervisor's console on the API: the floor whole with each campaign's
+ * last pacing decision and why it dials nothing, the controls (pause and log
+ * out an agent, heard by the engine's desk; abandon target and mode within
+ * the legal cap; start and pause), each audited; and roles: an agent's key
+ * gets nothing, a supervisor makes no keys.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Api } from '../../src/api/context.js';
+import { createApiKey } from '../../src/api/keys.js';
+import { buildApi } from '../../src/api/server.js';
+import type { AgentDeskEvent } from '../../src/agents/desk.js';
+import { DeskHub } from '../../src/agents/desk-hub.js';
+import { followSupervisorCommands } from '../../src/agents/supervisor-commands.js';
+import { upsertAgent } from '../../src/campaigns/agents.js';
+import { changeCampaignState } from '../../src/campaigns/campaign-store.js';
+import { LivePublisher } from '../../src/campaigns/dialing/live-publisher.js';
+import { memoryCoordination } from '../../src/coordination/memory.js';
+import { AgentId, AttemptId } from '../../src/domain/ids.js';
+import { SECOND } from '../../src/domain/time.js';
+import { OutpaceMetrics } from '../../src/metrics/metrics.js';
+import type { PacingDecision } from '../../src/pacing/pacer.js';
+import type { Db } from '../../src/storage/db.js';
+import { freshPglite } from '../support/databases.js';
+import { pacingDecision } from '../support/pacing-decision.js';
+import { makeCampaign, MONDAY_8AM_NEW_YORK } from '../support/fixtures.js';
+import { quietLogger } from './telephony-lab.js';
+
+const T0 = MONDAY_8AM_NEW_YORK + 3_600_000;
+const ALICE = AgentId('alice');
+
+const decision = (o: Partial<PacingDecision>) => pacingDecision(T0, o);
+
+describe('the supervisor console', () => {
+  let db: Db;
+  let api: Api;
+  const coordination = memoryCoordination({ now: () => T0 });
+  const desk = new DeskHub();
+  const heard: AgentDeskEvent[] = [];
+  let unfollow: () => Promise<void>;
+  const keys: Record<'supervisor' | 'agent' | 'manager', string> = { supervisor: '', agent: '', manager: '' };
+
+  beforeAll(async () => {
+    db = await freshPglite('migrated');
+    api = await buildApi({ db, coordination, clock: { now: () => T0 }, metrics: new OutpaceMetrics({ processMetrics: false }) });
+    await upsertAgent(db, { id: ALICE, name: 'Alice', redList: false });
+    keys.supervisor = await createApiKey(db, { name: 'sue', role: 'supervisor' });
+    keys.manager = await createApiKey(db, { name: 'max', role: 'campaign-manager' });
+    keys.agent = await createApiKey(db, { name: 'alice', role: 'agent', agentId: ALICE });
+    desk.subscribe((e) => heard.push(e));
+    unfollow = await followSupervisorCommands({ live: coordination.live, desk, clock: { now: () => T0 }, logger: quietLogger });
+  });
+  afterAll(async () => {
+    await unfollow();
+    await api.close();
+    await db.close();
+  });
+
+  const call = (method: 'GET' | 'POST', url: string, who: keyof typeof keys, payload?: object) =>
+    api.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${keys[who]}` }, ...(payload ? { payload } : {}) });
+  const audited = async (entityId: string) =>
+    (await db.query<{ actor: string; action: string; details: unknown }>('SELECT actor, action, details FROM audit_log WHERE entity_id = $1 ORDER BY id', [entityId])).rows;
+
+  it("shows agents with their calls, calls by phase, and each campaign's last decision, the limit that cut it and its abandon rates", async () => {
+    const campaign = await makeCampaign(db);
+    await changeCampaignState(db, campaign.id, 'start', 'test');
+    const publisher = new LivePublisher({ live: coordination.live, campaignId: campaign.id, logger: quietLogger });
+    publisher.agentState(ALICE, 'logged-out', 'ready', T0 - 5 * SECOND);
+    publisher.attemptOpened(AttemptId('ringing'), T0 - 2 * SECOND);
+    publisher.attemptOpened(AttemptId('talking'), T0 - 9 * SECOND);
+    publisher.telephonyEvent({ type: 'call.connected', attemptId: AttemptId('talking'), agentId: ALICE, at: T0 - 4 * SECOND });
+    publisher.agentState(ALICE, 'ready', 'on-call', T0 - 4 * SECOND);
+    publisher.decision(decision({ at: T0 - 3 * SECOND }));
+    // Within the second: not published again, unless the dialing stops for a new reason.
+    publisher.decision(decision({ at: T0 - 2.5 * SECOND, dials: 1 }));
+    publisher.decision(decision({ at: T0 - 2 * SECOND, dials: 0, proposed: 4, limitedBy: 'trunk-lines' }));
+    await publisher.settled();
+
+    const floor = (await call('GET', '/supervisor/floor', 'supervisor')).json();
+    expect(floor.agents).toEqual([
+      expect.objectContaining({ id: 'alice', state: 'on-call', secondsInState: 4, campaignId: campaign.id, call: expect.objectContaining({ attemptId: 'talking', phase: 'connected' }) }),
+    ]);
+    const shown = floor.campaigns.find((c: { id: string }) => c.id === campaign.id);
+    expect(shown).toMatchObject({ mode: 'predictive', abandonTarget: 0.03, legalCap: 0.03, today: { dials: 2 } });
+    expect(shown.calls.map((c: { attemptId: string; floorPhase: string }) => [c.attemptId, c.floorPhase]).sort()).toEqual([['ringing', 'ringing'], ['talking', 'talking']]);
+    expect(shown.pacing).toMatchObject({ dials: 0, proposed: 4, limitedBy: 'trunk-lines', expectedFreeAgents: 2.5, expectedLiveAnswers: 2.2, abandonRate: 0.011, abandonRateLastHour: 0.02 });
+    expect(shown.whyNotDialing).toEqual(["the trunk's lines are all in use"]);
+  });
+
+  it('says why nothing dials when the leads run out: the hopper, rule by rule', async () => {
+    const campaign = await makeCampaign(db);
+    await changeCampaignState(db, campaign.id, 'start', 'test');
+    const publisher = new LivePublisher({ live: coordination.live, campaignId: campaign.id, logger: quietLogger });
+    publisher.decision(decision({ dials: 0, proposed: 2, limitedBy: 'hopper-empty', leadsAvailable: 0 }));
+    await publisher.settled();
+    const floor = (await call('GET', '/supervisor/floor', 'supervisor')).json();
+    const shown = floor.campaigns.find((c: { id: string }) => c.id === campaign.id);
+    expect(shown.whyNotDialing).toEqual(['no lead is left to call: 0 done, 0 out of attempts, 0 do-not-call; import a list']);
+    expect(shown.hopper).toMatchObject({ open: 0 });
+  });
+
+  it("pauses and logs out an agent through the engine's desk, audited", async () => {
+    heard.length = 0;
+    const paused = await call('POST', '/supervisor/agents/alice/pause', 'supervisor', { reason: 'coaching' });
+    expect(paused.statusCode).toBe(202);
+    expect((await call('POST', '/supervisor/agents/alice/logout', 'supervisor')).statusCode).toBe(202);
+    expect(heard).toEqual([
+      { type: 'agent.pause', agentId: ALICE, reason: 'coaching', at: T0 },
+      { type: 'agent.logout', agentId: ALICE, at: T0 },
+    ]);
+    expect(await audited('alice')).toEqual([
+      { actor: 'sue', action: 'pause', details: { reason: 'coaching' } },
+      { actor: 'sue', action: 'log-out', details: {} },
+    ]);
+    expect((await call('POST', '/supervisor/agents/nobody/pause', 'supervisor', {})).statusCode).toBe(404);
+    const wrong = await call('POST', '/supervisor/agents/alice/pause', 'supervisor', { reason: 'nap' });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json().message).toMatch(/reason/);
+  });
+
+  it('changes the abandon target and mode within the legal cap, naming the cap on refusal; starts and pauses; all audited', async () => {
+    const campaign = await makeCampaign(db);
+    const changed = await call('POST', `/supervisor/campaigns/${campaign.id}/pacing`, 'supervisor', { abandonTarget: 0.02, mode: 'progressive' });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.json()).toEqual({ id: campaign.id, mode: 'progressive', abandonTarget: 0.02 });
+    const refused = await call('POST', `/supervisor/campaigns/${campaign.id}/pacing`, 'supervisor', { abandonTarget: 0.05 });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toMatchObject({ field: 'abandonTarget' });
+    expect(refused.json().message).toMatch(/us profile's legal cap of 3\.0%/);
+    expect((await call('POST', `/supervisor/campaigns/${campaign.id}/pacing`, 'supervisor', {})).statusCode).toBe(400);
+    expect((await call('POST', `/campaigns/${campaign.id}/start`, 'supervisor')).statusCode).toBe(200);
+    expect((await call('POST', `/campaigns/${campaign.id}/pause`, 'supervisor')).statusCode).toBe(200);
+    const trail = await audited(campaign.id);
+    expect(trail.map((a) => [a.actor, a.action])).toEqual([['test', 'create'], ['sue', 'update'], ['sue', 'start'], ['sue', 'pause']]);
+  });
+
+  it("gets an agent's key nothing on any supervisor route or stream, and a supervisor no key", async () => {
+    const campaign = await makeCampaign(db);
+    const routes: [method: 'GET' | 'POST', url: string, payload?: object][] = [
+      ['GET', '/supervisor/floor'],
+      ['GET', '/live'],
+      ['GET', '/live/events'],
+      ['POST', '/supervisor/agents/alice/pause', { reason: 'break' }],
+      ['POST', '/supervisor/agents/alice/logout'],
+      ['POST', `/supervisor/campaigns/${campaign.id}/pacing`, { abandonTarget: 0.01 }],
+      ['POST', `/campaigns/${campaign.id}/start`],
+      ['POST', `/campaigns/${campaign.id}/pause`],
+    ];
+    for (const [method, url, payload] of routes) expect((await call(method, url, 'agent', payload)).statusCode, `${method} ${url}`).toBe(403);
+    expect((await api.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${keys.agent}` } })).statusCode).toBe(403);
+    const key = await call('POST', '/api-keys', 'supervisor', { name: 'mallory', role: 'admin' });
+    expect(key.statusCode).toBe(403);
+  });
+});
