@@ -625,9 +625,23 @@ export class SimPbx {
   private runCustomerContext(ch: SimChannel, context: string): void {
     const app = ch.variables.get('OUTPACE_APP') ?? '';
     const attempt = ch.variables.get('OUTPACE_ATTEMPT') ?? '';
+    const record = ch.variables.get('OUTPACE_RECORD') ?? '';
     this.dialplanStep(ch, context, 1, 'NoOp', `outpace: ${ch.name} answered, attempt ${attempt}`);
-    this.dialplanStep(ch, context, 2, 'Stasis', `${app},customer,${attempt}`);
+    this.dialplanStep(ch, context, 2, 'GosubIf', `1?outpace-record,${record},1`);
+    if (record) this.recordFromAnswer(ch, record, attempt);
+    this.dialplanStep(ch, context, 3, 'Stasis', `${app},customer,${attempt}`);
     if (!this.enterStasis(ch, ['customer', attempt], app)) this.abandonedByDialplan(ch);
+  }
+
+  /**
+   * [outpace-record]: MixMonitor writes its files into ARI's recording folder
+   * from the start, so they are stored recordings at once (no ARI events: the
+   * application does not drive MixMonitor).
+   */
+  private recordFromAnswer(ch: SimChannel, policy: string, attempt: string): void {
+    const legs = policy === 'all' ? ['mixed', 'customer', 'agent'] : policy === 'agent-legs' ? ['agent'] : [];
+    this.dialplanStep(ch, 'outpace-record', 1, legs.length > 0 ? 'MixMonitor' : 'Return', legs.length > 0 ? `${attempt}-mixed.wav` : '');
+    for (const leg of legs) this.storedRecordings.set(`${attempt}-${leg}`, { name: `${attempt}-${leg}`, format: 'wav' });
   }
 
   /** Stasis() FAILED: the dialplan records the time in AstDB and plays the abandon message ([outpace-abandon]). */
