@@ -1,5 +1,6 @@
 /**
- * A supervisor's pause or log-out of an agent, heard by every engine process
+ * A supervisor's pause or log-out of an agent (and their listen, whisper or
+ * barge, handed to the telephony port), heard by every engine process
  * (through the live state's command channel) and said on this process's desk
  * as the agent's own would be: the engine holding the agent acts on it (at
  * once when ready, after the call and wrap-up otherwise, as for the agent's
@@ -9,13 +10,28 @@
 import type { Logger } from 'pino';
 import type { LiveState, SupervisorCommand } from '../coordination/coordination.js';
 import type { Clock } from '../engine/scheduler.js';
+import type { TelephonyPort } from '../telephony/port.js';
 import type { DeskHub } from './desk-hub.js';
 
-export function followSupervisorCommands(o: { readonly live: LiveState; readonly desk: DeskHub; readonly clock: Clock; readonly logger: Logger }): Promise<() => Promise<void>> {
+export interface SupervisorCommandsOptions {
+  readonly live: LiveState;
+  readonly desk: DeskHub;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Where supervisors listen, whisper and barge; a port that cannot (the simulator) tells them nothing happened. */
+  readonly port?: Pick<TelephonyPort, 'supervise' | 'endSupervision'>;
+}
+
+export function followSupervisorCommands(o: SupervisorCommandsOptions): Promise<() => Promise<void>> {
   return o.live.onCommand((command: SupervisorCommand) => {
     const at = o.clock.now();
-    o.logger.info({ command }, `supervisor ${command.by}: ${command.type} ${command.agentId}`);
+    o.logger.info({ command }, `supervisor ${command.by}: ${command.type}`);
     switch (command.type) {
+      case 'supervise':
+        // Every engine process hears it; the one whose PBX holds the agent's leg acts, the others' adapters know no such agent.
+        return o.port?.supervise?.(command.request);
+      case 'end-supervision':
+        return o.port?.endSupervision?.(command.sessionId);
       case 'pause-agent':
         return o.desk.publish({ type: 'agent.pause', agentId: command.agentId, reason: command.reason, at });
       case 'log-out-agent':

@@ -148,6 +148,11 @@ const ROUTE_DOCS: Record<string, { readonly summary: string; readonly answers: R
   },
   'POST /supervisor/agents/:id/pause': { summary: 'Pause an agent (at once when ready, after the call and wrap-up otherwise); audited', answers: { 202: objectAnswer('agentId, asked, reason') } },
   'POST /supervisor/agents/:id/logout': { summary: 'Log an agent out (after the call and wrap-up); audited', answers: { 202: objectAnswer('agentId, asked') } },
+  'POST /supervisor/agents/:id/supervise': {
+    summary: "Listen to, whisper to or barge into the agent's call from the supervisor's softphone (rung first); audited",
+    answers: { 202: objectAnswer('sessionId, agentId, mode, endpoint') },
+  },
+  'POST /supervisor/supervisions/:sessionId/end': { summary: 'End a listen, whisper or barge; audited', answers: { 202: objectAnswer('sessionId') } },
   'POST /supervisor/campaigns/:id/pacing': { summary: "Change a campaign's abandon target (within the profile's legal cap) and dial mode; audited", answers: { 200: objectAnswer('id, mode, abandonTarget') } },
 };
 

@@ -6,6 +6,7 @@
  */
 import type { AgentId, AttemptId, CampaignId } from '../domain/ids.js';
 import type { PauseReason } from '../domain/outcomes.js';
+import type { SupervisionRequest } from '../telephony/port.js';
 import type { DurationMs, EpochMs } from '../domain/time.js';
 
 /**
@@ -78,7 +79,10 @@ export interface CampaignPacing {
 /** What a supervisor asks of the engine that holds an agent; every engine process hears it, the one holding the agent acts. */
 export type SupervisorCommand =
   | { readonly type: 'pause-agent'; readonly agentId: AgentId; readonly reason: PauseReason; readonly by: string }
-  | { readonly type: 'log-out-agent'; readonly agentId: AgentId; readonly by: string };
+  | { readonly type: 'log-out-agent'; readonly agentId: AgentId; readonly by: string }
+  /** Listen to, whisper to or barge into the agent's call from the supervisor's softphone (TelephonyPort.supervise). */
+  | { readonly type: 'supervise'; readonly request: SupervisionRequest; readonly by: string }
+  | { readonly type: 'end-supervision'; readonly sessionId: string; readonly by: string };
 
 export type LiveEvent =
   | { readonly type: 'pacing'; readonly campaignId: CampaignId; readonly pacing: CampaignPacing }

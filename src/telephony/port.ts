@@ -88,9 +88,33 @@ export type TelephonyEvent =
   /** The agent's persistent leg is up (or, rung per call, the agent's endpoint is reachable): the agent can be given calls. */
   | { readonly type: 'agent.leg-up'; readonly agentId: AgentId; readonly at: EpochMs }
   /** The agent's leg dropped (softphone gone, network), or an agent rung per call did not answer: the agent must leave ready at once. */
-  | { readonly type: 'agent.leg-down'; readonly agentId: AgentId; readonly at: EpochMs; readonly cause: HangupCause };
+  | { readonly type: 'agent.leg-down'; readonly agentId: AgentId; readonly at: EpochMs; readonly cause: HangupCause }
+  /** The supervisor answered and hears the agent's call as the mode says. */
+  | { readonly type: 'supervision.started'; readonly sessionId: string; readonly agentId: AgentId; readonly attemptId: AttemptId; readonly mode: SupervisionMode; readonly at: EpochMs }
+  /** The supervision is over: the supervisor's channel and whatever joined it to the call are gone. `detail` says what could not be done. */
+  | { readonly type: 'supervision.ended'; readonly sessionId: string; readonly agentId: AgentId; readonly at: EpochMs; readonly why: SupervisionEnd; readonly detail?: string };
 
 export type RecordingLeg = 'customer' | 'agent' | 'mixed';
+
+/**
+ * How a supervisor joins an agent's call: `listen` hears both parties and
+ * is heard by nobody; `whisper` hears both and is heard by the agent alone
+ * (coaching); `barge` joins the call, heard by both.
+ */
+export const SUPERVISION_MODES = ['listen', 'whisper', 'barge'] as const;
+export type SupervisionMode = (typeof SUPERVISION_MODES)[number];
+
+export interface SupervisionRequest {
+  /** Names the session from the request to its end. */
+  readonly sessionId: string;
+  readonly agentId: AgentId;
+  /** The supervisor's softphone, rung into the call: `PJSIP/sup1`. */
+  readonly endpoint: string;
+  readonly mode: SupervisionMode;
+}
+
+/** Why a supervision ended. */
+export type SupervisionEnd = 'supervisor-hung-up' | 'call-ended' | 'ended-by-request' | 'not-possible';
 
 export interface RecordingInfo {
   readonly name: string;
@@ -147,4 +171,14 @@ export interface TelephonyPort {
    * A port whose calls cannot outlive the engine (the simulator) has none.
    */
   adoptCalls?(calls: readonly OriginateRequest[]): Promise<ReadonlyMap<AttemptId, LeftCall>>;
+  /**
+   * Rings the supervisor's softphone and, once answered, joins it to the
+   * agent's current call as the mode says; `supervision.started` follows, and
+   * `supervision.ended` when the supervisor or the call hangs up (or at once,
+   * `not-possible`, when the agent is on no call). A PBX that cannot (the
+   * simulator) has none.
+   */
+  supervise?(request: SupervisionRequest): void;
+  /** Ends a supervision: the supervisor's channel is hung up; `supervision.ended` follows. */
+  endSupervision?(sessionId: string): void;
 }

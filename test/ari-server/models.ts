@@ -45,6 +45,8 @@ export interface SimChannel {
   bridgeId: string | undefined;
   /** For a snoop channel: the channel it listens to. */
   readonly snoopOf: string | undefined;
+  /** For a snoop channel: what it hears of that channel and where what it is sent goes (see Pbx.hears). */
+  readonly snoopAudio: SnoopAudio | undefined;
   /** Timers of the far end's script, cancelled when the channel goes. */
   readonly timers: Array<{ cancel(): void }>;
   destroyed: boolean;
@@ -68,6 +70,14 @@ export function channelJson(ch: SimChannel): Record<string, unknown> {
 /** Where an originated channel sits before anything runs on it (transcripts: AppDial2 "(Outgoing Line)"). */
 export function outgoingLine(context: string): Dialplan {
   return { context, exten: 's', priority: 1, app_name: 'AppDial2', app_data: '(Outgoing Line)' };
+}
+
+/** ARI's snoop directions, from the snooped channel's side: `in` what its endpoint sends, `out` what is sent to its endpoint. */
+export const SNOOP_DIRECTIONS = ['none', 'both', 'out', 'in'] as const;
+export type SnoopDirection = (typeof SNOOP_DIRECTIONS)[number];
+export interface SnoopAudio {
+  readonly spy: SnoopDirection;
+  readonly whisper: SnoopDirection;
 }
 
 export interface SimBridge {

@@ -8,8 +8,10 @@
 import { CAUSES, dialstatusFor, type FarEndCause } from './causes.js';
 import { type CallScript, type DetectionVerdict, UNSCRIPTED_NUMBER } from './call-script.js';
 import {
+  SNOOP_DIRECTIONS,
   type SimBridge,
   type SimChannel,
+  type SnoopDirection,
   type SimPlayback,
   type SimRecording,
   bridgeJson,
@@ -20,6 +22,18 @@ import {
   playbackJson,
   recordingJson,
 } from './models.js';
+
+/** Audio paths loop (a snoop hears what it whispers): each side of a channel is walked once. */
+function firstVisit(seen: Set<string>, key: string): boolean {
+  if (seen.has(key)) return false;
+  seen.add(key);
+  return true;
+}
+
+/** Whether a snoop direction includes `side`. */
+function has(direction: SnoopDirection, side: 'in' | 'out'): boolean {
+  return direction === 'both' || direction === side;
+}
 
 /** An ARI request refused, with the status and message Asterisk answers. */
 export class AriRequestError extends Error {
@@ -259,6 +273,7 @@ export class SimPbx {
       dialstring: trunk ? `${resource}@${trunkName}` : resource!,
       variables: new Map(Object.entries(p.variables ?? {})),
       snoopOf: undefined,
+      snoopAudio: undefined,
       script: trunk ? (this.scripts.get(resource!) ?? UNSCRIPTED_NUMBER) : agentScript(this.agentPhones.get(resource!)!),
     });
     const attempt = p.variables?.['OUTPACE_ATTEMPT'];
@@ -411,7 +426,16 @@ export class SimPbx {
     return [...this.playbacks.values()].filter((pb) => pb.channelId === channelId);
   }
 
-  snoop(channelId: string, p: { app: string; appArgs?: string | undefined; snoopId?: string | undefined }): SimChannel {
+  /** POST /channels/{id}/snoop, checked in Asterisk's order (res/ari/resource_channels.c): directions, then the application, then the channel. */
+  snoop(channelId: string, p: { app: string | undefined; appArgs?: string | undefined; snoopId?: string | undefined; spy?: string | undefined; whisper?: string | undefined }): SimChannel {
+    const direction = (value: string | undefined, what: string): SnoopDirection => {
+      if (!value) return 'none';
+      if (!(SNOOP_DIRECTIONS as readonly string[]).includes(value)) throw new AriRequestError(400, `Invalid direction specified for ${what}`);
+      return value as SnoopDirection;
+    };
+    const audio = { spy: direction(p.spy, 'spy'), whisper: direction(p.whisper, 'whisper') };
+    if (audio.spy === 'none' && audio.whisper === 'none') throw new AriRequestError(400, 'Direction must be specified for at least spy or whisper');
+    if (!p.app) throw new AriRequestError(400, 'Application name is required');
     const target = this.get(channelId);
     const snoop = this.newChannel({
       id: p.snoopId ?? crypto.randomUUID(),
@@ -427,12 +451,57 @@ export class SimPbx {
       dialstring: '',
       variables: new Map(),
       snoopOf: target.id,
+      snoopAudio: audio,
       script: undefined,
     });
     snoop.state = 'Up';
     addTo(this.snoopsOn, target.id, snoop);
     if (this.snoopStasisMs !== Infinity) this.later(this.snoopStasisMs, () => this.enterStasis(snoop, snoop.appArgs) || this.destroy(snoop, CAUSES.normal), snoop);
     return snoop;
+  }
+
+  /**
+   * Whose voices reach the endpoint of `channelId`: the channels (their
+   * endpoints' voices) heard there, through mixing bridges and snoops, as
+   * Asterisk routes audio (res_stasis_snoop.c: a snoop spies its channel's
+   * read side, `in`, what the endpoint says, and write side, `out`, what it
+   * is sent; what the snoop is sent is whispered into those sides). A channel
+   * never hears itself. What the real PBX's per-leg recordings show, in sets.
+   */
+  hears(channelId: string): string[] {
+    const heard = this.sentTo(this.get(channelId), new Set());
+    heard.delete(channelId);
+    return [...heard].sort();
+  }
+
+  /** The voices a channel sends into its bridge: its endpoint's own (a snoop's: what it spies), and what snoops whisper `in`. */
+  private saidBy(ch: SimChannel, seen: Set<string>): Set<string> {
+    const voices = new Set<string>();
+    if (!firstVisit(seen, `said:${ch.id}`)) return voices;
+    const target = ch.snoopOf ? this.channels.get(ch.snoopOf) : undefined;
+    if (target && ch.snoopAudio) {
+      if (has(ch.snoopAudio.spy, 'in')) for (const v of this.saidBy(target, seen)) voices.add(v);
+      if (has(ch.snoopAudio.spy, 'out')) for (const v of this.sentTo(target, seen)) voices.add(v);
+    } else if (!ch.snoopOf) voices.add(ch.id);
+    for (const snoop of this.snoopsOn.get(ch.id) ?? []) {
+      if (has(snoop.snoopAudio!.whisper, 'in')) for (const v of this.sentTo(snoop, seen)) voices.add(v);
+    }
+    return voices;
+  }
+
+  /** The voices sent to a channel's endpoint: what the others in its bridge say, and what snoops whisper `out`. */
+  private sentTo(ch: SimChannel, seen: Set<string>): Set<string> {
+    const voices = new Set<string>();
+    if (!firstVisit(seen, `sent:${ch.id}`)) return voices;
+    const bridge = ch.bridgeId ? this.bridges.get(ch.bridgeId) : undefined;
+    for (const other of bridge?.channels ?? []) {
+      const peer = this.channels.get(other);
+      if (other !== ch.id && peer && !peer.destroyed) for (const v of this.saidBy(peer, seen)) voices.add(v);
+    }
+    for (const snoop of this.snoopsOn.get(ch.id) ?? []) {
+      if (has(snoop.snoopAudio!.whisper, 'out')) for (const v of this.sentTo(snoop, seen)) voices.add(v);
+    }
+    return voices;
   }
 
   // ---- bridges --------------------------------------------------------------

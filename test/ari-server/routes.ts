@@ -59,11 +59,8 @@ export function routes(pbx: SimPbx, connectedApps: () => string[]): Route[] {
   };
   const record = (targetUri: string, app: string | undefined, q: URLSearchParams) =>
     created(recordingJson(pbx.record(targetUri, app, q.get('name') ?? '', q.get('format') ?? '', opt(q, 'ifExists'))));
-  const snoop = (channelId: string, snoopId: string | undefined, q: URLSearchParams) => {
-    const app = q.get('app');
-    if (!app) throw new AriRequestError(400, 'Application name is required');
-    return ok(channelJson(pbx.snoop(channelId, { app, appArgs: opt(q, 'appArgs'), snoopId: snoopId ?? opt(q, 'snoopId') })));
-  };
+  const snoop = (channelId: string, snoopId: string | undefined, q: URLSearchParams) =>
+    ok(channelJson(pbx.snoop(channelId, { app: opt(q, 'app'), appArgs: opt(q, 'appArgs'), snoopId: snoopId ?? opt(q, 'snoopId'), spy: opt(q, 'spy'), whisper: opt(q, 'whisper') })));
   const play = (channelId: string, playbackId: string | undefined, q: URLSearchParams) =>
     created(pbx.play(channelId, q.getAll('media').flatMap((m) => m.split(',')), playbackId ?? opt(q, 'playbackId'), opt(q, 'lang')));
   const application = (name: string) => ({

@@ -21,6 +21,7 @@ import { SECOND } from '../../src/domain/time.js';
 import { OutpaceMetrics } from '../../src/metrics/metrics.js';
 import type { PacingDecision } from '../../src/pacing/pacer.js';
 import type { Db } from '../../src/storage/db.js';
+import type { SupervisionRequest } from '../../src/telephony/port.js';
 import { freshPglite } from '../support/databases.js';
 import { pacingDecision } from '../support/pacing-decision.js';
 import { makeCampaign, MONDAY_8AM_NEW_YORK } from '../support/fixtures.js';
@@ -37,6 +38,8 @@ describe('the supervisor console', () => {
   const coordination = memoryCoordination({ now: () => T0 });
   const desk = new DeskHub();
   const heard: AgentDeskEvent[] = [];
+  const supervised: unknown[] = [];
+  const port = { supervise: (r: SupervisionRequest) => void supervised.push(r), endSupervision: (id: string) => void supervised.push({ end: id }) };
   let unfollow: () => Promise<void>;
   const keys: Record<'supervisor' | 'agent' | 'manager', string> = { supervisor: '', agent: '', manager: '' };
 
@@ -48,7 +51,7 @@ describe('the supervisor console', () => {
     keys.manager = await createApiKey(db, { name: 'max', role: 'campaign-manager' });
     keys.agent = await createApiKey(db, { name: 'alice', role: 'agent', agentId: ALICE });
     desk.subscribe((e) => heard.push(e));
-    unfollow = await followSupervisorCommands({ live: coordination.live, desk, clock: { now: () => T0 }, logger: quietLogger });
+    unfollow = await followSupervisorCommands({ live: coordination.live, desk, clock: { now: () => T0 }, logger: quietLogger, port });
   });
   afterAll(async () => {
     await unfollow();
@@ -118,6 +121,20 @@ describe('the supervisor console', () => {
     expect(wrong.json().message).toMatch(/reason/);
   });
 
+  it("rings the supervisor into the agent's call through the engine's telephony port, and ends it; audited", async () => {
+    const asked = await call('POST', '/supervisor/agents/alice/supervise', 'supervisor', { endpoint: 'PJSIP/sup1', mode: 'whisper' });
+    expect(asked.statusCode).toBe(202);
+    const { sessionId } = asked.json();
+    expect(supervised).toEqual([{ sessionId, agentId: ALICE, endpoint: 'PJSIP/sup1', mode: 'whisper' }]);
+    expect((await call('POST', `/supervisor/supervisions/${sessionId}/end`, 'supervisor')).statusCode).toBe(202);
+    expect(supervised[1]).toEqual({ end: sessionId });
+    expect((await audited(sessionId)).map((a) => [a.actor, a.action])).toEqual([['sue', 'end-supervision']]);
+    expect((await audited('alice')).at(-1)).toEqual({ actor: 'sue', action: 'whisper', details: { sessionId, endpoint: 'PJSIP/sup1' } });
+    const bad = await call('POST', '/supervisor/agents/alice/supervise', 'supervisor', { endpoint: 'sup1', mode: 'spy' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().message).toMatch(/endpoint: an endpoint such as PJSIP\/sup1/);
+  });
+
   it('changes the abandon target and mode within the legal cap, naming the cap on refusal; starts and pauses; all audited', async () => {
     const campaign = await makeCampaign(db);
     const changed = await call('POST', `/supervisor/campaigns/${campaign.id}/pacing`, 'supervisor', { abandonTarget: 0.02, mode: 'progressive' });
@@ -142,6 +159,8 @@ describe('the supervisor console', () => {
       ['GET', '/live/events'],
       ['POST', '/supervisor/agents/alice/pause', { reason: 'break' }],
       ['POST', '/supervisor/agents/alice/logout'],
+      ['POST', '/supervisor/agents/alice/supervise', { endpoint: 'PJSIP/sup1', mode: 'listen' }],
+      ['POST', '/supervisor/supervisions/3f0e8a4e-7d6c-4b1f-9a51-0c2d4e6f8a10/end'],
       ['POST', `/supervisor/campaigns/${campaign.id}/pacing`, { abandonTarget: 0.01 }],
       ['POST', `/campaigns/${campaign.id}/start`],
       ['POST', `/campaigns/${campaign.id}/pause`],

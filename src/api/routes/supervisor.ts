@@ -1,11 +1,12 @@
 /**
  * The supervisor's console: the floor whole (/supervisor/floor; its changes
- * follow on /live/events), and the controls a supervisor has: pause or log
- * out an agent, change a campaign's abandon target and dial mode (within the
+ * follow on /live/events), and the controls a supervisor has: listen to,
+ * whisper to or barge into an agent's call, pause or log out an agent, change a campaign's abandon target and dial mode (within the
  * profile's legal cap: a supervisor cannot override the law, a manager can).
  * Starting and pausing a campaign are /campaigns/:id/start and /pause. Every
  * control is audited; an agent's key gets 403 on all of them.
  */
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { getCampaign, updateCampaign } from '../../campaigns/campaign-store.js';
 import { PROFILES } from '../../campaigns/compliance.js';
@@ -14,6 +15,7 @@ import { AgentId, CampaignId } from '../../domain/ids.js';
 import { PAUSE_REASONS } from '../../domain/outcomes.js';
 import { DIAL_MODES, HARD_LIMITS } from '../../pacing/settings.js';
 import { audit } from '../../storage/audit.js';
+import { SUPERVISION_MODES } from '../../telephony/port.js';
 import { NotFoundError, ValidationError } from '../../storage/errors.js';
 import { floorCampaigns, floorPhase } from '../../supervisor/floor.js';
 import { actor, SUPERVISORS, type Api, type ApiContext } from '../context.js';
@@ -21,6 +23,13 @@ import { agentView, callView, countersView, isoTime, pacingView } from '../views
 import { campaignParams } from './campaigns.js';
 
 const agentParams = z.object({ id: z.string().min(1).max(100) });
+const superviseBody = z
+  .object({
+    /** The supervisor's softphone, as Asterisk dials it. */
+    endpoint: z.string().regex(/^[A-Za-z]+\/[^\s,]+$/, 'an endpoint such as PJSIP/sup1'),
+    mode: z.enum(SUPERVISION_MODES),
+  })
+  .strict();
 const pauseBody = z.object({ reason: z.enum(PAUSE_REASONS).default('coaching') }).strict();
 const pacingChange = z
   .object({
@@ -98,6 +107,23 @@ export function supervisorRoutes(api: Api, { db, coordination, clock }: ApiConte
       actor(request),
     );
     return { id: campaign.id, mode: campaign.pacing.mode, abandonTarget: campaign.pacing.abandonTarget };
+  });
+
+  // Listen, whisper, barge: the engine holding the agent rings the supervisor's softphone into the call (TelephonyPort.supervise).
+  api.post('/supervisor/agents/:id/supervise', { config, schema: { params: agentParams, body: superviseBody } }, async (request, reply) => {
+    const agentId = await knownAgent(request.params.id);
+    const sessionId = randomUUID();
+    const { endpoint, mode } = request.body;
+    await audit(db, { actor: actor(request), action: mode, entity: 'agent', entityId: agentId, details: { sessionId, endpoint } });
+    await coordination.live.sendCommand({ type: 'supervise', request: { sessionId, agentId, endpoint, mode }, by: actor(request) });
+    return reply.code(202).send({ sessionId, agentId, mode, endpoint });
+  });
+
+  api.post('/supervisor/supervisions/:sessionId/end', { config, schema: { params: z.object({ sessionId: z.uuid() }) } }, async (request, reply) => {
+    const { sessionId } = request.params;
+    await audit(db, { actor: actor(request), action: 'end-supervision', entity: 'supervision', entityId: sessionId });
+    await coordination.live.sendCommand({ type: 'end-supervision', sessionId, by: actor(request) });
+    return reply.code(202).send({ sessionId });
   });
 
   async function knownAgent(id: string): Promise<AgentId> {

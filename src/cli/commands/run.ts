@@ -99,7 +99,7 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
         clock: wallClockScheduler,
         subscribeCalls: (l) => telephony.subscribe(l),
       });
-      const unfollow = await followSupervisorCommands({ live: coordination.live, desk, clock: wallClockScheduler, logger });
+      const unfollow = await followSupervisorCommands({ live: coordination.live, desk, clock: wallClockScheduler, logger, port: telephony });
       opened = { telephony, runs: [], sockets, history, unfollow };
       const closed = await closeLeftHistories(db, campaignIds, wallClockScheduler.now(), LOST_ENGINE_LOGOUT_REASON);
       if (closed.length > 0) logger.warn({ agents: closed }, 'agents a lost engine left logged in are logged out in their history');

@@ -25,6 +25,13 @@ export interface OriginateParams {
   readonly variables: Record<string, string>;
 }
 
+/**
+ * A snoop's direction, as ARI names it from the snooped channel's side: `in`
+ * is what its endpoint sends (the agent's voice, on the agent's channel),
+ * `out` what is sent to it (what the agent hears), `both` the two.
+ */
+export type SnoopDirection = 'none' | 'in' | 'out' | 'both';
+
 export interface AriRest {
   originate(p: OriginateParams): Promise<void>;
   hangup(channelId: string): Promise<void>;
@@ -35,7 +42,8 @@ export interface AriRest {
   /** Several media in one playback, numbers and digits spoken in `lang`. */
   playMedia(channelId: string, media: readonly string[], playbackId: string, lang: string): Promise<void>;
   stopPlayback(playbackId: string): Promise<void>;
-  snoop(channelId: string, snoopId: string, appArgs: string): Promise<void>;
+  /** A snoop channel on `channelId` into the application: what it hears of the channel (spy) and where what it says goes (whisper). */
+  snoop(channelId: string, snoopId: string, appArgs: string, audio?: { spy: SnoopDirection; whisper: SnoopDirection }): Promise<void>;
   recordChannel(channelId: string, name: string): Promise<void>;
   createBridge(bridgeId: string, name: string): Promise<void>;
   /** Several channels join in one request, so that two parties meet at once. */
@@ -144,7 +152,7 @@ export async function connectAri(o: AriConnectionOptions): Promise<AriConnection
     // ARI's media parameter takes a comma-separated list (allowMultiple); no media URI outpace builds contains a comma.
     playMedia: (channelId, media, playbackId, lang) => c.channels.play({ channelId, media: media.join(','), playbackId, lang }),
     stopPlayback: (playbackId) => c.playbacks.stop({ playbackId }),
-    snoop: (channelId, snoopId, appArgs) => c.channels.snoopChannel({ channelId, snoopId, app: o.app, appArgs, spy: 'in' }),
+    snoop: (channelId, snoopId, appArgs, audio = { spy: 'in', whisper: 'none' }) => c.channels.snoopChannel({ channelId, snoopId, app: o.app, appArgs, ...audio }),
     recordChannel: (channelId, name) => c.channels.record({ channelId, name, ...RECORDING_FORMAT }),
     createBridge: (bridgeId, name) => c.bridges.create({ bridgeId, name, type: 'mixing' }),
     addToBridge: (bridgeId, channelIds) => c.bridges.addChannel({ bridgeId, channel: channelIds.join(',') }),

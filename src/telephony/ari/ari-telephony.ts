@@ -24,7 +24,7 @@ import type { AnsweredParty, HangupCause } from '../../domain/outcomes.js';
 import { type Clock, wallClockScheduler } from '../../engine/scheduler.js';
 import type { TrunkSettings } from '../../pacing/settings.js';
 import type { IvrListener, IvrPort, PlayRequest } from '../ivr-port.js';
-import type { EndedBy, LeftCall, MediaUri, OriginateRequest, TelephonyEvent, TelephonyListener, TelephonyPort } from '../port.js';
+import type { EndedBy, LeftCall, MediaUri, OriginateRequest, SupervisionRequest, TelephonyEvent, TelephonyListener, TelephonyPort } from '../port.js';
 import { unreachableCause } from './agent-endpoints.js';
 import { type AgentLeg, AgentLegs } from './agent-legs.js';
 import { type AriConnection, type AriRest, connectAri } from './ari-connection.js';
@@ -43,6 +43,7 @@ import { OrphanChannels } from './orphan-channels.js';
 import { Prompts } from './prompts.js';
 import { AriRequestTimeout, RestGate, type RestGateOptions } from './rest-gate.js';
 import { RungAgents } from './rung-agents.js';
+import { Supervisions } from './supervisions.js';
 import { TrunkEvents } from './trunk-events.js';
 
 export interface AriTelephonyOptions {
@@ -73,6 +74,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   private readonly orphans = new OrphanChannels((channelId) => this.hangupChannel(channelId));
   private readonly trunkEvents: TrunkEvents;
   private readonly prompts: Prompts;
+  private readonly supervisions: Supervisions;
   private readonly ivr: IvrPlaybacks;
   private readonly gate: RestGate;
   private readonly recordings: CallRecordings;
@@ -113,6 +115,15 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     this.prompts = new Prompts(this.gate, () => this.rest, this.waits);
     this.agentsToRing = new RungAgents(this.gate, () => this.rest, (event) => this.emit(event), this.clock, this.logger);
     this.ivr = new IvrPlaybacks(this.gate, () => this.rest, this.prompts, this.clock, this.logger);
+    this.supervisions = new Supervisions({
+      gate: this.gate,
+      rest: () => this.rest,
+      emit: (event) => this.emit(event),
+      clock: this.clock,
+      logger: this.logger,
+      engineId: o.config.OUTPACE_ENGINE_ID,
+      variables: () => this.ownerVariables(),
+    });
   }
 
   /** Connects to Asterisk as the Stasis application ARI_APP and returns the port. */
@@ -149,6 +160,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
    */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
+    this.supervisions.endAll();
     await Promise.all([...this.legSetUps]);
     const ignoringGone = (err: unknown) => {
       if (!isGoneError(err)) this.logger.warn({ err: describeError(err) }, 'shutdown: an agent leg or bridge could not be removed');
@@ -240,6 +252,17 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   hangup(attemptId: AttemptId): void {
     const call = this.calls.get(attemptId);
     if (call) this.hangupAs(call, 'system');
+  }
+
+  /** An agent this adapter does not hold is another engine's: the request is left to it. */
+  supervise(request: SupervisionRequest): void {
+    const leg = this.agents.get(request.agentId);
+    if (!leg && this.agentsToRing.endpointOf(request.agentId) === undefined) return;
+    this.supervisions.start(request, leg);
+  }
+
+  endSupervision(sessionId: string): void {
+    this.supervisions.endByRequest(sessionId);
   }
 
   // ---- taking over after a lost engine ----------------------------------------
@@ -489,6 +512,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     const leg = this.agents.onChannel(channelId);
     if (leg && args[0] === 'agent') return leg.perCall ? this.rungAgentAnswered(leg) : this.agentAnswered(leg);
     if (this.recordings.snoopEntered(channelId, args)) return;
+    if (this.supervisions.entered(channelId, args)) return;
     this.logger.debug({ channelId, args }, 'StasisStart for a channel this engine does not drive');
   }
 
@@ -546,12 +570,14 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     const call = this.calls.onChannel(channelId);
     if (call) return this.settle(call, cause);
     const leg = this.agents.onChannel(channelId);
-    if (leg) this.agentLegGone(leg, cause);
+    if (leg) return this.agentLegGone(leg, cause);
+    this.supervisions.channelGone(channelId);
   }
 
   /** Reports the end of a customer call: exactly one answered-or-failed, then the end if it was answered. */
   private settle(call: CustomerCall, cause: HangupCause): void {
     this.calls.remove(call);
+    this.supervisions.callEnded(call.request.attemptId);
     this.waits.releaseAll(call.channelId);
     this.ivr.forget(call.channelId);
     const { attemptId } = call.request;
