@@ -138,6 +138,7 @@ const ROUTE_DOCS: Record<string, { readonly summary: string; readonly answers: R
   'GET /campaigns/:id/dispositions': { summary: 'The dispositions agents close calls with', answers: { 200: objectAnswer('dispositions') } },
   'GET /attempts/:id': { summary: 'An attempt with the answers given on it', answers: { 200: objectAnswer('attempt') } },
   'PUT /attempts/:id/disposition': { summary: "Correct an attempt's disposition (supervisors)", answers: { 200: objectAnswer('The corrected attempt') } },
+  'GET /me': { summary: "The key's holder: name, role and agent (the pages check their sign-in here)", answers: { 200: objectAnswer('name, role, agentId') } },
   'GET /agent/me': { summary: 'The agent behind the key, and the campaigns they can work', answers: { 200: objectAnswer('agentId, name, campaigns') } },
   'POST /agent/ticket': { summary: "A one-time ticket for the agent socket's URL", answers: { 201: objectAnswer('ticket') } },
   'GET /live': { summary: 'The live wallboard: agents, campaigns, calls in flight, today\'s counters', answers: { 200: objectAnswer('at, agents, campaigns') } },
@@ -153,6 +154,12 @@ const ROUTE_DOCS: Record<string, { readonly summary: string; readonly answers: R
     answers: { 202: objectAnswer('sessionId, agentId, mode, endpoint') },
   },
   'POST /supervisor/supervisions/:sessionId/end': { summary: 'End a listen, whisper or barge; audited', answers: { 202: objectAnswer('sessionId') } },
+  'GET /reports/activity': {
+    summary: 'Dials, connects, live answers, abandons, machines, talk, wrap-up, idle, occupancy, dispositions, right-party contacts and sales per agent-hour, by hour, day or week per campaign, agent or list source, in a named time zone (JSON or CSV)',
+    answers: { 200: objectAnswer('timeZone, by, dimension, rows') },
+  },
+  'GET /reports/list-quality': { summary: 'Per list and source: vacant, suspended, powered-off, wrong-party, machine and right-party numbers (JSON or CSV)', answers: { 200: objectAnswer('timeZone, rows') } },
+  'GET /reports/client-week': { summary: "The client's weekly report: dials, connect rate, valid rate, sales, complaints (JSON or CSV)", answers: { 200: objectAnswer('timeZone, rows') } },
   'POST /supervisor/campaigns/:id/pacing': { summary: "Change a campaign's abandon target (within the profile's legal cap) and dial mode; audited", answers: { 200: objectAnswer('id, mode, abandonTarget') } },
 };
 

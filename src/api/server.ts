@@ -21,6 +21,7 @@ import { liveRoutes } from './routes/live.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { numberListRoutes } from './routes/number-lists.js';
 import { peopleRoutes } from './routes/people.js';
+import { reportRoutes } from './routes/reports.js';
 import { scriptRoutes } from './routes/scripts.js';
 import { supervisorRoutes } from './routes/supervisor.js';
 import { webLayerRoutes, webPageRoutes } from './web/serve.js';
@@ -113,6 +114,7 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
         agentDeskRoutes,
         liveRoutes,
         supervisorRoutes,
+        reportRoutes,
       ]) {
         register(routes, context);
       }
