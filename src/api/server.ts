@@ -123,6 +123,7 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
   );
   webLayerRoutes(app);
   webPageRoutes(app, { path: '/agent', folder: new URL('./agent-page/', import.meta.url), files: ['agent.js', 'agent.css'] });
+  webPageRoutes(app, { path: '/supervisor', folder: new URL('./supervisor-page/', import.meta.url), files: ['supervisor.js', 'charts.js', 'supervisor.css'] });
   // At the root, where Prometheus looks by default.
   metricsRoutes(app, context);
   return app;

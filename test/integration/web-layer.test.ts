@@ -50,7 +50,7 @@ describe('serving the web layer', () => {
     const response = await api.inject({ url: '/agent' });
     expect(response.statusCode).toBe(200);
     const map = /<script type="importmap">(.*?)<\/script>/.exec(response.body)?.[1];
-    expect(JSON.parse(map!).imports).toEqual({ preact: '/web/vendor/preact.mjs', 'preact/hooks': '/web/vendor/hooks.mjs', htm: '/web/vendor/htm.mjs' });
+    expect(JSON.parse(map!).imports).toEqual({ preact: '/web/vendor/preact.mjs', 'preact/hooks': '/web/vendor/hooks.mjs', htm: '/web/vendor/htm.mjs', uplot: '/web/vendor/uplot.mjs' });
     const hash = createHash('sha256').update(map!).digest('base64');
     expect(response.headers['content-security-policy']).toContain(`script-src 'self' 'sha256-${hash}'`);
   });

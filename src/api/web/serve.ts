@@ -7,7 +7,7 @@
  *
  *   /web/lib/*      the shared modules: session (key, API calls), live (socket,
  *                   event stream), components (sign-in, header, tables, ...)
- *   /web/vendor/*   Preact, its hooks and htm, straight from node_modules
+ *   /web/vendor/*   Preact, its hooks, htm and uPlot (charts), straight from node_modules
  *   /PAGE/*         each page's own index.html, modules and styles
  *
  * Only the pages' own files and their own server: no third-party origin, and
@@ -26,6 +26,9 @@ const VENDOR = {
   'preact.mjs': import.meta.resolve('preact'),
   'hooks.mjs': import.meta.resolve('preact/hooks'),
   'htm.mjs': import.meta.resolve('htm'),
+  // uPlot: small, fast time-series charts, shipped as an ES module (its `module` build): no build step.
+  'uplot.mjs': new URL('./uPlot.esm.js', import.meta.resolve('uplot')).href,
+  'uplot.css': new URL('./uPlot.min.css', import.meta.resolve('uplot')).href,
 } as const;
 
 const IMPORT_MAP = JSON.stringify({
@@ -33,6 +36,7 @@ const IMPORT_MAP = JSON.stringify({
     preact: `${WEB_LAYER_PATH}/vendor/preact.mjs`,
     'preact/hooks': `${WEB_LAYER_PATH}/vendor/hooks.mjs`,
     htm: `${WEB_LAYER_PATH}/vendor/htm.mjs`,
+    uplot: `${WEB_LAYER_PATH}/vendor/uplot.mjs`,
   },
 });
 const IMPORT_MAP_TAG = `<script type="importmap">${IMPORT_MAP}</script>`;
@@ -79,7 +83,7 @@ export function webLayerRoutes(app: Api): void {
     serve(app, `${WEB_LAYER_PATH}/lib/${name}`, TYPES[extname(name)]!, once(() => readFile(new URL(`./lib/${name}`, import.meta.url), 'utf8')));
   }
   for (const [name, url] of Object.entries(VENDOR)) {
-    serve(app, `${WEB_LAYER_PATH}/vendor/${name}`, TYPES['.mjs']!, once(() => readFile(fileURLToPath(url), 'utf8')));
+    serve(app, `${WEB_LAYER_PATH}/vendor/${name}`, TYPES[extname(name)]!, once(() => readFile(fileURLToPath(url), 'utf8')));
   }
 }
 
