@@ -128,25 +128,31 @@ export async function activityReport(db: Queryable, dimension: ReportDimension, 
  */
 async function agentTimeByPeriod(db: Queryable, dimension: 'campaign' | 'agent', r: ReportRequest) {
   const { rows } = await db.query<{ period: string; starts: Date; key: string; state: string; seconds: number }>(
-    `WITH buckets AS (
-       SELECT to_char(b, '${LOCAL_FORMAT}') AS period, b AT TIME ZONE $2 AS starts, (b + ('1 ' || $1)::interval) AT TIME ZONE $2 AS ends
-         FROM generate_series(date_trunc($1, $3::timestamptz AT TIME ZONE $2), $4::timestamptz AT TIME ZONE $2, ('1 ' || $1)::interval) b),
+    `WITH
+     -- The agents with a state in the period (or the day before it), their states in it, and each one's last state before it:
+     -- the history is read where it matters, by time (agent_states_at) and per agent (agent_states_agent).
+     agents AS (
+       SELECT DISTINCT agent_id FROM agent_states
+        WHERE at >= $3::timestamptz - interval '1 day' AND at < $4 AND ($5::uuid IS NULL OR $5::uuid = ANY (campaign_ids))),
+     states AS (
+       SELECT s.id, s.agent_id, s.to_state, s.campaign_ids, s.at FROM agent_states s JOIN agents USING (agent_id) WHERE s.at >= $3 AND s.at < $4
+       UNION ALL
+       SELECT p.id, p.agent_id, p.to_state, p.campaign_ids, p.at FROM agents a
+        CROSS JOIN LATERAL (SELECT * FROM agent_states p WHERE p.agent_id = a.agent_id AND p.at < $3 ORDER BY p.at DESC, p.id DESC LIMIT 1) p),
      spans AS (
-       SELECT s.agent_id, s.to_state, s.campaign_ids, s.at AS starts,
-              coalesce(lead(s.at) OVER (PARTITION BY s.agent_id ORDER BY s.at, s.id), $4) AS ends
-         FROM agent_states s
-        WHERE s.at < $4 AND s.agent_id IN (SELECT DISTINCT agent_id FROM agent_states
-                                             WHERE at >= $3 - interval '1 day' AND at < $4 AND ($5::uuid IS NULL OR $5::uuid = ANY (campaign_ids))))
-     SELECT b.period, b.starts, ${dimension === 'agent' ? 'sp.agent_id' : 'c.id::text'} AS key, sp.to_state AS state,
-            sum(extract(epoch FROM least(sp.ends, b.ends, $4) - greatest(sp.starts, b.starts, $3)))::float8 AS seconds
+       SELECT agent_id, to_state, campaign_ids, at AS starts, coalesce(lead(at) OVER (PARTITION BY agent_id ORDER BY at, id), $4) AS ends FROM states)
+     SELECT to_char(b, '${LOCAL_FORMAT}') AS period, b AT TIME ZONE $2 AS starts, ${dimension === 'agent' ? 'sp.agent_id' : 'c.id::text'} AS key, sp.to_state AS state,
+            sum(extract(epoch FROM least(sp.ends, (b + ('1 ' || $1)::interval) AT TIME ZONE $2, $4) - greatest(sp.starts, b AT TIME ZONE $2, $3)))::float8 AS seconds
        FROM spans sp
-       JOIN buckets b ON sp.starts < b.ends AND sp.ends > b.starts
+       -- The periods each span touches (one or two, mostly): never every span against every period.
+       CROSS JOIN LATERAL generate_series(date_trunc($1, greatest(sp.starts, $3) AT TIME ZONE $2),
+                                          (least(sp.ends, $4) AT TIME ZONE $2) - interval '1 microsecond', ('1 ' || $1)::interval) b
        -- Per campaign, a blended agent's span counts for each campaign they were logged in to; per agent, once.
        ${dimension === 'campaign' ? 'CROSS JOIN LATERAL unnest(sp.campaign_ids) AS c(id)' : ''}
       WHERE sp.to_state <> 'logged-out' AND sp.ends > $3
         AND ($5::uuid IS NULL OR ${dimension === 'campaign' ? 'c.id = $5' : '$5::uuid = ANY (sp.campaign_ids)'})
       GROUP BY 1, 2, 3, 4
-     HAVING sum(extract(epoch FROM least(sp.ends, b.ends, $4) - greatest(sp.starts, b.starts, $3))) > 0`,
+     HAVING sum(extract(epoch FROM least(sp.ends, (b + ('1 ' || $1)::interval) AT TIME ZONE $2, $4) - greatest(sp.starts, b AT TIME ZONE $2, $3))) > 0`,
     [r.by, r.timeZone, new Date(r.from), new Date(r.to), r.campaignId ?? null],
   );
   return rows;
