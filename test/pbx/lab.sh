@@ -196,9 +196,13 @@ module_path $baresip_modules
 module g711.so
 module ausine.so
 module alsa.so
+# What the phone hears, recorded per call (dump-...-dec.wav): a whisper meant for the agent alone is checked there.
+module sndfile.so
+snd_path $d/heard
 module_app account.so
 module_app menu.so
 EOF
+  mkdir -p "$d/heard"
   echo "<sip:$name@127.0.0.1:$pbx_sip;transport=udp>;auth_pass=lab-$name;answermode=auto;regint=60" >"$d/accounts"
 }
 

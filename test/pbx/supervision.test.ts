@@ -5,11 +5,12 @@
  * phone is sent is recorded (a snoop spying `out` on each channel, recorded
  * by ARI) and heard with sox: listening, the supervisor hears the call and
  * nobody hears the supervisor; whispering, the customer does not hear the
- * supervisor (what the agent hears is not seen by a spy: see below); barging
- * in, the customer hears the supervisor. The supervisor hangs up, or the call
- * ends, and nothing of the session is left.
+ * supervisor and the agent's softphone does (it records what it hears: a spy
+ * cannot, see below); barging in, everyone hears everyone. The supervisor
+ * hangs up, or the call ends, and nothing of the session is left.
  */
 import { execFile } from 'node:child_process';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
@@ -30,10 +31,20 @@ const RECORD_SEC = 4;
 /** The application the spies enter, so that ARI can record them. */
 const OBSERVER_APP = `${ENGINE}-observer`;
 
-/** RMS amplitude of a recording within ±100 Hz of `hz` (sox's band-pass, then its statistics). */
-async function bandRms(file: string, hz: number): Promise<number> {
-  const { stderr } = await promisify(execFile)('sox', [file, '-n', 'sinc', `${hz - 100}-${hz + 100}`, 'stat']);
+/** RMS amplitude of a recording (or its last `lastSec`) within ±100 Hz of `hz` (sox's band-pass, then its statistics). */
+async function bandRms(file: string, hz: number, lastSec?: number): Promise<number> {
+  const trim = lastSec === undefined ? [] : ['trim', `-${lastSec}`];
+  const { stderr } = await promisify(execFile)('sox', [file, '-n', ...trim, 'sinc', `${hz - 100}-${hz + 100}`, 'stat']);
   return Number(/RMS\s+amplitude:\s+([\d.]+)/.exec(stderr)?.[1] ?? Number.NaN);
+}
+
+/** The newest call recording a softphone made of what it heard. */
+async function lastRecordingAt(dir: string): Promise<string> {
+  const decoded = (await readdir(dir)).filter((f) => f.endsWith('-dec.wav'));
+  const withTimes = await Promise.all(decoded.map(async (f) => ({ f, at: (await stat(join(dir, f))).mtimeMs })));
+  const newest = withTimes.sort((a, b) => b.at - a.at)[0];
+  if (!newest) throw new Error(`no recording in ${dir}: is baresip's sndfile module loaded (test/pbx/lab.sh)?`);
+  return join(dir, newest.f);
 }
 
 describe('listen and whisper on the real PBX', () => {
@@ -108,7 +119,7 @@ describe('listen and whisper on the real PBX', () => {
     return { request, sessionId, files };
   }
 
-  it('listen: the supervisor hears the call, nobody hears the supervisor; whisper: the customer does not hear the supervisor', async () => {
+  it('listen: the supervisor hears the call, nobody hears the supervisor; whisper: the agent alone hears the supervisor; barge: everyone', async () => {
     telephony.loginAgent(AGENT, 'PJSIP/agent1');
     await event('agent.leg-up', (e) => e.agentId === AGENT);
     const agentTone = toneOfAgent(1);
@@ -118,25 +129,32 @@ describe('listen and whisper on the real PBX', () => {
     expect(l.supervisor.agent).toBeGreaterThan(0.01);
     expect(l.agent.supervisor).toBeLessThan(0.002);
     expect(l.customer.supervisor).toBeLessThan(0.002);
-    telephony.endSupervision(listen.sessionId);
-    await event('supervision.ended', (e) => e.sessionId === listen.sessionId);
+    // The supervisor hangs up: the session ends, the call goes on, nothing of the session is left.
+    await ari('DELETE', `/channels/${ENGINE}-s-${listen.sessionId}`);
+    expect(await event('supervision.ended', (e) => e.sessionId === listen.sessionId)).toMatchObject({ why: 'supervisor-hung-up' });
+    await expect.poll(async () => JSON.stringify(await leftOnPbx(ENGINE)).includes(`${ENGINE}-s-${listen.sessionId}`), { timeout: 10_000 }).toBe(false);
+    expect(heard.some((e) => e.type === 'call.ended' && e.attemptId === listen.request.attemptId)).toBe(false);
     telephony.hangup(listen.request.attemptId);
     await event('call.ended', (e) => e.attemptId === listen.request.attemptId);
 
     const whisper = await superviseCall('whisper');
     const w = await tonesIn(whisper, agentTone);
-    // What the agent's phone is sent cannot be heard this way: Asterisk hands a channel's frames to its spies before
-    // mixing its whispers in (main/audiohook.c, audio_audiohook_write_list), so a spy on the agent's channel never
-    // carries the whisper. It needs a recording at the agent's softphone (not done yet). The customer does not hear it:
+    // What the agent's phone is sent is not seen by a spy: Asterisk hands a channel's frames to its spies before it mixes
+    // its whispers in (main/audiohook.c, audio_audiohook_write_list). So the agent's softphone records what it hears
+    // (baresip's sndfile, lab.sh): the agent logs out while whispered to, and the end of that recording is heard.
     expect(w.customer.supervisor).toBeLessThan(0.002);
     expect(w.supervisor.agent).toBeGreaterThan(0.01);
-    // The supervisor hangs up: the session ends, the call goes on, nothing of the session is left.
-    await ari('DELETE', `/channels/${ENGINE}-s-${whisper.sessionId}`);
-    expect(await event('supervision.ended', (e) => e.sessionId === whisper.sessionId)).toMatchObject({ why: 'supervisor-hung-up' });
-    const session = `${ENGINE}-s-${whisper.sessionId}`;
-    await expect.poll(async () => JSON.stringify(await leftOnPbx(ENGINE)).includes(session), { timeout: 10_000 }).toBe(false);
-    telephony.hangup(whisper.request.attemptId);
+    telephony.logoutAgent(AGENT);
+    expect(await event('supervision.ended', (e) => e.sessionId === whisper.sessionId)).toMatchObject({ why: 'call-ended' });
     await event('call.ended', (e) => e.attemptId === whisper.request.attemptId);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const agentHeard = await lastRecordingAt(join(lab.dir, 'phones', 'agent1', 'heard'));
+    const whispered = { agent: await bandRms(agentHeard, agentTone, 2), supervisor: await bandRms(agentHeard, SUPERVISOR_TONE, 2) };
+    console.log("whisper: band RMS of the agent's softphone's last 2 s", JSON.stringify(whispered));
+    expect(whispered.supervisor).toBeGreaterThan(0.01);
+    await expect.poll(async () => JSON.stringify(await leftOnPbx(ENGINE)).includes(`${ENGINE}-s-${whisper.sessionId}`), { timeout: 10_000 }).toBe(false);
+    telephony.loginAgent(AGENT, 'PJSIP/agent1');
+    await until('agent 1 up again', () => heard.filter((e) => e.type === 'agent.leg-up' && e.agentId === AGENT).length === 2 || undefined);
 
     // Barging in, the supervisor's tone reaches the customer: it does flow, so its absence above is the snoop's doing.
     const barge = await superviseCall('barge');
