@@ -267,6 +267,7 @@ export class BroadcastRunner {
     const decision = this.pacer.decide(snapshot);
     this.o.observer?.decision?.(decision, now);
     running.metrics?.inFlight(this.onLine.size);
+    running.live.broadcastDecision(decision, now, snapshot.leadsLeft);
     this.reportFinish(decision.finish);
     for (let i = 0; i < decision.launch; i++) {
       const lead = running.leads.take();

@@ -59,6 +59,12 @@ const LIMITS: Record<string, string> = {
   'campaign-lines': "every one of the campaign's concurrent lines is in use",
   'trunk-lines': "the trunk's lines are all in use",
   'trunk-calls-per-second': "the trunk's calls per second are used up for this second",
+  // A broadcast's bounds (broadcast-pacing.ts).
+  'window-closed': "the leads' calling window is closed",
+  'no-leads': 'no lead is left to call',
+  lines: "every one of the campaign's lines is in use",
+  'calls-per-second': "the trunk's calls per second are used up for this second",
+  spread: 'the calls are spread to end by the campaign\'s "finish by"',
 };
 
 /** The reasons a campaign's last decision dialed nothing, most basic first; none when it dialed. */

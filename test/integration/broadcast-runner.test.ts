@@ -299,6 +299,7 @@ describe.each(await testDatabases())('broadcast campaigns run live on $kind', ({
     expect(await coordination.live.counters(broadcast.id, clock.now())).toEqual({
       dials: 6, answers: 5, 'live-answers': 4, connects: 1, abandons: 0, machines: 1, 'keys-pressed': 2, handovers: 1, 'opt-outs': 1, callbacks: 0,
     });
+    expect(await coordination.live.pacing(broadcast.id)).toMatchObject({ policy: 'broadcast', activeAgents: 0 });
     const scraped = await metrics.scrape();
     expect(scraped).toContain(`outpace_dials_total{campaign="${broadcast.id}"} 6`);
     expect(scraped).toContain(`outpace_live_answers_total{campaign="${broadcast.id}"} 4`);

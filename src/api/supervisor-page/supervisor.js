@@ -19,6 +19,11 @@ const LIMITS = {
   'trunk-lines': "the trunk's lines",
   'trunk-calls-per-second': "the trunk's calls per second",
   'hopper-empty': 'no lead at hand',
+  'window-closed': 'the calling window',
+  'no-leads': 'no lead left',
+  lines: "the campaign's lines",
+  'calls-per-second': "the trunk's calls per second",
+  spread: 'the spread to the "finish by"',
 };
 const MODES = ['preview', 'progressive', 'power', 'predictive'];
 const camel = (name) => name.replace(/-([a-z])/g, (_, c) => c.toUpperCase());

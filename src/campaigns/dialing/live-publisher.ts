@@ -12,6 +12,7 @@ import type { CallInFlight, CampaignPacing, LiveCounter, LiveState } from '../..
 import type { AgentId, AttemptId, CampaignId } from '../../domain/ids.js';
 import type { EpochMs } from '../../domain/time.js';
 import type { AttemptRecord } from '../../engine/attempt-record.js';
+import type { BroadcastDecision } from '../../pacing/broadcast-pacing.js';
 import type { PacingDecision } from '../../pacing/pacer.js';
 import type { AgentState } from '../../pacing/snapshot.js';
 import type { TelephonyEvent } from '../../telephony/port.js';
@@ -52,12 +53,8 @@ export class LivePublisher {
    * for a reason it did not have before.
    */
   readonly decision = (d: PacingDecision): void => {
-    const cutChanged = d.dials === 0 && d.limitedBy !== this.lastLimit;
-    this.lastLimit = d.dials === 0 ? d.limitedBy : null;
-    if (d.at - this.lastPacingAt < PACING_EVERY_MS && !cutChanged) return;
-    this.lastPacingAt = d.at;
     const known = (x: number) => (Number.isFinite(x) ? x : null);
-    const pacing: CampaignPacing = {
+    this.pacing({
       at: d.at,
       policy: d.policy,
       dials: d.dials,
@@ -72,9 +69,37 @@ export class LivePublisher {
       detectionFalsePositives: d.detectionFalsePositives,
       leadsAvailable: d.leadsAvailable,
       activeAgents: d.counts.active,
-    };
-    this.write(() => this.o.live.setPacing(this.o.campaignId, pacing));
+    });
   };
+
+  /** A broadcast's decision, in the same view: calls launched, what bound them, the leads left; no agents, no abandons of its own. */
+  readonly broadcastDecision = (d: BroadcastDecision, at: EpochMs, leadsLeft: number): void => {
+    const bound = d.bound === 'leads' ? null : d.bound;
+    this.pacing({
+      at,
+      policy: 'broadcast',
+      dials: d.launch,
+      proposed: d.launch,
+      limitedBy: bound,
+      dialLevel: 0,
+      expectedFreeAgents: null,
+      expectedLiveAnswers: null,
+      expectedAbandons: null,
+      abandonRate: 0,
+      abandonRateLastHour: 0,
+      detectionFalsePositives: null,
+      leadsAvailable: leadsLeft,
+      activeAgents: 0,
+    });
+  };
+
+  private pacing(pacing: CampaignPacing): void {
+    const cutChanged = pacing.dials === 0 && pacing.limitedBy !== this.lastLimit;
+    this.lastLimit = pacing.dials === 0 ? pacing.limitedBy : null;
+    if (pacing.at - this.lastPacingAt < PACING_EVERY_MS && !cutChanged) return;
+    this.lastPacingAt = pacing.at;
+    this.write(() => this.o.live.setPacing(this.o.campaignId, pacing));
+  }
 
   /** The engine observer's attemptOpened: the attempt is written and about to be dialed (one storage refused is never dialed, nor shown). */
   readonly attemptOpened = (attemptId: AttemptId, at: EpochMs): void => {
