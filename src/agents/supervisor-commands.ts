@@ -8,7 +8,7 @@
  * hears the new state from the board as always.
  */
 import type { Logger } from 'pino';
-import type { LiveState, SupervisorCommand } from '../coordination/coordination.js';
+import type { LiveState, SupervisionNews, SupervisorCommand } from '../coordination/coordination.js';
 import type { Clock } from '../engine/scheduler.js';
 import type { TelephonyPort } from '../telephony/port.js';
 import type { DeskHub } from './desk-hub.js';
@@ -19,11 +19,20 @@ export interface SupervisorCommandsOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   /** Where supervisors listen, whisper and barge; a port that cannot (the simulator) tells them nothing happened. */
-  readonly port?: Pick<TelephonyPort, 'supervise' | 'endSupervision'>;
+  readonly port?: Pick<TelephonyPort, 'supervise' | 'endSupervision' | 'subscribe'>;
 }
 
-export function followSupervisorCommands(o: SupervisorCommandsOptions): Promise<() => Promise<void>> {
-  return o.live.onCommand((command: SupervisorCommand) => {
+export async function followSupervisorCommands(o: SupervisorCommandsOptions): Promise<() => Promise<void>> {
+  // The port's word on each supervision goes to the wallboard's events, for the supervisors' pages.
+  const unsubscribe = o.port?.subscribe((e) => {
+    if (e.type !== 'supervision.started' && e.type !== 'supervision.ended') return;
+    const news: SupervisionNews =
+      e.type === 'supervision.started'
+        ? { sessionId: e.sessionId, agentId: e.agentId, state: 'started', mode: e.mode, at: e.at }
+        : { sessionId: e.sessionId, agentId: e.agentId, state: 'ended', why: e.why, at: e.at };
+    o.live.supervisionNews(news).catch((err: unknown) => o.logger.warn({ err, news }, 'supervision not shown on the wallboard'));
+  });
+  const unfollow = await o.live.onCommand((command: SupervisorCommand) => {
     const at = o.clock.now();
     o.logger.info({ command }, `supervisor ${command.by}: ${command.type}`);
     switch (command.type) {
@@ -38,4 +47,8 @@ export function followSupervisorCommands(o: SupervisorCommandsOptions): Promise<
         return o.desk.publish({ type: 'agent.logout', agentId: command.agentId, at });
     }
   });
+  return async () => {
+    unsubscribe?.();
+    await unfollow();
+  };
 }

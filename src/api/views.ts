@@ -47,6 +47,8 @@ export function eventView(event: LiveEvent): Record<string, unknown> {
       return { ...event, counter: camelCase(event.counter) };
     case 'pacing':
       return { ...event, pacing: pacingView(event.pacing) };
+    case 'supervision':
+      return { ...event, supervision: { ...event.supervision, at: isoTime(event.supervision.at) } };
     case 'call-ended':
       return event;
   }

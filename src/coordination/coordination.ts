@@ -6,7 +6,7 @@
  */
 import type { AgentId, AttemptId, CampaignId } from '../domain/ids.js';
 import type { PauseReason } from '../domain/outcomes.js';
-import type { SupervisionRequest } from '../telephony/port.js';
+import type { SupervisionEnd, SupervisionMode, SupervisionRequest } from '../telephony/port.js';
 import type { DurationMs, EpochMs } from '../domain/time.js';
 
 /**
@@ -84,8 +84,19 @@ export type SupervisorCommand =
   | { readonly type: 'supervise'; readonly request: SupervisionRequest; readonly by: string }
   | { readonly type: 'end-supervision'; readonly sessionId: string; readonly by: string };
 
+/** A supervisor's listen, whisper or barge as it starts and ends (TelephonyPort's supervision events). */
+export interface SupervisionNews {
+  readonly sessionId: string;
+  readonly agentId: AgentId;
+  readonly state: 'started' | 'ended';
+  readonly mode?: SupervisionMode | undefined;
+  readonly why?: SupervisionEnd | undefined;
+  readonly at: EpochMs;
+}
+
 export type LiveEvent =
   | { readonly type: 'pacing'; readonly campaignId: CampaignId; readonly pacing: CampaignPacing }
+  | { readonly type: 'supervision'; readonly supervision: SupervisionNews }
   | { readonly type: 'agent-state'; readonly agentId: AgentId; readonly agent: AgentLiveState }
   | { readonly type: 'call'; readonly call: CallInFlight }
   | { readonly type: 'call-ended'; readonly campaignId: CampaignId; readonly attemptId: AttemptId }
@@ -104,6 +115,8 @@ export interface LiveState {
   /** The campaign engine's last pacing decision. */
   setPacing(campaignId: CampaignId, pacing: CampaignPacing): Promise<void>;
   pacing(campaignId: CampaignId): Promise<CampaignPacing | null>;
+  /** Says on the wallboard's events that a supervision started or ended (nothing is kept). */
+  supervisionNews(news: SupervisionNews): Promise<void>;
   /** Every change above, as it happens; returns the unsubscribe. */
   subscribe(listener: (event: LiveEvent) => void): Promise<() => Promise<void>>;
   /** A supervisor's command, to every engine process (not part of the wallboard's events). */

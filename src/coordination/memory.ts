@@ -14,6 +14,7 @@ import {
   type LiveCounter,
   type LiveEvent,
   type LiveState,
+  type SupervisionNews,
   type SupervisorCommand,
 } from './coordination.js';
 
@@ -118,6 +119,10 @@ export class MemoryLiveState implements LiveState {
 
   async pacing(campaignId: CampaignId) {
     return this.pacings.get(campaignId) ?? null;
+  }
+
+  async supervisionNews(supervision: SupervisionNews) {
+    this.emit({ type: 'supervision', supervision });
   }
 
   async subscribe(listener: (event: LiveEvent) => void) {

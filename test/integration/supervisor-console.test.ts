@@ -21,7 +21,7 @@ import { SECOND } from '../../src/domain/time.js';
 import { OutpaceMetrics } from '../../src/metrics/metrics.js';
 import type { PacingDecision } from '../../src/pacing/pacer.js';
 import type { Db } from '../../src/storage/db.js';
-import type { SupervisionRequest } from '../../src/telephony/port.js';
+import type { SupervisionRequest, TelephonyListener } from '../../src/telephony/port.js';
 import { freshPglite } from '../support/databases.js';
 import { pacingDecision } from '../support/pacing-decision.js';
 import { makeCampaign, MONDAY_8AM_NEW_YORK } from '../support/fixtures.js';
@@ -39,7 +39,12 @@ describe('the supervisor console', () => {
   const desk = new DeskHub();
   const heard: AgentDeskEvent[] = [];
   const supervised: unknown[] = [];
-  const port = { supervise: (r: SupervisionRequest) => void supervised.push(r), endSupervision: (id: string) => void supervised.push({ end: id }) };
+  const portListeners = new Set<TelephonyListener>();
+  const port = {
+    supervise: (r: SupervisionRequest) => void supervised.push(r),
+    endSupervision: (id: string) => void supervised.push({ end: id }),
+    subscribe: (l: TelephonyListener) => (portListeners.add(l), () => void portListeners.delete(l)),
+  };
   let unfollow: () => Promise<void>;
   const keys: Record<'supervisor' | 'agent' | 'manager', string> = { supervisor: '', agent: '', manager: '' };
 
@@ -126,6 +131,12 @@ describe('the supervisor console', () => {
     expect(asked.statusCode).toBe(202);
     const { sessionId } = asked.json();
     expect(supervised).toEqual([{ sessionId, agentId: ALICE, endpoint: 'PJSIP/sup1', mode: 'whisper' }]);
+    // The port's word on the session reaches the wallboard's events, for the supervisors' pages.
+    const news: unknown[] = [];
+    const unsubscribe = await coordination.live.subscribe((e) => void (e.type === 'supervision' && news.push(e.supervision)));
+    for (const l of portListeners) l({ type: 'supervision.started', sessionId, agentId: ALICE, attemptId: AttemptId('talking'), mode: 'whisper', at: T0 });
+    expect(news).toEqual([{ sessionId, agentId: ALICE, state: 'started', mode: 'whisper', at: T0 }]);
+    await unsubscribe();
     expect((await call('POST', `/supervisor/supervisions/${sessionId}/end`, 'supervisor')).statusCode).toBe(202);
     expect(supervised[1]).toEqual({ end: sessionId });
     expect((await audited(sessionId)).map((a) => [a.actor, a.action])).toEqual([['sue', 'end-supervision']]);

@@ -40,7 +40,7 @@ function Floor({ me, signOut }) {
   const [now, setNow] = useState(Date.now());
 
   // The server's clock (the demo's runs faster than the wall's) is followed from what it sends.
-  const load = () => api('/supervisor/floor').then((f) => setFloor((old) => heardAt({ ...f, clock: old?.clock }, Date.parse(f.at))), (e) => setProblem(e.message));
+  const load = () => api('/supervisor/floor').then((f) => setFloor((old) => heardAt({ ...f, clock: old?.clock, supervisions: old?.supervisions }, Date.parse(f.at))), (e) => setProblem(e.message));
   useEffect(() => {
     void load();
     const onEvent = (type, data) => setFloor((f) => (f ? heardAt(applyEvent(f, type, data), eventTime(data)) : f));
@@ -91,6 +91,7 @@ function Floor({ me, signOut }) {
           <${TimeChart} id="occupancy-chart" title="Occupancy" data=${[samples.times, samples.occupancy]} series=${[{ label: 'occupancy', stroke: '#2a5bd7' }]} percent=${false} />
         </div>
       </section>
+      <${Supervisions} floor=${floor} act=${act} />
       <${Calls} floor=${floor} />
       <${Agents} floor=${floor} now=${floor.clock.at + (now - floor.clock.heardAt)} act=${act} softphone=${softphone} />
     </main>`;
@@ -124,6 +125,17 @@ function CampaignCard({ c, act }) {
       <button type="submit">Apply</button>
     </form>
   </article>`;
+}
+
+/** The listens, whispers and barges under way, as the engines report them, each with its end. */
+function Supervisions({ floor, act }) {
+  const running = floor.supervisions ?? [];
+  if (running.length === 0) return null;
+  return html`<section id="supervisions">
+    <h2>Supervising</h2>
+    ${running.map((s) => html`<p key=${s.sessionId}>${s.mode} ${s.agentId} since ${clockTime(s.at)}
+      <button onClick=${() => act(`/supervisor/supervisions/${s.sessionId}/end`)}>End</button></p>`)}
+  </section>`;
 }
 
 function Calls({ floor }) {
@@ -180,6 +192,10 @@ function applyEvent(floor, type, data) {
       return { ...floor, campaigns: campaigns((c) => ({ ...c, calls: c.calls.filter((x) => x.attemptId !== data.attemptId) })) };
     case 'counter':
       return { ...floor, campaigns: campaigns((c) => ({ ...c, today: { ...c.today, [camel(data.counter)]: data.value } })) };
+    case 'supervision': {
+      const others = (floor.supervisions ?? []).filter((x) => x.sessionId !== data.supervision.sessionId);
+      return { ...floor, supervisions: data.supervision.state === 'started' ? [...others, data.supervision] : others };
+    }
     case 'pacing':
       return { ...floor, campaigns: campaigns((c) => ({ ...c, pacing: data.pacing, whyNotDialing: whyNot(c, data.pacing) })) };
     default:

@@ -17,6 +17,7 @@ import {
   type LiveCounter,
   type LiveEvent,
   type LiveState,
+  type SupervisionNews,
   type SupervisorCommand,
 } from '../coordination.js';
 
@@ -85,6 +86,10 @@ export class RedisLiveState implements LiveState {
   async pacing(campaignId: CampaignId) {
     const json = await this.redis.hget(`${this.prefix}pacing`, campaignId);
     return json === null ? null : (JSON.parse(json) as CampaignPacing);
+  }
+
+  async supervisionNews(supervision: SupervisionNews) {
+    await this.publish({ type: 'supervision', supervision });
   }
 
   async subscribe(listener: (event: LiveEvent) => void) {
