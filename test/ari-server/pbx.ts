@@ -12,6 +12,8 @@ import {
   type SimChannel,
   type SimPlayback,
   type SimRecording,
+  type StoredRecording,
+  toneWav,
   bridgeJson,
   channelJson,
   newBridge,
@@ -78,7 +80,10 @@ export class SimPbx {
    */
   private readonly recordingsOn = new Map<string, Set<SimRecording>>();
   private readonly snoopsOn = new Map<string, Set<SimChannel>>();
-  readonly storedRecordings = new Map<string, { name: string; format: string }>();
+  /** Finished recordings as Asterisk keeps them in its recordings folder; their sound is made when fetched (storedFile). */
+  readonly storedRecordings = new Map<string, StoredRecording>();
+  /** The causes the next channel recordings fail with (RecordingFailed instead of RecordingStarted). */
+  private readonly pendingRecordingFailures: string[] = [];
   private readonly playbacks = new Map<string, LivePlayback>();
   /** Each channel's playbacks in order: the first plays, the others wait. */
   private readonly playQueues = new Map<string, LivePlayback[]>();
@@ -188,6 +193,15 @@ export class SimPbx {
    */
   delaySnoopStasis(ms: number): void {
     this.snoopStasisMs = ms;
+  }
+
+  /**
+   * The next channel recording fails once requested, as res_stasis_recording
+   * fails one it cannot start (`Failed to answer channel`, `Cannot record
+   * channel while in bridge`): RecordingFailed, state failed, with the cause.
+   */
+  failNextRecording(cause = 'Failed to answer channel'): void {
+    this.pendingRecordingFailures.push(cause);
   }
 
   /** Media whose URI starts with `prefix` last `scriptedMs` each (undefined: promptMs again), for tests that act mid-list. */
@@ -496,7 +510,33 @@ export class SimPbx {
   /** POST /channels/{id}/record: the channel must be in the application (res/ari/resource_channels.c answers 409 otherwise). */
   recordChannel(channelId: string, name: string, format: string, ifExists: string | undefined): SimRecording {
     const ch = this.inStasis(channelId);
-    return this.record(`channel:${ch.id}`, ch.app, name, format, ifExists);
+    const rec = this.record(`channel:${ch.id}`, ch.app, name, format, ifExists);
+    const cause = this.pendingRecordingFailures.shift();
+    if (cause !== undefined) {
+      rec.state = 'failed';
+      this.liveRecordings.delete(name);
+      removeFrom(this.recordingsOn, rec.targetUri, rec);
+      this.later(0, () => this.options.emit(rec.app, 'RecordingFailed', { recording: { ...recordingJson(rec), cause } }));
+    }
+    return rec;
+  }
+
+  /**
+   * GET /recordings/stored/{name}/file: the file's bytes and Content-Type as
+   * res/ari/resource_recordings.c sends them (`audio/<extension>`). The sound
+   * is made here: 8 kHz 16-bit mono WAV, as Asterisk's `wav` format writes, a
+   * tone whose pitch tells the leg, lasting the recording's duration.
+   */
+  storedFile(name: string): { contentType: string; bytes: Buffer } {
+    const stored = this.storedRecordings.get(name);
+    if (!stored) throw new AriRequestError(404, 'Recording not found');
+    if (stored.format !== 'wav') throw new AriRequestError(500, 'Format specified by recording not available or loaded');
+    return { contentType: `audio/${stored.format}`, bytes: toneWav(stored.durationSec, /-customer$/.test(name) ? 440 : /-agent$/.test(name) ? 660 : 550) };
+  }
+
+  /** DELETE /recordings/stored/{name}. */
+  deleteStored(name: string): void {
+    if (!this.storedRecordings.delete(name)) throw new AriRequestError(404, 'Recording not found');
   }
 
   record(targetUri: string, app: string | undefined, name: string, format: string, ifExists: string | undefined): SimRecording {
@@ -740,7 +780,7 @@ export class SimPbx {
     const durationSec = Math.round((Date.now() - rec.startedAt) / this.options.timeScale / 1000);
     this.liveRecordings.delete(rec.name);
     removeFrom(this.recordingsOn, rec.targetUri, rec);
-    this.storedRecordings.set(rec.name, { name: rec.name, format: rec.format });
+    this.storedRecordings.set(rec.name, { name: rec.name, format: rec.format, durationSec });
     this.options.emit(rec.app, 'RecordingFinished', { recording: recordingJson(rec, durationSec) });
   }
 
