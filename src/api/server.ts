@@ -20,6 +20,7 @@ import { leadRoutes } from './routes/leads.js';
 import { listRoutes } from './routes/lists.js';
 import { liveRoutes } from './routes/live.js';
 import { numberListRoutes } from './routes/number-lists.js';
+import { qaRoutes } from './routes/qa.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { peopleRoutes } from './routes/people.js';
 import { scriptRoutes } from './routes/scripts.js';
@@ -112,6 +113,7 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
         agentDeskRoutes,
         liveRoutes,
         recordingRoutes,
+        qaRoutes,
       ]) {
         register(routes, context);
       }
