@@ -115,11 +115,14 @@ export function recordingJson(r: SimRecording, durationSec?: number): Record<str
   };
 }
 
-/** A finished recording: what GET /recordings/stored answers (name, format), and how long its file plays. */
+/** A recording in ARI's folder: what GET /recordings/stored answers (name, format), and how long its file plays. */
 export interface StoredRecording {
   readonly name: string;
   readonly format: string;
-  readonly durationSec: number;
+  /** When it began (real ms): a file still being written (MixMonitor's, until its channel goes) plays up to now. */
+  readonly startedAt: number;
+  /** Scripted seconds, once the file is closed. */
+  readonly durationSec?: number;
 }
 
 export function storedRecordingJson(r: StoredRecording): Record<string, unknown> {

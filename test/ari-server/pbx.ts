@@ -86,6 +86,8 @@ export class SimPbx {
   readonly storedRecordings = new Map<string, StoredRecording>();
   /** The causes the next channel recordings fail with (RecordingFailed instead of RecordingStarted). */
   private readonly pendingRecordingFailures: string[] = [];
+  /** The files each channel's MixMonitor writes: they close, and their length is known, when the channel goes. */
+  private readonly mixMonitorsOn = new Map<string, string[]>();
   private readonly playbacks = new Map<string, LivePlayback>();
   /** Each channel's playbacks in order: the first plays, the others wait. */
   private readonly playQueues = new Map<string, LivePlayback[]>();
@@ -533,7 +535,8 @@ export class SimPbx {
     const stored = this.storedRecordings.get(name);
     if (!stored) throw new AriRequestError(404, 'Recording not found');
     if (stored.format !== 'wav') throw new AriRequestError(500, 'Format specified by recording not available or loaded');
-    return { contentType: `audio/${stored.format}`, bytes: toneWav(stored.durationSec, /-customer$/.test(name) ? 440 : /-agent$/.test(name) ? 660 : 550) };
+    const durationSec = stored.durationSec ?? this.scaledSecondsSince(stored.startedAt);
+    return { contentType: `audio/${stored.format}`, bytes: toneWav(durationSec, /-customer$/.test(name) ? 440 : /-agent$/.test(name) ? 660 : 550) };
   }
 
   /** DELETE /recordings/stored/{name}. */
@@ -689,7 +692,8 @@ export class SimPbx {
       const mixed = policy === 'all' ? file('mixed') : '';
       this.dialplanStep(ch, 'outpace-record', 1, 'MixMonitor', policy === 'all' ? `${mixed},r(${file('customer')})t(${file('agent')})` : `,t(${file('agent')})`);
       if (mixed) this.channelEvent(ch, 'ChannelVarset', { variable: 'MIXMONITOR_FILENAME', value: mixed });
-      for (const leg of legs) this.storedRecordings.set(`${attempt}-${leg}`, { name: `${attempt}-${leg}`, format: 'wav' });
+      for (const leg of legs) this.storedRecordings.set(`${attempt}-${leg}`, { name: `${attempt}-${leg}`, format: 'wav', startedAt: Date.now() });
+      this.mixMonitorsOn.set(ch.id, legs.map((leg) => `${attempt}-${leg}`));
     }
     this.dialplanStep(ch, 'outpace-record', legs.length > 0 ? 2 : 1, 'Return', '');
     this.channelEvent(ch, 'ChannelVarset', { variable: 'ARGC', value: '' });
@@ -768,6 +772,11 @@ export class SimPbx {
     for (const t of ch.timers) t.cancel();
     for (const pb of [...(this.playQueues.get(ch.id) ?? [])]) this.endPlayback(pb);
     for (const rec of [...(this.recordingsOn.get(`channel:${ch.id}`) ?? [])]) this.finishRecording(rec);
+    for (const name of this.mixMonitorsOn.get(ch.id) ?? []) {
+      const file = this.storedRecordings.get(name);
+      if (file) this.storedRecordings.set(name, { ...file, durationSec: this.scaledSecondsSince(file.startedAt) });
+    }
+    this.mixMonitorsOn.delete(ch.id);
     // Transcript human: snoop channels end with StasisEnd only, before their target's ChannelDestroyed.
     for (const snoop of [...(this.snoopsOn.get(ch.id) ?? [])]) this.destroy(snoop, cause);
     this.snoopsOn.delete(ch.id);
@@ -803,11 +812,16 @@ export class SimPbx {
   private finishRecording(rec: SimRecording): void {
     if (rec.state === 'done') return;
     rec.state = 'done';
-    const durationSec = Math.round((Date.now() - rec.startedAt) / this.options.timeScale / 1000);
+    const durationSec = this.scaledSecondsSince(rec.startedAt);
     this.liveRecordings.delete(rec.name);
     removeFrom(this.recordingsOn, rec.targetUri, rec);
-    this.storedRecordings.set(rec.name, { name: rec.name, format: rec.format, durationSec });
+    this.storedRecordings.set(rec.name, { name: rec.name, format: rec.format, startedAt: rec.startedAt, durationSec });
     this.options.emit(rec.app, 'RecordingFinished', { recording: recordingJson(rec, durationSec) });
+  }
+
+  /** Whole scripted seconds since a real time: what Asterisk would count on the scaled clock. */
+  private scaledSecondsSince(realMs: number): number {
+    return Math.round((Date.now() - realMs) / this.options.timeScale / 1000);
   }
 
   /** The playback is over (played, stopped, cancelled, or its channel gone): PlaybackFinished, then the channel's next. */

@@ -34,6 +34,8 @@ describe.skipIf(!url)('the recording catalogue', () => {
   let lab: TelephonyLab;
   let telephony: AriTelephony;
   let heard: Heard;
+  /** An engine that dials straight into the application (a trunk it cannot follow): it records with snoops and ARI's record. */
+  let snooping: { telephony: AriTelephony; heard: Heard };
   let storeDir: string;
   let ari: AriStoredRecordings;
   let catalogue: RecordingCatalogue;
@@ -44,35 +46,45 @@ describe.skipIf(!url)('the recording catalogue', () => {
     await runMigrations(db);
     lab = await testServerLab();
     ({ telephony, heard } = await connectEngine(lab, 'cat'));
+    snooping = await connectEngine(lab, 'cats', { config: { ARI_TRUNK_ENDPOINT: 'PJSIP/{number}@carrier' } });
     storeDir = await mkdtemp(join(tmpdir(), 'outpace-recordings-'));
     const { username, password } = lab.server!.credentials;
     ari = new AriStoredRecordings({ url: lab.server!.url, username, password });
     catalogue = new RecordingCatalogue({ db, store: ariFetchStore(ari, storeDir), logger: quietLogger });
     telephony.subscribe(catalogue.telephonyEvent);
+    snooping.telephony.subscribe(catalogue.telephonyEvent);
   });
   afterAll(async () => {
     telephony?.close();
+    snooping?.telephony.close();
     await lab?.close();
     await db?.close();
     await rm(storeDir, { recursive: true, force: true });
   });
 
-  /** A stored attempt, then its call on the test server put through to a fresh agent, talking until the customer hangs up. */
-  async function recordedCall(talkMs = 300): Promise<AttemptId> {
+  /**
+   * A stored attempt, then its call on the test server put through to a fresh
+   * agent, talking until the customer hangs up (recorded by MixMonitor from
+   * the answer, or by snoops with `engine` snooping). `beforeHangup` runs just before.
+   */
+  async function recordedCall(o: { engine?: 'cat' | 'cats'; beforeHangup?: (attemptId: AttemptId) => void } = {}): Promise<AttemptId> {
+    const engine = o.engine ?? 'cat';
+    const { telephony: port, heard: events } = engine === 'cats' ? snooping : { telephony, heard };
     const campaign = await makeCampaign(db);
     const agentId = `agent${++agents}`;
     const [attemptId] = await connectedCalls(db, campaign, [{ agentId, disposition: 'valid-sale', at: T0 }]);
-    telephony.loginAgent(AgentId(agentId), lab.agentEndpoint(agents));
-    await heard.next('agent.leg-up', agentId);
+    port.loginAgent(AgentId(agentId), lab.agentEndpoint(agents));
+    await events.next('agent.leg-up', agentId);
     const request = dialRequest(lab.numberFor({ kind: 'human', ringMs: 1000 }), { attemptId: attemptId! });
-    telephony.originate(request);
-    await heard.next('call.answered', attemptId);
-    telephony.connectToAgent(attemptId!, AgentId(agentId));
-    await heard.next('call.connected', attemptId);
-    await new Promise((resolve) => setTimeout(resolve, talkMs));
-    lab.server!.pbx.farEndHangsUp(`cat-c-${attemptId}`);
-    await heard.next('call.ended', attemptId);
-    telephony.logoutAgent(AgentId(agentId));
+    port.originate(request);
+    await events.next('call.answered', attemptId);
+    port.connectToAgent(attemptId!, AgentId(agentId));
+    await events.next('call.connected', attemptId);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    o.beforeHangup?.(attemptId!);
+    lab.server!.pbx.farEndHangsUp(`${engine}-c-${attemptId}`);
+    await events.next('call.ended', attemptId);
+    port.logoutAgent(AgentId(agentId));
     return attemptId!;
   }
 
@@ -86,18 +98,25 @@ describe.skipIf(!url)('the recording catalogue', () => {
     expect(rows.map((r) => r.leg).sort()).toEqual(['agent', 'customer', 'mixed']);
     for (const row of rows) {
       const served = lab.server!.pbx.storedFile(row.name).bytes;
-      const finished = heard.about(attemptId).find((e) => e.type === 'recording.finished' && e.recording.name === row.name);
       expect(row).toMatchObject({ status: 'available', format: 'wav', agentId: `agent${agents}`, sizeBytes: served.length, sha256: sha256(served), problem: null });
-      // The WAV header's length agrees with what Asterisk counted.
-      expect(row.durationMs).toBe(finished?.type === 'recording.finished' ? finished.recording.durationSec * 1000 : -1);
+      // The duration read from the WAV header: 8 kHz, 16-bit samples after the 44-byte header.
+      expect(row.durationMs).toBe((served.length - 44) / 16);
+      expect(row.durationMs).toBeGreaterThan(0);
       expect(await readFile(join(storeDir, row.finishedAt.slice(0, 10), `${row.name}.wav`))).toEqual(served);
     }
-    expect(lab.server!.requests.filter((r) => r.startsWith(`GET /ari/recordings/stored/${attemptId}`))).toHaveLength(3);
+    expect(lab.server!.requests.filter((r) => r.startsWith(`GET /ari/recordings/stored/${attemptId}`) && r.includes('/file -> 200'))).toHaveLength(3);
   });
 
-  it('a recording Asterisk failed is catalogued as failed, with its cause', async () => {
+  it('a leg MixMonitor did not store is catalogued as failed, with why', async () => {
+    const attemptId = await recordedCall({ beforeHangup: (id) => lab.server!.pbx.storedRecordings.delete(`${id}-agent`) });
+    await expect.poll(async () => (await listRecordings(db, { attemptId })).length).toBe(3);
+    const failed = (await listRecordings(db, { attemptId })).filter((r) => r.status === 'failed');
+    expect(failed).toEqual([expect.objectContaining({ leg: 'agent', problem: expect.stringContaining('[outpace-record]'), sha256: null })]);
+  });
+
+  it('a recording Asterisk failed (RecordingFailed) is catalogued as failed, with its cause', async () => {
     lab.server!.pbx.failNextRecording('Cannot record channel while in bridge');
-    const attemptId = await recordedCall();
+    const attemptId = await recordedCall({ engine: 'cats' });
     await expect.poll(async () => (await listRecordings(db, { attemptId })).length).toBe(3);
     const failed = (await listRecordings(db, { attemptId })).filter((r) => r.status === 'failed');
     expect(failed).toEqual([expect.objectContaining({ leg: 'customer', problem: 'Cannot record channel while in bridge', sha256: null })]);
