@@ -122,6 +122,7 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
   );
   webLayerRoutes(app);
   webPageRoutes(app, { path: '/agent', folder: new URL('./agent-page/', import.meta.url), files: ['agent.js', 'agent.css'] });
+  webPageRoutes(app, { path: '/qa', folder: new URL('./qa-page/', import.meta.url), files: ['qa.js', 'qa.css'] });
   return app;
 }
 

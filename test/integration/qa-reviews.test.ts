@@ -144,4 +144,22 @@ describe.skipIf(!url)('quality inspection', () => {
     expect(closed.history.map((h: { what: string }) => h.what)).toHaveLength(4);
     expect((await result('confirmed')).statusCode).toBe(409);
   });
+
+  it('reports per agent and week (monitored against the minimum, score, failures by criterion, time to feedback) and per campaign, as JSON and CSV', async () => {
+    const rows = (await t.call('GET', `/qa/reports/agents?campaignId=${campaign.id}&from=2026-11-23&to=2026-11-28`, 'qa')).json().rows;
+    const ann = rows.find((r: { agentId: string }) => r.agentId === 'ann');
+    expect(ann).toMatchObject({ week: '2026-11-23', callsMade: 15, monitored: 1, minimum: 3, belowMinimum: true, failures: { 'script-disclosure': 1 }, passRate: 0 });
+    // Called on Monday 08:01, reviewed on Saturday 08:00 (the API's clock).
+    expect(ann.feedbackHours).toBeCloseTo((NOW - (MONDAY_8AM_NEW_YORK + MINUTE)) / HOUR, 1);
+    expect(ann.feedbackWithin24h).toBe(0);
+    const csv = await t.call('GET', `/qa/reports/agents.csv?campaignId=${campaign.id}&from=2026-11-23&to=2026-11-28`, 'qa');
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    const lines = csv.body.trim().split('\n');
+    expect(lines[0]).toBe('agentId,week,callsMade,monitored,minimum,belowMinimum,averageScore,passRate,failures,feedbackHours,feedbackWithin24h');
+    expect(lines.find((l: string) => l.startsWith('ann,'))).toMatch(/^ann,2026-11-23,15,1,3,true,.*,0,script-disclosure=1,/);
+    const [report] = (await t.call('GET', `/qa/reports/campaigns?campaignId=${campaign.id}`, 'qa')).json().rows;
+    expect(report).toMatchObject({ campaignId: campaign.id, connectedCalls: 46, reviewed: 3, openLoops: 0, closedLoops: 2 });
+    expect(report.sampledShare).toBeCloseTo(report.sampled / 46);
+    expect((await t.call('GET', '/qa/reports/campaigns.csv', 'agent')).statusCode).toBe(403);
+  });
 });

@@ -115,6 +115,23 @@ describe.skipIf(!url)('recordings over the API', () => {
     expect(rows).toEqual([{ actor: 'supervisor user', details: { attemptId, leg: 'agent', bytes: `0-43/${wav.length}` }, at: expect.any(Date) }]);
   });
 
+  it('plays from a browser\'s audio element with a listen pass: this recording only, every Range request, as the person who asked', async () => {
+    expect((await t.call('POST', `/recordings/${ids.customer}/listen`, 'agent')).statusCode).toBe(403);
+    const listens = async () =>
+      (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'listen' AND entity_id = $1 AND actor = 'qa user'`, [ids.customer])).rows[0]!.n;
+    const before = await listens();
+    const { url: audio } = (await t.call('POST', `/recordings/${ids.customer}/listen`, 'qa')).json();
+    expect(audio).toMatch(new RegExp(`^/api/v1/recordings/${ids.customer}/audio/[\\w-]{43}$`));
+    for (const range of ['bytes=0-99', 'bytes=1000-']) {
+      const part = await t.api.inject({ method: 'GET', url: audio, headers: { range } });
+      expect(part.statusCode).toBe(206);
+    }
+    expect((await listens()) - before).toBe(2);
+    const elsewhere = await t.api.inject({ method: 'GET', url: audio.replace(ids.customer!, ids.agent!) });
+    expect(elsewhere.statusCode).toBe(403);
+    expect(elsewhere.json().message).toMatch(/unknown, lapsed, or for another recording/);
+  });
+
   it('a catalogued file that is gone answers 404 with why and is listed as missing, never a 500', async () => {
     await rm(join(dir, `${attemptId}-mixed.wav`));
     const gone = await t.call('GET', `/recordings/${ids.mixed}/audio`, 'qa');

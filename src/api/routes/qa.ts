@@ -9,6 +9,7 @@ import { attemptRecord } from '../../campaigns/history.js';
 import { AttemptId, CampaignId } from '../../domain/ids.js';
 import { listRecordings } from '../../recordings/catalogue.js';
 import { listLoops, LOOP_RESULTS, recordLoopResult } from '../../qa/qa-loops.js';
+import { AGENT_WEEK_COLUMNS, agentWeeks, CAMPAIGN_QA_COLUMNS, campaignQa, toCsv } from '../../qa/qa-reports.js';
 import { drawIntoQueue, getSamplingPlan, listQueue, saveSamplingPlan } from '../../qa/review-queue.js';
 import { claimCall, createScorecard, releaseCall, reviewsOf, scorecardsFor, submitReview } from '../../qa/reviews.js';
 import { samplingPlanSchema } from '../../qa/sampling-plan.js';
@@ -161,4 +162,25 @@ export function qaRoutes(api: Api, { db, clock }: ApiContext): void {
     },
     async (request) => ({ loop: await recordLoopResult(db, request.params.id, request.body.result as never, actor(request), clock.now()) }),
   );
+
+  const reportQuery = z
+    .object({ from: z.iso.date().optional(), to: z.iso.date().optional(), campaignId: z.uuid().optional(), agentId: z.string().min(1).optional() })
+    .strict();
+  const reports = [
+    { path: '/qa/reports/agents', what: 'per agent and week: calls monitored against the minimum, average score, failures by criterion, time from call to feedback', rows: agentWeeks, columns: AGENT_WEEK_COLUMNS },
+    { path: '/qa/reports/campaigns', what: 'per campaign: share of calls sampled, reviewed, pass rate, corrective and confirmation loops open and closed', rows: campaignQa, columns: CAMPAIGN_QA_COLUMNS },
+  ] as const;
+  for (const report of reports) {
+    api.get(report.path, { config: { roles: LISTENERS }, schema: { summary: `QA report ${report.what}`, querystring: reportQuery, response: answer('rows') } }, async (request) => ({
+      rows: await report.rows(db, request.query),
+    }));
+    api.get(
+      `${report.path}.csv`,
+      { config: { roles: LISTENERS }, schema: { summary: `QA report ${report.what}, as CSV`, querystring: reportQuery, response: { 200: z.string().describe('text/csv') } } },
+      async (request, reply) => {
+        const rows = (await report.rows(db, request.query)) as unknown as Array<Record<string, unknown>>;
+        return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="qa-${report.path.split('/').pop()}.csv"`).send(toCsv(rows, report.columns));
+      },
+    );
+  }
 }

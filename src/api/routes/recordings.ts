@@ -4,9 +4,11 @@
  * with Range support, every listen in the audit log; retention per campaign
  * and legal holds per attempt.
  */
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { AttemptId, CampaignId } from '../../domain/ids.js';
 import { getRecording, listRecordings, markMissing, RECORDING_STATUSES } from '../../recordings/catalogue.js';
+import { issueListenPass, listenerOf } from '../../recordings/listen-passes.js';
 import { liftLegalHold, placeLegalHold, setRecordingRetention } from '../../recordings/retention.js';
 import { audit } from '../../storage/audit.js';
 import { actor, type Api, type ApiContext } from '../context.js';
@@ -31,7 +33,7 @@ const recordingQuery = z
   })
   .strict();
 
-export function recordingRoutes(api: Api, { db }: ApiContext): void {
+export function recordingRoutes(api: Api, { db, clock }: ApiContext): void {
   api.get(
     '/recordings',
     { config: { roles: LISTENERS }, schema: { summary: 'List recordings by attempt, agent, campaign, day (UTC) and status', querystring: recordingQuery, response: { 200: objectAnswer('recordings') } } },
@@ -47,47 +49,68 @@ export function recordingRoutes(api: Api, { db }: ApiContext): void {
     },
   );
 
+  /** Plays the recording for `listener`: the whole file or the range asked, the listen audited before a byte goes. */
+  async function play(recordingId: string, listener: string, range: string | undefined, reply: FastifyReply) {
+    const recording = await getRecording(db, recordingId);
+    if (recording.status !== 'available' || !recording.location) {
+      const why =
+        recording.status === 'deleted'
+          ? `its retention passed: deleted at ${recording.deletedAt}`
+          : recording.status === 'failed'
+            ? `the PBX could not make it: ${recording.problem}`
+            : `its file is missing: ${recording.problem}`;
+      return sendError(reply, 404, { error: 'not-found', message: `recording ${recording.name} cannot be played: ${why}` });
+    }
+    let size: number;
+    try {
+      size = await fileSize(recording.location);
+    } catch (err) {
+      const why = `${recording.location} cannot be read (${err instanceof Error ? err.message : String(err)})`;
+      await markMissing(db, recording.id, why);
+      return sendError(reply, 404, { error: 'not-found', message: `recording ${recording.name} cannot be played: its file is missing: ${why}` });
+    }
+    const plan = planRange(size, range);
+    if (plan.kind !== 'refused') {
+      await audit(db, {
+        actor: listener,
+        action: 'listen',
+        entity: 'recording',
+        entityId: recording.id,
+        details: { attemptId: recording.attemptId, leg: recording.leg, bytes: `${plan.start}-${plan.end}/${plan.size}` },
+      });
+    }
+    return sendPlanned(reply, recording.location, plan, audioContentType(recording.format));
+  }
+
+  const audioAnswers = { 200: z.string().describe('the audio file'), 206: z.string().describe('the range asked'), 416: objectAnswer('the range cannot be served: Content-Range says the length') };
+
   api.get(
     '/recordings/:id/audio',
     {
       config: { roles: LISTENERS },
-      schema: {
-        summary: "Play a recording: the file, or the byte range asked (Range: 206, or 416 for a range that cannot be served); each listen is audited",
-        params: idParams,
-        response: { 200: z.string().describe('the audio file'), 206: z.string().describe('the range asked'), 416: objectAnswer('the range cannot be served: Content-Range says the length') },
-      },
+      schema: { summary: 'Play a recording: the file, or the byte range asked (Range: 206, or 416 for a range that cannot be served); each listen is audited', params: idParams, response: audioAnswers },
     },
+    async (request, reply) => play(request.params.id, actor(request), request.headers.range, reply),
+  );
+
+  api.post(
+    '/recordings/:id/listen',
+    { config: { roles: LISTENERS }, schema: { summary: "A pass to play the recording from a browser's audio element (which sends no key): its URL, good for 15 minutes", params: idParams, response: { 201: objectAnswer('url, expiresAt') } } },
     async (request, reply) => {
       const recording = await getRecording(db, request.params.id);
-      if (recording.status !== 'available' || !recording.location) {
-        const why =
-          recording.status === 'deleted'
-            ? `its retention passed: deleted at ${recording.deletedAt}`
-            : recording.status === 'failed'
-              ? `the PBX could not make it: ${recording.problem}`
-              : `its file is missing: ${recording.problem}`;
-        return sendError(reply, 404, { error: 'not-found', message: `recording ${recording.name} cannot be played: ${why}` });
-      }
-      let size: number;
-      try {
-        size = await fileSize(recording.location);
-      } catch (err) {
-        const why = `${recording.location} cannot be read (${err instanceof Error ? err.message : String(err)})`;
-        await markMissing(db, recording.id, why);
-        return sendError(reply, 404, { error: 'not-found', message: `recording ${recording.name} cannot be played: its file is missing: ${why}` });
-      }
-      const plan = planRange(size, request.headers.range);
-      // Written before a byte is sent: no listen goes unrecorded.
-      if (plan.kind !== 'refused') {
-        await audit(db, {
-          actor: actor(request),
-          action: 'listen',
-          entity: 'recording',
-          entityId: recording.id,
-          details: { attemptId: recording.attemptId, leg: recording.leg, bytes: `${plan.start}-${plan.end}/${plan.size}` },
-        });
-      }
-      return sendPlanned(reply, recording.location, plan, audioContentType(recording.format));
+      const { pass, expiresAt } = await issueListenPass(db, recording.id, actor(request), clock.now());
+      return reply.code(201).send({ url: `/api/v1/recordings/${recording.id}/audio/${pass}`, expiresAt: expiresAt.toISOString() });
+    },
+  );
+
+  // No key: the pass in the path is the permission, for this recording only, as the person it was issued to.
+  api.get(
+    '/recordings/:id/audio/:pass',
+    { schema: { summary: 'Play a recording with a listen pass (POST /recordings/:id/listen), as the audio element does', params: z.object({ id: z.uuid(), pass: z.string().min(1).max(100) }), response: audioAnswers } },
+    async (request, reply) => {
+      const listener = await listenerOf(db, request.params.id, request.params.pass, clock.now());
+      if (!listener) return sendError(reply, 403, { error: 'forbidden', message: 'the listen pass is unknown, lapsed, or for another recording: ask for a new one (POST /recordings/ID/listen)' });
+      return play(request.params.id, listener, request.headers.range, reply);
     },
   );
 
