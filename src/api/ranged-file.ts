@@ -40,7 +40,8 @@ export async function sendPlanned(reply: FastifyReply, path: string, plan: Range
   }
   reply.header('content-type', contentType).header('content-length', plan.end - plan.start + 1);
   if (plan.kind === 'part') reply.code(206).header('content-range', `bytes ${plan.start}-${plan.end}/${plan.size}`);
-  return reply.send(plan.size === 0 ? '' : createReadStream(path, { start: plan.start, end: plan.end }));
+  // Larger reads than the 64 KiB default: a recording is read straight through, and the socket takes big writes.
+  return reply.send(plan.size === 0 ? '' : createReadStream(path, { start: plan.start, end: plan.end, highWaterMark: 256 * 1024 }));
 }
 
 const AUDIO_TYPES: Record<string, string> = {
