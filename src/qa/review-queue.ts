@@ -72,7 +72,8 @@ export async function drawIntoQueue(db: Db, campaignId: CampaignId, period: Samp
      ON CONFLICT (attempt_id) DO NOTHING`,
     [campaignId, draw, JSON.stringify(sampled.map((s) => ({ attempt_id: s.attemptId, agent_id: s.agentId, rules: s.rules, reasons: s.reasons })))],
   );
-  await audit(db, { actor, action: 'draw-sample', entity: 'campaign', entityId: campaignId, details: { draw, calls: rows.length, sampled: sampled.length, added: inserted.rowCount } });
+  // A draw that adds nothing (the hourly draw of a period already drawn) leaves no row.
+  if (inserted.rowCount) await audit(db, { actor, action: 'draw-sample', entity: 'campaign', entityId: campaignId, details: { draw, calls: rows.length, sampled: sampled.length, added: inserted.rowCount } });
   return { draw, calls: rows.length, added: inserted.rowCount ?? 0, sampled };
 }
 
@@ -112,4 +113,27 @@ export async function listQueue(
     [f.campaignId ?? null, f.state ?? null, f.agentId ?? null, f.limit ?? 500],
   );
   return rows.map((r) => ({ ...r, connectedAt: r.connectedAt.toISOString() }));
+}
+
+/** The day (YYYY-MM-DD) `at` falls on in `zone`. */
+function localDay(at: number, zone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}
+
+/**
+ * Draws the campaign's day just ended and week just ended (in its plan's time
+ * zone) into the queue: complete periods only, so that drawing them again
+ * each hour adds nothing; a day's calls are in the queue the morning after,
+ * inside the documents' 24 hours for feedback.
+ */
+export async function drawEndedPeriods(db: Db, campaignId: CampaignId, now: number): Promise<DrawResult[]> {
+  const plan = await getSamplingPlan(db, campaignId);
+  const today = localDay(now, plan.timeZone);
+  const todayUtc = Date.parse(`${today}T00:00:00Z`);
+  const weekday = (new Date(todayUtc).getUTCDay() + 6) % 7;
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  return [
+    await drawIntoQueue(db, campaignId, { kind: 'day', start: day(todayUtc - DAY) }, 'system'),
+    await drawIntoQueue(db, campaignId, { kind: 'week', start: day(todayUtc - (weekday + 7) * DAY) }, 'system'),
+  ];
 }

@@ -5,7 +5,8 @@
  */
 import type { Logger } from 'pino';
 import type { AttemptId, CampaignId } from '../domain/ids.js';
-import { HOUR, type EpochMs } from '../domain/time.js';
+import type { EpochMs } from '../domain/time.js';
+import type { Chore } from '../engine/hourly-chores.js';
 import type { Clock } from '../engine/scheduler.js';
 import { audit } from '../storage/audit.js';
 import type { Db, Queryable } from '../storage/db.js';
@@ -72,38 +73,16 @@ export async function sweepRecordings(db: Db, store: RecordingStore, now: EpochM
   return { deleted: deleted.length, failed };
 }
 
-/**
- * The sweep an engine process runs: at start and every hour, a batch at a
- * time until nothing is left past its retention. Several processes may sweep
- * at once: a file deleted twice is no harm (removal tolerates a file gone).
- */
-export class RetentionSweeps {
-  private readonly timer: ReturnType<typeof setInterval>;
-  private running = false;
-
-  constructor(private readonly o: { readonly db: Db; readonly store: RecordingStore; readonly clock: Clock; readonly logger: Logger; readonly everyMs?: number }) {
-    this.timer = setInterval(() => void this.sweep(), o.everyMs ?? HOUR);
-    this.timer.unref();
-    void this.sweep();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-  }
-
-  private async sweep(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
+/** The sweep an engine process runs (hourly-chores.ts): a batch at a time until nothing is left past its retention. */
+export function retentionSweep(o: { readonly db: Db; readonly store: RecordingStore; readonly clock: Clock; readonly logger: Logger }): Chore {
+  return {
+    what: 'recording retention sweep',
+    async run() {
       for (;;) {
-        const result = await sweepRecordings(this.o.db, this.o.store, this.o.clock.now());
-        if (result.deleted > 0 || result.failed.length > 0) this.o.logger.info({ deleted: result.deleted, failed: result.failed }, 'recordings past their retention swept');
+        const result = await sweepRecordings(o.db, o.store, o.clock.now());
+        if (result.deleted > 0 || result.failed.length > 0) o.logger.info({ deleted: result.deleted, failed: result.failed }, 'recordings past their retention swept');
         if (result.deleted === 0) return;
       }
-    } catch (err) {
-      this.o.logger.error({ err }, 'recording retention sweep failed; tried again at the next');
-    } finally {
-      this.running = false;
-    }
-  }
+    },
+  };
 }

@@ -11,6 +11,7 @@ import type { Campaign } from '../../src/campaigns/campaign.js';
 import type { AttemptId } from '../../src/domain/ids.js';
 import { DAY, HOUR, MINUTE } from '../../src/domain/time.js';
 import type { Db } from '../../src/storage/db.js';
+import { drawEndedPeriods } from '../../src/qa/review-queue.js';
 import { runMigrations } from '../../src/storage/migrate.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { connectedCalls } from '../support/connected-calls.js';
@@ -161,5 +162,19 @@ describe.skipIf(!url)('quality inspection', () => {
     expect(report).toMatchObject({ campaignId: campaign.id, connectedCalls: 46, reviewed: 3, openLoops: 0, closedLoops: 2 });
     expect(report.sampledShare).toBeCloseTo(report.sampled / 46);
     expect((await t.call('GET', '/qa/reports/campaigns.csv', 'agent')).statusCode).toBe(403);
+  });
+
+  it('an engine\'s hourly draw takes the day and the week just ended in the plan\'s time zone, and adds nothing drawn again', async () => {
+    const other = await makeCampaign(db);
+    await connectedCalls(db, other, [{ agentId: 'dee', disposition: 'refused', at: MONDAY_8AM_NEW_YORK }]);
+    await t.call('PUT', `/campaigns/${other.id}/qa-plan`, 'qa', { timeZone: 'America/New_York' });
+    // Tuesday 00:30 in New York (05:30 UTC): Monday has ended there, and the week before.
+    const tuesday = Date.parse('2026-11-24T05:30:00Z');
+    const drawn = await drawEndedPeriods(db, other.id, tuesday);
+    expect(drawn.map((d) => [d.draw, d.calls])).toEqual([['day:2026-11-23', 1], ['week:2026-11-16', 0]]);
+    expect((await drawEndedPeriods(db, other.id, tuesday)).map((d) => d.added)).toEqual([0, 0]);
+    // The next Monday: the week of the 23rd has ended, and its draw takes dee's one call (5% of 1, and dee's minimum).
+    const week = await drawEndedPeriods(db, other.id, Date.parse('2026-11-30T15:00:00Z'));
+    expect(week.map((d) => [d.draw, d.calls, d.added])).toEqual([['day:2026-11-29', 0, 0], ['week:2026-11-23', 1, 1]]);
   });
 });
