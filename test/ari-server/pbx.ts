@@ -468,7 +468,8 @@ export class SimPbx {
     return b;
   }
 
-  addToBridge(bridgeId: string, channelIds: string[]): void {
+  /** @param inhibitConnectedLineUpdates ARI's flag: the bridge's reconfiguration then updates nobody's connected line. */
+  addToBridge(bridgeId: string, channelIds: string[], inhibitConnectedLineUpdates = false): void {
     const bridge = this.bridge(bridgeId);
     const joining = channelIds.map((id) => {
       const ch = this.channels.get(id);
@@ -488,8 +489,8 @@ export class SimPbx {
       // Channels dialed out on a trunk (home context from-<trunk>) are customers.
       const customers = bridge.channels.filter((id) => this.channels.get(id)?.homeContext.startsWith('from-'));
       if (entered.length > 0 && customers.length > 1) this.faults.twoCustomersInABridge++;
-      // Transcript human: once two parties share the bridge, each gets its connected line updated.
-      if (entered.length > 0 && bridge.channels.length > 1) this.connectedLineUpdate(bridge);
+      // Transcript human: once two parties share the bridge, each gets its connected line updated (bridge_reconfigured).
+      if (entered.length > 0 && bridge.channels.length > 1 && !inhibitConnectedLineUpdates) this.connectedLineUpdate(bridge);
     });
   }
 

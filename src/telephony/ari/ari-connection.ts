@@ -147,7 +147,9 @@ export async function connectAri(o: AriConnectionOptions): Promise<AriConnection
     snoop: (channelId, snoopId, appArgs) => c.channels.snoopChannel({ channelId, snoopId, app: o.app, appArgs, spy: 'in' }),
     recordChannel: (channelId, name) => c.channels.record({ channelId, name, ...RECORDING_FORMAT }),
     createBridge: (bridgeId, name) => c.bridges.create({ bridgeId, name, type: 'mixing' }),
-    addToBridge: (bridgeId, channelIds) => c.bridges.addChannel({ bridgeId, channel: channelIds.join(',') }),
+    // The customer's phone is not told the agent's name, nor the agent's the customer's number (the agent's screen shows it):
+    // no connected-line UPDATE or re-INVITE to either party as they meet.
+    addToBridge: (bridgeId, channelIds) => c.bridges.addChannel({ bridgeId, channel: channelIds.join(','), inhibitConnectedLineUpdates: true }),
     destroyBridge: (bridgeId) => c.bridges.destroy({ bridgeId }),
     recordBridge: (bridgeId, name) => c.bridges.record({ bridgeId, name, ...RECORDING_FORMAT }),
     stopRecording: (recordingName) => c.recordings.stop({ recordingName }),
