@@ -6,15 +6,17 @@
  *   the same agent or any (the campaign's QA plan); the corrective call is
  *   sampled as any call and held to the same rules, and its review closes
  *   the loop (passed: corrected);
- * - two confirmation calls before charging a trial product: each result
- *   moves the loop on (confirmed: the next call, or done), extends the trial
- *   and tries again (unreachable, suspended), or closes it (cancelled, wants
- *   to think: the cancellation method given).
+ * - two confirmation calls before charging a trial product, scheduled when
+ *   the agent dispositions the sale (disposition-follow-up.ts); a failed
+ *   review of the sale closes the loop. Each result moves the loop on
+ *   (confirmed: the next call, or done), extends the trial and tries again
+ *   (unreachable, suspended), or closes it (cancelled, wants to think: the
+ *   cancellation method given).
+ * A result comes from the disposition of the loop's own call, or by hand.
  */
 import { scheduleCallback } from '../campaigns/callbacks.js';
-import { correctDisposition } from '../campaigns/disposition-correction.js';
-import { AgentId, type AttemptId, LeadId } from '../domain/ids.js';
-import { DAY, HOUR, type EpochMs } from '../domain/time.js';
+import { type AttemptId, LeadId } from '../domain/ids.js';
+import { DAY, type EpochMs } from '../domain/time.js';
 import { audit } from '../storage/audit.js';
 import type { Db, Queryable } from '../storage/db.js';
 import { ConflictError, NotFoundError, ValidationError } from '../storage/errors.js';
@@ -37,38 +39,27 @@ export interface QaLoop {
   readonly history: ReadonlyArray<{ at: string; by: string; what: string }>;
   readonly openedAt: string;
   readonly closedAt: string | null;
+  /** The results this loop takes, for a form that records one by hand. */
+  readonly results: readonly LoopResult[];
 }
 
 const COLUMNS = `id, kind, attempt_id AS "attemptId", lead_id AS "leadId", campaign_id AS "campaignId", state, stage, step, extensions,
   callback_id AS "callbackId", trial_ends_at AS "trialEndsAt", outcome, history, opened_at AS "openedAt", closed_at AS "closedAt"`;
 
-type Row = Omit<QaLoop, 'trialEndsAt' | 'openedAt' | 'closedAt'> & { trialEndsAt: Date | null; openedAt: Date; closedAt: Date | null };
-const fromRow = (r: Row): QaLoop => ({ ...r, trialEndsAt: r.trialEndsAt?.toISOString() ?? null, openedAt: r.openedAt.toISOString(), closedAt: r.closedAt?.toISOString() ?? null });
+type Row = Omit<QaLoop, 'trialEndsAt' | 'openedAt' | 'closedAt' | 'results'> & { trialEndsAt: Date | null; openedAt: Date; closedAt: Date | null };
+const fromRow = (r: Row): QaLoop => ({
+  ...r,
+  trialEndsAt: r.trialEndsAt?.toISOString() ?? null,
+  openedAt: r.openedAt.toISOString(),
+  closedAt: r.closedAt?.toISOString() ?? null,
+  results: LOOP_RESULTS[r.kind],
+});
 const step = (by: string, what: string, now: EpochMs) => JSON.stringify([{ at: new Date(now).toISOString(), by, what }]);
-
-/**
- * Corrects the failed sale to invalid-sale with a callback (or, when the plan
- * keeps dispositions, only schedules the callback); returns the callback's id.
- */
-export async function correctiveCallback(db: Db, attemptId: AttemptId, agentId: string, plan: SamplingPlan, failed: readonly string[], actor: string, now: EpochMs): Promise<string> {
-  const dueAt = now + plan.corrective.afterHours * HOUR;
-  const callbackAgentId = plan.corrective.agent === 'same' ? AgentId(agentId) : null;
-  const note = `QA corrective call: the sale failed ${failed.join(', ')}`;
-  if (plan.corrective.correctDisposition) {
-    await correctDisposition(db, attemptId, { code: 'invalid-sale', note, callbackAt: dueAt, callbackAgentId }, actor, now);
-    const { rows } = await db.query<{ id: string }>(
-      `SELECT c.id FROM callbacks c JOIN attempts a ON a.lead_id = c.lead_id WHERE a.id = $1::uuid AND c.state = 'scheduled' ORDER BY c.created_at DESC LIMIT 1`,
-      [attemptId],
-    );
-    return rows[0]!.id;
-  }
-  const lead = await db.query<{ lead_id: string }>('SELECT lead_id FROM attempts WHERE id = $1::uuid', [attemptId]);
-  return (await scheduleCallback(db, { leadId: LeadId(lead.rows[0]!.lead_id), dueAt, agentId: callbackAgentId, note }, actor)).id;
-}
 
 interface Opening {
   readonly attemptId: AttemptId;
-  readonly reviewId: string;
+  /** The review that opened the loop; null for a trial loop its sale's disposition opened. */
+  readonly reviewId: string | null;
   readonly plan: SamplingPlan;
   readonly actor: string;
   readonly now: EpochMs;
@@ -79,11 +70,52 @@ export async function openCorrectiveLoop(tx: Queryable, o: Opening & { failed: r
   return insertLoop(tx, o, 'corrective-callback', stage, o.callbackId, `review failed ${o.failed.join(', ')}: disposition ${o.plan.corrective.correctDisposition ? 'corrected to invalid-sale, ' : ''}${stage}`);
 }
 
-/** A trial sale that passed review: the first confirmation call is scheduled. */
+/** A trial sale, as dispositioned (or, sold before its loop opened at the disposition, as reviewed): the first confirmation call is scheduled. */
 export async function openTrialLoop(tx: Queryable, o: Opening): Promise<QaLoop> {
   const lead = await leadOf(tx, o.attemptId);
   const callback = await scheduleCallback(tx, { leadId: lead, dueAt: o.now + o.plan.trial.firstAfterDays * DAY, note: 'trial confirmation call 1 of 2' }, o.actor);
-  return insertLoop(tx, o, 'trial-confirmation', 'confirmation call 1 of 2 scheduled', callback.id, 'trial sale passed review: confirmation call 1 of 2 scheduled');
+  const why = o.reviewId === null ? 'trial sale dispositioned' : 'trial sale passed review';
+  return insertLoop(tx, o, 'trial-confirmation', 'confirmation call 1 of 2 scheduled', callback.id, `${why}: confirmation call 1 of 2 scheduled`);
+}
+
+/** The open trial loops a sale opened, or none: a review finds the one its sale's disposition opened. */
+export async function trialLoopsOf(tx: Queryable, attemptId: AttemptId): Promise<QaLoop[]> {
+  const { rows } = await tx.query<Row>(`SELECT ${COLUMNS} FROM qa_loops WHERE attempt_id = $1::uuid AND kind = 'trial-confirmation' ORDER BY opened_at`, [attemptId]);
+  return rows.map(fromRow);
+}
+
+/** Writes a step in the loop's history without moving it (a review that confirms the sale, a call that brought no result). */
+export async function noteOnLoop(tx: Queryable, loopId: string, actor: string, what: string, now: EpochMs): Promise<QaLoop> {
+  const { rows } = await tx.query<Row>(`UPDATE qa_loops SET history = history || $2::jsonb WHERE id = $1::uuid RETURNING ${COLUMNS}`, [loopId, step(actor, what, now)]);
+  return fromRow(rows[0]!);
+}
+
+/** A sale that failed review is not charged: its open trial loops close, their confirmation calls cancelled. */
+export async function closeTrialLoops(tx: Queryable, attemptId: AttemptId, outcome: string, actor: string, now: EpochMs): Promise<QaLoop[]> {
+  const { rows } = await tx.query<Row>(
+    `UPDATE qa_loops SET state = 'closed', closed_at = $3, outcome = $2, stage = $2, history = history || $4::jsonb
+      WHERE attempt_id = $1::uuid AND kind = 'trial-confirmation' AND state = 'open' RETURNING ${COLUMNS}`,
+    [attemptId, outcome, new Date(now), step(actor, outcome, now)],
+  );
+  const callbacks = rows.map((r) => r.callbackId).filter((id) => id !== null);
+  if (callbacks.length > 0) await tx.query(`UPDATE callbacks SET state = 'cancelled' WHERE id = ANY($1::uuid[]) AND state = 'scheduled'`, [callbacks]);
+  return rows.map(fromRow);
+}
+
+/**
+ * The open loops whose call this attempt is: a later call to the loop's
+ * lead, made once the loop's callback was due (the hopper dials no earlier),
+ * locked for the result its disposition brings.
+ */
+export async function loopsCalledBy(tx: Queryable, attemptId: AttemptId): Promise<QaLoop[]> {
+  const { rows } = await tx.query<Row>(
+    `SELECT ${COLUMNS} FROM qa_loops WHERE id IN (
+       SELECT q.id FROM qa_loops q JOIN attempts a ON a.id = $1::uuid AND a.lead_id = q.lead_id LEFT JOIN callbacks cb ON cb.id = q.callback_id
+        WHERE q.state = 'open' AND q.attempt_id <> a.id AND a.originated_at >= q.opened_at AND (cb.id IS NULL OR cb.due_at <= a.originated_at))
+     ORDER BY opened_at FOR UPDATE`,
+    [attemptId],
+  );
+  return rows.map(fromRow);
 }
 
 async function insertLoop(tx: Queryable, o: Opening, kind: QaLoop['kind'], stage: string, callbackId: string, what: string): Promise<QaLoop> {
@@ -116,7 +148,7 @@ export const LOOP_RESULTS = {
 } as const;
 export type LoopResult = (typeof LOOP_RESULTS)[keyof typeof LOOP_RESULTS][number];
 
-/** What a confirmation or corrective call came to, as the agent or QA records it: the loop moves on, waits again, or closes. */
+/** What a confirmation or corrective call came to, recorded by hand (QA, a supervisor): the loop moves on, waits again, or closes. */
 export async function recordLoopResult(db: Db, loopId: string, result: LoopResult, actor: string, now: EpochMs): Promise<QaLoop> {
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<Row>(`SELECT ${COLUMNS} FROM qa_loops WHERE id = $1::uuid FOR UPDATE`, [loopId]);
@@ -126,21 +158,34 @@ export async function recordLoopResult(db: Db, loopId: string, result: LoopResul
     if (!(LOOP_RESULTS[loop.kind] as readonly string[]).includes(result)) {
       throw new ValidationError('result', `a ${loop.kind} loop takes ${LOOP_RESULTS[loop.kind].join(', ')}`);
     }
-    const plan = await getSamplingPlan(tx, loop.campaignId as never);
-    const next = nextStage(loop, result, plan);
-    if (loop.callbackId) await tx.query(`UPDATE callbacks SET state = 'done' WHERE id = $1 AND state = 'scheduled'`, [loop.callbackId]);
-    const callbackId = next.callInDays === undefined ? null : (await scheduleCallback(tx, { leadId: LeadId(loop.leadId), dueAt: now + next.callInDays * DAY, note: next.stage }, actor)).id;
-    const updated = await tx.query<Row>(
-      `UPDATE qa_loops SET stage = $2, step = $3, extensions = $4, callback_id = coalesce($5, callback_id),
-              trial_ends_at = CASE WHEN $6::int > 0 THEN coalesce(trial_ends_at, $8::timestamptz) + make_interval(days => $6::int) ELSE trial_ends_at END,
-              state = CASE WHEN $7::text IS NULL THEN 'open' ELSE 'closed' END, outcome = $7, closed_at = CASE WHEN $7::text IS NULL THEN NULL ELSE $8::timestamptz END,
-              history = history || $9::jsonb
-        WHERE id = $1::uuid RETURNING ${COLUMNS}`,
-      [loopId, next.stage, next.step, next.extensions, callbackId, next.extendDays, next.outcome ?? null, new Date(now), step(actor, `${result}: ${next.stage}`, now)],
-    );
-    await audit(tx, { actor, action: 'qa-loop-result', entity: 'qa-loop', entityId: loopId, details: { result, stage: next.stage } });
-    return fromRow(updated.rows[0]!);
+    return advanceLoop(tx, fromRow(loop), result, await getSamplingPlan(tx, loop.campaignId as never), actor, result, now);
   });
+}
+
+/**
+ * Moves an open loop, locked by the caller, on by a result it takes: its
+ * current call is done, the next scheduled, or the loop closed. `what` is
+ * how the history tells where the result came from.
+ */
+export async function advanceLoop(tx: Queryable, loop: QaLoop, result: LoopResult, plan: SamplingPlan, actor: string, what: string, now: EpochMs): Promise<QaLoop> {
+  let next = nextStage(loop, result, plan);
+  if (loop.callbackId) await tx.query(`UPDATE callbacks SET state = 'done' WHERE id = $1 AND state = 'scheduled'`, [loop.callbackId]);
+  if (next.callInDays !== undefined && (await leadState(tx, loop.leadId)) === 'do-not-call') {
+    // The customer may not be called again (an opt-out on this very call, say): nothing to wait for.
+    const outcome = 'the number is on the do-not-call list: no further call; not to be charged';
+    next = { ...next, stage: outcome, outcome, callInDays: undefined, extendDays: 0 };
+  }
+  const callbackId = next.callInDays === undefined ? null : (await scheduleCallback(tx, { leadId: LeadId(loop.leadId), dueAt: now + next.callInDays * DAY, note: next.stage }, actor)).id;
+  const updated = await tx.query<Row>(
+    `UPDATE qa_loops SET stage = $2, step = $3, extensions = $4, callback_id = coalesce($5, callback_id),
+            trial_ends_at = CASE WHEN $6::int > 0 THEN coalesce(trial_ends_at, $8::timestamptz) + make_interval(days => $6::int) ELSE trial_ends_at END,
+            state = CASE WHEN $7::text IS NULL THEN 'open' ELSE 'closed' END, outcome = $7, closed_at = CASE WHEN $7::text IS NULL THEN NULL ELSE $8::timestamptz END,
+            history = history || $9::jsonb
+      WHERE id = $1::uuid RETURNING ${COLUMNS}`,
+    [loop.id, next.stage, next.step, next.extensions, callbackId, next.extendDays, next.outcome ?? null, new Date(now), step(actor, `${what}: ${next.stage}`, now)],
+  );
+  await audit(tx, { actor, action: 'qa-loop-result', entity: 'qa-loop', entityId: loop.id, details: { result, stage: next.stage } });
+  return fromRow(updated.rows[0]!);
 }
 
 interface NextStage {
@@ -151,7 +196,7 @@ interface NextStage {
   /** Set when the loop closes. */
   readonly outcome?: string;
   /** Set when another call is scheduled. */
-  readonly callInDays?: number;
+  readonly callInDays?: number | undefined;
 }
 
 /** Where a result takes the loop: pure, so that every path is tested without storage. */
@@ -192,6 +237,10 @@ export async function listLoops(db: Queryable, f: { campaignId?: string | undefi
     [f.campaignId ?? null, f.state ?? null, f.attemptId ?? null],
   );
   return rows.map(fromRow);
+}
+
+async function leadState(db: Queryable, leadId: string): Promise<string | undefined> {
+  return (await db.query<{ state: string }>('SELECT state FROM leads WHERE id = $1::uuid', [leadId])).rows[0]?.state;
 }
 
 async function leadOf(db: Queryable, attemptId: AttemptId): Promise<LeadId> {

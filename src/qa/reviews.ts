@@ -1,16 +1,20 @@
 /**
  * Reviews in storage: scorecards, an inspector's claim on a sampled call (one
  * inspector a call), and the submitted review, stored with the attempt. A
- * sale failing a critical criterion opens a corrective loop, a passing trial
- * sale opens its confirmation calls (qa-loops.ts).
+ * sale failing a critical criterion opens a corrective loop and closes its
+ * trial confirmations (which its disposition opened), a passing one confirms
+ * them (qa-loops.ts).
  */
-import type { AttemptId, CampaignId } from '../domain/ids.js';
+import { scheduleCallback } from '../campaigns/callbacks.js';
+import { correctDisposition } from '../campaigns/disposition-correction.js';
+import { AgentId, type AttemptId, type CampaignId, LeadId } from '../domain/ids.js';
 import { HOUR, type EpochMs } from '../domain/time.js';
 import { audit } from '../storage/audit.js';
 import type { Db, Queryable } from '../storage/db.js';
 import { ConflictError, NotFoundError } from '../storage/errors.js';
-import { correctiveCallback, closeLoopsReviewed, openCorrectiveLoop, openTrialLoop, type QaLoop } from './qa-loops.js';
+import { closeLoopsReviewed, closeTrialLoops, noteOnLoop, openCorrectiveLoop, openTrialLoop, trialLoopsOf, type QaLoop } from './qa-loops.js';
 import { getSamplingPlan } from './review-queue.js';
+import type { SamplingPlan } from './sampling-plan.js';
 import { type Answers, type Scorecard, scorecardSchema, scoreReview, VALID_SALE_SCORECARD } from './scorecard.js';
 
 /** A claim not followed by a review within this lapses: another inspector may take the call. */
@@ -102,10 +106,34 @@ export interface SubmittedReview {
 }
 
 /**
+ * Corrects the failed sale to invalid-sale with a callback (or, when the plan
+ * keeps dispositions, only schedules the callback); returns the callback's id.
+ */
+export async function correctiveCallback(db: Db, attemptId: AttemptId, agentId: string, plan: SamplingPlan, failed: readonly string[], actor: string, now: EpochMs): Promise<string> {
+  const dueAt = now + plan.corrective.afterHours * HOUR;
+  const callbackAgentId = plan.corrective.agent === 'same' ? AgentId(agentId) : null;
+  const note = `QA corrective call: the sale failed ${failed.join(', ')}`;
+  if (plan.corrective.correctDisposition) {
+    await correctDisposition(db, attemptId, { code: 'invalid-sale', note, callbackAt: dueAt, callbackAgentId }, actor, now);
+    const { rows } = await db.query<{ id: string }>(
+      `SELECT c.id FROM callbacks c JOIN attempts a ON a.lead_id = c.lead_id WHERE a.id = $1::uuid AND c.state = 'scheduled' ORDER BY c.created_at DESC LIMIT 1`,
+      [attemptId],
+    );
+    return rows[0]!.id;
+  }
+  const lead = await db.query<{ lead_id: string }>('SELECT lead_id FROM attempts WHERE id = $1::uuid', [attemptId]);
+  return (await scheduleCallback(db, { leadId: LeadId(lead.rows[0]!.lead_id), dueAt, agentId: callbackAgentId, note }, actor)).id;
+}
+
+
+/**
  * Stores the review of a call the inspector holds. A sale that failed a
  * critical criterion is corrected and called back (the campaign's QA plan
- * says by whom and when); a passing sale of a trial product gets its
- * confirmation calls; a review of a corrective call closes its loop.
+ * says by whom and when), and a trial product's confirmation calls, opened
+ * at its disposition, are cancelled: it is not to be charged. A passing
+ * trial sale's loop notes the review (or opens, for a sale dispositioned
+ * before its loop was opened at the disposition); a review of a corrective
+ * call closes its loop.
  */
 export async function submitReview(db: Db, r: NewReview, now: EpochMs): Promise<SubmittedReview> {
   const { rows } = await db.query<{ state: string; claimed_by: string | null; campaign_id: CampaignId; agent_id: string; disposition: string | null; lead_id: string; trial: unknown }>(
@@ -138,8 +166,15 @@ export async function submitReview(db: Db, r: NewReview, now: EpochMs): Promise<
     const loops = await closeLoopsReviewed(tx, r.attemptId, scored.passed, r.inspector, now);
     const opened = { attemptId: r.attemptId, reviewId, plan, actor: r.inspector, now };
     if (corrective) loops.push(await openCorrectiveLoop(tx, { ...opened, failed: failedLabels, callbackId: corrective }));
+    if (corrective !== undefined) {
+      loops.push(...(await closeTrialLoops(tx, r.attemptId, `the sale failed review (${failedLabels.join(', ')}): not to be charged`, r.inspector, now)));
+    }
     const fields = call.trial as Record<string, unknown>;
-    if (sale && scored.passed && fields[plan.trial.field]) loops.push(await openTrialLoop(tx, opened));
+    if (sale && scored.passed && fields[plan.trial.field]) {
+      const trials = await trialLoopsOf(tx, r.attemptId);
+      if (trials.length === 0) loops.push(await openTrialLoop(tx, opened));
+      for (const trial of trials.filter((l) => l.state === 'open')) loops.push(await noteOnLoop(tx, trial.id, r.inspector, 'the trial sale passed review', now));
+    }
     return { id: reviewId, ...scored, loops };
   });
 }

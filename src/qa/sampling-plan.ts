@@ -5,6 +5,12 @@
  */
 import { z } from 'zod';
 
+/**
+ * The dispositions of a loop's own call that bring a result (a call
+ * dispositioned otherwise brings none: its result is recorded by hand).
+ */
+const codes = (defaults: string[]) => z.array(z.string().min(1)).max(50).default(defaults);
+
 /** A share of the period's connected calls, or of its valid sales. */
 function shareRule(name: string) {
   return z
@@ -41,9 +47,18 @@ export const samplingPlanSchema = z
         afterHours: z.number().min(0).max(720).default(2),
         correctDisposition: z.boolean().default(true),
         saleDispositions: z.array(z.string().min(1)).min(1).default(['valid-sale']),
+        /** The corrective call's dispositions that close or repeat it. */
+        results: z
+          .object({
+            corrected: codes(['valid-sale']),
+            'not-reached': codes(['no-answer', 'powered-off', 'wrong-party', 'suspended']),
+            refused: codes(['refused', 'invalid-sale', 'do-not-call', 'hostile']),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
-      .default({ agent: 'any', afterHours: 2, correctDisposition: true, saleDispositions: ['valid-sale'] }),
+      .prefault({}),
     /**
      * Trial products: a sale whose lead has this custom field set gets two
      * confirmation calls before charging, the first `firstAfterDays` after
@@ -58,9 +73,20 @@ export const samplingPlanSchema = z
         secondAfterDays: z.number().min(0).max(90).default(3),
         extendDays: z.number().min(1).max(90).default(7),
         maxExtensions: z.number().int().min(0).max(10).default(2),
+        /** The confirmation call's dispositions that move the loop on (the trial-* ones are migration 0164's). */
+        results: z
+          .object({
+            confirmed: codes(['trial-confirmed']),
+            unreachable: codes(['no-answer', 'powered-off', 'wrong-party']),
+            suspended: codes(['suspended']),
+            'wants-to-think': codes(['trial-wants-to-think']),
+            cancelled: codes(['trial-cancelled', 'refused', 'do-not-call', 'hostile']),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
-      .default({ field: 'trialProduct', firstAfterDays: 1, secondAfterDays: 3, extendDays: 7, maxExtensions: 2 }),
+      .prefault({}),
     /** The time zone whose days and hours the sample is spread over. */
     timeZone: z
       .string()

@@ -14,12 +14,14 @@ export interface ConnectedCall {
   readonly agentId: string;
   readonly disposition: string;
   readonly at: EpochMs;
+  /** The lead's custom fields (a trial product, say). */
+  readonly fields?: Record<string, unknown>;
 }
 
 /** One lead per call, dialed at `at`, talked to by `agentId` for a minute and dispositioned. */
 export async function connectedCalls(db: Db, campaign: Campaign, calls: readonly ConnectedCall[]): Promise<AttemptId[]> {
   const phones = calls.map(() => `+1202555${String(++numbers).padStart(4, '0')}`);
-  await addLeads(db, campaign, phones.map((phone) => ({ phone })));
+  await addLeads(db, campaign, phones.map((phone, i) => ({ phone, ...(calls[i]!.fields ? { customFields: calls[i]!.fields } : {}) })));
   const ids: AttemptId[] = [];
   for (const call of calls) {
     await upsertAgent(db, { id: AgentId(call.agentId), name: call.agentId, redList: false });
