@@ -35,6 +35,8 @@ export interface QaLoop {
   readonly extensions: number;
   readonly callbackId: string | null;
   readonly trialEndsAt: string | null;
+  /** When the loop's next call is due, while it waits for one. */
+  readonly nextCallAt: string | null;
   readonly outcome: string | null;
   readonly history: ReadonlyArray<{ at: string; by: string; what: string }>;
   readonly openedAt: string;
@@ -44,12 +46,14 @@ export interface QaLoop {
 }
 
 const COLUMNS = `id, kind, attempt_id AS "attemptId", lead_id AS "leadId", campaign_id AS "campaignId", state, stage, step, extensions,
-  callback_id AS "callbackId", trial_ends_at AS "trialEndsAt", outcome, history, opened_at AS "openedAt", closed_at AS "closedAt"`;
+  callback_id AS "callbackId", trial_ends_at AS "trialEndsAt", outcome, history, opened_at AS "openedAt", closed_at AS "closedAt",
+  CASE WHEN state = 'open' THEN (SELECT cb.due_at FROM callbacks cb WHERE cb.id = callback_id AND cb.state = 'scheduled') END AS "nextCallAt"`;
 
-type Row = Omit<QaLoop, 'trialEndsAt' | 'openedAt' | 'closedAt' | 'results'> & { trialEndsAt: Date | null; openedAt: Date; closedAt: Date | null };
+type Row = Omit<QaLoop, 'trialEndsAt' | 'nextCallAt' | 'openedAt' | 'closedAt' | 'results'> & { trialEndsAt: Date | null; nextCallAt: Date | null; openedAt: Date; closedAt: Date | null };
 const fromRow = (r: Row): QaLoop => ({
   ...r,
   trialEndsAt: r.trialEndsAt?.toISOString() ?? null,
+  nextCallAt: r.nextCallAt?.toISOString() ?? null,
   openedAt: r.openedAt.toISOString(),
   closedAt: r.closedAt?.toISOString() ?? null,
   results: LOOP_RESULTS[r.kind],

@@ -58,6 +58,7 @@ describe.skipIf(!url)('QA loops moved by their calls', () => {
     expect(loop).toMatchObject({ kind: 'trial-confirmation', state: 'open', step: 1, stage: 'confirmation call 1 of 2 scheduled', results: ['confirmed', 'unreachable', 'suspended', 'wants-to-think', 'cancelled'] });
     expect(loop.history.map((h) => h.what)).toEqual(['trial sale dispositioned: confirmation call 1 of 2 scheduled']);
     expect(await callbackState(loop.callbackId)).toEqual({ state: 'scheduled', due_at: new Date(T + MINUTE + 5000 + DAY) });
+    expect(loop.nextCallAt).toBe(new Date(T + MINUTE + 5000 + DAY).toISOString());
     // A sale without a trial product opens nothing.
     const [plain] = await connectedCalls(db, campaign, [{ agentId: 'ann', disposition: 'valid-sale', at: T + HOUR }]);
     expect(await listLoops(db, { attemptId: plain })).toEqual([]);
@@ -82,7 +83,7 @@ describe.skipIf(!url)('QA loops moved by their calls', () => {
     expect(noted.history.at(-1)!.what).toMatch(/dispositioned not-target: no result of a trial-confirmation loop; record it by hand$/);
     await callAgain(sale!, 'cy', 'trial-confirmed', T + 3 * DAY + 7 * HOUR);
     const closed = await loopOf(sale!);
-    expect(closed).toMatchObject({ state: 'closed', outcome: 'confirmed twice: the trial may be charged' });
+    expect(closed).toMatchObject({ state: 'closed', outcome: 'confirmed twice: the trial may be charged', nextCallAt: null });
     expect(closed.history.map((h) => h.by)).toEqual(['agent:bob', 'agent:cy', 'agent:cy', 'agent:cy', 'agent:cy']);
   });
 

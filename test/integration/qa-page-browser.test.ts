@@ -4,7 +4,10 @@
  * sampled sale, claims it, plays its mixed leg (the audio element loads the
  * catalogued file through a listen pass, served by Range: 206), scores it on
  * the valid-sale card with a checkpoint failed, submits, and sees the
- * corrective callback the review opened.
+ * corrective callback the review opened; then follows the campaign's loops
+ * (a trial sale's confirmations, opened at its disposition, and the
+ * corrective call), records the corrective call's results by hand until it
+ * closes, and finds it among the closed ones.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -51,6 +54,8 @@ describe.skipIf(!chromiumOrExplain('QA page browser suite'))('the QA page in Chr
       { agentId: 'ann', disposition: 'valid-sale', at: MONDAY_8AM_NEW_YORK + HOUR },
       { agentId: 'bob', disposition: 'refused', at: MONDAY_8AM_NEW_YORK + 2 * HOUR },
     ]);
+    // A trial sale on the Tuesday, outside the day drawn: its confirmation calls are scheduled at its disposition, before any review.
+    await connectedCalls(db, campaign, [{ agentId: 'cy', disposition: 'valid-sale', at: MONDAY_8AM_NEW_YORK + DAY + HOUR, fields: { trialProduct: 'music-30' } }]);
     await db.query(`INSERT INTO qa_plans (campaign_id, plan, updated_by) VALUES ($1, '{"alwaysSample": ["valid-sale"], "timeZone": "America/New_York"}', 'test')`, [campaign.id]);
     dir = await mkdtemp(join(tmpdir(), 'outpace-qa-page-'));
     const catalogue = new RecordingCatalogue({ db, store: sharedDiskStore(dir), logger: pino({ level: 'silent' }) });
@@ -102,6 +107,31 @@ describe.skipIf(!chromiumOrExplain('QA page browser suite'))('the QA page in Chr
     await expect.poll(() => page.locator('#queue tbody tr').innerText()).toContain('reviewed');
     const { rows } = await db.query<{ disposition: string }>(`SELECT a.disposition FROM attempts a JOIN reviews r ON r.attempt_id = a.id`);
     expect(rows).toEqual([{ disposition: 'invalid-sale' }]);
+    expect(problems).toEqual([]);
+  });
+
+  it('shows each open loop where it stands, and records a call\'s result by hand until the loop closes', async () => {
+    const loops = page.locator('#loops tbody tr');
+    await expect.poll(() => loops.count()).toBe(2);
+    const trial = page.locator('#loops tbody tr:has-text("trial confirmation")');
+    expect(await trial.innerText()).toMatch(/confirmation call 1 of 2 scheduled/);
+    expect(await trial.locator('td').nth(2).innerText()).toBe(new Date(MONDAY_8AM_NEW_YORK + 2 * DAY + HOUR + 65_000).toLocaleString('en-GB', { hour12: false }));
+    const corrective = page.locator('#loops tbody tr:has-text("corrective call")');
+    expect(await corrective.innerText()).toContain('corrective call scheduled');
+
+    await corrective.locator('select[name="result"]').selectOption('not-reached');
+    await corrective.locator('button').click();
+    await expect.poll(() => corrective.innerText()).toContain('corrective call not reached: called again');
+    await corrective.locator('summary').click();
+    expect(await corrective.locator('details li').count()).toBe(2);
+    // The open call's follow-up shows the same.
+    await expect.poll(() => page.locator('#review table').first().innerText()).toContain('corrective call not reached: called again');
+
+    await corrective.locator('select[name="result"]').selectOption('corrected');
+    await corrective.locator('button').click();
+    await expect.poll(() => loops.count()).toBe(1);
+    await page.selectOption('#loop-state', 'closed');
+    await expect.poll(() => page.locator('#loops tbody').innerText()).toContain('corrected on the corrective call');
     expect(problems).toEqual([]);
   });
 });

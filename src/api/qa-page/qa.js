@@ -1,7 +1,8 @@
 // The QA page: the review queue a campaign's sampling plan fills, a sampled
 // call's legs played from the catalogue (Range-served, with comments on a
-// timeline), the scorecard, and what the review set going: corrective
-// callbacks and trial confirmations, tracked until closed; an agent's results.
+// timeline), the scorecard, and the loops calls and reviews set going:
+// corrective callbacks and trial confirmations, each shown where it stands
+// until closed, with a form to record a call's result by hand; an agent's results.
 import { html, useEffect, useRef, useState } from '/web/lib/ui.js';
 import { api } from '/web/lib/session.js';
 import { startPage, PageHeader, DataTable, Problem, StateBadge } from '/web/lib/components.js';
@@ -16,6 +17,8 @@ function QaPage({ me, signOut }) {
   const [day, setDay] = useState(today());
   const [queue, setQueue] = useState([]);
   const [open, setOpen] = useState(undefined);
+  // Bumped when a review or a recorded result may have moved a loop: the campaign's loops reload.
+  const [loopsSeen, setLoopsSeen] = useState(0);
   const [problem, guard] = useProblem();
 
   useEffect(guard(async () => {
@@ -61,14 +64,17 @@ function QaPage({ me, signOut }) {
             ]}
           />
         </section>
-        ${open ? html`<${Review} key=${open} attemptId=${open} me=${me} onChange=${loadQueue} />` : html`<section><p class="empty">Pick a call in the queue.</p></section>`}
+        ${open
+          ? html`<${Review} key=${open} attemptId=${open} me=${me} seen=${loopsSeen} onChange=${() => (loadQueue(), setLoopsSeen((n) => n + 1))} />`
+          : html`<section><p class="empty">Pick a call in the queue.</p></section>`}
       </div>
+      <${CampaignLoops} campaignId=${campaignId} seen=${loopsSeen} onChange=${() => setLoopsSeen((n) => n + 1)} />
       <${AgentResults} />
     </main>`;
 }
 
 /** One sampled call: claim it, play its legs, comment at points, score it, submit, see the loops it opened. */
-function Review({ attemptId, me, onChange }) {
+function Review({ attemptId, me, seen, onChange }) {
   const [call, setCall] = useState(undefined);
   const [leg, setLeg] = useState(undefined);
   const [audioUrl, setAudioUrl] = useState(undefined);
@@ -85,7 +91,7 @@ function Review({ attemptId, me, onChange }) {
     setCall(bundle);
     setCardId((id) => id ?? bundle.scorecards[0]?.id);
   };
-  useEffect(act(load), [attemptId]);
+  useEffect(act(load), [attemptId, seen]);
   if (!call) return html`<section><p class="empty">loading…</p></section>`;
 
   const card = call.scorecards.find((c) => c.id === cardId)?.card;
@@ -156,15 +162,7 @@ function Review({ attemptId, me, onChange }) {
     <${Problem} text=${problem} />
     ${result && html`<p class="result" id="result" data-passed=${result.passed}>${result.passed ? 'Passed' : 'Failed'}: score ${percent(result.score)}${result.failedCritical.length ? `, failed ${result.failedCritical.join(', ')}` : ''}</p>`}
     <h3>Follow-up</h3>
-    <${DataTable}
-      rows=${call.loops}
-      empty="no corrective call or confirmation opened"
-      columns=${[
-        { key: 'kind', label: 'Loop' },
-        { key: 'stage', label: 'Where it stands' },
-        { key: 'state', label: 'State', format: (s) => html`<${StateBadge} state=${s === 'open' ? 'waiting' : 'passed'} text=${s} />` },
-      ]}
-    />
+    <${LoopTable} loops=${call.loops} onRecorded=${onChange} />
     ${call.reviews.length > 0 && html`<h3>Reviews</h3><${DataTable} rows=${call.reviews} columns=${[
       { key: 'inspector', label: 'Inspector' },
       { key: 'score', label: 'Score', format: (s) => percent(s) },
@@ -172,6 +170,60 @@ function Review({ attemptId, me, onChange }) {
       { key: 'submittedAt', label: 'When', format: when },
     ]} />`}
   </section>`;
+}
+
+/** The campaign's corrective and confirmation loops: the open ones until closed, or the closed ones and how they ended. */
+function CampaignLoops({ campaignId, seen, onChange }) {
+  const [state, setState] = useState('open');
+  const [loops, setLoops] = useState([]);
+  const [problem, guard] = useProblem();
+  useEffect(guard(async () => campaignId && setLoops((await api(`/qa/loops?campaignId=${campaignId}&state=${state}`)).loops)), [campaignId, state, seen]);
+  return html`<section id="loops">
+    <h2>Follow-up loops</h2>
+    <label>Show <select id="loop-state" value=${state} onChange=${(e) => setState(e.currentTarget.value)}>
+      <option value="open">open, where each stands</option>
+      <option value="closed">closed, how each ended</option>
+    </select></label>
+    <${Problem} text=${problem} />
+    <${LoopTable} loops=${loops} onRecorded=${onChange} />
+  </section>`;
+}
+
+/**
+ * Loops, each where it stands (its stage, its next call, its history), and
+ * for an open one a form to record what its call came to: the results come
+ * with the loop, as the API takes them for its kind.
+ */
+function LoopTable({ loops, onRecorded }) {
+  return html`<${DataTable}
+    rows=${loops}
+    empty="no corrective call or confirmation opened"
+    columns=${[
+      { key: 'kind', label: 'Loop', format: (kind, l) => `${kind === 'trial-confirmation' ? 'trial confirmation' : 'corrective call'}, opened ${when(l.openedAt)}` },
+      { key: 'stage', label: 'Where it stands', format: (stage, l) => html`<span class="stage">${stage}</span>${l.trialEndsAt ? html`<br /><small>trial ends ${when(l.trialEndsAt)}</small>` : ''}` },
+      { key: 'nextCallAt', label: 'Next call', format: (at) => (at ? when(at) : '–') },
+      { key: 'history', label: 'History', format: (steps) => html`<details><summary>${steps.length} step${steps.length === 1 ? '' : 's'}</summary>
+        <ol>${steps.map((h) => html`<li>${when(h.at)} ${h.by}: ${h.what}</li>`)}</ol></details>` },
+      { key: 'state', label: 'Result', format: (s, l) => (s === 'open' ? html`<${LoopResultForm} loop=${l} onRecorded=${onRecorded} />` : html`<${StateBadge} state="passed" text="closed" />`) },
+    ]}
+  />`;
+}
+
+/** What a loop's call came to, recorded by hand (a call made outside outpace, or dispositioned with no result). */
+function LoopResultForm({ loop, onRecorded }) {
+  const [result, setResult] = useState(loop.results[0]);
+  const [problem, guard] = useProblem();
+  const record = guard(async () => {
+    await api(`/qa/loops/${loop.id}/result`, { method: 'POST', body: { result } });
+    onRecorded();
+  });
+  return html`<form class="loop-result" data-loop=${loop.id} onSubmit=${(e) => (e.preventDefault(), record())}>
+    <select name="result" value=${result} onChange=${(e) => setResult(e.currentTarget.value)}>
+      ${loop.results.map((r) => html`<option value=${r}>${r}</option>`)}
+    </select>
+    <button type="submit">Record</button>
+    <${Problem} text=${problem} />
+  </form>`;
 }
 
 /** An agent's results over time: the weekly report's rows for one agent. */
