@@ -153,7 +153,10 @@ export async function submitReview(db: Db, r: NewReview, now: EpochMs): Promise<
   const sale = call.disposition !== null && plan.corrective.saleDispositions.includes(call.disposition);
   const failedLabels = scored.failedCritical.map((id) => card.card.criteria.find((c) => c.id === id)!.label);
   // Through the supervisors' correction, in its own transaction: the lead follows it, and its audit row says who and why.
-  const corrective = sale && failedLabels.length > 0 ? await correctiveCallback(db, r.attemptId, call.agent_id, plan, failedLabels, r.inspector, now) : undefined;
+  const failedSale = sale && failedLabels.length > 0;
+  // Before the correction, which would close them too: the trial's confirmations end for the reason the review gives.
+  const closedTrials = failedSale ? await db.transaction((tx) => closeTrialLoops(tx, r.attemptId, `the sale failed review (${failedLabels.join(', ')}): not to be charged`, r.inspector, now)) : [];
+  const corrective = failedSale ? await correctiveCallback(db, r.attemptId, call.agent_id, plan, failedLabels, r.inspector, now) : undefined;
   return db.transaction(async (tx) => {
     const review = await tx.query<{ id: string }>(
       `INSERT INTO reviews (attempt_id, campaign_id, agent_id, scorecard_id, inspector, answers, comments, score, passed, failed_critical, submitted_at)
@@ -166,9 +169,7 @@ export async function submitReview(db: Db, r: NewReview, now: EpochMs): Promise<
     const loops = await closeLoopsReviewed(tx, r.attemptId, scored.passed, r.inspector, now);
     const opened = { attemptId: r.attemptId, reviewId, plan, actor: r.inspector, now };
     if (corrective) loops.push(await openCorrectiveLoop(tx, { ...opened, failed: failedLabels, callbackId: corrective }));
-    if (corrective !== undefined) {
-      loops.push(...(await closeTrialLoops(tx, r.attemptId, `the sale failed review (${failedLabels.join(', ')}): not to be charged`, r.inspector, now)));
-    }
+    loops.push(...closedTrials);
     const fields = call.trial as Record<string, unknown>;
     if (sale && scored.passed && fields[plan.trial.field]) {
       const trials = await trialLoopsOf(tx, r.attemptId);

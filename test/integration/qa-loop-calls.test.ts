@@ -2,10 +2,12 @@
  * QA loops driven by the calls themselves, on PostgreSQL: a trial sale's
  * confirmation calls scheduled when the agent dispositions the sale, each
  * confirmation or corrective call's own disposition moving its loop on, and
- * a failed review of a trial sale closing its confirmations.
+ * a failed review of a trial sale closing its confirmations, as a
+ * supervisor's correction does.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setDisposition } from '../../src/campaigns/attempts.js';
+import { correctDisposition } from '../../src/campaigns/disposition-correction.js';
 import type { Campaign } from '../../src/campaigns/campaign.js';
 import { upsertAgent } from '../../src/campaigns/agents.js';
 import { AgentId, CampaignId, type AttemptId } from '../../src/domain/ids.js';
@@ -106,5 +108,18 @@ describe.skipIf(!url)('QA loops moved by their calls', () => {
     expect(corrective).toMatchObject({ state: 'closed', outcome: 'corrected on the corrective call' });
     // The corrective call sold the trial again, properly this time: its own confirmations follow.
     expect((await listLoops(db, { attemptId: sale!, state: 'open' })).map((l) => [l.kind, l.attemptId])).toEqual([['trial-confirmation', resold]]);
+  });
+
+  it('a supervisor\'s correction moves the confirmations with the sale: kept through a sale\'s correction, closed when it is no longer a sale, opened when it is one again', async () => {
+    const [sale] = await connectedCalls(db, campaign, [{ agentId: 'fay', disposition: 'valid-sale', at: T + 5 * HOUR, fields: TRIAL }]);
+    const first = await loopOf(sale!);
+    await correctDisposition(db, sale!, { code: 'valid-sale', note: 'price said twice' }, 'supervisor', T + 6 * HOUR);
+    expect(await loopOf(sale!)).toMatchObject({ id: first.id, state: 'open', nextCallAt: first.nextCallAt });
+    await correctDisposition(db, sale!, { code: 'refused' }, 'supervisor', T + 7 * HOUR);
+    expect(await loopOf(sale!)).toMatchObject({ id: first.id, state: 'closed', outcome: 'the sale was corrected to refused: not to be charged' });
+    expect((await callbackState(first.callbackId))!.state).toBe('cancelled');
+    await correctDisposition(db, sale!, { code: 'valid-sale' }, 'supervisor', T + 8 * HOUR);
+    const open = await listLoops(db, { attemptId: sale!, state: 'open' });
+    expect(open).toEqual([expect.objectContaining({ kind: 'trial-confirmation', stage: 'confirmation call 1 of 2 scheduled', nextCallAt: new Date(T + 8 * HOUR + DAY).toISOString() })]);
   });
 });
