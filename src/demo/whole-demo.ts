@@ -125,9 +125,12 @@ export async function startWholeDemo(o: WholeDemoOptions): Promise<WholeDemo> {
     leaseTtlMs: DEFAULT_LEASE_TTL_MS * o.speed,
     trunk: { id: 'sim', maxLines: o.scenario.trunk.maxLines, maxCallsPerSecond: o.scenario.trunk.maxCallsPerSecond },
     observer: o.observer,
+    // A person signed in as agent `you` wraps up in real seconds, not in the simulated clock's.
+    humanTimeScale: o.speed,
   });
   const api: Api = await buildApi({ db, coordination, clock: time });
-  const sockets = new AgentSockets({ db, desk, clock: time, subscribeCalls: (l) => telephony.subscribe(l) });
+  // With the board and the engine's id, as `outpace run` builds it: agent `you` hears their state, wrap-ups and offers, and dials by hand.
+  const sockets = new AgentSockets({ db, desk, board, engineId: ENGINE_ID, clock: time, subscribeCalls: (l) => telephony.subscribe(l) });
   sockets.attach(api.server);
   await api.listen({ port: o.port, host: o.host });
   const address = api.server.address();

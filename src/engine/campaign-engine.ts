@@ -74,6 +74,13 @@ export interface EngineOptions {
   readonly tickMs?: number;
   /** The agents shared with the other campaigns this process runs (blended agents); default: this campaign's own. */
   readonly board?: AgentBoard;
+  /**
+   * How many of the scheduler's seconds a person's second is (default 1): the
+   * wrap-up and preview timeouts, which wait for people, last this many times
+   * longer. The demo runs its clock at --speed times real time; a person
+   * working beside its simulated agents still gets the campaign's real seconds.
+   */
+  readonly humanTimeScale?: number;
 }
 
 export interface CallMessages {
@@ -363,7 +370,7 @@ export class CampaignEngine implements AgentLender {
   }
 
   private offer(agent: AgentRecord, lead: Lead, now: EpochMs): void {
-    const lapseMs = this.settings.previewTimeoutSec * 1000;
+    const lapseMs = this.humanSeconds(this.settings.previewTimeoutSec);
     const lapse = lapseMs > 0 ? this.o.scheduler.after(lapseMs, () => this.offerLapsed(agent, lead)) : undefined;
     // The lead's claim must outlast the agent's look at it, or the dial would find the lead gone.
     this.o.leads.keep?.(lead, (lapseMs || UNLIMITED_OFFER_HOLD_MS) + OFFER_HOLD_MARGIN_MS);
@@ -789,6 +796,11 @@ export class CampaignEngine implements AgentLender {
     this.endWrapUp(agent, now, WRAP_UP_TIMEOUT_DISPOSITION);
   }
 
+  /** A timeout that waits for a person, on the scheduler's clock. */
+  private humanSeconds(seconds: number): number {
+    return seconds * 1000 * (this.o.humanTimeScale ?? 1);
+  }
+
   private isFree(agent: AgentRecord): boolean {
     return this.board.isFree(agent.id, this.o.campaignId);
   }
@@ -839,7 +851,7 @@ export class CampaignEngine implements AgentLender {
     let deadline: EpochMs | undefined;
     if (to === 'wrap-up' && this.settings.wrapUpTimeoutSec > 0 && agent.attemptId) {
       const attemptId = agent.attemptId;
-      deadline = at + this.settings.wrapUpTimeoutSec * 1000;
+      deadline = at + this.humanSeconds(this.settings.wrapUpTimeoutSec);
       agent.wrapUpLapse = this.o.scheduler.after(deadline - at, () => this.wrapUpLapsed(agent, attemptId));
     }
     this.o.observer?.agentState?.(agent.id, from, to, at);
