@@ -31,7 +31,8 @@ import { SECOND } from '../domain/time.js';
 import { WRAP_UP_TIMEOUT_DISPOSITION } from '../engine/campaign-engine.js';
 import type { Clock } from '../engine/scheduler.js';
 import type { Db } from '../storage/db.js';
-import type { TelephonyListener } from '../telephony/port.js';
+import type { CallControl, TelephonyEvent, TelephonyListener } from '../telephony/port.js';
+import { checkTransferNumber } from '../campaigns/dialing/transfer-number.js';
 import { redeemTicket } from './agent-tickets.js';
 import { findKeyHolder } from './keys.js';
 import { API_PREFIX } from './server.js';
@@ -39,6 +40,27 @@ import { API_PREFIX } from './server.js';
 export const AGENT_SOCKET_PATH = `${API_PREFIX}/agent`;
 
 const PAUSE_REASONS = ['break', 'lunch', 'training', 'meeting', 'coaching', 'technical', 'other'] as const;
+
+const target = z.union([
+  z.object({ number: z.string().min(3).max(40) }).strict(),
+  z.object({ agentId: z.string().min(1).max(200) }).strict(),
+]);
+
+/** A control on the call in hand (docs/agents.md, "Call controls"). */
+export const callControlSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('hangup') }),
+  z.object({ kind: z.literal('hold') }),
+  z.object({ kind: z.literal('resume') }),
+  z.object({ kind: z.literal('mute') }),
+  z.object({ kind: z.literal('unmute') }),
+  z.object({ kind: z.literal('dtmf'), digits: z.string().regex(/^[0-9*#A-D]{1,32}$/, 'digits 0-9, *, #, A-D, at most 32') }),
+  z.object({ kind: z.literal('transfer'), to: target }),
+  z.object({ kind: z.literal('consult'), to: target }),
+  z.object({ kind: z.literal('complete') }),
+  z.object({ kind: z.literal('cancel') }),
+  z.object({ kind: z.literal('conference'), to: z.object({ number: z.string().min(3).max(40) }).strict() }),
+]);
+type CallControlMessage = z.infer<typeof callControlSchema>;
 
 /** What an agent may send; anything else is answered with an error and ignored. */
 export const agentMessageSchema = z.discriminatedUnion('type', [
@@ -60,6 +82,7 @@ export const agentMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('preview.dial'), leadId: z.uuid() }),
   z.object({ type: z.literal('preview.skip'), leadId: z.uuid() }),
   z.object({ type: z.literal('manual.dial'), phone: z.string().min(3).max(40), campaignId: z.uuid() }),
+  z.object({ type: z.literal('call.control'), attemptId: z.uuid(), control: callControlSchema }),
   scriptAnswersMessage,
   leadCorrectMessage,
 ]);
@@ -115,6 +138,7 @@ export class AgentSockets {
     this.callWork = new CallWork({ db: o.db, clock: o.clock, callOf: (agentId) => this.lastCall.get(agentId) });
     this.unsubscribe.push(
       o.subscribeCalls((e) => {
+        if (e.type === 'call.control') return this.controlDone(e);
         if (e.type !== 'call.connected') return;
         this.lastCall.set(e.agentId, e.attemptId);
         void this.screenPop(e.agentId, e.attemptId);
@@ -223,6 +247,9 @@ export class AgentSockets {
       case 'manual.dial':
         await this.dialByHand(agentId, m.phone, CampaignId(m.campaignId));
         return true;
+      case 'call.control':
+        await this.control(agentId, AttemptId(m.attemptId), m.control, at);
+        return true;
       case 'script.answers':
         await this.callWork.answer(agentId, m);
         return true;
@@ -267,6 +294,41 @@ export class AgentSockets {
     if ('refused' in verdict) throw new Refusal(verdict.refused, verdict.rule);
     this.offered.delete(agentId);
     this.o.desk.publish({ type: 'agent.manual-dial', agentId, campaignId, lead: verdict.lead, at: now });
+  }
+
+  /**
+   * A control on the agent's call: a number outside is checked against the
+   * campaign's rules first; then the engine holding the call accepts it or
+   * says why not (`ack`, or `error`); what the PBX did follows as `control`.
+   */
+  private async control(agentId: AgentId, attemptId: AttemptId, m: CallControlMessage, at: number): Promise<void> {
+    let control: CallControl;
+    if ('to' in m && 'number' in m.to) {
+      const { rows } = await this.o.db.query<{ campaign_id: string }>('SELECT campaign_id FROM attempts WHERE id = $1::uuid', [attemptId]);
+      if (!rows[0]) throw new Error(`attempt ${attemptId} is not stored: controls work on your call in progress`);
+      const campaign = await getCampaign(this.o.db, CampaignId(rows[0].campaign_id));
+      const verdict = await checkTransferNumber(this.o.db, campaign, m.to.number, this.o.clock.now());
+      if ('refused' in verdict) throw new Refusal(verdict.refused, verdict.rule);
+      control = { ...m, to: { number: verdict.number } } as CallControl;
+    } else {
+      control = ('to' in m ? { ...m, to: { agentId: AgentId((m.to as { agentId: string }).agentId) } } : m) as CallControl;
+    }
+    let verdict: { accepted: true } | { refused: string } | undefined;
+    this.o.desk.publish({ type: 'agent.control', agentId, attemptId, control, at, reply: (v) => (verdict ??= v) });
+    if (!verdict) throw new Error(`call ${attemptId} is not yours here: controls work on the call you are talking on`);
+    if ('refused' in verdict) throw new Refusal(verdict.refused, 'call-state');
+  }
+
+  /** What the PBX did with a control, told to the agent who asked; a call transferred to another agent pops on their screen. */
+  private controlDone(e: Extract<TelephonyEvent, { type: 'call.control' }>): void {
+    const ws = this.sockets.get(e.agentId);
+    const at = new Date(e.at).toISOString();
+    if (ws) send(ws, { type: 'control', attemptId: e.attemptId, control: e.control.kind, ...(e.target ? { target: e.target } : {}), at, ...(e.failed ? { failed: e.failed } : {}) });
+    const movedTo = !e.failed && (e.control.kind === 'transfer' || e.control.kind === 'complete') && e.target && 'agentId' in e.target ? e.target.agentId : undefined;
+    if (movedTo) {
+      this.lastCall.set(movedTo, e.attemptId);
+      void this.screenPop(movedTo, e.attemptId);
+    }
   }
 
   /** The agent's state, the lead offered them and their wrap-up's deadline, as the engines change them. */

@@ -41,10 +41,12 @@ describe('the whole demo on PGlite', () => {
     you.on('message', (data) => {
       const m = JSON.parse(String(data)) as (typeof heardByYou)[number];
       heardByYou.push(m);
-      // The person dials one number by hand once ready, and gives every call they wrap up its disposition.
+      // The person dials one number by hand once ready.
       if (m.type === 'state' && m.state === 'ready' && !heardByYou.some((h) => h.of === 'manual.dial' || h.type === 'error')) {
         say({ type: 'manual.dial', phone: '+12125559999', campaignId: demo.campaign.id });
       }
+      // Customers put through to a person talk in real seconds: the person hangs up at once, and dispositions.
+      if (m.type === 'screen-pop') say({ type: 'call.control', attemptId: m.attemptId, control: { kind: 'hangup' } });
       if (m.type === 'wrap-up') say({ type: 'disposition', attemptId: m.attemptId, code: 'refused' });
     });
     await new Promise((resolve) => you.once('open', resolve));

@@ -19,7 +19,8 @@ import { createList, insertLeads } from '../leads.js';
 /** The list of a campaign that numbers dialed by hand are added to. */
 export const MANUAL_LIST = 'manual';
 
-const PROFILE_COUNTRY: Record<ComplianceProfile, string> = { us: 'US', uk: 'GB', ca: 'CA', cn: 'CN' };
+/** The country a national number is read in, per compliance profile. */
+export const PROFILE_COUNTRY: Record<ComplianceProfile, string> = { us: 'US', uk: 'GB', ca: 'CA', cn: 'CN' };
 
 /**
  * The hopper's rules a hand dial answers to: the law's and the customer's
