@@ -35,6 +35,8 @@ export type AgentDeskEvent =
       readonly attemptId: AttemptId;
       readonly disposition: string;
       readonly callback?: CallbackRequest | undefined;
+      /** The agent's notes on the call. */
+      readonly note?: string | undefined;
       readonly at: EpochMs;
     }
   /** Preview mode: the agent dials the lead offered to them, or gives it back. */

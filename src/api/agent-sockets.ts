@@ -33,6 +33,9 @@ import type { Clock } from '../engine/scheduler.js';
 import type { Db } from '../storage/db.js';
 import type { CallControl, TelephonyEvent, TelephonyListener } from '../telephony/port.js';
 import { checkTransferNumber } from '../campaigns/dialing/transfer-number.js';
+import { deskCard, leadZones } from '../agents/desk-card.js';
+import { effectiveRules } from '../campaigns/compliance.js';
+import { windowAt } from '../campaigns/local-window.js';
 import { redeemTicket } from './agent-tickets.js';
 import { findKeyHolder } from './keys.js';
 import { API_PREFIX } from './server.js';
@@ -78,6 +81,8 @@ export const agentMessageSchema = z.discriminatedUnion('type', [
     attemptId: z.uuid(),
     code: z.string().min(1),
     callback: z.object({ at: z.iso.datetime({ offset: true }), for: z.enum(['me', 'anyone']) }).optional(),
+    /** The agent's notes on the call, stored with the attempt. */
+    note: z.string().max(4000).optional(),
   }),
   z.object({ type: z.literal('preview.dial'), leadId: z.uuid() }),
   z.object({ type: z.literal('preview.skip'), leadId: z.uuid() }),
@@ -98,6 +103,8 @@ export interface AgentSocketsOptions {
   readonly board?: AgentBoard;
   /** The engine process that claims the leads agents dial by hand (needs `board`). */
   readonly engineId?: string;
+  /** How fast `clock` runs against the wall clock (the demo's --speed): the page moves its server clock on at this rate. */
+  readonly clockRate?: number;
 }
 
 /** How long a hand-dialed lead's claim holds: the engine dials it at once. */
@@ -201,7 +208,8 @@ export class AgentSockets {
           }),
       );
     });
-    send(ws, { type: 'hello', agentId });
+    // The server's clock (the demo's simulated one): the page shows times by it, never by the browser's.
+    send(ws, { type: 'hello', agentId, now: new Date(this.o.clock.now()).toISOString(), rate: this.o.clockRate ?? 1 });
     // A reopened page (a reload, a second tab) is shown where the agent stands: state, offered lead, wrap-up deadline.
     const current = this.o.board?.current(agentId);
     if (current) this.tell(ws, current);
@@ -233,7 +241,8 @@ export class AgentSockets {
         if (this.lastCall.get(agentId) !== m.attemptId) throw new Error(`attempt ${m.attemptId} is not your last call`);
         await this.checkDisposition(m.code, m.callback !== undefined);
         const callback = m.callback && { at: Date.parse(m.callback.at), agentId: m.callback.for === 'me' ? agentId : null };
-        this.o.desk.publish({ type: 'agent.wrap-up-done', agentId, attemptId: AttemptId(m.attemptId), disposition: m.code, callback, at });
+        if (callback) await this.checkCallbackTime(AttemptId(m.attemptId), callback.at, at);
+        this.o.desk.publish({ type: 'agent.wrap-up-done', agentId, attemptId: AttemptId(m.attemptId), disposition: m.code, callback, note: m.note, at });
         return false;
       }
       case 'preview.dial':
@@ -277,6 +286,20 @@ export class AgentSockets {
     if (!effect) throw new Error(`disposition "${code}" is not one of the campaign's dispositions`);
     if (effect === 'callback' && !withCallback) throw new Error(`disposition "${code}" schedules a callback: give callback {at, for}`);
     if (effect !== 'callback' && withCallback) throw new Error(`disposition "${code}" does not schedule a callback: choose a call-back disposition`);
+  }
+
+  /** A callback is for a time to come, inside the calling window where the customer lives. */
+  private async checkCallbackTime(attemptId: AttemptId, callbackAt: number, now: number): Promise<void> {
+    if (callbackAt <= now) throw new Refusal(`the callback's time ${new Date(callbackAt).toISOString()} has passed: choose a time to come`, 'callback-in-the-past');
+    const { rows } = await this.o.db.query<{ lead_id: LeadId; campaign_id: CampaignId }>('SELECT lead_id, campaign_id FROM attempts WHERE id = $1::uuid', [attemptId]);
+    const row = rows[0]!;
+    const campaign = await getCampaign(this.o.db, row.campaign_id);
+    const window = windowAt(effectiveRules(campaign.complianceProfile, campaign.rules).callingWindow, await leadZones(this.o.db, row.lead_id), callbackAt);
+    if (!window.open) {
+      const local = window.local[0]!;
+      const hours = window.today ? `${window.today.start}-${window.today.end}` : 'no calls that day';
+      throw new Refusal(`a callback at ${local.date} ${local.time} (${local.timeZone}) is outside the customer's calling window (${hours})`, 'outside-calling-window');
+    }
   }
 
   private async dialByHand(agentId: AgentId, phone: string, campaignId: CampaignId): Promise<void> {
@@ -376,8 +399,12 @@ export class AgentSockets {
     const row = (await this.o.db.query<LeadCardRow>(sql, [id])).rows[0];
     if (!row) return undefined;
     const lead = { id: row.lead_id, phone: row.phone, fields: row.custom_fields };
-    const script = await scriptOf(CampaignId(row.campaign_id), lead);
-    return { campaign: { id: row.campaign_id, name: row.campaign_name }, lead, ...(script && { script }) };
+    const campaignId = CampaignId(row.campaign_id);
+    const [script, card] = await Promise.all([
+      scriptOf(campaignId, lead),
+      getCampaign(this.o.db, campaignId).then((campaign) => deskCard(this.o.db, campaign, LeadId(row.lead_id), row.custom_fields, this.o.clock.now(), id)),
+    ]);
+    return { campaign: { id: row.campaign_id, name: row.campaign_name }, lead, card, ...(script && { script }) };
   }
 }
 

@@ -22,6 +22,7 @@ import { liveRoutes } from './routes/live.js';
 import { numberListRoutes } from './routes/number-lists.js';
 import { peopleRoutes } from './routes/people.js';
 import { scriptRoutes } from './routes/scripts.js';
+import { leadFieldRoutes } from './routes/lead-fields.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -107,6 +108,7 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
         callbackRoutes,
         peopleRoutes,
         scriptRoutes,
+        leadFieldRoutes,
         attemptRoutes,
         agentDeskRoutes,
         liveRoutes,

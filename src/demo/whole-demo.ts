@@ -133,7 +133,7 @@ export async function startWholeDemo(o: WholeDemoOptions): Promise<WholeDemo> {
   });
   const api: Api = await buildApi({ db, coordination, clock: time });
   // With the board and the engine's id, as `outpace run` builds it: agent `you` hears their state, wrap-ups and offers, and dials by hand.
-  const sockets = new AgentSockets({ db, desk, board, engineId: ENGINE_ID, clock: time, subscribeCalls: (l) => telephony.subscribe(l) });
+  const sockets = new AgentSockets({ db, desk, board, engineId: ENGINE_ID, clock: time, clockRate: o.speed, subscribeCalls: (l) => telephony.subscribe(l) });
   sockets.attach(api.server);
   await api.listen({ port: o.port, host: o.host });
   const address = api.server.address();

@@ -196,7 +196,7 @@ export class StoredAttempts implements AttemptJournal {
       return;
     }
     this.ours.delete(e.attemptId);
-    const disposition = { code: e.disposition, callbackAt: e.callback?.at, callbackAgentId: e.callback?.agentId };
+    const disposition = { code: e.disposition, callbackAt: e.callback?.at, callbackAgentId: e.callback?.agentId, note: e.note };
     this.thenWrite(e.attemptId, 'disposition', () => setDisposition(this.o.db, e.attemptId, disposition, actor, e.at));
   }
 

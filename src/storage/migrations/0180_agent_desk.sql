@@ -20,3 +20,15 @@ ALTER TABLE attempts ADD COLUMN hold_seconds numeric NOT NULL DEFAULT 0;
 -- Outcomes the dialer finds on the line are not an agent's to choose: never
 -- offered to agents, and refused from them, like wrap-up-timeout.
 UPDATE dispositions SET system = true WHERE code IN ('no-answer', 'vacant', 'powered-off', 'suspended');
+
+-- How a campaign's agents see the lead's fields: a label each, in order, and
+-- which an agent may correct. Fields without a definition follow, named by
+-- their column, and may be corrected as before.
+CREATE TABLE campaign_lead_fields (
+  campaign_id uuid NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+  name        text NOT NULL,
+  label       text NOT NULL,
+  position    integer NOT NULL,
+  editable    boolean NOT NULL DEFAULT false,
+  PRIMARY KEY (campaign_id, name)
+);
