@@ -213,6 +213,9 @@ export class AgentSockets {
     // A reopened page (a reload, a second tab) is shown where the agent stands: state, offered lead, wrap-up deadline.
     const current = this.o.board?.current(agentId);
     if (current) this.tell(ws, current);
+    // The call in hand, popped again: a reloaded page shows the customer, the script and the wrap-up where they were.
+    const inHand = this.lastCall.get(agentId);
+    if (inHand && current?.attemptId === inHand && (current.to === 'on-call' || current.to === 'wrap-up')) void this.screenPop(agentId, inHand);
   }
 
   /** Does what the agent asked; true when the request is one acknowledged with `ack` (a dial). */

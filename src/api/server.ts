@@ -119,7 +119,7 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
     { prefix: API_PREFIX },
   );
   webLayerRoutes(app);
-  webPageRoutes(app, { path: '/agent', folder: new URL('./agent-page/', import.meta.url), files: ['agent.js', 'agent.css'] });
+  webPageRoutes(app, { path: '/agent', folder: new URL('./agent-page/', import.meta.url), files: ['agent.js', 'call.js', 'script.js', 'agent.css'] });
   return app;
 }
 
