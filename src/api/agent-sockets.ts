@@ -34,6 +34,7 @@ import type { Db } from '../storage/db.js';
 import type { CallControl, TelephonyEvent, TelephonyListener } from '../telephony/port.js';
 import { checkTransferNumber } from '../campaigns/dialing/transfer-number.js';
 import { deskCard, leadZones } from '../agents/desk-card.js';
+import { CALL_UNTOUCHED, controlFailed, decideControl, type CallControlState } from '../agents/call-controls.js';
 import { effectiveRules } from '../campaigns/compliance.js';
 import { windowAt } from '../campaigns/local-window.js';
 import { redeemTicket } from './agent-tickets.js';
@@ -136,6 +137,8 @@ export class AgentSockets {
   private readonly lastCall = new Map<AgentId, AttemptId>();
   /** The lead each agent is offered in preview mode: the one their dial or skip is for. */
   private readonly offered = new Map<AgentId, LeadId>();
+  /** Where each call in hand stands (hold, mute, a consultation), as the PBX carried the controls out: a reopened page is told. */
+  private readonly controlled = new Map<AttemptId, CallControlState>();
   /** The call whose wrap-up the campaign's timeout ended: too late for the agent's disposition. */
   private readonly lapsed = new Map<AgentId, AttemptId>();
   private readonly unsubscribe: (() => void)[] = [];
@@ -146,6 +149,7 @@ export class AgentSockets {
     this.unsubscribe.push(
       o.subscribeCalls((e) => {
         if (e.type === 'call.control') return this.controlDone(e);
+        if (e.type === 'call.ended') return void this.controlled.delete(e.attemptId);
         if (e.type !== 'call.connected') return;
         this.lastCall.set(e.agentId, e.attemptId);
         void this.screenPop(e.agentId, e.attemptId);
@@ -347,11 +351,15 @@ export class AgentSockets {
 
   /** What the PBX did with a control, told to the agent who asked; a call transferred to another agent pops on their screen. */
   private controlDone(e: Extract<TelephonyEvent, { type: 'call.control' }>): void {
+    const before = this.controlled.get(e.attemptId) ?? CALL_UNTOUCHED;
+    const verdict = e.failed ? undefined : decideControl(before, e.control);
+    this.controlled.set(e.attemptId, verdict && 'state' in verdict ? { ...verdict.state, leaving: false } : controlFailed(before, e.control));
     const ws = this.sockets.get(e.agentId);
     const at = new Date(e.at).toISOString();
     if (ws) send(ws, { type: 'control', attemptId: e.attemptId, control: e.control.kind, ...(e.target ? { target: e.target } : {}), at, ...(e.failed ? { failed: e.failed } : {}) });
     const movedTo = !e.failed && (e.control.kind === 'transfer' || e.control.kind === 'complete') && e.target && 'agentId' in e.target ? e.target.agentId : undefined;
     if (movedTo) {
+      this.controlled.delete(e.attemptId);
       this.lastCall.set(movedTo, e.attemptId);
       void this.screenPop(movedTo, e.attemptId);
     }
@@ -390,7 +398,8 @@ export class AgentSockets {
       scriptForCall(this.o.db, attemptId, campaignId, lead),
     );
     if (!card) return send(ws, { type: 'error', message: `call ${attemptId} put through, but its attempt is not stored` });
-    send(ws, { type: 'screen-pop', attemptId, ...card });
+    const controls = this.controlled.get(attemptId);
+    send(ws, { type: 'screen-pop', attemptId, ...card, ...(controls && { controls: { held: controls.held, muted: controls.muted, consulting: controls.consulting } }) });
   }
 
   /** The campaign, the lead and the campaign's script rendered for the lead: what a screen pop and a preview show. */

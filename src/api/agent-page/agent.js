@@ -79,7 +79,8 @@ function Desk({ me, signOut }) {
         return;
       case 'screen-pop':
         setCall((current) => (current?.attemptId === m.attemptId ? { ...m, answers: current.answers } : { ...m, answers: {} }));
-        setControls((c) => (call?.attemptId === m.attemptId ? c : NO_CONTROLS));
+        // A reopened page is told where the call stands: on hold, muted, consulting.
+        setControls({ ...NO_CONTROLS, ...m.controls });
         setChosen(undefined);
         setSending(false);
         return;
