@@ -56,7 +56,7 @@ describe('the whole demo on PGlite', () => {
   }, 120_000);
 
   it('lets a person work beside the simulated agents with the demo agent key, as in outpace run', () => {
-    expect(heardByYou[0]).toEqual({ type: 'hello', agentId: HUMAN_AGENT });
+    expect(heardByYou[0]).toMatchObject({ type: 'hello', agentId: HUMAN_AGENT, rate: speed });
     const pop = heardByYou.find((m) => m.type === 'screen-pop');
     expect(pop?.lead?.fields).toMatchObject({ first_name: expect.any(String), last_name: expect.any(String) });
     // The desk tells the person their state, as it does under outpace run: ready, then on a call.
