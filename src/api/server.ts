@@ -19,6 +19,8 @@ import { leadRoutes } from './routes/leads.js';
 import { listRoutes } from './routes/lists.js';
 import { liveRoutes } from './routes/live.js';
 import { numberListRoutes } from './routes/number-lists.js';
+import { qaRoutes } from './routes/qa.js';
+import { recordingRoutes } from './routes/recordings.js';
 import { peopleRoutes } from './routes/people.js';
 import { scriptRoutes } from './routes/scripts.js';
 import { leadFieldRoutes } from './routes/lead-fields.js';
@@ -112,6 +114,8 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
         attemptRoutes,
         agentDeskRoutes,
         liveRoutes,
+        recordingRoutes,
+        qaRoutes,
       ]) {
         register(routes, context);
       }
@@ -120,6 +124,7 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
   );
   webLayerRoutes(app);
   webPageRoutes(app, { path: '/agent', folder: new URL('./agent-page/', import.meta.url), files: ['agent.js', 'call.js', 'script.js', 'agent.css'] });
+  webPageRoutes(app, { path: '/qa', folder: new URL('./qa-page/', import.meta.url), files: ['qa.js', 'qa.css'] });
   return app;
 }
 

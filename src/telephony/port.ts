@@ -138,6 +138,13 @@ export interface RecordingInfo {
   readonly leg: RecordingLeg;
   readonly startedAt: EpochMs;
   readonly durationSec: number;
+  /** The file's format as the PBX names it (`wav`, `gsm`); absent: `wav`. */
+  readonly format?: string;
+  /**
+   * Where the PBX wrote the file, when not in its recordings folder as
+   * `<name>.<format>` (ARI's stored recordings): MixMonitor writes to the path it is given.
+   */
+  readonly path?: string;
 }
 
 export interface RecordingFailure {

@@ -441,7 +441,15 @@ export class AriTelephony implements TelephonyPort, IvrPort {
         });
       case 'RecordingFinished': {
         const finished = this.recordings.finished(e.recording.name, e.recording.duration, this.clock.now());
-        if (finished) this.emit({ type: 'recording.finished', at: this.clock.now(), ...finished });
+        if (finished) this.emit({ type: 'recording.finished', at: this.clock.now(), attemptId: finished.attemptId, recording: { ...finished.recording, format: e.recording.format } });
+        return;
+      }
+      case 'RecordingFailed': {
+        // Started, then lost: reported as a recording that could not be made, with Asterisk's cause.
+        const failed = this.recordings.finished(e.recording.name, undefined, this.clock.now());
+        if (!failed) return;
+        const { name, leg } = failed.recording;
+        this.emit({ type: 'recording.failed', at: this.clock.now(), attemptId: failed.attemptId, recording: { name, leg, why: e.recording.cause ?? `recording ${e.recording.state}` } });
         return;
       }
       case 'PlaybackFinished':
