@@ -4,8 +4,9 @@
  * agents on the lab's softphones (each sends its own tone). Agent 1 takes the
  * call, holds it, resumes, and blind-transfers it to agent 2, who hangs up.
  * What the customer heard, in the recording made on their channel from the
- * answer (`<attempt>-agent`), is agent 1's tone, nothing while on hold (the
- * lab has no music-on-hold files), then agent 2's tone.
+ * answer (`<attempt>-agent`), is agent 1's tone, music while on hold (the
+ * lab's music-on-hold files: Debian's asterisk-moh-opsound-wav), then agent
+ * 2's tone.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -41,7 +42,7 @@ async function soundBetween(file: string, from: number, seconds: number, dir: st
 }
 
 describe('the agent desk on the real PBX', () => {
-  it('the customer hears the first agent, nothing of them on hold, then the agent the call was transferred to', async () => {
+  it('the customer hears the first agent, music on hold, then the agent the call was transferred to', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'outpace-pbx-desk-'));
     try {
       const db = await openPglite(join(dir, 'pg'));
@@ -56,7 +57,9 @@ describe('the agent desk on the real PBX', () => {
       }
       await db.close();
 
-      const env = { ...process.env, OUTPACE_DATA_DIR: join(dir, 'pg'), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ARI_APP: ENGINE, OUTPACE_ENGINE_ID: ENGINE };
+      const env: NodeJS.ProcessEnv = { ...process.env, OUTPACE_DATA_DIR: join(dir, 'pg'), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ARI_APP: ENGINE, OUTPACE_ENGINE_ID: ENGINE };
+      // The campaign lives in the embedded database above, whatever DATABASE_URL the suite runs with.
+      delete env['DATABASE_URL'];
       let stop!: () => void;
       const serving = await serve(env, new Promise<void>((resolve) => (stop = resolve)), campaignEngine([campaign.id], env));
       const url = `ws://127.0.0.1:${(serving.api.server.address() as AddressInfo).port}${AGENT_SOCKET_PATH}`;
@@ -89,13 +92,13 @@ describe('the agent desk on the real PBX', () => {
         await serving.stopped;
       }
 
-      // The recording from the answer, on the customer's channel: what the customer heard. While on hold the
-      // customer is out of every bridge and, with no music-on-hold files in the lab, nothing reaches them: the
-      // recording holds no frames for those 4 s (MixMonitor writes what passes), so it runs about 10 s of the 14.
+      // The recording from the answer, on the customer's channel: what the customer heard, the whole call long
+      // (about 14 s). MixMonitor writes what passes: without music on hold the 4 s on hold would be missing.
       const heard = join(lab.recordings, `${attemptId}-agent.wav`);
-      await expect.poll(async () => (await soundOf(heard)).seconds, { timeout: 15_000 }).toBeGreaterThan(8);
+      await expect.poll(async () => (await soundOf(heard)).seconds, { timeout: 15_000 }).toBeGreaterThan(12.5);
       const { seconds } = await soundOf(heard);
-      expect(seconds).toBeLessThan(12.5);
+      const onHold = await soundBetween(heard, 5, 2, dir);
+      expect(onHold.rms).toBeGreaterThan(0.005);
       const before = await soundBetween(heard, 1, 1.5, dir);
       const after = await soundBetween(heard, seconds - 2.5, 1.5, dir);
       expect(Math.abs(before.frequency - toneOfAgent(1))).toBeLessThan(25);
