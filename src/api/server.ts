@@ -23,6 +23,7 @@ import { qaRoutes } from './routes/qa.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { peopleRoutes } from './routes/people.js';
 import { scriptRoutes } from './routes/scripts.js';
+import { leadFieldRoutes } from './routes/lead-fields.js';
 import { webLayerRoutes, webPageRoutes } from './web/serve.js';
 
 export const API_PREFIX = '/api/v1';
@@ -109,6 +110,7 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
         callbackRoutes,
         peopleRoutes,
         scriptRoutes,
+        leadFieldRoutes,
         attemptRoutes,
         agentDeskRoutes,
         liveRoutes,
@@ -121,7 +123,7 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
     { prefix: API_PREFIX },
   );
   webLayerRoutes(app);
-  webPageRoutes(app, { path: '/agent', folder: new URL('./agent-page/', import.meta.url), files: ['agent.js', 'agent.css'] });
+  webPageRoutes(app, { path: '/agent', folder: new URL('./agent-page/', import.meta.url), files: ['agent.js', 'call.js', 'script.js', 'agent.css'] });
   webPageRoutes(app, { path: '/qa', folder: new URL('./qa-page/', import.meta.url), files: ['qa.js', 'qa.css'] });
   return app;
 }

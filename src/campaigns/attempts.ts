@@ -275,3 +275,28 @@ async function moveLead(tx: Queryable, leadId: LeadId, step: LeadStep, outcome: 
     [leadId, step.state, step.nextAttemptAt === null ? null : new Date(step.nextAttemptAt), outcome],
   );
 }
+
+/** A call control the agent used (or that failed), stored with the attempt. */
+export interface AttemptStep {
+  readonly at: EpochMs;
+  readonly actor: string;
+  readonly step: string;
+  readonly target?: string | undefined;
+  readonly failed?: string | undefined;
+}
+
+export async function addAttemptStep(db: Queryable, attemptId: AttemptId, s: AttemptStep): Promise<void> {
+  await db.query('INSERT INTO attempt_steps (attempt_id, at, actor, step, target, failed) VALUES ($1::uuid, $2, $3, $4, $5, $6)', [
+    attemptId,
+    new Date(s.at),
+    s.actor,
+    s.step,
+    s.target ?? null,
+    s.failed ?? null,
+  ]);
+}
+
+/** Time the customer spent on hold, added to the attempt's. */
+export async function addHoldTime(db: Queryable, attemptId: AttemptId, seconds: number): Promise<void> {
+  await db.query('UPDATE attempts SET hold_seconds = hold_seconds + $2 WHERE id = $1::uuid', [attemptId, seconds]);
+}

@@ -74,6 +74,12 @@ const AGENT_ENDPOINT = /^PJSIP\/([^@/]+)$/;
 export class SimPbx {
   readonly channels = new Map<string, SimChannel>();
   readonly bridges = new Map<string, SimBridge>();
+  /** Music on hold per channel (POST/DELETE /channels/{id}/moh): playing since when, and how long it has played in all. */
+  readonly musicOnHold = new Map<string, { since: number | undefined; playedMs: number }>();
+  /** Channels whose own audio is muted (POST /channels/{id}/mute, direction in or both). */
+  readonly mutedIn = new Set<string>();
+  /** Digits sent out on each channel (POST /channels/{id}/dtmf): what the far end heard. */
+  readonly dtmfSent = new Map<string, string>();
   readonly liveRecordings = new Map<string, SimRecording>();
   /**
    * Live recordings by target URI and snoop channels by the channel they
@@ -304,6 +310,36 @@ export class SimPbx {
     const cause = reasonCode ? { code: reasonCode, text: causeText(reasonCode) } : CAUSES.normal;
     // Transcripts human, amd-*: a hangup through ARI shows as cause 32 (soft), the real cause comes with ChannelDestroyed.
     this.hangupChannel(ch, { cause: 32, soft: true }, cause);
+  }
+
+  /** res/ari/resource_channels.c: the channel must be in the application; MOH already playing goes on. */
+  startMoh(channelId: string): void {
+    const ch = this.inStasis(channelId);
+    const moh = this.musicOnHold.get(ch.id) ?? { since: undefined, playedMs: 0 };
+    moh.since ??= Date.now();
+    this.musicOnHold.set(ch.id, moh);
+  }
+
+  stopMoh(channelId: string): void {
+    const ch = this.inStasis(channelId);
+    const moh = this.musicOnHold.get(ch.id);
+    if (moh?.since !== undefined) {
+      moh.playedMs += Date.now() - moh.since;
+      moh.since = undefined;
+    }
+  }
+
+  mute(channelId: string, direction: string, on: boolean): void {
+    const ch = this.inStasis(channelId);
+    if (direction === 'out') return;
+    if (on) this.mutedIn.add(ch.id);
+    else this.mutedIn.delete(ch.id);
+  }
+
+  sendDtmf(channelId: string, dtmf: string | undefined): void {
+    if (!dtmf) throw new AriRequestError(400, 'DTMF is required');
+    const ch = this.inStasis(channelId);
+    this.later(0, () => this.dtmfSent.set(ch.id, (this.dtmfSent.get(ch.id) ?? '') + dtmf));
   }
 
   answer(channelId: string): void {

@@ -103,6 +103,8 @@ EOF
     [ "$(basename "$entry")" = sounds ] || ln -sfn "$entry" "$d/data/$(basename "$entry")"
   done
   ln -sfn "$core_sounds" "$d/data/sounds/en"
+  # Music on hold (asterisk-config/musiconhold.conf: <datadir>/moh), the distribution's.
+  ln -sfn "$moh" "$d/data/moh"
 }
 
 cli() { "$prefix/sbin/asterisk" -C "$lab/$1/etc/asterisk.conf" -rx "$2" 2>/dev/null; }
@@ -263,6 +265,7 @@ up() {
   "$here/install-packages.sh" run
   prefix=$("$here/build-asterisk.sh" | tail -n 1)
   core_sounds=$(dirname "$(dpkg -L asterisk-core-sounds-en-wav | grep -m1 '/beep\.wav$')")
+  moh=$(dirname "$(dpkg -L asterisk-moh-opsound-wav | grep -m1 '\.wav$')")
   baresip_modules=$(dirname "$(dpkg -L baresip-core | grep -m1 '/account\.so$')")
   stop_all
   rm -rf "$lab"
