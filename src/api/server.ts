@@ -20,10 +20,13 @@ import { listRoutes } from './routes/lists.js';
 import { liveRoutes } from './routes/live.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { numberListRoutes } from './routes/number-lists.js';
+import { qaRoutes } from './routes/qa.js';
+import { recordingRoutes } from './routes/recordings.js';
 import { peopleRoutes } from './routes/people.js';
 import { reportRoutes } from './routes/reports.js';
 import { scriptRoutes } from './routes/scripts.js';
 import { supervisorRoutes } from './routes/supervisor.js';
+import { leadFieldRoutes } from './routes/lead-fields.js';
 import { webLayerRoutes, webPageRoutes } from './web/serve.js';
 
 export const API_PREFIX = '/api/v1';
@@ -110,11 +113,14 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
         callbackRoutes,
         peopleRoutes,
         scriptRoutes,
+        leadFieldRoutes,
         attemptRoutes,
         agentDeskRoutes,
         liveRoutes,
         supervisorRoutes,
         reportRoutes,
+        recordingRoutes,
+        qaRoutes,
       ]) {
         register(routes, context);
       }
@@ -122,7 +128,8 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
     { prefix: API_PREFIX },
   );
   webLayerRoutes(app);
-  webPageRoutes(app, { path: '/agent', folder: new URL('./agent-page/', import.meta.url), files: ['agent.js', 'agent.css'] });
+  webPageRoutes(app, { path: '/agent', folder: new URL('./agent-page/', import.meta.url), files: ['agent.js', 'call.js', 'script.js', 'agent.css'] });
+  webPageRoutes(app, { path: '/qa', folder: new URL('./qa-page/', import.meta.url), files: ['qa.js', 'qa.css'] });
   webPageRoutes(app, { path: '/supervisor', folder: new URL('./supervisor-page/', import.meta.url), files: ['supervisor.js', 'charts.js', 'supervisor.css'] });
   // At the root, where Prometheus looks by default.
   metricsRoutes(app, context);

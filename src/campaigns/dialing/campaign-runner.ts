@@ -55,6 +55,8 @@ export interface CampaignRunnerOptions {
   readonly board?: AgentBoard;
   /** Where the campaign's figures go for /metrics. */
   readonly metrics?: OutpaceMetrics;
+  /** The engine's humanTimeScale: the demo's speed. */
+  readonly humanTimeScale?: number;
 }
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10 * 60 * SECOND;
@@ -152,6 +154,7 @@ export class CampaignRunner {
       },
       tickMs: this.o.tickMs,
       board: this.o.board,
+      humanTimeScale: this.o.humanTimeScale,
     });
     const unsubscribe = [
       this.o.port.subscribe(attempts.telephonyEvent),

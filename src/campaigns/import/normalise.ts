@@ -155,6 +155,18 @@ function unfitField(field: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The time zones the number itself tells: its country's one zone, or every
+ * zone its area may be in (a lead is called only while the window is open in
+ * all of them); undefined when the number does not tell.
+ */
+export function numberTimeZones({ phone, country, parsed }: { phone: E164; country: string | undefined; parsed: PhoneNumber }): readonly string[] | undefined {
+  const countryZone = country && countryTimeZone(country);
+  if (countryZone) return [countryZone];
+  const areaZones = areaTimeZones(phone, parsed.countryCallingCode)?.filter(isTimeZone);
+  return areaZones?.length ? areaZones : undefined;
+}
+
 function timeZoneOf(
   fields: readonly string[],
   columns: ResolvedColumns,
@@ -165,10 +177,8 @@ function timeZoneOf(
   if (given !== '') {
     return isTimeZone(given) ? { timeZones: [given] } : { rejected: `time zone "${given}" is not an IANA time zone such as Europe/London` };
   }
-  const countryZone = country && countryTimeZone(country);
-  if (countryZone) return { timeZones: [countryZone] };
-  const areaZones = areaTimeZones(phone, parsed.countryCallingCode)?.filter(isTimeZone);
-  if (areaZones?.length) return { timeZones: areaZones };
+  const numberZones = numberTimeZones({ phone, country, parsed });
+  if (numberZones) return { timeZones: numberZones };
   if (mapping.defaultTimeZone) return { timeZones: [mapping.defaultTimeZone] };
   return {
     rejected: `the time zone of a number in ${country ?? 'an unknown country'} cannot be told from the number: map a time zone column or give defaultTimeZone`,
