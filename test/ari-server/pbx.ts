@@ -582,21 +582,21 @@ export class SimPbx {
       if (!ch.inStasis) throw new AriRequestError(422, 'Channel not in Stasis application');
       return ch;
     });
-    this.later(0, () => {
-      const entered = joining.filter((ch) => !ch.destroyed && ch.bridgeId !== bridge.id);
-      for (const ch of entered) {
-        if (ch.bridgeId) this.leaveBridge(ch);
-        ch.bridgeId = bridge.id;
-        bridge.channels.push(ch.id);
-        if (!this.bridgeApps.has(bridge.id)) this.bridgeApps.set(bridge.id, ch.app);
-        this.options.emit(ch.app, 'ChannelEnteredBridge', { bridge: bridgeJson(bridge), channel: channelJson(ch) });
-      }
-      // Channels dialed out on a trunk (home context from-<trunk>) are customers.
-      const customers = bridge.channels.filter((id) => this.channels.get(id)?.homeContext.startsWith('from-'));
-      if (entered.length > 0 && customers.length > 1) this.faults.twoCustomersInABridge++;
-      // Transcript human: once two parties share the bridge, each gets its connected line updated (bridge_reconfigured).
-      if (entered.length > 0 && bridge.channels.length > 1 && !inhibitConnectedLineUpdates) this.connectedLineUpdate(bridge);
-    });
+    // Asterisk answers once the channels are in the bridge (ast_bridge_impart waits for the push): a request
+    // that follows the answer, such as removeChannel for a hold, finds them there.
+    const entered = joining.filter((ch) => ch.bridgeId !== bridge.id);
+    for (const ch of entered) {
+      if (ch.bridgeId) this.leaveBridge(ch);
+      ch.bridgeId = bridge.id;
+      bridge.channels.push(ch.id);
+      if (!this.bridgeApps.has(bridge.id)) this.bridgeApps.set(bridge.id, ch.app);
+      this.options.emit(ch.app, 'ChannelEnteredBridge', { bridge: bridgeJson(bridge), channel: channelJson(ch) });
+    }
+    // Channels dialed out on a trunk (home context from-<trunk>) are customers.
+    const customers = bridge.channels.filter((id) => this.channels.get(id)?.homeContext.startsWith('from-'));
+    if (entered.length > 0 && customers.length > 1) this.faults.twoCustomersInABridge++;
+    // Transcript human: once two parties share the bridge, each gets its connected line updated (bridge_reconfigured).
+    if (entered.length > 0 && bridge.channels.length > 1 && !inhibitConnectedLineUpdates) this.connectedLineUpdate(bridge);
   }
 
   removeFromBridge(bridgeId: string, channelId: string): void {
