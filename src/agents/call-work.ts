@@ -37,7 +37,7 @@ export class CallWork {
 
   async correct(agentId: AgentId, m: z.output<typeof leadCorrectMessage>): Promise<CorrectedLead> {
     const attemptId = await this.callInHand(agentId, m.attemptId);
-    return correctLead(this.o.db, attemptId, { fields: m.fields, phone: m.phone }, actorOf(agentId));
+    return correctLead(this.o.db, attemptId, { fields: m.fields, phone: m.phone, timeZone: m.timeZone }, actorOf(agentId));
   }
 
   /** The agent's call while on it or in its wrap-up; anything else is refused with the reason. */

@@ -49,8 +49,8 @@ describe.each(await testDatabases())('dialing by hand on $kind', ({ open }) => {
 
   it('refuses with the rule that refused: the number, its time zone, the black list, the calling window, a call in flight', async () => {
     expect(await dial(us, '12345')).toMatchObject({ rule: 'number', refused: expect.stringMatching(/not a valid phone number for US/) });
-    // A US number's time zone cannot be told from the number alone.
-    expect(await dial(us, '+13125550199')).toMatchObject({ rule: 'time-zone' });
+    // A toll-free number has no area: its time zone cannot be told from the number alone.
+    expect(await dial(us, '+18002752273')).toMatchObject({ rule: 'time-zone' });
     await addNumberListEntries(db, [{ phone: '+442079460019', color: 'black', category: 'opt-out', source: 'api' }], 'test');
     expect(await dial(uk, '+442079460019')).toMatchObject({ rule: 'do-not-call' });
     await addLeads(db, us, [{ phone: '+12025550112' }]);

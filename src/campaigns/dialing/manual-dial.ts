@@ -12,7 +12,7 @@ import type { Campaign } from '../campaign.js';
 import type { ComplianceProfile } from '../compliance.js';
 import { hold } from '../hopper/claim.js';
 import { HOLD_BACK_RULES, HOLD_BACK_RULE_NAMES, HOPPER_FROM, NEXT_PARAM, hopperParams, type HoldBackRule } from '../hopper/rules.js';
-import { countryTimeZone, normalisePhone } from '../import/normalise.js';
+import { normalisePhone, numberTimeZones, storedTimeZones } from '../import/normalise.js';
 import type { Lead } from '../lead-source.js';
 import { createList, insertLeads } from '../leads.js';
 
@@ -58,12 +58,13 @@ export async function claimManualDial(db: Db, request: ManualDialRequest): Promi
   return db.transaction(async (tx) => {
     let leadId = await findLead(tx, campaign, phone);
     if (!leadId) {
-      const timeZone = country && countryTimeZone(country);
-      if (!timeZone) {
-        const where = country ? `${country} has several time zones` : 'its country is unknown';
+      // As the import does: the country's zone, or every zone of the number's area.
+      const zones = numberTimeZones(parsed);
+      if (!zones) {
+        const where = country ? `${country} has several time zones and the number's area tells none` : 'its country is unknown';
         return { refused: `the time zone of ${phone} cannot be told from the number (${where}): import it with its time zone first`, rule: 'time-zone' };
       }
-      await insertLeads(tx, await createList(tx, campaign.id, MANUAL_LIST, "agents' hand dials"), [{ phone, timeZone }]);
+      await insertLeads(tx, await createList(tx, campaign.id, MANUAL_LIST, "agents' hand dials"), [{ phone, ...storedTimeZones(zones) }]);
       leadId = (await findLead(tx, campaign, phone))!;
     }
     // Every rule is computed (the query's parameters are the hopper's, each used by some rule); the hand dial's are checked.
