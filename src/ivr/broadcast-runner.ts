@@ -17,6 +17,8 @@ import { CampaignWatch } from '../campaigns/dialing/campaign-watch.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS } from '../campaigns/dialing/campaign-runner.js';
 import { findCampaign } from '../campaigns/campaign-store.js';
 import { ClaimedLeads } from '../campaigns/dialing/claimed-leads.js';
+import { DialGate } from '../campaigns/dialing/dial-gate.js';
+import { StorageOutage } from '../campaigns/dialing/storage-outage.js';
 import { StoredAttempts } from '../campaigns/dialing/stored-attempts.js';
 import type { Lead } from '../campaigns/lead-source.js';
 import { countLeadsToDial, setLeadAside } from '../campaigns/leads.js';
@@ -109,8 +111,8 @@ interface LeadsToDial {
 export class BroadcastRunner {
   private running?: Running;
   private dialing = false;
-  /** The lease was lost: another engine may own the campaign, so this one never dials it again. */
-  private deposed = false;
+  /** What stops dialing now: a pause, a lost lease, storage unreachable, the drain. */
+  private readonly gate = new DialGate({ stopDialing: () => this.stopDialing(), resumeDialing: () => this.resumeDialing() });
   private tickTimer?: TimerHandle;
   private readonly pacer = new BroadcastPacer();
   private readonly drainWait: CallsDrain;
@@ -140,7 +142,23 @@ export class BroadcastRunner {
     const lease = await CampaignLease.take({ db, coordination, campaignId, engineId, scheduler, logger, ttlMs: this.o.leaseTtlMs });
     const maxLines = Math.min(this.o.trunk.maxLines, campaign.pacing.maxConcurrentLines);
     const trunk = new TrunkLimiter({ ...this.o.trunk, id: campaign.trunkId ?? this.o.trunk.id, maxLines });
-    const leads = new ClaimedLeads({ db, campaignId, engineId, clock: scheduler, onError: (err) => logger.error({ campaignId, err }, 'storage refused a lead claim or release') });
+    const gate = this.gate;
+    const outage = new StorageOutage({
+      db,
+      logger: logger.child({ campaignId }),
+      changed: (down) => {
+        if (down) return gate.hold('storage-unreachable');
+        // Dial again once what waited for storage is written, unless storage went away again meanwhile.
+        void attempts.replayed().then(() => outage.down || gate.release('storage-unreachable'));
+      },
+    });
+    const leads = new ClaimedLeads({
+      db,
+      campaignId,
+      engineId,
+      clock: scheduler,
+      onError: (err) => outage.failed(err) || logger.error({ campaignId, err }, 'storage refused a lead claim or release'),
+    });
     const attempts = new StoredAttempts({
       db,
       engineId,
@@ -148,6 +166,7 @@ export class BroadcastRunner {
       onError: (attemptId, what, err) => logger.error({ attemptId, err }, `the attempt's ${what} was not stored`),
       fence: lease.fence,
       onOwnershipLost: lease.ownershipLost,
+      outage,
     });
     const records = new BroadcastCallRecords((record) => this.store(record, attempts, message, agentCampaignId));
     const calls = new BroadcastCalls({ telephony: this.o.port, ivr: this.o.port, scheduler, desk: this.desk(agentCampaignId, attempts, records) });
@@ -178,23 +197,13 @@ export class BroadcastRunner {
         logger,
         initial: campaign,
         // A pause stops new dials (the calls in progress go on); a start resumes them, unless the campaign was lost.
-        changed: (now) => {
-          if (now.state !== 'running') return this.stopDialing();
-          if (!this.deposed && !this.dialing) {
-            this.dialing = true;
-            this.scheduleTick();
-          }
-        },
+        changed: (now) => (now.state === 'running' ? gate.release('campaign-not-running') : gate.hold('campaign-not-running')),
       }),
     };
     // A "finish by" that cannot be met is said before the first dial, not at the deadline.
     this.reportFinish(projectFinish(this.snapshot(this.running, scheduler.now())));
-    this.dialing = true;
-    this.scheduleTick();
-    lease.keep(() => {
-      this.deposed = true;
-      this.stopDialing();
-    });
+    this.resumeDialing();
+    lease.keep({ lost: () => gate.hold('lease-lost'), regained: () => gate.release('lease-lost') });
     logger.info({ campaignId, engineId, token: lease.token }, 'broadcast campaign started');
   }
 
@@ -204,7 +213,7 @@ export class BroadcastRunner {
     if (!running) return;
     this.running = undefined;
     running.watch.stop();
-    this.stopDialing();
+    this.gate.hold('draining');
     await running.leads.close();
     const inFlight = () => this.onLine.size + running.calls.inFlight;
     const ended = await this.drainWait.until(inFlight, this.o.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
@@ -218,6 +227,12 @@ export class BroadcastRunner {
   private stopDialing(): void {
     this.dialing = false;
     this.tickTimer?.cancel();
+  }
+
+  private resumeDialing(): void {
+    if (this.dialing) return;
+    this.dialing = true;
+    this.scheduleTick();
   }
 
   private scheduleTick(): void {

@@ -25,8 +25,10 @@ import { callHandling } from './call-handling.js';
 import { CallsDrain, CampaignLease, campaignToRun } from './campaign-lease.js';
 import { CampaignWatch } from './campaign-watch.js';
 import { ClaimedLeads } from './claimed-leads.js';
+import { DialGate } from './dial-gate.js';
 import { LivePublisher } from './live-publisher.js';
 import { takeOverLostEngineCalls } from './lost-engine-calls.js';
+import { StorageOutage } from './storage-outage.js';
 import { StoredAttempts } from './stored-attempts.js';
 
 export interface CampaignRunnerOptions {
@@ -65,6 +67,7 @@ interface Running {
   readonly lease: CampaignLease;
   readonly live: LivePublisher;
   readonly watch: CampaignWatch;
+  readonly gate: DialGate;
   readonly unsubscribe: (() => void)[];
 }
 
@@ -82,7 +85,18 @@ export class CampaignRunner {
     const handling = callHandling(campaign, this.o.abandonMessage);
     const lease = await CampaignLease.take({ db, coordination, campaignId, engineId, scheduler, logger, ttlMs: this.o.leaseTtlMs });
     const trunk = { ...this.o.trunk, id: campaign.trunkId ?? this.o.trunk.id };
-    const onError = (error: unknown) => this.o.logger.error({ campaignId, err: error }, 'storage refused a lead claim or release');
+    // Set once the engine exists; storage may fail before, while the runner starts.
+    let gate: DialGate | undefined;
+    const outage = new StorageOutage({
+      db,
+      logger: logger.child({ campaignId }),
+      changed: (down) => {
+        if (down) return gate?.hold('storage-unreachable');
+        // Dial again once what waited for storage is written, unless storage went away again meanwhile.
+        void attempts.replayed().then(() => outage.down || gate?.release('storage-unreachable'));
+      },
+    });
+    const onError = (error: unknown) => outage.failed(error) || this.o.logger.error({ campaignId, err: error }, 'storage refused a lead claim or release');
     const leads = new ClaimedLeads({ db, campaignId, engineId, clock: this.o.scheduler, onError });
     const attempts = new StoredAttempts({
       db,
@@ -91,6 +105,7 @@ export class CampaignRunner {
       onError: (attemptId, what, error) => this.o.logger.error({ attemptId, err: error }, `the attempt's ${what} was not stored`),
       fence: lease.fence,
       onOwnershipLost: lease.ownershipLost,
+      outage,
     });
     const live = new LivePublisher({ live: coordination.live, campaignId, logger });
     const engine = new CampaignEngine({
@@ -150,7 +165,8 @@ export class CampaignRunner {
       this.o.desk.subscribe(attempts.deskEvent),
     ];
     if (this.o.agentCampaigns) unsubscribe.push(this.o.agentCampaigns.register(campaignId, engine));
-    let deposed = false;
+    const dialGate = new DialGate(engine);
+    gate = dialGate;
     const watch = new CampaignWatch({
       db,
       campaignId,
@@ -161,21 +177,19 @@ export class CampaignRunner {
         if (JSON.stringify(now.pacing) !== JSON.stringify(before.pacing)) engine.updateSettings(now.pacing);
         this.followCallHandling(engine, now);
         if (now.state === 'running') {
-          if (!deposed) engine.resumeDialing();
+          dialGate.release('campaign-not-running');
         } else {
           logger.info({ campaignId, state: now.state }, 'campaign no longer running: no new dials; the calls in progress go on');
-          engine.stopDialing();
+          dialGate.hold('campaign-not-running');
         }
       },
     });
-    this.running = { engine, leads, attempts, lease, live, watch, unsubscribe };
+    this.running = { engine, leads, attempts, lease, live, watch, gate: dialGate, unsubscribe };
     const { adopted } = await takeOverLostEngineCalls({ db, campaign, trunkId: trunk.id, engineId, engine, port: this.o.port, logger, now: scheduler.now() });
     await live.takeOver(adopted);
     engine.start();
-    lease.keep(() => {
-      deposed = true;
-      engine.stopDialing();
-    });
+    if (outage.down) dialGate.hold('storage-unreachable');
+    lease.keep({ lost: () => dialGate.hold('lease-lost'), regained: () => dialGate.release('lease-lost') });
     this.o.logger.info({ campaignId, engineId, token: lease.token }, 'campaign started');
   }
 
@@ -196,7 +210,7 @@ export class CampaignRunner {
     this.running = undefined;
     const { engine, leads, attempts, lease } = running;
     running.watch.stop();
-    engine.stopDialing();
+    running.gate.hold('draining');
     await leads.close();
     // The calls end, then their agents' wrap-ups (by disposition or the campaign's wrap-up timeout), so no call is left without its disposition.
     const ended = await this.drainWait.until(() => engine.callsInFlight + engine.wrapUpsOpen, this.o.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
