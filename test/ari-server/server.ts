@@ -135,6 +135,15 @@ export class AriTestServer {
   }
 
   /**
+   * Sends `event` as it is, no field added, to the application's socket: what
+   * a broken or hostile PBX might send (fields missing, types unknown, events
+   * repeated or late, huge payloads), for the adapter's property tests.
+   */
+  sendRaw(app: string, event: unknown): void {
+    this.appSockets.get(app)?.send(JSON.stringify(event));
+  }
+
+  /**
    * REST requests made in the next `ms` hang: never served, their connections
    * closed when the time is up, as when Asterisk's HTTP server has reached its
    * sessionlimit. The event WebSockets go on.
