@@ -11,7 +11,6 @@ import { errorHandler, notFoundHandler, sendError } from './errors.js';
 import { FailedAuthLimiter } from './failed-auth-limiter.js';
 import { findKeyHolder, keyPrefix } from './keys.js';
 import { describeCsvUploads, documentRoute } from './openapi.js';
-import { agentPageRoutes } from './agent-page/serve.js';
 import { agentDeskRoutes } from './routes/agent-desk.js';
 import { attemptRoutes } from './routes/attempts.js';
 import { campaignRoutes } from './routes/campaigns.js';
@@ -22,6 +21,7 @@ import { liveRoutes } from './routes/live.js';
 import { numberListRoutes } from './routes/number-lists.js';
 import { peopleRoutes } from './routes/people.js';
 import { scriptRoutes } from './routes/scripts.js';
+import { webLayerRoutes, webPageRoutes } from './web/serve.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -116,7 +116,8 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
     },
     { prefix: API_PREFIX },
   );
-  agentPageRoutes(app);
+  webLayerRoutes(app);
+  webPageRoutes(app, { path: '/agent', folder: new URL('./agent-page/', import.meta.url), files: ['agent.js', 'agent.css'] });
   return app;
 }
 

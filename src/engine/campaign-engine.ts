@@ -60,7 +60,7 @@ export interface EngineOptions {
   readonly trunk: TrunkSettings;
   readonly callerId: string;
   readonly messages: CallMessages;
-  /** Which recordings a call put through to an agent gets; default all. */
+  /** Which recordings an answered call gets; default all. */
   readonly recording?: RecordingPolicy;
   readonly port: TelephonyPort;
   readonly desk: AgentDesk;

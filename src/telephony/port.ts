@@ -19,10 +19,11 @@ import type { EpochMs } from '../domain/time.js';
 export type MediaUri = string;
 
 /**
- * Which recordings a call put through to an agent gets (the campaign's
- * `recording`): `all`, the customer's and the agent's legs and the mix of
- * both; `agent-legs`, the agent's leg only (what the agent said, for QA,
- * without the customer's voice); `none`.
+ * Which recordings an answered call gets (the campaign's `recording`): `all`,
+ * the customer's and the agent's legs and the mix of both; `agent-legs`, the
+ * agent's leg only (what the customer heard: the agent, for QA, without the
+ * customer's voice); `none`. Made from the answer where the call goes through
+ * the dialplan, from the connect where it is dialed into the application.
  */
 export const RECORDING_POLICIES = ['all', 'none', 'agent-legs'] as const;
 export type RecordingPolicy = (typeof RECORDING_POLICIES)[number];
@@ -38,7 +39,7 @@ export interface OriginateRequest {
   readonly ringTimeoutSec: number;
   /** Run answering-machine detection after answer; `call.answered` then says who answered. */
   readonly machineDetection: boolean;
-  /** The recordings made once the call is put through to an agent; default `all`. */
+  /** The recordings the call gets; default `all`. */
   readonly recording?: RecordingPolicy;
 }
 

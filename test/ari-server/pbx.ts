@@ -64,6 +64,8 @@ interface AgentPhone {
   registered: boolean;
 }
 
+/** Where a stock Asterisk keeps ARI's recordings (astspooldir/recording). */
+const RECORDING_DIR = '/var/spool/asterisk/recording';
 const TRUNK_ENDPOINT = /^PJSIP\/([^@]+)@(.+)$/;
 const AGENT_ENDPOINT = /^PJSIP\/([^@/]+)$/;
 
@@ -450,7 +452,8 @@ export class SimPbx {
     return b;
   }
 
-  addToBridge(bridgeId: string, channelIds: string[]): void {
+  /** @param inhibitConnectedLineUpdates ARI's flag: the bridge's reconfiguration then updates nobody's connected line. */
+  addToBridge(bridgeId: string, channelIds: string[], inhibitConnectedLineUpdates = false): void {
     const bridge = this.bridge(bridgeId);
     const joining = channelIds.map((id) => {
       const ch = this.channels.get(id);
@@ -470,8 +473,8 @@ export class SimPbx {
       // Channels dialed out on a trunk (home context from-<trunk>) are customers.
       const customers = bridge.channels.filter((id) => this.channels.get(id)?.homeContext.startsWith('from-'));
       if (entered.length > 0 && customers.length > 1) this.faults.twoCustomersInABridge++;
-      // Transcript human: once two parties share the bridge, each gets its connected line updated.
-      if (entered.length > 0 && bridge.channels.length > 1) this.connectedLineUpdate(bridge);
+      // Transcript human: once two parties share the bridge, each gets its connected line updated (bridge_reconfigured).
+      if (entered.length > 0 && bridge.channels.length > 1 && !inhibitConnectedLineUpdates) this.connectedLineUpdate(bridge);
     });
   }
 
@@ -625,9 +628,33 @@ export class SimPbx {
   private runCustomerContext(ch: SimChannel, context: string): void {
     const app = ch.variables.get('OUTPACE_APP') ?? '';
     const attempt = ch.variables.get('OUTPACE_ATTEMPT') ?? '';
+    const record = ch.variables.get('OUTPACE_RECORD') ?? '';
     this.dialplanStep(ch, context, 1, 'NoOp', `outpace: ${ch.name} answered, attempt ${attempt}`);
-    this.dialplanStep(ch, context, 2, 'Stasis', `${app},customer,${attempt}`);
+    this.dialplanStep(ch, context, 2, 'GosubIf', `${record ? 1 : 0}?outpace-record,${record},1`);
+    if (record) this.recordFromAnswer(ch, record, attempt);
+    this.dialplanStep(ch, context, 3, 'Stasis', `${app},customer,${attempt}`);
     if (!this.enterStasis(ch, ['customer', attempt], app)) this.abandonedByDialplan(ch);
+  }
+
+  /**
+   * [outpace-record], as a real Asterisk reports it (events and order seen on
+   * the lab): MixMonitor writes its files into ARI's recording folder from the
+   * start, so they are stored recordings at once, with no recording event
+   * (the application does not drive MixMonitor).
+   */
+  private recordFromAnswer(ch: SimChannel, policy: string, attempt: string): void {
+    const legs = policy === 'all' ? ['mixed', 'customer', 'agent'] : policy === 'agent-legs' ? ['agent'] : [];
+    const file = (leg: string) => `${RECORDING_DIR}/${attempt}-${leg}.wav`;
+    this.channelEvent(ch, 'ChannelVarset', { variable: 'LOCAL(ARGC)', value: '0' });
+    if (legs.length > 0) {
+      const mixed = policy === 'all' ? file('mixed') : '';
+      this.dialplanStep(ch, 'outpace-record', 1, 'MixMonitor', policy === 'all' ? `${mixed},r(${file('customer')})t(${file('agent')})` : `,t(${file('agent')})`);
+      if (mixed) this.channelEvent(ch, 'ChannelVarset', { variable: 'MIXMONITOR_FILENAME', value: mixed });
+      for (const leg of legs) this.storedRecordings.set(`${attempt}-${leg}`, { name: `${attempt}-${leg}`, format: 'wav' });
+    }
+    this.dialplanStep(ch, 'outpace-record', legs.length > 0 ? 2 : 1, 'Return', '');
+    this.channelEvent(ch, 'ChannelVarset', { variable: 'ARGC', value: '' });
+    this.channelEvent(ch, 'ChannelVarset', { variable: 'GOSUB_RETVAL', value: '' });
   }
 
   /** Stasis() FAILED: the dialplan records the time in AstDB and plays the abandon message ([outpace-abandon]). */

@@ -134,7 +134,7 @@ export function routes(pbx: SimPbx, connectedApps: () => string[]): Route[] {
     {
       method: 'POST',
       path: /^\/bridges\/([^/]+)\/addChannel$/,
-      handle: ([id], q) => (pbx.addToBridge(id!, (q.get('channel') ?? '').split(',')), noContent()),
+      handle: ([id], q) => (pbx.addToBridge(id!, (q.get('channel') ?? '').split(','), q.get('inhibitConnectedLineUpdates') === 'true'), noContent()),
     },
     {
       method: 'POST',

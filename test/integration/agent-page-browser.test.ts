@@ -5,9 +5,8 @@
  * along the branches, corrects the customer's number and closes the call with
  * a disposition. Skipped, with the reason printed, where Chromium is absent.
  */
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeskHub } from '../../src/agents/desk-hub.js';
 import type { AgentDeskEvent } from '../../src/agents/desk.js';
@@ -25,23 +24,12 @@ import { AgentId, E164, type AttemptId } from '../../src/domain/ids.js';
 import { HOUR, SECOND } from '../../src/domain/time.js';
 import type { Db } from '../../src/storage/db.js';
 import type { TelephonyListener } from '../../src/telephony/port.js';
+import { chromiumOrExplain, launchChromium } from '../support/browser.js';
 import { freshPglite } from '../support/databases.js';
 import { makeCampaign, MONDAY_8AM_NEW_YORK } from '../support/fixtures.js';
 import { SURVEY } from '../support/sample-script.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`agent page browser suite skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+const haveChromium = chromiumOrExplain('agent page browser suite');
 
 const T0 = MONDAY_8AM_NEW_YORK + 2 * HOUR;
 const ALICE = AgentId('alice');
@@ -69,7 +57,7 @@ describe.skipIf(!haveChromium)('the agent page in Chromium', () => {
     base = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
     await upsertAgent(db, { id: ALICE, name: 'Alice', redList: false });
     key = await createApiKey(db, { name: 'alice', role: 'agent', agentId: ALICE });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+    browser = await launchChromium();
     page = await browser.newPage();
   });
   afterAll(async () => {

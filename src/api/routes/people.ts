@@ -19,6 +19,12 @@ const keyRequest = z
 
 /** Agents (whom leads and callbacks are assigned to) and users' API keys. */
 export function peopleRoutes(api: Api, { db }: ApiContext): void {
+  // Who a key belongs to: what every page asks first, to sign in and show what the role may do.
+  api.get('/me', { config: { roles: ROLES } }, async (request) => {
+    const { name, role, agentId } = request.keyHolder!;
+    return { name, role, agentId };
+  });
+
   api.get('/agents', { config: { roles: SUPERVISORS } }, async () => ({ agents: await listAgents(db) }));
 
   api.put(

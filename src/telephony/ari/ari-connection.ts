@@ -43,6 +43,8 @@ export interface AriRest {
   destroyBridge(bridgeId: string): Promise<void>;
   recordBridge(bridgeId: string, name: string): Promise<void>;
   stopRecording(name: string): Promise<void>;
+  /** Whether ARI holds a stored recording of that name (GET /recordings/stored/{name}). */
+  storedRecording(name: string): Promise<boolean>;
   /** The channels that exist now. */
   listChannels(): Promise<ChannelSummary[]>;
   /** A global variable's value, or a dialplan function's read without a channel (`DB_DELETE(family/key)`); '' when unset. */
@@ -172,10 +174,21 @@ export async function connectAri(o: AriConnectionOptions): Promise<AriConnection
     snoop: (channelId, snoopId, appArgs) => c.channels.snoopChannel({ channelId, snoopId, app: o.app, appArgs, spy: 'in' }),
     recordChannel: (channelId, name) => c.channels.record({ channelId, name, ...RECORDING_FORMAT }),
     createBridge: (bridgeId, name) => c.bridges.create({ bridgeId, name, type: 'mixing' }),
-    addToBridge: (bridgeId, channelIds) => c.bridges.addChannel({ bridgeId, channel: channelIds.join(',') }),
+    // The customer's phone is not told the agent's name, nor the agent's the customer's number (the agent's screen shows it):
+    // no connected-line UPDATE or re-INVITE to either party as they meet.
+    addToBridge: (bridgeId, channelIds) => c.bridges.addChannel({ bridgeId, channel: channelIds.join(','), inhibitConnectedLineUpdates: true }),
     destroyBridge: (bridgeId) => c.bridges.destroy({ bridgeId }),
     recordBridge: (bridgeId, name) => c.bridges.record({ bridgeId, name, ...RECORDING_FORMAT }),
     stopRecording: (recordingName) => c.recordings.stop({ recordingName }),
+    storedRecording: async (recordingName) => {
+      try {
+        await c.recordings.getStored({ recordingName });
+        return true;
+      } catch (err) {
+        if (/recording not found/i.test(describeError(err))) return false;
+        throw err;
+      }
+    },
     getEndpoint: (tech, resource) => c.endpoints.get({ tech, resource }),
     subscribe: (eventSource) => c.applications.subscribe({ applicationName: o.app, eventSource }),
     listBridges: async () => (await c.bridges.list()).map((b) => ({ id: b.id, channels: b.channels ?? [] })),
@@ -254,7 +267,7 @@ interface LooseClient {
     getChannelVar(params: { channelId: string; variable: string }): Promise<{ value: string }>;
   };
   bridges: Record<'create' | 'addChannel' | 'destroy' | 'record', Operation> & { list(): Promise<Array<{ id: string; channels?: string[] }>> };
-  recordings: Record<'stop', Operation>;
+  recordings: Record<'stop' | 'getStored', Operation>;
   asterisk: { getGlobalVar(params: { variable: string }): Promise<{ value: string }> };
   endpoints: { get(params: { tech: string; resource: string }): Promise<unknown> };
   applications: { subscribe(params: { applicationName: string; eventSource: string }): Promise<unknown> };

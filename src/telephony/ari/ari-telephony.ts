@@ -30,7 +30,7 @@ import { type AgentLeg, AgentLegs } from './agent-legs.js';
 import { type AriConnection, type AriRest, connectAri } from './ari-connection.js';
 import { describeError, isGoneError } from './ari-errors.js';
 import { type AriEvent, ariEventSchema } from './ari-events.js';
-import { CallRecordings } from './call-recordings.js';
+import { CallRecordings, recordFromAnswerVariables } from './call-recordings.js';
 import { ChannelWaits } from './channel-waits.js';
 import { type AriConfig, trunkEndpoint } from './config.js';
 import { type CustomerCall, CustomerCalls } from './customer-calls.js';
@@ -101,7 +101,10 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       this.gate,
       () => this.rest,
       this.waits,
-      (attemptId, recording) => this.emit({ type: 'recording.failed', attemptId, at: this.clock.now(), recording }),
+      {
+        finished: (attemptId, recording) => this.emit({ type: 'recording.finished', attemptId, at: this.clock.now(), recording }),
+        failed: (attemptId, recording) => this.emit({ type: 'recording.failed', attemptId, at: this.clock.now(), recording }),
+      },
       this.logger,
     );
     this.trunkEvents = new TrunkEvents(this.gate, () => this.rest, o.config.ARI_TRUNK_ENDPOINT, this.logger);
@@ -186,17 +189,20 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     const call = this.calls.add(request, `${this.config.OUTPACE_ENGINE_ID}-c-${request.attemptId}`);
     const heard = this.trunkEvents.heard(request.trunk);
     this.gate
-      .originate(request.trunk, 'originate', async () =>
-        this.rest.originate({
+      .originate(request.trunk, 'originate', async () => {
+        // Heard from its creation through the trunk's endpoint, the call can go through the dialplan, which records it
+        // from the answer and plays the abandon message if this engine is gone when it is answered.
+        const viaDialplan = await heard;
+        call.recordedFromAnswer = viaDialplan && request.recording !== 'none';
+        return this.rest.originate({
           endpoint: trunkEndpoint(this.config.ARI_TRUNK_ENDPOINT, request.number, request.trunk),
           channelId: call.channelId,
-          // Heard from its creation through the trunk's endpoint, the call can go through the dialplan, which plays the abandon message if this engine is gone when it is answered.
-          answeredInto: (await heard) ? { context: this.config.ARI_CUSTOMER_CONTEXT } : { appArgs: `customer,${request.attemptId}` },
+          answeredInto: viaDialplan ? { context: this.config.ARI_CUSTOMER_CONTEXT } : { appArgs: `customer,${request.attemptId}` },
           callerId: request.callerId,
           timeoutSec: request.ringTimeoutSec,
-          variables: { ...this.ownerVariables(), OUTPACE_ATTEMPT: request.attemptId },
-        }),
-      )
+          variables: { ...this.ownerVariables(), OUTPACE_ATTEMPT: request.attemptId, ...(viaDialplan ? recordFromAnswerVariables(request) : {}) },
+        });
+      })
       .then(() => {
         call.created = true;
         if (call.cancelled) this.hangupChannel(call.channelId);
@@ -248,7 +254,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
         continue;
       }
       if (this.calls.get(request.attemptId)) continue;
-      const left = this.adopt(request, found);
+      const left = this.adopt(request, found, await this.trunkEvents.heard(request.trunk));
       adopted.set(request.attemptId, left);
       this.logger.info({ attemptId: request.attemptId, channelId: found.channelId, phase: left.phase }, 'call of a lost engine taken over');
     }
@@ -299,9 +305,11 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   }
 
   /** Makes a lost engine's call this adapter's own, in the phase the PBX shows. */
-  private adopt(request: OriginateRequest, found: LeftCustomer): LeftCall {
+  private adopt(request: OriginateRequest, found: LeftCustomer, viaDialplan: boolean): LeftCall {
     const call = this.calls.add(request, found.channelId);
     call.created = true;
+    // The lost engine dialed it as this one does: through the dialplan, recording from the answer, when the trunk is followed.
+    call.recordedFromAnswer = viaDialplan && request.recording !== 'none';
     const now = this.clock.now();
     const { channel, agent } = found;
     if (channel.state !== 'Up') {
@@ -554,6 +562,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       }
       void this.recordings.stop(call);
     }
+    void this.recordings.endedFromAnswer(call, at);
     if (call.phase === 'dialing' && !call.endRequestedBy) {
       this.emit({ type: 'call.failed', attemptId, at, outcome: failedOutcome(cause, call.lastDialstatus), cause });
       return;

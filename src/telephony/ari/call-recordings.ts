@@ -1,22 +1,30 @@
 /**
- * Records the legs of a connected call the campaign's policy asks for, named
- * after its attempt and leg: `<attemptId>-mixed` (the agent's bridge: both
- * parties), and `<attemptId>-customer` / `<attemptId>-agent` (snoop channels
- * spying on what each party says, as in transcript human). The customer's
- * snoop ends with the customer; the agent's leg outlives the call, so its
- * snoop and the bridge recording are stopped when the customer leaves.
+ * Records the legs of a call the campaign's policy asks for, named after its
+ * attempt and leg: `<attemptId>-mixed` (both parties), `<attemptId>-customer`
+ * (what the customer says) and `<attemptId>-agent` (what the customer hears).
  *
- * A snoop channel can be recorded only once it is in the Stasis application:
- * Asterisk answers the snoop request before the channel's StasisStart, and a
- * record request sent in between is refused (409 "Channel not in Stasis
- * application"; one agent leg in 62 was lost so on a real PBX). So a snoop is
- * recorded on its StasisStart. A recording that still does not start is tried
- * once more, then reported failed with Asterisk's reason.
+ * Two ways, one per origination path:
+ * - A customer originated into the dialplan ([outpace-customer]) is recorded
+ *   there from the answer, by one MixMonitor on the customer's channel
+ *   ([outpace-record], asked for with OUTPACE_RECORD): no request on the way
+ *   to the agent, no extra channel, the agent's bridge left as it is. The
+ *   files close when the customer hangs up; each is then looked up in ARI's
+ *   stored recordings and reported finished, or failed if Asterisk made none.
+ * - A customer dialed straight into the application (a trunk whose endpoint
+ *   outpace cannot follow) is recorded once put through: snoop channels
+ *   spying on each party, and the agent's bridge for the mix. The customer's
+ *   snoop ends with the customer; the agent's leg outlives the call, so its
+ *   snoop and the bridge recording are stopped when the customer leaves.
+ *   A snoop can be recorded only once it is in the Stasis application:
+ *   Asterisk answers the snoop request before the channel's StasisStart, and a
+ *   record request sent in between is refused (409 "Channel not in Stasis
+ *   application"). So a snoop is recorded on its StasisStart. A recording that
+ *   still does not start is tried once more, then reported failed.
  */
 import type { Logger } from 'pino';
 import type { AttemptId } from '../../domain/ids.js';
 import type { EpochMs } from '../../domain/time.js';
-import type { RecordingFailure, RecordingInfo, RecordingLeg, RecordingPolicy } from '../port.js';
+import type { OriginateRequest, RecordingFailure, RecordingInfo, RecordingLeg, RecordingPolicy } from '../port.js';
 import type { AgentLeg } from './agent-legs.js';
 import type { AriRest } from './ari-connection.js';
 import { describeError } from './ari-errors.js';
@@ -41,6 +49,19 @@ const LEGS: Record<RecordingPolicy, readonly RecordingLeg[]> = {
   none: [],
 };
 
+const policyOf = (request: OriginateRequest): RecordingPolicy => request.recording ?? 'all';
+
+/** The originate variables that have [outpace-customer] record the call from its answer; none when the policy records nothing. */
+export function recordFromAnswerVariables(request: OriginateRequest): Record<string, string> {
+  const policy = policyOf(request);
+  return policy === 'none' ? {} : { OUTPACE_RECORD: policy };
+}
+
+export interface RecordingReports {
+  finished(attemptId: AttemptId, recording: RecordingInfo): void;
+  failed(attemptId: AttemptId, failure: RecordingFailure): void;
+}
+
 /** The appArgs a snoop of ours enters Stasis with: `snoop,<leg>,<attemptId>`. */
 const SNOOP_ARGS = 'snoop';
 /** How long a snoop may take to enter Stasis before its recording is tried anyway (and retried once). */
@@ -58,19 +79,44 @@ export class CallRecordings {
     private readonly gate: RestGate,
     private readonly rest: () => AriRest,
     private readonly waits: ChannelWaits,
-    private readonly failed: (attemptId: AttemptId, failure: RecordingFailure) => void,
+    private readonly reports: RecordingReports,
     private readonly logger: Logger,
   ) {}
 
-  /** Starts the recordings the call's policy asks for, once it is put through to `agent`. */
+  /** Starts the recordings the call's policy asks for, once it is put through to `agent`; the dialplan's already run. */
   async start(call: CustomerCall, agent: AgentLeg, now: EpochMs): Promise<void> {
+    if (call.recordedFromAnswer) return;
     const { attemptId } = call.request;
     const make: Record<RecordingLeg, () => Promise<void>> = {
       mixed: () => this.gate.run('bridge record', () => this.rest().recordBridge(agent.bridgeId, recordingName(attemptId, 'mixed'))),
       customer: this.snoopRecorder(call.channelId, customerSnoopOf(call), attemptId, 'customer'),
       agent: this.snoopRecorder(agent.channelId, agentSnoopOf(call), attemptId, 'agent'),
     };
-    await Promise.all(LEGS[call.request.recording ?? 'all'].map((leg) => this.record(attemptId, leg, now, make[leg])));
+    await Promise.all(LEGS[policyOf(call.request)].map((leg) => this.record(attemptId, leg, now, make[leg])));
+  }
+
+  /**
+   * A call recorded from its answer by the dialplan has ended: each leg's file
+   * is reported finished (from the answer to `endedAt`) if Asterisk stored it,
+   * failed otherwise. Off the call's path: the customer is gone.
+   */
+  async endedFromAnswer(call: CustomerCall, endedAt: EpochMs): Promise<void> {
+    const { attemptId } = call.request;
+    const startedAt = call.answeredAt;
+    if (!call.recordedFromAnswer || startedAt === undefined) return;
+    await Promise.all(
+      LEGS[policyOf(call.request)].map(async (leg) => {
+        const name = recordingName(attemptId, leg);
+        const stored = await this.gate.run('stored recording', () => this.rest().storedRecording(name)).catch((err: unknown) => describeError(err));
+        if (stored === true) {
+          this.reports.finished(attemptId, { name, leg, startedAt, durationSec: Math.round((endedAt - startedAt) / 1000) });
+          return;
+        }
+        const why = stored === false ? 'Asterisk stored no such recording: see MixMonitor in its log ([outpace-record])' : `the stored recording could not be looked up: ${stored}`;
+        this.logger.warn({ attemptId, leg, why }, 'recording from the answer not found: stored as failed');
+        this.reports.failed(attemptId, { name, leg, why });
+      }),
+    );
   }
 
   /** StasisStart of a channel this adapter does not drive itself: true when it is one of our snoops, now recordable. */
@@ -82,6 +128,7 @@ export class CallRecordings {
 
   /** A connected call taken over from an engine that was lost: its recordings are stopped and reported as if started here. */
   adopt(call: CustomerCall, now: EpochMs): void {
+    if (call.recordedFromAnswer) return;
     const { attemptId } = call.request;
     for (const leg of ['mixed', 'customer', 'agent'] as const) this.started.set(recordingName(attemptId, leg), { attemptId, leg, startedAt: now });
   }
@@ -120,7 +167,7 @@ export class CallRecordings {
       this.started.delete(name);
       const why = describeError(err);
       this.logger.warn({ attemptId, leg, err: why }, 'recording did not start, twice: stored as failed');
-      this.failed(attemptId, { name, leg, why });
+      this.reports.failed(attemptId, { name, leg, why });
     }
   }
 

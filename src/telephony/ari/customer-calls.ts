@@ -35,6 +35,8 @@ export interface CustomerCall {
   created: boolean;
   /** The engine hung up before Asterisk had the channel: hang it up as soon as it exists. */
   cancelled: boolean;
+  /** Originated through the dialplan, which records it from the answer (call-recordings.ts). */
+  recordedFromAnswer: boolean;
 }
 
 export class CustomerCalls {
@@ -55,6 +57,7 @@ export class CustomerCalls {
       endRequestedBy: undefined,
       created: false,
       cancelled: false,
+      recordedFromAnswer: false,
     };
     this.byAttempt.set(request.attemptId, call);
     this.byChannel.set(channelId, call);
