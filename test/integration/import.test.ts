@@ -147,7 +147,7 @@ describe.each(await testDatabases())('importing a lead file on $kind', ({ open }
     it('fails a file with a quote left open with the line, and writes nothing of it', async () => {
       const { status } = await run('phone,tz,name\n+12025550143,America/New_York,"Ann\n+12025550144,America/New_York,Bob\n');
       expect(status).toMatchObject({ state: 'failed', rowsRead: 0 });
-      expect(status.error).toMatch(/the file is not valid CSV: the row starting on line 2 opens a quote that is never closed; fix it and import the file again \(nothing of it was imported\)/);
+      expect(status.error).toMatch(/the file is not valid CSV after line 1: a quote opened after it is never closed; fix it and import the file again \(nothing of it was imported\)/);
       expect(await leadCount()).toBe(0);
     });
 
@@ -161,7 +161,7 @@ describe.each(await testDatabases())('importing a lead file on $kind', ({ open }
       };
       const { status } = await run([['phone,tz,name', ...good].join('\n') + '\n', afterABatch], MAPPING, 'main', 1000);
       expect(status).toMatchObject({ state: 'failed', rowsRead: 0, rowsImported: 0, rowsRejected: 0 });
-      expect(status.error).toMatch(/the file is not valid CSV: the row starting on line 20002 opens a quote that is never closed/);
+      expect(status.error).toMatch(/the file is not valid CSV after line 20001: a quote opened after it is never closed/);
       expect(await leadCount()).toBe(0);
       expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM import_rejections')).rows[0]!.n).toBe(0);
     });

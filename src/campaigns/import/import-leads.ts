@@ -88,10 +88,10 @@ function readableError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   if (!(error instanceof MalformedFile)) return message;
   const what =
-    error.code === 'CSV_QUOTE_NOT_CLOSED' ? 'opens a quote that is never closed'
-    : error.code === 'CSV_MAX_RECORD_SIZE' ? 'runs on for more than 1 MiB: a quote left open'
-    : `breaks CSV's rules (${message})`;
-  return `the file is not valid CSV: the row starting on line ${error.line} ${what}; fix it and import the file again (nothing of it was imported)`;
+    error.code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quote opened after it is never closed'
+    : error.code === 'CSV_MAX_RECORD_SIZE' ? 'the row after it runs on for more than 1 MiB: a quote left open'
+    : `the row after it breaks CSV's rules (${message})`;
+  return `the file is not valid CSV after line ${error.line}: ${what}; fix it and import the file again (nothing of it was imported)`;
 }
 
 async function readFile(db: Db, request: ImportRequest, target: BatchTarget, rules: RowRules, file: Readable): Promise<void> {
