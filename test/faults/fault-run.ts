@@ -39,7 +39,8 @@ import { TcpProxy } from '../support/tcp-proxy.js';
  *   lease and its storage fence), then the frozen one wakes: it must not dial; once the other gives the
  *   campaign up, it takes it back and dials again;
  * ari-requests-hang: Asterisk's REST requests hang for a few seconds (its sessionlimit reached);
- * ari-server-restart: Asterisk restarts: every channel and bridge gone at once, the socket dropped.
+ * ari-server-restart: Asterisk restarts: every channel and bridge gone at once, the socket dropped; the agents
+ *   log in again (their legs are not brought back by themselves yet).
  */
 export const FAULT_KINDS = [
   'sigkill-restart',
@@ -303,6 +304,10 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
       await pbx.ask({ type: 'agents', resources: agentResources() });
       faultEnd = Date.now();
       attemptsBefore = await attemptCount(db, campaign);
+      // The agents' legs went with Asterisk: they log in again once the engine hears it again (its socket retries
+      // within a few seconds). Bringing their legs back without them (issue 15, item 4) is not done yet.
+      await sleep(4000);
+      agents.forEach((agent, n) => agent.send({ type: 'login', endpoint: `PJSIP/agent${n + 1}`, campaigns: [campaign.id] }));
     }
     const dialingAgainMs = await untilNewAttempt(db, campaign, attemptsBefore, faultEnd);
     await sleep(4000);
