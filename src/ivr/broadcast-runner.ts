@@ -203,6 +203,8 @@ export class BroadcastRunner {
     // A "finish by" that cannot be met is said before the first dial, not at the deadline.
     this.reportFinish(projectFinish(this.snapshot(this.running, scheduler.now())));
     this.resumeDialing();
+    // Storage may have failed while the runner started: the gate holds from then on.
+    if (outage.down) gate.hold('storage-unreachable');
     lease.keep({ lost: () => gate.hold('lease-lost'), regained: () => gate.release('lease-lost') });
     logger.info({ campaignId, engineId, token: lease.token }, 'broadcast campaign started');
   }
