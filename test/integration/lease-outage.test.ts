@@ -16,7 +16,7 @@ import { redisCoordination } from '../../src/coordination/redis/redis-coordinati
 import { wallClockScheduler } from '../../src/engine/scheduler.js';
 import { runMigrations } from '../../src/storage/migrate.js';
 import { openIsolatedPostgres, postgresUrl, type IsolatedDb } from '../support/databases.js';
-import { makeCampaign } from '../support/fixtures.js';
+import { addLeads, makeCampaign } from '../support/fixtures.js';
 import { dropPrefix, redisUrl, uniquePrefix } from '../support/redis.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
@@ -48,6 +48,7 @@ describe.skipIf(!databaseUrl || !redis)('the campaign lease while Redis is out o
 
   it('stops dialing once the lease lapses, says so once, and takes the campaign back by itself when Redis returns', async () => {
     const campaign = await makeCampaign(db);
+    await addLeads(db, campaign, [{ phone: '+12025550123' }]);
     await changeCampaignState(db, campaign.id, 'start', 'test');
     const lease = await CampaignLease.take({ db, coordination, campaignId: campaign.id, engineId: 'e', scheduler: wallClockScheduler, logger, ttlMs: TTL_MS });
     const told: string[] = [];
@@ -61,7 +62,18 @@ describe.skipIf(!databaseUrl || !redis)('the campaign lease while Redis is out o
     await new Promise((resolve) => setTimeout(resolve, 3 * TTL_MS));
     expect(told).toEqual(['lost']);
 
+    // Meanwhile another engine dialed the campaign and its call is still open: not taken back beside it.
+    const other = await db.query<{ id: string }>(
+      `INSERT INTO attempts (lead_id, campaign_id, customer_id, phone, engine_id, originated_at)
+       SELECT l.id, l.campaign_id, l.customer_id, l.phone, 'other-engine', now() FROM leads l WHERE l.campaign_id = $1 LIMIT 1 RETURNING id`,
+      [campaign.id],
+    );
     proxy.restore();
+    await until(() => lines.some((l) => /^another engine left calls of this campaign open/.test(l.msg)), 15_000);
+    await new Promise((resolve) => setTimeout(resolve, TTL_MS));
+    expect(told).toEqual(['lost']);
+    // Its call closed: taken back.
+    await db.query(`UPDATE attempts SET ended_at = now(), outcome = 'busy' WHERE id = $1`, [other.rows[0]!.id]);
     await until(() => told.length === 2, 15_000);
     expect(told).toEqual(['lost', 'regained']);
     // Taken back: the storage fence moved on, so anything the engine held before is fenced off.
@@ -73,6 +85,7 @@ describe.skipIf(!databaseUrl || !redis)('the campaign lease while Redis is out o
       expect.stringMatching(/^Redis unreachable/),
       expect.stringMatching(/^could not renew the campaign lease; retrying until it lapses/),
       expect.stringMatching(/^campaign lost \(could not renew the lease before it lapsed\)/),
+      expect.stringMatching(/^another engine left calls of this campaign open/),
     ]);
     expect(lines.filter((l) => l.level === 30).map((l) => l.msg)).toEqual(
       expect.arrayContaining(['Redis reachable again', 'campaign lease taken back: dialing again']),

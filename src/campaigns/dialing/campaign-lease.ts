@@ -52,6 +52,8 @@ export class CampaignLease {
   /** Set from a failed renewal until one succeeds: said once, not on every retry. */
   private renewing = false;
   private holder?: LeaseHolder;
+  /** Said once: the campaign is not taken back while another engine's calls are open. */
+  private waitingForOthers = false;
   private currentToken: FencingToken;
   private generation: number;
   /**
@@ -153,6 +155,17 @@ export class CampaignLease {
   private async takeBack(): Promise<boolean> {
     const token = await this.o.coordination.ownership.acquire(this.o.campaignId, this.o.engineId, this.ttlMs);
     if (token === null || !this.held) return false;
+    // Another engine ran the campaign meanwhile and left calls open: they need a takeover that adopts them (a restart
+    // of this engine does it), not an engine that dials beside them. The lease is let go; taken back once they are closed.
+    if (await otherEnginesCallsOpen(this.o.db, this.o.campaignId, this.o.engineId)) {
+      await this.o.coordination.ownership.release(this.o.campaignId, this.o.engineId, token);
+      if (!this.waitingForOthers) {
+        this.o.logger.warn({ campaignId: this.o.campaignId }, 'another engine left calls of this campaign open: not taken back until they are closed (restart this engine to adopt them)');
+      }
+      this.waitingForOthers = true;
+      return false;
+    }
+    this.waitingForOthers = false;
     const fence = await takeCampaign(this.o.db, this.o.campaignId, this.o.engineId);
     this.currentToken = token;
     this.generation = fence.generation;
@@ -168,6 +181,11 @@ export class CampaignLease {
     this.renewal?.cancel();
     await this.o.coordination.ownership.release(this.o.campaignId, this.o.engineId, this.currentToken);
   }
+}
+
+async function otherEnginesCallsOpen(db: Db, campaignId: CampaignId, engineId: string): Promise<boolean> {
+  const { rows } = await db.query('SELECT 1 FROM attempts WHERE campaign_id = $1 AND ended_at IS NULL AND engine_id <> $2 LIMIT 1', [campaignId, engineId]);
+  return rows.length > 0;
 }
 
 /** A drain's wait for the calls in progress: true once none is left, false when the timeout came first. */
