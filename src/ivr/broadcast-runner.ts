@@ -18,7 +18,7 @@ import { DEFAULT_DRAIN_TIMEOUT_MS } from '../campaigns/dialing/campaign-runner.j
 import { findCampaign } from '../campaigns/campaign-store.js';
 import { ClaimedLeads } from '../campaigns/dialing/claimed-leads.js';
 import { DialGate } from '../campaigns/dialing/dial-gate.js';
-import { StorageOutage } from '../campaigns/dialing/storage-outage.js';
+import { pauseDialing, StorageOutage } from '../campaigns/dialing/storage-outage.js';
 import { StoredAttempts } from '../campaigns/dialing/stored-attempts.js';
 import type { Lead } from '../campaigns/lead-source.js';
 import { countLeadsToDial, setLeadAside } from '../campaigns/leads.js';
@@ -143,15 +143,7 @@ export class BroadcastRunner {
     const maxLines = Math.min(this.o.trunk.maxLines, campaign.pacing.maxConcurrentLines);
     const trunk = new TrunkLimiter({ ...this.o.trunk, id: campaign.trunkId ?? this.o.trunk.id, maxLines });
     const gate = this.gate;
-    const outage = new StorageOutage({
-      db,
-      logger: logger.child({ campaignId }),
-      changed: (down) => {
-        if (down) return gate.hold('storage-unreachable');
-        // Dial again once what waited for storage is written, unless storage went away again meanwhile.
-        void attempts.replayed().then(() => outage.down || gate.release('storage-unreachable'));
-      },
-    });
+    const outage: StorageOutage = new StorageOutage({ db, logger: logger.child({ campaignId }), changed: pauseDialing(() => gate, (): Promise<void> => attempts.replayed()) });
     const leads = new ClaimedLeads({
       db,
       campaignId,

@@ -11,7 +11,7 @@ import { upsertAgent } from '../../src/campaigns/agents.js';
 import type { Campaign } from '../../src/campaigns/campaign.js';
 import { ClaimedLeads } from '../../src/campaigns/dialing/claimed-leads.js';
 import { DialGate } from '../../src/campaigns/dialing/dial-gate.js';
-import { StorageOutage } from '../../src/campaigns/dialing/storage-outage.js';
+import { pauseDialing, StorageOutage } from '../../src/campaigns/dialing/storage-outage.js';
 import { StoredAttempts } from '../../src/campaigns/dialing/stored-attempts.js';
 import type { Lead } from '../../src/campaigns/lead-source.js';
 import { AgentId, type AttemptId } from '../../src/domain/ids.js';
@@ -67,12 +67,7 @@ describe.skipIf(!url)('storage out of reach while calls are in progress', () => 
     const gate = new DialGate({ stopDialing: () => dialing.push('stop'), resumeDialing: () => dialing.push('resume') });
     const errors: unknown[] = [];
     let attempts: StoredAttempts | undefined;
-    const outage = new StorageOutage({
-      db: engineDb,
-      logger: quietLogger,
-      probeMs: 50,
-      changed: (down) => (down ? gate.hold('storage-unreachable') : void attempts!.replayed().then(() => gate.release('storage-unreachable'))),
-    });
+    const outage = new StorageOutage({ db: engineDb, logger: quietLogger, probeMs: 50, changed: pauseDialing(() => gate, () => attempts!.replayed()) });
     attempts = new StoredAttempts({ db: engineDb, engineId: 'e', outage, onError: (_id, what, e) => errors.push(`${what}: ${String(e)}`) });
     const call = attempts.newAttemptId();
     await attempts.opened(call, talking!, T0);

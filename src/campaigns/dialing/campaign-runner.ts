@@ -28,7 +28,7 @@ import { ClaimedLeads } from './claimed-leads.js';
 import { DialGate } from './dial-gate.js';
 import { LivePublisher } from './live-publisher.js';
 import { takeOverLostEngineCalls } from './lost-engine-calls.js';
-import { StorageOutage } from './storage-outage.js';
+import { pauseDialing, StorageOutage } from './storage-outage.js';
 import { StoredAttempts } from './stored-attempts.js';
 
 export interface CampaignRunnerOptions {
@@ -87,15 +87,7 @@ export class CampaignRunner {
     const trunk = { ...this.o.trunk, id: campaign.trunkId ?? this.o.trunk.id };
     // Set once the engine exists; storage may fail before, while the runner starts.
     let gate: DialGate | undefined;
-    const outage = new StorageOutage({
-      db,
-      logger: logger.child({ campaignId }),
-      changed: (down) => {
-        if (down) return gate?.hold('storage-unreachable');
-        // Dial again once what waited for storage is written, unless storage went away again meanwhile.
-        void attempts.replayed().then(() => outage.down || gate?.release('storage-unreachable'));
-      },
-    });
+    const outage: StorageOutage = new StorageOutage({ db, logger: logger.child({ campaignId }), changed: pauseDialing(() => gate, (): Promise<void> => attempts.replayed()) });
     const onError = (error: unknown) => outage.failed(error) || this.o.logger.error({ campaignId, err: error }, 'storage refused a lead claim or release');
     const leads = new ClaimedLeads({ db, campaignId, engineId, clock: this.o.scheduler, onError });
     const attempts = new StoredAttempts({

@@ -8,12 +8,13 @@
 import type { Logger } from 'pino';
 import type { Db } from '../../storage/db.js';
 import { isStorageUnreachable } from '../../storage/errors.js';
+import type { DialGate } from './dial-gate.js';
 
 export interface StorageOutageOptions {
   readonly db: Db;
   readonly logger: Logger;
-  /** Told when storage is lost (true) and when it is back (false). */
-  readonly changed?: (down: boolean) => void;
+  /** Told when storage is lost (true) and when it is back (false): see pauseDialing. */
+  readonly changed?: (down: boolean, outage: StorageOutage) => void;
   /** Between probes while storage is down. */
   readonly probeMs?: number;
 }
@@ -41,7 +42,7 @@ export class StorageOutage {
       this.since = Date.now();
       this.o.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'storage unreachable: dialing paused; calls in progress go on and what they must store is queued');
       this.back = this.probe();
-      this.o.changed?.(true);
+      this.o.changed?.(true, this);
     }
     return true;
   }
@@ -62,6 +63,18 @@ export class StorageOutage {
     }
     this.o.logger.info({ downMs: Date.now() - this.since }, 'storage reachable again: writing what was queued');
     this.back = undefined;
-    this.o.changed?.(false);
+    this.o.changed?.(false, this);
   }
+}
+
+/**
+ * A runner's `changed`: dialing is held while storage is away, and released
+ * once what waited for storage is written (`replayed`), unless storage went
+ * away again meanwhile.
+ */
+export function pauseDialing(gate: () => DialGate | undefined, replayed: () => Promise<void>): (down: boolean, outage: StorageOutage) => void {
+  return (down, outage) => {
+    if (down) return gate()?.hold('storage-unreachable');
+    void replayed().then(() => outage.down || gate()?.release('storage-unreachable'));
+  };
 }
