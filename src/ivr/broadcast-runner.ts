@@ -143,7 +143,11 @@ export class BroadcastRunner {
     const maxLines = Math.min(this.o.trunk.maxLines, campaign.pacing.maxConcurrentLines);
     const trunk = new TrunkLimiter({ ...this.o.trunk, id: campaign.trunkId ?? this.o.trunk.id, maxLines });
     const gate = this.gate;
-    const outage: StorageOutage = new StorageOutage({ db, logger: logger.child({ campaignId }), changed: pauseDialing(() => gate, (): Promise<void> => attempts.replayed()) });
+    const outage: StorageOutage = new StorageOutage({
+      db,
+      logger: logger.child({ campaignId }),
+      changed: pauseDialing(() => gate, (): Promise<void> => attempts.replayed()),
+    });
     const leads = new ClaimedLeads({
       db,
       campaignId,

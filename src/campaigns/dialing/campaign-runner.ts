@@ -87,7 +87,11 @@ export class CampaignRunner {
     const trunk = { ...this.o.trunk, id: campaign.trunkId ?? this.o.trunk.id };
     // Set once the engine exists; storage may fail before, while the runner starts.
     let gate: DialGate | undefined;
-    const outage: StorageOutage = new StorageOutage({ db, logger: logger.child({ campaignId }), changed: pauseDialing(() => gate, (): Promise<void> => attempts.replayed()) });
+    const outage: StorageOutage = new StorageOutage({
+      db,
+      logger: logger.child({ campaignId }),
+      changed: pauseDialing(() => gate, (): Promise<void> => attempts.replayed()),
+    });
     const onError = (error: unknown) => outage.failed(error) || this.o.logger.error({ campaignId, err: error }, 'storage refused a lead claim or release');
     const leads = new ClaimedLeads({ db, campaignId, engineId, clock: this.o.scheduler, onError });
     const attempts = new StoredAttempts({
