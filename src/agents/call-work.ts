@@ -4,7 +4,8 @@
  * through to may do either, and only until the call's disposition.
  */
 import { z } from 'zod';
-import type { AgentId, AttemptId } from '../domain/ids.js';
+import type { AgentId, AttemptId, CampaignId } from '../domain/ids.js';
+import { leadFieldDefinitions, uneditable } from '../campaigns/lead-fields.js';
 import type { Clock } from '../engine/scheduler.js';
 import type { Db } from '../storage/db.js';
 import { ConflictError } from '../storage/errors.js';
@@ -37,6 +38,9 @@ export class CallWork {
 
   async correct(agentId: AgentId, m: z.output<typeof leadCorrectMessage>): Promise<CorrectedLead> {
     const attemptId = await this.callInHand(agentId, m.attemptId);
+    const { rows } = await this.o.db.query<{ campaign_id: CampaignId }>('SELECT campaign_id FROM attempts WHERE id = $1::uuid', [attemptId]);
+    const locked = uneditable(await leadFieldDefinitions(this.o.db, rows[0]!.campaign_id), Object.keys(m.fields ?? {}));
+    if (locked.length > 0) throw new ConflictError(`the campaign does not let agents change ${locked.join(', ')}`);
     return correctLead(this.o.db, attemptId, { fields: m.fields, phone: m.phone, timeZone: m.timeZone }, actorOf(agentId));
   }
 

@@ -31,7 +31,12 @@ import { SECOND } from '../domain/time.js';
 import { WRAP_UP_TIMEOUT_DISPOSITION } from '../engine/campaign-engine.js';
 import type { Clock } from '../engine/scheduler.js';
 import type { Db } from '../storage/db.js';
-import type { TelephonyListener } from '../telephony/port.js';
+import type { CallControl, TelephonyEvent, TelephonyListener } from '../telephony/port.js';
+import { checkTransferNumber } from '../campaigns/dialing/transfer-number.js';
+import { deskCard, leadZones } from '../agents/desk-card.js';
+import { CALL_UNTOUCHED, controlFailed, decideControl, type CallControlState } from '../agents/call-controls.js';
+import { effectiveRules } from '../campaigns/compliance.js';
+import { windowAt } from '../campaigns/local-window.js';
 import { redeemTicket } from './agent-tickets.js';
 import { findKeyHolder } from './keys.js';
 import { API_PREFIX } from './server.js';
@@ -39,6 +44,27 @@ import { API_PREFIX } from './server.js';
 export const AGENT_SOCKET_PATH = `${API_PREFIX}/agent`;
 
 const PAUSE_REASONS = ['break', 'lunch', 'training', 'meeting', 'coaching', 'technical', 'other'] as const;
+
+const target = z.union([
+  z.object({ number: z.string().min(3).max(40) }).strict(),
+  z.object({ agentId: z.string().min(1).max(200) }).strict(),
+]);
+
+/** A control on the call in hand (docs/agents.md, "Call controls"). */
+export const callControlSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('hangup') }),
+  z.object({ kind: z.literal('hold') }),
+  z.object({ kind: z.literal('resume') }),
+  z.object({ kind: z.literal('mute') }),
+  z.object({ kind: z.literal('unmute') }),
+  z.object({ kind: z.literal('dtmf'), digits: z.string().regex(/^[0-9*#A-D]{1,32}$/, 'digits 0-9, *, #, A-D, at most 32') }),
+  z.object({ kind: z.literal('transfer'), to: target }),
+  z.object({ kind: z.literal('consult'), to: target }),
+  z.object({ kind: z.literal('complete') }),
+  z.object({ kind: z.literal('cancel') }),
+  z.object({ kind: z.literal('conference'), to: z.object({ number: z.string().min(3).max(40) }).strict() }),
+]);
+type CallControlMessage = z.infer<typeof callControlSchema>;
 
 /** What an agent may send; anything else is answered with an error and ignored. */
 export const agentMessageSchema = z.discriminatedUnion('type', [
@@ -56,10 +82,13 @@ export const agentMessageSchema = z.discriminatedUnion('type', [
     attemptId: z.uuid(),
     code: z.string().min(1),
     callback: z.object({ at: z.iso.datetime({ offset: true }), for: z.enum(['me', 'anyone']) }).optional(),
+    /** The agent's notes on the call, stored with the attempt. */
+    note: z.string().max(4000).optional(),
   }),
   z.object({ type: z.literal('preview.dial'), leadId: z.uuid() }),
   z.object({ type: z.literal('preview.skip'), leadId: z.uuid() }),
   z.object({ type: z.literal('manual.dial'), phone: z.string().min(3).max(40), campaignId: z.uuid() }),
+  z.object({ type: z.literal('call.control'), attemptId: z.uuid(), control: callControlSchema }),
   scriptAnswersMessage,
   leadCorrectMessage,
 ]);
@@ -75,6 +104,8 @@ export interface AgentSocketsOptions {
   readonly board?: AgentBoard;
   /** The engine process that claims the leads agents dial by hand (needs `board`). */
   readonly engineId?: string;
+  /** How fast `clock` runs against the wall clock (the demo's --speed): the page moves its server clock on at this rate. */
+  readonly clockRate?: number;
 }
 
 /** How long a hand-dialed lead's claim holds: the engine dials it at once. */
@@ -106,6 +137,8 @@ export class AgentSockets {
   private readonly lastCall = new Map<AgentId, AttemptId>();
   /** The lead each agent is offered in preview mode: the one their dial or skip is for. */
   private readonly offered = new Map<AgentId, LeadId>();
+  /** Where each call in hand stands (hold, mute, a consultation), as the PBX carried the controls out: a reopened page is told. */
+  private readonly controlled = new Map<AttemptId, CallControlState>();
   /** The call whose wrap-up the campaign's timeout ended: too late for the agent's disposition. */
   private readonly lapsed = new Map<AgentId, AttemptId>();
   private readonly unsubscribe: (() => void)[] = [];
@@ -115,6 +148,8 @@ export class AgentSockets {
     this.callWork = new CallWork({ db: o.db, clock: o.clock, callOf: (agentId) => this.lastCall.get(agentId) });
     this.unsubscribe.push(
       o.subscribeCalls((e) => {
+        if (e.type === 'call.control') return this.controlDone(e);
+        if (e.type === 'call.ended') return void this.controlled.delete(e.attemptId);
         if (e.type !== 'call.connected') return;
         this.lastCall.set(e.agentId, e.attemptId);
         void this.screenPop(e.agentId, e.attemptId);
@@ -181,10 +216,14 @@ export class AgentSockets {
           }),
       );
     });
-    send(ws, { type: 'hello', agentId });
+    // The server's clock (the demo's simulated one): the page shows times by it, never by the browser's.
+    send(ws, { type: 'hello', agentId, now: new Date(this.o.clock.now()).toISOString(), rate: this.o.clockRate ?? 1 });
     // A reopened page (a reload, a second tab) is shown where the agent stands: state, offered lead, wrap-up deadline.
     const current = this.o.board?.current(agentId);
     if (current) this.tell(ws, current);
+    // The call in hand, popped again: a reloaded page shows the customer, the script and the wrap-up where they were.
+    const inHand = this.lastCall.get(agentId);
+    if (inHand && current?.attemptId === inHand && (current.to === 'on-call' || current.to === 'wrap-up')) void this.screenPop(agentId, inHand);
   }
 
   /** Does what the agent asked; true when the request is one acknowledged with `ack` (a dial). */
@@ -213,7 +252,8 @@ export class AgentSockets {
         if (this.lastCall.get(agentId) !== m.attemptId) throw new Error(`attempt ${m.attemptId} is not your last call`);
         await this.checkDisposition(m.code, m.callback !== undefined);
         const callback = m.callback && { at: Date.parse(m.callback.at), agentId: m.callback.for === 'me' ? agentId : null };
-        this.o.desk.publish({ type: 'agent.wrap-up-done', agentId, attemptId: AttemptId(m.attemptId), disposition: m.code, callback, at });
+        if (callback) await this.checkCallbackTime(AttemptId(m.attemptId), callback.at, at);
+        this.o.desk.publish({ type: 'agent.wrap-up-done', agentId, attemptId: AttemptId(m.attemptId), disposition: m.code, callback, note: m.note, at });
         return false;
       }
       case 'preview.dial':
@@ -226,6 +266,9 @@ export class AgentSockets {
       }
       case 'manual.dial':
         await this.dialByHand(agentId, m.phone, CampaignId(m.campaignId));
+        return true;
+      case 'call.control':
+        await this.control(agentId, AttemptId(m.attemptId), m.control, at);
         return true;
       case 'script.answers':
         await this.callWork.answer(agentId, m);
@@ -256,6 +299,20 @@ export class AgentSockets {
     if (effect !== 'callback' && withCallback) throw new Error(`disposition "${code}" does not schedule a callback: choose a call-back disposition`);
   }
 
+  /** A callback is for a time to come, inside the calling window where the customer lives. */
+  private async checkCallbackTime(attemptId: AttemptId, callbackAt: number, now: number): Promise<void> {
+    if (callbackAt <= now) throw new Refusal(`the callback's time ${new Date(callbackAt).toISOString()} has passed: choose a time to come`, 'callback-in-the-past');
+    const { rows } = await this.o.db.query<{ lead_id: LeadId; campaign_id: CampaignId }>('SELECT lead_id, campaign_id FROM attempts WHERE id = $1::uuid', [attemptId]);
+    const row = rows[0]!;
+    const campaign = await getCampaign(this.o.db, row.campaign_id);
+    const window = windowAt(effectiveRules(campaign.complianceProfile, campaign.rules).callingWindow, await leadZones(this.o.db, row.lead_id), callbackAt);
+    if (!window.open) {
+      const local = window.local[0]!;
+      const hours = window.today ? `${window.today.start}-${window.today.end}` : 'no calls that day';
+      throw new Refusal(`a callback at ${local.date} ${local.time} (${local.timeZone}) is outside the customer's calling window (${hours})`, 'outside-calling-window');
+    }
+  }
+
   private async dialByHand(agentId: AgentId, phone: string, campaignId: CampaignId): Promise<void> {
     const { board, engineId } = this.o;
     if (!board || !engineId || board.stateIn(agentId, campaignId) === undefined) {
@@ -271,6 +328,45 @@ export class AgentSockets {
     if ('refused' in verdict) throw new Refusal(verdict.refused, verdict.rule);
     this.offered.delete(agentId);
     this.o.desk.publish({ type: 'agent.manual-dial', agentId, campaignId, lead: verdict.lead, at: now });
+  }
+
+  /**
+   * A control on the agent's call: a number outside is checked against the
+   * campaign's rules first; then the engine holding the call accepts it or
+   * says why not (`ack`, or `error`); what the PBX did follows as `control`.
+   */
+  private async control(agentId: AgentId, attemptId: AttemptId, m: CallControlMessage, at: number): Promise<void> {
+    let control: CallControl;
+    if ('to' in m && 'number' in m.to) {
+      const { rows } = await this.o.db.query<{ campaign_id: string }>('SELECT campaign_id FROM attempts WHERE id = $1::uuid', [attemptId]);
+      if (!rows[0]) throw new Error(`attempt ${attemptId} is not stored: controls work on your call in progress`);
+      const campaign = await getCampaign(this.o.db, CampaignId(rows[0].campaign_id));
+      const verdict = await checkTransferNumber(this.o.db, campaign, m.to.number, this.o.clock.now());
+      if ('refused' in verdict) throw new Refusal(verdict.refused, verdict.rule);
+      control = { ...m, to: { number: verdict.number } } as CallControl;
+    } else {
+      control = ('to' in m ? { ...m, to: { agentId: AgentId((m.to as { agentId: string }).agentId) } } : m) as CallControl;
+    }
+    let verdict: { accepted: true } | { refused: string } | undefined;
+    this.o.desk.publish({ type: 'agent.control', agentId, attemptId, control, at, reply: (v) => (verdict ??= v) });
+    if (!verdict) throw new Error(`call ${attemptId} is not yours here: controls work on the call you are talking on`);
+    if ('refused' in verdict) throw new Refusal(verdict.refused, 'call-state');
+  }
+
+  /** What the PBX did with a control, told to the agent who asked; a call transferred to another agent pops on their screen. */
+  private controlDone(e: Extract<TelephonyEvent, { type: 'call.control' }>): void {
+    const before = this.controlled.get(e.attemptId) ?? CALL_UNTOUCHED;
+    const verdict = e.failed ? undefined : decideControl(before, e.control);
+    this.controlled.set(e.attemptId, verdict && 'state' in verdict ? { ...verdict.state, leaving: false } : controlFailed(before, e.control));
+    const ws = this.sockets.get(e.agentId);
+    const at = new Date(e.at).toISOString();
+    if (ws) send(ws, { type: 'control', attemptId: e.attemptId, control: e.control.kind, ...(e.target ? { target: e.target } : {}), at, ...(e.failed ? { failed: e.failed } : {}) });
+    const movedTo = !e.failed && (e.control.kind === 'transfer' || e.control.kind === 'complete') && e.target && 'agentId' in e.target ? e.target.agentId : undefined;
+    if (movedTo) {
+      this.controlled.delete(e.attemptId);
+      this.lastCall.set(movedTo, e.attemptId);
+      void this.screenPop(movedTo, e.attemptId);
+    }
   }
 
   /** The agent's state, the lead offered them and their wrap-up's deadline, as the engines change them. */
@@ -307,7 +403,8 @@ export class AgentSockets {
     );
     if (card === null) return;
     if (!card) return send(ws, { type: 'error', message: `call ${attemptId} put through, but its attempt is not stored` });
-    send(ws, { type: 'screen-pop', attemptId, ...card });
+    const controls = this.controlled.get(attemptId);
+    send(ws, { type: 'screen-pop', attemptId, ...card, ...(controls && { controls: { held: controls.held, muted: controls.muted, consulting: controls.consulting } }) });
   }
 
   /**
@@ -326,8 +423,12 @@ export class AgentSockets {
       const row = (await this.o.db.query<LeadCardRow>(sql, [id])).rows[0];
       if (!row) return undefined;
       const lead = { id: row.lead_id, phone: row.phone, fields: row.custom_fields };
-      const script = await scriptOf(CampaignId(row.campaign_id), lead);
-      return { campaign: { id: row.campaign_id, name: row.campaign_name }, lead, ...(script && { script }) };
+      const campaignId = CampaignId(row.campaign_id);
+      const [script, card] = await Promise.all([
+        scriptOf(campaignId, lead),
+        getCampaign(this.o.db, campaignId).then((campaign) => deskCard(this.o.db, campaign, LeadId(row.lead_id), row.custom_fields, this.o.clock.now(), id)),
+      ]);
+      return { campaign: { id: row.campaign_id, name: row.campaign_name }, lead, card, ...(script && { script }) };
     } catch (error) {
       send(ws, { type: 'error', message: `the lead's card could not be read (${error instanceof Error ? error.message : String(error)}): the call goes on without it` });
       return null;

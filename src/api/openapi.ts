@@ -136,6 +136,8 @@ const ROUTE_DOCS: Record<string, { readonly summary: string; readonly answers: R
   'GET /campaigns/:id/script': { summary: "A campaign's script (a given version with ?version=N)", answers: { 200: objectAnswer('The script') } },
   'PUT /campaigns/:id/script': { summary: "Save a new version of a campaign's script", answers: { 200: objectAnswer('The script, saved') } },
   'GET /campaigns/:id/dispositions': { summary: 'The dispositions agents close calls with', answers: { 200: objectAnswer('dispositions') } },
+  'GET /campaigns/:id/lead-fields': { summary: "How the campaign's agents see the lead's fields: labels, order, which they may edit", answers: { 200: objectAnswer('fields') } },
+  'PUT /campaigns/:id/lead-fields': { summary: "Set the labels, order and editability of the lead's fields agents see", answers: { 200: objectAnswer('fields, as saved') } },
   'GET /attempts/:id': { summary: 'An attempt with the answers given on it', answers: { 200: objectAnswer('attempt') } },
   'PUT /attempts/:id/disposition': { summary: "Correct an attempt's disposition (supervisors)", answers: { 200: objectAnswer('The corrected attempt') } },
   'GET /agent/me': { summary: 'The agent behind the key, and the campaigns they can work', answers: { 200: objectAnswer('agentId, name, campaigns') } },

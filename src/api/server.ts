@@ -19,8 +19,11 @@ import { leadRoutes } from './routes/leads.js';
 import { listRoutes } from './routes/lists.js';
 import { liveRoutes } from './routes/live.js';
 import { numberListRoutes } from './routes/number-lists.js';
+import { qaRoutes } from './routes/qa.js';
+import { recordingRoutes } from './routes/recordings.js';
 import { peopleRoutes } from './routes/people.js';
 import { scriptRoutes } from './routes/scripts.js';
+import { leadFieldRoutes } from './routes/lead-fields.js';
 import { webLayerRoutes, webPageRoutes } from './web/serve.js';
 
 export const API_PREFIX = '/api/v1';
@@ -107,9 +110,12 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
         callbackRoutes,
         peopleRoutes,
         scriptRoutes,
+        leadFieldRoutes,
         attemptRoutes,
         agentDeskRoutes,
         liveRoutes,
+        recordingRoutes,
+        qaRoutes,
       ]) {
         register(routes, context);
       }
@@ -117,7 +123,8 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
     { prefix: API_PREFIX },
   );
   webLayerRoutes(app);
-  webPageRoutes(app, { path: '/agent', folder: new URL('./agent-page/', import.meta.url), files: ['agent.js', 'agent.css'] });
+  webPageRoutes(app, { path: '/agent', folder: new URL('./agent-page/', import.meta.url), files: ['agent.js', 'call.js', 'script.js', 'agent.css'] });
+  webPageRoutes(app, { path: '/qa', folder: new URL('./qa-page/', import.meta.url), files: ['qa.js', 'qa.css'] });
   return app;
 }
 

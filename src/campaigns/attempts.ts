@@ -14,6 +14,7 @@ import { getCampaign } from './campaign-store.js';
 import { effectiveRules, type DialingRules } from './compliance.js';
 import { stepAfterAttempt, stepAfterDisposition, type DispositionEffect, type LeadStep } from './lead-progress.js';
 import { addNumberListEntries } from './number-lists.js';
+import { followUpDisposition } from '../qa/disposition-follow-up.js';
 import { scheduleCallback } from './callbacks.js';
 import { campaignOwner, OwnershipLostError, type CampaignFence } from './dialing/campaign-fence.js';
 
@@ -203,12 +204,15 @@ export interface Disposition {
 
 /**
  * Records the agent's disposition and does what it means: retry later, done,
- * a callback, or the black list at once (an opt-out is honoured everywhere).
+ * a callback, or the black list at once (an opt-out is honoured everywhere);
+ * and for QA, a trial sale's confirmation calls or a QA loop's result.
  */
 export async function setDisposition(db: Db, attemptId: AttemptId, disposition: Disposition, actor: string, now: EpochMs): Promise<LeadStep> {
   return db.transaction(async (tx) => {
     const step = await applyDisposition(tx, attemptId, disposition, actor, now, () => true);
     await audit(tx, { actor, action: 'disposition', entity: 'attempt', entityId: attemptId, details: { code: disposition.code } });
+    // After the lead has moved: a confirmation call the loop schedules reopens it.
+    await followUpDisposition(tx, attemptId, disposition.code, actor, now);
     return step;
   });
 }
@@ -283,4 +287,29 @@ async function moveLead(tx: Queryable, leadId: LeadId, step: LeadStep, outcome: 
       WHERE id = $1`,
     [leadId, step.state, step.nextAttemptAt === null ? null : new Date(step.nextAttemptAt), outcome],
   );
+}
+
+/** A call control the agent used (or that failed), stored with the attempt. */
+export interface AttemptStep {
+  readonly at: EpochMs;
+  readonly actor: string;
+  readonly step: string;
+  readonly target?: string | undefined;
+  readonly failed?: string | undefined;
+}
+
+export async function addAttemptStep(db: Queryable, attemptId: AttemptId, s: AttemptStep): Promise<void> {
+  await db.query('INSERT INTO attempt_steps (attempt_id, at, actor, step, target, failed) VALUES ($1::uuid, $2, $3, $4, $5, $6)', [
+    attemptId,
+    new Date(s.at),
+    s.actor,
+    s.step,
+    s.target ?? null,
+    s.failed ?? null,
+  ]);
+}
+
+/** Time the customer spent on hold, added to the attempt's. */
+export async function addHoldTime(db: Queryable, attemptId: AttemptId, seconds: number): Promise<void> {
+  await db.query('UPDATE attempts SET hold_seconds = hold_seconds + $2 WHERE id = $1::uuid', [attemptId, seconds]);
 }

@@ -9,7 +9,9 @@
  * - a callback the corrected disposition had scheduled is cancelled when the
  *   lead follows the correction; a callback correction schedules a new one;
  * - a black-list entry the old disposition made stays: lifting an opt-out is
- *   a deliberate act (DELETE /number-lists), with its own audit row.
+ *   a deliberate act (DELETE /number-lists), with its own audit row;
+ * - a trial sale's confirmation calls follow the sale: closed when it is no
+ *   longer one, opened when the call becomes one (src/qa/disposition-follow-up.ts).
  * Before, after and who are in the audit log.
  */
 import type { AttemptId } from '../domain/ids.js';
@@ -17,6 +19,7 @@ import type { EpochMs } from '../domain/time.js';
 import { audit } from '../storage/audit.js';
 import type { Db } from '../storage/db.js';
 import { ConflictError, NotFoundError } from '../storage/errors.js';
+import { followUpCorrection } from '../qa/disposition-follow-up.js';
 import { applyDisposition, type Disposition } from './attempts.js';
 import type { LeadStep } from './lead-progress.js';
 
@@ -46,8 +49,14 @@ export async function correctDisposition(db: Db, attemptId: AttemptId, dispositi
     });
     if (leadFollowed) {
       // Callbacks the corrected disposition scheduled; one the correction itself asked for is newer than the transaction.
-      await tx.query(`UPDATE callbacks SET state = 'cancelled' WHERE lead_id = $1 AND state = 'scheduled' AND created_at < now()`, [attempt.lead_id]);
+      // A QA loop's call is the loop's to keep or end (followUpCorrection, below).
+      await tx.query(
+        `UPDATE callbacks SET state = 'cancelled' WHERE lead_id = $1 AND state = 'scheduled' AND created_at < now()
+            AND id NOT IN (SELECT callback_id FROM qa_loops WHERE lead_id = $1 AND state = 'open' AND callback_id IS NOT NULL)`,
+        [attempt.lead_id],
+      );
     }
+    await followUpCorrection(tx, attemptId, disposition.code, actor, now);
     await audit(tx, {
       actor,
       action: 'correct-disposition',

@@ -12,6 +12,7 @@ import { upsertAgent } from '../campaigns/agents.js';
 import type { Campaign } from '../campaigns/campaign.js';
 import { changeCampaignState, createCampaign } from '../campaigns/campaign-store.js';
 import { startImport } from '../campaigns/import/import-leads.js';
+import { setLeadFieldDefinitions } from '../campaigns/lead-fields.js';
 import { AgentId } from '../domain/ids.js';
 import type { DialMode } from '../pacing/settings.js';
 import { Random } from '../simulator/random.js';
@@ -66,6 +67,11 @@ export async function prepareDemoCampaign(db: Db, o: DemoCampaignOptions): Promi
   await upsertAgent(db, { id: HUMAN_AGENT, name: 'You', redList: false });
   const agentKey = await createApiKey(db, { name: 'demo agent (you)', role: 'agent', agentId: HUMAN_AGENT });
   const supervisorKey = await createApiKey(db, { name: 'demo supervisor', role: 'supervisor' });
+  // The agent's screen shows the lead's columns under these labels, in this order.
+  await setLeadFieldDefinitions(db, created.id, [
+    { name: 'first_name', label: 'First name', editable: true },
+    { name: 'last_name', label: 'Last name', editable: true },
+  ]);
   const campaign = await changeCampaignState(db, created.id, 'start', 'demo');
   return { campaign, leadsImported: imported.rowsImported, agentKey, supervisorKey };
 }

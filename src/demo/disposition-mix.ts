@@ -9,12 +9,10 @@ import type { ChooseDisposition } from '../simulator/simulated-agents.js';
 
 const MIX: readonly (readonly [code: string, share: number])[] = [
   ['valid-sale', 0.15],
-  ['not-target', 0.2],
-  ['refused', 0.25],
-  ['wrong-party', 0.08],
+  ['not-target', 0.25],
+  ['refused', 0.3],
+  ['wrong-party', 0.13],
   ['appointment', 0.1],
-  ['no-answer', 0.1],
-  ['vacant', 0.05],
   ['do-not-call', 0.05],
   ['hostile', 0.02],
 ];

@@ -36,7 +36,8 @@ import { SimulatedTelephony } from '../simulator/simulated-telephony.js';
 import type { Db } from '../storage/db.js';
 import { runMigrations } from '../storage/migrate.js';
 import { openPglite } from '../storage/pglite.js';
-import { prepareDemoCampaign } from './demo-campaign.js';
+import { HUMAN_AGENT, prepareDemoCampaign } from './demo-campaign.js';
+import type { AgentId } from '../domain/ids.js';
 import { demoDispositions } from './disposition-mix.js';
 
 /** The scenario's start (HH:MM) is read in New York, where the leads live: 09:00 EST is 14:00 UTC in January. */
@@ -101,7 +102,9 @@ export async function startWholeDemo(o: WholeDemoOptions): Promise<WholeDemo> {
   });
 
   const agents = new SimulatedAgents(time, o.scenario, o.seed, demoDispositions(o.seed));
-  const telephony = new SimulatedTelephony(time, o.scenario, new Population(o.scenario, o.seed, start), agents);
+  // Customers put through to the person at the desk talk in real seconds, as the person does.
+  const personTime = (agentId: AgentId) => (agentId === HUMAN_AGENT ? o.speed : 1);
+  const telephony = new SimulatedTelephony(time, o.scenario, new Population(o.scenario, o.seed, start), agents, personTime);
   // The simulated agents and a person on the agent socket speak through one desk.
   const desk = new DeskHub();
   agents.subscribe((e) => desk.publish(e));
@@ -125,9 +128,12 @@ export async function startWholeDemo(o: WholeDemoOptions): Promise<WholeDemo> {
     leaseTtlMs: DEFAULT_LEASE_TTL_MS * o.speed,
     trunk: { id: 'sim', maxLines: o.scenario.trunk.maxLines, maxCallsPerSecond: o.scenario.trunk.maxCallsPerSecond },
     observer: o.observer,
+    // A person signed in as agent `you` wraps up in real seconds, not in the simulated clock's.
+    humanTimeScale: o.speed,
   });
   const api: Api = await buildApi({ db, coordination, clock: time });
-  const sockets = new AgentSockets({ db, desk, clock: time, subscribeCalls: (l) => telephony.subscribe(l) });
+  // With the board and the engine's id, as `outpace run` builds it: agent `you` hears their state, wrap-ups and offers, and dials by hand.
+  const sockets = new AgentSockets({ db, desk, board, engineId: ENGINE_ID, clock: time, clockRate: o.speed, subscribeCalls: (l) => telephony.subscribe(l) });
   sockets.attach(api.server);
   await api.listen({ port: o.port, host: o.host });
   const address = api.server.address();

@@ -16,7 +16,8 @@ import type { PacingDecision } from '../pacing/pacer.js';
 import { route } from '../pacing/routing.js';
 import type { PacingSettings, TrunkSettings } from '../pacing/settings.js';
 import type { AgentState, AgentView, CallPhase, CallView, PacingSnapshot } from '../pacing/snapshot.js';
-import type { LeftCall, MediaUri, RecordingPolicy, TelephonyEvent, TelephonyPort } from '../telephony/port.js';
+import { CALL_UNTOUCHED, controlFailed, decideControl, type CallControlState } from '../agents/call-controls.js';
+import type { CallControl, ControlTarget, LeftCall, MediaUri, RecordingPolicy, TelephonyEvent, TelephonyPort } from '../telephony/port.js';
 import type { AgentLender } from './agent-lending.js';
 import type { AttemptRecord } from './attempt-record.js';
 import type { Scheduler, TimerHandle } from './scheduler.js';
@@ -74,6 +75,13 @@ export interface EngineOptions {
   readonly tickMs?: number;
   /** The agents shared with the other campaigns this process runs (blended agents); default: this campaign's own. */
   readonly board?: AgentBoard;
+  /**
+   * How many of the scheduler's seconds a person's second is (default 1): the
+   * wrap-up and preview timeouts, which wait for people, last this many times
+   * longer. The demo runs its clock at --speed times real time; a person
+   * working beside its simulated agents still gets the campaign's real seconds.
+   */
+  readonly humanTimeScale?: number;
 }
 
 export interface CallMessages {
@@ -129,6 +137,12 @@ interface CallRecord {
   deadline?: TimerHandle;
   /** The agent who chose this call (preview, hand dial, their callback) and waits for it, reserved. */
   readonly pinnedAgent?: AgentId;
+  /** Hold, mute, a consultation under way (call-controls.ts), while put through to an agent. */
+  controls?: CallControlState;
+  /** Transferred to a number outside: the customer talks on, and the agent who had the call wraps it up meanwhile. */
+  handedOff?: boolean;
+  /** The agent reserved to take the call (a transfer) or to be consulted about it, until they have it or are let go. */
+  targetAgent?: AgentId;
 }
 
 const EAGER_TICK_GAP_MS = 250;
@@ -363,7 +377,7 @@ export class CampaignEngine implements AgentLender {
   }
 
   private offer(agent: AgentRecord, lead: Lead, now: EpochMs): void {
-    const lapseMs = this.settings.previewTimeoutSec * 1000;
+    const lapseMs = this.humanSeconds(this.settings.previewTimeoutSec);
     const lapse = lapseMs > 0 ? this.o.scheduler.after(lapseMs, () => this.offerLapsed(agent, lead)) : undefined;
     // The lead's claim must outlast the agent's look at it, or the dial would find the lead gone.
     this.o.leads.keep?.(lead, (lapseMs || UNLIMITED_OFFER_HOLD_MS) + OFFER_HOLD_MARGIN_MS);
@@ -448,6 +462,8 @@ export class CampaignEngine implements AgentLender {
         return this.onConnected(e.attemptId, e.agentId, e.at);
       case 'call.ended':
         return this.onEnded(e.attemptId, e.cause, e.at);
+      case 'call.control':
+        return this.controlDone(e.attemptId, e.agentId, e.control, e.at, e.target, e.failed);
       case 'recording.finished':
       case 'recording.failed':
         return;
@@ -468,7 +484,9 @@ export class CampaignEngine implements AgentLender {
       case 'agent.leg-down': {
         const a = this.agents.get(e.agentId);
         if (!a) return;
-        const call = a.attemptId ? this.calls.get(a.attemptId) : undefined;
+        const held = a.attemptId ? this.calls.get(a.attemptId) : undefined;
+        // An agent reserved to take over or be consulted about someone else's call: that call goes on without them.
+        const call = held?.targetAgent === a.id ? undefined : held;
         const wasInWrapUp = a.state === 'wrap-up';
         this.forget(a, e.at);
         // Mid-connect, the person has heard nobody yet: another agent may still take them within the deadline.
@@ -542,9 +560,11 @@ export class CampaignEngine implements AgentLender {
     if (this.lent.has(attemptId)) return this.lentCallEnded(attemptId, at);
     const call = this.calls.get(attemptId);
     if (!call) return;
-    const agent = call.agentId ? this.agents.get(call.agentId) : undefined;
+    // Transferred outside: its agent wraps it up already (or has done so).
+    const agent = call.agentId && !call.handedOff ? this.agents.get(call.agentId) : undefined;
     // A call taken over from a lost engine whose agent has not logged in again: nobody is here to wrap it up.
-    const unattended = call.phase === 'connected' && call.agentId !== undefined && agent?.attemptId !== attemptId;
+    const unattended = call.phase === 'connected' && call.agentId !== undefined && !call.handedOff && agent?.attemptId !== attemptId;
+    this.releaseTargetAgent(call, at);
     if (call.phase === 'waiting') {
       // The person hung up before any agent was free: a live answer not connected, so an abandon.
       call.abandoned = true;
@@ -755,6 +775,8 @@ export class CampaignEngine implements AgentLender {
         this.o.leads.giveBack?.(lead, 'skipped', agent.id);
         return this.agentFree(agent, e.at);
       }
+      case 'agent.control':
+        return this.control(agent, e.attemptId, e.control, e.at, e.reply);
       case 'agent.manual-dial': {
         if (e.campaignId !== this.o.campaignId) return;
         // A preview offer does not stop the agent from dialing another number: the offered lead goes back.
@@ -775,6 +797,93 @@ export class CampaignEngine implements AgentLender {
     }
   }
 
+  // ---- call controls (hold, transfer, ...) ---------------------------------
+
+  /**
+   * The agent's control on their call, decided at once on where the call
+   * stands (so that racing controls settle in arrival order), then carried
+   * out by the port. Another agent taking the call must be logged in to this
+   * campaign and free: they are reserved for it until it reaches them.
+   */
+  private control(
+    agent: AgentRecord | undefined,
+    attemptId: AttemptId,
+    control: CallControl,
+    at: EpochMs,
+    reply: (verdict: { accepted: true } | { refused: string }) => void,
+  ): void {
+    // Not this campaign's agent or call: another engine may hold it (no reply means nobody does).
+    if (!agent || agent.attemptId !== attemptId) return;
+    const call = this.calls.get(attemptId);
+    if (agent.state !== 'on-call' || call?.phase !== 'connected' || call.agentId !== agent.id || call.handedOff) {
+      return reply({ refused: `you are not talking on call ${attemptId} (you are ${agent.state}): controls work on the call in progress` });
+    }
+    if (!this.o.port.control) return reply({ refused: 'this telephony connection carries no call controls' });
+    const verdict = decideControl(call.controls ?? CALL_UNTOUCHED, control);
+    if ('refused' in verdict) return reply(verdict);
+    const target = 'to' in control && 'agentId' in control.to ? control.to.agentId : undefined;
+    if (target !== undefined) {
+      const refused = this.takeTargetAgent(target, attemptId, control.kind, at);
+      if (refused) return reply({ refused });
+    }
+    call.controls = verdict.state;
+    reply({ accepted: true });
+    this.o.port.control(attemptId, agent.id, control);
+  }
+
+  /** Reserves the agent a call goes to (transfer) or who is consulted about it; why not, if they cannot take it. */
+  private takeTargetAgent(targetId: AgentId, attemptId: AttemptId, kind: string, at: EpochMs): string | undefined {
+    const target = this.agents.get(targetId);
+    if (!target) return `agent ${targetId} is not logged in to this campaign`;
+    if (target.attemptId === attemptId) return 'you cannot transfer a call to yourself';
+    if (target.state !== 'ready' || !this.board.reserve(targetId, this.o.campaignId)) return `agent ${targetId} is not free (${target.state}): choose a ready agent`;
+    target.attemptId = attemptId;
+    this.calls.get(attemptId)!.targetAgent = targetId;
+    this.setAgentState(target, 'reserved', at, { reason: kind });
+    return undefined;
+  }
+
+  /** What the port did with a control: the call moves to its new agent, leaves for a number outside, or comes back. */
+  private controlDone(attemptId: AttemptId, agentId: AgentId, control: CallControl, at: EpochMs, target?: ControlTarget, failed?: string): void {
+    const call = this.calls.get(attemptId);
+    if (!call || call.agentId !== agentId) return;
+    const agent = this.agents.get(agentId);
+    const state = call.controls ?? CALL_UNTOUCHED;
+    if (failed) {
+      call.controls = controlFailed(state, control);
+      if (!call.controls.consulting) this.releaseTargetAgent(call, at);
+      return;
+    }
+    if (control.kind === 'cancel') return this.releaseTargetAgent(call, at);
+    if ((control.kind !== 'transfer' && control.kind !== 'complete') || !target || !agent) return;
+    this.o.pacer.observe({ kind: 'talk', seconds: (at - (agent.callStartedAt ?? at)) / 1000 }, at);
+    if ('number' in target) {
+      // The customer talks on with the number outside; the agent wraps the call up now.
+      call.handedOff = true;
+      return this.setAgentState(agent, 'wrap-up', at);
+    }
+    const next = this.agents.get(target.agentId);
+    if (!next || next.attemptId !== attemptId) return;
+    call.agentId = next.id;
+    call.controls = CALL_UNTOUCHED;
+    call.targetAgent = undefined;
+    next.callStartedAt = at;
+    this.setAgentState(next, 'on-call', at, { reason: 'transfer' });
+    // The first agent's part is over: the one who took the call gives its disposition.
+    agent.attemptId = undefined;
+    agent.callStartedAt = undefined;
+    this.agentFree(agent, at, 'transferred');
+  }
+
+  /** The agent reserved for a transfer or consulted about this call, who will not get it: free again. */
+  private releaseTargetAgent(call: CallRecord, at: EpochMs): void {
+    const target = call.targetAgent ? this.agents.get(call.targetAgent) : undefined;
+    call.targetAgent = undefined;
+    if (target?.attemptId !== call.attemptId || target.state !== 'reserved') return;
+    target.attemptId = undefined;
+    this.agentFree(target, at);
+  }
+
   private endWrapUp(agent: AgentRecord, at: EpochMs, reason?: string): void {
     this.o.pacer.observe({ kind: 'wrap-up', seconds: (at - agent.stateSince) / 1000 }, at);
     agent.attemptId = undefined;
@@ -787,6 +896,11 @@ export class CampaignEngine implements AgentLender {
     const now = this.o.scheduler.now();
     this.o.observer?.wrapUpLapsed?.(agent.id, attemptId, now);
     this.endWrapUp(agent, now, WRAP_UP_TIMEOUT_DISPOSITION);
+  }
+
+  /** A timeout that waits for a person, on the scheduler's clock. */
+  private humanSeconds(seconds: number): number {
+    return seconds * 1000 * (this.o.humanTimeScale ?? 1);
   }
 
   private isFree(agent: AgentRecord): boolean {
@@ -839,7 +953,7 @@ export class CampaignEngine implements AgentLender {
     let deadline: EpochMs | undefined;
     if (to === 'wrap-up' && this.settings.wrapUpTimeoutSec > 0 && agent.attemptId) {
       const attemptId = agent.attemptId;
-      deadline = at + this.settings.wrapUpTimeoutSec * 1000;
+      deadline = at + this.humanSeconds(this.settings.wrapUpTimeoutSec);
       agent.wrapUpLapse = this.o.scheduler.after(deadline - at, () => this.wrapUpLapsed(agent, attemptId));
     }
     this.o.observer?.agentState?.(agent.id, from, to, at);

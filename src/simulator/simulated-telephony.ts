@@ -8,6 +8,8 @@ import type { AgentId, AttemptId } from '../domain/ids.js';
 import type { FailedOutcome, HangupCause } from '../domain/outcomes.js';
 import type { TimerHandle } from '../engine/scheduler.js';
 import type {
+  CallControl,
+  ControlTarget,
   EndedBy,
   MediaUri,
   OriginateRequest,
@@ -39,6 +41,10 @@ const FAILURES: Record<'busy' | 'congestion' | 'invalid', [FailedOutcome, Hangup
 const ABANDON_MESSAGE_SEC = 6;
 const MACHINE_MESSAGE_SEC = 15;
 const AGENT_LEG_SETUP_SEC = 0.5;
+/** How long the PBX takes to carry out a control on a call (a hold, a bridge move). */
+const CONTROL_SEC = 0.2;
+/** How long a number outside takes to answer a transfer, consultation or conference (it always does, here). */
+const THIRD_PARTY_ANSWER_SEC = 3;
 
 interface SimCall {
   readonly profile: LeadProfile;
@@ -48,6 +54,8 @@ interface SimCall {
   agentId?: AgentId;
   /** The person turned out to be a machine that detection missed (or was never run). */
   readonly machine: boolean;
+  /** The party a warm transfer is consulting, until completed or cancelled. */
+  consulting?: ControlTarget;
 }
 
 export class SimulatedTelephony implements TelephonyPort {
@@ -59,6 +67,12 @@ export class SimulatedTelephony implements TelephonyPort {
     private readonly scenario: Scenario,
     private readonly population: Population,
     private readonly agents: SimulatedAgents,
+    /**
+     * How many simulated seconds a second of the agent's is: customers put
+     * through to a person working beside the simulated agents (the demo's
+     * agent `you`) talk for their talk time in real seconds.
+     */
+    private readonly agentTimeScale: (agentId: AgentId) => number = () => 1,
   ) {}
 
   subscribe(listener: TelephonyListener): () => void {
@@ -94,8 +108,55 @@ export class SimulatedTelephony implements TelephonyPort {
       call.state = 'connected';
       this.emit({ type: 'call.connected', attemptId, agentId, at: this.time.now() });
       // The agent hangs up on a machine; a person ends the call when done.
-      call.next = this.in(call.profile.talkSec, () => this.end(attemptId, call.machine ? 'agent' : 'customer'));
+      call.next = this.in(call.profile.talkSec * this.agentTimeScale(agentId), () => this.end(attemptId, call.machine ? 'agent' : 'customer'));
     });
+  }
+
+  /** Controls take effect after the PBX's moment; a number outside answers after a few seconds. */
+  control(attemptId: AttemptId, agentId: AgentId, control: CallControl): void {
+    const call = this.calls.get(attemptId);
+    if (!call || call.state !== 'connected' || call.agentId !== agentId) return;
+    const done = (target?: ControlTarget) => this.emit({ type: 'call.control', attemptId, agentId, control, at: this.time.now(), ...(target ? { target } : {}) });
+    const reach = (to: ControlTarget) => ('number' in to ? THIRD_PARTY_ANSWER_SEC : CONTROL_SEC);
+    switch (control.kind) {
+      case 'hangup':
+        return void this.in(CONTROL_SEC, () => {
+          if (this.calls.get(attemptId) !== call) return;
+          done();
+          this.end(attemptId, 'agent');
+        });
+      case 'transfer':
+        return void this.in(reach(control.to), () => this.calls.get(attemptId) === call && this.handOver(attemptId, call, control.to, done));
+      case 'consult':
+        call.consulting = control.to;
+        return void this.in(reach(control.to), () => this.calls.get(attemptId) === call && done(control.to));
+      case 'complete': {
+        const to = call.consulting;
+        call.consulting = undefined;
+        return void this.in(CONTROL_SEC, () => to && this.calls.get(attemptId) === call && this.handOver(attemptId, call, to, done));
+      }
+      case 'cancel':
+        call.consulting = undefined;
+        return void this.in(CONTROL_SEC, () => this.calls.get(attemptId) === call && done());
+      case 'conference':
+        return void this.in(reach(control.to), () => this.calls.get(attemptId) === call && done(control.to));
+      default:
+        return void this.in(CONTROL_SEC, () => this.calls.get(attemptId) === call && done());
+    }
+  }
+
+  /** The call leaves its agent for another agent, or for a number outside (the agent wraps up at once). */
+  private handOver(attemptId: AttemptId, call: SimCall, to: ControlTarget, done: (target: ControlTarget) => void): void {
+    const from = call.agentId!;
+    if ('agentId' in to) {
+      call.agentId = to.agentId;
+      this.agents.callConnecting(to.agentId);
+      this.agents.callMissed(from);
+    } else {
+      call.agentId = undefined;
+      this.agents.callEnded(from, attemptId, call.profile.wrapUpSec);
+    }
+    done(to);
   }
 
   abandon(attemptId: AttemptId, _message: MediaUri): void {

@@ -43,6 +43,31 @@ export interface OriginateRequest {
   readonly recording?: RecordingPolicy;
 }
 
+/** Where a transfer, a consultation or a conference goes: a number outside, or another agent (on their own leg). */
+export type ControlTarget = { readonly number: E164 } | { readonly agentId: AgentId };
+
+/**
+ * What the agent on a call asks of it (docs/agents.md, "Call controls"):
+ * hang up the customer (the agent stays on their leg); hold (the customer
+ * hears music) and resume; mute the agent's voice and unmute it; send DTMF
+ * to the customer's side (an IVR there); a blind transfer; a warm transfer
+ * (consult the target while the customer is on hold, then complete or
+ * cancel); a three-way conference with a number outside.
+ */
+export type CallControl =
+  | { readonly kind: 'hangup' }
+  | { readonly kind: 'hold' }
+  | { readonly kind: 'resume' }
+  | { readonly kind: 'mute' }
+  | { readonly kind: 'unmute' }
+  | { readonly kind: 'dtmf'; readonly digits: string }
+  | { readonly kind: 'transfer'; readonly to: ControlTarget }
+  | { readonly kind: 'consult'; readonly to: ControlTarget }
+  | { readonly kind: 'complete' }
+  | { readonly kind: 'cancel' }
+  | { readonly kind: 'conference'; readonly to: { readonly number: E164 } };
+export type CallControlKind = CallControl['kind'];
+
 /** How a call's end was brought about. */
 export type EndedBy = 'customer' | 'agent' | 'system';
 
@@ -86,6 +111,21 @@ export type TelephonyEvent =
   | { readonly type: 'recording.finished'; readonly attemptId: AttemptId; readonly at: EpochMs; readonly recording: RecordingInfo }
   /** A recording the policy asked for could not be made, even on a second try: what Asterisk said. */
   | { readonly type: 'recording.failed'; readonly attemptId: AttemptId; readonly at: EpochMs; readonly recording: RecordingFailure }
+  /**
+   * A call control was carried out (or could not be: `failed` says why, and
+   * the customer is back with the agent, off hold). `target`: where a
+   * transfer, consultation, completion or conference went. A transfer or a
+   * completion to another agent leaves the call with that agent from `at`.
+   */
+  | {
+      readonly type: 'call.control';
+      readonly attemptId: AttemptId;
+      readonly agentId: AgentId;
+      readonly control: CallControl;
+      readonly target?: ControlTarget;
+      readonly at: EpochMs;
+      readonly failed?: string;
+    }
   /** The agent's persistent leg is up (or, rung per call, the agent's endpoint is reachable): the agent can be given calls. */
   | { readonly type: 'agent.leg-up'; readonly agentId: AgentId; readonly at: EpochMs }
   /** The agent's leg dropped (softphone gone, network), or an agent rung per call did not answer: the agent must leave ready at once. */
@@ -98,6 +138,13 @@ export interface RecordingInfo {
   readonly leg: RecordingLeg;
   readonly startedAt: EpochMs;
   readonly durationSec: number;
+  /** The file's format as the PBX names it (`wav`, `gsm`); absent: `wav`. */
+  readonly format?: string;
+  /**
+   * Where the PBX wrote the file, when not in its recordings folder as
+   * `<name>.<format>` (ARI's stored recordings): MixMonitor writes to the path it is given.
+   */
+  readonly path?: string;
 }
 
 export interface RecordingFailure {
@@ -134,6 +181,13 @@ export interface TelephonyPort {
   abandon(attemptId: AttemptId, message: MediaUri): void;
   /** Leave a message on an answering machine (after the beep), then hang up. */
   leaveMessage(attemptId: AttemptId, message: readonly MediaUri[]): void;
+  /**
+   * Carry out a control on a call put through to `agentId`, already checked
+   * by the engine (call-controls.ts); `call.control` follows, in the order
+   * asked. For a target agent, their leg must be up and free. A port that
+   * carries no agent calls (the broadcast simulator) has none.
+   */
+  control?(attemptId: AttemptId, agentId: AgentId, control: CallControl): void;
   /** Hang up a call in any state. `call.ended` follows. */
   hangup(attemptId: AttemptId): void;
   /** Bring up an agent's persistent ("nailed-up") leg, or check the endpoint of an agent rung per call; `agent.leg-up` or `agent.leg-down` follows. */

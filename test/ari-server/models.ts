@@ -99,7 +99,7 @@ export interface SimRecording {
   readonly name: string;
   readonly format: string;
   readonly targetUri: string;
-  state: 'queued' | 'recording' | 'done';
+  state: 'queued' | 'recording' | 'done' | 'failed';
   readonly startedAt: number;
   /** The application whose socket hears its events. */
   readonly app: string | undefined;
@@ -113,6 +113,41 @@ export function recordingJson(r: SimRecording, durationSec?: number): Record<str
     target_uri: r.targetUri,
     ...(durationSec === undefined ? {} : { duration: durationSec }),
   };
+}
+
+/** A recording in ARI's folder: what GET /recordings/stored answers (name, format), and how long its file plays. */
+export interface StoredRecording {
+  readonly name: string;
+  readonly format: string;
+  /** When it began (real ms): a file still being written (MixMonitor's, until its channel goes) plays up to now. */
+  readonly startedAt: number;
+  /** Scripted seconds, once the file is closed. */
+  readonly durationSec?: number;
+}
+
+export function storedRecordingJson(r: StoredRecording): Record<string, unknown> {
+  return { name: r.name, format: r.format };
+}
+
+/** A WAV file as Asterisk's `wav` format writes it (8 kHz, 16-bit, mono), holding a tone of `hz`. */
+export function toneWav(durationSec: number, hz: number): Buffer {
+  const rate = 8000;
+  const samples = Math.max(0, Math.round(durationSec * rate));
+  const wav = Buffer.alloc(44 + samples * 2);
+  wav.write('RIFF', 0);
+  wav.writeUInt32LE(36 + samples * 2, 4);
+  wav.write('WAVEfmt ', 8);
+  wav.writeUInt32LE(16, 16);
+  wav.writeUInt16LE(1, 20);
+  wav.writeUInt16LE(1, 22);
+  wav.writeUInt32LE(rate, 24);
+  wav.writeUInt32LE(rate * 2, 28);
+  wav.writeUInt16LE(2, 32);
+  wav.writeUInt16LE(16, 34);
+  wav.write('data', 36);
+  wav.writeUInt32LE(samples * 2, 40);
+  for (let i = 0; i < samples; i++) wav.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * hz * i) / rate)), 44 + i * 2);
+  return wav;
 }
 
 export interface SimPlayback {

@@ -12,6 +12,8 @@ import {
   type SimChannel,
   type SimPlayback,
   type SimRecording,
+  type StoredRecording,
+  toneWav,
   bridgeJson,
   channelJson,
   newBridge,
@@ -72,6 +74,12 @@ const AGENT_ENDPOINT = /^PJSIP\/([^@/]+)$/;
 export class SimPbx {
   readonly channels = new Map<string, SimChannel>();
   readonly bridges = new Map<string, SimBridge>();
+  /** Music on hold per channel (POST/DELETE /channels/{id}/moh): playing since when, and how long it has played in all. */
+  readonly musicOnHold = new Map<string, { since: number | undefined; playedMs: number }>();
+  /** Channels whose own audio is muted (POST /channels/{id}/mute, direction in or both). */
+  readonly mutedIn = new Set<string>();
+  /** Digits sent out on each channel (POST /channels/{id}/dtmf): what the far end heard. */
+  readonly dtmfSent = new Map<string, string>();
   readonly liveRecordings = new Map<string, SimRecording>();
   /**
    * Live recordings by target URI and snoop channels by the channel they
@@ -80,7 +88,12 @@ export class SimPbx {
    */
   private readonly recordingsOn = new Map<string, Set<SimRecording>>();
   private readonly snoopsOn = new Map<string, Set<SimChannel>>();
-  readonly storedRecordings = new Map<string, { name: string; format: string }>();
+  /** Finished recordings as Asterisk keeps them in its recordings folder; their sound is made when fetched (storedFile). */
+  readonly storedRecordings = new Map<string, StoredRecording>();
+  /** The causes the next channel recordings fail with (RecordingFailed instead of RecordingStarted). */
+  private readonly pendingRecordingFailures: string[] = [];
+  /** The files each channel's MixMonitor writes: they close, and their length is known, when the channel goes. */
+  private readonly mixMonitorsOn = new Map<string, string[]>();
   private readonly playbacks = new Map<string, LivePlayback>();
   /** Each channel's playbacks in order: the first plays, the others wait. */
   private readonly playQueues = new Map<string, LivePlayback[]>();
@@ -192,6 +205,15 @@ export class SimPbx {
     this.snoopStasisMs = ms;
   }
 
+  /**
+   * The next channel recording fails once requested, as res_stasis_recording
+   * fails one it cannot start (`Failed to answer channel`, `Cannot record
+   * channel while in bridge`): RecordingFailed, state failed, with the cause.
+   */
+  failNextRecording(cause = 'Failed to answer channel'): void {
+    this.pendingRecordingFailures.push(cause);
+  }
+
   /** Media whose URI starts with `prefix` last `scriptedMs` each (undefined: promptMs again), for tests that act mid-list. */
   mediaLasts(prefix: string, scriptedMs: number | undefined): void {
     if (scriptedMs === undefined) this.mediaDurations.delete(prefix);
@@ -288,6 +310,36 @@ export class SimPbx {
     const cause = reasonCode ? { code: reasonCode, text: causeText(reasonCode) } : CAUSES.normal;
     // Transcripts human, amd-*: a hangup through ARI shows as cause 32 (soft), the real cause comes with ChannelDestroyed.
     this.hangupChannel(ch, { cause: 32, soft: true }, cause);
+  }
+
+  /** res/ari/resource_channels.c: the channel must be in the application; MOH already playing goes on. */
+  startMoh(channelId: string): void {
+    const ch = this.inStasis(channelId);
+    const moh = this.musicOnHold.get(ch.id) ?? { since: undefined, playedMs: 0 };
+    moh.since ??= Date.now();
+    this.musicOnHold.set(ch.id, moh);
+  }
+
+  stopMoh(channelId: string): void {
+    const ch = this.inStasis(channelId);
+    const moh = this.musicOnHold.get(ch.id);
+    if (moh?.since !== undefined) {
+      moh.playedMs += Date.now() - moh.since;
+      moh.since = undefined;
+    }
+  }
+
+  mute(channelId: string, direction: string, on: boolean): void {
+    const ch = this.inStasis(channelId);
+    if (direction === 'out') return;
+    if (on) this.mutedIn.add(ch.id);
+    else this.mutedIn.delete(ch.id);
+  }
+
+  sendDtmf(channelId: string, dtmf: string | undefined): void {
+    if (!dtmf) throw new AriRequestError(400, 'DTMF is required');
+    const ch = this.inStasis(channelId);
+    this.later(0, () => this.dtmfSent.set(ch.id, (this.dtmfSent.get(ch.id) ?? '') + dtmf));
   }
 
   answer(channelId: string): void {
@@ -499,7 +551,34 @@ export class SimPbx {
   /** POST /channels/{id}/record: the channel must be in the application (res/ari/resource_channels.c answers 409 otherwise). */
   recordChannel(channelId: string, name: string, format: string, ifExists: string | undefined): SimRecording {
     const ch = this.inStasis(channelId);
-    return this.record(`channel:${ch.id}`, ch.app, name, format, ifExists);
+    const rec = this.record(`channel:${ch.id}`, ch.app, name, format, ifExists);
+    const cause = this.pendingRecordingFailures.shift();
+    if (cause !== undefined) {
+      rec.state = 'failed';
+      this.liveRecordings.delete(name);
+      removeFrom(this.recordingsOn, rec.targetUri, rec);
+      this.later(0, () => this.options.emit(rec.app, 'RecordingFailed', { recording: { ...recordingJson(rec), cause } }));
+    }
+    return rec;
+  }
+
+  /**
+   * GET /recordings/stored/{name}/file: the file's bytes and Content-Type as
+   * res/ari/resource_recordings.c sends them (`audio/<extension>`). The sound
+   * is made here: 8 kHz 16-bit mono WAV, as Asterisk's `wav` format writes, a
+   * tone whose pitch tells the leg, lasting the recording's duration.
+   */
+  storedFile(name: string): { contentType: string; bytes: Buffer } {
+    const stored = this.storedRecordings.get(name);
+    if (!stored) throw new AriRequestError(404, 'Recording not found');
+    if (stored.format !== 'wav') throw new AriRequestError(500, 'Format specified by recording not available or loaded');
+    const durationSec = stored.durationSec ?? this.scaledSecondsSince(stored.startedAt);
+    return { contentType: `audio/${stored.format}`, bytes: toneWav(durationSec, /-customer$/.test(name) ? 440 : /-agent$/.test(name) ? 660 : 550) };
+  }
+
+  /** DELETE /recordings/stored/{name}. */
+  deleteStored(name: string): void {
+    if (!this.storedRecordings.delete(name)) throw new AriRequestError(404, 'Recording not found');
   }
 
   record(targetUri: string, app: string | undefined, name: string, format: string, ifExists: string | undefined): SimRecording {
@@ -650,7 +729,8 @@ export class SimPbx {
       const mixed = policy === 'all' ? file('mixed') : '';
       this.dialplanStep(ch, 'outpace-record', 1, 'MixMonitor', policy === 'all' ? `${mixed},r(${file('customer')})t(${file('agent')})` : `,t(${file('agent')})`);
       if (mixed) this.channelEvent(ch, 'ChannelVarset', { variable: 'MIXMONITOR_FILENAME', value: mixed });
-      for (const leg of legs) this.storedRecordings.set(`${attempt}-${leg}`, { name: `${attempt}-${leg}`, format: 'wav' });
+      for (const leg of legs) this.storedRecordings.set(`${attempt}-${leg}`, { name: `${attempt}-${leg}`, format: 'wav', startedAt: Date.now() });
+      this.mixMonitorsOn.set(ch.id, legs.map((leg) => `${attempt}-${leg}`));
     }
     this.dialplanStep(ch, 'outpace-record', legs.length > 0 ? 2 : 1, 'Return', '');
     this.channelEvent(ch, 'ChannelVarset', { variable: 'ARGC', value: '' });
@@ -729,6 +809,11 @@ export class SimPbx {
     for (const t of ch.timers) t.cancel();
     for (const pb of [...(this.playQueues.get(ch.id) ?? [])]) this.endPlayback(pb);
     for (const rec of [...(this.recordingsOn.get(`channel:${ch.id}`) ?? [])]) this.finishRecording(rec);
+    for (const name of this.mixMonitorsOn.get(ch.id) ?? []) {
+      const file = this.storedRecordings.get(name);
+      if (file) this.storedRecordings.set(name, { ...file, durationSec: this.scaledSecondsSince(file.startedAt) });
+    }
+    this.mixMonitorsOn.delete(ch.id);
     // Transcript human: snoop channels end with StasisEnd only, before their target's ChannelDestroyed.
     for (const snoop of [...(this.snoopsOn.get(ch.id) ?? [])]) this.destroy(snoop, cause);
     this.snoopsOn.delete(ch.id);
@@ -764,11 +849,16 @@ export class SimPbx {
   private finishRecording(rec: SimRecording): void {
     if (rec.state === 'done') return;
     rec.state = 'done';
-    const durationSec = Math.round((Date.now() - rec.startedAt) / this.options.timeScale / 1000);
+    const durationSec = this.scaledSecondsSince(rec.startedAt);
     this.liveRecordings.delete(rec.name);
     removeFrom(this.recordingsOn, rec.targetUri, rec);
-    this.storedRecordings.set(rec.name, { name: rec.name, format: rec.format });
+    this.storedRecordings.set(rec.name, { name: rec.name, format: rec.format, startedAt: rec.startedAt, durationSec });
     this.options.emit(rec.app, 'RecordingFinished', { recording: recordingJson(rec, durationSec) });
+  }
+
+  /** Whole scripted seconds since a real time: what Asterisk would count on the scaled clock. */
+  private scaledSecondsSince(realMs: number): number {
+    return Math.round((Date.now() - realMs) / this.options.timeScale / 1000);
   }
 
   /** The playback is over (played, stopped, cancelled, or its channel gone): PlaybackFinished, then the channel's next. */

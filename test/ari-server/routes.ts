@@ -3,7 +3,7 @@
  * and bodies (transcripts *.rest.txt): 200 with the resource for creations
  * that return one, 201 for recordings and playbacks, 204 for commands.
  */
-import { bridgeJson, channelJson, recordingJson } from './models.js';
+import { bridgeJson, channelJson, recordingJson, storedRecordingJson } from './models.js';
 import { AriRequestError, type SimPbx } from './pbx.js';
 
 export interface Route {
@@ -14,7 +14,9 @@ export interface Route {
 
 interface Reply {
   readonly status: number;
+  /** JSON, or the bytes of a file when `contentType` is given. */
   readonly body?: unknown;
+  readonly contentType?: string;
 }
 
 const ok = (body: unknown) => ({ status: 200, body });
@@ -98,6 +100,11 @@ export function routes(pbx: SimPbx, connectedApps: () => string[]): Route[] {
       path: /^\/channels\/([^/]+)\/continue$/,
       handle: ([id], q) => (pbx.continueInDialplan(id!, opt(q, 'context')), noContent()),
     },
+    { method: 'POST', path: /^\/channels\/([^/]+)\/moh$/, handle: ([id]) => (pbx.startMoh(id!), noContent()) },
+    { method: 'DELETE', path: /^\/channels\/([^/]+)\/moh$/, handle: ([id]) => (pbx.stopMoh(id!), noContent()) },
+    { method: 'POST', path: /^\/channels\/([^/]+)\/mute$/, handle: ([id], q) => (pbx.mute(id!, q.get('direction') ?? 'both', true), noContent()) },
+    { method: 'DELETE', path: /^\/channels\/([^/]+)\/mute$/, handle: ([id], q) => (pbx.mute(id!, q.get('direction') ?? 'both', false), noContent()) },
+    { method: 'POST', path: /^\/channels\/([^/]+)\/dtmf$/, handle: ([id], q) => (pbx.sendDtmf(id!, opt(q, 'dtmf')), noContent()) },
     { method: 'POST', path: /^\/channels\/([^/]+)\/play$/, handle: ([id], q) => play(id!, undefined, q) },
     { method: 'POST', path: /^\/channels\/([^/]+)\/play\/([^/]+)$/, handle: ([id, pb], q) => play(id!, pb, q) },
     { method: 'POST', path: /^\/channels\/([^/]+)\/snoop$/, handle: ([id], q) => snoop(id!, undefined, q) },
@@ -146,16 +153,25 @@ export function routes(pbx: SimPbx, connectedApps: () => string[]): Route[] {
       path: /^\/bridges\/([^/]+)\/record$/,
       handle: ([id], q) => (pbx.bridge(id!), record(`bridge:${id}`, pbx.appOfBridge(id!), q)),
     },
-    { method: 'GET', path: /^\/recordings\/stored$/, handle: () => ok([...pbx.storedRecordings.values()]) },
+    { method: 'GET', path: /^\/recordings\/stored$/, handle: () => ok([...pbx.storedRecordings.values()].map(storedRecordingJson)) },
     {
       method: 'GET',
       path: /^\/recordings\/stored\/([^/]+)$/,
       handle: ([name]) => {
         const stored = pbx.storedRecordings.get(name!);
         if (!stored) throw new AriRequestError(404, 'Recording not found');
-        return ok(stored);
+        return ok(storedRecordingJson(stored));
       },
     },
+    {
+      method: 'GET',
+      path: /^\/recordings\/stored\/([^/]+)\/file$/,
+      handle: ([name]) => {
+        const file = pbx.storedFile(name!);
+        return { status: 200, body: file.bytes, contentType: file.contentType };
+      },
+    },
+    { method: 'DELETE', path: /^\/recordings\/stored\/([^/]+)$/, handle: ([name]) => (pbx.deleteStored(name!), noContent()) },
     {
       method: 'GET',
       path: /^\/recordings\/live\/([^/]+)$/,

@@ -175,8 +175,10 @@ export class AriTestServer {
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://ari');
-    const reply = (status: number, body?: unknown) => {
+    const reply = (status: number, body?: unknown, contentType?: string) => {
       if (this.options.keepLog) this.requests.push(`${req.method} ${url.pathname}${url.search} -> ${status}`);
+      // A file goes out as its bytes with their length, as Asterisk's HTTP server sends a response's file (no Range support).
+      if (contentType && Buffer.isBuffer(body)) return void res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': body.length }).end(body);
       res.writeHead(status, body === undefined ? {} : { 'Content-Type': 'application/json' });
       res.end(body === undefined ? undefined : JSON.stringify(body));
     };
@@ -191,8 +193,8 @@ export class AriTestServer {
       const match = route.path.exec(path);
       if (!match) continue;
       try {
-        const { status, body: out } = await route.handle(match.slice(1).map(decodeURIComponent), url.searchParams, body);
-        return reply(status, out);
+        const { status, body: out, contentType } = await route.handle(match.slice(1).map(decodeURIComponent), url.searchParams, body);
+        return reply(status, out, contentType);
       } catch (err) {
         if (err instanceof AriRequestError) return reply(err.status, { message: err.message });
         throw err;

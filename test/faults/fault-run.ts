@@ -248,6 +248,7 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
       ARI_APP: 'outpace-faults',
       // The same engine after a restart, as a supervisor starts it: it takes its campaign's lease back at once.
       OUTPACE_ENGINE_ID: 'faults',
+      OUTPACE_RECORDING_STORE: `${process.env.TMPDIR ?? '/tmp'}/outpace-fault-recordings-${process.pid}-${Date.now()}`, // never into the checkout
     };
     engine = await EngineProcess.start(env, campaign.id);
     agents.push(...(await logIn(engine, keys, campaign)));

@@ -79,11 +79,14 @@ describe.skipIf(!haveChromium)('the agent page in Chromium', () => {
 
     await page.goto(`${base}/agent`);
     await page.fill('#key', key);
-    await page.click('#key-form button');
-    await expect.poll(() => page.locator('#who').innerText()).toBe('Alice (alice)');
+    await page.click('#sign-in button');
+    await expect.poll(() => page.locator('#who').innerText()).toBe('alice (alice), agent');
     await logSays(/connected as alice/);
     // The key stays in the tab's session storage and never reaches a URL.
-    expect(await page.evaluate(() => sessionStorage.getItem('outpace.agentKey'))).toBe(key);
+    expect(await page.evaluate(() => sessionStorage.getItem('outpace.key'))).toBe(key);
+    // Times are the server's clock, not the browser's.
+    // (The test's server clock stands at T0; the page moves it on from there.)
+    expect(Date.parse(`${new Date(T0).toISOString().slice(0, 11)}${await page.locator('#server-time').innerText()}Z`) - T0).toBeLessThan(60_000);
 
     await page.fill('#endpoint', 'PJSIP/alice');
     await page.click('#login');
@@ -97,6 +100,8 @@ describe.skipIf(!haveChromium)('the agent page in Chromium', () => {
     calls.forEach((l) => l({ type: 'call.connected', attemptId, agentId: ALICE, at: T0 }));
     await expect.poll(() => page.locator('#q-greeting').innerText()).toBe('Hello Ada, this is outpace calling about Fibre 500.');
     expect(await page.locator('#call-campaign').innerText()).toBe('Broadband');
+    // The customer's local time and window, by the server's clock.
+    expect(await page.locator('#customer-time').innerText()).toMatch(/10:0\d:\d\d \(America\/New_York\).*calling window 08:00-21:00/);
     // Skipped questions follow their default next; answers open their branches one after another.
     expect(await page.locator('.question').count()).toBe(5);
     await page.check('#q-customer input[value="yes"]');
@@ -128,9 +133,13 @@ describe.skipIf(!haveChromium)('the agent page in Chromium', () => {
     await page.selectOption('#disposition', 'appointment');
     expect(await page.locator('#callback').isVisible()).toBe(true);
     await page.fill('#callback-at', '2026-11-24T10:30');
-    await page.click('#disposition-form button');
-    await expect.poll(() => heard.at(-1)).toMatchObject({ type: 'agent.wrap-up-done', attemptId, disposition: 'appointment' });
-    expect(await page.locator('#disposition-form button').isDisabled()).toBe(true);
+    await page.fill('#notes', 'wants a call after ten');
+    await page.click('#disposition-form button[type="submit"]');
+    // Ten thirty where the customer lives: 15:30 UTC in November.
+    await expect
+      .poll(() => heard.at(-1))
+      .toMatchObject({ type: 'agent.wrap-up-done', attemptId, disposition: 'appointment', note: 'wants a call after ten', callback: { at: Date.parse('2026-11-24T15:30:00Z') } });
+    expect(await page.locator('#disposition-form button[type="submit"]').isDisabled()).toBe(true);
     expect(await page.locator('#log .error').count()).toBe(0);
 
     await page.click('#logout');
@@ -139,6 +148,16 @@ describe.skipIf(!haveChromium)('the agent page in Chromium', () => {
     // A reload signs in again from the tab's session, with a fresh ticket (the first was spent).
     await page.reload();
     await logSays(/connected as alice/);
+    // A second tab takes the desk over; this one says so, and can take it back.
+    const second = await browser.newPage();
+    await second.goto(`${base}/agent`);
+    await second.fill('#key', key);
+    await second.click('#sign-in button');
+    await expect.poll(() => second.locator('#log').innerText()).toMatch(/connected as alice/);
+    await expect.poll(() => page.locator('#replaced').innerText()).toMatch(/replaced by a newer connection/);
+    await second.close();
+    await page.click('#replaced button');
+    await logSays(/connected as alice[\s\S]*connected as alice/);
     expect(await page.locator('#sign-in').isHidden()).toBe(true);
     expect(await page.inputValue('#endpoint')).toBe('PJSIP/alice');
   });

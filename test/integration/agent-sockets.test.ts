@@ -59,7 +59,7 @@ describe.each(await testDatabases())('the agent socket on $kind', ({ open }) => 
     const attemptId = await startAttempt(db, { leadId: lead!.leadId, engineId: 'e', now: T0 });
 
     const agent = await AgentClient.open(url, key);
-    expect(await agent.next()).toEqual({ type: 'hello', agentId: 'alice' });
+    expect(await agent.next()).toEqual({ type: 'hello', agentId: 'alice', now: new Date(T0).toISOString(), rate: 1 });
     agent.send({ type: 'login', endpoint: 'PJSIP/alice' });
     agent.send({ type: 'pause', reason: 'coffee' });
     expect(await agent.next()).toMatchObject({ type: 'error', message: expect.stringMatching(/reason/) });
@@ -67,7 +67,7 @@ describe.each(await testDatabases())('the agent socket on $kind', ({ open }) => 
     agent.send({ type: 'resume' });
 
     emitCall({ type: 'call.connected', attemptId, agentId: ALICE, at: T0 });
-    expect(await agent.next()).toEqual({
+    expect(await agent.next()).toMatchObject({
       type: 'screen-pop',
       attemptId,
       campaign: { id: campaign.id, name: 'Winter sale' },

@@ -37,6 +37,12 @@ describe.each(await testDatabases())('dialing by hand on $kind', ({ open }) => {
     await expect(startAttempt(db, { leadId: verdict.lead.id, engineId: 'e', now: T0 })).resolves.toEqual(expect.any(String));
   });
 
+  it('reads a US number in the time zone of its area, as an import does', async () => {
+    expect(await dial(us, '+13125550199')).toHaveProperty('lead');
+    const { rows } = await db.query<{ time_zone: string }>('SELECT time_zone FROM leads WHERE phone = $1', ['+13125550199']);
+    expect(rows).toEqual([{ time_zone: 'America/Chicago' }]);
+  });
+
   it('adds a number the campaign does not have to its manual list, with the time zone of its country', async () => {
     const verdict = await dial(uk, '020 7946 0018');
     expect(verdict).toMatchObject({ lead: { number: '+442079460018' } });
@@ -49,8 +55,9 @@ describe.each(await testDatabases())('dialing by hand on $kind', ({ open }) => {
 
   it('refuses with the rule that refused: the number, its time zone, the black list, the calling window, a call in flight', async () => {
     expect(await dial(us, '12345')).toMatchObject({ rule: 'number', refused: expect.stringMatching(/not a valid phone number for US/) });
-    // A toll-free number has no area: its time zone cannot be told from the number alone.
-    expect(await dial(us, '+18002752273')).toMatchObject({ rule: 'time-zone' });
+    // A US toll-free number's time zone cannot be told from the number alone; a premium-rate number is never dialed.
+    expect(await dial(us, '+18005550199')).toMatchObject({ rule: 'time-zone' });
+    expect(await dial(us, '+19005550199')).toMatchObject({ rule: 'number', refused: expect.stringMatching(/premium-rate/) });
     await addNumberListEntries(db, [{ phone: '+442079460019', color: 'black', category: 'opt-out', source: 'api' }], 'test');
     expect(await dial(uk, '+442079460019')).toMatchObject({ rule: 'do-not-call' });
     await addLeads(db, us, [{ phone: '+12025550112' }]);

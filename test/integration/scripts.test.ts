@@ -116,7 +116,7 @@ describe.each(await testDatabases())('scripts, answers and corrections on $kind'
     const { ticket, expiresAt } = (await call('POST', '/agent/ticket', 'agent')).json();
     expect(Date.parse(expiresAt)).toBe(T0 + TICKET_LIFETIME);
     const agent = await AgentClient.open(`${socketUrl}?ticket=${ticket}`);
-    expect(await agent.next('hello')).toEqual({ type: 'hello', agentId: 'alice' });
+    expect(await agent.next('hello')).toMatchObject({ type: 'hello', agentId: 'alice' });
     agent.close();
     await expect(AgentClient.open(`${socketUrl}?ticket=${ticket}`)).rejects.toThrow(/401/);
     await expect(AgentClient.open(`${socketUrl}?ticket=made-up`)).rejects.toThrow(/401/);

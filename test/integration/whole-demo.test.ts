@@ -20,34 +20,65 @@ describe('the whole demo on PGlite', () => {
   const records: AttemptRecord[] = [];
   const errors: string[] = [];
   /** What the agent socket sent the person working as agent "you" beside the simulated agents. */
-  const heardByYou: { type: string; lead?: { fields: Record<string, string> } }[] = [];
+  const heardByYou: { type: string; state?: string; at?: string; deadline?: string | null; of?: string; attemptId?: string; lead?: { fields: Record<string, string> } }[] = [];
+  let you: WebSocket;
+  const speed = 120;
 
   beforeAll(async () => {
     demo = await startWholeDemo({
       scenario,
       mode: 'predictive',
       hours: 0.2,
-      speed: 120,
+      speed,
       seed: 7,
       port: 0,
       host: '127.0.0.1',
       logger: pino({ level: 'warn' }, { write: (line: string) => void errors.push(line) }),
       observer: { attemptEnded: (r) => records.push(r) },
     });
-    const you = new WebSocket(`${demo.url.replace('http', 'ws')}/api/v1/agent`, { headers: { authorization: `Bearer ${demo.agentKey}` } });
-    you.on('message', (data) => heardByYou.push(JSON.parse(String(data))));
+    you = new WebSocket(`${demo.url.replace('http', 'ws')}/api/v1/agent`, { headers: { authorization: `Bearer ${demo.agentKey}` } });
+    const say = (m: Record<string, unknown>) => you.send(JSON.stringify(m));
+    you.on('message', (data) => {
+      const m = JSON.parse(String(data)) as (typeof heardByYou)[number];
+      heardByYou.push(m);
+      // The person dials one number by hand once ready.
+      if (m.type === 'state' && m.state === 'ready' && !heardByYou.some((h) => h.of === 'manual.dial' || h.type === 'error')) {
+        say({ type: 'manual.dial', phone: '+12125559999', campaignId: demo.campaign.id });
+      }
+      // Customers put through to a person talk in real seconds: the person hangs up at once, and dispositions.
+      if (m.type === 'screen-pop') say({ type: 'call.control', attemptId: m.attemptId, control: { kind: 'hangup' } });
+      if (m.type === 'wrap-up') say({ type: 'disposition', attemptId: m.attemptId, code: 'refused' });
+    });
     await new Promise((resolve) => you.once('open', resolve));
-    you.send(JSON.stringify({ type: 'login', endpoint: 'PJSIP/you' }));
+    say({ type: 'login', endpoint: 'PJSIP/you' });
     await demo.shiftOver;
-    you.close();
+    say({ type: 'logout' });
   }, 120_000);
 
-  it('lets a person work beside the simulated agents with the demo agent key', () => {
-    expect(heardByYou[0]).toEqual({ type: 'hello', agentId: HUMAN_AGENT });
+  it('lets a person work beside the simulated agents with the demo agent key, as in outpace run', () => {
+    expect(heardByYou[0]).toMatchObject({ type: 'hello', agentId: HUMAN_AGENT, rate: speed });
     const pop = heardByYou.find((m) => m.type === 'screen-pop');
     expect(pop?.lead?.fields).toMatchObject({ first_name: expect.any(String), last_name: expect.any(String) });
+    // The desk tells the person their state, as it does under outpace run: ready, then on a call.
+    const states = heardByYou.filter((m) => m.type === 'state').map((m) => m.state);
+    expect(states).toContain('ready');
+    expect(states).toContain('on-call');
+    // The hand dial is accepted, not refused as "not logged in here".
+    expect(heardByYou.filter((m) => m.type === 'error')).toEqual([]);
+    expect(heardByYou.some((m) => m.type === 'ack' && m.of === 'manual.dial')).toBe(true);
   });
-  afterAll(async () => demo?.close());
+
+  it("gives the person the campaign's wrap-up time in real seconds: the timeout scales with the demo's speed", () => {
+    const wrapUp = heardByYou.find((m) => m.type === 'wrap-up');
+    const wrapUpState = heardByYou.find((m) => m.type === 'state' && m.state === 'wrap-up');
+    expect(wrapUp?.deadline).toBeTruthy();
+    const simulatedSeconds = (Date.parse(wrapUp!.deadline!) - Date.parse(wrapUpState!.at!)) / 1000;
+    expect(simulatedSeconds).toBe(60 * speed);
+  });
+  afterAll(async () => {
+    you?.close();
+    await demo?.close();
+  });
 
   it('answers the stats endpoint with the demo supervisor key, on the demo clock', async () => {
     const response = await fetch(`${demo.url}/api/v1/campaigns/${demo.campaign.id}/stats`, {
@@ -87,8 +118,7 @@ describe('the whole demo on PGlite', () => {
     expect(stored.ended).toBe(dialed.length);
     expect(stored.live_unresolved).toBe(0);
     for (const r of records.filter((a) => a.outcome === 'live')) expect(r.connectedAt !== undefined || r.abandoned, r.attemptId).toBe(true);
-    // The drain waits for wrap-ups too: every call put through is dispositioned, by its agent or, for "you",
-    // who dispositioned nothing, by the wrap-up timeout.
+    // The drain waits for wrap-ups too: every call put through is dispositioned by its agent.
     expect(stored.connected).toBeGreaterThan(0);
     expect(stored.dispositioned).toBe(stored.connected);
 

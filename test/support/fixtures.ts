@@ -20,6 +20,7 @@ export interface LeadSpec {
   readonly phone: string;
   readonly timeZone?: string;
   readonly priority?: number;
+  readonly customFields?: Record<string, unknown>;
 }
 
 /** Adds leads to a fresh list of the campaign; returns their ids by phone. */
@@ -30,6 +31,7 @@ export async function addLeads(db: Db, campaign: Campaign, leads: readonly LeadS
     timeZone: l.timeZone ?? 'America/New_York',
     priority: l.priority ?? 0,
     sourceRow: i + 1,
+    ...(l.customFields ? { customFields: l.customFields } : {}),
   }));
   await insertLeads(db, listId, rows);
   const { rows: ids } = await db.query<{ id: LeadId; phone: string }>('SELECT id, phone FROM leads WHERE list_id = $1', [listId]);

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
+import type { AriTestServer } from '../ari-server/server.js';
 import { type TelephonyLab, testServerLab } from '../integration/telephony-lab.js';
 
 export interface RunLab {
@@ -38,19 +39,23 @@ export function runLab(name: string): RunLab {
       return join(dir, 'pg');
     },
     env(engine) {
-      const server = this.lab.server!;
-      return {
-        OUTPACE_DATA_DIR: this.dataDir,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'silent',
-        ARI_URL: server.url,
-        ARI_USERNAME: server.credentials.username,
-        ARI_PASSWORD: server.credentials.password,
-        ARI_APP: `outpace-${engine}`,
-        ARI_TRUNK_ENDPOINT: 'PJSIP/{number}@{trunk}',
-        OUTPACE_ENGINE_ID: engine,
-      };
+      return runEnv(this.lab.server!, this.dataDir, engine);
     },
+  };
+}
+
+/** The environment of `outpace run` on the ARI test server, with its embedded database in `dataDir`, its engine and ARI application named `engine`. */
+export function runEnv(server: AriTestServer, dataDir: string, engine: string): Record<string, string> {
+  return {
+    OUTPACE_DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    ARI_URL: server.url,
+    ARI_USERNAME: server.credentials.username,
+    ARI_PASSWORD: server.credentials.password,
+    ARI_APP: `outpace-${engine}`,
+    ARI_TRUNK_ENDPOINT: 'PJSIP/{number}@{trunk}',
+    OUTPACE_ENGINE_ID: engine,
   };
 }

@@ -8,7 +8,7 @@ import type { Scheduler } from '../../src/engine/scheduler.js';
 import { Pacer } from '../../src/pacing/pacer.js';
 import type { PacingSettings } from '../../src/pacing/settings.js';
 import { Listeners } from '../../src/simulator/listeners.js';
-import type { OriginateRequest, TelephonyEvent, TelephonyPort } from '../../src/telephony/port.js';
+import type { CallControl, OriginateRequest, TelephonyEvent, TelephonyPort } from '../../src/telephony/port.js';
 
 export class ScriptedPort implements TelephonyPort {
   readonly listeners = new Listeners<TelephonyEvent>();
@@ -22,6 +22,7 @@ export class ScriptedPort implements TelephonyPort {
   hangup(attemptId: AttemptId) { this.asked.push(`hangup ${attemptId}`); }
   loginAgent(agentId: AgentId) { this.asked.push(`login ${agentId}`); }
   logoutAgent(agentId: AgentId) { this.asked.push(`logout ${agentId}`); }
+  control(attemptId: AttemptId, agentId: AgentId, c: CallControl) { this.asked.push(`${c.kind} ${attemptId} ${agentId}`); }
 }
 
 /** An engine on a scripted port with a test's leads and settings; started. */

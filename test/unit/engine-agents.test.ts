@@ -7,7 +7,8 @@ import type { AdoptedCall, EngineObserver } from '../../src/engine/campaign-engi
 import { parsePacingSettings, type PacingSettings } from '../../src/pacing/settings.js';
 import { SimulatedTime } from '../../src/simulator/event-queue.js';
 import { Listeners } from '../../src/simulator/listeners.js';
-import type { TelephonyEvent } from '../../src/telephony/port.js';
+import type { CallControl, TelephonyEvent } from '../../src/telephony/port.js';
+import type { AttemptRecord } from '../../src/engine/attempt-record.js';
 import { engineOnPort, ScriptedPort } from '../support/scripted-port.js';
 
 const ALICE = AgentId('alice');
@@ -298,5 +299,82 @@ describe('calls taken over from a lost engine', () => {
     expect(w.port.asked).toContain('abandon waiting');
     w.emit({ type: 'call.ended', attemptId: AttemptId('waiting'), at: w.at(), endedBy: 'system', cause: NORMAL_CLEARING });
     expect(ended).toEqual([true]);
+  });
+});
+
+describe('call controls in the engine', () => {
+  /** Alice on a call of campaign c, Bob ready beside her. */
+  function onCall() {
+    const w = world();
+    const ended: AttemptRecord[] = [];
+    const { engine } = w.campaign('c', { mode: 'progressive' }, { attemptEnded: (r) => ended.push(r) });
+    w.login(ALICE);
+    w.time.runUntil(w.at() + 1000);
+    const attemptId = w.lastCall();
+    w.answer(attemptId);
+    w.emit({ type: 'call.connected', attemptId, agentId: ALICE, at: w.at() });
+    w.login(BOB);
+    const verdicts: unknown[] = [];
+    const control = (agentId: AgentId, c: CallControl) =>
+      w.desk.emit({ type: 'agent.control', agentId, attemptId, control: c, at: w.at(), reply: (v) => verdicts.push(v) });
+    const done = (c: CallControl, extra: Partial<Extract<TelephonyEvent, { type: 'call.control' }>> = {}) =>
+      w.emit({ type: 'call.control', attemptId, agentId: ALICE, control: c, at: w.at(), ...extra });
+    return { ...w, engine, attemptId, verdicts, control, done, ended };
+  }
+
+  it('decides each control at once, asks the port, and refuses with why what the call does not allow', () => {
+    const w = onCall();
+    w.control(ALICE, { kind: 'hold' });
+    w.control(ALICE, { kind: 'hold' });
+    w.control(BOB, { kind: 'hold' });
+    expect(w.verdicts).toEqual([{ accepted: true }, { refused: 'the customer is already on hold' }]);
+    expect(w.port.asked.filter((a) => a.startsWith('hold'))).toEqual([`hold ${w.attemptId} alice`]);
+    w.control(ALICE, { kind: 'transfer', to: { agentId: AgentId('nobody') } });
+    expect(w.verdicts.at(-1)).toEqual({ refused: 'agent nobody is not logged in to this campaign' });
+  });
+
+  it('a consulted agent is reserved, and free again when the customer hangs up meanwhile', () => {
+    const w = onCall();
+    w.control(ALICE, { kind: 'consult', to: { agentId: BOB } });
+    expect(w.stateOf(BOB)).toBe('reserved');
+    w.emit({ type: 'call.ended', attemptId: w.attemptId, at: w.at(), endedBy: 'customer', cause: NORMAL_CLEARING });
+    expect(w.stateOf(BOB)).toBe('ready');
+    expect(w.stateOf(ALICE)).toBe('wrap-up');
+  });
+
+  it('a completed transfer to another agent makes the call theirs; the first agent is ready again', () => {
+    const w = onCall();
+    w.control(ALICE, { kind: 'consult', to: { agentId: BOB } });
+    w.done({ kind: 'consult', to: { agentId: BOB } }, { target: { agentId: BOB } });
+    w.control(ALICE, { kind: 'complete' });
+    w.done({ kind: 'complete' }, { target: { agentId: BOB } });
+    expect(w.changes.filter((c) => c.agentId === ALICE).at(-1)).toMatchObject({ to: 'ready', reason: 'transferred' });
+    expect(w.stateOf(BOB)).toBe('on-call');
+    w.emit({ type: 'call.ended', attemptId: w.attemptId, at: w.at(), endedBy: 'agent', cause: NORMAL_CLEARING });
+    expect(w.stateOf(BOB)).toBe('wrap-up');
+    expect(w.ended.at(-1)).toMatchObject({ attemptId: w.attemptId, agentId: BOB });
+  });
+
+  it('a transfer to a number outside sends the agent to wrap-up at once; the call ends later without touching them', () => {
+    const w = onCall();
+    const outside = { number: E164('+12125550123') };
+    w.control(ALICE, { kind: 'transfer', to: outside });
+    w.done({ kind: 'transfer', to: outside }, { target: outside });
+    expect(w.stateOf(ALICE)).toBe('wrap-up');
+    w.desk.emit({ type: 'agent.wrap-up-done', agentId: ALICE, attemptId: w.attemptId, disposition: 'valid-sale', at: w.at() });
+    expect(w.stateOf(ALICE)).toBe('ready');
+    w.emit({ type: 'call.ended', attemptId: w.attemptId, at: w.at(), endedBy: 'customer', cause: NORMAL_CLEARING });
+    expect(w.stateOf(ALICE)).toBe('ready');
+    expect(w.ended.at(-1)).toMatchObject({ attemptId: w.attemptId, agentId: ALICE, outcome: 'live' });
+  });
+
+  it('a failed blind transfer to another agent lets them go and leaves the call with its agent', () => {
+    const w = onCall();
+    w.control(ALICE, { kind: 'transfer', to: { agentId: BOB } });
+    expect(w.stateOf(BOB)).toBe('reserved');
+    w.done({ kind: 'transfer', to: { agentId: BOB } }, { failed: 'agent bob has no leg up' });
+    expect(w.stateOf(BOB)).toBe('ready');
+    w.control(ALICE, { kind: 'hold' });
+    expect(w.verdicts.at(-1)).toEqual({ accepted: true });
   });
 });

@@ -1,308 +1,220 @@
-// The agent page: signs in with the agent's key (kept in this tab's
-// sessionStorage only), trades it for a one-time ticket, and works calls over
-// the agent socket. Everything shown comes from the server and is put on the
-// page as text, never as HTML.
+// The agent page: signs in with the agent's key (the web layer keeps it in this
+// tab's session), works calls over the agent socket, and shows times by the
+// server's clock (the demo's simulated one), never the browser's. A page that
+// loses its socket comes back by itself and is told where the agent stands; a
+// second tab takes the desk over, and this one says so.
+import { html, useEffect, useRef, useState } from '/web/lib/ui.js';
+import { PageHeader, Problem, StateBadge, startPage } from '/web/lib/components.js';
+import { api } from '/web/lib/session.js';
+import { openSocket } from '/web/lib/live.js';
+import { clockTime } from '/web/lib/format.js';
+import { CallPanel } from './call.js';
+import { answered } from './script.js';
 
-const API = '/api/v1';
-const KEY = 'outpace.agentKey';
 const ENDPOINT = 'outpace.endpoint';
-const $ = (id) => document.getElementById(id);
+const PAUSE_REASONS = ['break', 'lunch', 'training', 'meeting', 'coaching', 'technical', 'other'];
+const NO_CONTROLS = { held: false, muted: false, consulting: undefined };
+const BUSY = ['reserved', 'on-call', 'wrap-up'];
 
-let socket;
-/** The call in hand: its attempt, campaign, script and the answers given so far. */
-let call;
-let preview;
-let dispositions = [];
-let closing = false;
+startPage({ title: 'agent', roles: ['agent'], Page: Desk });
 
-function el(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-}
-
-function log(text, kind = 'info') {
-  $('log').prepend(el('li', { className: kind, textContent: `${new Date().toLocaleTimeString()} ${text}` }));
-}
-
-async function api(path, init = {}) {
-  const response = await fetch(API + path, {
-    ...init,
-    headers: { authorization: `Bearer ${sessionStorage.getItem(KEY)}`, ...(init.body ? { 'content-type': 'application/json' } : {}) },
-  });
-  const body = response.status === 204 ? undefined : await response.json();
-  if (!response.ok) throw new Error(body?.message ?? `HTTP ${response.status}`);
-  return body;
-}
-
-function send(message) {
-  if (socket?.readyState !== WebSocket.OPEN) return log('not connected: wait for the connection to come back', 'error');
-  socket.send(JSON.stringify(message));
-}
-
-// ---- signing in and the socket ----
-
-async function signIn() {
-  let me;
-  try {
-    me = await api('/agent/me');
-  } catch (error) {
-    sessionStorage.removeItem(KEY);
-    $('sign-in').hidden = false;
-    return log(`sign-in refused: ${error.message}`, 'error');
-  }
-  $('sign-in').hidden = true;
-  $('desk').hidden = false;
-  $('who').textContent = `${me.name} (${me.agentId})`;
-  $('endpoint').value = sessionStorage.getItem(ENDPOINT) ?? '';
-  $('campaigns').replaceChildren(el('legend', { textContent: 'Campaigns' }));
-  $('manual-campaign').replaceChildren();
-  for (const campaign of me.campaigns) {
-    const box = el('input', { type: 'checkbox', value: campaign.id, checked: true });
-    $('campaigns').append(el('label', {}, box, ` ${campaign.name}`));
-    $('manual-campaign').append(el('option', { value: campaign.id, textContent: campaign.name }));
-  }
-  await connect();
-}
-
-async function connect() {
-  closing = false;
-  const { ticket } = await api('/agent/ticket', { method: 'POST' });
-  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  socket = new WebSocket(`${scheme}://${location.host}${API}/agent?ticket=${encodeURIComponent(ticket)}`);
-  socket.onmessage = (event) => receive(JSON.parse(event.data));
-  socket.onclose = (event) => {
-    showState({ state: 'logged-out' }, 'disconnected');
-    if (closing || event.code === 4000) return log(event.reason || 'disconnected');
-    log('connection lost: reconnecting', 'error');
-    setTimeout(() => connect().catch((error) => log(`reconnect failed: ${error.message}`, 'error')), 2000);
-  };
-}
-
-function showState(message, text = message.state) {
-  $('state').dataset.state = message.state;
-  $('state').textContent = message.reason ? `${text} (${message.reason})` : text;
-}
-
-// ---- what the server says ----
-
-function receive(message) {
-  switch (message.type) {
-    case 'hello':
-      // Connected, not yet logged in to calls (a reopened page is told its state next).
-      showState({ state: 'logged-out' }, 'logged out');
-      return log(`connected as ${message.agentId}`);
-    case 'state':
-      // The call stays on screen until outpace says the agent has left its wrap-up.
-      if (!['reserved', 'on-call', 'wrap-up'].includes(message.state)) endCall();
-      return showState(message);
-    case 'screen-pop':
-      return showCall(message);
-    case 'preview':
-      return showPreview(message);
-    case 'wrap-up':
-      $('wrap-up').textContent = `wrap-up until ${new Date(message.deadline).toLocaleTimeString()}`;
-      return log('wrap-up started');
-    case 'ack':
-      return log(`done: ${message.of}`);
-    case 'error':
-      // A refused disposition leaves the call open: the agent chooses again.
-      $('disposition-form').querySelector('button').disabled = false;
-      return log(message.message, 'error');
+/** Where each control leaves hold, mute and a consultation, once the PBX has done it. */
+function controlsAfter(controls, m) {
+  if (m.failed) return { ...NO_CONTROLS, muted: controls.muted };
+  switch (m.control) {
+    case 'hold':
+      return { ...controls, held: true };
+    case 'resume':
+      return { ...controls, held: false };
+    case 'mute':
+      return { ...controls, muted: true };
+    case 'unmute':
+      return { ...controls, muted: false };
+    case 'consult':
+      return { ...controls, held: true, consulting: m.target };
+    case 'cancel':
+    case 'complete':
+    case 'transfer':
+      return { ...controls, held: false, consulting: undefined };
     default:
-      return log(`unknown message ${message.type}`);
+      return controls;
   }
 }
 
-function showLead(list, lead) {
-  list.replaceChildren(el('dt', { textContent: 'phone' }), el('dd', { textContent: lead.phone }));
-  for (const [name, value] of Object.entries(lead.fields)) list.append(el('dt', { textContent: name }), el('dd', { textContent: String(value) }));
-}
+function Desk({ me, signOut }) {
+  const [link, setLink] = useState({ status: 'connecting' });
+  const [replaced, setReplaced] = useState(undefined);
+  const [campaigns, setCampaigns] = useState([]);
+  const [desk, setDesk] = useState({ state: 'logged-out' });
+  const [call, setCall] = useState(undefined);
+  const [preview, setPreview] = useState(undefined);
+  const [wrapUp, setWrapUp] = useState(undefined);
+  const [controls, setControls] = useState(NO_CONTROLS);
+  const [chosen, setChosen] = useState(undefined);
+  const [sending, setSending] = useState(false);
+  const [clock, setClock] = useState(undefined);
+  const [log, setLog] = useState([]);
+  const [, tick] = useState(0);
+  const socket = useRef(undefined);
+  const [generation, setGeneration] = useState(0);
+  const [endpoint, setEndpoint] = useState(sessionStorage.getItem(ENDPOINT) ?? '');
 
-function showPreview(message) {
-  preview = message;
-  $('preview').hidden = false;
-  $('preview-campaign').textContent = message.campaign.name;
-  showLead($('preview-lead'), message.lead);
-  $('preview-script').replaceChildren(...(message.script ? message.script.questions.map((q) => el('p', { textContent: q.text })) : []));
-}
+  const now = clock ? clock.serverAt + (Date.now() - clock.localAt) * clock.rate : Date.now();
+  const say = (text, kind = 'info') => setLog((entries) => [{ at: now, text, kind }, ...entries].slice(0, 50));
 
-async function showCall(message) {
-  call = { ...message, answers: {} };
-  $('preview').hidden = true;
-  $('call').hidden = false;
-  $('call-campaign').textContent = message.campaign.name;
-  $('wrap-up').textContent = '';
-  $('lead-phone').value = message.lead.phone;
-  $('lead-fields').replaceChildren(
-    ...Object.entries(message.lead.fields).map(([name, value]) => el('label', {}, `${name} `, el('input', { name, value: String(value) }))),
-  );
-  $('script-name').textContent = message.script?.name ?? '';
-  $('script').replaceChildren();
-  renderScript();
-  try {
-    ({ dispositions } = await api(`/campaigns/${message.campaign.id}/dispositions`));
-  } catch (error) {
-    log(`dispositions unavailable: ${error.message}`, 'error');
+  function receive(m) {
+    switch (m.type) {
+      case 'hello':
+        setClock({ serverAt: Date.parse(m.now), localAt: Date.now(), rate: m.rate ?? 1 });
+        setDesk({ state: 'logged-out' });
+        return say(`connected as ${m.agentId}`);
+      case 'state':
+        setDesk(m);
+        if (!BUSY.includes(m.state)) {
+          setCall(undefined);
+          setPreview(undefined);
+          setWrapUp(undefined);
+        }
+        if (m.state === 'on-call') setPreview(undefined);
+        return;
+      case 'screen-pop':
+        setCall((current) => (current?.attemptId === m.attemptId ? { ...m, answers: current.answers } : { ...m, answers: {} }));
+        // A reopened page is told where the call stands: on hold, muted, consulting.
+        setControls({ ...NO_CONTROLS, ...m.controls });
+        setChosen(undefined);
+        setSending(false);
+        return;
+      case 'preview':
+        return setPreview(m);
+      case 'wrap-up':
+        setWrapUp(m);
+        return say('wrap-up started');
+      case 'control':
+        setControls((c) => controlsAfter(c, m));
+        return m.failed ? say(`${m.control} failed: ${m.failed}`, 'error') : say(`done: ${m.control}`);
+      case 'ack':
+        return say(`done: ${m.of}`);
+      case 'error':
+        setSending(false);
+        return say(m.message, 'error');
+    }
   }
-  $('disposition').replaceChildren(
-    el('option', { value: '', textContent: 'choose…' }),
-    ...dispositions.map((d) => el('option', { value: d.code, textContent: d.label })),
-  );
-  $('callback').hidden = true;
-  $('disposition-form').querySelector('button').disabled = false;
-}
 
-function endCall() {
-  call = undefined;
-  $('call').hidden = true;
-}
+  useEffect(() => {
+    api('/agent/me').then((agent) => setCampaigns(agent.campaigns), (error) => say(`campaigns unavailable: ${error.message}`, 'error'));
+  }, []);
 
-// ---- the script: questions one after another along the answers' branches ----
-
-/** Where the script goes after an item, as the server decides it (src/agents/scripts/answers.ts). */
-function nextItem(item, answer) {
-  if (answer !== undefined) {
-    const branch = (item.branches ?? []).find((b) =>
-      'when' in b
-        ? Array.isArray(answer) ? answer.includes(b.when) : answer === b.when
-        : typeof answer === 'number' && (b.min === undefined || answer >= b.min) && (b.max === undefined || answer <= b.max),
-    );
-    if (branch) return branch.next;
-  }
-  return item.next;
-}
-
-function pathThrough(script, answers) {
-  const byId = new Map(script.questions.map((q) => [q.id, q]));
-  const path = [];
-  for (let item = byId.get(script.start); item; item = byId.get(nextItem(item, answers[item.id]))) path.push(item);
-  return path;
-}
-
-/**
- * Shows the questions on the path, keeping the ones already shown in place:
- * a question the agent is typing into must not be rebuilt under their hands.
- */
-function renderScript() {
-  const box = $('script');
-  const shown = new Map([...box.children].map((node) => [node.id, node]));
-  const path = call?.script ? pathThrough(call.script, call.answers) : [];
-  path.forEach((item, i) => {
-    const node = shown.get(`q-${item.id}`) ?? renderItem(item);
-    if (box.children[i] !== node) box.insertBefore(node, box.children[i] ?? null);
-  });
-  while (box.children.length > path.length) box.lastElementChild.remove();
-}
-
-function answer(item, value) {
-  if (value === undefined || value === '' || (typeof value === 'number' && Number.isNaN(value))) return;
-  call.answers[item.id] = value;
-  const onPath = new Set(pathThrough(call.script, call.answers).map((q) => q.id));
-  for (const id of Object.keys(call.answers)) if (!onPath.has(id)) delete call.answers[id];
-  send({ type: 'script.answers', attemptId: call.attemptId, answers: { [item.id]: value } });
-  renderScript();
-}
-
-function renderItem(item) {
-  const box = el('div', { className: 'question', id: `q-${item.id}` }, el('p', { textContent: item.text }));
-  const given = call.answers[item.id];
-  const name = `answer-${item.id}`;
-  const choice = (type, value, label, checked, onChange) =>
-    el('label', {}, el('input', { type, name, value, checked, onchange: onChange }), ` ${label} `);
-  switch (item.kind) {
-    case 'section':
-      break;
-    case 'single-choice':
-      box.append(...item.options.map((o) => choice('radio', o.value, o.label, given === o.value, () => answer(item, o.value))));
-      break;
-    case 'multiple-choice':
-      box.append(
-        ...item.options.map((o) =>
-          choice('checkbox', o.value, o.label, (given ?? []).includes(o.value), () =>
-            answer(item, [...box.querySelectorAll('input:checked')].map((i) => i.value)),
-          ),
-        ),
-      );
-      break;
-    case 'yes-no':
-      box.append(choice('radio', 'yes', 'yes', given === true, () => answer(item, true)), choice('radio', 'no', 'no', given === false, () => answer(item, false)));
-      break;
-    case 'number':
-      box.append(el('input', { type: 'number', name, value: given ?? '', min: item.min ?? '', max: item.max ?? '', onchange: (e) => answer(item, e.target.valueAsNumber) }));
-      break;
-    case 'free-text':
-      box.append(el('textarea', { name, value: given ?? '', maxLength: item.maxLength, onchange: (e) => answer(item, e.target.value) }));
-      break;
-  }
-  return box;
-}
-
-// ---- what the agent does ----
-
-function selectedCampaigns() {
-  return [...$('campaigns').querySelectorAll('input:checked')].map((i) => i.value);
-}
-
-function wire() {
-  $('key-form').onsubmit = (e) => {
-    e.preventDefault();
-    sessionStorage.setItem(KEY, $('key').value.trim());
-    $('key').value = '';
-    void signIn();
-  };
-  $('login-form').onsubmit = (e) => {
-    e.preventDefault();
-    sessionStorage.setItem(ENDPOINT, $('endpoint').value.trim());
-    send({ type: 'login', endpoint: $('endpoint').value.trim(), campaigns: selectedCampaigns() });
-  };
-  $('pause').onclick = () => send({ type: 'pause', reason: $('pause-reason').value });
-  $('resume').onclick = () => send({ type: 'resume' });
-  $('logout').onclick = () => send({ type: 'logout' });
-  $('sign-out').onclick = () => {
-    closing = true;
-    sessionStorage.removeItem(KEY);
-    socket?.close();
-    location.reload();
-  };
-  $('manual-form').onsubmit = (e) => {
-    e.preventDefault();
-    send({ type: 'manual.dial', phone: $('manual-phone').value.trim(), campaignId: $('manual-campaign').value });
-  };
-  $('preview-dial').onclick = () => preview && send({ type: 'preview.dial', leadId: preview.lead.id });
-  $('preview-skip').onclick = () => {
-    if (!preview) return;
-    send({ type: 'preview.skip', leadId: preview.lead.id });
-    $('preview').hidden = true;
-  };
-  $('lead-form').onsubmit = (e) => {
-    e.preventDefault();
-    if (!call) return;
-    const fields = {};
-    for (const input of $('lead-fields').querySelectorAll('input')) if (input.value !== String(call.lead.fields[input.name] ?? '')) fields[input.name] = input.value;
-    const phone = $('lead-phone').value.trim();
-    send({ type: 'lead.correct', attemptId: call.attemptId, fields, ...(phone !== call.lead.phone && { phone }) });
-    // What was sent is what the lead now says, unless outpace answers with an error.
-    call.lead = { ...call.lead, phone, fields: { ...call.lead.fields, ...fields } };
-  };
-  $('disposition').onchange = () => {
-    $('callback').hidden = dispositions.find((d) => d.code === $('disposition').value)?.effect !== 'callback';
-  };
-  $('disposition-form').onsubmit = (e) => {
-    e.preventDefault();
-    if (!call) return;
-    const at = $('callback').hidden ? undefined : $('callback-at').value;
-    if (!$('callback').hidden && !at) return log('give the time to call back', 'error');
-    send({
-      type: 'disposition',
-      attemptId: call.attemptId,
-      code: $('disposition').value,
-      ...(at && { callback: { at: new Date(at).toISOString(), for: $('callback-for').value } }),
+  // The socket's callbacks outlive this render: they call the latest ones.
+  const latest = useRef(undefined);
+  latest.current = { receive, say };
+  useEffect(() => {
+    setReplaced(undefined);
+    socket.current = openSocket('/agent', {
+      ticketPath: '/agent/ticket',
+      onMessage: (m) => latest.current.receive(m),
+      onStatus: (status, why) => {
+        setLink({ status, why });
+        if (status === 'closed') setReplaced(why);
+        if (status === 'lost') latest.current.say(`connection lost (${why}): reconnecting`, 'error');
+      },
     });
-    $('disposition-form').querySelector('button').disabled = true;
-    log(`disposition sent: ${$('disposition').value}`);
-  };
-}
+    return () => socket.current?.close();
+  }, [generation]);
 
-wire();
-if (sessionStorage.getItem(KEY)) void signIn();
+  useEffect(() => {
+    const timer = setInterval(() => tick((n) => n + 1), 500);
+    return () => clearInterval(timer);
+  }, []);
+
+  const send = (message) => {
+    if (!socket.current?.send(message)) say('not connected: wait for the connection to come back', 'error');
+  };
+  const control = (c) => call && send({ type: 'call.control', attemptId: call.attemptId, control: c });
+  const dispose = (d) => {
+    if (!call) return;
+    setSending(true);
+    send({ type: 'disposition', attemptId: call.attemptId, ...d });
+    say(`disposition sent: ${d.code}`);
+  };
+  const pauseReason = useRef(undefined);
+
+  useEffect(() => {
+    const onKey = (e) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || ['INPUT', 'TEXTAREA', 'SELECT'].includes(e.target.tagName)) return;
+      const key = e.key.toLowerCase();
+      if (key === 'r') send({ type: 'resume' });
+      else if (key === 'p') send({ type: 'pause', reason: pauseReason.current?.value ?? 'break' });
+      else if (key === 'h' && desk.state === 'on-call') control({ kind: 'hangup' });
+      else if (key === 'o' && desk.state === 'on-call') control({ kind: controls.held ? 'resume' : 'hold' });
+      else if (key === 'm' && desk.state === 'on-call') control({ kind: controls.muted ? 'unmute' : 'mute' });
+      else if (/^[1-9]$/.test(key) && call) {
+        const d = call.card.dispositions[Number(key) - 1];
+        if (!d) return;
+        setChosen(d.code);
+        // A code that needs no callback closes the call at once in wrap-up; a callback waits for its time.
+        if (desk.state === 'wrap-up' && !d.callback && !sending) dispose({ code: d.code });
+      } else return;
+      e.preventDefault();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  });
+
+  const login = (e) => {
+    e.preventDefault();
+    const chosenCampaigns = [...e.currentTarget.querySelectorAll('input[name="campaign"]:checked')].map((i) => i.value);
+    sessionStorage.setItem(ENDPOINT, endpoint.trim());
+    send({ type: 'login', endpoint: endpoint.trim(), ...(chosenCampaigns.length > 0 && { campaigns: chosenCampaigns }) });
+  };
+  const dial = (e) => {
+    e.preventDefault();
+    send({ type: 'manual.dial', phone: e.currentTarget.phone.value.trim(), campaignId: e.currentTarget.campaign.value });
+  };
+
+  return html`<${PageHeader} title="agent" me=${me} link=${link} signOut=${signOut}>
+      <span id="server-time" title="the server's clock">${clockTime(new Date(now).toISOString())}</span>
+      <${StateBadge} id="state" state=${desk.state} text=${desk.reason ? `${desk.state} (${desk.reason})` : desk.state} />
+    <//>
+    <main>
+      ${replaced &&
+      html`<div class="notice" id="replaced" role="alert">This desk is closed here: ${replaced}.
+        <button onClick=${() => setGeneration((g) => g + 1)}>Use this tab instead</button></div>`}
+      <section id="desk">
+        <form id="login-form" onSubmit=${login}>
+          <label>Softphone endpoint <input id="endpoint" name="endpoint" placeholder="PJSIP/alice" required value=${endpoint} onInput=${(e) => setEndpoint(e.currentTarget.value)} /></label>
+          <fieldset id="campaigns">${campaigns.map((c) => html`<label><input type="checkbox" name="campaign" value=${c.id} checked /> ${c.name}</label>`)}</fieldset>
+          <button type="submit" id="login">Log in to calls</button>
+        </form>
+        <div class="desk-bar">
+          <label>Pause reason <select id="pause-reason" ref=${pauseReason}>${PAUSE_REASONS.map((r) => html`<option value=${r}>${r}</option>`)}</select></label>
+          <button id="pause" onClick=${() => send({ type: 'pause', reason: pauseReason.current.value })}>Pause<kbd>P</kbd></button>
+          <button id="resume" onClick=${() => send({ type: 'resume' })}>Ready<kbd>R</kbd></button>
+          <button id="logout" onClick=${() => send({ type: 'logout' })}>Log out</button>
+        </div>
+        <form id="manual-form" onSubmit=${dial}>
+          <label>Dial by hand <input id="manual-phone" name="phone" placeholder="+12025550123" required /></label>
+          <select id="manual-campaign" name="campaign">${campaigns.map((c) => html`<option value=${c.id}>${c.name}</option>`)}</select>
+          <button type="submit">Dial</button>
+        </form>
+      </section>
+      ${preview && !call &&
+      html`<section id="preview">
+        <h2>Next lead: <span id="preview-campaign">${preview.campaign.name}</span></h2>
+        <dl class="fields">${(preview.card?.fields ?? []).map((f) => html`<dt>${f.label}</dt><dd>${String(f.value ?? '')}</dd>`)}</dl>
+        <button id="preview-dial" onClick=${() => send({ type: 'preview.dial', leadId: preview.lead.id })}>Dial</button>
+        <button id="preview-skip" onClick=${() => (send({ type: 'preview.skip', leadId: preview.lead.id }), setPreview(undefined))}>Skip</button>
+      </section>`}
+      ${call &&
+      html`<${CallPanel} call=${call} state=${desk.state} stateAt=${Date.parse(desk.at ?? new Date(now).toISOString())} wrapUp=${wrapUp} now=${now}
+        controls=${controls} control=${control} send=${send} chosen=${chosen} onChoose=${setChosen} sending=${sending} onDisposition=${dispose}
+        onAnswer=${(id, value) => {
+          setCall((c) => ({ ...c, answers: answered(c.script, c.answers, id, value) }));
+          send({ type: 'script.answers', attemptId: call.attemptId, answers: { [id]: value } });
+        }} />`}
+      <section>
+        <h2>Messages</h2>
+        <ol id="log">${log.map((entry) => html`<li class=${entry.kind}>${clockTime(new Date(entry.at).toISOString())} ${entry.text}</li>`)}</ol>
+        <${Problem} text=${link.status === 'closed' && !replaced ? link.why : undefined} />
+      </section>
+    </main>`;
+}

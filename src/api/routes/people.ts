@@ -20,7 +20,7 @@ const keyRequest = z
 /** Agents (whom leads and callbacks are assigned to) and users' API keys. */
 export function peopleRoutes(api: Api, { db }: ApiContext): void {
   // Who a key belongs to: what every page asks first, to sign in and show what the role may do.
-  api.get('/me', { config: { roles: ROLES } }, async (request) => {
+  api.get('/me', { config: { roles: ROLES }, schema: { summary: 'Who the key belongs to: name, role, agent (the pages sign in with it)' } }, async (request) => {
     const { name, role, agentId } = request.keyHolder!;
     return { name, role, agentId };
   });

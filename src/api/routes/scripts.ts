@@ -23,12 +23,13 @@ export function scriptRoutes(api: Api, { db }: ApiContext): void {
     saveScript(db, CampaignId(request.params.id), request.body, actor(request)),
   );
 
-  // Dispositions are shared by every campaign (the dispositions table); agents read them to close their calls.
+  // Dispositions are shared by every campaign (the dispositions table); agents read them to close their calls:
+  // the system's codes (outcomes found on the line, a lapsed wrap-up) are not theirs to choose.
   api.get('/campaigns/:id/dispositions', { config: { roles: EVERYONE }, schema: { params: campaignParams } }, async (request) => {
     const exists = await db.query('SELECT 1 FROM campaigns WHERE id = $1::uuid', [request.params.id]);
     if (exists.rows.length === 0) throw new NotFoundError('campaign', request.params.id);
     const { rows } = await db.query(
-      `SELECT code, label, effect, success, right_party AS "rightParty", retry_after_minutes AS "retryAfterMinutes" FROM dispositions ORDER BY label`,
+      `SELECT code, label, effect, success, right_party AS "rightParty", retry_after_minutes AS "retryAfterMinutes" FROM dispositions WHERE NOT system ORDER BY label`,
     );
     return { dispositions: rows };
   });

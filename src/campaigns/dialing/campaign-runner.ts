@@ -54,6 +54,8 @@ export interface CampaignRunnerOptions {
   readonly agentCampaigns?: LocalAgentCampaigns;
   /** The agents shared by the campaigns this process runs (blended agents); default: this campaign's own. */
   readonly board?: AgentBoard;
+  /** The engine's humanTimeScale: the demo's speed. */
+  readonly humanTimeScale?: number;
 }
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10 * 60 * SECOND;
@@ -154,6 +156,7 @@ export class CampaignRunner {
       },
       tickMs: this.o.tickMs,
       board: this.o.board,
+      humanTimeScale: this.o.humanTimeScale,
     });
     const unsubscribe = [
       this.o.port.subscribe(attempts.telephonyEvent),

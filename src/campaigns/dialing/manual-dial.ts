@@ -12,14 +12,15 @@ import type { Campaign } from '../campaign.js';
 import type { ComplianceProfile } from '../compliance.js';
 import { hold } from '../hopper/claim.js';
 import { HOLD_BACK_RULES, HOLD_BACK_RULE_NAMES, HOPPER_FROM, NEXT_PARAM, hopperParams, type HoldBackRule } from '../hopper/rules.js';
-import { normalisePhone, numberTimeZones, storedTimeZones } from '../import/normalise.js';
+import { normalisePhone, numberTimeZones } from '../import/normalise.js';
 import type { Lead } from '../lead-source.js';
 import { createList, insertLeads } from '../leads.js';
 
 /** The list of a campaign that numbers dialed by hand are added to. */
 export const MANUAL_LIST = 'manual';
 
-const PROFILE_COUNTRY: Record<ComplianceProfile, string> = { us: 'US', uk: 'GB', ca: 'CA', cn: 'CN' };
+/** The country a national number is read in, per compliance profile. */
+export const PROFILE_COUNTRY: Record<ComplianceProfile, string> = { us: 'US', uk: 'GB', ca: 'CA', cn: 'CN' };
 
 /**
  * The hopper's rules a hand dial answers to: the law's and the customer's
@@ -55,16 +56,17 @@ export async function claimManualDial(db: Db, request: ManualDialRequest): Promi
   const parsed = normalisePhone(request.phone.trim(), PROFILE_COUNTRY[campaign.complianceProfile]);
   if ('rejected' in parsed) return { refused: parsed.rejected, rule: 'number' };
   const { phone, country } = parsed;
+  if (parsed.parsed.getType() === 'PREMIUM_RATE') return { refused: `${phone} is a premium-rate number`, rule: 'number' };
   return db.transaction(async (tx) => {
     let leadId = await findLead(tx, campaign, phone);
     if (!leadId) {
-      // As the import does: the country's zone, or every zone of the number's area.
-      const zones = numberTimeZones(parsed);
-      if (!zones) {
-        const where = country ? `${country} has several time zones and the number's area tells none` : 'its country is unknown';
+      // As an import reads it: the country's zone, or every zone of the number's area.
+      const [timeZone, ...otherTimeZones] = numberTimeZones(parsed) ?? [];
+      if (!timeZone) {
+        const where = country ? `${country} has several time zones and the number's area does not tell` : 'its country is unknown';
         return { refused: `the time zone of ${phone} cannot be told from the number (${where}): import it with its time zone first`, rule: 'time-zone' };
       }
-      await insertLeads(tx, await createList(tx, campaign.id, MANUAL_LIST, "agents' hand dials"), [{ phone, ...storedTimeZones(zones) }]);
+      await insertLeads(tx, await createList(tx, campaign.id, MANUAL_LIST, "agents' hand dials"), [{ phone, timeZone, otherTimeZones }]);
       leadId = (await findLead(tx, campaign, phone))!;
     }
     // Every rule is computed (the query's parameters are the hopper's, each used by some rule); the hand dial's are checked.

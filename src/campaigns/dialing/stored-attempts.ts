@@ -26,7 +26,10 @@ import { WRAP_UP_TIMEOUT_DISPOSITION, type AttemptJournal } from '../../engine/c
 import type { Db } from '../../storage/db.js';
 import type { TelephonyEvent } from '../../telephony/port.js';
 import type { Lead } from '../lead-source.js';
+import { actorOf } from '../../agents/call-work.js';
 import {
+  addAttemptStep,
+  addHoldTime,
   addRecording,
   addRecordingFailure,
   attemptDispositioned,
@@ -78,6 +81,14 @@ export class StoredAttempts implements AttemptJournal {
   private readonly ours = new Set<AttemptId>();
   /** The writes waiting for storage to come back, one after the other in the order they failed. */
   private replays: Promise<void> = Promise.resolve();
+  /** Calls whose customer is on hold now, since when. */
+  private readonly heldSince = new Map<AttemptId, EpochMs>();
+  /**
+   * Calls transferred to a number outside: the agent's disposition comes
+   * while the customer still talks, and is kept until the outcome is stored
+   * (the disposition has the last word on the lead).
+   */
+  private readonly handedOff = new Map<AttemptId, Disposition | undefined>();
 
   constructor(private readonly o: StoredAttemptsOptions) {}
 
@@ -113,6 +124,7 @@ export class StoredAttempts implements AttemptJournal {
 
   /** The engine observer's attemptEnded. */
   ended(record: AttemptRecord): void {
+    this.holdEnded(record.attemptId, record.endedAt);
     if (!record.agentId) this.ours.delete(record.attemptId);
     if (record.agentId) this.awaitDisposition(record.attemptId);
     this.finishWith(record.attemptId, () =>
@@ -126,6 +138,9 @@ export class StoredAttempts implements AttemptJournal {
         agentId: record.agentId,
       }),
     );
+    const early = this.handedOff.get(record.attemptId);
+    this.handedOff.delete(record.attemptId);
+    if (early) this.disposed(early);
   }
 
   /** Writes how the attempt ended with the caller's own write (a broadcast keeps what the customer heard), once its row exists. */
@@ -169,7 +184,29 @@ export class StoredAttempts implements AttemptJournal {
     if (e.type === 'call.connected' && this.ours.has(e.attemptId)) {
       this.thenWrite(e.attemptId, 'connection', () => markConnected(this.o.db, e.attemptId, e.agentId, e.at));
     }
+    if (e.type === 'call.control' && this.ours.has(e.attemptId)) this.controlled(e);
   };
+
+  /** A call control: stored as a step of the attempt, with the time on hold it began or ended. */
+  private controlled(e: Extract<TelephonyEvent, { type: 'call.control' }>): void {
+    const { attemptId, control, at, failed } = e;
+    const target = e.target ? ('number' in e.target ? e.target.number : actorOf(e.target.agentId)) : control.kind === 'dtmf' ? control.digits : undefined;
+    this.thenWrite(attemptId, 'call step', () => addAttemptStep(this.o.db, attemptId, { at, actor: actorOf(e.agentId), step: control.kind, target, failed }));
+    const holds = control.kind === 'hold' || control.kind === 'consult';
+    if (!failed && holds) this.heldSince.set(attemptId, at);
+    else if (control.kind !== 'mute' && control.kind !== 'unmute' && control.kind !== 'dtmf' && !(failed && !holds)) this.holdEnded(attemptId, at);
+    if (!failed && (control.kind === 'transfer' || control.kind === 'complete') && e.target && 'number' in e.target) {
+      this.awaitDisposition(attemptId);
+      this.handedOff.set(attemptId, undefined);
+    }
+  }
+
+  private holdEnded(attemptId: AttemptId, at: EpochMs): void {
+    const since = this.heldSince.get(attemptId);
+    if (since === undefined) return;
+    this.heldSince.delete(attemptId);
+    this.thenWrite(attemptId, 'hold time', () => addHoldTime(this.o.db, attemptId, (at - since) / 1000));
+  }
 
   /** Resolves once every write queued so far is done: for shutdown and tests. */
   async settled(): Promise<void> {
@@ -178,12 +215,16 @@ export class StoredAttempts implements AttemptJournal {
 
   private disposed(e: Disposition, actor = `agent:${e.agentId}`): void {
     if (!this.ours.has(e.attemptId)) return;
+    if (this.handedOff.has(e.attemptId)) {
+      this.handedOff.set(e.attemptId, e);
+      return;
+    }
     if (!this.awaitingDisposition.delete(e.attemptId)) {
       this.o.onError?.(e.attemptId, 'disposition', new Error(`no call of ${e.agentId} ended as attempt ${e.attemptId} awaits a disposition`));
       return;
     }
     this.ours.delete(e.attemptId);
-    const disposition = { code: e.disposition, callbackAt: e.callback?.at, callbackAgentId: e.callback?.agentId };
+    const disposition = { code: e.disposition, callbackAt: e.callback?.at, callbackAgentId: e.callback?.agentId, note: e.note };
     this.thenWrite(
       e.attemptId,
       'disposition',

@@ -26,6 +26,11 @@ import { CampaignId } from '../../domain/ids.js';
 import { LocalAgentCampaigns } from '../../engine/agent-lending.js';
 import { wallClockScheduler } from '../../engine/scheduler.js';
 import { BroadcastRunner } from '../../ivr/broadcast-runner.js';
+import { RecordingCatalogue } from '../../recordings/recording-catalogue.js';
+import { recordingStoreFromEnv } from '../../recordings/recording-store.js';
+import { retentionSweep } from '../../recordings/retention.js';
+import { HourlyChores } from '../../engine/hourly-chores.js';
+import { drawEndedPeriods } from '../../qa/review-queue.js';
 import { AriTelephony } from '../../telephony/ari/ari-telephony.js';
 import { loadAriConfig } from '../../telephony/ari/config.js';
 import { LISTEN_OPTIONS, serveCommand, withListenOptions, type ServedEngine } from './serve.js';
@@ -64,10 +69,24 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
   const settings = runEnv.parse(env);
   const ari = loadAriConfig(env);
   const logger = pino({ name: 'outpace-engine', level: settings.LOG_LEVEL });
-  let opened: { telephony: AriTelephony; runs: CampaignRun[]; sockets: AgentSockets; history: StoredAgentStates } | undefined;
+  const recordingStore = recordingStoreFromEnv(env, { url: ari.ARI_URL, username: ari.ARI_USERNAME, password: ari.ARI_PASSWORD });
+  let opened:
+    | { telephony: AriTelephony; runs: CampaignRun[]; sockets: AgentSockets; history: StoredAgentStates; catalogue: RecordingCatalogue; chores: HourlyChores }
+    | undefined;
   return {
     async start(api, { db, coordination }) {
       const telephony = await AriTelephony.connect({ config: ari, logger });
+      // Every recording of every campaign this process runs, agent and broadcast alike.
+      const catalogue = new RecordingCatalogue({ db, store: recordingStore, logger });
+      telephony.subscribe(catalogue.telephonyEvent);
+      const chores = new HourlyChores(
+        [
+          retentionSweep({ db, store: recordingStore, clock: wallClockScheduler, logger }),
+          // The review queue fills itself: each campaign's day and week just ended, drawn once they are complete.
+          { what: 'QA sampling draws', run: async () => void (await Promise.all(campaignIds.map((id) => drawEndedPeriods(db, id, wallClockScheduler.now())))) },
+        ],
+        logger,
+      );
       const campaigns = inStartOrder(await Promise.all(campaignIds.map((id) => getCampaign(db, id))));
       // Said before the first dial: settings that make the abandon target or the connect deadline unreachable, or go beyond the law.
       for (const campaign of campaigns) {
@@ -103,7 +122,7 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
         clock: wallClockScheduler,
         subscribeCalls: (l) => telephony.subscribe(l),
       });
-      opened = { telephony, runs: [], sockets, history };
+      opened = { telephony, runs: [], sockets, history, catalogue, chores };
       const closed = await closeLeftHistories(db, campaignIds, wallClockScheduler.now(), LOST_ENGINE_LOGOUT_REASON);
       if (closed.length > 0) logger.warn({ agents: closed }, 'agents a lost engine left logged in are logged out in their history');
       // Each campaign takes over the calls a lost engine left; then the agents' legs no call holds go.
@@ -117,7 +136,8 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
     },
     async drain() {
       if (!opened) return;
-      const { telephony, runs, sockets, history } = opened;
+      const { telephony, runs, sockets, history, catalogue, chores } = opened;
+      chores.stop();
       opened = undefined;
       // Each campaign logs its agents out once drained: their screens and their state history hear why before the sockets close.
       for (const run of [...runs].reverse()) await run.drain();
@@ -125,6 +145,7 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
       sockets.close();
       await telephony.shutdown();
       await history.settled();
+      await catalogue.settled();
     },
   };
 }

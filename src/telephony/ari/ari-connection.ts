@@ -41,6 +41,15 @@ export interface AriRest {
   /** Several channels join in one request, so that two parties meet at once. */
   addToBridge(bridgeId: string, channelIds: readonly string[]): Promise<void>;
   destroyBridge(bridgeId: string): Promise<void>;
+  removeFromBridge(bridgeId: string, channelId: string): Promise<void>;
+  /** Music on hold to a channel out of any bridge (the customer on hold), and its end. */
+  startMoh(channelId: string): Promise<void>;
+  stopMoh(channelId: string): Promise<void>;
+  /** Mutes what the channel sends (direction in: what the agent says no longer reaches the bridge). */
+  mute(channelId: string): Promise<void>;
+  unmute(channelId: string): Promise<void>;
+  /** Sends DTMF out on the channel (to an IVR on the far side). */
+  sendDtmf(channelId: string, digits: string): Promise<void>;
   recordBridge(bridgeId: string, name: string): Promise<void>;
   stopRecording(name: string): Promise<void>;
   /** Whether ARI holds a stored recording of that name (GET /recordings/stored/{name}). */
@@ -178,6 +187,12 @@ export async function connectAri(o: AriConnectionOptions): Promise<AriConnection
     // no connected-line UPDATE or re-INVITE to either party as they meet.
     addToBridge: (bridgeId, channelIds) => c.bridges.addChannel({ bridgeId, channel: channelIds.join(','), inhibitConnectedLineUpdates: true }),
     destroyBridge: (bridgeId) => c.bridges.destroy({ bridgeId }),
+    removeFromBridge: (bridgeId, channelId) => c.bridges.removeChannel({ bridgeId, channel: channelId }),
+    startMoh: (channelId) => c.channels.startMoh({ channelId }),
+    stopMoh: (channelId) => c.channels.stopMoh({ channelId }),
+    mute: (channelId) => c.channels.mute({ channelId, direction: 'in' }),
+    unmute: (channelId) => c.channels.unmute({ channelId, direction: 'in' }),
+    sendDtmf: (channelId, dtmf) => c.channels.sendDTMF({ channelId, dtmf }),
     recordBridge: (bridgeId, name) => c.bridges.record({ bridgeId, name, ...RECORDING_FORMAT }),
     stopRecording: (recordingName) => c.recordings.stop({ recordingName }),
     storedRecording: async (recordingName) => {
@@ -260,13 +275,25 @@ async function warnIfApplicationServed(o: AriConnectionOptions): Promise<void> {
 type Operation = (params: Record<string, unknown>) => Promise<void>;
 interface LooseClient {
   channels: Record<
-    'originate' | 'hangup' | 'answer' | 'setChannelVar' | 'continueInDialplan' | 'play' | 'snoopChannel' | 'record',
+    | 'originate'
+    | 'hangup'
+    | 'answer'
+    | 'setChannelVar'
+    | 'continueInDialplan'
+    | 'play'
+    | 'snoopChannel'
+    | 'record'
+    | 'startMoh'
+    | 'stopMoh'
+    | 'mute'
+    | 'unmute'
+    | 'sendDTMF',
     Operation
   > & {
     list(): Promise<Array<{ id: string; state: string; dialplan?: { app_name?: string } }>>;
     getChannelVar(params: { channelId: string; variable: string }): Promise<{ value: string }>;
   };
-  bridges: Record<'create' | 'addChannel' | 'destroy' | 'record', Operation> & { list(): Promise<Array<{ id: string; channels?: string[] }>> };
+  bridges: Record<'create' | 'addChannel' | 'removeChannel' | 'destroy' | 'record', Operation> & { list(): Promise<Array<{ id: string; channels?: string[] }>> };
   recordings: Record<'stop' | 'getStored', Operation>;
   asterisk: { getGlobalVar(params: { variable: string }): Promise<{ value: string }> };
   endpoints: { get(params: { tech: string; resource: string }): Promise<unknown> };

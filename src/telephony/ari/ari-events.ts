@@ -18,7 +18,12 @@ export const ariEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('RecordingFinished'),
-    recording: z.object({ name: z.string(), state: z.string(), duration: z.number().int().optional() }),
+    recording: z.object({ name: z.string(), format: z.string(), state: z.string(), duration: z.number().int().optional() }),
+  }),
+  // A recording that started and then could not go on (the file could not be written): `cause` says why.
+  z.object({
+    type: z.literal('RecordingFailed'),
+    recording: z.object({ name: z.string(), state: z.string(), cause: z.string().optional() }),
   }),
   z.object({ type: z.literal('PlaybackFinished'), playback: z.object({ id: z.string(), state: z.string() }) }),
   z.object({ type: z.literal('ChannelTalkingStarted'), channel }),

@@ -24,12 +24,13 @@ import type { AnsweredParty, HangupCause } from '../../domain/outcomes.js';
 import { type Clock, wallClockScheduler } from '../../engine/scheduler.js';
 import type { TrunkSettings } from '../../pacing/settings.js';
 import type { IvrListener, IvrPort, PlayRequest } from '../ivr-port.js';
-import type { EndedBy, LeftCall, MediaUri, OriginateRequest, TelephonyEvent, TelephonyListener, TelephonyPort } from '../port.js';
+import type { CallControl, EndedBy, LeftCall, MediaUri, OriginateRequest, TelephonyEvent, TelephonyListener, TelephonyPort } from '../port.js';
 import { unreachableCause } from './agent-endpoints.js';
 import { type AgentLeg, AgentLegs } from './agent-legs.js';
 import { type AriConnection, type AriRest, connectAri } from './ari-connection.js';
 import { describeError, isGoneError } from './ari-errors.js';
 import { type AriEvent, ariEventSchema } from './ari-events.js';
+import { AriCallControls } from './call-controls.js';
 import { CallRecordings, recordFromAnswerVariables } from './call-recordings.js';
 import { ChannelWaits } from './channel-waits.js';
 import { type AriConfig, trunkEndpoint } from './config.js';
@@ -74,6 +75,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   private readonly ivr: IvrPlaybacks;
   private readonly gate: RestGate;
   private readonly recordings: CallRecordings;
+  private readonly controls: AriCallControls;
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly config: AriConfig;
@@ -111,6 +113,20 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     this.prompts = new Prompts(this.gate, () => this.rest, this.waits);
     this.agentsToRing = new RungAgents(this.gate, () => this.rest, (event) => this.emit(event), this.clock, this.logger);
     this.ivr = new IvrPlaybacks(this.gate, () => this.rest, this.prompts, this.clock, this.logger);
+    this.controls = new AriCallControls({
+      gate: this.gate,
+      rest: () => this.rest,
+      agents: this.agents,
+      recordings: this.recordings,
+      clock: this.clock,
+      logger: this.logger,
+      endpointFor: (call, number) => trunkEndpoint(this.config.ARI_TRUNK_ENDPOINT, number, call.request.trunk),
+      ownerVariables: () => this.ownerVariables(),
+      isLive: (call) => this.calls.isLive(call),
+      hangUpCustomer: (call, by) => this.hangupAs(call, by),
+      hangupChannel: (channelId) => this.hangupChannel(channelId),
+      emit: (event) => this.emit(event),
+    });
   }
 
   /** Connects to Asterisk as the Stasis application ARI_APP and returns the port. */
@@ -237,6 +253,15 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   hangup(attemptId: AttemptId): void {
     const call = this.calls.get(attemptId);
     if (call) this.hangupAs(call, 'system');
+  }
+
+  control(attemptId: AttemptId, agentId: AgentId, control: CallControl): void {
+    const call = this.calls.get(attemptId);
+    if (call?.phase !== 'connected' || call.agentId !== agentId) {
+      this.emit({ type: 'call.control', attemptId, agentId, control, at: this.clock.now(), failed: 'the call is not put through to this agent' });
+      return;
+    }
+    this.controls.control(call, agentId, control);
   }
 
   // ---- taking over after a lost engine ----------------------------------------
@@ -416,7 +441,15 @@ export class AriTelephony implements TelephonyPort, IvrPort {
         });
       case 'RecordingFinished': {
         const finished = this.recordings.finished(e.recording.name, e.recording.duration, this.clock.now());
-        if (finished) this.emit({ type: 'recording.finished', at: this.clock.now(), ...finished });
+        if (finished) this.emit({ type: 'recording.finished', at: this.clock.now(), attemptId: finished.attemptId, recording: { ...finished.recording, format: e.recording.format } });
+        return;
+      }
+      case 'RecordingFailed': {
+        // Started, then lost: reported as a recording that could not be made, with Asterisk's cause.
+        const failed = this.recordings.finished(e.recording.name, undefined, this.clock.now());
+        if (!failed) return;
+        const { name, leg } = failed.recording;
+        this.emit({ type: 'recording.failed', at: this.clock.now(), attemptId: failed.attemptId, recording: { name, leg, why: e.recording.cause ?? `recording ${e.recording.state}` } });
         return;
       }
       case 'PlaybackFinished':
@@ -486,6 +519,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     const leg = this.agents.onChannel(channelId);
     if (leg && args[0] === 'agent') return leg.perCall ? this.rungAgentAnswered(leg) : this.agentAnswered(leg);
     if (this.recordings.snoopEntered(channelId, args)) return;
+    if (this.controls.partyEntered(channelId, args)) return;
     this.logger.debug({ channelId, args }, 'StasisStart for a channel this engine does not drive');
   }
 
@@ -543,7 +577,8 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     const call = this.calls.onChannel(channelId);
     if (call) return this.settle(call, cause);
     const leg = this.agents.onChannel(channelId);
-    if (leg) this.agentLegGone(leg, cause);
+    if (leg) return this.agentLegGone(leg, cause);
+    this.controls.partyGone(channelId, cause.text, (attemptId) => this.calls.get(attemptId));
   }
 
   /** Reports the end of a customer call: exactly one answered-or-failed, then the end if it was answered. */
@@ -551,6 +586,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     this.calls.remove(call);
     this.waits.releaseAll(call.channelId);
     this.ivr.forget(call.channelId);
+    this.controls.callEnded(call);
     const { attemptId } = call.request;
     const at = this.clock.now();
     if (call.agentId) {

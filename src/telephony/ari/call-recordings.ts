@@ -38,8 +38,9 @@ interface Started {
   readonly startedAt: EpochMs;
 }
 
-export function recordingName(attemptId: AttemptId, leg: RecordingLeg): string {
-  return `${attemptId}-${leg}`;
+/** Part 2 on: the call moved to another agent or a number outside (a transfer), and its recordings followed it. */
+export function recordingName(attemptId: AttemptId, leg: RecordingLeg, part = 1): string {
+  return part === 1 ? `${attemptId}-${leg}` : `${attemptId}-${leg}-${part}`;
 }
 
 /** The legs each policy records. */
@@ -69,11 +70,13 @@ const SNOOP_STASIS_WAIT_MS = 1000;
 /** Before the second try: time for whatever refused the first to pass. */
 const RETRY_AFTER_MS = 200;
 
-const agentSnoopOf = (call: CustomerCall) => `${call.channelId}-snoop-agent`;
+const agentSnoopOf = (call: CustomerCall, part = 1) => `${call.channelId}-snoop-agent${part === 1 ? '' : `-${part}`}`;
 const customerSnoopOf = (call: CustomerCall) => `${call.channelId}-snoop-customer`;
 
 export class CallRecordings {
   private readonly started = new Map<string, Started>();
+  /** Per call, the part its agent's side is recorded under now: what stop() ends. */
+  private readonly parts = new Map<AttemptId, number>();
 
   constructor(
     private readonly gate: RestGate,
@@ -83,16 +86,24 @@ export class CallRecordings {
     private readonly logger: Logger,
   ) {}
 
-  /** Starts the recordings the call's policy asks for, once it is put through to `agent`; the dialplan's already run. */
-  async start(call: CustomerCall, agent: AgentLeg, now: EpochMs): Promise<void> {
+  /**
+   * Starts the recordings the call's policy asks for, once it is put through
+   * to `agent`'s bridge. A later part (after a transfer) records the bridge
+   * the call is in now and its new agent, if any; the customer's own snoop
+   * runs on from the first part, as it follows the customer's channel.
+   */
+  async start(call: CustomerCall, agent: AgentLeg | { readonly bridgeId: string; readonly channelId?: undefined }, now: EpochMs, part = 1): Promise<void> {
+    // Recorded by the dialplan from the answer, on the customer's channel: the recording follows the customer wherever they go.
     if (call.recordedFromAnswer) return;
     const { attemptId } = call.request;
+    this.parts.set(attemptId, part);
     const make: Record<RecordingLeg, () => Promise<void>> = {
-      mixed: () => this.gate.run('bridge record', () => this.rest().recordBridge(agent.bridgeId, recordingName(attemptId, 'mixed'))),
+      mixed: () => this.gate.run('bridge record', () => this.rest().recordBridge(agent.bridgeId, recordingName(attemptId, 'mixed', part))),
       customer: this.snoopRecorder(call.channelId, customerSnoopOf(call), attemptId, 'customer'),
-      agent: this.snoopRecorder(agent.channelId, agentSnoopOf(call), attemptId, 'agent'),
+      agent: agent.channelId ? this.snoopRecorder(agent.channelId, agentSnoopOf(call, part), attemptId, 'agent', part) : async () => undefined,
     };
-    await Promise.all(LEGS[policyOf(call.request)].map((leg) => this.record(attemptId, leg, now, make[leg])));
+    const legs = LEGS[policyOf(call.request)].filter((leg) => part === 1 || (leg !== 'customer' && (leg !== 'agent' || agent.channelId)));
+    await Promise.all(legs.map((leg) => this.record(attemptId, leg, now, make[leg], part)));
   }
 
   /**
@@ -136,9 +147,12 @@ export class CallRecordings {
   /** The customer left: stop what would otherwise run on with the agent's leg. */
   async stop(call: CustomerCall): Promise<void> {
     const { attemptId } = call.request;
+    const part = this.parts.get(attemptId) ?? 1;
+    this.parts.delete(attemptId);
     const stops: Promise<void>[] = [];
-    if (this.started.has(recordingName(attemptId, 'mixed'))) stops.push(this.gate.run('recording stop', () => this.rest().stopRecording(recordingName(attemptId, 'mixed'))));
-    if (this.started.has(recordingName(attemptId, 'agent'))) stops.push(this.gate.run('snoop hangup', () => this.rest().hangup(agentSnoopOf(call))));
+    const mixed = recordingName(attemptId, 'mixed', part);
+    if (this.started.has(mixed)) stops.push(this.gate.run('recording stop', () => this.rest().stopRecording(mixed)));
+    if (this.started.has(recordingName(attemptId, 'agent', part))) stops.push(this.gate.run('snoop hangup', () => this.rest().hangup(agentSnoopOf(call, part))));
     await Promise.all(stops).catch((err: unknown) => this.logger.debug({ err: String(err) }, 'recording already finished'));
   }
 
@@ -154,8 +168,8 @@ export class CallRecordings {
   }
 
   /** One leg: tried, tried once more, then reported failed. */
-  private async record(attemptId: AttemptId, leg: RecordingLeg, now: EpochMs, make: () => Promise<void>): Promise<void> {
-    const name = recordingName(attemptId, leg);
+  private async record(attemptId: AttemptId, leg: RecordingLeg, now: EpochMs, make: () => Promise<void>, part = 1): Promise<void> {
+    const name = recordingName(attemptId, leg, part);
     this.started.set(name, { attemptId, leg, startedAt: now });
     try {
       await make().catch(async (err: unknown) => {
@@ -172,7 +186,7 @@ export class CallRecordings {
   }
 
   /** Records a snoop on `channelId`: the snoop is made on the first try only, and recorded once it is in the application. */
-  private snoopRecorder(channelId: string, snoopId: string, attemptId: AttemptId, leg: RecordingLeg): () => Promise<void> {
+  private snoopRecorder(channelId: string, snoopId: string, attemptId: AttemptId, leg: RecordingLeg, part = 1): () => Promise<void> {
     let made = false;
     return async () => {
       if (!made) {
@@ -182,7 +196,7 @@ export class CallRecordings {
         await within(inStasis, SNOOP_STASIS_WAIT_MS);
         this.waits.forget(snoopId, 'stasis');
       }
-      await this.gate.run('snoop record', () => this.rest().recordChannel(snoopId, recordingName(attemptId, leg)));
+      await this.gate.run('snoop record', () => this.rest().recordChannel(snoopId, recordingName(attemptId, leg, part)));
     };
   }
 }
