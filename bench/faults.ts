@@ -6,14 +6,23 @@
  * be 0), and the time from the engine's restart to its first new dial (p50,
  * max); prints the README's table.
  *
- *   node --import tsx bench/faults.ts [--seeds 5]
+ *   node --import tsx bench/faults.ts [--seeds 5] [--kinds sigkill-restart,redis-outage]
+ *
+ * With --kinds, only those kinds run; their rows replace theirs in the
+ * results, and the other kinds' rows (and when they were measured) stay.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { FAULT_KINDS, type FaultCounts, type FaultRunResult, faultRun } from '../test/faults/fault-run.js';
+import { FAULT_KINDS, type FaultCounts, type FaultKind, type FaultRunResult, faultRun } from '../test/faults/fault-run.js';
 
-const { values } = parseArgs({ options: { seeds: { type: 'string' } } });
+const { values } = parseArgs({ options: { seeds: { type: 'string' }, kinds: { type: 'string' } } });
 const seeds = Array.from({ length: Number(values.seeds ?? 5) }, (_, i) => 101 + i * 7);
+const kinds = values.kinds ? (values.kinds.split(',') as FaultKind[]) : [...FAULT_KINDS];
+const unknown = kinds.filter((k) => !FAULT_KINDS.includes(k));
+if (unknown.length > 0) {
+  console.error(`bench:faults: no fault kind ${unknown.join(', ')}; the kinds are ${FAULT_KINDS.join(', ')}`);
+  process.exit(2);
+}
 const databaseUrl = process.env.DATABASE_URL;
 const redisUrl = process.env.REDIS_URL;
 if (!databaseUrl || !redisUrl) {
@@ -23,8 +32,10 @@ if (!databaseUrl || !redisUrl) {
 
 const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 
-const rows = [];
-for (const kind of FAULT_KINDS) {
+const RESULTS = new URL('results/faults.json', import.meta.url);
+type Row = Record<string, unknown> & { kind: FaultKind };
+const rows: Row[] = [];
+for (const kind of kinds) {
   const runs: FaultRunResult[] = [];
   for (const seed of seeds) {
     const run = await faultRun({ kind, seed, databaseUrl, redisUrl });
@@ -37,6 +48,8 @@ for (const kind of FAULT_KINDS) {
   const dialingAgain = runs.flatMap((r) => (r.dialingAgainMs === undefined ? [] : [r.dialingAgainMs])).sort((a, b) => a - b);
   rows.push({
     kind,
+    seeds,
+    measuredAt: new Date().toISOString(),
     runs: runs.length,
     attempts: runs.reduce((sum, r) => sum + r.attempts, 0),
     abandonedByPbx: runs.reduce((sum, r) => sum + r.abandonedByPbx, 0),
@@ -45,8 +58,20 @@ for (const kind of FAULT_KINDS) {
     dialingAgainMaxMs: dialingAgain.at(-1),
   });
 }
-await writeFile(new URL('results/faults.json', import.meta.url), `${JSON.stringify({ measuredAt: new Date().toISOString(), seeds, rows }, null, 2)}\n`);
+// The rows of the kinds not run this time stay as they were measured (each says when, and with which seeds).
+interface Results {
+  measuredAt?: string;
+  seeds?: number[];
+  rows: Row[];
+}
+const earlier = await readFile(RESULTS, 'utf8').then(
+  (text) => JSON.parse(text) as Results,
+  (): Results => ({ rows: [] }),
+);
+const kept: Row[] = earlier.rows.filter((r) => !kinds.includes(r.kind)).map((r) => ({ seeds: earlier.seeds, measuredAt: earlier.measuredAt, ...r }));
+const all: Row[] = FAULT_KINDS.flatMap((kind) => [...rows, ...kept].filter((r) => r.kind === kind));
+await writeFile(RESULTS, `${JSON.stringify({ rows: all }, null, 2)}\n`);
 
-const columns = Object.keys(rows[0]!) as Array<keyof (typeof rows)[number]>;
+const columns = Object.keys(rows[0]!).filter((c) => c !== 'seeds' && c !== 'measuredAt');
 console.log(`\n| ${columns.join(' | ')} |\n|${columns.map(() => '---').join('|')}|`);
-for (const row of rows) console.log(`| ${columns.map((c) => row[c]).join(' | ')} |`);
+for (const row of all) console.log(`| ${columns.map((c) => row[c]).join(' | ')} |`);

@@ -41,7 +41,7 @@ export class CallWork {
     const { rows } = await this.o.db.query<{ campaign_id: CampaignId }>('SELECT campaign_id FROM attempts WHERE id = $1::uuid', [attemptId]);
     const locked = uneditable(await leadFieldDefinitions(this.o.db, rows[0]!.campaign_id), Object.keys(m.fields ?? {}));
     if (locked.length > 0) throw new ConflictError(`the campaign does not let agents change ${locked.join(', ')}`);
-    return correctLead(this.o.db, attemptId, { fields: m.fields, phone: m.phone }, actorOf(agentId));
+    return correctLead(this.o.db, attemptId, { fields: m.fields, phone: m.phone, timeZone: m.timeZone }, actorOf(agentId));
   }
 
   /** The agent's call while on it or in its wrap-up; anything else is refused with the reason. */

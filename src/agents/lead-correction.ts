@@ -5,7 +5,7 @@
  * change is audited with who made it, before and after.
  */
 import { z } from 'zod';
-import { countryTimeZone, normalisePhone } from '../campaigns/import/normalise.js';
+import { isTimeZone, normalisePhone, numberTimeZones, storedTimeZones, type NormalisedPhone } from '../campaigns/import/normalise.js';
 import type { AttemptId, LeadId } from '../domain/ids.js';
 import { audit } from '../storage/audit.js';
 import type { Db } from '../storage/db.js';
@@ -14,6 +14,8 @@ import { ConflictError, NotFoundError } from '../storage/errors.js';
 export const leadCorrectionSchema = z.object({
   fields: z.record(z.string().min(1).max(100), z.string().max(10_000)).optional(),
   phone: z.string().min(3).max(40).optional(),
+  /** Where the corrected address puts the customer: the lead is then called only while the window is open there and in its number's area. */
+  timeZone: z.string().max(64).refine(isTimeZone, { error: 'is not an IANA time zone such as America/Denver' }).optional(),
 });
 export type LeadCorrection = z.output<typeof leadCorrectionSchema>;
 
@@ -28,6 +30,7 @@ interface LeadRow {
   list_id: string;
   phone: string;
   time_zone: string;
+  other_time_zones: string[] | null;
   custom_fields: Record<string, unknown>;
 }
 
@@ -35,7 +38,7 @@ interface LeadRow {
 export async function correctLead(db: Db, attemptId: AttemptId, correction: LeadCorrection, actor: string): Promise<CorrectedLead> {
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<LeadRow>(
-      `SELECT l.id, l.list_id, l.phone, l.time_zone, l.custom_fields FROM attempts a JOIN leads l ON l.id = a.lead_id
+      `SELECT l.id, l.list_id, l.phone, l.time_zone, l.other_time_zones, l.custom_fields FROM attempts a JOIN leads l ON l.id = a.lead_id
         WHERE a.id = $1::uuid FOR UPDATE OF l`,
       [attemptId],
     );
@@ -48,39 +51,57 @@ export async function correctLead(db: Db, attemptId: AttemptId, correction: Lead
       before[name] = lead.custom_fields[name] ?? null;
       after[name] = value;
     }
-    let { phone, time_zone: timeZone } = lead;
+    const stored = normalisePhone(lead.phone, undefined);
+    let number = 'rejected' in stored ? undefined : stored;
+    const storedZones = [lead.time_zone, ...(lead.other_time_zones ?? [])];
+    let zones: readonly string[] = storedZones;
     if (correction.phone !== undefined) {
-      const stored = normalisePhone(lead.phone, undefined);
-      const country = 'rejected' in stored ? undefined : stored.country;
+      const country = number?.country;
       const corrected = normalisePhone(correction.phone, country);
       if ('rejected' in corrected) {
         throw new ConflictError(`"${correction.phone}" is not a valid phone number${country ? ` (national numbers are read as ${country})` : ''}`);
       }
       if (corrected.phone !== lead.phone) {
-        if (corrected.country !== country) timeZone = zoneOf(corrected.country, corrected.phone);
         const taken = await tx.query('SELECT 1 FROM leads WHERE list_id = $1 AND phone = $2 AND id <> $3', [lead.list_id, corrected.phone, lead.id]);
         if (taken.rows.length > 0) throw new ConflictError(`the list already has a lead with ${corrected.phone}: correct that lead instead`);
-        Object.assign(before, { phone: lead.phone, timeZone: lead.time_zone });
-        Object.assign(after, { phone: corrected.phone, timeZone });
-        phone = corrected.phone;
+        zones = zonesOfNewNumber(corrected, country, storedZones);
+        before.phone = lead.phone;
+        after.phone = corrected.phone;
+        number = corrected;
       }
     }
+    // A corrected address adds where the customer lives to where the number may ring.
+    if (correction.timeZone !== undefined) zones = [correction.timeZone, ...((number && numberTimeZones(number)) ?? [])];
+    const { timeZone, otherTimeZones } = storedTimeZones(zones);
+    const newZones = [timeZone, ...(otherTimeZones ?? [])];
+    if (newZones.join() !== storedZones.join()) {
+      before.timeZones = storedZones;
+      after.timeZones = newZones;
+    }
+    const phone = number?.phone ?? lead.phone;
     const fields = { ...lead.custom_fields, ...correction.fields };
     if (Object.keys(after).length === 0) return { id: lead.id, phone, fields };
     // The customer is the number's: a new number is another customer's history.
     await tx.query('INSERT INTO customers (phone) VALUES ($1) ON CONFLICT (phone) DO NOTHING', [phone]);
     await tx.query(
-      `UPDATE leads SET phone = $2, time_zone = $3, custom_fields = $4::jsonb, customer_id = (SELECT id FROM customers WHERE phone = $2)
+      `UPDATE leads SET phone = $2, time_zone = $3, other_time_zones = $4::text[], custom_fields = $5::jsonb,
+              customer_id = (SELECT id FROM customers WHERE phone = $2)
         WHERE id = $1`,
-      [lead.id, phone, timeZone, JSON.stringify(fields)],
+      [lead.id, phone, timeZone, otherTimeZones ?? null, JSON.stringify(fields)],
     );
     await audit(tx, { actor, action: 'correct', entity: 'lead', entityId: lead.id, details: { attemptId, before, after } });
     return { id: lead.id, phone, fields };
   });
 }
 
-function zoneOf(country: string | undefined, phone: string): string {
-  const zone = country && countryTimeZone(country);
-  if (!zone) throw new ConflictError(`the time zone of ${phone} cannot be told from the number: a supervisor must correct this lead`);
-  return zone;
+/**
+ * The zones of a corrected number: every zone of its country or area, as the
+ * import gives; when the number tells none, the lead's zones stand if the
+ * country is unchanged, and a supervisor must set them if not.
+ */
+function zonesOfNewNumber(corrected: NormalisedPhone, oldCountry: string | undefined, storedZones: readonly string[]): readonly string[] {
+  const zones = numberTimeZones(corrected);
+  if (zones) return zones;
+  if (corrected.country === oldCountry) return storedZones;
+  throw new ConflictError(`the time zone of ${corrected.phone} cannot be told from the number: a supervisor must correct this lead`);
 }

@@ -161,13 +161,17 @@ export class AgentSockets {
   attach(server: Server): void {
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (new URL(request.url ?? '/', 'http://x').pathname !== AGENT_SOCKET_PATH) return;
-      void this.authenticate(request).then((agentId) => {
-        if (!agentId) {
-          socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n');
-          return;
-        }
-        this.wss.handleUpgrade(request, socket, head, (ws) => this.connected(agentId, ws));
-      });
+      void this.authenticate(request).then(
+        (agentId) => {
+          if (!agentId) {
+            socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n');
+            return;
+          }
+          this.wss.handleUpgrade(request, socket, head, (ws) => this.connected(agentId, ws));
+        },
+        // Storage out of reach: the key cannot be checked now; the agent's page tries again.
+        () => socket.end('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\nContent-Length: 0\r\n\r\n'),
+      );
     });
   }
 
@@ -385,37 +389,49 @@ export class AgentSockets {
   }
 
   private async preview(ws: WebSocket, leadId: LeadId): Promise<void> {
-    const card = await this.leadCard(`${LEAD_CARD} WHERE l.id = $1::uuid`, leadId, (campaignId, lead) => campaignScriptFor(this.o.db, campaignId, lead));
+    const card = await this.leadCard(ws, `${LEAD_CARD} WHERE l.id = $1::uuid`, leadId, (campaignId, lead) => campaignScriptFor(this.o.db, campaignId, lead));
     if (card) send(ws, { type: 'preview', ...card });
   }
 
   private async screenPop(agentId: AgentId, attemptId: AttemptId): Promise<void> {
     const ws = this.sockets.get(agentId);
     if (!ws) return;
-    const card = await this.leadCard(`${LEAD_CARD} WHERE l.id = (SELECT lead_id FROM attempts WHERE id = $1::uuid)`, attemptId, (campaignId, lead) =>
+    const card = await this.leadCard(ws, `${LEAD_CARD} WHERE l.id = (SELECT lead_id FROM attempts WHERE id = $1::uuid)`, attemptId, (campaignId, lead) =>
       // The version shown is pinned on the attempt: the answers are stored against it.
       scriptForCall(this.o.db, attemptId, campaignId, lead),
     );
+    if (card === null) return;
     if (!card) return send(ws, { type: 'error', message: `call ${attemptId} put through, but its attempt is not stored` });
     const controls = this.controlled.get(attemptId);
     send(ws, { type: 'screen-pop', attemptId, ...card, ...(controls && { controls: { held: controls.held, muted: controls.muted, consulting: controls.consulting } }) });
   }
 
-  /** The campaign, the lead and the campaign's script rendered for the lead: what a screen pop and a preview show. */
+  /**
+   * The campaign, the lead and the campaign's script rendered for the lead:
+   * what a screen pop and a preview show; undefined when storage has no such
+   * lead; null when storage could not be read (the agent is told: the call
+   * goes on without its card; an unheard rejection here would end the process).
+   */
   private async leadCard(
+    ws: WebSocket,
     sql: string,
     id: string,
     scriptOf: (campaignId: CampaignId, lead: LeadView) => Promise<AgentScript | undefined>,
-  ): Promise<Record<string, unknown> | undefined> {
-    const row = (await this.o.db.query<LeadCardRow>(sql, [id])).rows[0];
-    if (!row) return undefined;
-    const lead = { id: row.lead_id, phone: row.phone, fields: row.custom_fields };
-    const campaignId = CampaignId(row.campaign_id);
-    const [script, card] = await Promise.all([
-      scriptOf(campaignId, lead),
-      getCampaign(this.o.db, campaignId).then((campaign) => deskCard(this.o.db, campaign, LeadId(row.lead_id), row.custom_fields, this.o.clock.now(), id)),
-    ]);
-    return { campaign: { id: row.campaign_id, name: row.campaign_name }, lead, card, ...(script && { script }) };
+  ): Promise<Record<string, unknown> | undefined | null> {
+    try {
+      const row = (await this.o.db.query<LeadCardRow>(sql, [id])).rows[0];
+      if (!row) return undefined;
+      const lead = { id: row.lead_id, phone: row.phone, fields: row.custom_fields };
+      const campaignId = CampaignId(row.campaign_id);
+      const [script, card] = await Promise.all([
+        scriptOf(campaignId, lead),
+        getCampaign(this.o.db, campaignId).then((campaign) => deskCard(this.o.db, campaign, LeadId(row.lead_id), row.custom_fields, this.o.clock.now(), id)),
+      ]);
+      return { campaign: { id: row.campaign_id, name: row.campaign_name }, lead, card, ...(script && { script }) };
+    } catch (error) {
+      send(ws, { type: 'error', message: `the lead's card could not be read (${error instanceof Error ? error.message : String(error)}): the call goes on without it` });
+      return null;
+    }
   }
 }
 

@@ -91,21 +91,34 @@ async function updateOpenAttempt(db: Queryable, attemptId: AttemptId, assignment
   if (result.rowCount === 0) throw new NotFoundError('open attempt', attemptId);
 }
 
-/** A recording of the call, often finished after the call ended: added to the row, ended or not. */
+/** Whether the attempt's end is stored (a write whose connection dropped may have been). */
+export async function attemptEnded(db: Queryable, attemptId: AttemptId): Promise<boolean> {
+  const { rows } = await db.query<{ ended: boolean }>('SELECT ended_at IS NOT NULL AS ended FROM attempts WHERE id = $1::uuid', [attemptId]);
+  return rows[0]?.ended ?? false;
+}
+
+/** Whether the attempt's disposition is stored. */
+export async function attemptDispositioned(db: Queryable, attemptId: AttemptId): Promise<boolean> {
+  const { rows } = await db.query<{ done: boolean }>('SELECT disposition IS NOT NULL AS done FROM attempts WHERE id = $1::uuid', [attemptId]);
+  return rows[0]?.done ?? false;
+}
+
+/** A recording of the call, often finished after the call ended: added to the row, ended or not; added twice, kept once. */
 export async function addRecording(db: Queryable, attemptId: AttemptId, recording: string): Promise<void> {
-  const result = await db.query(`UPDATE attempts SET recordings = recordings || $2::jsonb WHERE id = $1::uuid`, [
+  const result = await db.query(`UPDATE attempts SET recordings = recordings || CASE WHEN recordings @> $2::jsonb THEN '[]'::jsonb ELSE $2::jsonb END WHERE id = $1::uuid`, [
     attemptId,
     JSON.stringify([recording]),
   ]);
   if (result.rowCount === 0) throw new NotFoundError('attempt', attemptId);
 }
 
-/** A recording the call should have had and Asterisk could not make: kept with why, beside the recordings made. */
+/** A recording the call should have had and Asterisk could not make: kept with why, beside the recordings made; added twice, kept once. */
 export async function addRecordingFailure(db: Queryable, attemptId: AttemptId, failure: { name: string; leg: string; why: string }): Promise<void> {
-  const result = await db.query(`UPDATE attempts SET recording_failures = recording_failures || $2::jsonb WHERE id = $1::uuid`, [
-    attemptId,
-    JSON.stringify([failure]),
-  ]);
+  const result = await db.query(
+    `UPDATE attempts SET recording_failures = recording_failures || CASE WHEN recording_failures @> $2::jsonb THEN '[]'::jsonb ELSE $2::jsonb END
+      WHERE id = $1::uuid`,
+    [attemptId, JSON.stringify([failure])],
+  );
   if (result.rowCount === 0) throw new NotFoundError('attempt', attemptId);
 }
 

@@ -27,6 +27,11 @@ export interface NewLead {
   readonly sourceRow?: number;
 }
 
+/** The further zones as a PostgreSQL array literal: zone names hold no commas, quotes, braces or spaces. */
+export function otherTimeZonesText(lead: NewLead): string | undefined {
+  return lead.otherTimeZones?.length ? `{${lead.otherTimeZones.join(',')}}` : undefined;
+}
+
 /**
  * Inserts leads, creating their customers; a number the list already holds is
  * left as it is. Returns the source rows (or indexes) actually inserted.
@@ -39,10 +44,10 @@ export async function insertLeads(db: Queryable, listId: ListId, leads: readonly
   const customers = await db.query<{ id: string; phone: string }>('SELECT id, phone FROM customers WHERE phone = ANY ($1::text[])', [phones]);
   const customerOf = new Map(customers.rows.map((c) => [c.phone, c.id]));
   const { rows } = await db.query<{ source_row: number }>(
-    `INSERT INTO leads (list_id, campaign_id, customer_id, phone, time_zone, custom_fields, priority, source_row, import_id)
-     SELECT $1, lists.campaign_id, x.customer_id, x.phone, x.time_zone, x.custom_fields, x.priority, x.source_row, $8::uuid
-       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::int[], $7::int[])
-            AS x(customer_id, phone, time_zone, custom_fields, priority, source_row)
+    `INSERT INTO leads (list_id, campaign_id, customer_id, phone, time_zone, other_time_zones, custom_fields, priority, source_row, import_id)
+     SELECT $1, lists.campaign_id, x.customer_id, x.phone, x.time_zone, x.other_time_zones::text[], x.custom_fields, x.priority, x.source_row, $8::uuid
+       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::int[], $7::int[], $9::text[])
+            AS x(customer_id, phone, time_zone, custom_fields, priority, source_row, other_time_zones)
        JOIN lists ON lists.id = $1
      ON CONFLICT (list_id, phone) DO NOTHING
      RETURNING source_row`,
@@ -55,6 +60,8 @@ export async function insertLeads(db: Queryable, listId: ListId, leads: readonly
       leads.map((l) => l.priority ?? 0),
       leads.map((l, i) => l.sourceRow ?? i),
       importId ?? null,
+      // One array literal per lead: unnest would flatten an array of arrays.
+      leads.map((l) => otherTimeZonesText(l) ?? null),
     ],
   );
   return new Set(rows.map((r) => r.source_row));

@@ -17,7 +17,9 @@ import { CampaignWatch } from '../campaigns/dialing/campaign-watch.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS } from '../campaigns/dialing/campaign-runner.js';
 import { findCampaign } from '../campaigns/campaign-store.js';
 import { ClaimedLeads } from '../campaigns/dialing/claimed-leads.js';
+import { DialGate } from '../campaigns/dialing/dial-gate.js';
 import { LivePublisher } from '../campaigns/dialing/live-publisher.js';
+import { pauseDialing, StorageOutage } from '../campaigns/dialing/storage-outage.js';
 import { StoredAttempts } from '../campaigns/dialing/stored-attempts.js';
 import type { Lead } from '../campaigns/lead-source.js';
 import { countLeadsToDial, setLeadAside } from '../campaigns/leads.js';
@@ -117,8 +119,8 @@ interface LeadsToDial {
 export class BroadcastRunner {
   private running?: Running;
   private dialing = false;
-  /** The lease was lost: another engine may own the campaign, so this one never dials it again. */
-  private deposed = false;
+  /** What stops dialing now: a pause, a lost lease, storage unreachable, the drain. */
+  private readonly gate = new DialGate({ stopDialing: () => this.stopDialing(), resumeDialing: () => this.resumeDialing() });
   private tickTimer?: TimerHandle;
   private readonly pacer = new BroadcastPacer();
   private readonly drainWait: CallsDrain;
@@ -149,12 +151,18 @@ export class BroadcastRunner {
     const maxLines = Math.min(this.o.trunk.maxLines, campaign.pacing.maxConcurrentLines);
     const trunk = new TrunkLimiter({ ...this.o.trunk, id: campaign.trunkId ?? this.o.trunk.id, maxLines });
     const metrics = this.o.metrics?.campaign(campaignId);
+    const gate = this.gate;
+    const outage: StorageOutage = new StorageOutage({
+      db,
+      logger: logger.child({ campaignId }),
+      changed: pauseDialing(() => gate, (): Promise<void> => attempts.replayed()),
+    });
     const leads = new ClaimedLeads({
       db,
       campaignId,
       engineId,
       clock: scheduler,
-      onError: (err) => logger.error({ campaignId, err }, 'storage refused a lead claim or release'),
+      onError: (err) => outage.failed(err) || logger.error({ campaignId, err }, 'storage refused a lead claim or release'),
       claimed: metrics?.claimed,
     });
     const attempts = new StoredAttempts({
@@ -165,6 +173,7 @@ export class BroadcastRunner {
       fence: lease.fence,
       onOwnershipLost: lease.ownershipLost,
       timed: this.o.metrics?.storageWriteTimed,
+      outage,
     });
     const live = new LivePublisher({ live: coordination.live, campaignId, logger });
     const records = new BroadcastCallRecords((record) => {
@@ -207,23 +216,15 @@ export class BroadcastRunner {
         logger,
         initial: campaign,
         // A pause stops new dials (the calls in progress go on); a start resumes them, unless the campaign was lost.
-        changed: (now) => {
-          if (now.state !== 'running') return this.stopDialing();
-          if (!this.deposed && !this.dialing) {
-            this.dialing = true;
-            this.scheduleTick();
-          }
-        },
+        changed: (now) => (now.state === 'running' ? gate.release('campaign-not-running') : gate.hold('campaign-not-running')),
       }),
     };
     // A "finish by" that cannot be met is said before the first dial, not at the deadline.
     this.reportFinish(projectFinish(this.snapshot(this.running, scheduler.now())));
-    this.dialing = true;
-    this.scheduleTick();
-    lease.keep(() => {
-      this.deposed = true;
-      this.stopDialing();
-    });
+    this.resumeDialing();
+    // Storage may have failed while the runner started: the gate holds from then on.
+    if (outage.down) gate.hold('storage-unreachable');
+    lease.keep({ lost: () => gate.hold('lease-lost'), regained: () => gate.release('lease-lost') });
     logger.info({ campaignId, engineId, token: lease.token }, 'broadcast campaign started');
   }
 
@@ -233,7 +234,7 @@ export class BroadcastRunner {
     if (!running) return;
     this.running = undefined;
     running.watch.stop();
-    this.stopDialing();
+    this.gate.hold('draining');
     await running.leads.close();
     const inFlight = () => this.onLine.size + running.calls.inFlight;
     const ended = await this.drainWait.until(inFlight, this.o.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
@@ -248,6 +249,12 @@ export class BroadcastRunner {
   private stopDialing(): void {
     this.dialing = false;
     this.tickTimer?.cancel();
+  }
+
+  private resumeDialing(): void {
+    if (this.dialing) return;
+    this.dialing = true;
+    this.scheduleTick();
   }
 
   private scheduleTick(): void {

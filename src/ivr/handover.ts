@@ -44,6 +44,8 @@ interface BroadcastCall {
   customer_id: string;
   phone: E164;
   time_zone: string;
+  /** Every zone of the number counts for the agent campaign's calling window too. */
+  other_time_zones: string[] | null;
   custom_fields: Record<string, unknown>;
 }
 
@@ -55,7 +57,7 @@ export async function recordHandover(db: Db, h: Handover): Promise<LeadId> {
       throw new ConflictError(`campaign ${h.agentCampaignId} is a ${agentCampaign.type} campaign: key 1 must name an agent campaign (menu.agentCampaignId)`);
     }
     const { rows } = await tx.query<BroadcastCall>(
-      `SELECT a.lead_id, a.customer_id, a.phone, l.time_zone, l.custom_fields FROM attempts a JOIN leads l ON l.id = a.lead_id WHERE a.id = $1::uuid`,
+      `SELECT a.lead_id, a.customer_id, a.phone, l.time_zone, l.other_time_zones, l.custom_fields FROM attempts a JOIN leads l ON l.id = a.lead_id WHERE a.id = $1::uuid`,
       [h.broadcastAttemptId],
     );
     const call = rows[0];
@@ -101,7 +103,9 @@ export async function recordHandover(db: Db, h: Handover): Promise<LeadId> {
  */
 async function agentCampaignLead(tx: Queryable, agentCampaignId: CampaignId, call: BroadcastCall, abandoned: boolean): Promise<LeadId> {
   const listId = await createList(tx, agentCampaignId, HANDOVER_LIST, 'broadcast');
-  const added = await insertLeads(tx, listId, [{ phone: call.phone, timeZone: call.time_zone, customFields: call.custom_fields, sourceRow: 0 }]);
+  const added = await insertLeads(tx, listId, [
+    { phone: call.phone, timeZone: call.time_zone, otherTimeZones: call.other_time_zones ?? [], customFields: call.custom_fields, sourceRow: 0 },
+  ]);
   const { rows } = await tx.query<{ id: LeadId }>('SELECT id FROM leads WHERE list_id = $1 AND phone = $2', [listId, call.phone]);
   const leadId = rows[0]!.id;
   if (added.size > 0 && !abandoned) await tx.query(`UPDATE leads SET state = 'done' WHERE id = $1`, [leadId]);

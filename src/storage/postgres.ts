@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
 import type { Db, Queryable, QueryResult } from './db.js';
+import { isStorageUnreachable } from './errors.js';
 
 export interface PostgresOptions {
   readonly url: string;
@@ -36,29 +37,48 @@ export function openPostgres(options: PostgresOptions): Db {
       await pool.query(sql);
     },
     async copyFrom(sql, lines) {
-      const client = await pool.connect();
-      try {
-        return await copyLines(client, sql, lines);
-      } finally {
-        client.release();
-      }
+      return withClient(pool, (client) => copyLines(client, sql, lines));
     },
     async transaction(work) {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const result = await work(onConnection(client));
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
+      return withClient(pool, async (client) => {
+        try {
+          await client.query('BEGIN');
+          const result = await work(onConnection(client));
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      });
     },
     close: () => pool.end(),
   };
+}
+
+/**
+ * A client of the pool for a few statements. The pool listens for a lost
+ * connection only on its idle clients: one checked out whose server goes away
+ * between two statements would emit an error nobody hears, and that kills the
+ * process. The next statement fails instead, and a client whose connection
+ * broke is closed rather than given back.
+ */
+async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const lost = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', lost);
+  try {
+    return await work(client);
+  } catch (error) {
+    if (isStorageUnreachable(error)) broken ??= error as Error;
+    throw error;
+  } finally {
+    client.off('error', lost);
+    client.release(broken);
+  }
 }
 
 /**

@@ -57,6 +57,9 @@ export class AriTestServer {
   private readonly sockets = new Set<WebSocket>();
   private eventsSuspended = false;
   private readonly http: Server;
+  /** See hangRequests(). */
+  private hangingUntil = 0;
+  private readonly hanging: ServerResponse[] = [];
   private readonly wss: WebSocketServer;
   private readonly routes: readonly Route[];
 
@@ -131,6 +134,27 @@ export class AriTestServer {
     this.eventsSuspended = false;
   }
 
+  /**
+   * Sends `event` as it is, no field added, to the application's socket: what
+   * a broken or hostile PBX might send (fields missing, types unknown, events
+   * repeated or late, huge payloads), for the adapter's property tests.
+   */
+  sendRaw(app: string, event: unknown): void {
+    this.appSockets.get(app)?.send(JSON.stringify(event));
+  }
+
+  /**
+   * REST requests made in the next `ms` hang: never served, their connections
+   * closed when the time is up, as when Asterisk's HTTP server has reached its
+   * sessionlimit. The event WebSockets go on.
+   */
+  hangRequests(ms: number): void {
+    this.hangingUntil = Date.now() + ms;
+    setTimeout(() => {
+      for (const res of this.hanging.splice(0)) res.destroy();
+    }, ms);
+  }
+
   async close(): Promise<void> {
     this.pbx.close();
     for (const ws of this.sockets) ws.terminate();
@@ -158,6 +182,7 @@ export class AriTestServer {
       res.writeHead(status, body === undefined ? {} : { 'Content-Type': 'application/json' });
       res.end(body === undefined ? undefined : JSON.stringify(body));
     };
+    if (Date.now() < this.hangingUntil) return void this.hanging.push(res);
     if (url.pathname.startsWith('/ari/api-docs/')) return this.serveApiDocs(url.pathname, req, res);
     if (!this.authorised(req, url)) return reply(401, { message: 'Authentication required' });
 

@@ -9,6 +9,7 @@
  *   { type: 'agents', resources: ['agent1', ...] }           softphones that auto-answer
  *   { type: 'state' }   -> { type: 'state', channels, bridges, faults, originatedAttempts }
  *   { type: 'cut', ms }  every event WebSocket dropped and refused for ms (events meanwhile lost)
+ *   { type: 'hang', ms }  REST requests made for ms never served (Asterisk's sessionlimit reached)
  *
  * Environment: ARI_TEST_PORT (0: any), ARI_TEST_TIME_SCALE (default 1).
  */
@@ -19,7 +20,8 @@ type Request =
   | { type: 'script'; scripts: Array<[string, CallScript]> }
   | { type: 'agents'; resources: string[] }
   | { type: 'state' }
-  | { type: 'cut'; ms: number };
+  | { type: 'cut'; ms: number }
+  | { type: 'hang'; ms: number };
 
 const send = (message: Record<string, unknown>) => process.send?.(message);
 const server = await AriTestServer.start({
@@ -40,6 +42,9 @@ process.on('message', (message: Request) => {
       server.suspendEvents();
       setTimeout(() => server.resumeEvents(), message.ms);
       return send({ type: 'cut' });
+    case 'hang':
+      server.hangRequests(message.ms);
+      return send({ type: 'hanging' });
     case 'state':
       return send({
         type: 'state',

@@ -1,8 +1,10 @@
 /**
  * The fault-injection suite (issue 15): a real `outpace run` process against
  * the ARI test server in its own process, with real PostgreSQL and Redis,
- * struck by a fault (fault-run.ts: SIGKILL and restart, the ARI socket cut)
- * at a moment drawn from each seed. Whatever the moment,
+ * struck by a fault (fault-run.ts: SIGKILL and restart, the ARI socket cut,
+ * PostgreSQL or Redis gone for a few seconds, the engine frozen past its
+ * lease while another takes the campaign, ARI requests hanging, the ARI
+ * server restarted) at a moment drawn from each seed. Whatever the moment,
  * nothing is left behind: no lead dialed twice, no attempt lost or left
  * open, no lead or agent stuck, no channel or bridge left on the PBX, no
  * call dropped between a customer and an agent.
@@ -36,6 +38,7 @@ describe.skipIf(!databaseUrl || !redis)('a fault at a random moment of a busy ca
       answeredIntoSilence: 0,
       agentsDoubleBooked: 0,
       wallboardCallsLeft: 0,
+      dialedWithoutLease: 0,
     });
   }, 180_000);
 });

@@ -16,6 +16,7 @@ import { createApiKey } from '../../src/api/keys.js';
 import { AGENT_SOCKET_PATH } from '../../src/api/agent-sockets.js';
 import { upsertAgent } from '../../src/campaigns/agents.js';
 import { changeCampaignState } from '../../src/campaigns/campaign-store.js';
+import { takeCampaign } from '../../src/campaigns/dialing/campaign-fence.js';
 import type { Campaign } from '../../src/campaigns/campaign.js';
 import { redisCoordination } from '../../src/coordination/redis/redis-coordination.js';
 import { AgentId } from '../../src/domain/ids.js';
@@ -27,12 +28,29 @@ import { AgentClient } from '../support/agent-client.js';
 import { type IsolatedDb, openIsolatedPostgres } from '../support/databases.js';
 import { addLeads, makeCampaign, zoneAtNoon } from '../support/fixtures.js';
 import { dropPrefix, uniquePrefix } from '../support/redis.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 
 /**
  * sigkill-restart: the engine is killed and started again (same engine id, as a supervisor does);
- * ari-socket-cut: the ARI event WebSocket drops and Asterisk refuses it for a few seconds (events meanwhile are lost).
+ * ari-socket-cut: the ARI event WebSocket drops and Asterisk refuses it for a few seconds (events meanwhile are lost);
+ * postgres-outage, redis-outage: the server goes away for a few seconds, as in a restart: every connection
+ *   drops and new ones are refused (through a proxy: the machine's servers are shared and are never restarted);
+ * sigstop-fenced: the engine is frozen past its lease, another engine takes the campaign meanwhile (its
+ *   lease and its storage fence), then the frozen one wakes: it must not dial; once the other gives the
+ *   campaign up, it takes it back and dials again;
+ * ari-requests-hang: Asterisk's REST requests hang for a few seconds (its sessionlimit reached);
+ * ari-server-restart: Asterisk restarts: every channel and bridge gone at once, the socket dropped; the agents
+ *   log in again (their legs are not brought back by themselves yet).
  */
-export const FAULT_KINDS = ['sigkill-restart', 'ari-socket-cut'] as const;
+export const FAULT_KINDS = [
+  'sigkill-restart',
+  'ari-socket-cut',
+  'postgres-outage',
+  'redis-outage',
+  'sigstop-fenced',
+  'ari-requests-hang',
+  'ari-server-restart',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface FaultCounts {
@@ -56,6 +74,8 @@ export interface FaultCounts {
   readonly agentsDoubleBooked: number;
   /** Calls the wallboard (Redis live state) still shows in flight once the engine has stopped. */
   readonly wallboardCallsLeft: number;
+  /** Attempts an engine started while another engine held its campaign (sigstop-fenced: after it woke). */
+  readonly dialedWithoutLease: number;
 }
 
 export interface FaultRunResult {
@@ -103,9 +123,10 @@ class PbxProcess {
     readonly url: string,
   ) {}
 
-  static async start(): Promise<PbxProcess> {
+  static async start(port = 0): Promise<PbxProcess> {
     const child = fork(fileURLToPath(new URL('../ari-server/standalone.ts', import.meta.url)), [], {
       execArgv: ['--import', 'tsx'],
+      env: { ...process.env, ARI_TEST_PORT: String(port) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const url = await new Promise<string>((resolve, reject) => {
@@ -113,6 +134,14 @@ class PbxProcess {
       child.once('exit', (code) => reject(new Error(`the ARI test server exited (${code}) before serving`)));
     });
     return new PbxProcess(child, url);
+  }
+
+  /** Killed and started again on the same port, as Asterisk restarting: its state (channels, bridges) is gone. */
+  async restart(): Promise<PbxProcess> {
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGKILL');
+    await exited;
+    return PbxProcess.start(Number(new URL(this.url).port));
   }
 
   ask<T>(message: Record<string, unknown>): Promise<T> {
@@ -180,21 +209,37 @@ export interface FaultRunOptions {
   readonly redisUrl: string;
 }
 
+/** The lease of a run's engine: short, so that a freeze past it stays short too. */
+const LEASE_TTL_MS = 5000;
+
+/** A TCP proxy in front of the server at `url`. */
+function proxyFor(url: string): Promise<TcpProxy> {
+  const u = new URL(url);
+  return TcpProxy.start({ host: u.hostname, port: Number(u.port || (u.protocol === 'redis:' ? 6379 : 5432)) });
+}
+
 /** Runs one campaign through one fault; resolves with what was left. */
 export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
   const draw = random(o.seed);
   const db = await openIsolatedPostgres(o.databaseUrl, 4);
   const prefix = uniquePrefix();
-  const pbx = await PbxProcess.start();
+  let pbx = await PbxProcess.start();
+  // The engine reaches PostgreSQL and Redis through proxies, which the outages cut.
+  const postgresProxy = await proxyFor(o.databaseUrl);
+  const redisProxy = await proxyFor(o.redisUrl);
   const agents: AgentClient[] = [];
   let engine: EngineProcess | undefined;
+  /** What the PBX said before it restarted: its originates and faults are counted with the new one's. */
+  let before: PbxState | undefined;
+  let dialedWithoutLease = 0;
   try {
     await runMigrations(db);
-    const { campaign, keys } = await busyCampaign(db, pbx, draw);
+    const { campaign, keys, scripts } = await busyCampaign(db, pbx, draw);
     const env = {
       ...process.env,
-      DATABASE_URL: withSchema(o.databaseUrl, db),
-      REDIS_URL: o.redisUrl,
+      DATABASE_URL: withSchema(postgresProxy.through(o.databaseUrl), db),
+      REDIS_URL: redisProxy.through(o.redisUrl),
+      OUTPACE_LEASE_TTL_MS: String(LEASE_TTL_MS),
       REDIS_PREFIX: prefix,
       LOG_LEVEL: process.env.FAULT_RUN_LOG ? 'info' : 'warn',
       ARI_URL: pbx.url,
@@ -222,12 +267,48 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
       attemptsBefore = await attemptCount(db, campaign);
       engine = await EngineProcess.start(env, campaign.id);
       agents.push(...(await logIn(engine, keys, campaign)));
-    } else {
-      const cutMs = 1000 + draw() * 3000;
-      await pbx.ask({ type: 'cut', ms: cutMs });
-      await sleep(cutMs);
+    } else if (o.kind === 'ari-socket-cut' || o.kind === 'ari-requests-hang') {
+      const ms = 1000 + draw() * 3000;
+      await pbx.ask({ type: o.kind === 'ari-socket-cut' ? 'cut' : 'hang', ms });
+      await sleep(ms);
       faultEnd = Date.now();
       attemptsBefore = await attemptCount(db, campaign);
+    } else if (o.kind === 'postgres-outage' || o.kind === 'redis-outage') {
+      const proxy = o.kind === 'postgres-outage' ? postgresProxy : redisProxy;
+      proxy.cutOff();
+      await sleep(2000 + draw() * 4000);
+      proxy.restore();
+      faultEnd = Date.now();
+      attemptsBefore = await attemptCount(db, campaign);
+    } else if (o.kind === 'sigstop-fenced') {
+      engine.child.kill('SIGSTOP');
+      await sleep(LEASE_TTL_MS + 1000 + draw() * 2000);
+      // Another engine takes the campaign, as a takeover does: the lease in Redis, the fence in storage. It dials nothing itself.
+      const other = redisCoordination(o.redisUrl, prefix);
+      const token = await other.ownership.acquire(campaign.id, 'other-engine', 60_000);
+      if (token === null) throw new Error('the frozen engine still held its lease after it lapsed');
+      await takeCampaign(db, campaign.id, 'other-engine');
+      const woke = new Date();
+      engine.child.kill('SIGCONT');
+      await sleep(3000 + draw() * 2000);
+      dialedWithoutLease = Number(
+        (await db.query<{ n: string }>(`SELECT count(*) AS n FROM attempts WHERE campaign_id = $1 AND originated_at >= $2`, [campaign.id, woke])).rows[0]!.n,
+      );
+      await other.ownership.release(campaign.id, 'other-engine', token);
+      await other.close();
+      faultEnd = Date.now();
+      attemptsBefore = await attemptCount(db, campaign);
+    } else {
+      before = await pbx.ask<PbxState>({ type: 'state' });
+      pbx = await pbx.restart();
+      await pbx.ask({ type: 'script', scripts });
+      await pbx.ask({ type: 'agents', resources: agentResources() });
+      faultEnd = Date.now();
+      attemptsBefore = await attemptCount(db, campaign);
+      // The agents' legs went with Asterisk: they log in again once the engine hears it again (its socket retries
+      // within a few seconds). Bringing their legs back without them (issue 15, item 4) is not done yet.
+      await sleep(4000);
+      agents.forEach((agent, n) => agent.send({ type: 'login', endpoint: `PJSIP/agent${n + 1}`, campaigns: [campaign.id] }));
     }
     const dialingAgainMs = await untilNewAttempt(db, campaign, attemptsBefore, faultEnd);
     await sleep(4000);
@@ -235,7 +316,7 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
     const stopped = await Promise.race([engine.kill('SIGTERM').then(() => true), sleep(60_000).then(() => false)]);
     if (!stopped) await engine.kill('SIGKILL');
     engine = undefined;
-    const state = await pbx.ask<PbxState>({ type: 'state' });
+    const state = withEarlier(await pbx.ask<PbxState>({ type: 'state' }), before);
     const live = redisCoordination(o.redisUrl, prefix);
     const shown = await live.live.callsInFlight(campaign.id).finally(() => live.close());
     if (process.env.FAULT_RUN_LOG) {
@@ -249,12 +330,14 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
       dialingAgainMs,
       attempts: await attemptCount(db, campaign),
       abandonedByPbx: state.faults.abandonedByDialplan,
-      counts: { ...(await countLeftovers(db, campaign, state)), wallboardCallsLeft: shown.length },
+      counts: { ...(await countLeftovers(db, campaign, state)), wallboardCallsLeft: shown.length, dialedWithoutLease },
     };
   } finally {
     for (const agent of agents) agent.close();
     if (engine) await engine.kill('SIGKILL');
     await pbx.stop();
+    await postgresProxy.close();
+    await redisProxy.close();
     await dropPrefix(o.redisUrl, prefix);
     await db.close();
   }
@@ -267,7 +350,18 @@ interface PbxState {
   readonly originatedAttempts: string[];
 }
 
-async function busyCampaign(db: Db, pbx: PbxProcess, draw: () => number): Promise<{ campaign: Campaign; keys: string[] }> {
+/** A restarted PBX's state with what the one before it said: its originates, and the faults it saw. */
+function withEarlier(state: PbxState, earlier: PbxState | undefined): PbxState {
+  if (!earlier) return state;
+  const faults = Object.fromEntries(
+    Object.entries(state.faults).map(([k, n]) => [k, n + earlier.faults[k as keyof PbxState['faults']]]),
+  ) as unknown as PbxState['faults'];
+  return { ...state, faults, originatedAttempts: [...earlier.originatedAttempts, ...state.originatedAttempts] };
+}
+
+const agentResources = () => Array.from({ length: AGENTS }, (_, n) => `agent${n + 1}`);
+
+async function busyCampaign(db: Db, pbx: PbxProcess, draw: () => number): Promise<{ campaign: Campaign; keys: string[]; scripts: Array<[string, CallScript]> }> {
   const campaign = await makeCampaign(db, {
     pacing: { mode: 'power', powerLinesPerAgent: 2, wrapUpTimeoutSec: 1, ringTimeoutSec: 15 },
   });
@@ -275,7 +369,7 @@ async function busyCampaign(db: Db, pbx: PbxProcess, draw: () => number): Promis
   const scripts: Array<[string, CallScript]> = [];
   for (let i = 0; i < LEADS; i++) scripts.push([`+1555${String(1_000_000 + i).padStart(7, '0')}`, scriptFor(draw)]);
   await pbx.ask({ type: 'script', scripts });
-  await pbx.ask({ type: 'agents', resources: Array.from({ length: AGENTS }, (_, n) => `agent${n + 1}`) });
+  await pbx.ask({ type: 'agents', resources: agentResources() });
   const timeZone = zoneAtNoon();
   await addLeads(db, campaign, scripts.map(([phone]) => ({ phone, timeZone })));
   const keys: string[] = [];
@@ -284,7 +378,7 @@ async function busyCampaign(db: Db, pbx: PbxProcess, draw: () => number): Promis
     await upsertAgent(db, { id: agentId, name: agentId, redList: false });
     keys.push(await createApiKey(db, { name: agentId, role: 'agent', agentId }));
   }
-  return { campaign, keys };
+  return { campaign, keys, scripts };
 }
 
 /** Every agent opens the socket and logs in to the campaign with their softphone, as after any restart. */
@@ -324,7 +418,7 @@ async function untilNewAttempt(db: Db, campaign: Campaign, before: number, since
   return undefined;
 }
 
-async function countLeftovers(db: Db, campaign: Campaign, state: PbxState): Promise<Omit<FaultCounts, 'wallboardCallsLeft'>> {
+async function countLeftovers(db: Db, campaign: Campaign, state: PbxState): Promise<Omit<FaultCounts, 'wallboardCallsLeft' | 'dialedWithoutLease'>> {
   const one = async (sql: string, params: unknown[] = [campaign.id]) => Number((await db.query<{ n: string }>(sql, params)).rows[0]!.n);
   const stored = new Set((await db.query<{ id: string }>('SELECT id FROM attempts WHERE campaign_id = $1', [campaign.id])).rows.map((r) => r.id));
   return {

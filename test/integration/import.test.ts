@@ -12,6 +12,13 @@ import { emptyTables, makeCampaign } from '../support/fixtures.js';
 
 const MAPPING: ColumnMapping = { phone: 'phone', timeZone: 'tz', defaultCountry: 'US' };
 
+async function* slowly(chunks: readonly (Buffer | (() => Promise<Buffer>))[]): AsyncGenerator<Buffer> {
+  for (const chunk of chunks) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    yield typeof chunk === 'function' ? await chunk() : chunk;
+  }
+}
+
 describe.each(await testDatabases())('importing a lead file on $kind', ({ open }) => {
   let db: Db;
   let campaign: Campaign;
@@ -24,11 +31,15 @@ describe.each(await testDatabases())('importing a lead file on $kind', ({ open }
     campaign = await makeCampaign(db);
   });
 
-  const run = async (content: string | Buffer, mapping: ColumnMapping = MAPPING, listName = 'main') => {
+  /** content in one chunk, or in several arriving one at a time as a large upload's do. */
+  const run = async (content: string | Buffer | (string | (() => Promise<Buffer>))[], mapping: ColumnMapping = MAPPING, listName = 'main', batchSize = 3) => {
+    const chunks = Array.isArray(content)
+      ? content.map((chunk) => (typeof chunk === 'string' ? Buffer.from(chunk) : chunk))
+      : [typeof content === 'string' ? Buffer.from(content) : content];
     const started = await startImport(
       db,
-      { campaignId: campaign.id, listName, fileName: 'leads.csv', mapping, actor: 'test', batchSize: 3 },
-      Readable.from([typeof content === 'string' ? Buffer.from(content) : content]),
+      { campaignId: campaign.id, listName, fileName: 'leads.csv', mapping, actor: 'test', batchSize },
+      Readable.from(slowly(chunks)),
     );
     const status = await started.finished;
     const rejections = await listRejections(db, started.importId, 100, 0);
@@ -136,8 +147,23 @@ describe.each(await testDatabases())('importing a lead file on $kind', ({ open }
     it('fails a file with a quote left open with the line, and writes nothing of it', async () => {
       const { status } = await run('phone,tz,name\n+12025550143,America/New_York,"Ann\n+12025550144,America/New_York,Bob\n');
       expect(status).toMatchObject({ state: 'failed', rowsRead: 0 });
-      expect(status.error).toMatch(/the file is not valid CSV: Quote Not Closed.* at line 3; fix it and import it again/);
+      expect(status.error).toMatch(/the file is not valid CSV after line 1: a quote opened after it is never closed; fix it and import the file again \(nothing of it was imported\)/);
       expect(await leadCount()).toBe(0);
+    });
+
+    it('writes nothing of a large file whose quote is left open late, after many batches of good rows, and names the line', async () => {
+      // 20,000 good rows before the quote: more than the normalisers hold in flight, 20 batches of 1,000 that used to commit.
+      const good = Array.from({ length: 20_000 }, (_, i) => `+1202${200 + Math.floor(i / 10_000)}${String(i % 10_000).padStart(4, '0')},America/New_York,Lead ${i}`);
+      // The bad line arrives once a batch has been written, or after a second if none is (as it must be).
+      const afterABatch = async () => {
+        for (let waited = 0; waited < 1000 && (await leadCount()) === 0; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+        return Buffer.from('+12025559999,America/New_York,"Ann\n+12025559998,America/New_York,Bob\n');
+      };
+      const { status } = await run([['phone,tz,name', ...good].join('\n') + '\n', afterABatch], MAPPING, 'main', 1000);
+      expect(status).toMatchObject({ state: 'failed', rowsRead: 0, rowsImported: 0, rowsRejected: 0 });
+      expect(status.error).toMatch(/the file is not valid CSV after line 20001: a quote opened after it is never closed/);
+      expect(await leadCount()).toBe(0);
+      expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM import_rejections')).rows[0]!.n).toBe(0);
     });
 
     it('reads semicolon- and tab-separated files, or the separator the mapping names', async () => {

@@ -4,16 +4,18 @@
  * themselves, while Asterisk speaks the amount: key 1 reaches an agent, key 9
  * opts out, a person who presses nothing hears the whole message.
  */
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changeCampaignState } from '../../src/campaigns/campaign-store.js';
 import type { Campaign } from '../../src/campaigns/campaign.js';
 import { createList, insertLeads } from '../../src/campaigns/leads.js';
 import { E164 } from '../../src/domain/ids.js';
+import { listRecordings } from '../../src/recordings/catalogue.js';
 import type { Db } from '../../src/storage/db.js';
 import { AgentClient } from '../support/agent-client.js';
 import { makeCampaign, zoneAtNoon } from '../support/fixtures.js';
 import { carrierNumber } from './carrier-scheme.js';
-import { AriObserver, at, EngineProcess, freshDatabase, labAgent, leftOnPbx, clearPbx } from './support.js';
+import { AriObserver, at, EngineProcess, freshDatabase, lab, labAgent, leftOnPbx, clearPbx } from './support.js';
 
 const ENGINE = `pbx-broadcast-${Date.now().toString(36)}`;
 
@@ -79,7 +81,12 @@ describe('a bill-reminder broadcast on the real PBX', () => {
     const { key, endpoint } = await labAgent(db, 6, agents.id);
     for (const c of [agents, broadcast]) await changeCampaignState(db, c.id, 'start', 'test');
 
-    engine = await EngineProcess.start({ campaigns: [agents.id, broadcast.id], databaseUrl: database.url, engineId: ENGINE });
+    engine = await EngineProcess.start({
+      campaigns: [agents.id, broadcast.id],
+      databaseUrl: database.url,
+      engineId: ENGINE,
+      env: { OUTPACE_RECORDING_STORE: join(lab.dir, 'engines', `${ENGINE}-recordings`) },
+    });
     desk = await AgentClient.open(engine.agentSocketUrl, key);
     await desk.next('hello');
     desk.send({ type: 'login', endpoint });
@@ -141,6 +148,17 @@ describe('a bill-reminder broadcast on the real PBX', () => {
       else if (at(effect) - at(key) > 300) late.push(`${phone}: ${effect.type} ${at(effect) - at(key)} ms after the key`);
     }
     expect(late).toEqual([]);
+  });
+
+  it('records every answered call from its answer, and catalogues each leg (QA: broadcast calls too)', async () => {
+    const { rows: answered } = await db.query<{ id: string }>(`SELECT id FROM attempts WHERE campaign_id = $1 AND answered_at IS NOT NULL`, [broadcast.id]);
+    expect(answered.length).toBeGreaterThan(0);
+    const catalogued = await listRecordings(db, { campaignId: broadcast.id, limit: 100 });
+    for (const { id } of answered) {
+      const legs = catalogued.filter((r) => r.attemptId === id);
+      expect(legs.map((r) => `${r.leg} ${r.status}`).sort(), `attempt ${id}`).toEqual(['agent available', 'customer available', 'mixed available']);
+      expect(legs.every((r) => (r.sizeBytes ?? 0) > 44 && /^[0-9a-f]{64}$/.test(r.sha256 ?? '')), `attempt ${id}`).toBe(true);
+    }
   });
 
   it('closes every attempt, and leaves nothing of the engine on the PBX', async () => {

@@ -38,17 +38,46 @@ export interface CampaignLeaseOptions {
   readonly ttlMs?: DurationMs;
 }
 
+/** What the runner does when the lease is lost (stop dialing) and when it is taken back (dial again). */
+export interface LeaseHolder {
+  readonly lost: () => void;
+  readonly regained: () => void;
+}
+
 export class CampaignLease {
   private renewal?: TimerHandle;
   private held = true;
-  private lost?: () => void;
+  /** Set from a loss until the lease is taken back: the runner is told each once. */
+  private lostLease = false;
+  /** Set from a failed renewal until one succeeds: said once, not on every retry. */
+  private renewing = false;
+  private holder?: LeaseHolder;
+  /** Said once: the campaign is not taken back while another engine's calls are open. */
+  private waitingForOthers = false;
+  private currentToken: FencingToken;
+  private generation: number;
+  /**
+   * Give it to the runner's StoredAttempts: each new attempt is checked against
+   * it. Its generation is the lease's current one: taken back after a loss,
+   * the lease fences with the new generation.
+   */
+  readonly fence: CampaignFence;
 
   private constructor(
     private readonly o: CampaignLeaseOptions,
-    readonly token: FencingToken,
-    /** Give it to the runner's StoredAttempts: each new attempt is checked against it. */
-    readonly fence: CampaignFence,
-  ) {}
+    token: FencingToken,
+    fence: CampaignFence,
+  ) {
+    this.currentToken = token;
+    this.generation = fence.generation;
+    const lease = this;
+    this.fence = {
+      campaignId: fence.campaignId,
+      get generation() {
+        return lease.generation;
+      },
+    };
+  }
 
   /** Takes the campaign's ownership, or says which engine holds it. */
   static async take(o: CampaignLeaseOptions): Promise<CampaignLease> {
@@ -61,6 +90,10 @@ export class CampaignLease {
     return new CampaignLease(o, token, await takeCampaign(o.db, o.campaignId, o.engineId));
   }
 
+  get token(): FencingToken {
+    return this.currentToken;
+  }
+
   /** Storage refused an attempt because another engine has taken the campaign (give it to StoredAttempts as onOwnershipLost). */
   readonly ownershipLost = (error: OwnershipLostError): void => this.lose(error.message);
 
@@ -68,35 +101,91 @@ export class CampaignLease {
     return this.o.ttlMs ?? DEFAULT_LEASE_TTL_MS;
   }
 
-  /** Renews the lease at a third of its time; `lost` is told when it cannot be kept (another engine may own the campaign now: stop dialing). */
-  keep(lost: () => void, heldUntil = this.o.scheduler.now() + this.ttlMs): void {
-    this.lost = lost;
+  /**
+   * Renews the lease at a third of its time. The holder is told `lost` when it
+   * cannot be kept (another engine may own the campaign now: stop dialing);
+   * the lease is then sought again at the same pace, and `regained` told when
+   * this engine holds it again (Redis came back and no other engine took it).
+   */
+  keep(holder: LeaseHolder, heldUntil = this.o.scheduler.now() + this.ttlMs): void {
+    this.holder = holder;
     this.renewal = this.o.scheduler.after(this.ttlMs / 3, () => {
       if (!this.held) return;
       const askedAt = this.o.scheduler.now();
-      this.o.coordination.ownership.renew(this.o.campaignId, this.o.engineId, this.token, this.ttlMs).then(
-        (kept) => (kept ? this.keep(lost, askedAt + this.ttlMs) : this.lose('another engine holds the lease or it lapsed')),
+      this.o.coordination.ownership.renew(this.o.campaignId, this.o.engineId, this.currentToken, this.ttlMs).then(
+        (kept) => {
+          if (!kept) return this.lose('another engine holds the lease or it lapsed');
+          if (this.renewing) this.o.logger.info({ campaignId: this.o.campaignId }, 'campaign lease renewed again');
+          this.renewing = false;
+          this.keep(holder, askedAt + this.ttlMs);
+        },
         (error: unknown) => {
           // Redis unreachable: the lease may still hold until it lapses; past that, another engine may own the campaign.
           if (this.o.scheduler.now() >= heldUntil) return this.lose('could not renew the lease before it lapsed');
-          this.o.logger.warn({ err: error }, 'could not renew the campaign lease; retrying');
-          this.keep(lost, heldUntil);
+          if (!this.renewing) this.o.logger.warn({ campaignId: this.o.campaignId, err: error }, 'could not renew the campaign lease; retrying until it lapses');
+          this.renewing = true;
+          this.keep(holder, heldUntil);
         },
       );
     });
   }
 
   private lose(why: string): void {
-    if (!this.held) return;
-    this.o.logger.error({ campaignId: this.o.campaignId }, `campaign lost (${why}): no more dials from this engine`);
-    this.lost?.();
+    if (!this.held || this.lostLease) return;
+    this.lostLease = true;
+    this.renewing = false;
+    this.renewal?.cancel();
+    this.o.logger.error({ campaignId: this.o.campaignId }, `campaign lost (${why}): no more dials from this engine until it holds the lease again`);
+    this.holder?.lost();
+    this.seek();
+  }
+
+  /** After a loss: asks for the lease again; taken, the storage fence moves to a new generation, and dialing may resume. */
+  private seek(): void {
+    this.renewal = this.o.scheduler.after(this.ttlMs / 3, () => {
+      if (!this.held) return;
+      void this.takeBack().then(
+        (taken) => (taken ? undefined : this.seek()),
+        // Redis or storage still unreachable: each says so once itself; ask again later.
+        () => this.seek(),
+      );
+    });
+  }
+
+  private async takeBack(): Promise<boolean> {
+    const token = await this.o.coordination.ownership.acquire(this.o.campaignId, this.o.engineId, this.ttlMs);
+    if (token === null || !this.held) return false;
+    // Another engine ran the campaign meanwhile and left calls open: they need a takeover that adopts them (a restart
+    // of this engine does it), not an engine that dials beside them. The lease is let go; taken back once they are closed.
+    if (await otherEnginesCallsOpen(this.o.db, this.o.campaignId, this.o.engineId)) {
+      await this.o.coordination.ownership.release(this.o.campaignId, this.o.engineId, token);
+      if (!this.waitingForOthers) {
+        this.o.logger.warn({ campaignId: this.o.campaignId }, 'another engine left calls of this campaign open: not taken back until they are closed (restart this engine to adopt them)');
+      }
+      this.waitingForOthers = true;
+      return false;
+    }
+    this.waitingForOthers = false;
+    const fence = await takeCampaign(this.o.db, this.o.campaignId, this.o.engineId);
+    this.currentToken = token;
+    this.generation = fence.generation;
+    this.lostLease = false;
+    this.o.logger.info({ campaignId: this.o.campaignId, token }, 'campaign lease taken back: dialing again');
+    this.holder?.regained();
+    this.keep(this.holder!);
+    return true;
   }
 
   async release(): Promise<void> {
     this.held = false;
     this.renewal?.cancel();
-    await this.o.coordination.ownership.release(this.o.campaignId, this.o.engineId, this.token);
+    await this.o.coordination.ownership.release(this.o.campaignId, this.o.engineId, this.currentToken);
   }
+}
+
+async function otherEnginesCallsOpen(db: Db, campaignId: CampaignId, engineId: string): Promise<boolean> {
+  const { rows } = await db.query('SELECT 1 FROM attempts WHERE campaign_id = $1 AND ended_at IS NULL AND engine_id <> $2 LIMIT 1', [campaignId, engineId]);
+  return rows.length > 0;
 }
 
 /** A drain's wait for the calls in progress: true once none is left, false when the timeout came first. */

@@ -26,8 +26,10 @@ import { callHandling } from './call-handling.js';
 import { CallsDrain, CampaignLease, campaignToRun } from './campaign-lease.js';
 import { CampaignWatch } from './campaign-watch.js';
 import { ClaimedLeads } from './claimed-leads.js';
+import { DialGate } from './dial-gate.js';
 import { LivePublisher } from './live-publisher.js';
 import { takeOverLostEngineCalls } from './lost-engine-calls.js';
+import { pauseDialing, StorageOutage } from './storage-outage.js';
 import { StoredAttempts } from './stored-attempts.js';
 
 export interface CampaignRunnerOptions {
@@ -70,6 +72,7 @@ interface Running {
   readonly lease: CampaignLease;
   readonly live: LivePublisher;
   readonly watch: CampaignWatch;
+  readonly gate: DialGate;
   readonly unsubscribe: (() => void)[];
 }
 
@@ -87,7 +90,14 @@ export class CampaignRunner {
     const handling = callHandling(campaign, this.o.abandonMessage);
     const lease = await CampaignLease.take({ db, coordination, campaignId, engineId, scheduler, logger, ttlMs: this.o.leaseTtlMs });
     const trunk = { ...this.o.trunk, id: campaign.trunkId ?? this.o.trunk.id };
-    const onError = (error: unknown) => this.o.logger.error({ campaignId, err: error }, 'storage refused a lead claim or release');
+    // Set once the engine exists; storage may fail before, while the runner starts.
+    let gate: DialGate | undefined;
+    const outage: StorageOutage = new StorageOutage({
+      db,
+      logger: logger.child({ campaignId }),
+      changed: pauseDialing(() => gate, (): Promise<void> => attempts.replayed()),
+    });
+    const onError = (error: unknown) => outage.failed(error) || this.o.logger.error({ campaignId, err: error }, 'storage refused a lead claim or release');
     const metrics = this.o.metrics?.campaign(campaignId);
     const leads = new ClaimedLeads({ db, campaignId, engineId, clock: this.o.scheduler, onError, claimed: metrics?.claimed });
     const attempts = new StoredAttempts({
@@ -98,6 +108,7 @@ export class CampaignRunner {
       fence: lease.fence,
       onOwnershipLost: lease.ownershipLost,
       timed: this.o.metrics?.storageWriteTimed,
+      outage,
     });
     const live = new LivePublisher({ live: coordination.live, campaignId, logger });
     const engine = new CampaignEngine({
@@ -162,7 +173,8 @@ export class CampaignRunner {
       this.o.desk.subscribe(attempts.deskEvent),
     ];
     if (this.o.agentCampaigns) unsubscribe.push(this.o.agentCampaigns.register(campaignId, engine));
-    let deposed = false;
+    const dialGate = new DialGate(engine);
+    gate = dialGate;
     const watch = new CampaignWatch({
       db,
       campaignId,
@@ -173,21 +185,19 @@ export class CampaignRunner {
         if (JSON.stringify(now.pacing) !== JSON.stringify(before.pacing)) engine.updateSettings(now.pacing);
         this.followCallHandling(engine, now);
         if (now.state === 'running') {
-          if (!deposed) engine.resumeDialing();
+          dialGate.release('campaign-not-running');
         } else {
           logger.info({ campaignId, state: now.state }, 'campaign no longer running: no new dials; the calls in progress go on');
-          engine.stopDialing();
+          dialGate.hold('campaign-not-running');
         }
       },
     });
-    this.running = { engine, leads, attempts, lease, live, watch, unsubscribe };
+    this.running = { engine, leads, attempts, lease, live, watch, gate: dialGate, unsubscribe };
     const { adopted } = await takeOverLostEngineCalls({ db, campaign, trunkId: trunk.id, engineId, engine, port: this.o.port, logger, now: scheduler.now() });
     await live.takeOver(adopted);
     engine.start();
-    lease.keep(() => {
-      deposed = true;
-      engine.stopDialing();
-    });
+    if (outage.down) dialGate.hold('storage-unreachable');
+    lease.keep({ lost: () => dialGate.hold('lease-lost'), regained: () => dialGate.release('lease-lost') });
     this.o.logger.info({ campaignId, engineId, token: lease.token }, 'campaign started');
   }
 
@@ -208,7 +218,7 @@ export class CampaignRunner {
     this.running = undefined;
     const { engine, leads, attempts, lease } = running;
     running.watch.stop();
-    engine.stopDialing();
+    running.gate.hold('draining');
     await leads.close();
     // The calls end, then their agents' wrap-ups (by disposition or the campaign's wrap-up timeout), so no call is left without its disposition.
     const ended = await this.drainWait.until(() => engine.callsInFlight + engine.wrapUpsOpen, this.o.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);

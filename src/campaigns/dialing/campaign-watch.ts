@@ -29,6 +29,8 @@ export class CampaignWatch {
   private timer?: TimerHandle;
   private current: Campaign;
   private stopped = false;
+  /** The last look failed (storage away). */
+  private unreadable = false;
 
   constructor(private readonly o: CampaignWatchOptions) {
     this.current = o.initial;
@@ -56,14 +58,17 @@ export class CampaignWatch {
         this.current = deleted;
         return;
       }
+      if (this.unreadable) this.o.logger.info({ campaignId: this.o.campaignId }, 'the campaign can be read for changes again');
+      this.unreadable = false;
       if (campaign.updatedAt.getTime() !== this.current.updatedAt.getTime()) {
         const before = this.current;
         this.current = campaign;
         this.o.changed(campaign, before);
       }
     } catch (err) {
-      // The database is away for a moment: keep running on what was last read.
-      this.o.logger.warn({ campaignId: this.o.campaignId, err }, 'could not read the campaign for changes; trying again');
+      // The database is away for a moment: keep running on what was last read; said once, not every second.
+      if (!this.unreadable) this.o.logger.warn({ campaignId: this.o.campaignId, err }, 'could not read the campaign for changes; trying again every second');
+      this.unreadable = true;
     }
     this.schedule();
   }

@@ -4,11 +4,13 @@
  * memory and written in batches, one insert at a time, each taking every
  * change heard since the last. If storage falls behind past `maxPending`
  * changes, the oldest are dropped and reported rather than letting memory
- * grow without end.
+ * grow without end. While storage is out of reach the changes are kept and
+ * written, in order, once it is back (said once per outage).
  */
 import PQueue from 'p-queue';
 import type { AgentStateChange } from '../../agents/agent-board.js';
 import type { Db } from '../../storage/db.js';
+import { isStorageUnreachable } from '../../storage/errors.js';
 
 export interface StoredAgentStatesOptions {
   readonly db: Db;
@@ -18,10 +20,14 @@ export interface StoredAgentStatesOptions {
 }
 
 const DEFAULT_MAX_PENDING = 50_000;
+/** Between tries while storage is out of reach. */
+const RETRY_MS = 1000;
 
 export class StoredAgentStates {
   private pending: AgentStateChange[] = [];
   private readonly writes = new PQueue({ concurrency: 1 });
+  /** Storage was out of reach at the last write. */
+  private away = false;
 
   constructor(private readonly o: StoredAgentStatesOptions) {}
 
@@ -62,8 +68,14 @@ export class StoredAgentStates {
           batch.map((c) => new Date(c.at)),
         ],
       );
+      this.away = false;
     } catch (error) {
-      this.o.onError?.('agent state changes', error);
+      if (!isStorageUnreachable(error)) return this.o.onError?.('agent state changes', error);
+      // Kept, before anything heard since, and tried again shortly.
+      this.pending = batch.concat(this.pending);
+      if (!this.away) this.o.onError?.('agent state changes (kept, written when storage is back)', error);
+      this.away = true;
+      setTimeout(() => this.writes.size === 0 && void this.writes.add(() => this.write()), RETRY_MS).unref();
     }
   }
 }

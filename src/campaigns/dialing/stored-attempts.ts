@@ -10,6 +10,12 @@
  * An attempt whose row could not be written has nothing more stored: the
  * engine already ended it as failed, and its lead's claim lapses back to the
  * pool.
+ *
+ * While storage is unreachable (storage-outage.ts) a write is not dropped: it
+ * joins a queue, written when storage is back, in the order the writes
+ * failed, exactly once (a write whose connection dropped may have been stored
+ * already: the outcome and the disposition are looked for before they are
+ * written again; the others are the same whether written once or twice).
  */
 import { randomUUID } from 'node:crypto';
 import type { AgentDeskEvent } from '../../agents/desk.js';
@@ -21,8 +27,21 @@ import type { Db } from '../../storage/db.js';
 import type { TelephonyEvent } from '../../telephony/port.js';
 import type { Lead } from '../lead-source.js';
 import { actorOf } from '../../agents/call-work.js';
-import { addAttemptStep, addHoldTime, addRecording, addRecordingFailure, finishAttempt, markAnswered, markConnected, setDisposition, startAttempt } from '../attempts.js';
+import {
+  addAttemptStep,
+  addHoldTime,
+  addRecording,
+  addRecordingFailure,
+  attemptDispositioned,
+  attemptEnded,
+  finishAttempt,
+  markAnswered,
+  markConnected,
+  setDisposition,
+  startAttempt,
+} from '../attempts.js';
 import { OwnershipLostError, type CampaignFence } from './campaign-fence.js';
+import type { StorageOutage } from './storage-outage.js';
 
 export interface StoredAttemptsOptions {
   readonly db: Db;
@@ -36,7 +55,12 @@ export interface StoredAttemptsOptions {
   readonly onOwnershipLost?: (error: OwnershipLostError) => void;
   /** Told how long each write took, by what it wrote (the metrics' storage write latency). */
   readonly timed?: (write: string, ms: number) => void;
+  /** Told of writes that fail for want of the server; they are then queued until it is back. */
+  readonly outage?: StorageOutage;
 }
+
+/** Whether a write that may have been stored before its connection dropped was: then it is not written again. */
+type AlreadyStored = () => Promise<boolean>;
 
 type Disposition = Extract<AgentDeskEvent, { type: 'agent.wrap-up-done' }>;
 
@@ -57,6 +81,8 @@ export class StoredAttempts implements AttemptJournal {
    * dispositions are not this one's to store, nor to complain of.
    */
   private readonly ours = new Set<AttemptId>();
+  /** The writes waiting for storage to come back, one after the other in the order they failed. */
+  private replays: Promise<void> = Promise.resolve();
   /** Calls whose customer is on hold now, since when. */
   private readonly heldSince = new Map<AttemptId, EpochMs>();
   /**
@@ -90,6 +116,8 @@ export class StoredAttempts implements AttemptJournal {
         (error: unknown) => {
           this.unwritten.add(attemptId);
           if (error instanceof OwnershipLostError) this.o.onOwnershipLost?.(error);
+          // No row, no dial: the engine ends this attempt as failed; the outage pauses the next ones.
+          this.o.outage?.failed(error);
           return false;
         },
       ),
@@ -125,7 +153,7 @@ export class StoredAttempts implements AttemptJournal {
       this.ours.delete(attemptId);
       return;
     }
-    this.thenWrite(attemptId, 'outcome', write);
+    this.thenWrite(attemptId, 'outcome', write, () => attemptEnded(this.o.db, attemptId));
   }
 
   /** An agent spoke on this call (the engine's own, or one it lent an agent to): their disposition is expected. */
@@ -200,24 +228,58 @@ export class StoredAttempts implements AttemptJournal {
     }
     this.ours.delete(e.attemptId);
     const disposition = { code: e.disposition, callbackAt: e.callback?.at, callbackAgentId: e.callback?.agentId, note: e.note };
-    this.thenWrite(e.attemptId, 'disposition', () => setDisposition(this.o.db, e.attemptId, disposition, actor, e.at));
+    this.thenWrite(
+      e.attemptId,
+      'disposition',
+      () => setDisposition(this.o.db, e.attemptId, disposition, actor, e.at),
+      () => attemptDispositioned(this.o.db, e.attemptId),
+    );
   }
 
   /** A write about the attempt, in order after those queued before it (a broadcast's handover after its outcome). */
-  thenWrite(attemptId: AttemptId, what: string, write: () => Promise<unknown>): void {
+  thenWrite(attemptId: AttemptId, what: string, write: () => Promise<unknown>, alreadyStored?: AlreadyStored): void {
     const previous = this.chains.get(attemptId) ?? Promise.resolve(true);
     this.track(
       attemptId,
       previous.then(async (stored) => {
         if (!stored) return false;
-        const startedAt = performance.now();
-        await write().then(
-          () => this.o.timed?.(what, performance.now() - startedAt),
-          (error: unknown) => this.o.onError?.(attemptId, what, error),
-        );
+        await this.persist(attemptId, what, write, alreadyStored);
         return true;
       }),
     );
+  }
+
+  /** Resolves once every write queued while storage was down is written. */
+  replayed(): Promise<void> {
+    return this.replays;
+  }
+
+  private async persist(attemptId: AttemptId, what: string, write: () => Promise<unknown>, alreadyStored?: AlreadyStored): Promise<void> {
+    try {
+      const startedAt = performance.now();
+      await write();
+      this.o.timed?.(what, performance.now() - startedAt);
+      return;
+    } catch (error) {
+      if (!this.o.outage?.failed(error)) return this.o.onError?.(attemptId, what, error);
+    }
+    const replay = this.replays.then(() => this.replay(this.o.outage!, attemptId, what, write, alreadyStored));
+    this.replays = replay;
+    await replay;
+  }
+
+  /** Writes once storage is back; a write the outage interrupted again waits again. Never rejects. */
+  private async replay(outage: StorageOutage, attemptId: AttemptId, what: string, write: () => Promise<unknown>, alreadyStored?: AlreadyStored) {
+    for (;;) {
+      await outage.whenBack();
+      try {
+        if (!(await alreadyStored?.())) await write();
+        return;
+      } catch (error) {
+        if (outage.failed(error)) continue;
+        return this.o.onError?.(attemptId, what, error);
+      }
+    }
   }
 
   private track(attemptId: AttemptId, step: Promise<boolean>): void {

@@ -8,7 +8,7 @@
  * changes nothing.
  */
 import type { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import { parse, type Options as CsvOptions } from 'csv-parse';
 import type { CampaignId } from '../../domain/ids.js';
 import { audit } from '../../storage/audit.js';
 import type { Db, Queryable } from '../../storage/db.js';
@@ -18,6 +18,7 @@ import { PROFILES } from '../compliance.js';
 import { createList, type ListId } from '../leads.js';
 import { applyBatch, type BatchTarget } from './apply-batch.js';
 import { countBatch, createImport, finishImport, getImportStatus, keepImportAlive, recordRejections, type ImportStatus } from './import-store.js';
+import { checkWholeFile, MalformedFile } from './checked-file.js';
 import { resolveColumns, type ColumnMapping } from './mapping.js';
 import type { RowRules } from './normalise.js';
 import { sniffFile } from './sniff.js';
@@ -85,27 +86,29 @@ function rowRules(campaign: Campaign, mapping: ColumnMapping): RowRules {
 /** The parser's errors say what and where; the user also needs what to do. */
 function readableError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: unknown }).code;
-  if (code === 'CSV_MAX_RECORD_SIZE') return `${message}: a row longer than 1 MiB is a quote left open; close it and import the file again`;
-  if (typeof code === 'string' && code.startsWith('CSV_')) {
-    return `the file is not valid CSV: ${message}; fix it and import it again (rows already imported are not imported twice)`;
-  }
-  return message;
+  if (!(error instanceof MalformedFile)) return message;
+  const what =
+    error.code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quote opened after it is never closed'
+    : error.code === 'CSV_MAX_RECORD_SIZE' ? 'the row after it runs on for more than 1 MiB: a quote left open'
+    : `the row after it breaks CSV's rules (${message})`;
+  return `the file is not valid CSV after line ${error.line}: ${what}; fix it and import the file again (nothing of it was imported)`;
 }
 
 async function readFile(db: Db, request: ImportRequest, target: BatchTarget, rules: RowRules, file: Readable): Promise<void> {
   const sniffed = await sniffFile(file, request.mapping.separator);
-  const parser = sniffed.source.pipe(
-    parse({
-      bom: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-      info: true,
-      delimiter: sniffed.separator,
-      max_record_size: MAX_RECORD_BYTES,
-    }),
-  );
-  sniffed.source.on('error', (error) => parser.destroy(error));
+  const options: CsvOptions = { bom: true, skip_empty_lines: true, relax_column_count: true, delimiter: sniffed.separator, max_record_size: MAX_RECORD_BYTES };
+  // A malformed file (a quote left open on its last line) must write nothing: see checked-file.ts.
+  const checked = await checkWholeFile(sniffed.source, options);
+  try {
+    await writeFile(db, request, target, rules, checked.open(), options);
+  } finally {
+    await checked.remove();
+  }
+}
+
+async function writeFile(db: Db, request: ImportRequest, target: BatchTarget, rules: RowRules, file: Readable, options: CsvOptions): Promise<void> {
+  const parser = file.pipe(parse({ ...options, info: true }));
+  file.on('error', (error) => parser.destroy(error));
   const lanes = new Lanes(LANES[db.kind], request.batchSize ?? DEFAULT_BATCH, (batch) =>
     db.transaction((tx) => writeBatch(tx, target, batch)),
   );

@@ -47,15 +47,38 @@ export function countryTimeZone(country: string): string | undefined {
   return zones.length === 1 ? zones[0] : undefined;
 }
 
+/**
+ * Every zone a number may be in, from its country (when it has one zone) or
+ * its area; undefined when the number does not tell. The import, hand dials
+ * and agents' corrections all use it: one rule for a lead's zones.
+ */
+export function numberTimeZones({ phone, country, parsed }: NormalisedPhone): readonly string[] | undefined {
+  const countryZone = country && countryTimeZone(country);
+  if (countryZone) return [countryZone];
+  const areaZones = areaTimeZones(phone, parsed.countryCallingCode)?.filter(isTimeZone);
+  return areaZones?.length ? areaZones : undefined;
+}
+
+/** A lead's zones as stored: the first, and the others the lead must also be inside its window in. */
+export function storedTimeZones(zones: readonly string[]): { readonly timeZone: string; readonly otherTimeZones?: readonly string[] } {
+  if (zones.length === 1) return { timeZone: zones[0]! };
+  const unique = [...new Set(zones)];
+  return { timeZone: unique[0]!, ...(unique.length > 1 ? { otherTimeZones: unique.slice(1) } : {}) };
+}
+
+export interface NormalisedPhone {
+  readonly phone: E164;
+  readonly country: string | undefined;
+  readonly parsed: PhoneNumber;
+}
+
 /** A number as people write it to E.164, with its country; a national number is read as one of `defaultCountry`. */
 export function normalisePhone(
   raw: string,
   defaultCountry: string | undefined,
   /** Where the default country is set, for the error's hint. */
   defaultCountryHint = 'a default country',
-):
-  | { readonly phone: E164; readonly country: string | undefined; readonly parsed: PhoneNumber }
-  | { readonly rejected: string } {
+): NormalisedPhone | { readonly rejected: string } {
   const written = raw.trim();
   if (written === '') return { rejected: 'has no phone number' };
   const digits = written.replace(/\D/g, '').length;
@@ -133,8 +156,7 @@ export function normaliseRow(fields: readonly string[], row: number, columns: Re
   return {
     lead: {
       phone: parsed.phone,
-      timeZone: zone.timeZones[0]!,
-      ...(zone.timeZones.length > 1 ? { otherTimeZones: zone.timeZones.slice(1) } : {}),
+      ...storedTimeZones(zone.timeZones),
       priority,
       customFields,
       sourceRow: row,
@@ -155,32 +177,20 @@ function unfitField(field: string): string | undefined {
   return undefined;
 }
 
-/**
- * The time zones the number itself tells: its country's one zone, or every
- * zone its area may be in (a lead is called only while the window is open in
- * all of them); undefined when the number does not tell.
- */
-export function numberTimeZones({ phone, country, parsed }: { phone: E164; country: string | undefined; parsed: PhoneNumber }): readonly string[] | undefined {
-  const countryZone = country && countryTimeZone(country);
-  if (countryZone) return [countryZone];
-  const areaZones = areaTimeZones(phone, parsed.countryCallingCode)?.filter(isTimeZone);
-  return areaZones?.length ? areaZones : undefined;
-}
-
 function timeZoneOf(
   fields: readonly string[],
   columns: ResolvedColumns,
-  { phone, country, parsed }: { phone: E164; country: string | undefined; parsed: PhoneNumber },
+  number: NormalisedPhone,
   mapping: ColumnMapping,
 ): { timeZones: readonly string[] } | { rejected: string } {
   const given = columns.timeZone === undefined ? '' : fields[columns.timeZone]!.trim();
   if (given !== '') {
     return isTimeZone(given) ? { timeZones: [given] } : { rejected: `time zone "${given}" is not an IANA time zone such as Europe/London` };
   }
-  const numberZones = numberTimeZones({ phone, country, parsed });
+  const numberZones = numberTimeZones(number);
   if (numberZones) return { timeZones: numberZones };
   if (mapping.defaultTimeZone) return { timeZones: [mapping.defaultTimeZone] };
   return {
-    rejected: `the time zone of a number in ${country ?? 'an unknown country'} cannot be told from the number: map a time zone column or give defaultTimeZone`,
+    rejected: `the time zone of a number in ${number.country ?? 'an unknown country'} cannot be told from the number: map a time zone column or give defaultTimeZone`,
   };
 }

@@ -9,6 +9,7 @@
  */
 import type { Queryable } from '../../storage/db.js';
 import { timeOrderedId } from '../../storage/time-ordered-id.js';
+import { otherTimeZonesText } from '../leads.js';
 import type { ImportedLead } from './normalise.js';
 
 export async function stageBatch(tx: Queryable, leads: readonly ImportedLead[]): Promise<void> {
@@ -44,11 +45,6 @@ function* copyLines(leads: readonly ImportedLead[]): Generator<string> {
   for (const l of leads) {
     yield `${l.sourceRow}\t${timeOrderedId()}\t${timeOrderedId()}\t${copyText(l.phone)}\t${copyText(l.timeZone)}\t${otherTimeZonesText(l) ?? '\\N'}\t${copyText(JSON.stringify(l.customFields ?? {}))}\t${l.priority ?? 0}\n`;
   }
-}
-
-/** The further zones as a PostgreSQL array literal: zone names hold no commas, quotes, braces or spaces. */
-function otherTimeZonesText(lead: ImportedLead): string | undefined {
-  return lead.otherTimeZones?.length ? `{${lead.otherTimeZones.join(',')}}` : undefined;
 }
 
 const SPECIAL = /[\\\t\n\r]/;

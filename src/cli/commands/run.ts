@@ -20,6 +20,7 @@ import { AgentSockets } from '../../api/agent-sockets.js';
 import { getCampaign } from '../../campaigns/campaign-store.js';
 import type { Campaign } from '../../campaigns/campaign.js';
 import { measuredFeasibility } from '../../campaigns/stats.js';
+import { DEFAULT_LEASE_TTL_MS } from '../../campaigns/dialing/campaign-lease.js';
 import { CampaignRunner } from '../../campaigns/dialing/campaign-runner.js';
 import { closeLeftHistories, StoredAgentStates } from '../../campaigns/dialing/stored-agent-states.js';
 import { CampaignId } from '../../domain/ids.js';
@@ -44,6 +45,11 @@ const runEnv = z.object({
   /** Where a broadcast's prompts are checked before its first dial: the sounds/ installed on the PBX as sound:outpace/. */
   OUTPACE_SOUNDS_DIR: z.string().min(1).default(fileURLToPath(new URL('../../../sounds/', import.meta.url))),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * How long a campaign's ownership lease lasts unrenewed: an engine cut off from Redis stops dialing once it lapses,
+   * and another engine may take the campaign after it. Shorter: quicker takeovers, more renewals.
+   */
+  OUTPACE_LEASE_TTL_MS: z.coerce.number().int().min(1000).max(600_000).default(DEFAULT_LEASE_TTL_MS),
 });
 
 /** Why agents a lost engine left logged in are logged out when the next engine starts. */
@@ -112,6 +118,7 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
         trunk: { id: settings.OUTPACE_TRUNK, maxLines: settings.OUTPACE_TRUNK_MAX_LINES, maxCallsPerSecond: ari.ARI_CALLS_PER_SECOND },
         agentCampaigns,
         metrics,
+        leaseTtlMs: settings.OUTPACE_LEASE_TTL_MS,
       };
       const runs = campaigns.map((c): CampaignRun =>
         c.type === 'broadcast'

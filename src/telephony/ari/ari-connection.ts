@@ -105,6 +105,32 @@ export interface AriConnectionOptions {
   readonly onReconnected: () => void;
 }
 
+/**
+ * ari-client parses each message of the event socket with no guard: one it
+ * cannot place (not JSON, not an object, no type, a type Asterisk's models do
+ * not list, a resource it cannot build) throws in the socket's handler, and
+ * the process dies. Asterisk should never send such a message; if it does,
+ * it is logged and dropped, and the stream goes on. Wrapped on each new
+ * socket (ari-client opens one per reconnection, as `_ws`).
+ */
+function guardMessages(client: unknown, logger: Logger): void {
+  const ws = (client as { _ws?: EventEmitter })._ws;
+  if (!ws || guardedSockets.has(ws)) return;
+  guardedSockets.add(ws);
+  for (const listener of ws.listeners('message') as ((...args: unknown[]) => void)[]) {
+    ws.off('message', listener);
+    ws.on('message', (...args: unknown[]) => {
+      try {
+        listener(...args);
+      } catch (err) {
+        logger.warn({ err: err instanceof Error ? err.message : String(err), message: String(args[0]).slice(0, 200) }, 'ARI message not understood; ignored');
+      }
+    });
+  }
+}
+
+const guardedSockets = new WeakSet<object>();
+
 /** How long to wait before starting over once ari-client gives up reconnecting. */
 const RESTART_AFTER_GIVING_UP_MS = 5000;
 
@@ -124,6 +150,7 @@ export async function connectAri(o: AriConnectionOptions): Promise<AriConnection
   let opened = false;
   let closed = false;
   events.on('WebSocketConnected', () => {
+    guardMessages(client, o.logger);
     if (opened) {
       o.logger.warn('ARI event stream is back: reconciling calls with Asterisk');
       o.onReconnected();
