@@ -128,9 +128,15 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
     { prefix: API_PREFIX },
   );
   webLayerRoutes(app);
-  webPageRoutes(app, { path: '/agent', folder: new URL('./agent-page/', import.meta.url), files: ['agent.js', 'call.js', 'script.js', 'agent.css'] });
-  webPageRoutes(app, { path: '/qa', folder: new URL('./qa-page/', import.meta.url), files: ['qa.js', 'qa.css'] });
-  webPageRoutes(app, { path: '/supervisor', folder: new URL('./supervisor-page/', import.meta.url), files: ['supervisor.js', 'charts.js', 'supervisor.css'] });
+  webPageRoutes(app, { path: '/agent', title: 'agent', folder: new URL('./agent-page/', import.meta.url), files: ['agent.js', 'call.js', 'script.js', 'agent.css'] });
+  webPageRoutes(app, { path: '/qa', title: 'QA', folder: new URL('./qa-page/', import.meta.url), files: ['qa.js', 'qa.css'] });
+  webPageRoutes(app, {
+    path: '/supervisor',
+    title: 'supervisor',
+    folder: new URL('./supervisor-page/', import.meta.url),
+    files: ['supervisor.js', 'charts.js', 'supervisor.css'],
+    vendorStyles: ['/web/vendor/uplot.css'],
+  });
   // At the root, where Prometheus looks by default.
   metricsRoutes(app, context);
   return app;

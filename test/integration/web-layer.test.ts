@@ -33,7 +33,7 @@ beforeAll(async () => {
   db = await freshPglite('migrated');
   coordination = memoryCoordination(clock);
   api = await buildApi({ db, coordination, clock });
-  webPageRoutes(api, { path: '/fixture', folder: new URL('../support/web-fixture/', import.meta.url), files: ['page.js'] });
+  webPageRoutes(api, { path: '/fixture', title: 'fixture', folder: new URL('../support/web-fixture/', import.meta.url), files: ['page.js'] });
   await api.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
   supervisorKey = await createApiKey(db, { name: 'sam', role: 'supervisor' });

@@ -203,8 +203,12 @@ function applyEvent(floor, type, data) {
   }
 }
 
-/** Why a decision dialed nothing: the server's fuller explanation (read with the floor) while it holds, else the limit. */
+/**
+ * Why a decision dialed nothing: the server's fuller explanation (read with the floor) while it holds, else the limit.
+ * A campaign not running says so whatever a last decision, made before its pause, reports.
+ */
 function whyNot(campaign, pacing) {
+  if (campaign.state !== 'running') return campaign.whyNotDialing;
   if (pacing.dials > 0) return [];
   if (campaign.whyNotDialing.length > 0) return campaign.whyNotDialing;
   return pacing.limitedBy ? [LIMITS[pacing.limitedBy] ?? pacing.limitedBy] : ['the pacing policy expects the agents to be busy enough'];

@@ -8,7 +8,8 @@
  *   /web/lib/*      the shared modules: session (key, API calls), live (socket,
  *                   event stream), components (sign-in, header, tables, ...)
  *   /web/vendor/*   Preact, its hooks, htm and uPlot (charts), straight from node_modules
- *   /PAGE/*         each page's own index.html, modules and styles
+ *   /PAGE           each page's shell, the same for all (pageHtml)
+ *   /PAGE/*         each page's own modules and styles
  *
  * Only the pages' own files and their own server: no third-party origin, and
  * the import map is the one inline script, allowed by its hash.
@@ -42,8 +43,6 @@ const IMPORT_MAP = JSON.stringify({
 const IMPORT_MAP_TAG = `<script type="importmap">${IMPORT_MAP}</script>`;
 const IMPORT_MAP_HASH = createHash('sha256').update(IMPORT_MAP).digest('base64');
 
-/** Where a page's index.html asks for the import map; it must come before any module script. */
-const IMPORT_MAP_SLOT = '<!-- outpace:importmap -->';
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -90,23 +89,47 @@ export function webLayerRoutes(app: Api): void {
 export interface WebPage {
   /** Where the page lives, e.g. '/agent'. */
   readonly path: string;
-  /** The folder holding its index.html and the files named below. */
+  /** Its title, after "outpace: ". */
+  readonly title: string;
+  /** The folder holding the files named below. */
   readonly folder: URL;
-  /** Its own modules and styles besides index.html, e.g. ['agent.js', 'agent.css']. */
+  /** Its own modules and styles, the module that starts it first, e.g. ['agent.js', 'call.js', 'agent.css']. */
   readonly files: readonly string[];
+  /** Stylesheets of the web layer's vendors it uses besides the shared look, e.g. '/web/vendor/uplot.css'. */
+  readonly vendorStyles?: readonly string[];
 }
 
-export async function pageHtml(page: WebPage): Promise<string> {
-  const html = await readFile(new URL('./index.html', page.folder), 'utf8');
-  if (!html.includes(IMPORT_MAP_SLOT)) {
-    throw new Error(`${page.path}/index.html has no ${IMPORT_MAP_SLOT} in its <head>: put it before the first module script`);
-  }
-  return html.replace(IMPORT_MAP_SLOT, IMPORT_MAP_TAG);
+/**
+ * Every page is the same shell: the import map before any module, the shared
+ * look, the page's own styles, and its first module, which renders the body.
+ */
+export function pageHtml(page: WebPage): string {
+  const own = (ending: string) => page.files.filter((name) => name.endsWith(ending)).map((name) => `${page.path}/${name}`);
+  const entry = own('.js')[0];
+  if (!entry) throw new Error(`${page.path}: a page names the module that starts it among its files`);
+  const styles = [`${WEB_LAYER_PATH}/lib/web.css`, ...(page.vendorStyles ?? []), ...own('.css')];
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>outpace: ${page.title}</title>`,
+    '<link rel="icon" href="data:,">',
+    IMPORT_MAP_TAG,
+    ...styles.map((href) => `<link rel="stylesheet" href="${href}">`),
+    `<script type="module" src="${entry}"></script>`,
+    '</head>',
+    '<body></body>',
+    '</html>',
+    '',
+  ].join('\n');
 }
 
-/** A page: its index.html at `path` (with the import map), its own files beside it. */
+/** A page: its shell at `path` (with the import map), its own files beside it. */
 export function webPageRoutes(app: Api, page: WebPage): void {
-  serve(app, page.path, TYPES['.html']!, once(() => pageHtml(page)));
+  const html = pageHtml(page);
+  serve(app, page.path, TYPES['.html']!, async () => html);
   for (const name of page.files) {
     const type = TYPES[extname(name)];
     if (!type) throw new Error(`${page.path}/${name}: a page serves .js, .mjs and .css files only`);
