@@ -35,6 +35,8 @@ export class LivePublisher {
   private readonly queue = new PQueue({ concurrency: 1 });
   /** The campaign's calls in flight: the port's events about other campaigns' calls are not this campaign's. */
   private readonly calls = new Map<AttemptId, CallInFlight>();
+  /** Calls whose end the live state did not take (Redis out of reach): written again once it answers, or none stays up there for good. */
+  private readonly endsToWrite = new Set<AttemptId>();
   private lastPacingAt = -Infinity;
   /** The limit that held the last decision at no dials. */
   private lastLimit: string | null = null;
@@ -140,7 +142,7 @@ export class LivePublisher {
    */
   callOver(attemptId: AttemptId, at: EpochMs, counted: readonly (readonly [LiveCounter, number])[]): void {
     if (!this.calls.delete(attemptId)) return;
-    this.write(() => this.o.live.callEnded(this.o.campaignId, attemptId));
+    this.writeEnd(attemptId);
     for (const [counter, by] of counted) if (by > 0) this.count(counter, at, by);
   }
 
@@ -156,13 +158,15 @@ export class LivePublisher {
     });
     for (const call of shown) {
       if (adopted.has(call.attemptId)) this.calls.set(call.attemptId, call);
-      else this.write(() => this.o.live.callEnded(this.o.campaignId, call.attemptId));
+      else this.writeEnd(call.attemptId);
     }
   }
 
-  /** Resolves when every write queued so far is done (shutdown, tests). */
-  settled(): Promise<void> {
-    return this.queue.onIdle();
+  /** Resolves when every write queued so far is done, ends not yet taken tried once more (shutdown, tests). */
+  async settled(): Promise<void> {
+    await this.queue.onIdle();
+    this.writeEndsAgain();
+    await this.queue.onIdle();
   }
 
   private phase(attemptId: AttemptId, phase: CallInFlight['phase'], at: EpochMs, agentId: AgentId | null): void {
@@ -177,7 +181,31 @@ export class LivePublisher {
     this.write(() => this.o.live.count(this.o.campaignId, counter, at, by));
   }
 
+  private writeEnd(attemptId: AttemptId): void {
+    this.write(() =>
+      this.o.live.callEnded(this.o.campaignId, attemptId).then(
+        () => this.endsToWrite.delete(attemptId),
+        (err: unknown) => {
+          this.endsToWrite.add(attemptId);
+          throw err;
+        },
+      ),
+    );
+  }
+
+  /** The live state answers again: the ends it missed are written now. */
+  private writeEndsAgain(): void {
+    const ends = [...this.endsToWrite];
+    this.endsToWrite.clear();
+    for (const attemptId of ends) this.writeEnd(attemptId);
+  }
+
   private write(change: () => Promise<unknown>): void {
-    void this.queue.add(change).catch((err: unknown) => this.o.logger.warn({ campaignId: this.o.campaignId, err }, 'the live state was not updated'));
+    void this.queue.add(change).then(
+      () => {
+        if (this.endsToWrite.size > 0) this.writeEndsAgain();
+      },
+      (err: unknown) => this.o.logger.warn({ campaignId: this.o.campaignId, err }, 'the live state was not updated'),
+    );
   }
 }
