@@ -39,11 +39,15 @@ import { TcpProxy } from '../support/tcp-proxy.js';
  *   lease and its storage fence), then the frozen one wakes: it must not dial; once the other gives the
  *   campaign up, it takes it back and dials again;
  * ari-requests-hang: Asterisk's REST requests hang for a few seconds (its sessionlimit reached);
+ * sigkill-takeover: a second engine (its own engine id and ARI application) stands by for the campaign; the
+ *   first is killed; the second takes the campaign over once the lease lapses, adopting the first one's calls
+ *   through its application, and the agents log in to it;
  * ari-server-restart: Asterisk restarts: every channel and bridge gone at once, the socket dropped; the agents
  *   log in again (their legs are not brought back by themselves yet).
  */
 export const FAULT_KINDS = [
   'sigkill-restart',
+  'sigkill-takeover',
   'ari-socket-cut',
   'postgres-outage',
   'redis-outage',
@@ -259,7 +263,16 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
     await sleep(faultAtMs);
     let faultEnd: number;
     let attemptsBefore: number;
-    if (o.kind === 'sigkill-restart') {
+    if (o.kind === 'sigkill-takeover') {
+      const standBy = await EngineProcess.start({ ...env, ARI_APP: 'outpace-faults-b', OUTPACE_ENGINE_ID: 'faults-b' }, campaign.id);
+      await engine.kill('SIGKILL');
+      for (const agent of agents.splice(0)) agent.close();
+      engine = standBy;
+      // From the kill: the lease lapses within its TTL, then the standing-by engine takes the campaign over.
+      faultEnd = Date.now();
+      attemptsBefore = await attemptCount(db, campaign);
+      agents.push(...(await logIn(engine, keys, campaign)));
+    } else if (o.kind === 'sigkill-restart') {
       await engine.kill('SIGKILL');
       for (const agent of agents.splice(0)) agent.close();
       await sleep(500 + draw() * 1500);
@@ -381,13 +394,21 @@ async function busyCampaign(db: Db, pbx: PbxProcess, draw: () => number): Promis
   return { campaign, keys, scripts };
 }
 
-/** Every agent opens the socket and logs in to the campaign with their softphone, as after any restart. */
+/**
+ * Every agent opens the socket and logs in to the campaign with their softphone, as after any restart; refused
+ * while the engine is still taking the campaign over, they log in again, as the agent's page does.
+ */
 async function logIn(engine: EngineProcess, keys: readonly string[], campaign: Campaign): Promise<AgentClient[]> {
   return Promise.all(
     keys.map(async (key, n) => {
       const agent = await openOnceServed(engine.agentSocketUrl, key);
-      agent.send({ type: 'login', endpoint: `PJSIP/agent${n + 1}`, campaigns: [campaign.id] });
-      return agent;
+      for (;;) {
+        agent.send({ type: 'login', endpoint: `PJSIP/agent${n + 1}`, campaigns: [campaign.id] });
+        const answer = await agent.next('error', 'state');
+        if (answer.type === 'state') return agent;
+        if (answer['rule'] !== 'campaign-run-elsewhere') throw new Error(`agent${n + 1}'s login refused: ${String(answer['message'])}`);
+        await sleep(250);
+      }
     }),
   );
 }
