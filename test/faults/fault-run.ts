@@ -16,8 +16,8 @@ import { createApiKey } from '../../src/api/keys.js';
 import { AGENT_SOCKET_PATH } from '../../src/api/agent-sockets.js';
 import { upsertAgent } from '../../src/campaigns/agents.js';
 import { changeCampaignState } from '../../src/campaigns/campaign-store.js';
-import { takeCampaign } from '../../src/campaigns/dialing/campaign-fence.js';
 import type { Campaign } from '../../src/campaigns/campaign.js';
+import { DEPOSED_EXIT_CODE } from '../../src/cli/commands/run.js';
 import { redisCoordination } from '../../src/coordination/redis/redis-coordination.js';
 import { AgentId } from '../../src/domain/ids.js';
 import type { Db } from '../../src/storage/db.js';
@@ -35,9 +35,9 @@ import { TcpProxy } from '../support/tcp-proxy.js';
  * ari-socket-cut: the ARI event WebSocket drops and Asterisk refuses it for a few seconds (events meanwhile are lost);
  * postgres-outage, redis-outage: the server goes away for a few seconds, as in a restart: every connection
  *   drops and new ones are refused (through a proxy: the machine's servers are shared and are never restarted);
- * sigstop-fenced: the engine is frozen past its lease, another engine takes the campaign meanwhile (its
- *   lease and its storage fence), then the frozen one wakes: it must not dial; once the other gives the
- *   campaign up, it takes it back and dials again;
+ * sigstop-fenced: the engine is frozen past its lease; a second engine standing by takes the campaign over
+ *   (its lease, its storage fence, the frozen one's calls through its ARI application); the frozen one wakes: it
+ *   must not dial, and, told its application was taken (ApplicationReplaced), it exits without touching the calls;
  * ari-requests-hang: Asterisk's REST requests hang for a few seconds (its sessionlimit reached);
  * sigkill-takeover: a second engine (its own engine id and ARI application) stands by for the campaign; the
  *   first is killed; the second takes the campaign over once the lease lapses, adopting the first one's calls
@@ -80,6 +80,8 @@ export interface FaultCounts {
   readonly wallboardCallsLeft: number;
   /** Attempts an engine started while another engine held its campaign (sigstop-fenced: after it woke). */
   readonly dialedWithoutLease: number;
+  /** sigstop-fenced: 1 if the engine that woke deposed did not exit by itself (status 75) within 10 s. */
+  readonly deposedStillRunning: number;
 }
 
 export interface FaultRunResult {
@@ -236,6 +238,7 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
   /** What the PBX said before it restarted: its originates and faults are counted with the new one's. */
   let before: PbxState | undefined;
   let dialedWithoutLease = 0;
+  let deposedStillRunning = 0;
   try {
     await runMigrations(db);
     const { campaign, keys, scripts } = await busyCampaign(db, pbx, draw);
@@ -294,22 +297,27 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
       faultEnd = Date.now();
       attemptsBefore = await attemptCount(db, campaign);
     } else if (o.kind === 'sigstop-fenced') {
-      engine.child.kill('SIGSTOP');
-      await sleep(LEASE_TTL_MS + 1000 + draw() * 2000);
-      // Another engine takes the campaign, as a takeover does: the lease in Redis, the fence in storage. It dials nothing itself.
-      const other = redisCoordination(o.redisUrl, prefix);
-      const token = await other.ownership.acquire(campaign.id, 'other-engine', 60_000);
-      if (token === null) throw new Error('the frozen engine still held its lease after it lapsed');
-      await takeCampaign(db, campaign.id, 'other-engine');
+      const standBy = await EngineProcess.start({ ...env, ARI_APP: 'outpace-faults-b', OUTPACE_ENGINE_ID: 'faults-b' }, campaign.id);
+      const frozen = engine;
+      frozen.child.kill('SIGSTOP');
+      for (const agent of agents.splice(0)) agent.close();
+      engine = standBy;
+      // The agents log in to the engine standing by, refused until it has taken the campaign over.
+      agents.push(...(await logIn(engine, keys, campaign)));
       const woke = new Date();
-      engine.child.kill('SIGCONT');
-      await sleep(3000 + draw() * 2000);
+      frozen.child.kill('SIGCONT');
+      const exit = await Promise.race([frozen.exited, sleep(10_000).then(() => 'still running' as const)]);
+      deposedStillRunning = exit === DEPOSED_EXIT_CODE ? 0 : 1;
+      if (exit === 'still running') await frozen.kill('SIGKILL');
       dialedWithoutLease = Number(
-        (await db.query<{ n: string }>(`SELECT count(*) AS n FROM attempts WHERE campaign_id = $1 AND originated_at >= $2`, [campaign.id, woke])).rows[0]!.n,
+        (
+          await db.query<{ n: string }>(`SELECT count(*) AS n FROM attempts WHERE campaign_id = $1 AND engine_id = 'faults' AND originated_at >= $2`, [
+            campaign.id,
+            woke,
+          ])
+        ).rows[0]!.n,
       );
-      await other.ownership.release(campaign.id, 'other-engine', token);
-      await other.close();
-      faultEnd = Date.now();
+      faultEnd = woke.getTime();
       attemptsBefore = await attemptCount(db, campaign);
     } else {
       before = await pbx.ask<PbxState>({ type: 'state' });
@@ -343,7 +351,7 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
       dialingAgainMs,
       attempts: await attemptCount(db, campaign),
       abandonedByPbx: state.faults.abandonedByDialplan,
-      counts: { ...(await countLeftovers(db, campaign, state)), wallboardCallsLeft: shown.length, dialedWithoutLease },
+      counts: { ...(await countLeftovers(db, campaign, state)), wallboardCallsLeft: shown.length, dialedWithoutLease, deposedStillRunning },
     };
   } finally {
     for (const agent of agents) agent.close();
@@ -439,7 +447,7 @@ async function untilNewAttempt(db: Db, campaign: Campaign, before: number, since
   return undefined;
 }
 
-async function countLeftovers(db: Db, campaign: Campaign, state: PbxState): Promise<Omit<FaultCounts, 'wallboardCallsLeft' | 'dialedWithoutLease'>> {
+async function countLeftovers(db: Db, campaign: Campaign, state: PbxState): Promise<Omit<FaultCounts, 'wallboardCallsLeft' | 'dialedWithoutLease' | 'deposedStillRunning'>> {
   const one = async (sql: string, params: unknown[] = [campaign.id]) => Number((await db.query<{ n: string }>(sql, params)).rows[0]!.n);
   const stored = new Set((await db.query<{ id: string }>('SELECT id FROM attempts WHERE campaign_id = $1', [campaign.id])).rows.map((r) => r.id));
   return {
