@@ -410,13 +410,8 @@ async function logIn(engine: EngineProcess, keys: readonly string[], campaign: C
   return Promise.all(
     keys.map(async (key, n) => {
       const agent = await openOnceServed(engine.agentSocketUrl, key);
-      for (;;) {
-        agent.send({ type: 'login', endpoint: `PJSIP/agent${n + 1}`, campaigns: [campaign.id] });
-        const answer = await agent.next('error', 'state');
-        if (answer.type === 'state') return agent;
-        if (answer['rule'] !== 'campaign-run-elsewhere') throw new Error(`agent${n + 1}'s login refused: ${String(answer['message'])}`);
-        await sleep(250);
-      }
+      await agent.logIn({ endpoint: `PJSIP/agent${n + 1}`, campaigns: [campaign.id] });
+      return agent;
     }),
   );
 }
