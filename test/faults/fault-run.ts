@@ -12,6 +12,7 @@ import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { appendFileSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { createApiKey } from '../../src/api/keys.js';
 import { AGENT_SOCKET_PATH } from '../../src/api/agent-sockets.js';
 import { upsertAgent } from '../../src/campaigns/agents.js';
@@ -89,7 +90,7 @@ export interface FaultRunResult {
   readonly seed: number;
   /** When the fault struck, in ms after the campaign's first dial. */
   readonly faultAtMs: number;
-  /** From the fault's end (the restart, the socket allowed again) to the first new attempt. */
+  /** From the fault's end (the restart, the socket allowed again; for a takeover, the lost engine's lease expiring) to the first new attempt. */
   readonly dialingAgainMs: number | undefined;
   readonly attempts: number;
   /** People who answered while no engine listened and heard the abandon message from the dialplan (the rule: counted as abandons). */
@@ -268,12 +269,13 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
     let attemptsBefore: number;
     if (o.kind === 'sigkill-takeover') {
       const standBy = await EngineProcess.start({ ...env, ARI_APP: 'outpace-faults-b', OUTPACE_ENGINE_ID: 'faults-b' }, campaign.id);
+      const leaseLeftMs = await leaseTimeLeft(o.redisUrl, prefix, campaign);
+      attemptsBefore = await attemptCount(db, campaign);
       await engine.kill('SIGKILL');
       for (const agent of agents.splice(0)) agent.close();
       engine = standBy;
-      // From the kill: the lease lapses within its TTL, then the standing-by engine takes the campaign over.
-      faultEnd = Date.now();
-      attemptsBefore = await attemptCount(db, campaign);
+      // Counted from the lease's expiry, as the takeover target is (dialing again within 10 s of it).
+      faultEnd = Date.now() + leaseLeftMs;
       agents.push(...(await logIn(engine, keys, campaign)));
     } else if (o.kind === 'sigkill-restart') {
       await engine.kill('SIGKILL');
@@ -425,6 +427,16 @@ async function openOnceServed(url: string, key: string): Promise<AgentClient> {
       if (i >= 300 || !/refused with 404/.test(String(error))) throw error;
       await sleep(100);
     }
+  }
+}
+
+/** How long the campaign's lease has left in Redis (coordination/redis/ownership.ts keeps it as `{prefix}lease:{campaign}`). */
+async function leaseTimeLeft(redisUrl: string, prefix: string, campaign: Campaign): Promise<number> {
+  const redis = new Redis(redisUrl);
+  try {
+    return Math.max(0, await redis.pttl(`${prefix}lease:${campaign.id}`));
+  } finally {
+    redis.disconnect();
   }
 }
 
