@@ -146,8 +146,10 @@ describe('the supervisor console', () => {
     expect(bad.json().message).toMatch(/endpoint: an endpoint such as PJSIP\/sup1/);
   });
 
-  it('changes the abandon target and mode within the legal cap, naming the cap on refusal; starts and pauses; all audited', async () => {
+  it('changes the abandon target and mode within the legal cap, naming the cap on refusal; starts and pauses; all audited and told on the live events', async () => {
     const campaign = await makeCampaign(db);
+    const news: unknown[] = [];
+    const unsubscribe = await coordination.live.subscribe((e) => void (e.type === 'campaign' && e.campaign.campaignId === campaign.id && news.push(e.campaign)));
     const changed = await call('POST', `/supervisor/campaigns/${campaign.id}/pacing`, 'supervisor', { abandonTarget: 0.02, mode: 'progressive' });
     expect(changed.statusCode).toBe(200);
     expect(changed.json()).toEqual({ id: campaign.id, mode: 'progressive', abandonTarget: 0.02 });
@@ -160,6 +162,12 @@ describe('the supervisor console', () => {
     expect((await call('POST', `/campaigns/${campaign.id}/pause`, 'supervisor')).statusCode).toBe(200);
     const trail = await audited(campaign.id);
     expect(trail.map((a) => [a.actor, a.action])).toEqual([['test', 'create'], ['sue', 'update'], ['sue', 'start'], ['sue', 'pause']]);
+    expect(news).toEqual([
+      { campaignId: campaign.id, state: 'draft', mode: 'progressive', abandonTarget: 0.02, by: 'sue', at: T0 },
+      { campaignId: campaign.id, state: 'running', mode: 'progressive', abandonTarget: 0.02, by: 'sue', at: T0 },
+      { campaignId: campaign.id, state: 'paused', mode: 'progressive', abandonTarget: 0.02, by: 'sue', at: T0 },
+    ]);
+    await unsubscribe();
   });
 
   it("gets an agent's key nothing on any supervisor route or stream, and a supervisor no key", async () => {

@@ -3,7 +3,8 @@
  * playwright-core) against the running demo: agents and calls change as the
  * simulated floor works, the charts draw (a screenshot is taken and its chart
  * elements checked), a pause from the page stops the campaign's dials within
- * a second, and an agent's key opens nothing. Skipped, saying why, without Chromium.
+ * a second, a pause and a start through the API show on the open page
+ * without a reload, and an agent's key opens nothing. Skipped, saying why, without Chromium.
  */
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
@@ -67,6 +68,23 @@ describe.skipIf(!chromiumOrExplain('supervisor page browser suite'))('the superv
     const drawn = await page.locator('#occupancy-chart .u-over').boundingBox();
     expect(drawn!.width).toBeGreaterThan(100);
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  });
+
+  it('follows a pause and a start made elsewhere (the API) on the open page, without a reload (the pause without even a read of the floor)', async () => {
+    const api = (transition: string) =>
+      fetch(`${demo.url}/api/v1/campaigns/${demo.campaign.id}/${transition}`, { method: 'POST', headers: { authorization: `Bearer ${demo.supervisorKey}` } });
+    const floorReads: string[] = [];
+    page.on('request', (r) => void (r.url().includes('/supervisor/floor') && floorReads.push(r.url())));
+    await page.evaluate(() => ((window as unknown as { stillThisPage: boolean }).stillThisPage = true));
+    expect((await api('pause')).status).toBe(200);
+    await expect.poll(() => page.locator('.campaign .badge').first().innerText()).toBe('paused');
+    await expect.poll(() => page.locator('.why').innerText()).toMatch(/paused/);
+    expect(await page.locator('.start-campaign').count()).toBe(1);
+    expect(floorReads).toEqual([]);
+    expect((await api('start')).status).toBe(200);
+    await expect.poll(() => page.locator('.campaign .badge').first().innerText()).toBe('running');
+    await expect.poll(() => page.locator('.pause-campaign').count()).toBe(1);
+    expect(await page.evaluate(() => (window as unknown as { stillThisPage?: boolean }).stillThisPage)).toBe(true);
   });
 
   it("stops the campaign's dials within a second of a pause from the page", async () => {

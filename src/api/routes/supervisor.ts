@@ -17,6 +17,7 @@ import { DIAL_MODES, HARD_LIMITS } from '../../pacing/settings.js';
 import { audit } from '../../storage/audit.js';
 import { SUPERVISION_MODES } from '../../telephony/port.js';
 import { NotFoundError, ValidationError } from '../../storage/errors.js';
+import { announceCampaign } from '../../supervisor/campaign-news.js';
 import { floorCampaigns, floorPhase } from '../../supervisor/floor.js';
 import { actor, SUPERVISORS, type Api, type ApiContext } from '../context.js';
 import { agentView, callView, countersView, isoTime, pacingView } from '../views.js';
@@ -106,6 +107,7 @@ export function supervisorRoutes(api: Api, { db, coordination, clock }: ApiConte
       { pacing: { ...(abandonTarget === undefined ? {} : { abandonTarget }), ...(mode === undefined ? {} : { mode }) } },
       actor(request),
     );
+    await announceCampaign(coordination.live, campaign, { by: actor(request), at: clock.now() }, request.log);
     return { id: campaign.id, mode: campaign.pacing.mode, abandonTarget: campaign.pacing.abandonTarget };
   });
 

@@ -26,6 +26,8 @@ const LIMITS = {
   spread: 'the spread to the "finish by"',
 };
 const MODES = ['preview', 'progressive', 'power', 'predictive'];
+/** As the server says it (src/supervisor/floor.ts). */
+const PAUSED = 'the campaign is paused: start it to dial';
 const camel = (name) => name.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
 
 startPage({ title: 'supervisor', roles: ROLES, Page: Floor });
@@ -43,7 +45,11 @@ function Floor({ me, signOut }) {
   const load = () => api('/supervisor/floor').then((f) => setFloor((old) => heardAt({ ...f, clock: old?.clock, supervisions: old?.supervisions }, Date.parse(f.at))), (e) => setProblem(e.message));
   useEffect(() => {
     void load();
-    const onEvent = (type, data) => setFloor((f) => (f ? heardAt(applyEvent(f, type, data), eventTime(data)) : f));
+    const onEvent = (type, data) => {
+      setFloor((f) => (f ? heardAt(applyEvent(f, type, data), eventTime(data)) : f));
+      // A campaign started (perhaps from a draft, not on the page yet) is read whole, with the server's explanations.
+      if (type === 'campaign' && data.campaign.state === 'running') void load();
+    };
     const events = followEvents('/live/events', { onEvent, onStatus: (status, why) => setLink({ status, why }) });
     // Times in state tick on the page's own clock; nothing is asked of the server.
     const tick = setInterval(() => setNow(Date.now()), 1000);
@@ -100,6 +106,9 @@ function Floor({ me, signOut }) {
 function CampaignCard({ c, act }) {
   const [targetInput, setTargetInput] = useState(String((c.abandonTarget * 100).toFixed(1)));
   const [mode, setMode] = useState(c.mode);
+  // Changed elsewhere (another supervisor, the API): the form shows what holds now.
+  useEffect(() => setTargetInput(String((c.abandonTarget * 100).toFixed(1))), [c.abandonTarget]);
+  useEffect(() => setMode(c.mode), [c.mode]);
   const p = c.pacing;
   const over = p && p.abandonRate > c.abandonTarget;
   return html`<article class="campaign" data-campaign=${c.id}>
@@ -178,11 +187,11 @@ function heardAt(floor, at) {
   return { ...floor, clock: { at, heardAt: Date.now() } };
 }
 
-const eventTime = (data) => Date.parse(data.pacing?.at ?? data.agent?.since ?? data.call?.since ?? '');
+const eventTime = (data) => Date.parse(data.pacing?.at ?? data.agent?.since ?? data.call?.since ?? data.campaign?.at ?? '');
 
 /** The floor after one live event: agents, calls, counters and pacing move; the rest waits for the next read. */
 function applyEvent(floor, type, data) {
-  const campaigns = (change) => floor.campaigns.map((c) => (c.id === (data.campaignId ?? data.call?.campaignId) ? change(c) : c));
+  const campaigns = (change) => floor.campaigns.map((c) => (c.id === (data.campaignId ?? data.call?.campaignId ?? data.campaign?.campaignId) ? change(c) : c));
   switch (type) {
     case 'agent-state':
       return { ...floor, agents: [...floor.agents.filter((a) => a.id !== data.agentId), { id: data.agentId, ...data.agent }] };
@@ -198,6 +207,15 @@ function applyEvent(floor, type, data) {
     }
     case 'pacing':
       return { ...floor, campaigns: campaigns((c) => ({ ...c, pacing: data.pacing, whyNotDialing: whyNot(c, data.pacing) })) };
+    case 'campaign': {
+      // Started, paused, stopped or retargeted elsewhere: a stopped campaign leaves the floor, as it does on a read.
+      const { state, mode, abandonTarget } = data.campaign;
+      if (state !== 'running' && state !== 'paused') return { ...floor, campaigns: floor.campaigns.filter((c) => c.id !== data.campaign.campaignId) };
+      return {
+        ...floor,
+        campaigns: campaigns((c) => ({ ...c, state, mode, abandonTarget, whyNotDialing: state === 'paused' ? [PAUSED] : [] })),
+      };
+    }
     default:
       return floor;
   }
