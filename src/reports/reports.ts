@@ -121,7 +121,11 @@ export async function activityReport(db: Queryable, dimension: ReportDimension, 
  * state lasts until the agent's next one, and the part inside each period
  * counts there (as agent-time.ts does for one span).
  */
-async function agentTimeByPeriod(db: Queryable, dimension: 'campaign' | 'agent', r: ReportRequest) {
+export async function agentTimeByPeriod(db: Queryable, dimension: 'campaign' | 'agent', r: Omit<ReportRequest, 'by'> & { by: ReportPeriod | 'quarter-hour' }) {
+  // Quarter hours (the supervisor's day) are binned; hours, days and ISO weeks truncated.
+  const quarter = r.by === 'quarter-hour';
+  const step = quarter ? "($1 || ' minutes')::interval" : "('1 ' || $1)::interval";
+  const trunc = (at: string) => (quarter ? `date_bin(${step}, ${at}, timestamp '2000-01-01')` : `date_trunc($1, ${at})`);
   const { rows } = await db.query<{ period: string; starts: Date; key: string; state: string; seconds: number }>(
     `WITH
      -- The agents with a state in the period (or the day before it), their states in it, and each one's last state before it:
@@ -137,18 +141,18 @@ async function agentTimeByPeriod(db: Queryable, dimension: 'campaign' | 'agent',
      spans AS (
        SELECT agent_id, to_state, campaign_ids, at AS starts, coalesce(lead(at) OVER (PARTITION BY agent_id ORDER BY at, id), $4) AS ends FROM states)
      SELECT to_char(b, '${LOCAL_FORMAT}') AS period, b AT TIME ZONE $2 AS starts, ${dimension === 'agent' ? 'sp.agent_id' : 'c.id::text'} AS key, sp.to_state AS state,
-            sum(extract(epoch FROM least(sp.ends, (b + ('1 ' || $1)::interval) AT TIME ZONE $2, $4) - greatest(sp.starts, b AT TIME ZONE $2, $3)))::float8 AS seconds
+            sum(extract(epoch FROM least(sp.ends, (b + ${step}) AT TIME ZONE $2, $4) - greatest(sp.starts, b AT TIME ZONE $2, $3)))::float8 AS seconds
        FROM spans sp
        -- The periods each span touches (one or two, mostly): never every span against every period.
-       CROSS JOIN LATERAL generate_series(date_trunc($1, greatest(sp.starts, $3) AT TIME ZONE $2),
-                                          (least(sp.ends, $4) AT TIME ZONE $2) - interval '1 microsecond', ('1 ' || $1)::interval) b
+       CROSS JOIN LATERAL generate_series(${trunc('greatest(sp.starts, $3) AT TIME ZONE $2')},
+                                          (least(sp.ends, $4) AT TIME ZONE $2) - interval '1 microsecond', ${step}) b
        -- Per campaign, a blended agent's span counts for each campaign they were logged in to; per agent, once.
        ${dimension === 'campaign' ? 'CROSS JOIN LATERAL unnest(sp.campaign_ids) AS c(id)' : ''}
       WHERE sp.to_state <> 'logged-out' AND sp.ends > $3
         AND ($5::uuid IS NULL OR ${dimension === 'campaign' ? 'c.id = $5' : '$5::uuid = ANY (sp.campaign_ids)'})
       GROUP BY 1, 2, 3, 4
-     HAVING sum(extract(epoch FROM least(sp.ends, (b + ('1 ' || $1)::interval) AT TIME ZONE $2, $4) - greatest(sp.starts, b AT TIME ZONE $2, $3))) > 0`,
-    [r.by, r.timeZone, new Date(r.from), new Date(r.to), r.campaignId ?? null],
+     HAVING sum(extract(epoch FROM least(sp.ends, (b + ${step}) AT TIME ZONE $2, $4) - greatest(sp.starts, b AT TIME ZONE $2, $3))) > 0`,
+    [quarter ? '15' : r.by, r.timeZone, new Date(r.from), new Date(r.to), r.campaignId ?? null],
   );
   return rows;
 }

@@ -56,13 +56,20 @@ function Floor({ me, signOut }) {
     return () => (events.close(), clearInterval(tick));
   }, []);
 
+  // The charts follow the first campaign on the floor: its day so far, read once, then each of its pacing reports.
+  const charted = floor?.campaigns[0];
+  useEffect(() => {
+    if (!charted) return;
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    api(`/supervisor/campaigns/${charted.id}/day?timeZone=${encodeURIComponent(zone)}`).then((day) => setSamples((live) => dayThenLive(day, live)), (e) => setProblem(e.message));
+  }, [charted?.id]);
+
   // Each pacing report adds a point to the charts: the rates it carries, and occupancy from the agents' states.
   useEffect(() => {
-    const pacing = floor?.campaigns.map((c) => c.pacing).filter(Boolean) ?? [];
-    const latest = pacing.reduce((a, p) => (!a || p.at > a.at ? p : a), null);
+    const latest = charted?.pacing;
     if (!latest) return;
     const at = Date.parse(latest.at) / 1000;
-    setSamples((s) => (s.times.at(-1) === at ? s : {
+    setSamples((s) => (at <= (s.times.at(-1) ?? -Infinity) ? s : {
       times: [...s.times, at].slice(-2000),
       window: [...s.window, latest.abandonRate].slice(-2000),
       hour: [...s.hour, latest.abandonRateLastHour].slice(-2000),
@@ -82,7 +89,7 @@ function Floor({ me, signOut }) {
   const saveSoftphone = (value) => (setSoftphone(value), localStorage.setItem('outpace.softphone', value));
 
   if (!floor) return html`<${PageHeader} title="supervisor" me=${me} link=${link} signOut=${signOut} /><main><${Problem} text=${problem} /></main>`;
-  const target = floor.campaigns[0]?.abandonTarget ?? 0.03;
+  const target = charted?.abandonTarget ?? 0.03;
   return html`<${PageHeader} title="supervisor" me=${me} link=${link} signOut=${signOut}>
       <label>Your softphone <input id="softphone" placeholder="PJSIP/sup1" value=${softphone} onInput=${(e) => saveSoftphone(e.currentTarget.value)} /></label>
     <//>
@@ -90,7 +97,7 @@ function Floor({ me, signOut }) {
       <${Problem} text=${problem} />
       <section class="campaigns">${floor.campaigns.map((c) => html`<${CampaignCard} key=${c.id} c=${c} act=${act} />`)}</section>
       <section>
-        <h2>Through the day</h2>
+        <h2>Through the day${charted ? `: ${charted.name}` : ''}</h2>
         <div class="charts">
           <${TimeChart} id="abandon-chart" title="Abandon rate" data=${[samples.times, samples.window, samples.hour, samples.times.map(() => target)]}
             series=${[{ label: 'regulatory window', stroke: '#a01818' }, { label: 'last hour', stroke: '#e07b00' }, { label: 'target', stroke: '#555', dash: [6, 4] }]} />
@@ -230,6 +237,21 @@ function whyNot(campaign, pacing) {
   if (pacing.dials > 0) return [];
   if (campaign.whyNotDialing.length > 0) return campaign.whyNotDialing;
   return pacing.limitedBy ? [LIMITS[pacing.limitedBy] ?? pacing.limitedBy] : ['the pacing policy expects the agents to be busy enough'];
+}
+
+/**
+ * The day so far (quarter hours from midnight, read from storage) ahead of the
+ * samples heard live since the page opened; uPlot wants its times in order.
+ */
+function dayThenLive(day, live) {
+  const first = live.times[0] ?? Infinity;
+  const past = day.points.filter((p) => Date.parse(p.at) / 1000 < first);
+  return {
+    times: [...past.map((p) => Date.parse(p.at) / 1000), ...live.times],
+    window: [...past.map((p) => p.abandonRate), ...live.window],
+    hour: [...past.map((p) => p.abandonRateLastHour), ...live.hour],
+    occupancy: [...past.map((p) => p.occupancy), ...live.occupancy],
+  };
 }
 
 /** On calls or in wrap-up, over agents logged in. */
