@@ -28,6 +28,7 @@ const LIMITS = {
 const MODES = ['preview', 'progressive', 'power', 'predictive'];
 /** As the server says it (src/supervisor/floor.ts). */
 const PAUSED = 'the campaign is paused: start it to dial';
+const NO_SAMPLES = { times: [], window: [], hour: [], occupancy: [] };
 const camel = (name) => name.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
 
 startPage({ title: 'supervisor', roles: ROLES, Page: Floor });
@@ -37,8 +38,8 @@ function Floor({ me, signOut }) {
   const [link, setLink] = useState({ status: 'connecting' });
   const [problem, setProblem] = useState(undefined);
   const [softphone, setSoftphone] = useState(localStorage.getItem('outpace.softphone') ?? '');
-  // Samples of each campaign's abandon rates and the floor's occupancy, one per pacing report.
-  const [samples, setSamples] = useState({ times: [], window: [], hour: [], occupancy: [] });
+  // The charted campaign's abandon rates and occupancy: its day so far, then a sample per pacing report.
+  const [samples, setSamples] = useState(NO_SAMPLES);
   const [now, setNow] = useState(Date.now());
 
   // The server's clock (the demo's runs faster than the wall's) is followed from what it sends.
@@ -60,6 +61,8 @@ function Floor({ me, signOut }) {
   const charted = floor?.campaigns[0];
   useEffect(() => {
     if (!charted) return;
+    // Another campaign charted (the first one stopped): its own day, not the last one's samples.
+    setSamples(NO_SAMPLES);
     const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     api(`/supervisor/campaigns/${charted.id}/day?timeZone=${encodeURIComponent(zone)}`).then((day) => setSamples((live) => dayThenLive(day, live)), (e) => setProblem(e.message));
   }, [charted?.id]);
