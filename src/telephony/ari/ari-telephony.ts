@@ -301,7 +301,8 @@ export class AriTelephony implements TelephonyPort, IvrPort {
 
   async adoptCalls(requests: readonly OriginateRequest[]): Promise<ReadonlyMap<AttemptId, LeftCall>> {
     // Ringing calls are heard from here on, whether or not they end before this engine dials.
-    for (const trunk of new Set(requests.map((r) => r.trunk))) await this.trunkEvents.heard(trunk);
+    const viaDialplan = new Map<string, boolean>();
+    for (const trunk of new Set(requests.map((r) => r.trunk))) viaDialplan.set(trunk, await this.trunkEvents.heard(trunk));
     const { customers } = await findLeftBehind(this.gate, () => this.rest);
     // Another engine's calls send their events to its application: this engine serves it from now on.
     await this.takeOverApplications(
@@ -311,15 +312,16 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       }),
     );
     const adopted = new Map<AttemptId, LeftCall>();
+    for (const request of requests.filter((r) => !customers.has(r.attemptId))) {
+      const abandonedAt = await this.abandonedByPbx(request.attemptId);
+      if (abandonedAt !== undefined) adopted.set(request.attemptId, { phase: 'abandoned-by-pbx', at: abandonedAt });
+    }
+    // From the first call made this adapter's own to the return, nothing is awaited: their events, heard from then on,
+    // must reach the caller after it has taken the calls over from this answer (at once, on return).
     for (const request of requests) {
       const found = customers.get(request.attemptId);
-      if (!found) {
-        const abandonedAt = await this.abandonedByPbx(request.attemptId);
-        if (abandonedAt !== undefined) adopted.set(request.attemptId, { phase: 'abandoned-by-pbx', at: abandonedAt });
-        continue;
-      }
-      if (this.calls.get(request.attemptId)) continue;
-      const left = this.adopt(request, found, await this.trunkEvents.heard(request.trunk));
+      if (!found || this.calls.get(request.attemptId)) continue;
+      const left = this.adopt(request, found, viaDialplan.get(request.trunk) ?? false);
       adopted.set(request.attemptId, left);
       this.logger.info({ attemptId: request.attemptId, channelId: found.channelId, phase: left.phase }, 'call of a lost engine taken over');
     }
