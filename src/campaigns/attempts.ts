@@ -78,17 +78,22 @@ export async function startAttempt(db: Db, start: AttemptStart): Promise<Attempt
   });
 }
 
-export async function markAnswered(db: Queryable, attemptId: AttemptId, at: EpochMs): Promise<void> {
-  await updateOpenAttempt(db, attemptId, 'answered_at = $2', [new Date(at)]);
+/** The call's milestones, stored as they happen by the engine whose attempt it is (AttemptEnd.engineId says why). */
+export async function markAnswered(db: Queryable, attemptId: AttemptId, at: EpochMs, engineId?: string): Promise<void> {
+  await updateOpenAttempt(db, attemptId, engineId, 'answered_at = $3', [new Date(at)]);
 }
 
-export async function markConnected(db: Queryable, attemptId: AttemptId, agentId: AgentId, at: EpochMs): Promise<void> {
-  await updateOpenAttempt(db, attemptId, 'connected_at = $2, agent_id = $3', [new Date(at), agentId]);
+export async function markConnected(db: Queryable, attemptId: AttemptId, agentId: AgentId, at: EpochMs, engineId?: string): Promise<void> {
+  await updateOpenAttempt(db, attemptId, engineId, 'connected_at = $3, agent_id = $4', [new Date(at), agentId]);
 }
 
-async function updateOpenAttempt(db: Queryable, attemptId: AttemptId, assignments: string, values: unknown[]): Promise<void> {
-  const result = await db.query(`UPDATE attempts SET ${assignments} WHERE id = $1::uuid AND ended_at IS NULL`, [attemptId, ...values]);
-  if (result.rowCount === 0) throw new NotFoundError('open attempt', attemptId);
+async function updateOpenAttempt(db: Queryable, attemptId: AttemptId, engineId: string | undefined, assignments: string, values: unknown[]): Promise<void> {
+  const result = await db.query(`UPDATE attempts SET ${assignments} WHERE id = $1::uuid AND ended_at IS NULL AND ($2::text IS NULL OR engine_id = $2)`, [
+    attemptId,
+    engineId ?? null,
+    ...values,
+  ]);
+  if (result.rowCount === 0) throw new NotFoundError(engineId ? `open attempt of engine ${engineId}` : 'open attempt', attemptId);
 }
 
 /** Whether the attempt's end is stored (a write whose connection dropped may have been). */

@@ -6,7 +6,7 @@ import { ClaimedLeads } from '../../src/campaigns/dialing/claimed-leads.js';
 import { StoredAttempts } from '../../src/campaigns/dialing/stored-attempts.js';
 import type { Lead } from '../../src/campaigns/lead-source.js';
 import { checkNumber } from '../../src/campaigns/number-lists.js';
-import { adoptAttempts } from '../../src/campaigns/attempts.js';
+import { adoptAttempts, markConnected } from '../../src/campaigns/attempts.js';
 import { AgentId, AttemptId, type LeadId } from '../../src/domain/ids.js';
 import { HOUR, SECOND, type EpochMs } from '../../src/domain/time.js';
 import type { AttemptRecord } from '../../src/engine/attempt-record.js';
@@ -143,6 +143,7 @@ describe.each(await testDatabases())('the engine storage on $kind', ({ open }) =
     it('closes no call another engine adopted: the deposed engine\'s late outcome is refused, the adopter\'s is stored', async () => {
       const { store, lead, attemptId } = await oneAttemptOpened();
       await adoptAttempts(db, [attemptId], 'engine-b');
+      await expect(markConnected(db, attemptId, ALICE, now, 'engine-a')).rejects.toThrow(/open attempt of engine engine-a/);
       store.ended(record(attemptId, lead, { outcome: 'busy', cause: { code: 17, text: 'User busy' } }));
       await store.settled();
       expect(await attemptRow(attemptId)).toMatchObject({ ended_at: null, engine_id: 'engine-b' });
