@@ -170,6 +170,7 @@ export class CampaignEngine implements AgentLender {
   private attemptSeq = 0;
   private running = false;
   private readonly unsubscribe: (() => void)[] = [];
+  private unhearTelephony: (() => void) | undefined;
   private readonly idleWaiters: (() => void)[] = [];
   private readonly board: AgentBoard;
 
@@ -183,7 +184,7 @@ export class CampaignEngine implements AgentLender {
 
   start(): void {
     if (this.unsubscribe.length > 0) return;
-    this.unsubscribe.push(this.o.port.subscribe((e) => this.onTelephony(e)));
+    this.hearTelephony();
     this.unsubscribe.push(this.o.desk.subscribe((e) => this.onDesk(e)));
     this.unsubscribe.push(this.board.attach(this.o.campaignId));
     this.unsubscribe.push(this.board.onFreed((agentId, by, at) => this.freedElsewhere(agentId, by, at)));
@@ -201,6 +202,13 @@ export class CampaignEngine implements AgentLender {
   stop(): void {
     this.stopDialing();
     for (const u of this.unsubscribe.splice(0)) u();
+    this.unhearTelephony?.();
+    this.unhearTelephony = undefined;
+  }
+
+  /** From adopt() or start(), whichever comes first: an adopted call may end before the engine starts. */
+  private hearTelephony(): void {
+    this.unhearTelephony ??= this.o.port.subscribe((e) => this.onTelephony(e));
   }
 
   /**
@@ -225,6 +233,7 @@ export class CampaignEngine implements AgentLender {
    * attempt takes the system's disposition, as a lapsed wrap-up does.
    */
   adopt(calls: readonly AdoptedCall[]): void {
+    this.hearTelephony();
     const now = this.o.scheduler.now();
     for (const { attemptId, lead, originatedAt, answeredAt, connectedAt, left } of calls) {
       this.trunk.seize(now);

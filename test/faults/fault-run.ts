@@ -179,7 +179,7 @@ class EngineProcess {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', '--campaign', campaignId], {
       cwd: ROOT,
       env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
-      // FAULT_RUN_LOG=file keeps the engines' logs (pino, on stdout) for a look at a failed run.
+      // FAULT_RUN_LOG=file keeps the engines' logs (pino, on stdout; FAULT_RUN_LOG_LEVEL=debug for more) for a look at a failed run.
       stdio: ['ignore', process.env.FAULT_RUN_LOG ? openSync(process.env.FAULT_RUN_LOG, 'a') : 'ignore', 'inherit'],
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -249,7 +249,7 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
       REDIS_URL: redisProxy.through(o.redisUrl),
       OUTPACE_LEASE_TTL_MS: String(LEASE_TTL_MS),
       REDIS_PREFIX: prefix,
-      LOG_LEVEL: process.env.FAULT_RUN_LOG ? 'info' : 'warn',
+      LOG_LEVEL: process.env.FAULT_RUN_LOG ? (process.env.FAULT_RUN_LOG_LEVEL ?? 'info') : 'warn',
       ARI_URL: pbx.url,
       ARI_USERNAME: 'outpace',
       ARI_PASSWORD: 'outpace',

@@ -35,6 +35,8 @@ export function engineOnPort(o: {
   readonly campaignId?: string;
   readonly observer?: EngineObserver;
   readonly board?: AgentBoard;
+  /** Started at once (default); not, to act on it before its start, as a takeover does. */
+  readonly started?: boolean;
 }): CampaignEngine {
   const engine = new CampaignEngine({
     campaignId: CampaignId(o.campaignId ?? 'c'),
@@ -50,6 +52,6 @@ export function engineOnPort(o: {
     observer: o.observer,
     board: o.board,
   });
-  engine.start();
+  if (o.started !== false) engine.start();
   return engine;
 }

@@ -46,9 +46,9 @@ function world() {
   board.subscribe((c) => changes.push(c));
   const at = () => time.now();
   const emit = (e: TelephonyEvent) => port.listeners.emit(e);
-  const campaign = (id: string, settings: Partial<PacingSettings>, observer: EngineObserver = {}) => {
+  const campaign = (id: string, settings: Partial<PacingSettings>, observer: EngineObserver = {}, started = true) => {
     const leads = new TestLeads(`${id}-`);
-    const engine = engineOnPort({ port, desk, scheduler: time, leads, settings: parsePacingSettings(settings), campaignId: id, observer, board });
+    const engine = engineOnPort({ port, desk, scheduler: time, leads, settings: parsePacingSettings(settings), campaignId: id, observer, board, started });
     return { engine, leads };
   };
   const login = (agentId: AgentId, campaigns?: string[]) => {
@@ -288,6 +288,17 @@ describe('calls taken over from a lost engine', () => {
     w.emit({ type: 'call.ended', attemptId: AttemptId('talking'), at: w.at(), endedBy: 'customer', cause: NORMAL_CLEARING });
     expect(ended).toEqual(['live:bob']);
     expect(lapsed).toEqual(['talking']);
+  });
+
+  it('hears the end of an adopted call that comes before the engine starts (the takeover still closing the others)', () => {
+    const w = world();
+    const ended: string[] = [];
+    const { engine } = w.campaign('c', { mode: 'progressive' }, { attemptEnded: (a) => ended.push(a.attemptId) }, false);
+    engine.adopt([adopted('waiting', { phase: 'answered' })]);
+    w.emit({ type: 'call.ended', attemptId: AttemptId('waiting'), at: w.at(), endedBy: 'customer', cause: NORMAL_CLEARING });
+    engine.start();
+    expect(ended).toEqual(['waiting']);
+    expect(engine.callsInFlight).toBe(0);
   });
 
   it('plays the abandon message at once to a person left waiting, counted as an abandon', () => {
