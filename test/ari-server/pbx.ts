@@ -148,7 +148,10 @@ export class SimPbx {
 
   /** A softphone registered on `PJSIP/<resource>` that auto-answers after `answerMs` (Infinity: rings until the originate times out). */
   registerAgentPhone(resource: string, answerMs = 300): void {
+    const returning = this.agentPhones.get(resource)?.registered === false;
     this.agentPhones.set(resource, { answerMs, registered: true });
+    // Asterisk tells the endpoint's watchers when a contact registers again.
+    if (returning) this.endpointStateChanged(resource, 'online');
   }
 
   /**
@@ -161,10 +164,15 @@ export class SimPbx {
     const phone = this.agentPhones.get(resource);
     if (!phone) throw new Error(`no agent phone ${resource} to unregister`);
     phone.registered = false;
+    this.endpointStateChanged(resource, 'offline');
+  }
+
+  /** EndpointStateChange to the applications subscribed to `PJSIP/<resource>`, as Asterisk sends it. */
+  private endpointStateChanged(resource: string, state: 'online' | 'offline'): void {
     const endpoint = `PJSIP/${resource}`;
     for (const app of this.endpointWatchers.get(endpoint) ?? []) {
       const channel_ids = this.list().filter((c) => c.endpoint === endpoint).map((c) => c.id);
-      this.options.emit(app, 'EndpointStateChange', { endpoint: { technology: 'PJSIP', resource, state: 'offline', channel_ids } });
+      this.options.emit(app, 'EndpointStateChange', { endpoint: { technology: 'PJSIP', resource, state, channel_ids } });
     }
   }
 

@@ -40,7 +40,7 @@ import { TcpProxy } from '../support/tcp-proxy.js';
  *   campaign up, it takes it back and dials again;
  * ari-requests-hang: Asterisk's REST requests hang for a few seconds (its sessionlimit reached);
  * ari-server-restart: Asterisk restarts: every channel and bridge gone at once, the socket dropped; the agents
- *   log in again (their legs are not brought back by themselves yet).
+ *   stay logged in, out of ready, and the engine rings their softphones again once they can be reached.
  */
 export const FAULT_KINDS = [
   'sigkill-restart',
@@ -76,6 +76,8 @@ export interface FaultCounts {
   readonly wallboardCallsLeft: number;
   /** Attempts an engine started while another engine held its campaign (sigstop-fenced: after it woke). */
   readonly dialedWithoutLease: number;
+  /** Agents with no leg on the PBX a few seconds after dialing resumed (their legs lost with an Asterisk restart and not brought back). */
+  readonly agentsWithoutLeg: number;
 }
 
 export interface FaultRunResult {
@@ -305,13 +307,11 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
       await pbx.ask({ type: 'agents', resources: agentResources() });
       faultEnd = Date.now();
       attemptsBefore = await attemptCount(db, campaign);
-      // The agents' legs went with Asterisk: they log in again once the engine hears it again (its socket retries
-      // within a few seconds). Bringing their legs back without them (issue 15, item 4) is not done yet.
-      await sleep(4000);
-      agents.forEach((agent, n) => agent.send({ type: 'login', endpoint: `PJSIP/agent${n + 1}`, campaigns: [campaign.id] }));
+      // The agents' legs went with Asterisk; they stay logged in and the engine rings their softphones again by itself.
     }
     const dialingAgainMs = await untilNewAttempt(db, campaign, attemptsBefore, faultEnd);
     await sleep(4000);
+    const agentsWithoutLeg = agentsWithoutLegIn(await pbx.ask<PbxState>({ type: 'state' }));
     // The drain waits for the calls in progress (a few seconds of talk): one that never ends leaves its attempt open, counted below.
     const stopped = await Promise.race([engine.kill('SIGTERM').then(() => true), sleep(60_000).then(() => false)]);
     if (!stopped) await engine.kill('SIGKILL');
@@ -330,7 +330,7 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
       dialingAgainMs,
       attempts: await attemptCount(db, campaign),
       abandonedByPbx: state.faults.abandonedByDialplan,
-      counts: { ...(await countLeftovers(db, campaign, state)), wallboardCallsLeft: shown.length, dialedWithoutLease },
+      counts: { ...(await countLeftovers(db, campaign, state)), wallboardCallsLeft: shown.length, dialedWithoutLease, agentsWithoutLeg },
     };
   } finally {
     for (const agent of agents) agent.close();
@@ -357,6 +357,11 @@ function withEarlier(state: PbxState, earlier: PbxState | undefined): PbxState {
     Object.entries(state.faults).map(([k, n]) => [k, n + earlier.faults[k as keyof PbxState['faults']]]),
   ) as unknown as PbxState['faults'];
   return { ...state, faults, originatedAttempts: [...earlier.originatedAttempts, ...state.originatedAttempts] };
+}
+
+/** The agents none of whose channels (`<engine>-a-<agent>-…`, this run's engine or a lost one's) the PBX holds. */
+function agentsWithoutLegIn(state: PbxState): number {
+  return agentResources().filter((agent) => !state.channels.some((id) => id.startsWith(`faults-a-${agent}-`))).length;
 }
 
 const agentResources = () => Array.from({ length: AGENTS }, (_, n) => `agent${n + 1}`);
@@ -418,7 +423,7 @@ async function untilNewAttempt(db: Db, campaign: Campaign, before: number, since
   return undefined;
 }
 
-async function countLeftovers(db: Db, campaign: Campaign, state: PbxState): Promise<Omit<FaultCounts, 'wallboardCallsLeft' | 'dialedWithoutLease'>> {
+async function countLeftovers(db: Db, campaign: Campaign, state: PbxState): Promise<Omit<FaultCounts, 'wallboardCallsLeft' | 'dialedWithoutLease' | 'agentsWithoutLeg'>> {
   const one = async (sql: string, params: unknown[] = [campaign.id]) => Number((await db.query<{ n: string }>(sql, params)).rows[0]!.n);
   const stored = new Set((await db.query<{ id: string }>('SELECT id FROM attempts WHERE campaign_id = $1', [campaign.id])).rows.map((r) => r.id));
   return {

@@ -259,6 +259,59 @@ describe('calls an agent chose', () => {
   });
 });
 
+describe('a leg lost through no doing of the agent (Asterisk restarted, the softphone unregistered)', () => {
+  const LOST = { code: 0, text: 'Unknown' };
+
+  it('takes the agent out of ready at once, still logged in, says why, and makes them ready when the leg is back', () => {
+    const w = world();
+    w.campaign('c', { mode: 'progressive' });
+    w.login(ALICE);
+    w.emit({ type: 'agent.leg-down', agentId: ALICE, at: w.at(), cause: LOST, returning: true });
+    expect(w.changes.at(-1)).toMatchObject({ to: 'logged-out', reason: expect.stringMatching(/line to your softphone was lost \(Unknown\): it is rung again/) });
+    w.time.runUntil(w.at() + 5000);
+    expect(w.port.originated).toEqual([]);
+    // No new login: the port's leg-up is enough.
+    w.emit({ type: 'agent.leg-up', agentId: ALICE, at: w.at() });
+    expect(w.stateOf(ALICE)).toBe('ready');
+    w.time.runUntil(w.at() + 1000);
+    w.answer(w.lastCall());
+    expect(w.port.asked.filter((x) => x.startsWith('connect'))).toHaveLength(1);
+  });
+
+  it('lets an agent on a call wrap it up, then waits for the leg before making them ready', () => {
+    const w = world();
+    w.campaign('c', { mode: 'progressive' });
+    w.login(ALICE);
+    w.time.runUntil(w.at() + 1000);
+    const call = w.lastCall();
+    w.answer(call);
+    w.emit({ type: 'call.connected', attemptId: call, agentId: ALICE, at: w.at() });
+    w.emit({ type: 'agent.leg-down', agentId: ALICE, at: w.at(), cause: LOST, returning: true });
+    expect(w.port.asked).toContain(`hangup ${call}`);
+    w.emit({ type: 'call.ended', attemptId: call, at: w.at(), endedBy: 'agent', cause: LOST });
+    expect(w.stateOf(ALICE)).toBe('wrap-up');
+    w.desk.emit({ type: 'agent.wrap-up-done', agentId: ALICE, attemptId: call, disposition: 'valid-sale', at: w.at() });
+    expect(w.stateOf(ALICE)).toBe('logged-out');
+    w.emit({ type: 'agent.leg-up', agentId: ALICE, at: w.at() });
+    expect(w.stateOf(ALICE)).toBe('ready');
+  });
+
+  it('keeps a pause asked for, and ends the login when the softphone does not answer the leg brought back', () => {
+    const w = world();
+    w.campaign('c', { mode: 'progressive' });
+    w.login(ALICE);
+    w.desk.emit({ type: 'agent.pause', agentId: ALICE, reason: 'break', at: w.at() });
+    w.emit({ type: 'agent.leg-down', agentId: ALICE, at: w.at(), cause: LOST, returning: true });
+    w.emit({ type: 'agent.leg-up', agentId: ALICE, at: w.at() });
+    expect(w.changes.at(-1)).toMatchObject({ to: 'paused', reason: 'break' });
+    w.emit({ type: 'agent.leg-down', agentId: ALICE, at: w.at(), cause: LOST, returning: true });
+    w.emit({ type: 'agent.leg-down', agentId: ALICE, at: w.at(), cause: { code: 19, text: 'User alerting, no answer' } });
+    expect(w.changes.at(-1)).toMatchObject({ to: 'logged-out', reason: expect.stringMatching(/did not answer .*: log in again/) });
+    w.emit({ type: 'agent.leg-up', agentId: ALICE, at: w.at() });
+    expect(w.stateOf(ALICE)).toBe('logged-out');
+  });
+});
+
 describe('calls taken over from a lost engine', () => {
   const adopted = (attemptId: string, left: AdoptedCall['left']): AdoptedCall => ({
     attemptId: AttemptId(attemptId),
