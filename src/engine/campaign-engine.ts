@@ -310,6 +310,7 @@ export class CampaignEngine implements AgentLender {
       agents,
       calls,
       capacity: {
+        trunkUp: this.trunk.down === undefined,
         trunkLinesFree: this.trunk.linesFree(),
         trunkCallsAllowedNow: this.trunk.callsAllowedNow(now),
         leadsAvailable: this.o.leads.available(),
@@ -360,6 +361,8 @@ export class CampaignEngine implements AgentLender {
    * agent; in preview mode every lead is offered, longest-idle agent first.
    */
   private giveAgentsTheirLeads(now: EpochMs): void {
+    // No lead is offered that could not be dialed.
+    if (this.trunk.down !== undefined) return;
     const preview = this.settings.mode === 'preview';
     if (!preview && !this.o.leads.takeFor) return;
     const ready = [];
@@ -468,6 +471,12 @@ export class CampaignEngine implements AgentLender {
         return this.controlDone(e.attemptId, e.agentId, e.control, e.at, e.target, e.failed);
       case 'recording.finished':
       case 'recording.failed':
+        return;
+      case 'trunk.down':
+      case 'trunk.up':
+        if (e.trunk !== this.o.trunk.id) return;
+        this.trunk.down = e.type === 'trunk.down' ? e.why : undefined;
+        if (e.type === 'trunk.up') this.tickSoon();
         return;
       case 'agent.leg-up': {
         this.board.legUp(e.agentId);
@@ -794,6 +803,7 @@ export class CampaignEngine implements AgentLender {
         // A preview offer does not stop the agent from dialing another number: the offered lead goes back.
         const refused =
           agent?.state !== 'ready' && !agent?.offer ? 'the agent is not ready in this campaign'
+          : this.trunk.down !== undefined ? `trunk ${this.o.trunk.id} is down: ${this.trunk.down}`
           : !this.lineFree(e.at) ? 'no trunk line is free'
           : !this.board.reserve(agent.id, this.o.campaignId) ? "another campaign's call holds the agent"
           : undefined;

@@ -113,6 +113,8 @@ export class SimPbx {
   private readonly playQueues = new Map<string, LivePlayback[]>();
   private readonly scripts = new Map<string, CallScript>();
   private readonly agentPhones = new Map<string, AgentPhone>();
+  /** Trunks whose carrier does not answer qualify: their endpoint is offline and calls on them cannot be made. */
+  private readonly trunksDown = new Set<string>();
   /** Applications subscribed to each endpoint's state changes. */
   private readonly endpointWatchers = new Map<string, Set<string>>();
   private readonly bridgeApps = new Map<string, string | undefined>();
@@ -176,6 +178,19 @@ export class SimPbx {
     }
   }
 
+  /**
+   * The carrier behind the trunk stops answering (qualify finds its contact
+   * unreachable; `false`) or answers again (`true`): the trunk's endpoint goes
+   * offline or online, its watchers hear EndpointStateChange, and while it is
+   * offline an originate on it is refused, as PJSIP finds no contact to use.
+   */
+  trunkReachable(trunk: string, reachable: boolean): void {
+    if (reachable === !this.trunksDown.has(trunk)) return;
+    if (reachable) this.trunksDown.delete(trunk);
+    else this.trunksDown.add(trunk);
+    this.endpointStateChanged(trunk, reachable ? 'online' : 'offline');
+  }
+
   /** POST /applications/{app}/subscription?eventSource=endpoint:TECH/resource. */
   watchEndpoint(app: string, endpoint: string): void {
     if (!this.hasEndpoint(endpoint)) throw new AriRequestError(422, `Endpoint not found: ${endpoint}`);
@@ -189,9 +204,10 @@ export class SimPbx {
     return [...this.endpointWatchers].filter(([, apps]) => apps.has(app)).map(([endpoint]) => endpoint);
   }
 
-  /** What GET /endpoints says of a known endpoint (the trunk's AOR has a static contact, so it is online). */
+  /** What GET /endpoints says of a known endpoint (the trunk's AOR has a static contact, online while qualify finds it). */
   endpointState(endpoint: string): 'online' | 'offline' {
-    return this.agentPhones.get(endpoint.replace(/^PJSIP\//, ''))?.registered === false ? 'offline' : 'online';
+    const resource = endpoint.replace(/^PJSIP\//, '');
+    return this.agentPhones.get(resource)?.registered === false || this.trunksDown.has(resource) ? 'offline' : 'online';
   }
 
   /** The next originate is refused, as Asterisk refuses an unregistered endpoint (500 "Allocation failed"). */
@@ -286,7 +302,7 @@ export class SimPbx {
     const trunk = TRUNK_ENDPOINT.exec(p.endpoint);
     const agent = trunk ? null : AGENT_ENDPOINT.exec(p.endpoint);
     // An endpoint that is not configured, or not registered, cannot be dialed: Asterisk answers 500 "Allocation failed".
-    const reachable = trunk ? this.options.trunks.includes(trunk[2]!) : agent && this.agentPhones.get(agent[1]!)?.registered;
+    const reachable = trunk ? this.options.trunks.includes(trunk[2]!) && !this.trunksDown.has(trunk[2]!) : agent && this.agentPhones.get(agent[1]!)?.registered;
     if (!reachable) throw new AriRequestError(500, 'Allocation failed');
 
     const [, resource, trunkName] = trunk ?? [undefined, agent![1]!, undefined];

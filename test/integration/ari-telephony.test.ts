@@ -443,6 +443,35 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
     });
   });
 
+  describe.skipIf(REAL_ASTERISK)('a trunk whose carrier stops answering', () => {
+    it('is reported down once when its endpoint goes offline, calls on it are refused, and it is reported up once back', async () => {
+      const pbx = lab.server!.pbx;
+      telephony.followTrunk('carrier');
+      await expect.poll(() => pbx.endpointsWatchedBy('outpace-engine-a')).toContain('PJSIP/carrier');
+      pbx.trunkReachable('carrier', false);
+      expect(await heard.next('trunk.down', 'carrier')).toMatchObject({ why: 'its endpoint PJSIP/carrier is offline: the carrier does not answer qualify' });
+      // Said again by Asterisk (a second contact, a repeated event): no second report.
+      lab.server!.sendRaw('outpace-engine-a', { type: 'EndpointStateChange', endpoint: { technology: 'PJSIP', resource: 'carrier', state: 'offline', channel_ids: [] } });
+      const request = dialRequest(lab.numberFor({ kind: 'human', ringMs: 1000 }));
+      telephony.originate(request);
+      expect(await heard.next('call.failed', request.attemptId)).toMatchObject({ outcome: 'failed', detail: 'Allocation failed' });
+      pbx.trunkReachable('carrier', true);
+      await heard.next('trunk.up', 'carrier');
+      expect(heard.about('carrier').map((e) => e.type)).toEqual(['trunk.down', 'trunk.up']);
+    });
+
+    it('gone down while the event stream was away (Asterisk restarting), is found down when the stream is back', async () => {
+      const pbx = lab.server!.pbx;
+      telephony.followTrunk('carrier');
+      await expect.poll(() => pbx.endpointsWatchedBy('outpace-engine-a')).toContain('PJSIP/carrier');
+      const before = heard.about('carrier').length;
+      whileEventsDown(() => pbx.trunkReachable('carrier', false));
+      await expect.poll(() => heard.about('carrier').slice(before).map((e) => e.type)).toEqual(['trunk.down']);
+      pbx.trunkReachable('carrier', true);
+      await expect.poll(() => heard.about('carrier').slice(before).map((e) => e.type)).toEqual(['trunk.down', 'trunk.up']);
+    });
+  });
+
   describe('Asterisk refuses', () => {
     it('an originate Asterisk rejects becomes a failed attempt with what Asterisk said', async () => {
       const request = dialRequest(lab.numberFor({ kind: 'human', ringMs: 1000 }), { trunk: 'nosuchtrunk' as never });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AgentBoard, type AgentStateChange } from '../../src/agents/agent-board.js';
 import type { AgentDeskEvent } from '../../src/agents/desk.js';
 import type { GiveBackReason, Lead, LeadSource } from '../../src/campaigns/lead-source.js';
-import { AgentId, AttemptId, CampaignId, E164, LeadId } from '../../src/domain/ids.js';
+import { AgentId, AttemptId, CampaignId, E164, LeadId, TrunkId } from '../../src/domain/ids.js';
 import type { AdoptedCall, EngineObserver } from '../../src/engine/campaign-engine.js';
 import { parsePacingSettings, type PacingSettings } from '../../src/pacing/settings.js';
 import { SimulatedTime } from '../../src/simulator/event-queue.js';
@@ -256,6 +256,24 @@ describe('calls an agent chose', () => {
     expect(w.stateOf(ALICE)).toBe('logged-out');
     w.answer(w.lastCall());
     expect(w.port.asked.filter((x) => x.startsWith('connect'))).toEqual([]);
+  });
+});
+
+describe('a trunk down', () => {
+  it('is not counted: the campaign dials nothing and says why, offers no lead, and dials again once it is back', () => {
+    const w = world();
+    const limits: (string | null)[] = [];
+    w.campaign('c', { mode: 'progressive' }, { decision: (d) => limits.push(d.dials === 0 ? d.limitedBy : null) });
+    w.emit({ type: 'trunk.down', trunk: TrunkId('t'), at: w.at(), why: 'its endpoint PJSIP/t is offline' });
+    // Another campaign's trunk coming back is not this one's.
+    w.emit({ type: 'trunk.up', trunk: TrunkId('other'), at: w.at() });
+    w.login(ALICE);
+    w.time.runUntil(w.at() + 5000);
+    expect(w.port.originated).toEqual([]);
+    expect(limits.at(-1)).toBe('trunk-down');
+    w.emit({ type: 'trunk.up', trunk: TrunkId('t'), at: w.at() });
+    w.time.runUntil(w.at() + 1000);
+    expect(w.port.originated).toHaveLength(1);
   });
 });
 

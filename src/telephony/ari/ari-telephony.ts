@@ -118,7 +118,14 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       },
       this.logger,
     );
-    this.trunkEvents = new TrunkEvents(this.gate, () => this.rest, o.config.ARI_TRUNK_ENDPOINT, this.logger);
+    this.trunkEvents = new TrunkEvents({
+      gate: this.gate,
+      rest: () => this.rest,
+      template: o.config.ARI_TRUNK_ENDPOINT,
+      report: (event) => this.emit(event),
+      clock: this.clock,
+      logger: this.logger,
+    });
     this.returning = new ReturningLegs({
       gate: this.gate,
       rest: () => this.rest,
@@ -166,7 +173,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       onReconnected: () => {
         o.reconnected?.();
         // Asterisk may have restarted meanwhile, forgetting the application's subscriptions.
-        telephony.trunkEvents.forget();
+        telephony.trunkEvents.renew();
         void telephony.reconcile();
       },
     });
@@ -202,6 +209,11 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       ]),
     );
     this.close();
+  }
+
+  /** Follows the trunk's state from now on (`trunk.down`, `trunk.up`), before any call is dialed on it. */
+  followTrunk(trunk: string): void {
+    void this.trunkEvents.heard(trunk);
   }
 
   /** Customer calls in flight: what the benchmark watches for leaks. */
@@ -517,6 +529,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
         const endpoint = `${e.endpoint.technology}/${e.endpoint.resource}`;
         if (e.endpoint.state === 'offline') this.endpointOffline(endpoint);
         if (e.endpoint.state === 'online') this.returning.online(endpoint);
+        this.trunkEvents.endpointChanged(endpoint, e.endpoint.state);
         return;
       }
     }
