@@ -189,6 +189,15 @@ export class SimPbx {
     if (reachable) this.trunksDown.delete(trunk);
     else this.trunksDown.add(trunk);
     this.endpointStateChanged(trunk, reachable ? 'online' : 'offline');
+    // Then, as Asterisk 22 sends them for a qualified static contact, the peer's and the contact's status.
+    const endpoint = { technology: 'PJSIP', resource: trunk, state: reachable ? 'online' : 'offline', channel_ids: [] };
+    for (const app of this.endpointWatchers.get(`PJSIP/${trunk}`) ?? []) {
+      this.options.emit(app, 'PeerStatusChange', { endpoint, peer: { peer_status: reachable ? 'Reachable' : 'Unreachable' } });
+      this.options.emit(app, 'ContactStatusChange', {
+        endpoint,
+        contact_info: { uri: 'sip:127.0.0.1:5080', contact_status: reachable ? 'Reachable' : 'Unreachable', aor: trunk, roundtrip_usec: reachable ? '550' : '0' },
+      });
+    }
   }
 
   /** POST /applications/{app}/subscription?eventSource=endpoint:TECH/resource. */

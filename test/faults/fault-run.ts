@@ -40,7 +40,9 @@ import { TcpProxy } from '../support/tcp-proxy.js';
  *   campaign up, it takes it back and dials again;
  * ari-requests-hang: Asterisk's REST requests hang for a few seconds (its sessionlimit reached);
  * ari-server-restart: Asterisk restarts: every channel and bridge gone at once, the socket dropped; the agents
- *   stay logged in, out of ready, and the engine rings their softphones again once they can be reached.
+ *   stay logged in, out of ready, and the engine rings their softphones again once they can be reached;
+ * trunk-down: the carrier behind the campaign's only trunk stops answering qualify for a few seconds (its
+ *   endpoint offline): the engine must not dial on it, and /health names it, until it is back.
  */
 export const FAULT_KINDS = [
   'sigkill-restart',
@@ -50,6 +52,7 @@ export const FAULT_KINDS = [
   'sigstop-fenced',
   'ari-requests-hang',
   'ari-server-restart',
+  'trunk-down',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -78,6 +81,9 @@ export interface FaultCounts {
   readonly dialedWithoutLease: number;
   /** Agents with no leg on the PBX a few seconds after dialing resumed (their legs lost with an Asterisk restart and not brought back). */
   readonly agentsWithoutLeg: number;
+  /** trunk-down: attempts started while the trunk was down (from a second after it went), and times /health did not name it then. */
+  readonly dialedOnTrunkDown: number;
+  readonly trunkDownUnreported: number;
 }
 
 export interface FaultRunResult {
@@ -234,6 +240,8 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
   /** What the PBX said before it restarted: its originates and faults are counted with the new one's. */
   let before: PbxState | undefined;
   let dialedWithoutLease = 0;
+  let dialedOnTrunkDown = 0;
+  let trunkDownUnreported = 0;
   try {
     await runMigrations(db);
     const { campaign, keys, scripts } = await busyCampaign(db, pbx, draw);
@@ -300,6 +308,20 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
       await other.close();
       faultEnd = Date.now();
       attemptsBefore = await attemptCount(db, campaign);
+    } else if (o.kind === 'trunk-down') {
+      await pbx.ask({ type: 'trunk', trunk: 'carrier', reachable: false });
+      // The engine hears it at once (EndpointStateChange); a dial already on its way may still go out in that moment.
+      await sleep(1000);
+      const known = new Date();
+      const health = await fetch(`http://127.0.0.1:${engine.port}/api/v1/health`).then((r) => r.json() as Promise<{ degraded?: Array<{ part: string }> }>);
+      if (!health.degraded?.some((d) => d.part === 'trunk carrier')) trunkDownUnreported++;
+      await sleep(1000 + draw() * 4000);
+      dialedOnTrunkDown = Number(
+        (await db.query<{ n: string }>(`SELECT count(*) AS n FROM attempts WHERE campaign_id = $1 AND originated_at >= $2`, [campaign.id, known])).rows[0]!.n,
+      );
+      await pbx.ask({ type: 'trunk', trunk: 'carrier', reachable: true });
+      faultEnd = Date.now();
+      attemptsBefore = await attemptCount(db, campaign);
     } else {
       before = await pbx.ask<PbxState>({ type: 'state' });
       pbx = await pbx.restart();
@@ -330,7 +352,7 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
       dialingAgainMs,
       attempts: await attemptCount(db, campaign),
       abandonedByPbx: state.faults.abandonedByDialplan,
-      counts: { ...(await countLeftovers(db, campaign, state)), wallboardCallsLeft: shown.length, dialedWithoutLease, agentsWithoutLeg },
+      counts: { ...(await countLeftovers(db, campaign, state)), wallboardCallsLeft: shown.length, dialedWithoutLease, agentsWithoutLeg, dialedOnTrunkDown, trunkDownUnreported },
     };
   } finally {
     for (const agent of agents) agent.close();
@@ -423,7 +445,7 @@ async function untilNewAttempt(db: Db, campaign: Campaign, before: number, since
   return undefined;
 }
 
-async function countLeftovers(db: Db, campaign: Campaign, state: PbxState): Promise<Omit<FaultCounts, 'wallboardCallsLeft' | 'dialedWithoutLease' | 'agentsWithoutLeg'>> {
+async function countLeftovers(db: Db, campaign: Campaign, state: PbxState): Promise<Omit<FaultCounts, 'wallboardCallsLeft' | 'dialedWithoutLease' | 'agentsWithoutLeg' | 'dialedOnTrunkDown' | 'trunkDownUnreported'>> {
   const one = async (sql: string, params: unknown[] = [campaign.id]) => Number((await db.query<{ n: string }>(sql, params)).rows[0]!.n);
   const stored = new Set((await db.query<{ id: string }>('SELECT id FROM attempts WHERE campaign_id = $1', [campaign.id])).rows.map((r) => r.id));
   return {

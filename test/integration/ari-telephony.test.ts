@@ -460,16 +460,30 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
       expect(heard.about('carrier').map((e) => e.type)).toEqual(['trunk.down', 'trunk.up']);
     });
 
-    it('gone down while the event stream was away (Asterisk restarting), is found down when the stream is back', async () => {
+    it('read offline when the event stream is back, is taken as down only if still offline one qualify later (a restarted Asterisk has not qualified it yet)', async () => {
       const pbx = lab.server!.pbx;
-      telephony.followTrunk('carrier');
-      await expect.poll(() => pbx.endpointsWatchedBy('outpace-engine-a')).toContain('PJSIP/carrier');
-      const before = heard.about('carrier').length;
-      whileEventsDown(() => pbx.trunkReachable('carrier', false));
-      await expect.poll(() => heard.about('carrier').slice(before).map((e) => e.type)).toEqual(['trunk.down']);
-      pbx.trunkReachable('carrier', true);
-      await expect.poll(() => heard.about('carrier').slice(before).map((e) => e.type)).toEqual(['trunk.down', 'trunk.up']);
-    });
+      // Qualify every 0 s: looked at again 5 s (qualify's timeout and room) after the stream is back.
+      const engine = await connectEngine(lab, 'engine-q', { config: { ARI_TRUNK_QUALIFY_SEC: 0 } });
+      try {
+        engine.telephony.followTrunk('carrier');
+        await expect.poll(() => pbx.endpointsWatchedBy('outpace-engine-q')).toContain('PJSIP/carrier');
+        // Offline when the stream comes back, then qualified: never reported down.
+        whileEventsDown(() => pbx.trunkReachable('carrier', false));
+        await expect.poll(() => lab.server!.connectedApps()).toContain('outpace-engine-q');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        pbx.trunkReachable('carrier', true);
+        await new Promise((resolve) => setTimeout(resolve, 6000));
+        expect(engine.heard.about('carrier')).toEqual([]);
+        // Offline, and still offline a qualify later: down.
+        whileEventsDown(() => pbx.trunkReachable('carrier', false));
+        await expect.poll(() => engine.heard.about('carrier'), { timeout: 15_000 }).toMatchObject([{ type: 'trunk.down', why: expect.stringMatching(/offline/) }]);
+        pbx.trunkReachable('carrier', true);
+        await engine.heard.next('trunk.up', 'carrier');
+        expect(engine.heard.about('carrier').map((e) => e.type)).toEqual(['trunk.down', 'trunk.up']);
+      } finally {
+        engine.telephony.close();
+      }
+    }, 30_000);
   });
 
   describe('Asterisk refuses', () => {

@@ -319,6 +319,8 @@ start_instance() { # name
   [ -n "$prefix" ] || { say "outpace lab: not up (no $lab/env): run lab.sh up first"; return 1; }
   start_process "$1" "$lab/$1/log/console.log" "$prefix/sbin/asterisk" -C "$lab/$1/etc/asterisk.conf" -f -n
   wait_for "$1" 60 cli "$1" 'core waitfullybooted' >/dev/null || { say "outpace lab: the $1 Asterisk did not come up; see $lab/$1/log/messages"; return 1; }
+  # The lab's own ARI port, as `up` wrote it (this shell may not have its port offset).
+  ari_port=$(sed -n 's/^export ARI_URL=http:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' "$lab/env")
   [ "$1" = pbx ] && { wait_for ARI 30 ari_answers || { say "outpace lab: ARI did not answer after the restart"; return 1; }; }
   say "outpace lab: $1 running again (pid $(cat "$pids/$1.pid"))"
 }

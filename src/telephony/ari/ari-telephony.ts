@@ -122,6 +122,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       gate: this.gate,
       rest: () => this.rest,
       template: o.config.ARI_TRUNK_ENDPOINT,
+      qualifyMs: o.config.ARI_TRUNK_QUALIFY_SEC * 1000,
       report: (event) => this.emit(event),
       clock: this.clock,
       logger: this.logger,
@@ -183,6 +184,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   close(): void {
     this.orphans.clear();
     this.returning.clear();
+    this.trunkEvents.close();
     this.connection?.close();
   }
 
@@ -532,6 +534,8 @@ export class AriTelephony implements TelephonyPort, IvrPort {
         this.trunkEvents.endpointChanged(endpoint, e.endpoint.state);
         return;
       }
+      case 'ContactStatusChange':
+        return this.trunkEvents.contactChanged(`${e.endpoint.technology}/${e.endpoint.resource}`, e.contact_info.contact_status);
     }
   }
 

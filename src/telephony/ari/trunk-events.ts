@@ -11,12 +11,16 @@
  * straight into the application, as before.
  *
  * The same subscription says whether the trunk can carry calls: Asterisk
- * sends EndpointStateChange when the carrier's endpoint goes offline (every
- * contact unreachable: qualify unanswered) and online again, and the state
- * is read once when the trunk is first followed (and again after the event
- * stream comes back, Asterisk having perhaps restarted). Each change is said
- * once, in one log line and one port event (`trunk.down`, `trunk.up`); the
- * engines stop counting a trunk that is down.
+ * sends EndpointStateChange and ContactStatusChange when the carrier's
+ * contact fails qualify (offline, Unreachable) and answers again (online,
+ * Reachable), and the state is read once when the trunk is first followed.
+ * It is read again when the event stream comes back; but a restarted
+ * Asterisk reports a trunk offline until it first qualifies it (up to
+ * qualify_frequency later, with the contact still usable), so a trunk that
+ * was up and reads offline then is taken as down only if it still does one
+ * qualify later, or when Asterisk says its contact is unreachable. Each
+ * change is said once, in one log line and one port event (`trunk.down`,
+ * `trunk.up`); the engines stop counting a trunk that is down.
  */
 import type { Logger } from 'pino';
 import { TrunkId } from '../../domain/ids.js';
@@ -33,10 +37,17 @@ export interface TrunkEventsOptions {
   readonly rest: () => AriRest;
   /** ARI_TRUNK_ENDPOINT, from which a trunk's endpoint is named. */
   readonly template: string;
+  /** ARI_TRUNK_QUALIFY_SEC, in ms: how long after a reconnect a trunk read offline is looked at again. */
+  readonly qualifyMs: number;
   readonly report: (event: Extract<TelephonyEvent, { type: 'trunk.down' | 'trunk.up' }>) => void;
   readonly clock: Clock;
   readonly logger: Logger;
 }
+
+/** Beyond qualify_frequency: qualify's own timeout (3 s by default) and some room. */
+const QUALIFY_TIMEOUT_MS = 5000;
+
+const offline = (endpoint: string) => `its endpoint ${endpoint} is offline: the carrier does not answer qualify`;
 
 export class TrunkEvents {
   private readonly subscriptions = new Map<string, Promise<boolean>>();
@@ -44,6 +55,8 @@ export class TrunkEvents {
   private readonly trunkOn = new Map<string, string>();
   /** Why each trunk that is down is down. */
   private readonly down = new Map<string, string>();
+  /** Looks again at trunks read offline just after the event stream came back. */
+  private readonly rechecks = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(private readonly o: TrunkEventsOptions) {}
 
@@ -65,18 +78,33 @@ export class TrunkEvents {
   renew(): void {
     const trunks = [...this.subscriptions.keys()];
     this.subscriptions.clear();
-    for (const trunk of trunks) void this.heard(trunk);
+    for (const trunk of trunks) this.subscriptions.set(trunk, this.subscribe(trunk, 'renewed'));
+  }
+
+  close(): void {
+    for (const timer of this.rechecks.values()) clearTimeout(timer);
+    this.rechecks.clear();
+  }
+
+  /** ContactStatusChange: qualify's verdict on a contact of a trunk followed. */
+  contactChanged(endpoint: string, status: string): void {
+    const trunk = this.trunkOn.get(endpoint);
+    if (trunk === undefined) return;
+    if (status === 'Unreachable') this.isDown(trunk, offline(endpoint));
+    else if (status === 'Reachable' || status === 'NonQualified') this.isUp(trunk);
   }
 
   /** EndpointStateChange: about a trunk followed, its state may have changed. */
   endpointChanged(endpoint: string, state: string | undefined): void {
     const trunk = this.trunkOn.get(endpoint);
     if (trunk === undefined) return;
-    if (state === 'offline') this.isDown(trunk, `its endpoint ${endpoint} is offline: the carrier does not answer qualify`);
+    if (state === 'offline') this.isDown(trunk, offline(endpoint));
     else if (state === 'online') this.isUp(trunk);
   }
 
   private isDown(trunk: string, why: string): void {
+    clearTimeout(this.rechecks.get(trunk));
+    this.rechecks.delete(trunk);
     if (this.down.get(trunk) === why) return;
     const wasUp = !this.down.has(trunk);
     this.down.set(trunk, why);
@@ -86,12 +114,23 @@ export class TrunkEvents {
   }
 
   private isUp(trunk: string): void {
+    clearTimeout(this.rechecks.get(trunk));
+    this.rechecks.delete(trunk);
     if (!this.down.delete(trunk)) return;
     this.o.logger.info({ trunk }, `trunk ${trunk} up again: dialing on it resumes`);
     this.o.report({ type: 'trunk.up', trunk: TrunkId(trunk), at: this.o.clock.now() });
   }
 
-  private async subscribe(trunk: string): Promise<boolean> {
+  /** The endpoint's state as Asterisk keeps it; undefined when it cannot be had (the next event says). */
+  private async read(trunk: string, endpoint: string): Promise<string | undefined> {
+    const state = await endpointState(endpoint, (tech, resource) => this.o.gate.run('trunk state', () => this.o.rest().getEndpoint(tech, resource)));
+    if (typeof state === 'string') return state;
+    this.o.logger.warn({ trunk, problem: state.problem }, "the trunk's state could not be read: it is known from Asterisk's next event");
+    return undefined;
+  }
+
+  /** Subscribes to the trunk's endpoint and reads its state; `renewed`: again, after the event stream came back. */
+  private async subscribe(trunk: string, renewed?: 'renewed'): Promise<boolean> {
     const source = trunkEventSource(this.o.template, trunk);
     if (!source) {
       this.o.logger.warn({ trunk, template: this.o.template }, 'the trunk endpoint cannot be told from ARI_TRUNK_ENDPOINT: customers are dialed straight into the application, and one answering while no engine listens is hung up in silence');
@@ -101,9 +140,18 @@ export class TrunkEvents {
       await this.o.gate.run('trunk subscribe', () => this.o.rest().subscribe(source));
       const endpoint = source.slice('endpoint:'.length);
       this.trunkOn.set(endpoint, trunk);
-      // What changed before the subscription was not heard: ask once.
-      void endpointState(endpoint, (tech, resource) => this.o.gate.run('trunk state', () => this.o.rest().getEndpoint(tech, resource))).then((state) => {
-        if (typeof state === 'string') this.endpointChanged(endpoint, state);
+      // What changed before the subscription was not heard: ask.
+      void this.read(trunk, endpoint).then((state) => {
+        if (state !== 'offline' || !renewed || this.down.has(trunk)) return this.endpointChanged(endpoint, state);
+        // Perhaps Asterisk restarted and has not qualified the trunk yet: look again once it has.
+        clearTimeout(this.rechecks.get(trunk));
+        this.rechecks.set(
+          trunk,
+          setTimeout(() => {
+            this.rechecks.delete(trunk);
+            void this.read(trunk, endpoint).then((again) => this.endpointChanged(endpoint, again));
+          }, this.o.qualifyMs + QUALIFY_TIMEOUT_MS),
+        );
       });
       return true;
     } catch (err) {
