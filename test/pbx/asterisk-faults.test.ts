@@ -158,7 +158,7 @@ describe('the trunk down on the real PBX: the carrier stopped, then started agai
     await run('bash', [labSh, 'start-carrier']);
     startedAt = Date.now();
     upSeenMs = await until('health ok again', async () => (await health()).status === 'ok', 90_000);
-    dialingAgainMs = await until('a new attempt once the trunk is back', async () => (await attemptsOf(db, campaign)).some((a) => a.originated_at.getTime() > startedAt), 60_000);
+    dialingAgainMs = upSeenMs + (await until('a new attempt once the trunk is back', async () => (await attemptsOf(db, campaign)).some((a) => a.originated_at.getTime() > startedAt), 60_000));
     await sleep(3000);
     await engine.stop('SIGTERM');
     console.log(

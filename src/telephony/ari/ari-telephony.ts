@@ -535,7 +535,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
         return;
       }
       case 'ContactStatusChange':
-        return this.trunkEvents.contactChanged(`${e.endpoint.technology}/${e.endpoint.resource}`, e.contact_info.contact_status);
+        return this.trunkEvents.contactChanged(`${e.endpoint.technology}/${e.endpoint.resource}`, e.contact_info.contact_status, e.endpoint.state);
     }
   }
 

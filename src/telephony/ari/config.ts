@@ -60,10 +60,10 @@ export const ariConfigSchema = z.object({
   ARI_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   /**
    * How often the PBX qualifies the trunks (pjsip.conf's qualify_frequency;
-   * 30 in asterisk-config/). A restarted Asterisk reports a trunk offline
-   * until its first qualify: a trunk found offline when the event stream
-   * comes back is taken as down only if it still is one qualify (and 5 s)
-   * later, unless Asterisk says it is unreachable before.
+   * 30 in asterisk-config/). A started Asterisk reports a trunk offline
+   * until its first qualify: a trunk read offline (when it is first
+   * followed, and when the event stream comes back) is taken as down only if
+   * it still is one qualify (and 5 s) later, or when qualify says so.
    */
   ARI_TRUNK_QUALIFY_SEC: z.coerce.number().min(0).max(3600).default(30),
   /** Call attempts per second per trunk, unless the trunk's own settings say otherwise. */

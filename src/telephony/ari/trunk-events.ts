@@ -10,17 +10,19 @@
  * cannot be named, or whose subscription Asterisk refuses, is dialed
  * straight into the application, as before.
  *
- * The same subscription says whether the trunk can carry calls: Asterisk
- * sends EndpointStateChange and ContactStatusChange when the carrier's
- * contact fails qualify (offline, Unreachable) and answers again (online,
- * Reachable), and the state is read once when the trunk is first followed.
- * It is read again when the event stream comes back; but a restarted
- * Asterisk reports a trunk offline until it first qualifies it (up to
- * qualify_frequency later, with the contact still usable), so a trunk that
- * was up and reads offline then is taken as down only if it still does one
- * qualify later, or when Asterisk says its contact is unreachable. Each
- * change is said once, in one log line and one port event (`trunk.down`,
- * `trunk.up`); the engines stop counting a trunk that is down.
+ * The same subscription says whether the trunk can carry calls: when qualify
+ * finds the carrier's contact unreachable and the endpoint goes offline with
+ * it, Asterisk sends ContactStatusChange (Unreachable, the endpoint offline);
+ * when it answers again, Reachable and EndpointStateChange online. An
+ * endpoint's `offline` alone says little: a started (or restarted) Asterisk
+ * reports a trunk offline until it first qualifies it, up to
+ * qualify_frequency later, with the contact usable all along, and repeats
+ * that state in EndpointStateChange whenever a channel on the endpoint comes
+ * or goes. So the state read when the trunk is followed (and again when the
+ * event stream comes back) counts when online; offline, the trunk is taken
+ * as down only if it still is one qualify later. Each change is said once,
+ * in one log line and one port event (`trunk.down`, `trunk.up`); the engines
+ * stop counting a trunk that is down.
  */
 import type { Logger } from 'pino';
 import { TrunkId } from '../../domain/ids.js';
@@ -78,7 +80,7 @@ export class TrunkEvents {
   renew(): void {
     const trunks = [...this.subscriptions.keys()];
     this.subscriptions.clear();
-    for (const trunk of trunks) this.subscriptions.set(trunk, this.subscribe(trunk, 'renewed'));
+    for (const trunk of trunks) this.subscriptions.set(trunk, this.subscribe(trunk));
   }
 
   close(): void {
@@ -86,20 +88,19 @@ export class TrunkEvents {
     this.rechecks.clear();
   }
 
-  /** ContactStatusChange: qualify's verdict on a contact of a trunk followed. */
-  contactChanged(endpoint: string, status: string): void {
+  /** ContactStatusChange: qualify's verdict on a contact of a trunk followed, and the endpoint's state after it. */
+  contactChanged(endpoint: string, status: string, endpointState: string | undefined): void {
     const trunk = this.trunkOn.get(endpoint);
     if (trunk === undefined) return;
-    if (status === 'Unreachable') this.isDown(trunk, offline(endpoint));
+    // One contact of several unreachable leaves the trunk up: the endpoint says.
+    if (status === 'Unreachable' && endpointState === 'offline') this.isDown(trunk, offline(endpoint));
     else if (status === 'Reachable' || status === 'NonQualified') this.isUp(trunk);
   }
 
-  /** EndpointStateChange: about a trunk followed, its state may have changed. */
+  /** EndpointStateChange: a trunk followed that is online can carry calls (offline: see contactChanged). */
   endpointChanged(endpoint: string, state: string | undefined): void {
     const trunk = this.trunkOn.get(endpoint);
-    if (trunk === undefined) return;
-    if (state === 'offline') this.isDown(trunk, offline(endpoint));
-    else if (state === 'online') this.isUp(trunk);
+    if (trunk !== undefined && state === 'online') this.isUp(trunk);
   }
 
   private isDown(trunk: string, why: string): void {
@@ -129,8 +130,8 @@ export class TrunkEvents {
     return undefined;
   }
 
-  /** Subscribes to the trunk's endpoint and reads its state; `renewed`: again, after the event stream came back. */
-  private async subscribe(trunk: string, renewed?: 'renewed'): Promise<boolean> {
+  /** Subscribes to the trunk's endpoint and reads its state. */
+  private async subscribe(trunk: string): Promise<boolean> {
     const source = trunkEventSource(this.o.template, trunk);
     if (!source) {
       this.o.logger.warn({ trunk, template: this.o.template }, 'the trunk endpoint cannot be told from ARI_TRUNK_ENDPOINT: customers are dialed straight into the application, and one answering while no engine listens is hung up in silence');
@@ -142,14 +143,17 @@ export class TrunkEvents {
       this.trunkOn.set(endpoint, trunk);
       // What changed before the subscription was not heard: ask.
       void this.read(trunk, endpoint).then((state) => {
-        if (state !== 'offline' || !renewed || this.down.has(trunk)) return this.endpointChanged(endpoint, state);
-        // Perhaps Asterisk restarted and has not qualified the trunk yet: look again once it has.
+        if (state !== 'offline' || this.down.has(trunk)) return this.endpointChanged(endpoint, state);
+        // Perhaps Asterisk has not qualified the trunk yet since it started: look again once it has.
         clearTimeout(this.rechecks.get(trunk));
         this.rechecks.set(
           trunk,
           setTimeout(() => {
             this.rechecks.delete(trunk);
-            void this.read(trunk, endpoint).then((again) => this.endpointChanged(endpoint, again));
+            void this.read(trunk, endpoint).then((again) => {
+              if (again === 'offline') this.isDown(trunk, offline(endpoint));
+              else this.endpointChanged(endpoint, again);
+            });
           }, this.o.qualifyMs + QUALIFY_TIMEOUT_MS),
         );
       });
