@@ -2,15 +2,19 @@
  * The reports over 10 million attempts: a campaign of 200,000 leads in 4
  * lists from 2 sources, called over 30 days by 200 agents (outcomes,
  * dispositions, talk times and agent states drawn as a floor makes them),
- * generated inside PostgreSQL, then each report timed over a day, a week and
- * the month, with and without migration 0170's indexes.
+ * generated inside PostgreSQL, then rolled up (migration 0190, as the first
+ * catch-up after the migration does it), and each report timed over a day, a
+ * week and the month from the attempts alone and through the rollup.
  *
  *   DATABASE_URL=postgres://... node --import tsx bench/reports-10m.ts [--attempts 10000000]
+ *
+ * (Migration 0170's index was measured by this bench on 2026-12-07 with and without: bench/results/reports-10m.txt.)
  */
 import { parseArgs } from 'node:util';
 import { changeCampaignState, createCampaign } from '../src/campaigns/campaign-store.js';
 import type { CampaignId } from '../src/domain/ids.js';
 import { activityReport, clientWeekReport, listQualityReport } from '../src/reports/reports.js';
+import { catchUpRollup } from '../src/reports/rollup.js';
 import { runMigrations } from '../src/storage/migrate.js';
 import { openIsolatedPostgres, postgresUrl } from '../test/support/databases.js';
 
@@ -76,9 +80,15 @@ try {
   );
   await db.query("SET session_replication_role = 'origin'");
   await seconds('analyze', () => db.query('ANALYZE'));
-  const reports = async (label: string) => {
+  // The rows were written with triggers off: every quarter hour is marked stale, as migration 0190 marks what it finds.
+  await db.query('INSERT INTO attempt_rollup_stale (campaign_id, bucket) SELECT DISTINCT campaign_id, report_bucket(originated_at) FROM attempts');
+  await seconds('roll-up of every quarter hour (the first catch-up)', () => catchUpRollup(db));
+  const rolledUp = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM attempt_rollup');
+  console.log(`rollup rows: ${rolledUp.rows[0]!.n.toLocaleString('en')}`);
+  await db.query('ANALYZE attempt_rollup');
+  const reports = async (label: string, rollup: boolean) => {
     const id = campaign.id as CampaignId;
-    const span = (days: number) => ({ campaignId: id, from: END - days * DAY, to: END, timeZone: 'America/New_York' });
+    const span = (days: number) => ({ campaignId: id, from: END - days * DAY, to: END, timeZone: 'America/New_York', rollup });
     for (const days of [1, 7, 30]) {
       await seconds(`${label}: activity by hour per campaign, ${days} d`, () => activityReport(db, 'campaign', { ...span(days), by: 'hour' }));
       await seconds(`${label}: activity by day per agent, ${days} d`, () => activityReport(db, 'agent', { ...span(days), by: 'day' }));
@@ -86,12 +96,27 @@ try {
       await seconds(`${label}: list quality, ${days} d`, () => listQualityReport(db, span(days)));
       await seconds(`${label}: client week, ${days} d`, () => clientWeekReport(db, span(days)));
     }
-    await seconds(`${label}: activity by day per agent, every campaign, 7 d`, () => activityReport(db, 'agent', { from: END - 7 * DAY, to: END, timeZone: 'UTC', by: 'day' }));
+    await seconds(`${label}: activity by hour per campaign in Asia/Kolkata, 30 d`, () => activityReport(db, 'campaign', { ...span(30), timeZone: 'Asia/Kolkata', by: 'hour' }));
+    await seconds(`${label}: activity by day per agent, every campaign, 7 d`, () => activityReport(db, 'agent', { from: END - 7 * DAY, to: END, timeZone: 'UTC', by: 'day', rollup }));
   };
-  await reports('with 0170');
-  // Measured with an index on attempts (agent_id, originated_at) too, on 2026-12-07: no gain (see bench/results/reports-10m.txt).
-  await db.query('DROP INDEX agent_states_at');
-  await reports('without 0170');
+  await reports('attempts alone', false);
+  await reports('rollup', true);
+  // A day's dialing changed after its roll-up (a quarter of its quarter hours stale): what the reports read from the attempts then.
+  await db.query(`INSERT INTO attempt_rollup_stale (campaign_id, bucket) SELECT campaign_id, bucket FROM attempt_rollup WHERE dimension = 'campaign' AND bucket >= $1 AND extract(minute FROM bucket) = 0 GROUP BY 1, 2`, [new Date(END - DAY)]);
+  await reports('rollup, the last day 1/4 stale', true);
+  await seconds('catch-up of those quarter hours', () => catchUpRollup(db));
+  // What the stale marks cost the writes: 20,000 dispositions changed one UPDATE at a time, with the trigger and without.
+  const dispositions = (label: string) =>
+    seconds(`20,000 dispositions, one UPDATE each, ${label}`, () =>
+      db.query(`DO $$ DECLARE r record; BEGIN
+                  FOR r IN SELECT id FROM attempts WHERE disposition IS NOT NULL LIMIT 20000 LOOP
+                    UPDATE attempts SET disposition = CASE WHEN disposition = 'refused' THEN 'appointment' ELSE 'refused' END WHERE id = r.id;
+                  END LOOP; END $$`),
+    );
+  await dispositions('marking their quarter hours stale');
+  await db.query("SET session_replication_role = 'replica'");
+  await dispositions('with the trigger off');
+  await db.query("SET session_replication_role = 'origin'");
 } finally {
   await db.close();
 }

@@ -162,6 +162,26 @@ const ROUTE_DOCS: Record<string, { readonly summary: string; readonly answers: R
   },
   'GET /reports/list-quality': { summary: 'Per list and source: vacant, suspended, powered-off, wrong-party, machine and right-party numbers (JSON or CSV)', answers: { 200: objectAnswer('timeZone, rows') } },
   'GET /reports/client-week': { summary: "The client's weekly report: dials, connect rate, valid rate, sales, complaints (JSON or CSV)", answers: { 200: objectAnswer('timeZone, rows') } },
+  'GET /supervisor/campaigns/:id/day': {
+    summary: "A campaign's day so far by quarter hour from midnight in timeZone (default UTC): abandon rate over the regulatory window and the last hour, and occupancy, at the end of each quarter hour (the supervisor page's charts start from it)",
+    answers: {
+      200: z.object({
+        campaignId: z.uuid(),
+        timeZone: z.string(),
+        from: isoTime.describe('midnight in the zone'),
+        to: isoTime,
+        abandonTarget: z.number(),
+        points: z.array(
+          z.object({
+            at: isoTime.describe("the quarter hour's end (now, for the one under way)"),
+            abandonRate: z.number().nullable().describe('over the regulatory window ending at `at`, as the profile counts it; null without live answers'),
+            abandonRateLastHour: z.number().nullable(),
+            occupancy: z.number().nullable().describe('(on a call + wrap-up) / logged in, over the quarter hour; null with nobody logged in'),
+          }),
+        ),
+      }),
+    },
+  },
   'POST /supervisor/campaigns/:id/pacing': { summary: "Change a campaign's abandon target (within the profile's legal cap) and dial mode; audited", answers: { 200: objectAnswer('id, mode, abandonTarget') } },
 };
 

@@ -49,6 +49,8 @@ export function eventView(event: LiveEvent): Record<string, unknown> {
       return { ...event, pacing: pacingView(event.pacing) };
     case 'supervision':
       return { ...event, supervision: { ...event.supervision, at: isoTime(event.supervision.at) } };
+    case 'campaign':
+      return { ...event, campaign: { ...event.campaign, at: isoTime(event.campaign.at) } };
     case 'call-ended':
       return event;
   }

@@ -78,17 +78,22 @@ export async function startAttempt(db: Db, start: AttemptStart): Promise<Attempt
   });
 }
 
-export async function markAnswered(db: Queryable, attemptId: AttemptId, at: EpochMs): Promise<void> {
-  await updateOpenAttempt(db, attemptId, 'answered_at = $2', [new Date(at)]);
+/** The call's milestones, stored as they happen by the engine whose attempt it is (AttemptEnd.engineId says why). */
+export async function markAnswered(db: Queryable, attemptId: AttemptId, at: EpochMs, engineId?: string): Promise<void> {
+  await updateOpenAttempt(db, attemptId, engineId, 'answered_at = $3', [new Date(at)]);
 }
 
-export async function markConnected(db: Queryable, attemptId: AttemptId, agentId: AgentId, at: EpochMs): Promise<void> {
-  await updateOpenAttempt(db, attemptId, 'connected_at = $2, agent_id = $3', [new Date(at), agentId]);
+export async function markConnected(db: Queryable, attemptId: AttemptId, agentId: AgentId, at: EpochMs, engineId?: string): Promise<void> {
+  await updateOpenAttempt(db, attemptId, engineId, 'connected_at = $3, agent_id = $4', [new Date(at), agentId]);
 }
 
-async function updateOpenAttempt(db: Queryable, attemptId: AttemptId, assignments: string, values: unknown[]): Promise<void> {
-  const result = await db.query(`UPDATE attempts SET ${assignments} WHERE id = $1::uuid AND ended_at IS NULL`, [attemptId, ...values]);
-  if (result.rowCount === 0) throw new NotFoundError('open attempt', attemptId);
+async function updateOpenAttempt(db: Queryable, attemptId: AttemptId, engineId: string | undefined, assignments: string, values: unknown[]): Promise<void> {
+  const result = await db.query(`UPDATE attempts SET ${assignments} WHERE id = $1::uuid AND ended_at IS NULL AND ($2::text IS NULL OR engine_id = $2)`, [
+    attemptId,
+    engineId ?? null,
+    ...values,
+  ]);
+  if (result.rowCount === 0) throw new NotFoundError(engineId ? `open attempt of engine ${engineId}` : 'open attempt', attemptId);
 }
 
 /** Whether the attempt's end is stored (a write whose connection dropped may have been). */
@@ -137,6 +142,13 @@ export interface AttemptEnd {
   /** Whether a live answer counts toward the customer's contact caps (default: it does). */
   readonly countsAsContact?: boolean;
   /**
+   * The engine closing it: the attempt is closed only while it is still that
+   * engine's. An engine that took the campaign over from a lost one makes the
+   * calls it adopted its own (adoptAttempts), so that the lost one, should it
+   * wake, closes none of them.
+   */
+  readonly engineId?: string;
+  /**
    * Where the lead goes next, when the campaign's own rules decide rather than
    * the outcome's retry delay (a broadcast retries a message heard only in part).
    */
@@ -151,6 +163,12 @@ interface AttemptContext {
   rules: DialingRules;
 }
 
+/** The calls an engine adopted from a lost one are its own from now on (AttemptEnd.engineId). */
+export async function adoptAttempts(db: Queryable, attemptIds: readonly AttemptId[], engineId: string): Promise<void> {
+  if (attemptIds.length === 0) return;
+  await db.query('UPDATE attempts SET engine_id = $2 WHERE id = ANY($1::uuid[]) AND ended_at IS NULL', [attemptIds, engineId]);
+}
+
 /** Records how the call ended, moves the lead on and frees the number for other campaigns. */
 export async function finishAttempt(db: Db, attemptId: AttemptId, end: AttemptEnd): Promise<LeadStep> {
   const abandoned = end.abandoned ?? false;
@@ -160,7 +178,7 @@ export async function finishAttempt(db: Db, attemptId: AttemptId, end: AttemptEn
               tech_cause = $7, recordings = recordings || $8::jsonb,
               answered_at = coalesce($9, answered_at), connected_at = coalesce($10, connected_at), agent_id = coalesce($11, agent_id), broadcast_result = $12::jsonb,
               counts_as_contact = $13
-        WHERE id = $1::uuid AND ended_at IS NULL RETURNING lead_id`,
+        WHERE id = $1::uuid AND ended_at IS NULL AND ($14::text IS NULL OR engine_id = $14) RETURNING lead_id`,
       [
         attemptId,
         new Date(end.endedAt),
@@ -175,9 +193,10 @@ export async function finishAttempt(db: Db, attemptId: AttemptId, end: AttemptEn
         end.agentId ?? null,
         end.broadcastResult === undefined ? null : JSON.stringify(end.broadcastResult),
         end.countsAsContact ?? true,
+        end.engineId ?? null,
       ],
     );
-    if (!rows[0]) throw new NotFoundError('open attempt', attemptId);
+    if (!rows[0]) throw new NotFoundError(end.engineId ? `open attempt of engine ${end.engineId}` : 'open attempt', attemptId);
     const context = await attemptContext(tx, attemptId);
     const step = end.leadStep
       ? end.leadStep(context.attemptsTotal, context.rules)

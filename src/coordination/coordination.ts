@@ -4,7 +4,9 @@
  * wallboard shows (agent states, calls in flight, today's counters), published
  * as events. memory.ts serves a single engine when there is no Redis.
  */
+import type { CampaignState } from '../campaigns/campaign.js';
 import type { AgentId, AttemptId, CampaignId } from '../domain/ids.js';
+import type { DialMode } from '../pacing/settings.js';
 import type { PauseReason } from '../domain/outcomes.js';
 import type { SupervisionEnd, SupervisionMode, SupervisionRequest } from '../telephony/port.js';
 import type { DurationMs, EpochMs } from '../domain/time.js';
@@ -94,7 +96,22 @@ export interface SupervisionNews {
   readonly at: EpochMs;
 }
 
+/**
+ * A campaign started, paused or stopped, or its dial mode or abandon target
+ * changed, by whoever did it (a supervisor's page, the API): every open
+ * page follows it without a reload.
+ */
+export interface CampaignNews {
+  readonly campaignId: CampaignId;
+  readonly state: CampaignState;
+  readonly mode: DialMode;
+  readonly abandonTarget: number;
+  readonly by: string;
+  readonly at: EpochMs;
+}
+
 export type LiveEvent =
+  | { readonly type: 'campaign'; readonly campaign: CampaignNews }
   | { readonly type: 'pacing'; readonly campaignId: CampaignId; readonly pacing: CampaignPacing }
   | { readonly type: 'supervision'; readonly supervision: SupervisionNews }
   | { readonly type: 'agent-state'; readonly agentId: AgentId; readonly agent: AgentLiveState }
@@ -117,6 +134,8 @@ export interface LiveState {
   pacing(campaignId: CampaignId): Promise<CampaignPacing | null>;
   /** Says on the wallboard's events that a supervision started or ended (nothing is kept). */
   supervisionNews(news: SupervisionNews): Promise<void>;
+  /** Says on the wallboard's events that a campaign's state, mode or abandon target changed (storage keeps it). */
+  campaignNews(news: CampaignNews): Promise<void>;
   /** Every change above, as it happens; returns the unsubscribe. */
   subscribe(listener: (event: LiveEvent) => void): Promise<() => Promise<void>>;
   /** A supervisor's command, to every engine process (not part of the wallboard's events). */

@@ -7,6 +7,7 @@ import {
   zeroCounters,
   type AgentLiveState,
   type CallInFlight,
+  type CampaignNews,
   type CampaignOwnership,
   type CampaignPacing,
   type Coordination,
@@ -123,6 +124,10 @@ export class MemoryLiveState implements LiveState {
 
   async supervisionNews(supervision: SupervisionNews) {
     this.emit({ type: 'supervision', supervision });
+  }
+
+  async campaignNews(campaign: CampaignNews) {
+    this.emit({ type: 'campaign', campaign });
   }
 
   async subscribe(listener: (event: LiveEvent) => void) {

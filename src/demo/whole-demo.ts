@@ -20,6 +20,7 @@ import type { Api } from '../api/context.js';
 import { buildApi } from '../api/server.js';
 import { followSupervisorCommands } from '../agents/supervisor-commands.js';
 import { OutpaceMetrics } from '../metrics/metrics.js';
+import { keepRollupCaughtUp } from '../reports/rollup.js';
 import type { Campaign } from '../campaigns/campaign.js';
 import { DEFAULT_LEASE_TTL_MS } from '../campaigns/dialing/campaign-lease.js';
 import { CampaignRunner } from '../campaigns/dialing/campaign-runner.js';
@@ -144,6 +145,7 @@ export async function startWholeDemo(o: WholeDemoOptions): Promise<WholeDemo> {
   const url = `http://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${typeof address === 'object' && address ? address.port : o.port}`;
 
   await runner.start();
+  const stopRollup = keepRollupCaughtUp(db, (err) => o.logger.error({ err }, "the reports' rollup did not catch up"));
   const unfollow = await followSupervisorCommands({ live: coordination.live, desk, clock: time, logger: o.logger });
   agents.planShift(start);
   const stopPacing = paceWithWallClock(time, o.speed);
@@ -164,6 +166,7 @@ export async function startWholeDemo(o: WholeDemoOptions): Promise<WholeDemo> {
     drain: () => runner.drain(),
     async close() {
       stopPacing();
+      await stopRollup();
       await unfollow();
       sockets.close();
       await history.settled();

@@ -3,11 +3,13 @@
  * that zone's hours, days and ISO weeks, Monday first; every row names the
  * zone): what the floor did, per campaign, agent or list source; which lists
  * to stop buying; the week's client report. Read from the attempts and the
- * agents' state history, over the indexes of migration 0170.
+ * agents' state history: the attempts through their rollup (attempt-sums.ts,
+ * rollup.ts), the state history over the index of migration 0170.
  */
 import type { CampaignId } from '../domain/ids.js';
 import type { EpochMs } from '../domain/time.js';
 import type { Queryable } from '../storage/db.js';
+import { attemptSums, LOCAL_FORMAT, PERIOD, type AttemptSums } from './attempt-sums.js';
 
 export const REPORT_PERIODS = ['hour', 'day', 'week'] as const;
 export type ReportPeriod = (typeof REPORT_PERIODS)[number];
@@ -50,32 +52,25 @@ export interface ActivityRow {
 
 const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
 
-/** The key each dimension groups by; list sources come from the lead's list. */
-const KEYS: Record<ReportDimension, string> = {
-  campaign: 'a.campaign_id::text',
-  agent: "coalesce(a.agent_id, '(no agent)')",
-  source: "coalesce(li.source, '(no source)')",
-};
+/** Per list source, the lists' sums are added up under their list's source (read now: a source corrected later applies to past calls). */
+async function sumsByKey(db: Queryable, dimension: ReportDimension, r: ReportRequest & { rollup?: boolean }): Promise<AttemptSums[]> {
+  if (dimension !== 'source') {
+    const sums = await attemptSums(db, dimension, r);
+    return dimension === 'agent' ? sums.map((s) => ({ ...s, key: s.key || '(no agent)' })) : sums;
+  }
+  const [sums, lists] = await Promise.all([
+    attemptSums(db, 'list', r),
+    db.query<{ id: string; source: string | null }>('SELECT id::text, source FROM lists WHERE $1::uuid IS NULL OR campaign_id = $1', [r.campaignId ?? null]),
+  ]);
+  const sourceOf = new Map(lists.rows.map((l) => [l.id, l.source ?? '(no source)']));
+  return sums.map((s) => ({ ...s, key: sourceOf.get(s.key) ?? '(no source)' }));
+}
 
-export async function activityReport(db: Queryable, dimension: ReportDimension, r: ReportRequest): Promise<ActivityRow[]> {
-  const key = KEYS[dimension];
-  const source = dimension === 'source' ? 'JOIN leads l ON l.id = a.lead_id JOIN lists li ON li.id = l.list_id' : '';
-  const params = [r.by, r.timeZone, new Date(r.from), new Date(r.to), r.campaignId ?? null];
-  const calls = await db.query<{ period: string; starts: Date; key: string; disposition: string | null } & Record<string, number>>(
-    `SELECT ${PERIOD('a.originated_at')}, ${key} AS key, a.disposition,
-            count(*)::int AS dials,
-            count(*) FILTER (WHERE a.connected_at IS NOT NULL)::int AS connects,
-            count(*) FILTER (WHERE a.outcome = 'live')::int AS live,
-            count(*) FILTER (WHERE a.abandoned)::int AS abandons,
-            count(*) FILTER (WHERE a.outcome = 'machine')::int AS machines,
-            coalesce(sum(extract(epoch FROM a.ended_at - a.connected_at)) FILTER (WHERE a.connected_at IS NOT NULL), 0)::float8 AS talk,
-            count(*) FILTER (WHERE d.right_party)::int AS right_party,
-            count(*) FILTER (WHERE d.success)::int AS sales
-       FROM attempts a ${source} LEFT JOIN dispositions d ON d.code = a.disposition
-      WHERE a.originated_at >= $3 AND a.originated_at < $4 AND ($5::uuid IS NULL OR a.campaign_id = $5)
-      GROUP BY 1, 2, 3, 4`,
-    params,
-  );
+const SUMMED = ['dials', 'connects', 'live', 'abandons', 'machines', 'talk', 'right_party', 'sales'] as const;
+
+/** `rollup: false` reads the attempts alone: the test comparing the two, the benchmark's "before". */
+export async function activityReport(db: Queryable, dimension: ReportDimension, r: ReportRequest & { rollup?: boolean }): Promise<ActivityRow[]> {
+  const calls = await sumsByKey(db, dimension, r);
   const time = dimension === 'source' ? [] : await agentTimeByPeriod(db, dimension, r);
   const rows = new Map<string, { period: string; starts: Date; key: string; sums: Record<string, number>; dispositions: Record<string, number> }>();
   const row = (period: string, starts: Date, k: string) => {
@@ -85,10 +80,10 @@ export async function activityReport(db: Queryable, dimension: ReportDimension, 
     return found;
   };
   const add = (sums: Record<string, number>, name: string, value: number) => (sums[name] = (sums[name] ?? 0) + value);
-  for (const c of calls.rows) {
+  for (const c of calls) {
     const target = row(c.period, c.starts, c.key);
-    for (const name of ['dials', 'connects', 'live', 'abandons', 'machines', 'talk', 'right_party', 'sales']) add(target.sums, name, c[name]!);
-    if (c.disposition) add(target.dispositions, c.disposition, c.dials!);
+    for (const name of SUMMED) add(target.sums, name, c[name]);
+    if (c.disposition) add(target.dispositions, c.disposition, c.dials);
   }
   for (const t of time) add(row(t.period, t.starts, t.key).sums, t.state, t.seconds);
   return [...rows.values()]
@@ -126,7 +121,11 @@ export async function activityReport(db: Queryable, dimension: ReportDimension, 
  * state lasts until the agent's next one, and the part inside each period
  * counts there (as agent-time.ts does for one span).
  */
-async function agentTimeByPeriod(db: Queryable, dimension: 'campaign' | 'agent', r: ReportRequest) {
+export async function agentTimeByPeriod(db: Queryable, dimension: 'campaign' | 'agent', r: Omit<ReportRequest, 'by'> & { by: ReportPeriod | 'quarter-hour' }) {
+  // Quarter hours (the supervisor's day) are binned; hours, days and ISO weeks truncated.
+  const quarter = r.by === 'quarter-hour';
+  const step = quarter ? "($1 || ' minutes')::interval" : "('1 ' || $1)::interval";
+  const trunc = (at: string) => (quarter ? `date_bin(${step}, ${at}, timestamp '2000-01-01')` : `date_trunc($1, ${at})`);
   const { rows } = await db.query<{ period: string; starts: Date; key: string; state: string; seconds: number }>(
     `WITH
      -- The agents with a state in the period (or the day before it), their states in it, and each one's last state before it:
@@ -142,26 +141,21 @@ async function agentTimeByPeriod(db: Queryable, dimension: 'campaign' | 'agent',
      spans AS (
        SELECT agent_id, to_state, campaign_ids, at AS starts, coalesce(lead(at) OVER (PARTITION BY agent_id ORDER BY at, id), $4) AS ends FROM states)
      SELECT to_char(b, '${LOCAL_FORMAT}') AS period, b AT TIME ZONE $2 AS starts, ${dimension === 'agent' ? 'sp.agent_id' : 'c.id::text'} AS key, sp.to_state AS state,
-            sum(extract(epoch FROM least(sp.ends, (b + ('1 ' || $1)::interval) AT TIME ZONE $2, $4) - greatest(sp.starts, b AT TIME ZONE $2, $3)))::float8 AS seconds
+            sum(extract(epoch FROM least(sp.ends, (b + ${step}) AT TIME ZONE $2, $4) - greatest(sp.starts, b AT TIME ZONE $2, $3)))::float8 AS seconds
        FROM spans sp
        -- The periods each span touches (one or two, mostly): never every span against every period.
-       CROSS JOIN LATERAL generate_series(date_trunc($1, greatest(sp.starts, $3) AT TIME ZONE $2),
-                                          (least(sp.ends, $4) AT TIME ZONE $2) - interval '1 microsecond', ('1 ' || $1)::interval) b
+       CROSS JOIN LATERAL generate_series(${trunc('greatest(sp.starts, $3) AT TIME ZONE $2')},
+                                          (least(sp.ends, $4) AT TIME ZONE $2) - interval '1 microsecond', ${step}) b
        -- Per campaign, a blended agent's span counts for each campaign they were logged in to; per agent, once.
        ${dimension === 'campaign' ? 'CROSS JOIN LATERAL unnest(sp.campaign_ids) AS c(id)' : ''}
       WHERE sp.to_state <> 'logged-out' AND sp.ends > $3
         AND ($5::uuid IS NULL OR ${dimension === 'campaign' ? 'c.id = $5' : '$5::uuid = ANY (sp.campaign_ids)'})
       GROUP BY 1, 2, 3, 4
-     HAVING sum(extract(epoch FROM least(sp.ends, (b + ('1 ' || $1)::interval) AT TIME ZONE $2, $4) - greatest(sp.starts, b AT TIME ZONE $2, $3))) > 0`,
-    [r.by, r.timeZone, new Date(r.from), new Date(r.to), r.campaignId ?? null],
+     HAVING sum(extract(epoch FROM least(sp.ends, (b + ${step}) AT TIME ZONE $2, $4) - greatest(sp.starts, b AT TIME ZONE $2, $3))) > 0`,
+    [quarter ? '15' : r.by, r.timeZone, new Date(r.from), new Date(r.to), r.campaignId ?? null],
   );
   return rows;
 }
-
-/** A period's start in the zone's wall-clock time, and as an instant. */
-const LOCAL_FORMAT = 'YYYY-MM-DD HH24:MI';
-const PERIOD = (at: string) =>
-  `to_char(date_trunc($1, ${at} AT TIME ZONE $2), '${LOCAL_FORMAT}') AS period, date_trunc($1, ${at} AT TIME ZONE $2) AT TIME ZONE $2 AS starts`;
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -245,18 +239,10 @@ export interface ClientWeekRow {
   readonly complaints: number;
 }
 
-export async function clientWeekReport(db: Queryable, r: Omit<ReportRequest, 'by'>): Promise<ClientWeekRow[]> {
+export async function clientWeekReport(db: Queryable, r: Omit<ReportRequest, 'by'> & { rollup?: boolean }): Promise<ClientWeekRow[]> {
   const params = ['week', r.timeZone, new Date(r.from), new Date(r.to), r.campaignId ?? null];
-  const [calls, complaints] = await Promise.all([
-    db.query<{ period: string; starts: Date; dials: number; connects: number; valid: number; sales: number }>(
-      `SELECT ${PERIOD('a.originated_at')},
-              count(*)::int AS dials, count(*) FILTER (WHERE a.connected_at IS NOT NULL)::int AS connects,
-              count(*) FILTER (WHERE d.right_party)::int AS valid, count(*) FILTER (WHERE d.success)::int AS sales
-         FROM attempts a LEFT JOIN dispositions d ON d.code = a.disposition
-        WHERE a.originated_at >= $3 AND a.originated_at < $4 AND ($5::uuid IS NULL OR a.campaign_id = $5)
-        GROUP BY 1, 2 ORDER BY 2`,
-      params,
-    ),
+  const [sums, complaints] = await Promise.all([
+    attemptSums(db, 'campaign', { ...r, by: 'week' }),
     db.query<{ period: string; complaints: number }>(
       `SELECT ${PERIOD('n.created_at')}, count(*)::int AS complaints
          FROM number_lists n
@@ -268,7 +254,12 @@ export async function clientWeekReport(db: Queryable, r: Omit<ReportRequest, 'by
     ),
   ]);
   const byWeek = new Map(complaints.rows.map((c) => [c.period, c.complaints]));
-  return calls.rows.map((w) => ({
+  const weeks = new Map<string, { period: string; starts: Date; dials: number; connects: number; valid: number; sales: number }>();
+  for (const s of sums) {
+    const w = weeks.get(s.period) ?? { period: s.period, starts: s.starts, dials: 0, connects: 0, valid: 0, sales: 0 };
+    weeks.set(s.period, { ...w, dials: w.dials + s.dials, connects: w.connects + s.connects, valid: w.valid + s.right_party, sales: w.sales + s.sales });
+  }
+  return [...weeks.values()].sort((a, b) => a.starts.getTime() - b.starts.getTime()).map((w) => ({
     timeZone: r.timeZone,
     week: w.period.slice(0, 10),
     weekStart: withOffset(w.period, w.starts),

@@ -39,6 +39,7 @@ describe.skipIf(!databaseUrl || !redis)('a fault at a random moment of a busy ca
       agentsDoubleBooked: 0,
       wallboardCallsLeft: 0,
       dialedWithoutLease: 0,
+      deposedStillRunning: 0,
       agentsWithoutLeg: 0,
       dialedOnTrunkDown: 0,
       trunkDownUnreported: 0,

@@ -125,5 +125,20 @@ describe.each(harnesses)('coordination through $kind', (harness) => {
       await unsubscribe();
       await unfollow();
     });
+
+    it("tells a campaign's new state, mode and abandon target to every subscriber, as it happens", async () => {
+      const campaign = freshCampaign();
+      const first: LiveEvent[] = [];
+      const second: LiveEvent[] = [];
+      const unsubscribe = await Promise.all([coordination.live.subscribe((e) => first.push(e)), coordination.live.subscribe((e) => second.push(e))]);
+      const paused = { campaignId: campaign, state: 'paused' as const, mode: 'predictive' as const, abandonTarget: 0.03, by: 'sue', at: 8 };
+      const retargeted = { ...paused, state: 'running' as const, mode: 'power' as const, abandonTarget: 0.02, by: 'api', at: 9 };
+      await coordination.live.campaignNews(paused);
+      await coordination.live.campaignNews(retargeted);
+      const expected = [{ type: 'campaign', campaign: paused }, { type: 'campaign', campaign: retargeted }];
+      await expect.poll(() => first).toEqual(expected);
+      await expect.poll(() => second).toEqual(expected);
+      await Promise.all(unsubscribe.map((u) => u()));
+    });
   });
 });

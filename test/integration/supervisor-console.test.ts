@@ -24,7 +24,7 @@ import type { Db } from '../../src/storage/db.js';
 import type { SupervisionRequest, TelephonyListener } from '../../src/telephony/port.js';
 import { freshPglite } from '../support/databases.js';
 import { pacingDecision } from '../support/pacing-decision.js';
-import { makeCampaign, MONDAY_8AM_NEW_YORK } from '../support/fixtures.js';
+import { addLeads, makeCampaign, MONDAY_8AM_NEW_YORK } from '../support/fixtures.js';
 import { quietLogger } from './telephony-lab.js';
 
 const T0 = MONDAY_8AM_NEW_YORK + 3_600_000;
@@ -157,8 +157,10 @@ describe('the supervisor console', () => {
     expect(bad.json().message).toMatch(/endpoint: an endpoint such as PJSIP\/sup1/);
   });
 
-  it('changes the abandon target and mode within the legal cap, naming the cap on refusal; starts and pauses; all audited', async () => {
+  it('changes the abandon target and mode within the legal cap, naming the cap on refusal; starts and pauses; all audited and told on the live events', async () => {
     const campaign = await makeCampaign(db);
+    const news: unknown[] = [];
+    const unsubscribe = await coordination.live.subscribe((e) => void (e.type === 'campaign' && e.campaign.campaignId === campaign.id && news.push(e.campaign)));
     const changed = await call('POST', `/supervisor/campaigns/${campaign.id}/pacing`, 'supervisor', { abandonTarget: 0.02, mode: 'progressive' });
     expect(changed.statusCode).toBe(200);
     expect(changed.json()).toEqual({ id: campaign.id, mode: 'progressive', abandonTarget: 0.02 });
@@ -171,12 +173,49 @@ describe('the supervisor console', () => {
     expect((await call('POST', `/campaigns/${campaign.id}/pause`, 'supervisor')).statusCode).toBe(200);
     const trail = await audited(campaign.id);
     expect(trail.map((a) => [a.actor, a.action])).toEqual([['test', 'create'], ['sue', 'update'], ['sue', 'start'], ['sue', 'pause']]);
+    expect(news).toEqual([
+      { campaignId: campaign.id, state: 'draft', mode: 'progressive', abandonTarget: 0.02, by: 'sue', at: T0 },
+      { campaignId: campaign.id, state: 'running', mode: 'progressive', abandonTarget: 0.02, by: 'sue', at: T0 },
+      { campaignId: campaign.id, state: 'paused', mode: 'progressive', abandonTarget: 0.02, by: 'sue', at: T0 },
+    ]);
+    await unsubscribe();
+  });
+
+  it("gives the charts the campaign's day so far by quarter hour from midnight in the zone asked for: abandon rates as of each quarter's end, its occupancy", async () => {
+    const campaign = await makeCampaign(db);
+    await addLeads(db, campaign, Array.from({ length: 8 }, (_, i) => ({ phone: `+1202555070${i}` })));
+    // T0 is 14:00 UTC, 19:30 in Kolkata (midnight there: 18:30 UTC the day before). Four live answers at 17:00 UTC the
+    // day before, two abandoned; four at 13:00 to 13:12 UTC today, one abandoned.
+    const HOUR = 3_600_000;
+    await db.query(
+      `INSERT INTO attempts (lead_id, campaign_id, customer_id, phone, engine_id, originated_at, connected_at, ended_at, outcome, abandoned)
+       SELECT l.id, l.campaign_id, l.customer_id, l.phone, 'e', t.at, t.at + interval '5 s', t.at + interval '1 minute', 'live', t.abandoned
+         FROM (SELECT *, row_number() OVER (ORDER BY phone) - 1 AS n FROM leads WHERE campaign_id = $1) l
+         JOIN (SELECT i, CASE WHEN i < 4 THEN $2::timestamptz ELSE $3::timestamptz + (i - 4) * interval '4 minutes' END AS at, i IN (0, 1, 4) AS abandoned
+                 FROM generate_series(0, 7) i) t ON t.i = l.n`,
+      [campaign.id, new Date(T0 - 21 * HOUR), new Date(T0 - HOUR)],
+    );
+    // An agent ready at 13:00, on a call 13:05, logged out 13:15: two thirds occupied in that quarter hour.
+    for (const [minutes, state] of [[0, 'ready'], [5, 'on-call'], [15, 'logged-out']] as const) {
+      await db.query(`INSERT INTO agent_states (agent_id, campaign_ids, from_state, to_state, at) VALUES ('ann', $1, 'x', $2, $3)`, [[campaign.id], state, new Date(T0 - HOUR + minutes * 60_000)]);
+    }
+    const answer = await call('GET', `/supervisor/campaigns/${campaign.id}/day?timeZone=Asia/Kolkata`, 'supervisor');
+    expect(answer.statusCode).toBe(200);
+    const day = answer.json();
+    expect(day).toMatchObject({ campaignId: campaign.id, timeZone: 'Asia/Kolkata', from: '2026-11-22T18:30:00.000Z', to: new Date(T0).toISOString() });
+    expect(day.points).toHaveLength(78);
+    const at = (iso: string) => day.points.find((p: { at: string }) => p.at === iso);
+    expect(at('2026-11-22T18:45:00.000Z')).toEqual({ at: '2026-11-22T18:45:00.000Z', abandonRate: 0.5, abandonRateLastHour: null, occupancy: null });
+    expect(at('2026-11-23T13:15:00.000Z')).toEqual({ at: '2026-11-23T13:15:00.000Z', abandonRate: 3 / 8, abandonRateLastHour: 1 / 4, occupancy: 2 / 3 });
+    expect(at('2026-11-23T14:00:00.000Z')).toMatchObject({ abandonRate: 3 / 8, abandonRateLastHour: 1 / 4, occupancy: null });
+    expect((await call('GET', `/supervisor/campaigns/${campaign.id}/day?timeZone=Mars/Olympus`, 'supervisor')).statusCode).toBe(400);
   });
 
   it("gets an agent's key nothing on any supervisor route or stream, and a supervisor no key", async () => {
     const campaign = await makeCampaign(db);
     const routes: [method: 'GET' | 'POST', url: string, payload?: object][] = [
       ['GET', '/supervisor/floor'],
+      ['GET', `/supervisor/campaigns/${campaign.id}/day?timeZone=UTC`],
       ['GET', '/live'],
       ['GET', '/live/events'],
       ['POST', '/supervisor/agents/alice/pause', { reason: 'break' }],

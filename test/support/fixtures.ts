@@ -41,7 +41,7 @@ export async function addLeads(db: Db, campaign: Campaign, leads: readonly LeadS
 /** Empties every table between tests; the dispositions the migration seeds stay. */
 export async function emptyTables(db: Db): Promise<void> {
   await db.exec(
-    'TRUNCATE campaigns, lists, leads, customers, attempts, callbacks, number_lists, agents, imports, users, api_keys, audit_log, agent_states CASCADE',
+    'TRUNCATE campaigns, lists, leads, customers, attempts, callbacks, number_lists, agents, imports, users, api_keys, audit_log, agent_states, attempt_rollup, attempt_rollup_stale CASCADE',
   );
 }
 

@@ -13,6 +13,7 @@ import type { Campaign } from '../../campaigns/campaign.js';
 import { campaignStats, measuredFeasibility } from '../../campaigns/stats.js';
 import { agentTime, type AgentTime } from '../../campaigns/agent-time.js';
 import { CampaignId } from '../../domain/ids.js';
+import { announceCampaign } from '../../supervisor/campaign-news.js';
 import { DAY } from '../../domain/time.js';
 import { actor, MANAGERS, READERS, SUPERVISORS, type Api, type ApiContext } from '../context.js';
 import { camelKeys, countersView } from '../views.js';
@@ -40,20 +41,25 @@ export function campaignRoutes(api: Api, { db, coordination, clock }: ApiContext
   );
 
   // A running campaign may be changed: the engine re-reads pacing targets every tick.
-  api.patch('/campaigns/:id', { config: { roles: MANAGERS }, schema: { params: campaignParams, body: campaignChangesSchema } }, async (request) =>
-    withFeasibility(await updateCampaign(db, CampaignId(request.params.id), request.body, actor(request))),
-  );
+  api.patch('/campaigns/:id', { config: { roles: MANAGERS }, schema: { params: campaignParams, body: campaignChangesSchema } }, async (request) => {
+    const campaign = await updateCampaign(db, CampaignId(request.params.id), request.body, actor(request));
+    await announceCampaign(coordination.live, campaign, { by: actor(request), at: clock.now() }, request.log);
+    return withFeasibility(campaign);
+  });
 
   api.delete('/campaigns/:id', { config: { roles: MANAGERS }, schema: { params: campaignParams } }, async (request, reply) => {
     const { archived } = await deleteCampaign(db, CampaignId(request.params.id), actor(request));
+    if (archived) await announceCampaign(coordination.live, archived, { by: actor(request), at: clock.now() }, request.log);
     // A campaign that dialed is archived, not deleted: the answer says so and shows it.
     return archived ? reply.code(200).send(archived) : reply.code(204).send();
   });
 
   for (const transition of ['start', 'pause', 'stop'] as const) {
-    api.post(`/campaigns/:id/${transition}`, { config: { roles: SUPERVISORS }, schema: { params: campaignParams } }, async (request) =>
-      changeCampaignState(db, CampaignId(request.params.id), transition, actor(request)),
-    );
+    api.post(`/campaigns/:id/${transition}`, { config: { roles: SUPERVISORS }, schema: { params: campaignParams } }, async (request) => {
+      const campaign = await changeCampaignState(db, CampaignId(request.params.id), transition, actor(request));
+      await announceCampaign(coordination.live, campaign, { by: actor(request), at: clock.now() }, request.log);
+      return campaign;
+    });
   }
 
   api.get('/campaigns/:id/why', { config: { roles: SUPERVISORS }, schema: { params: campaignParams } }, async (request) => {

@@ -20,11 +20,13 @@ function knownZone(zone: string): boolean {
   }
 }
 
+export const timeZoneName = z.string().refine(knownZone, 'an IANA time zone such as America/New_York or Europe/London');
+
 const common = {
   campaignId: z.uuid().optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
-  timeZone: z.string().refine(knownZone, 'an IANA time zone such as America/New_York or Europe/London'),
+  timeZone: timeZoneName,
   format: z.enum(['json', 'csv']).default('json'),
 };
 const activityQuery = z.object({ ...common, by: z.enum(REPORT_PERIODS).default('hour'), dimension: z.enum(REPORT_DIMENSIONS).default('campaign') }).strict();

@@ -17,10 +17,13 @@ import { DIAL_MODES, HARD_LIMITS } from '../../pacing/settings.js';
 import { audit } from '../../storage/audit.js';
 import { SUPERVISION_MODES } from '../../telephony/port.js';
 import { NotFoundError, ValidationError } from '../../storage/errors.js';
+import { announceCampaign } from '../../supervisor/campaign-news.js';
+import { dayHistory } from '../../supervisor/day-history.js';
 import { floorCampaigns, floorPhase } from '../../supervisor/floor.js';
 import { actor, SUPERVISORS, type Api, type ApiContext } from '../context.js';
 import { agentView, callView, countersView, isoTime, pacingView } from '../views.js';
 import { campaignParams } from './campaigns.js';
+import { timeZoneName } from './reports.js';
 
 const agentParams = z.object({ id: z.string().min(1).max(100) });
 const superviseBody = z
@@ -30,6 +33,7 @@ const superviseBody = z
     mode: z.enum(SUPERVISION_MODES),
   })
   .strict();
+const dayQuery = z.object({ timeZone: timeZoneName.default('UTC') }).strict();
 const pauseBody = z.object({ reason: z.enum(PAUSE_REASONS).default('coaching') }).strict();
 const pacingChange = z
   .object({
@@ -74,6 +78,20 @@ export function supervisorRoutes(api: Api, { db, coordination, clock }: ApiConte
     };
   });
 
+  // The charts' start: the campaign's day so far in the zone asked for (the page sends its own), by quarter hour.
+  api.get('/supervisor/campaigns/:id/day', { config, schema: { params: campaignParams, querystring: dayQuery } }, async (request) => {
+    const campaign = await getCampaign(db, CampaignId(request.params.id));
+    const day = await dayHistory(db, campaign, request.query.timeZone, clock.now());
+    return {
+      campaignId: campaign.id,
+      timeZone: day.timeZone,
+      from: isoTime(day.from),
+      to: isoTime(day.to),
+      abandonTarget: campaign.pacing.abandonTarget,
+      points: day.points.map((p) => ({ ...p, at: isoTime(p.at) })),
+    };
+  });
+
   api.post('/supervisor/agents/:id/pause', { config, schema: { params: agentParams, body: pauseBody } }, async (request, reply) => {
     const agentId = await knownAgent(request.params.id);
     await audit(db, { actor: actor(request), action: 'pause', entity: 'agent', entityId: agentId, details: { reason: request.body.reason } });
@@ -106,6 +124,7 @@ export function supervisorRoutes(api: Api, { db, coordination, clock }: ApiConte
       { pacing: { ...(abandonTarget === undefined ? {} : { abandonTarget }), ...(mode === undefined ? {} : { mode }) } },
       actor(request),
     );
+    await announceCampaign(coordination.live, campaign, { by: actor(request), at: clock.now() }, request.log);
     return { id: campaign.id, mode: campaign.pacing.mode, abandonTarget: campaign.pacing.abandonTarget };
   });
 

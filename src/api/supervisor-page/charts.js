@@ -1,7 +1,7 @@
 // The floor's charts, drawn by uPlot (small time-series charts for the browser):
 // the abandon rate over the regulatory window and the last hour against the
 // target, and occupancy (agents on calls or in wrap-up over agents logged in),
-// through the day as the engines report them.
+// through the day: the day so far from storage, then as the engines report them.
 import uPlot from 'uplot';
 import { html, useEffect, useRef } from '/web/lib/ui.js';
 
@@ -32,5 +32,6 @@ export function TimeChart({ id, title, series, data, percent = true }) {
     return () => chart.current?.destroy();
   }, []);
   useEffect(() => chart.current?.setData(data), [data]);
-  return html`<div class="chart" id=${id} ref=${box}></div>`;
+  // The span drawn, on the element: what a test (or a curious supervisor) reads without reaching into the canvas.
+  return html`<div class="chart" id=${id} ref=${box} data-points=${data[0].length} data-from=${data[0][0] ?? ''}></div>`;
 }

@@ -26,6 +26,9 @@ const LIMITS = {
   spread: 'the spread to the "finish by"',
 };
 const MODES = ['preview', 'progressive', 'power', 'predictive'];
+/** As the server says it (src/supervisor/floor.ts). */
+const PAUSED = 'the campaign is paused: start it to dial';
+const NO_SAMPLES = { times: [], window: [], hour: [], occupancy: [] };
 const camel = (name) => name.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
 
 startPage({ title: 'supervisor', roles: ROLES, Page: Floor });
@@ -35,28 +38,41 @@ function Floor({ me, signOut }) {
   const [link, setLink] = useState({ status: 'connecting' });
   const [problem, setProblem] = useState(undefined);
   const [softphone, setSoftphone] = useState(localStorage.getItem('outpace.softphone') ?? '');
-  // Samples of each campaign's abandon rates and the floor's occupancy, one per pacing report.
-  const [samples, setSamples] = useState({ times: [], window: [], hour: [], occupancy: [] });
+  // The charted campaign's abandon rates and occupancy: its day so far, then a sample per pacing report.
+  const [samples, setSamples] = useState(NO_SAMPLES);
   const [now, setNow] = useState(Date.now());
 
   // The server's clock (the demo's runs faster than the wall's) is followed from what it sends.
   const load = () => api('/supervisor/floor').then((f) => setFloor((old) => heardAt({ ...f, clock: old?.clock, supervisions: old?.supervisions }, Date.parse(f.at))), (e) => setProblem(e.message));
   useEffect(() => {
     void load();
-    const onEvent = (type, data) => setFloor((f) => (f ? heardAt(applyEvent(f, type, data), eventTime(data)) : f));
+    const onEvent = (type, data) => {
+      setFloor((f) => (f ? heardAt(applyEvent(f, type, data), eventTime(data)) : f));
+      // A campaign started (perhaps from a draft, not on the page yet) is read whole, with the server's explanations.
+      if (type === 'campaign' && data.campaign.state === 'running') void load();
+    };
     const events = followEvents('/live/events', { onEvent, onStatus: (status, why) => setLink({ status, why }) });
     // Times in state tick on the page's own clock; nothing is asked of the server.
     const tick = setInterval(() => setNow(Date.now()), 1000);
     return () => (events.close(), clearInterval(tick));
   }, []);
 
+  // The charts follow the first campaign on the floor: its day so far, read once, then each of its pacing reports.
+  const charted = floor?.campaigns[0];
+  useEffect(() => {
+    if (!charted) return;
+    // Another campaign charted (the first one stopped): its own day, not the last one's samples.
+    setSamples(NO_SAMPLES);
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    api(`/supervisor/campaigns/${charted.id}/day?timeZone=${encodeURIComponent(zone)}`).then((day) => setSamples((live) => dayThenLive(day, live)), (e) => setProblem(e.message));
+  }, [charted?.id]);
+
   // Each pacing report adds a point to the charts: the rates it carries, and occupancy from the agents' states.
   useEffect(() => {
-    const pacing = floor?.campaigns.map((c) => c.pacing).filter(Boolean) ?? [];
-    const latest = pacing.reduce((a, p) => (!a || p.at > a.at ? p : a), null);
+    const latest = charted?.pacing;
     if (!latest) return;
     const at = Date.parse(latest.at) / 1000;
-    setSamples((s) => (s.times.at(-1) === at ? s : {
+    setSamples((s) => (at <= (s.times.at(-1) ?? -Infinity) ? s : {
       times: [...s.times, at].slice(-2000),
       window: [...s.window, latest.abandonRate].slice(-2000),
       hour: [...s.hour, latest.abandonRateLastHour].slice(-2000),
@@ -76,7 +92,7 @@ function Floor({ me, signOut }) {
   const saveSoftphone = (value) => (setSoftphone(value), localStorage.setItem('outpace.softphone', value));
 
   if (!floor) return html`<${PageHeader} title="supervisor" me=${me} link=${link} signOut=${signOut} /><main><${Problem} text=${problem} /></main>`;
-  const target = floor.campaigns[0]?.abandonTarget ?? 0.03;
+  const target = charted?.abandonTarget ?? 0.03;
   return html`<${PageHeader} title="supervisor" me=${me} link=${link} signOut=${signOut}>
       <label>Your softphone <input id="softphone" placeholder="PJSIP/sup1" value=${softphone} onInput=${(e) => saveSoftphone(e.currentTarget.value)} /></label>
     <//>
@@ -84,7 +100,7 @@ function Floor({ me, signOut }) {
       <${Problem} text=${problem} />
       <section class="campaigns">${floor.campaigns.map((c) => html`<${CampaignCard} key=${c.id} c=${c} act=${act} />`)}</section>
       <section>
-        <h2>Through the day</h2>
+        <h2>Through the day${charted ? `: ${charted.name}` : ''}</h2>
         <div class="charts">
           <${TimeChart} id="abandon-chart" title="Abandon rate" data=${[samples.times, samples.window, samples.hour, samples.times.map(() => target)]}
             series=${[{ label: 'regulatory window', stroke: '#a01818' }, { label: 'last hour', stroke: '#e07b00' }, { label: 'target', stroke: '#555', dash: [6, 4] }]} />
@@ -100,6 +116,9 @@ function Floor({ me, signOut }) {
 function CampaignCard({ c, act }) {
   const [targetInput, setTargetInput] = useState(String((c.abandonTarget * 100).toFixed(1)));
   const [mode, setMode] = useState(c.mode);
+  // Changed elsewhere (another supervisor, the API): the form shows what holds now.
+  useEffect(() => setTargetInput(String((c.abandonTarget * 100).toFixed(1))), [c.abandonTarget]);
+  useEffect(() => setMode(c.mode), [c.mode]);
   const p = c.pacing;
   const over = p && p.abandonRate > c.abandonTarget;
   return html`<article class="campaign" data-campaign=${c.id}>
@@ -178,11 +197,11 @@ function heardAt(floor, at) {
   return { ...floor, clock: { at, heardAt: Date.now() } };
 }
 
-const eventTime = (data) => Date.parse(data.pacing?.at ?? data.agent?.since ?? data.call?.since ?? '');
+const eventTime = (data) => Date.parse(data.pacing?.at ?? data.agent?.since ?? data.call?.since ?? data.campaign?.at ?? '');
 
 /** The floor after one live event: agents, calls, counters and pacing move; the rest waits for the next read. */
 function applyEvent(floor, type, data) {
-  const campaigns = (change) => floor.campaigns.map((c) => (c.id === (data.campaignId ?? data.call?.campaignId) ? change(c) : c));
+  const campaigns = (change) => floor.campaigns.map((c) => (c.id === (data.campaignId ?? data.call?.campaignId ?? data.campaign?.campaignId) ? change(c) : c));
   switch (type) {
     case 'agent-state':
       return { ...floor, agents: [...floor.agents.filter((a) => a.id !== data.agentId), { id: data.agentId, ...data.agent }] };
@@ -198,6 +217,15 @@ function applyEvent(floor, type, data) {
     }
     case 'pacing':
       return { ...floor, campaigns: campaigns((c) => ({ ...c, pacing: data.pacing, whyNotDialing: whyNot(c, data.pacing) })) };
+    case 'campaign': {
+      // Started, paused, stopped or retargeted elsewhere: a stopped campaign leaves the floor, as it does on a read.
+      const { state, mode, abandonTarget } = data.campaign;
+      if (state !== 'running' && state !== 'paused') return { ...floor, campaigns: floor.campaigns.filter((c) => c.id !== data.campaign.campaignId) };
+      return {
+        ...floor,
+        campaigns: campaigns((c) => ({ ...c, state, mode, abandonTarget, whyNotDialing: state === 'paused' ? [PAUSED] : [] })),
+      };
+    }
     default:
       return floor;
   }
@@ -212,6 +240,21 @@ function whyNot(campaign, pacing) {
   if (pacing.dials > 0) return [];
   if (campaign.whyNotDialing.length > 0) return campaign.whyNotDialing;
   return pacing.limitedBy ? [LIMITS[pacing.limitedBy] ?? pacing.limitedBy] : ['the pacing policy expects the agents to be busy enough'];
+}
+
+/**
+ * The day so far (quarter hours from midnight, read from storage) ahead of the
+ * samples heard live since the page opened; uPlot wants its times in order.
+ */
+function dayThenLive(day, live) {
+  const first = live.times[0] ?? Infinity;
+  const past = day.points.filter((p) => Date.parse(p.at) / 1000 < first);
+  return {
+    times: [...past.map((p) => Date.parse(p.at) / 1000), ...live.times],
+    window: [...past.map((p) => p.abandonRate), ...live.window],
+    hour: [...past.map((p) => p.abandonRateLastHour), ...live.hour],
+    occupancy: [...past.map((p) => p.occupancy), ...live.occupancy],
+  };
 }
 
 /** On calls or in wrap-up, over agents logged in. */

@@ -140,6 +140,7 @@ export class StoredAttempts implements AttemptJournal {
         answeredAt: record.answeredAt,
         connectedAt: record.connectedAt,
         agentId: record.agentId,
+        engineId: this.o.engineId,
       }),
     );
     const early = this.handedOff.get(record.attemptId);
@@ -183,10 +184,10 @@ export class StoredAttempts implements AttemptJournal {
     if (e.type === 'recording.finished') this.thenWrite(e.attemptId, 'recording', () => addRecording(this.o.db, e.attemptId, e.recording.name));
     if (e.type === 'recording.failed') this.thenWrite(e.attemptId, 'recording failure', () => addRecordingFailure(this.o.db, e.attemptId, e.recording));
     if (e.type === 'call.answered' && this.ours.has(e.attemptId)) {
-      this.thenWrite(e.attemptId, 'answer', () => markAnswered(this.o.db, e.attemptId, e.answeredAt));
+      this.thenWrite(e.attemptId, 'answer', () => markAnswered(this.o.db, e.attemptId, e.answeredAt, this.o.engineId));
     }
     if (e.type === 'call.connected' && this.ours.has(e.attemptId)) {
-      this.thenWrite(e.attemptId, 'connection', () => markConnected(this.o.db, e.attemptId, e.agentId, e.at));
+      this.thenWrite(e.attemptId, 'connection', () => markConnected(this.o.db, e.attemptId, e.agentId, e.at, this.o.engineId));
     }
     if (e.type === 'call.control' && this.ours.has(e.attemptId)) this.controlled(e);
   };

@@ -7,6 +7,7 @@ import { openCoordinationFromEnv } from '../../coordination/open.js';
 import { wallClockScheduler } from '../../engine/scheduler.js';
 import { HealthParts } from '../../api/health-parts.js';
 import { OutpaceMetrics } from '../../metrics/metrics.js';
+import { keepRollupCaughtUp } from '../../reports/rollup.js';
 import type { Db } from '../../storage/db.js';
 import { openMigratedDatabase } from './database.js';
 
@@ -61,9 +62,11 @@ export async function serve(env: NodeJS.ProcessEnv, stop: Promise<unknown>, engi
   );
   await api.listen({ port: settings.PORT, host: settings.HOST });
   await engine?.start(api, { db, coordination, metrics, health });
+  const stopRollup = keepRollupCaughtUp(db, (err) => api.log.error({ err }, "the reports' rollup did not catch up: the reports read the attempts meanwhile"));
   const stopped = stop.then(async () => {
     api.log.info('shutting down: no new calls, waiting for calls and requests in progress');
     await engine?.drain();
+    await stopRollup();
     await api.close();
     await coordination.close();
     await db.close();

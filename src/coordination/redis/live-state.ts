@@ -12,6 +12,7 @@ import {
   zeroCounters,
   type AgentLiveState,
   type CallInFlight,
+  type CampaignNews,
   type CampaignPacing,
   type Counters,
   type LiveCounter,
@@ -90,6 +91,10 @@ export class RedisLiveState implements LiveState {
 
   async supervisionNews(supervision: SupervisionNews) {
     await this.publish({ type: 'supervision', supervision });
+  }
+
+  async campaignNews(campaign: CampaignNews) {
+    await this.publish({ type: 'campaign', campaign });
   }
 
   async subscribe(listener: (event: LiveEvent) => void) {
