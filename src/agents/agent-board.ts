@@ -112,6 +112,12 @@ export class AgentBoard {
     if (person) person.legUp = true;
   }
 
+  /** The agent's leg was lost and is being brought back: a campaign joined meanwhile waits for it. */
+  legDown(agentId: AgentId): void {
+    const person = this.people.get(agentId);
+    if (person) person.legUp = false;
+  }
+
   /** The agent left the campaign; true when it was their last, so the leg is to be torn down. */
   leave(agentId: AgentId, campaignId: CampaignId): boolean {
     const person = this.people.get(agentId);
@@ -186,8 +192,9 @@ export class AgentBoard {
     if (BUSY.has(change.to)) person.busyFor = campaignId;
     const from = person.state;
     person.state = personState(person);
-    // A new offer or call is news even when the person's state stays reserved. Told only to listeners: this runs on every change.
-    if (this.changeListeners.size > 0 && (person.state !== from || (person.busyFor === campaignId && BUSY.has(change.to)))) {
+    // A new offer or call is news even when the person's state stays reserved, and so is why they are out. Told only to listeners: this runs on every change.
+    const news = person.state !== from || (person.busyFor === campaignId && BUSY.has(change.to)) || (person.state === 'logged-out' && change.reason !== undefined && change.reason !== person.last?.reason);
+    if (this.changeListeners.size > 0 && news) {
       const campaigns = person.busyFor ? [person.busyFor] : [...person.campaigns.keys()];
       const { agentId, at, reason, attemptId, leadId, deadline } = change;
       person.last = { agentId, to: person.state, from, at, reason, attemptId, leadId, deadline, campaigns };

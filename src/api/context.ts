@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { HealthParts } from './health-parts.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Coordination } from '../coordination/coordination.js';
 import type { Clock } from '../engine/scheduler.js';
@@ -13,6 +14,8 @@ export interface ApiContext {
   readonly clock: Clock;
   /** The process's metrics, served at /metrics; absent, /metrics is not served. */
   readonly metrics?: OutpaceMetrics;
+  /** What the engine's parts say of their health (a trunk down), reported by /health. */
+  readonly health?: HealthParts;
 }
 
 export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;

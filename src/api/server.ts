@@ -101,6 +101,7 @@ export async function buildApi(context: ApiContext, options: ApiOptions = {}): P
         await context.db.query('SELECT 1').catch((err: unknown) => degraded.push({ part: 'database', problem: err instanceof Error ? err.message : String(err) }));
         const coordination = context.coordination.health();
         if (!coordination.reachable) degraded.push({ part: 'redis', problem: coordination.problem });
+        degraded.push(...(context.health?.list() ?? []));
         if (degraded.length === 0) return { status: 'ok', database: context.db.kind };
         return reply.code(503).send({ status: 'degraded', database: context.db.kind, degraded });
       });

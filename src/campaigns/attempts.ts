@@ -317,18 +317,29 @@ export interface AttemptStep {
   readonly failed?: string | undefined;
 }
 
+/**
+ * Stored once however often it is written (a write replayed after a storage
+ * outage may have been stored before its connection dropped): a step is the
+ * same step when it has the same attempt, time, actor and kind.
+ */
 export async function addAttemptStep(db: Queryable, attemptId: AttemptId, s: AttemptStep): Promise<void> {
-  await db.query('INSERT INTO attempt_steps (attempt_id, at, actor, step, target, failed) VALUES ($1::uuid, $2, $3, $4, $5, $6)', [
-    attemptId,
-    new Date(s.at),
-    s.actor,
-    s.step,
-    s.target ?? null,
-    s.failed ?? null,
-  ]);
+  await db.query(
+    `INSERT INTO attempt_steps (attempt_id, at, actor, step, target, failed)
+      SELECT $1::uuid, $2::timestamptz, $3::text, $4::text, $5::text, $6::text
+      WHERE NOT EXISTS (SELECT 1 FROM attempt_steps WHERE attempt_id = $1::uuid AND at = $2::timestamptz AND actor = $3::text AND step = $4::text)`,
+    [attemptId, new Date(s.at), s.actor, s.step, s.target ?? null, s.failed ?? null],
+  );
 }
 
-/** Time the customer spent on hold, added to the attempt's. */
-export async function addHoldTime(db: Queryable, attemptId: AttemptId, seconds: number): Promise<void> {
-  await db.query('UPDATE attempts SET hold_seconds = hold_seconds + $2 WHERE id = $1::uuid', [attemptId, seconds]);
+/**
+ * Time the customer spent on hold until `endedAt`, added to the attempt's.
+ * An attempt's holds are written in order: one ending no later than the last
+ * counted was counted already (a replay), and is not added again.
+ */
+export async function addHoldTime(db: Queryable, attemptId: AttemptId, seconds: number, endedAt: EpochMs): Promise<void> {
+  await db.query(
+    `UPDATE attempts SET hold_seconds = hold_seconds + $2, hold_counted_until = $3
+      WHERE id = $1::uuid AND (hold_counted_until IS NULL OR hold_counted_until < $3)`,
+    [attemptId, seconds, new Date(endedAt)],
+  );
 }

@@ -121,6 +121,8 @@ interface AgentRecord {
   /** Preview mode: the lead offered to the agent, until they dial or skip it or the offer lapses. */
   offer?: { readonly lead: Lead; readonly lapse?: TimerHandle };
   wrapUpLapse?: TimerHandle;
+  /** Their leg was lost through no doing of theirs and is being brought back (`returning`): what their desk says until it is. */
+  legLost?: string;
 }
 
 interface CallRecord {
@@ -317,6 +319,7 @@ export class CampaignEngine implements AgentLender {
       agents,
       calls,
       capacity: {
+        trunkUp: this.trunk.down === undefined,
         trunkLinesFree: this.trunk.linesFree(),
         trunkCallsAllowedNow: this.trunk.callsAllowedNow(now),
         leadsAvailable: this.o.leads.available(),
@@ -367,6 +370,8 @@ export class CampaignEngine implements AgentLender {
    * agent; in preview mode every lead is offered, longest-idle agent first.
    */
   private giveAgentsTheirLeads(now: EpochMs): void {
+    // No lead is offered that could not be dialed.
+    if (this.trunk.down !== undefined) return;
     const preview = this.settings.mode === 'preview';
     if (!preview && !this.o.leads.takeFor) return;
     const ready = [];
@@ -476,9 +481,21 @@ export class CampaignEngine implements AgentLender {
       case 'recording.finished':
       case 'recording.failed':
         return;
+      case 'trunk.down':
+      case 'trunk.up':
+        if (e.trunk !== this.o.trunk.id) return;
+        this.trunk.down = e.type === 'trunk.down' ? e.why : undefined;
+        if (e.type === 'trunk.up') this.tickSoon();
+        return;
       case 'agent.leg-up': {
         this.board.legUp(e.agentId);
         const a = this.agents.get(e.agentId);
+        if (a?.legLost) {
+          a.legLost = undefined;
+          // Back from a lost leg: ready, or paused as they asked meanwhile; one on a call or wrapping up goes on.
+          if (a.state === 'logged-out') this.agentFree(a, e.at, 'the line to the softphone is back');
+          return;
+        }
         if (a?.state !== 'logged-out') return;
         const held = this.adoptedCallOf(a.id);
         if (held && this.board.reserve(a.id, this.o.campaignId)) {
@@ -497,12 +514,16 @@ export class CampaignEngine implements AgentLender {
         // An agent reserved to take over or be consulted about someone else's call: that call goes on without them.
         const call = held?.targetAgent === a.id ? undefined : held;
         const wasInWrapUp = a.state === 'wrap-up';
-        this.forget(a, e.at);
+        const heldAttempt = a.attemptId;
+        // The agent's own call, hung up below, ends in their wrap-up; anything else they held is let go.
+        const wrapsUp = wasInWrapUp || (a.state === 'on-call' && call !== undefined && call.phase !== 'connecting');
+        if (e.returning) this.legLost(a, e.cause, e.at, wrapsUp);
+        else this.forget(a, e.at, a.legLost && `the softphone did not answer when its line was brought back (${e.cause.text}): log in again`);
         // Mid-connect, the person has heard nobody yet: another agent may still take them within the deadline.
         if (call?.phase === 'connecting') this.backToWaiting(call, e.at);
         else if (call && !wasInWrapUp) this.o.port.hangup(call.attemptId);
         // A caller lent this agent would wait in silence for someone who is gone.
-        else if (a.attemptId && this.lent.delete(a.attemptId) && !wasInWrapUp) this.o.port.hangup(a.attemptId);
+        else if (heldAttempt && this.lent.delete(heldAttempt) && !wasInWrapUp) this.o.port.hangup(heldAttempt);
         return;
       }
     }
@@ -791,6 +812,7 @@ export class CampaignEngine implements AgentLender {
         // A preview offer does not stop the agent from dialing another number: the offered lead goes back.
         const refused =
           agent?.state !== 'ready' && !agent?.offer ? 'the agent is not ready in this campaign'
+          : this.trunk.down !== undefined ? `trunk ${this.o.trunk.id} is down: ${this.trunk.down}`
           : !this.lineFree(e.at) ? 'no trunk line is free'
           : !this.board.reserve(agent.id, this.o.campaignId) ? "another campaign's call holds the agent"
           : undefined;
@@ -928,6 +950,7 @@ export class CampaignEngine implements AgentLender {
   /** The agent's call and wrap-up are over: ready, or the pause or logout they asked for. */
   private agentFree(agent: AgentRecord, at: EpochMs, reason?: string): void {
     if (agent.logoutPending) return this.logOut(agent, at);
+    if (agent.legLost) return this.setAgentState(agent, 'logged-out', at, { reason: agent.legLost });
     if (agent.pausePending) {
       agent.pausePending = false;
       return this.setAgentState(agent, 'paused', at, { reason: agent.pauseReason });
@@ -942,6 +965,27 @@ export class CampaignEngine implements AgentLender {
     if (this.forget(agent, at)) this.o.port.logoutAgent(agent.id);
   }
 
+  /**
+   * The agent's leg was lost through no doing of theirs and the port brings
+   * it back: no customer may be put to them meanwhile. Their own call, if
+   * they are on one, ends (hung up by the caller), then wraps up as usual
+   * (`wrapsUp`); otherwise
+   * they leave ready at once, staying logged in, their desk saying why. A
+   * pause asked for before stays asked for.
+   */
+  private legLost(agent: AgentRecord, cause: HangupCause, at: EpochMs, wrapsUp: boolean): void {
+    this.board.legDown(agent.id);
+    agent.legLost = `the line to your softphone was lost (${cause.text}): it is rung again as soon as it can be reached`;
+    if (wrapsUp) return;
+    if (agent.state === 'paused') agent.pausePending = true;
+    agent.attemptId = undefined;
+    agent.callStartedAt = undefined;
+    if (agent.offer) this.o.leads.giveBack?.(agent.offer.lead, 'not-dialed', agent.id);
+    agent.offer?.lapse?.cancel();
+    agent.offer = undefined;
+    this.setAgentState(agent, 'logged-out', at, { reason: agent.legLost });
+  }
+
   /** The agent leaves this campaign; true when it was their last, so their leg is no longer wanted. */
   private forget(agent: AgentRecord, at: EpochMs, reason?: string): boolean {
     if (agent.offer) this.o.leads.giveBack?.(agent.offer.lead, 'not-dialed', agent.id);
@@ -954,7 +998,8 @@ export class CampaignEngine implements AgentLender {
 
   private setAgentState(agent: AgentRecord, to: AgentState, at: EpochMs, detail: StateDetail = {}): void {
     const from = agent.state;
-    if (from === to) return;
+    // Logged out already (waiting for a leg), with a new reason: the agent's desk hears it.
+    if (from === to && (to !== 'logged-out' || detail.reason === undefined)) return;
     agent.state = to;
     agent.stateSince = at;
     if (to === 'ready') agent.readySince = at;

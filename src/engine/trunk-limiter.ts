@@ -17,6 +17,8 @@ export class TrunkLimiter {
   private readonly starts: EpochMs[];
   private oldest = 0;
   private linesInUse = 0;
+  /** Why the trunk cannot carry calls now (the PBX finds its carrier unreachable); undefined while it can. */
+  down: string | undefined;
 
   constructor(private readonly trunk: TrunkSettings) {
     const rate = trunk.maxCallsPerSecond;
@@ -29,7 +31,9 @@ export class TrunkLimiter {
     return this.trunk.id;
   }
 
+  /** None while the trunk is down: its lines are not counted. */
   linesFree(): number {
+    if (this.down !== undefined) return 0;
     return Math.max(0, this.trunk.maxLines - this.linesInUse);
   }
 

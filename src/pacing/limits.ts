@@ -1,12 +1,13 @@
 /**
  * The limits every tick honours, whatever a policy proposes or a setting
- * says: no agents, no calls; lines per agent; lines per campaign; the trunk's
- * free lines and calls per second; the leads there are.
+ * says: no trunk, no calls; no agents, no calls; lines per agent; lines per
+ * campaign; the trunk's free lines and calls per second; the leads there are.
  */
 import { HARD_LIMITS, type PacingSettings } from './settings.js';
 import type { PacingSnapshot, SnapshotCounts } from './snapshot.js';
 
 export type LimitName =
+  | 'trunk-down'
   | 'no-active-agents'
   | 'lines-per-agent'
   | 'campaign-lines'
@@ -21,6 +22,7 @@ export interface DialAllowance {
 }
 
 export function dialAllowance(settings: PacingSettings, snapshot: PacingSnapshot, counts: SnapshotCounts): DialAllowance {
+  if (!snapshot.capacity.trunkUp) return { max: 0, limitedBy: 'trunk-down' };
   if (counts.active === 0) return { max: 0, limitedBy: 'no-active-agents' };
   const linesPerAgent = Math.min(settings.maxLinesPerAgent, HARD_LIMITS.maxLinesPerAgent);
   const candidates: [LimitName, number][] = [

@@ -42,6 +42,8 @@ export interface PacingSnapshot {
   /** Calls of the campaign not yet ended. */
   readonly calls: readonly CallView[];
   readonly capacity: {
+    /** The trunk can carry calls: false while the PBX finds its carrier unreachable (its lines are then not counted). */
+    readonly trunkUp: boolean;
     /** Lines the trunk has free now. */
     readonly trunkLinesFree: number;
     /** Calls the trunk's calls-per-second limit allows now. */

@@ -54,6 +54,7 @@ export async function floorCampaigns(db: Queryable, coordination: Coordination, 
 }
 
 const LIMITS: Record<string, string> = {
+  'trunk-down': "the campaign's trunk is down (the PBX finds its carrier unreachable): dialing resumes by itself when it is back; the health check names the trunk",
   'no-active-agents': 'no agent is logged in and ready or on a call: dialing waits for agents',
   'lines-per-agent': "calls not yet connected are at the campaign's lines per agent",
   'campaign-lines': "every one of the campaign's concurrent lines is in use",

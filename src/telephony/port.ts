@@ -128,8 +128,16 @@ export type TelephonyEvent =
     }
   /** The agent's persistent leg is up (or, rung per call, the agent's endpoint is reachable): the agent can be given calls. */
   | { readonly type: 'agent.leg-up'; readonly agentId: AgentId; readonly at: EpochMs }
-  /** The agent's leg dropped (softphone gone, network), or an agent rung per call did not answer: the agent must leave ready at once. */
-  | { readonly type: 'agent.leg-down'; readonly agentId: AgentId; readonly at: EpochMs; readonly cause: HangupCause }
+  /**
+   * The agent's leg dropped (softphone gone, network), or an agent rung per call did not answer: the agent must leave ready at once.
+   * `returning`: lost through no doing of the agent's (Asterisk restarted, the softphone unregistered); the agent stays logged in,
+   * and the port rings their softphone again once it can be reached: `agent.leg-up` follows then, or a final `agent.leg-down` if
+   * nobody answers it.
+   */
+  | { readonly type: 'agent.leg-down'; readonly agentId: AgentId; readonly at: EpochMs; readonly cause: HangupCause; readonly returning?: true }
+  /** The trunk cannot carry calls (the PBX finds its carrier unreachable: qualify unanswered): its lines are not to be counted until `trunk.up`. */
+  | { readonly type: 'trunk.down'; readonly trunk: TrunkId; readonly at: EpochMs; readonly why: string }
+  | { readonly type: 'trunk.up'; readonly trunk: TrunkId; readonly at: EpochMs }
   /** The supervisor answered and hears the agent's call as the mode says. */
   | { readonly type: 'supervision.started'; readonly sessionId: string; readonly agentId: AgentId; readonly attemptId: AttemptId; readonly mode: SupervisionMode; readonly at: EpochMs }
   /** The supervision is over: the supervisor's channel and whatever joined it to the call are gone. `detail` says what could not be done. */

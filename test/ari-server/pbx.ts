@@ -113,6 +113,8 @@ export class SimPbx {
   private readonly playQueues = new Map<string, LivePlayback[]>();
   private readonly scripts = new Map<string, CallScript>();
   private readonly agentPhones = new Map<string, AgentPhone>();
+  /** Trunks whose carrier does not answer qualify: their endpoint is offline and calls on them cannot be made. */
+  private readonly trunksDown = new Set<string>();
   /** Applications subscribed to each endpoint's state changes. */
   private readonly endpointWatchers = new Map<string, Set<string>>();
   private readonly bridgeApps = new Map<string, string | undefined>();
@@ -148,7 +150,10 @@ export class SimPbx {
 
   /** A softphone registered on `PJSIP/<resource>` that auto-answers after `answerMs` (Infinity: rings until the originate times out). */
   registerAgentPhone(resource: string, answerMs = 300): void {
+    const returning = this.agentPhones.get(resource)?.registered === false;
     this.agentPhones.set(resource, { answerMs, registered: true });
+    // Asterisk tells the endpoint's watchers when a contact registers again.
+    if (returning) this.endpointStateChanged(resource, 'online');
   }
 
   /**
@@ -161,10 +166,37 @@ export class SimPbx {
     const phone = this.agentPhones.get(resource);
     if (!phone) throw new Error(`no agent phone ${resource} to unregister`);
     phone.registered = false;
+    this.endpointStateChanged(resource, 'offline');
+  }
+
+  /** EndpointStateChange to the applications subscribed to `PJSIP/<resource>`, as Asterisk sends it. */
+  private endpointStateChanged(resource: string, state: 'online' | 'offline'): void {
     const endpoint = `PJSIP/${resource}`;
     for (const app of this.endpointWatchers.get(endpoint) ?? []) {
       const channel_ids = this.list().filter((c) => c.endpoint === endpoint).map((c) => c.id);
-      this.options.emit(app, 'EndpointStateChange', { endpoint: { technology: 'PJSIP', resource, state: 'offline', channel_ids } });
+      this.options.emit(app, 'EndpointStateChange', { endpoint: { technology: 'PJSIP', resource, state, channel_ids } });
+    }
+  }
+
+  /**
+   * The carrier behind the trunk stops answering (qualify finds its contact
+   * unreachable; `false`) or answers again (`true`): the trunk's endpoint goes
+   * offline or online, its watchers hear EndpointStateChange, and while it is
+   * offline an originate on it is refused, as PJSIP finds no contact to use.
+   */
+  trunkReachable(trunk: string, reachable: boolean): void {
+    if (reachable === !this.trunksDown.has(trunk)) return;
+    if (reachable) this.trunksDown.delete(trunk);
+    else this.trunksDown.add(trunk);
+    this.endpointStateChanged(trunk, reachable ? 'online' : 'offline');
+    // Then, as Asterisk 22 sends them for a qualified static contact, the peer's and the contact's status.
+    const endpoint = { technology: 'PJSIP', resource: trunk, state: reachable ? 'online' : 'offline', channel_ids: [] };
+    for (const app of this.endpointWatchers.get(`PJSIP/${trunk}`) ?? []) {
+      this.options.emit(app, 'PeerStatusChange', { endpoint, peer: { peer_status: reachable ? 'Reachable' : 'Unreachable' } });
+      this.options.emit(app, 'ContactStatusChange', {
+        endpoint,
+        contact_info: { uri: 'sip:127.0.0.1:5080', contact_status: reachable ? 'Reachable' : 'Unreachable', aor: trunk, roundtrip_usec: reachable ? '550' : '0' },
+      });
     }
   }
 
@@ -181,9 +213,10 @@ export class SimPbx {
     return [...this.endpointWatchers].filter(([, apps]) => apps.has(app)).map(([endpoint]) => endpoint);
   }
 
-  /** What GET /endpoints says of a known endpoint (the trunk's AOR has a static contact, so it is online). */
+  /** What GET /endpoints says of a known endpoint (the trunk's AOR has a static contact, online while qualify finds it). */
   endpointState(endpoint: string): 'online' | 'offline' {
-    return this.agentPhones.get(endpoint.replace(/^PJSIP\//, ''))?.registered === false ? 'offline' : 'online';
+    const resource = endpoint.replace(/^PJSIP\//, '');
+    return this.agentPhones.get(resource)?.registered === false || this.trunksDown.has(resource) ? 'offline' : 'online';
   }
 
   /** The next originate is refused, as Asterisk refuses an unregistered endpoint (500 "Allocation failed"). */
@@ -278,7 +311,7 @@ export class SimPbx {
     const trunk = TRUNK_ENDPOINT.exec(p.endpoint);
     const agent = trunk ? null : AGENT_ENDPOINT.exec(p.endpoint);
     // An endpoint that is not configured, or not registered, cannot be dialed: Asterisk answers 500 "Allocation failed".
-    const reachable = trunk ? this.options.trunks.includes(trunk[2]!) : agent && this.agentPhones.get(agent[1]!)?.registered;
+    const reachable = trunk ? this.options.trunks.includes(trunk[2]!) && !this.trunksDown.has(trunk[2]!) : agent && this.agentPhones.get(agent[1]!)?.registered;
     if (!reachable) throw new AriRequestError(500, 'Allocation failed');
 
     const [, resource, trunkName] = trunk ?? [undefined, agent![1]!, undefined];

@@ -10,6 +10,7 @@
  *   { type: 'state' }   -> { type: 'state', channels, bridges, faults, originatedAttempts }
  *   { type: 'cut', ms }  every event WebSocket dropped and refused for ms (events meanwhile lost)
  *   { type: 'hang', ms }  REST requests made for ms never served (Asterisk's sessionlimit reached)
+ *   { type: 'trunk', trunk, reachable }  the carrier behind a trunk stops (or starts again) answering qualify
  *
  * Environment: ARI_TEST_PORT (0: any), ARI_TEST_TIME_SCALE (default 1).
  */
@@ -21,7 +22,8 @@ type Request =
   | { type: 'agents'; resources: string[] }
   | { type: 'state' }
   | { type: 'cut'; ms: number }
-  | { type: 'hang'; ms: number };
+  | { type: 'hang'; ms: number }
+  | { type: 'trunk'; trunk: string; reachable: boolean };
 
 const send = (message: Record<string, unknown>) => process.send?.(message);
 const server = await AriTestServer.start({
@@ -45,6 +47,9 @@ process.on('message', (message: Request) => {
     case 'hang':
       server.hangRequests(message.ms);
       return send({ type: 'hanging' });
+    case 'trunk':
+      pbx.trunkReachable(message.trunk, message.reachable);
+      return send({ type: 'trunk' });
     case 'state':
       return send({
         type: 'state',

@@ -4,7 +4,7 @@
  * struck by a fault (fault-run.ts: SIGKILL and restart, the ARI socket cut,
  * PostgreSQL or Redis gone for a few seconds, the engine frozen past its
  * lease while another takes the campaign, ARI requests hanging, the ARI
- * server restarted) at a moment drawn from each seed. Whatever the moment,
+ * server restarted, the trunk down) at a moment drawn from each seed. Whatever the moment,
  * nothing is left behind: no lead dialed twice, no attempt lost or left
  * open, no lead or agent stuck, no channel or bridge left on the PBX, no
  * call dropped between a customer and an agent.
@@ -40,6 +40,9 @@ describe.skipIf(!databaseUrl || !redis)('a fault at a random moment of a busy ca
       wallboardCallsLeft: 0,
       dialedWithoutLease: 0,
       deposedStillRunning: 0,
+      agentsWithoutLeg: 0,
+      dialedOnTrunkDown: 0,
+      trunkDownUnreported: 0,
     });
   }, 180_000);
 });

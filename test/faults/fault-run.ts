@@ -44,7 +44,9 @@ import { TcpProxy } from '../support/tcp-proxy.js';
  *   first is killed; the second takes the campaign over once the lease lapses, adopting the first one's calls
  *   through its application, and the agents log in to it;
  * ari-server-restart: Asterisk restarts: every channel and bridge gone at once, the socket dropped; the agents
- *   log in again (their legs are not brought back by themselves yet).
+ *   stay logged in, out of ready, and the engine rings their softphones again once they can be reached;
+ * trunk-down: the carrier behind the campaign's only trunk stops answering qualify for a few seconds (its
+ *   endpoint offline): the engine must not dial on it, and /health names it, until it is back.
  */
 export const FAULT_KINDS = [
   'sigkill-restart',
@@ -55,6 +57,7 @@ export const FAULT_KINDS = [
   'sigstop-fenced',
   'ari-requests-hang',
   'ari-server-restart',
+  'trunk-down',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -83,6 +86,11 @@ export interface FaultCounts {
   readonly dialedWithoutLease: number;
   /** sigstop-fenced: 1 if the engine that woke deposed did not exit by itself (status 75) within 10 s. */
   readonly deposedStillRunning: number;
+  /** Agents with no leg on the PBX a few seconds after dialing resumed (their legs lost with an Asterisk restart and not brought back). */
+  readonly agentsWithoutLeg: number;
+  /** trunk-down: attempts started while the trunk was down (from a second after it went), and times /health did not name it then. */
+  readonly dialedOnTrunkDown: number;
+  readonly trunkDownUnreported: number;
 }
 
 export interface FaultRunResult {
@@ -240,6 +248,8 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
   let before: PbxState | undefined;
   let dialedWithoutLease = 0;
   let deposedStillRunning = 0;
+  let dialedOnTrunkDown = 0;
+  let trunkDownUnreported = 0;
   try {
     await runMigrations(db);
     const { campaign, keys, scripts } = await busyCampaign(db, pbx, draw);
@@ -321,6 +331,20 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
       );
       faultEnd = woke.getTime();
       attemptsBefore = await attemptCount(db, campaign);
+    } else if (o.kind === 'trunk-down') {
+      await pbx.ask({ type: 'trunk', trunk: 'carrier', reachable: false });
+      // The engine hears it at once (EndpointStateChange); a dial already on its way may still go out in that moment.
+      await sleep(1000);
+      const known = new Date();
+      const health = await fetch(`http://127.0.0.1:${engine.port}/api/v1/health`).then((r) => r.json() as Promise<{ degraded?: Array<{ part: string }> }>);
+      if (!health.degraded?.some((d) => d.part === 'trunk carrier')) trunkDownUnreported++;
+      await sleep(1000 + draw() * 4000);
+      dialedOnTrunkDown = Number(
+        (await db.query<{ n: string }>(`SELECT count(*) AS n FROM attempts WHERE campaign_id = $1 AND originated_at >= $2`, [campaign.id, known])).rows[0]!.n,
+      );
+      await pbx.ask({ type: 'trunk', trunk: 'carrier', reachable: true });
+      faultEnd = Date.now();
+      attemptsBefore = await attemptCount(db, campaign);
     } else {
       before = await pbx.ask<PbxState>({ type: 'state' });
       pbx = await pbx.restart();
@@ -328,13 +352,11 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
       await pbx.ask({ type: 'agents', resources: agentResources() });
       faultEnd = Date.now();
       attemptsBefore = await attemptCount(db, campaign);
-      // The agents' legs went with Asterisk: they log in again once the engine hears it again (its socket retries
-      // within a few seconds). Bringing their legs back without them (issue 15, item 4) is not done yet.
-      await sleep(4000);
-      agents.forEach((agent, n) => agent.send({ type: 'login', endpoint: `PJSIP/agent${n + 1}`, campaigns: [campaign.id] }));
+      // The agents' legs went with Asterisk; they stay logged in and the engine rings their softphones again by itself.
     }
     const dialingAgainMs = await untilNewAttempt(db, campaign, attemptsBefore, faultEnd);
     await sleep(4000);
+    const agentsWithoutLeg = agentsWithoutLegIn(await pbx.ask<PbxState>({ type: 'state' }));
     // The drain waits for the calls in progress (a few seconds of talk): one that never ends leaves its attempt open, counted below.
     const stopped = await Promise.race([engine.kill('SIGTERM').then(() => true), sleep(60_000).then(() => false)]);
     if (!stopped) await engine.kill('SIGKILL');
@@ -353,7 +375,15 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
       dialingAgainMs,
       attempts: await attemptCount(db, campaign),
       abandonedByPbx: state.faults.abandonedByDialplan,
-      counts: { ...(await countLeftovers(db, campaign, state)), wallboardCallsLeft: shown.length, dialedWithoutLease, deposedStillRunning },
+      counts: {
+        ...(await countLeftovers(db, campaign, state)),
+        wallboardCallsLeft: shown.length,
+        dialedWithoutLease,
+        deposedStillRunning,
+        agentsWithoutLeg,
+        dialedOnTrunkDown,
+        trunkDownUnreported,
+      },
     };
   } finally {
     for (const agent of agents) agent.close();
@@ -380,6 +410,11 @@ function withEarlier(state: PbxState, earlier: PbxState | undefined): PbxState {
     Object.entries(state.faults).map(([k, n]) => [k, n + earlier.faults[k as keyof PbxState['faults']]]),
   ) as unknown as PbxState['faults'];
   return { ...state, faults, originatedAttempts: [...earlier.originatedAttempts, ...state.originatedAttempts] };
+}
+
+/** The agents none of whose channels (`<engine>-a-<agent>-…`, of either engine, or of a lost one) the PBX holds. */
+function agentsWithoutLegIn(state: PbxState): number {
+  return agentResources().filter((agent) => !state.channels.some((id) => /^faults(-b)?-a-/.test(id) && id.includes(`-a-${agent}-`))).length;
 }
 
 const agentResources = () => Array.from({ length: AGENTS }, (_, n) => `agent${n + 1}`);
@@ -454,7 +489,9 @@ async function untilNewAttempt(db: Db, campaign: Campaign, before: number, since
   return undefined;
 }
 
-async function countLeftovers(db: Db, campaign: Campaign, state: PbxState): Promise<Omit<FaultCounts, 'wallboardCallsLeft' | 'dialedWithoutLease' | 'deposedStillRunning'>> {
+type CountedElsewhere = 'wallboardCallsLeft' | 'dialedWithoutLease' | 'deposedStillRunning' | 'agentsWithoutLeg' | 'dialedOnTrunkDown' | 'trunkDownUnreported';
+
+async function countLeftovers(db: Db, campaign: Campaign, state: PbxState): Promise<Omit<FaultCounts, CountedElsewhere>> {
   const one = async (sql: string, params: unknown[] = [campaign.id]) => Number((await db.query<{ n: string }>(sql, params)).rows[0]!.n);
   const stored = new Set((await db.query<{ id: string }>('SELECT id FROM attempts WHERE campaign_id = $1', [campaign.id])).rows.map((r) => r.id));
   return {

@@ -7,10 +7,11 @@
  * on cue (drop the event stream, hang up an agent's phone) run on the test
  * server only.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AgentId, type AttemptId } from '../../src/domain/ids.js';
 import { AriTelephony } from '../../src/telephony/ari/ari-telephony.js';
 import type { TelephonyEvent } from '../../src/telephony/port.js';
+import { CAUSES } from '../ari-server/causes.js';
 import { type Heard, type TelephonyLab, asteriskLab, connectEngine, dialRequest, quietLogger, testServerLab } from './telephony-lab.js';
 
 const REAL_ASTERISK = Boolean(process.env['ARI_URL']);
@@ -117,8 +118,48 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
       await heard.next('agent.leg-up', agentId);
       await expect.poll(() => lab.server!.requests.some((r) => r.startsWith('POST') && r.includes('subscription') && r.includes('agent-vanishing'))).toBe(true);
       lab.server!.pbx.unregisterAgentPhone('agent-vanishing');
-      expect(await heard.next('agent.leg-down', agentId)).toMatchObject({ agentId });
+      // Not the agent's doing: they stay logged in, and the leg comes back once the softphone does.
+      expect(await heard.next('agent.leg-down', agentId)).toMatchObject({ agentId, returning: true });
       await expect.poll(() => lab.server!.pbx.liveChannelOn('PJSIP/agent-vanishing')).toBeUndefined();
+      lab.server!.pbx.registerAgentPhone('agent-vanishing', 50);
+      await expect.poll(() => heard.about(agentId).map((e) => e.type)).toEqual(['agent.leg-up', 'agent.leg-down', 'agent.leg-up']);
+      expect(lab.server!.pbx.liveChannelOn('PJSIP/agent-vanishing')?.state).toBe('Up');
+      telephony.logoutAgent(agentId);
+      await expect.poll(() => lab.server!.pbx.liveChannelOn('PJSIP/agent-vanishing')).toBeUndefined();
+    });
+
+    it.skipIf(REAL_ASTERISK)('a leg lost with Asterisk is brought back with a backoff once the softphone can be reached, without an event', async () => {
+      lab.server!.pbx.registerAgentPhone('agent-restarted', 50);
+      const agentId = AgentId('agent-restarted');
+      telephony.loginAgent(agentId, 'PJSIP/agent-restarted');
+      await heard.next('agent.leg-up', agentId);
+      // Every channel gone unheard while the socket was down (an Asterisk restart), and the phone not yet registered again.
+      whileEventsDown(() => {
+        lab.server!.pbx.unregisterAgentPhone('agent-restarted');
+        lab.server!.pbx.farEndHangsUp(lab.server!.pbx.liveChannelOn('PJSIP/agent-restarted')!.id);
+      });
+      expect(await heard.next('agent.leg-down', agentId)).toMatchObject({ agentId, returning: true });
+      // The softphone is back before the engine hears it (a restarted Asterisk's registrations come from its AstDB, unannounced).
+      whileEventsDown(() => lab.server!.pbx.registerAgentPhone('agent-restarted', 50));
+      await expect.poll(() => heard.about(agentId).map((e) => e.type), { timeout: 10_000 }).toEqual(['agent.leg-up', 'agent.leg-down', 'agent.leg-up']);
+      telephony.logoutAgent(agentId);
+      await expect.poll(() => heard.about(agentId).length).toBe(4);
+      expect(heard.about(agentId).at(-1)).not.toHaveProperty('returning');
+    });
+
+    it.skipIf(REAL_ASTERISK)('a softphone that declines the call bringing its leg back ends the login', async () => {
+      lab.server!.pbx.registerAgentPhone('agent-declining', 50);
+      const agentId = AgentId('agent-declining');
+      telephony.loginAgent(agentId, 'PJSIP/agent-declining');
+      await heard.next('agent.leg-up', agentId);
+      lab.server!.pbx.registerAgentPhone('agent-declining', Infinity);
+      lab.server!.pbx.farEndHangsUp(lab.server!.pbx.liveChannelOn('PJSIP/agent-declining')!.id);
+      expect(await heard.next('agent.leg-down', agentId)).toMatchObject({ returning: true });
+      // Rung again; nobody answers (the originate's timeout, cause 19): the agent is not there.
+      const ringing = await vi.waitFor(() => lab.server!.pbx.liveChannelOn('PJSIP/agent-declining') ?? Promise.reject(new Error('not rung yet')), { timeout: 5000 });
+      lab.server!.pbx.farEndHangsUp(ringing.id, CAUSES.noAnswer);
+      await expect.poll(() => heard.about(agentId).map((e) => e.type)).toEqual(['agent.leg-up', 'agent.leg-down', 'agent.leg-down']);
+      expect(heard.about(agentId).at(-1)).not.toHaveProperty('returning');
     });
 
     it.skipIf(REAL_ASTERISK)('the agent hangs up: the call ends by the agent and the agent leaves ready', async () => {
@@ -400,6 +441,49 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
       expect(await heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'system' });
       expect(heard.about(request.attemptId).map((e) => e.type)).toEqual(['call.ringing', 'call.ended']);
     });
+  });
+
+  describe.skipIf(REAL_ASTERISK)('a trunk whose carrier stops answering', () => {
+    it('is reported down once when its endpoint goes offline, calls on it are refused, and it is reported up once back', async () => {
+      const pbx = lab.server!.pbx;
+      telephony.followTrunk('carrier');
+      await expect.poll(() => pbx.endpointsWatchedBy('outpace-engine-a')).toContain('PJSIP/carrier');
+      pbx.trunkReachable('carrier', false);
+      expect(await heard.next('trunk.down', 'carrier')).toMatchObject({ why: 'its endpoint PJSIP/carrier is offline: the carrier does not answer qualify' });
+      // Said again by Asterisk (a second contact, a repeated event): no second report.
+      lab.server!.sendRaw('outpace-engine-a', { type: 'EndpointStateChange', endpoint: { technology: 'PJSIP', resource: 'carrier', state: 'offline', channel_ids: [] } });
+      const request = dialRequest(lab.numberFor({ kind: 'human', ringMs: 1000 }));
+      telephony.originate(request);
+      expect(await heard.next('call.failed', request.attemptId)).toMatchObject({ outcome: 'failed', detail: 'Allocation failed' });
+      pbx.trunkReachable('carrier', true);
+      await heard.next('trunk.up', 'carrier');
+      expect(heard.about('carrier').map((e) => e.type)).toEqual(['trunk.down', 'trunk.up']);
+    });
+
+    it('read offline when the event stream is back, is taken as down only if still offline one qualify later (a restarted Asterisk has not qualified it yet)', async () => {
+      const pbx = lab.server!.pbx;
+      // Qualify every 0 s: looked at again 5 s (qualify's timeout and room) after the stream is back.
+      const engine = await connectEngine(lab, 'engine-q', { config: { ARI_TRUNK_QUALIFY_SEC: 0 } });
+      try {
+        engine.telephony.followTrunk('carrier');
+        await expect.poll(() => pbx.endpointsWatchedBy('outpace-engine-q')).toContain('PJSIP/carrier');
+        // Offline when the stream comes back, then qualified: never reported down.
+        whileEventsDown(() => pbx.trunkReachable('carrier', false));
+        await expect.poll(() => lab.server!.connectedApps()).toContain('outpace-engine-q');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        pbx.trunkReachable('carrier', true);
+        await new Promise((resolve) => setTimeout(resolve, 6000));
+        expect(engine.heard.about('carrier')).toEqual([]);
+        // Offline, and still offline a qualify later: down.
+        whileEventsDown(() => pbx.trunkReachable('carrier', false));
+        await expect.poll(() => engine.heard.about('carrier'), { timeout: 15_000 }).toMatchObject([{ type: 'trunk.down', why: expect.stringMatching(/offline/) }]);
+        pbx.trunkReachable('carrier', true);
+        await engine.heard.next('trunk.up', 'carrier');
+        expect(engine.heard.about('carrier').map((e) => e.type)).toEqual(['trunk.down', 'trunk.up']);
+      } finally {
+        engine.telephony.close();
+      }
+    }, 30_000);
   });
 
   describe('Asterisk refuses', () => {

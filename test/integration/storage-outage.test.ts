@@ -139,6 +139,43 @@ describe.skipIf(!url)('storage out of reach while calls are in progress', () => 
     expect(tries).toBe(1);
     expect((await direct.query<{ outcome: string }>('SELECT outcome FROM attempts WHERE id = $1', [call])).rows[0]!.outcome).toBe('busy');
   });
+
+  it('does not write twice a call step or a hold that were stored before their connections dropped', async () => {
+    const [lead] = await claimed(1);
+    // Each desk write reaches the server, then its answer is lost once: the replay after the outage writes it again.
+    const lostAnswers = new Set<string>();
+    const dropsAnswers: Db = new Proxy(engineDb, {
+      get: (db, key) =>
+        key !== 'query'
+          ? Reflect.get(db, key)
+          : async (sql: string, params?: unknown[]) => {
+              const result = await db.query(sql, params);
+              if (/attempt_steps|hold_seconds/.test(sql) && !lostAnswers.has(sql)) {
+                lostAnswers.add(sql);
+                throw new Error('Connection terminated unexpectedly');
+              }
+              return result;
+            },
+    });
+    const outage = new StorageOutage({ db: engineDb, logger: quietLogger, probeMs: 50 });
+    const errors: unknown[] = [];
+    const attempts = new StoredAttempts({ db: dropsAnswers, engineId: 'e', outage, onError: (_id, what, e) => errors.push(`${what}: ${String(e)}`) });
+    const call = attempts.newAttemptId();
+    await attempts.opened(call, lead!, T0);
+    const control = (kind: 'hold' | 'resume', at: number) =>
+      attempts.telephonyEvent({ type: 'call.control', attemptId: call, agentId: ALICE, control: { kind }, at });
+    control('hold', T0 + 10 * SECOND);
+    control('resume', T0 + 25 * SECOND);
+    control('hold', T0 + 30 * SECOND);
+    control('resume', T0 + 35 * SECOND);
+    await attempts.settled();
+    expect(lostAnswers.size).toBe(2);
+    expect(errors).toEqual([]);
+    const steps = await direct.query<{ step: string }>('SELECT step FROM attempt_steps WHERE attempt_id = $1 ORDER BY at', [call]);
+    expect(steps.rows.map((r) => r.step)).toEqual(['hold', 'resume', 'hold', 'resume']);
+    const held = await direct.query<{ hold: string }>('SELECT hold_seconds::text AS hold FROM attempts WHERE id = $1', [call]);
+    expect(Number(held.rows[0]!.hold)).toBe(20);
+  });
 });
 
 async function until(condition: () => boolean): Promise<void> {

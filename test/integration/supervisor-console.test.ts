@@ -107,6 +107,17 @@ describe('the supervisor console', () => {
     expect(shown.hopper).toMatchObject({ open: 0 });
   });
 
+  it("says why nothing dials while the campaign's trunk is down", async () => {
+    const campaign = await makeCampaign(db);
+    await changeCampaignState(db, campaign.id, 'start', 'test');
+    const publisher = new LivePublisher({ live: coordination.live, campaignId: campaign.id, logger: quietLogger });
+    publisher.decision(decision({ dials: 0, proposed: 2, limitedBy: 'trunk-down', leadsAvailable: 10 }));
+    await publisher.settled();
+    const floor = (await call('GET', '/supervisor/floor', 'supervisor')).json();
+    const shown = floor.campaigns.find((c: { id: string }) => c.id === campaign.id);
+    expect(shown.whyNotDialing).toEqual([expect.stringMatching(/^the campaign's trunk is down \(the PBX finds its carrier unreachable\): dialing resumes by itself/)]);
+  });
+
   it("pauses and logs out an agent through the engine's desk, audited", async () => {
     heard.length = 0;
     const paused = await call('POST', '/supervisor/agents/alice/pause', 'supervisor', { reason: 'coaching' });

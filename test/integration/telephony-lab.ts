@@ -174,7 +174,7 @@ export class Heard {
 }
 
 function subjectOf(e: TelephonyEvent): string {
-  return 'attemptId' in e ? e.attemptId : e.agentId;
+  return 'attemptId' in e ? e.attemptId : 'agentId' in e ? e.agentId : e.trunk;
 }
 
 let attempts = 0;

@@ -8,6 +8,12 @@
 #                  print one status line and the variables to export
 #   lab.sh down    stop exactly what `up` started (its pid files)
 #   lab.sh status  what runs
+#   lab.sh restart-pbx    stop the lab's PBX (its pid file) and start it again, as an
+#                  Asterisk restart mid-campaign: every channel gone; the softphones'
+#                  registrations are kept in its AstDB, as on a real PBX
+#   lab.sh stop-carrier   stop the lab's carrier (its pid file): the trunk goes down
+#                  once qualify finds no answer
+#   lab.sh start-carrier  start the lab's carrier again
 #
 # Settings (environment): OUTPACE_LAB_DIR (default /tmp/outpace-lab),
 # OUTPACE_LAB_AGENTS (20), OUTPACE_LAB_PORT_OFFSET (0; added to every port below, so
@@ -296,6 +302,29 @@ up() {
   env_lines
 }
 
+# One instance of a lab that is up, by its pid file; the others are left alone.
+stop_instance() { # name
+  local f="$pids/$1.pid"
+  alive "$f" || { say "outpace lab: no $1 running (no live pid in $f)"; return 1; }
+  local pid
+  pid=$(cat "$f")
+  kill -TERM "$pid"
+  wait_for "$1 to stop" 20 sh -c "! kill -0 $pid 2>/dev/null" || kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$f"
+}
+
+start_instance() { # name
+  alive "$pids/$1.pid" && { say "outpace lab: $1 already running"; return 0; }
+  prefix=$(sed -n 's/^export OUTPACE_LAB_ASTERISK=\(.*\)\/sbin\/asterisk$/\1/p' "$lab/env")
+  [ -n "$prefix" ] || { say "outpace lab: not up (no $lab/env): run lab.sh up first"; return 1; }
+  start_process "$1" "$lab/$1/log/console.log" "$prefix/sbin/asterisk" -C "$lab/$1/etc/asterisk.conf" -f -n
+  wait_for "$1" 60 cli "$1" 'core waitfullybooted' >/dev/null || { say "outpace lab: the $1 Asterisk did not come up; see $lab/$1/log/messages"; return 1; }
+  # The lab's own ARI port, as `up` wrote it (this shell may not have its port offset).
+  ari_port=$(sed -n 's/^export ARI_URL=http:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' "$lab/env")
+  [ "$1" = pbx ] && { wait_for ARI 30 ari_answers || { say "outpace lab: ARI did not answer after the restart"; return 1; }; }
+  say "outpace lab: $1 running again (pid $(cat "$pids/$1.pid"))"
+}
+
 status() {
   [ -d "$pids" ] || { echo "outpace lab: not up"; return 0; }
   local f
@@ -309,5 +338,8 @@ case "${1:-}" in
   up) up ;;
   down) stop_all && echo "outpace lab: down" ;;
   status) status ;;
-  *) say "usage: $0 up|down|status"; exit 2 ;;
+  restart-pbx) stop_instance pbx && start_instance pbx ;;
+  stop-carrier) stop_instance carrier && say "outpace lab: carrier stopped" ;;
+  start-carrier) start_instance carrier ;;
+  *) say "usage: $0 up|down|status|restart-pbx|stop-carrier|start-carrier"; exit 2 ;;
 esac

@@ -354,6 +354,11 @@ export class EngineProcess {
     return this.output.split('\n').slice(-40).join('\n');
   }
 
+  /** Every line of the engine's log so far. */
+  get allLines(): string[] {
+    return this.output.split('\n');
+  }
+
   /** Lines of the engine's log (pino JSON) that are warnings or worse. */
   get problems(): string[] {
     return this.output

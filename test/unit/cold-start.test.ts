@@ -23,7 +23,7 @@ function ringing(i: number, sinceSec: number): CallView {
 function freshFloor(ready: number, calls: CallView[] = []): PacingSnapshot {
   const r = new Random(7);
   const agents = Array.from({ length: 10 }, (_, i) => (i < ready ? agent(i, 'ready', 3) : agent(i, 'on-call', r.uniform(5, 60))));
-  return { now: NOW, agents, calls, capacity: { trunkLinesFree: 1000, trunkCallsAllowedNow: 1000, leadsAvailable: 10_000 } };
+  return { now: NOW, agents, calls, capacity: { trunkUp: true, trunkLinesFree: 1000, trunkCallsAllowedNow: 1000, leadsAvailable: 10_000 } };
 }
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AgentBoard, type AgentStateChange } from '../../src/agents/agent-board.js';
 import type { AgentDeskEvent } from '../../src/agents/desk.js';
 import type { GiveBackReason, Lead, LeadSource } from '../../src/campaigns/lead-source.js';
-import { AgentId, AttemptId, CampaignId, E164, LeadId } from '../../src/domain/ids.js';
+import { AgentId, AttemptId, CampaignId, E164, LeadId, TrunkId } from '../../src/domain/ids.js';
 import type { AdoptedCall, EngineObserver } from '../../src/engine/campaign-engine.js';
 import { parsePacingSettings, type PacingSettings } from '../../src/pacing/settings.js';
 import { SimulatedTime } from '../../src/simulator/event-queue.js';
@@ -256,6 +256,77 @@ describe('calls an agent chose', () => {
     expect(w.stateOf(ALICE)).toBe('logged-out');
     w.answer(w.lastCall());
     expect(w.port.asked.filter((x) => x.startsWith('connect'))).toEqual([]);
+  });
+});
+
+describe('a trunk down', () => {
+  it('is not counted: the campaign dials nothing and says why, offers no lead, and dials again once it is back', () => {
+    const w = world();
+    const limits: (string | null)[] = [];
+    w.campaign('c', { mode: 'progressive' }, { decision: (d) => limits.push(d.dials === 0 ? d.limitedBy : null) });
+    w.emit({ type: 'trunk.down', trunk: TrunkId('t'), at: w.at(), why: 'its endpoint PJSIP/t is offline' });
+    // Another campaign's trunk coming back is not this one's.
+    w.emit({ type: 'trunk.up', trunk: TrunkId('other'), at: w.at() });
+    w.login(ALICE);
+    w.time.runUntil(w.at() + 5000);
+    expect(w.port.originated).toEqual([]);
+    expect(limits.at(-1)).toBe('trunk-down');
+    w.emit({ type: 'trunk.up', trunk: TrunkId('t'), at: w.at() });
+    w.time.runUntil(w.at() + 1000);
+    expect(w.port.originated).toHaveLength(1);
+  });
+});
+
+describe('a leg lost through no doing of the agent (Asterisk restarted, the softphone unregistered)', () => {
+  const LOST = { code: 0, text: 'Unknown' };
+
+  it('takes the agent out of ready at once, still logged in, says why, and makes them ready when the leg is back', () => {
+    const w = world();
+    w.campaign('c', { mode: 'progressive' });
+    w.login(ALICE);
+    w.emit({ type: 'agent.leg-down', agentId: ALICE, at: w.at(), cause: LOST, returning: true });
+    expect(w.changes.at(-1)).toMatchObject({ to: 'logged-out', reason: expect.stringMatching(/line to your softphone was lost \(Unknown\): it is rung again/) });
+    w.time.runUntil(w.at() + 5000);
+    expect(w.port.originated).toEqual([]);
+    // No new login: the port's leg-up is enough.
+    w.emit({ type: 'agent.leg-up', agentId: ALICE, at: w.at() });
+    expect(w.stateOf(ALICE)).toBe('ready');
+    w.time.runUntil(w.at() + 1000);
+    w.answer(w.lastCall());
+    expect(w.port.asked.filter((x) => x.startsWith('connect'))).toHaveLength(1);
+  });
+
+  it('lets an agent on a call wrap it up, then waits for the leg before making them ready', () => {
+    const w = world();
+    w.campaign('c', { mode: 'progressive' });
+    w.login(ALICE);
+    w.time.runUntil(w.at() + 1000);
+    const call = w.lastCall();
+    w.answer(call);
+    w.emit({ type: 'call.connected', attemptId: call, agentId: ALICE, at: w.at() });
+    w.emit({ type: 'agent.leg-down', agentId: ALICE, at: w.at(), cause: LOST, returning: true });
+    expect(w.port.asked).toContain(`hangup ${call}`);
+    w.emit({ type: 'call.ended', attemptId: call, at: w.at(), endedBy: 'agent', cause: LOST });
+    expect(w.stateOf(ALICE)).toBe('wrap-up');
+    w.desk.emit({ type: 'agent.wrap-up-done', agentId: ALICE, attemptId: call, disposition: 'valid-sale', at: w.at() });
+    expect(w.stateOf(ALICE)).toBe('logged-out');
+    w.emit({ type: 'agent.leg-up', agentId: ALICE, at: w.at() });
+    expect(w.stateOf(ALICE)).toBe('ready');
+  });
+
+  it('keeps a pause asked for, and ends the login when the softphone does not answer the leg brought back', () => {
+    const w = world();
+    w.campaign('c', { mode: 'progressive' });
+    w.login(ALICE);
+    w.desk.emit({ type: 'agent.pause', agentId: ALICE, reason: 'break', at: w.at() });
+    w.emit({ type: 'agent.leg-down', agentId: ALICE, at: w.at(), cause: LOST, returning: true });
+    w.emit({ type: 'agent.leg-up', agentId: ALICE, at: w.at() });
+    expect(w.changes.at(-1)).toMatchObject({ to: 'paused', reason: 'break' });
+    w.emit({ type: 'agent.leg-down', agentId: ALICE, at: w.at(), cause: LOST, returning: true });
+    w.emit({ type: 'agent.leg-down', agentId: ALICE, at: w.at(), cause: { code: 19, text: 'User alerting, no answer' } });
+    expect(w.changes.at(-1)).toMatchObject({ to: 'logged-out', reason: expect.stringMatching(/did not answer .*: log in again/) });
+    w.emit({ type: 'agent.leg-up', agentId: ALICE, at: w.at() });
+    expect(w.stateOf(ALICE)).toBe('logged-out');
   });
 });
 

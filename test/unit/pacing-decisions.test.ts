@@ -21,7 +21,7 @@ function snapshot(agents: AgentView[], calls: CallView[] = [], capacity: Partial
     now: NOW,
     agents,
     calls,
-    capacity: { trunkLinesFree: 10_000, trunkCallsAllowedNow: 10_000, leadsAvailable: 1_000_000, ...capacity },
+    capacity: { trunkUp: true, trunkLinesFree: 10_000, trunkCallsAllowedNow: 10_000, leadsAvailable: 1_000_000, ...capacity },
   };
 }
 

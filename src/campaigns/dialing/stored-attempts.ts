@@ -15,7 +15,8 @@
  * joins a queue, written when storage is back, in the order the writes
  * failed, exactly once (a write whose connection dropped may have been stored
  * already: the outcome and the disposition are looked for before they are
- * written again; the others are the same whether written once or twice).
+ * written again; the others, recordings, call steps and hold time, are
+ * stored once however often they are written).
  */
 import { randomUUID } from 'node:crypto';
 import type { AgentDeskEvent } from '../../agents/desk.js';
@@ -209,7 +210,7 @@ export class StoredAttempts implements AttemptJournal {
     const since = this.heldSince.get(attemptId);
     if (since === undefined) return;
     this.heldSince.delete(attemptId);
-    this.thenWrite(attemptId, 'hold time', () => addHoldTime(this.o.db, attemptId, (at - since) / 1000));
+    this.thenWrite(attemptId, 'hold time', () => addHoldTime(this.o.db, attemptId, (at - since) / 1000, at));
   }
 
   /** Resolves once every write queued so far is done: for shutdown and tests. */

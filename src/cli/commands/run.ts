@@ -81,7 +81,7 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
       }
     | undefined;
   return {
-    async start(api, { db, coordination, metrics }) {
+    async start(api, { db, coordination, metrics, health }) {
       const telephony = await AriTelephony.connect({
         config: ari,
         logger,
@@ -91,6 +91,11 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
         // started again, it stands by.
         deposed: () => process.exit(DEPOSED_EXIT_CODE),
       });
+      // A trunk the PBX finds unreachable is named in /health until it is back; followed from the start, so that one down before the first dial is known.
+      telephony.subscribe((e) => {
+        if (e.type === 'trunk.down' || e.type === 'trunk.up') health.set(`trunk ${e.trunk}`, e.type === 'trunk.down' ? e.why : undefined);
+      });
+      telephony.followTrunk(settings.OUTPACE_TRUNK);
       metrics.followAriQueue(() => telephony.restRequestsPending);
       // Every recording of every campaign this process runs, agent and broadcast alike.
       const catalogue = new RecordingCatalogue({ db, store: recordingStore, logger });

@@ -5,6 +5,7 @@ import { buildApi } from '../../api/server.js';
 import type { Coordination } from '../../coordination/coordination.js';
 import { openCoordinationFromEnv } from '../../coordination/open.js';
 import { wallClockScheduler } from '../../engine/scheduler.js';
+import { HealthParts } from '../../api/health-parts.js';
 import { OutpaceMetrics } from '../../metrics/metrics.js';
 import { keepRollupCaughtUp } from '../../reports/rollup.js';
 import type { Db } from '../../storage/db.js';
@@ -16,9 +17,9 @@ export interface ServedEngine {
    * Starts once the API listens; the API is given for what the engine serves
    * on it (the agent socket), and the API's database and coordination to
    * share (the embedded database may be opened once per process), and the
-   * process's metrics, which the API serves at /metrics.
+   * process's metrics, which the API serves at /metrics, and the health its parts report, which /health serves.
    */
-  start(api: Api, shared: { readonly db: Db; readonly coordination: Coordination; readonly metrics: OutpaceMetrics }): Promise<void>;
+  start(api: Api, shared: { readonly db: Db; readonly coordination: Coordination; readonly metrics: OutpaceMetrics; readonly health: HealthParts }): Promise<void>;
   /** Stop dialing, let the calls in progress finish, then resolve. */
   drain(): Promise<void>;
 }
@@ -53,13 +54,14 @@ export async function serve(env: NodeJS.ProcessEnv, stop: Promise<unknown>, engi
   const db = await openMigratedDatabase(env);
   const coordination = openCoordinationFromEnv(env);
   const metrics = new OutpaceMetrics();
+  const health = new HealthParts();
   const api = await buildApi(
-    { db, coordination, clock: wallClockScheduler, metrics },
+    { db, coordination, clock: wallClockScheduler, metrics, health },
     // Keys travel in headers, which the request serializer never logs; redact them anyway should a log add them.
     { logger: { level: settings.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] } },
   );
   await api.listen({ port: settings.PORT, host: settings.HOST });
-  await engine?.start(api, { db, coordination, metrics });
+  await engine?.start(api, { db, coordination, metrics, health });
   const stopRollup = keepRollupCaughtUp(db, (err) => api.log.error({ err }, "the reports' rollup did not catch up: the reports read the attempts meanwhile"));
   const stopped = stop.then(async () => {
     api.log.info('shutting down: no new calls, waiting for calls and requests in progress');

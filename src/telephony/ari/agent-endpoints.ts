@@ -27,19 +27,28 @@ export function endpointName(endpoint: string): { tech: string; resource: string
  * as reachable: Asterisk says it when it cannot tell (an endpoint without
  * qualify), and the first call not taken reports the agent down anyway.
  */
-export async function unreachableReason(endpoint: string, getEndpoint: (tech: string, resource: string) => Promise<unknown>): Promise<string | undefined> {
+export async function unreachableReason(endpoint: string, getEndpoint: GetEndpoint): Promise<string | undefined> {
+  const state = await endpointState(endpoint, getEndpoint);
+  if (typeof state !== 'string') return state.problem;
+  if (state === 'offline') return `${endpoint} is offline: no softphone registered`;
+  return undefined;
+}
+
+type GetEndpoint = (tech: string, resource: string) => Promise<unknown>;
+
+/** The state Asterisk keeps for the endpoint (absent: `unknown`), or why it could not be had. */
+export async function endpointState(endpoint: string, getEndpoint: GetEndpoint): Promise<'unknown' | 'offline' | 'online' | { problem: string }> {
   const name = endpointName(endpoint);
-  if (!name) return `${endpoint} is not an endpoint name such as PJSIP/agent1`;
+  if (!name) return { problem: `${endpoint} is not an endpoint name such as PJSIP/agent1` };
   let payload: unknown;
   try {
     payload = await getEndpoint(name.tech, name.resource);
   } catch (err) {
-    return `${endpoint}: ${describeError(err)}`;
+    return { problem: `${endpoint}: ${describeError(err)}` };
   }
   const parsed = endpointSchema.safeParse(payload);
-  if (!parsed.success) return `${endpoint}: Asterisk described the endpoint in a form outpace does not understand`;
-  if (parsed.data.state === 'offline') return `${endpoint} is offline: no softphone registered`;
-  return undefined;
+  if (!parsed.success) return { problem: `${endpoint}: Asterisk described the endpoint in a form outpace does not understand` };
+  return parsed.data.state ?? 'unknown';
 }
 
 export function unreachableCause(reason: string): HangupCause {

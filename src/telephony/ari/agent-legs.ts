@@ -27,6 +27,10 @@ export interface AgentLeg {
    * have not logged in by then.
    */
   adopted: boolean;
+  /** Rung again after a leg lost through no doing of the agent's (returning-legs.ts). */
+  returning: boolean;
+  /** Hung up by outpace at the agent's logout or at shutdown: its end is final. */
+  endRequested: boolean;
 }
 
 export class AgentLegs {

@@ -36,6 +36,12 @@ export const ariEventSchema = z.discriminatedUnion('type', [
     type: z.literal('EndpointStateChange'),
     endpoint: z.object({ technology: z.string(), resource: z.string(), state: z.string().optional() }),
   }),
+  // A contact of the endpoint's AOR changed: qualify found it Unreachable, Reachable again, ...
+  z.object({
+    type: z.literal('ContactStatusChange'),
+    endpoint: z.object({ technology: z.string(), resource: z.string(), state: z.string().optional() }),
+    contact_info: z.object({ uri: z.string(), contact_status: z.string(), aor: z.string() }),
+  }),
 ]);
 
 export type AriEvent = z.infer<typeof ariEventSchema>;

@@ -44,6 +44,7 @@ import { OrphanChannels } from './orphan-channels.js';
 import { Prompts } from './prompts.js';
 import { AriRequestTimeout, RestGate, type RestGateOptions } from './rest-gate.js';
 import { RungAgents } from './rung-agents.js';
+import { ReturningLegs } from './returning-legs.js';
 import { Supervisions } from './supervisions.js';
 import { TrunkEvents } from './trunk-events.js';
 
@@ -67,6 +68,9 @@ const ABANDONED_FAMILY = 'outpace-abandoned';
 /** How long an agent's softphone may ring when the agent logs in. */
 const AGENT_RING_TIMEOUT_SEC = 30;
 
+/** A softphone rung again for a lost leg that ended so (busy, no answer, declined) has nobody at it: the return stops there. */
+const ANSWERED_BY_NOBODY = new Set([17, 18, 19, 21]);
+
 export class AriTelephony implements TelephonyPort, IvrPort {
   private readonly listeners: Listeners<TelephonyEvent>;
   private readonly calls = new CustomerCalls();
@@ -76,6 +80,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   private readonly waits = new ChannelWaits();
   private readonly orphans = new OrphanChannels((channelId) => this.hangupChannel(channelId));
   private readonly trunkEvents: TrunkEvents;
+  private readonly returning: ReturningLegs;
   private readonly prompts: Prompts;
   private readonly supervisions: Supervisions;
   private readonly ivr: IvrPlaybacks;
@@ -119,7 +124,21 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       },
       this.logger,
     );
-    this.trunkEvents = new TrunkEvents(this.gate, () => this.rest, o.config.ARI_TRUNK_ENDPOINT, this.logger);
+    this.trunkEvents = new TrunkEvents({
+      gate: this.gate,
+      rest: () => this.rest,
+      template: o.config.ARI_TRUNK_ENDPOINT,
+      qualifyMs: o.config.ARI_TRUNK_QUALIFY_SEC * 1000,
+      report: (event) => this.emit(event),
+      clock: this.clock,
+      logger: this.logger,
+    });
+    this.returning = new ReturningLegs({
+      gate: this.gate,
+      rest: () => this.rest,
+      ringAgain: (agentId, endpoint) => this.ringAgain(agentId, endpoint),
+      logger: this.logger,
+    });
     this.prompts = new Prompts(this.gate, () => this.rest, this.waits);
     this.agentsToRing = new RungAgents(this.gate, () => this.rest, (event) => this.emit(event), this.clock, this.logger);
     this.ivr = new IvrPlaybacks(this.gate, () => this.rest, this.prompts, this.clock, this.logger);
@@ -161,7 +180,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       onReconnected: () => {
         o.reconnected?.();
         // Asterisk may have restarted meanwhile, forgetting the application's subscriptions.
-        telephony.trunkEvents.forget();
+        telephony.trunkEvents.renew();
         void telephony.reconcile();
       },
     });
@@ -170,6 +189,8 @@ export class AriTelephony implements TelephonyPort, IvrPort {
 
   close(): void {
     this.orphans.clear();
+    this.returning.clear();
+    this.trunkEvents.close();
     this.connection?.close();
     for (const connection of this.takenApplications.values()) connection.close();
   }
@@ -183,11 +204,13 @@ export class AriTelephony implements TelephonyPort, IvrPort {
    */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
+    this.returning.clear();
     this.supervisions.endAll();
     await Promise.all([...this.legSetUps]);
     const ignoringGone = (err: unknown) => {
       if (!isGoneError(err)) this.logger.warn({ err: describeError(err) }, 'shutdown: an agent leg or bridge could not be removed');
     };
+    for (const leg of this.agents.all()) leg.endRequested = true;
     await Promise.all(
       this.agents.all().flatMap((leg) => [
         this.gate.run('hangup', () => this.rest.hangup(leg.channelId)).catch(ignoringGone),
@@ -195,6 +218,11 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       ]),
     );
     this.close();
+  }
+
+  /** Follows the trunk's state from now on (`trunk.down`, `trunk.up`), before any call is dialed on it. */
+  followTrunk(trunk: string): void {
+    void this.trunkEvents.heard(trunk);
   }
 
   /** Customer calls in flight: what the benchmark watches for leaks. */
@@ -451,6 +479,8 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       up: true,
       attemptId: request.attemptId,
       adopted: true,
+      returning: false,
+      endRequested: false,
     });
     this.recordings.adopt(call, now);
     // The agent's screen learns which call their disposition is for.
@@ -500,8 +530,12 @@ export class AriTelephony implements TelephonyPort, IvrPort {
 
   logoutAgent(agentId: AgentId): void {
     const leg = this.agents.get(agentId);
+    this.returning.cancel(agentId);
     // Rung per call: a call in progress ends by the agent, and the login ends now (there is no leg whose end would say so).
-    if (leg) this.hangupChannel(leg.channelId);
+    if (leg) {
+      leg.endRequested = true;
+      this.hangupChannel(leg.channelId);
+    }
     if (this.config.ARI_AGENT_CONNECTION === 'ring-per-call') this.agentsToRing.logout(agentId);
   }
 
@@ -556,9 +590,15 @@ export class AriTelephony implements TelephonyPort, IvrPort {
         return this.waits.release(e.channel.id, 'talking');
       case 'ChannelTalkingFinished':
         return this.waits.release(e.channel.id, 'silent');
-      case 'EndpointStateChange':
-        if (e.endpoint.state === 'offline') this.endpointOffline(`${e.endpoint.technology}/${e.endpoint.resource}`);
+      case 'EndpointStateChange': {
+        const endpoint = `${e.endpoint.technology}/${e.endpoint.resource}`;
+        if (e.endpoint.state === 'offline') this.endpointOffline(endpoint);
+        if (e.endpoint.state === 'online') this.returning.online(endpoint);
+        this.trunkEvents.endpointChanged(endpoint, e.endpoint.state);
         return;
+      }
+      case 'ContactStatusChange':
+        return this.trunkEvents.contactChanged(`${e.endpoint.technology}/${e.endpoint.resource}`, e.contact_info.contact_status, e.endpoint.state);
       case 'ApplicationReplaced':
         return this.applicationReplaced(e.application);
     }
@@ -655,6 +695,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       .run('agent bridge addChannel', () => this.rest.addToBridge(leg.bridgeId, [leg.channelId]))
       .then(() => {
         leg.up = true;
+        this.returning.cancel(leg.agentId);
         this.emit({ type: 'agent.leg-up', agentId: leg.agentId, at: this.clock.now() });
       })
       .catch((err: unknown) => {
@@ -706,10 +747,32 @@ export class AriTelephony implements TelephonyPort, IvrPort {
 
   private agentLegDown(leg: AgentLeg, cause: HangupCause): void {
     this.agents.remove(leg);
-    this.emit({ type: 'agent.leg-down', agentId: leg.agentId, at: this.clock.now(), cause });
+    this.gate.run('bridge destroy', () => this.rest.destroyBridge(leg.bridgeId)).catch(() => undefined);
     const call = leg.attemptId ? this.calls.get(leg.attemptId) : undefined;
     if (call) this.hangupAs(call, 'agent');
-    this.gate.run('bridge destroy', () => this.rest.destroyBridge(leg.bridgeId)).catch(() => undefined);
+    const at = this.clock.now();
+    if (this.returning.has(leg.agentId) && leg.returning) {
+      // Rung again and not answered: a softphone that declined or rang out means the agent is not there; anything else, try later.
+      if (ANSWERED_BY_NOBODY.has(cause.code)) {
+        this.returning.cancel(leg.agentId);
+        this.emit({ type: 'agent.leg-down', agentId: leg.agentId, at, cause });
+      } else this.returning.notUpYet(leg.agentId);
+      return;
+    }
+    const returning = leg.up && !leg.endRequested && !leg.adopted && !this.shuttingDown;
+    if (returning) {
+      this.logger.warn({ agentId: leg.agentId, endpoint: leg.endpoint, cause }, "agent's leg lost: the agent leaves ready, and their softphone is rung again once it can be reached");
+      this.returning.lost(leg.agentId, leg.endpoint);
+    }
+    this.emit({ type: 'agent.leg-down', agentId: leg.agentId, at, cause, ...(returning ? { returning: true as const } : {}) });
+  }
+
+  /** A leg lost through no doing of the agent's: their softphone, reachable again, is rung for a new one. */
+  private ringAgain(agentId: AgentId, endpoint: string): void {
+    if (this.agents.get(agentId) || this.shuttingDown) return this.returning.cancel(agentId);
+    const leg = this.newAgentLeg(agentId, endpoint, false);
+    leg.returning = true;
+    this.setUpAgentLeg(leg, AGENT_RING_TIMEOUT_SEC);
   }
 
   /** An agent's channel ended, or could not be made: what that means depends on how the agent is reached. */
@@ -732,6 +795,8 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       up: false,
       attemptId: undefined,
       adopted: false,
+      returning: false,
+      endRequested: false,
     };
     this.agents.add(leg);
     return leg;

@@ -58,6 +58,14 @@ export const ariConfigSchema = z.object({
     .max(ASTERISK_SESSION_LIMIT / 2, `ARI_MAX_CONCURRENT_REQUESTS must stay at or below ${ASTERISK_SESSION_LIMIT / 2}: Asterisk drops requests beyond its HTTP session limit`)
     .default(20),
   ARI_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /**
+   * How often the PBX qualifies the trunks (pjsip.conf's qualify_frequency;
+   * 30 in asterisk-config/). A started Asterisk reports a trunk offline
+   * until its first qualify: a trunk read offline (when it is first
+   * followed, and when the event stream comes back) is taken as down only if
+   * it still is one qualify (and 5 s) later, or when qualify says so.
+   */
+  ARI_TRUNK_QUALIFY_SEC: z.coerce.number().min(0).max(3600).default(30),
   /** Call attempts per second per trunk, unless the trunk's own settings say otherwise. */
   ARI_CALLS_PER_SECOND: z.coerce.number().min(0.1).max(10_000).default(20),
   /** Names this engine on the channels it creates, so that two engines never drive each other's calls. */
