@@ -54,4 +54,16 @@ describe('the live publisher', () => {
     await publisher.settled();
     expect(await real.callsInFlight(CAMPAIGN)).toEqual([]);
   });
+
+  it('takes an adopted call that ended while the takeover was under way off the wallboard, and counts it', async () => {
+    const { real } = flakyLiveState();
+    // The lost engine's calls, as it left them on the wallboard.
+    for (const id of ['kept', 'ended', 'gone']) await real.trackCall({ attemptId: AttemptId(id), campaignId: CAMPAIGN, phase: 'connected', since: T0, agentId: null });
+    const publisher = new LivePublisher({ live: real, campaignId: CAMPAIGN, logger: pino({ level: 'silent' }) });
+    publisher.callOver(AttemptId('ended'), T0 + 1000, [['connects', 1]]);
+    await publisher.takeOver(new Set([AttemptId('kept'), AttemptId('ended')]));
+    await publisher.settled();
+    expect((await real.callsInFlight(CAMPAIGN)).map((c) => c.attemptId)).toEqual(['kept']);
+    expect((await real.counters(CAMPAIGN, T0)).connects).toBe(1);
+  });
 });

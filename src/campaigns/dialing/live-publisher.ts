@@ -35,6 +35,9 @@ export class LivePublisher {
   private readonly queue = new PQueue({ concurrency: 1 });
   /** The campaign's calls in flight: the port's events about other campaigns' calls are not this campaign's. */
   private readonly calls = new Map<AttemptId, CallInFlight>();
+  /** Ends heard before takeOver() (adopted calls that ended while the takeover was under way), done once it has read the wallboard. */
+  private readonly endedBeforeTakeOver = new Map<AttemptId, () => void>();
+  private tookOver = false;
   /** Calls whose end the live state did not take (Redis out of reach): written again once it answers, or none stays up there for good. */
   private readonly endsToWrite = new Set<AttemptId>();
   private lastPacingAt = -Infinity;
@@ -141,9 +144,13 @@ export class LivePublisher {
    * given move by their amounts (a broadcast counts its keys and handovers).
    */
   callOver(attemptId: AttemptId, at: EpochMs, counted: readonly (readonly [LiveCounter, number])[]): void {
-    if (!this.calls.delete(attemptId)) return;
-    this.writeEnd(attemptId);
-    for (const [counter, by] of counted) if (by > 0) this.count(counter, at, by);
+    const over = () => {
+      this.writeEnd(attemptId);
+      for (const [counter, by] of counted) if (by > 0) this.count(counter, at, by);
+    };
+    if (this.calls.delete(attemptId)) over();
+    // An adopted call can end while the takeover is still under way, before takeOver() follows it.
+    else if (!this.tookOver) this.endedBeforeTakeOver.set(attemptId, over);
   }
 
   /**
@@ -156,10 +163,14 @@ export class LivePublisher {
       this.o.logger.warn({ campaignId: this.o.campaignId, err }, "the lost engine's calls could not be read from the live state");
       return [];
     });
+    this.tookOver = true;
     for (const call of shown) {
-      if (adopted.has(call.attemptId)) this.calls.set(call.attemptId, call);
+      const ended = this.endedBeforeTakeOver.get(call.attemptId);
+      if (adopted.has(call.attemptId) && !ended) this.calls.set(call.attemptId, call);
+      else if (ended) ended();
       else this.writeEnd(call.attemptId);
     }
+    this.endedBeforeTakeOver.clear();
   }
 
   /** Resolves when every write queued so far is done, ends not yet taken tried once more (shutdown, tests). */
