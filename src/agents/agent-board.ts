@@ -112,6 +112,12 @@ export class AgentBoard {
     if (person) person.legUp = true;
   }
 
+  /** The agent's leg is gone for a while (their PBX out of reach), the agent still logged in: a campaign they join now waits for it. */
+  legDown(agentId: AgentId): void {
+    const person = this.people.get(agentId);
+    if (person) person.legUp = false;
+  }
+
   /** The agent left the campaign; true when it was their last, so the leg is to be torn down. */
   leave(agentId: AgentId, campaignId: CampaignId): boolean {
     const person = this.people.get(agentId);

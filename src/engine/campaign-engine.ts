@@ -121,7 +121,14 @@ interface AgentRecord {
   /** Preview mode: the lead offered to the agent, until they dial or skip it or the offer lapses. */
   offer?: { readonly lead: Lead; readonly lapse?: TimerHandle };
   wrapUpLapse?: TimerHandle;
+  /** The PBX the agent's leg is on is out of reach: they stay logged in, out of ready, until the port brings the leg back. */
+  legLost?: boolean;
+  /** Paused by the engine for that, not by their own choice: the leg's return makes them ready. */
+  pausedForLeg?: boolean;
 }
+
+/** The reason told for an agent taken out of ready while the PBX their softphone is on is out of reach. */
+export const PBX_UNREACHABLE_REASON = 'pbx-unreachable';
 
 interface CallRecord {
   readonly attemptId: AttemptId;
@@ -307,11 +314,7 @@ export class CampaignEngine implements AgentLender {
       now,
       agents,
       calls,
-      capacity: {
-        trunkLinesFree: this.trunk.linesFree(),
-        trunkCallsAllowedNow: this.trunk.callsAllowedNow(now),
-        leadsAvailable: this.o.leads.available(),
-      },
+      capacity: { ...this.trunkCapacity(now), leadsAvailable: this.o.leads.available() },
     };
   }
 
@@ -409,7 +412,16 @@ export class CampaignEngine implements AgentLender {
   }
 
   private lineFree(now: EpochMs): boolean {
-    return this.trunk.linesFree() > 0 && this.trunk.callsAllowedNow(now) >= 1;
+    const { trunkLinesFree, trunkCallsAllowedNow } = this.trunkCapacity(now);
+    return trunkLinesFree > 0 && trunkCallsAllowedNow >= 1;
+  }
+
+  /** The campaign's own trunk limits, within what the PBXs that are up can carry when the port knows it (several PBXs). */
+  private trunkCapacity(now: EpochMs): { trunkLinesFree: number; trunkCallsAllowedNow: number } {
+    const own = { trunkLinesFree: this.trunk.linesFree(), trunkCallsAllowedNow: this.trunk.callsAllowedNow(now) };
+    const pbx = this.o.port.trunkCapacity?.(TrunkId(this.o.trunk.id), now);
+    if (!pbx) return own;
+    return { trunkLinesFree: Math.min(own.trunkLinesFree, pbx.linesFree), trunkCallsAllowedNow: Math.min(own.trunkCallsAllowedNow, pbx.callsAllowedNow) };
   }
 
   private newAttemptId(): AttemptId {
@@ -470,6 +482,7 @@ export class CampaignEngine implements AgentLender {
       case 'agent.leg-up': {
         this.board.legUp(e.agentId);
         const a = this.agents.get(e.agentId);
+        if (a?.legLost) return this.legBack(a, e.at);
         if (a?.state !== 'logged-out') return;
         const held = this.adoptedCallOf(a.id);
         if (held && this.board.reserve(a.id, this.o.campaignId)) {
@@ -488,12 +501,17 @@ export class CampaignEngine implements AgentLender {
         // An agent reserved to take over or be consulted about someone else's call: that call goes on without them.
         const call = held?.targetAgent === a.id ? undefined : held;
         const wasInWrapUp = a.state === 'wrap-up';
-        this.forget(a, e.at);
+        if (e.returns) {
+          this.board.legDown(a.id);
+          this.legLost(a, e.at);
+        }
+        else this.forget(a, e.at);
         // Mid-connect, the person has heard nobody yet: another agent may still take them within the deadline.
         if (call?.phase === 'connecting') this.backToWaiting(call, e.at);
         else if (call && !wasInWrapUp) this.o.port.hangup(call.attemptId);
         // A caller lent this agent would wait in silence for someone who is gone.
         else if (a.attemptId && this.lent.delete(a.attemptId) && !wasInWrapUp) this.o.port.hangup(a.attemptId);
+        if (e.returns && !wasInWrapUp) a.attemptId = undefined;
         return;
       }
     }
@@ -657,7 +675,7 @@ export class CampaignEngine implements AgentLender {
     for (const c of this.waiting.values()) waiting.push({ attemptId: c.attemptId, readyAt: c.readyAt! });
     const ready = [];
     for (const a of this.agents.values()) if (a.state === 'ready' && this.isFree(a)) ready.push({ id: a.id, readySince: a.readySince });
-    const decision = route(waiting, ready, now, this.settings.connectDeadlineSec * 1000);
+    const decision = route(waiting, ready, now, this.settings.connectDeadlineSec * 1000, this.o.port.canMeet?.bind(this.o.port));
     for (const attemptId of decision.abandon) {
       const call = this.calls.get(attemptId)!;
       this.waiting.delete(attemptId);
@@ -748,6 +766,8 @@ export class CampaignEngine implements AgentLender {
       case 'agent.pause':
         if (!agent) return;
         agent.pauseReason = e.reason;
+        // Asked while the engine held them paused for their PBX: the pause is theirs now, and outlasts the leg's return.
+        agent.pausedForLeg = false;
         if (agent.state === 'ready') this.setAgentState(agent, 'paused', e.at, { reason: e.reason });
         else if (agent.state !== 'paused') agent.pausePending = true;
         return;
@@ -919,6 +939,7 @@ export class CampaignEngine implements AgentLender {
   /** The agent's call and wrap-up are over: ready, or the pause or logout they asked for. */
   private agentFree(agent: AgentRecord, at: EpochMs, reason?: string): void {
     if (agent.logoutPending) return this.logOut(agent, at);
+    if (agent.legLost) return this.pauseForLeg(agent, at);
     if (agent.pausePending) {
       agent.pausePending = false;
       return this.setAgentState(agent, 'paused', at, { reason: agent.pauseReason });
@@ -927,6 +948,32 @@ export class CampaignEngine implements AgentLender {
     this.setAgentState(agent, 'ready', at, { reason });
     this.routeCalls();
     this.tickSoon();
+  }
+
+  /**
+   * The agent's PBX is out of reach: out of ready at once, still logged in. A
+   * wrap-up goes on (the disposition is the engine's business); a pause of
+   * their own stays theirs.
+   */
+  private legLost(agent: AgentRecord, at: EpochMs): void {
+    if (agent.offer) this.o.leads.giveBack?.(agent.offer.lead, 'not-dialed', agent.id);
+    agent.offer?.lapse?.cancel();
+    agent.offer = undefined;
+    agent.legLost = true;
+    if (agent.state !== 'wrap-up' && agent.state !== 'paused') this.pauseForLeg(agent, at);
+  }
+
+  private pauseForLeg(agent: AgentRecord, at: EpochMs): void {
+    agent.pausedForLeg = true;
+    this.setAgentState(agent, 'paused', at, { reason: PBX_UNREACHABLE_REASON });
+  }
+
+  /** The leg is back: an agent the engine paused for its loss is ready again. */
+  private legBack(agent: AgentRecord, at: EpochMs): void {
+    agent.legLost = false;
+    if (agent.state !== 'paused' || !agent.pausedForLeg) return;
+    agent.pausedForLeg = false;
+    this.agentFree(agent, at);
   }
 
   private logOut(agent: AgentRecord, at: EpochMs): void {

@@ -128,8 +128,12 @@ export type TelephonyEvent =
     }
   /** The agent's persistent leg is up (or, rung per call, the agent's endpoint is reachable): the agent can be given calls. */
   | { readonly type: 'agent.leg-up'; readonly agentId: AgentId; readonly at: EpochMs }
-  /** The agent's leg dropped (softphone gone, network), or an agent rung per call did not answer: the agent must leave ready at once. */
-  | { readonly type: 'agent.leg-down'; readonly agentId: AgentId; readonly at: EpochMs; readonly cause: HangupCause }
+  /**
+   * The agent's leg dropped (softphone gone, network), or an agent rung per call did not answer: the agent must leave ready at once.
+   * `returns`: the PBX the leg is on is out of reach; the port brings the leg up again when it is back (`agent.leg-up`), so the
+   * agent stays logged in, out of ready, meanwhile.
+   */
+  | { readonly type: 'agent.leg-down'; readonly agentId: AgentId; readonly at: EpochMs; readonly cause: HangupCause; readonly returns?: true }
   /** The supervisor answered and hears the agent's call as the mode says. */
   | { readonly type: 'supervision.started'; readonly sessionId: string; readonly agentId: AgentId; readonly attemptId: AttemptId; readonly mode: SupervisionMode; readonly at: EpochMs }
   /** The supervision is over: the supervisor's channel and whatever joined it to the call are gone. `detail` says what could not be done. */
@@ -196,6 +200,12 @@ export type LeftCall =
   /** Gone, but answered while no engine listened: the PBX played the abandon message itself and hung up, at `at`. */
   | { readonly phase: 'abandoned-by-pbx'; readonly at: EpochMs };
 
+/** What a trunk can carry now, over every PBX that serves it (TelephonyPort.trunkCapacity). */
+export interface TrunkCapacity {
+  readonly linesFree: number;
+  readonly callsAllowedNow: number;
+}
+
 export interface TelephonyPort {
   /** Dial a customer. Exactly one of `call.answered` or `call.failed` follows, unless the engine hangs up first. */
   originate(request: OriginateRequest): void;
@@ -219,6 +229,18 @@ export interface TelephonyPort {
   /** Tear down the agent's leg. */
   logoutAgent(agentId: AgentId): void;
   subscribe(listener: TelephonyListener): () => void;
+  /**
+   * Whether the answered call can be put through to the agent. A port over
+   * several PBXs (src/telephony/servers/) puts a customer through only to an
+   * agent on the PBX the call is on; a port without it reaches every agent.
+   */
+  canMeet?(attemptId: AttemptId, agentId: AgentId): boolean;
+  /**
+   * The lines and call starts the trunk has now on the PBXs that are up, when
+   * the port knows them (several PBXs, each with its trunks' limits): the
+   * campaign paces within it as well as within its own trunk settings.
+   */
+  trunkCapacity?(trunk: TrunkId, now: EpochMs): TrunkCapacity;
   /**
    * Takes over the calls of an engine that was lost, as they were dialed:
    * the answer names each one the PBX still holds (or that it abandoned
