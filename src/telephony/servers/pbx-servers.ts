@@ -313,8 +313,8 @@ export class PbxServers implements TelephonyPort, IvrPort {
     server.downTimer = undefined;
     const wasDown = !server.up;
     server.up = true;
-    if (!wasDown || !server.port) return;
-    this.o.logger.info({ server: server.name, agents: server.lost.size }, `Asterisk server ${server.name} reachable: its agents come back`);
+    if (!server.port) return;
+    if (wasDown) this.o.logger.info({ server: server.name, agents: server.lost.size }, `Asterisk server ${server.name} reachable: its agents come back`);
     for (const [agentId, lost] of server.lost) {
       if (lost !== 'away') continue;
       if (server.legsUp.has(agentId)) {
@@ -362,6 +362,12 @@ export class PbxServers implements TelephonyPort, IvrPort {
         const lost = server.lost.get(e.agentId);
         // Its leg ending unseen while the server was away: the engine already holds the agent out of ready.
         if (lost === 'away') return;
+        // Found gone as the socket comes back (Asterisk restarted quicker than downAfterMs): the leg is asked for again.
+        if (!server.reachable && lost === undefined && server.endpoints.has(e.agentId)) {
+          server.lost.set(e.agentId, 'away');
+          this.emit({ ...e, returns: true });
+          return;
+        }
         if (lost === 'asked') server.lost.delete(e.agentId);
         server.endpoints.delete(e.agentId);
         if (this.agentServers.get(e.agentId) === server) this.agentServers.delete(e.agentId);
