@@ -3,7 +3,7 @@ import { AgentBoard, type AgentStateChange } from '../../src/agents/agent-board.
 import type { AgentDeskEvent } from '../../src/agents/desk.js';
 import type { GiveBackReason, Lead, LeadSource } from '../../src/campaigns/lead-source.js';
 import { AgentId, AttemptId, CampaignId, E164, LeadId } from '../../src/domain/ids.js';
-import type { AdoptedCall, EngineObserver } from '../../src/engine/campaign-engine.js';
+import { PBX_UNREACHABLE_REASON, type AdoptedCall, type EngineObserver } from '../../src/engine/campaign-engine.js';
 import { parsePacingSettings, type PacingSettings } from '../../src/pacing/settings.js';
 import { SimulatedTime } from '../../src/simulator/event-queue.js';
 import { Listeners } from '../../src/simulator/listeners.js';
@@ -256,6 +256,34 @@ describe('calls an agent chose', () => {
     expect(w.stateOf(ALICE)).toBe('logged-out');
     w.answer(w.lastCall());
     expect(w.port.asked.filter((x) => x.startsWith('connect'))).toEqual([]);
+  });
+
+  it('keeps an agent whose PBX is out of reach logged in, out of ready, and makes them ready when their leg is back', () => {
+    const w = world();
+    w.campaign('c', { mode: 'progressive' });
+    w.login(ALICE);
+    w.time.runUntil(w.at() + 1000);
+    w.emit({ type: 'agent.leg-down', agentId: ALICE, at: w.at(), cause: { code: 0, text: 'Asterisk server pbx1 out of reach' }, returns: true });
+    expect(w.changes.at(-1)).toMatchObject({ agentId: ALICE, to: 'paused', reason: PBX_UNREACHABLE_REASON });
+    w.answer(w.lastCall());
+    expect(w.port.asked.filter((x) => x.startsWith('connect'))).toEqual([]);
+    // A resume asked meanwhile does not make them ready without a leg.
+    w.desk.emit({ type: 'agent.resume', agentId: ALICE, at: w.at() });
+    expect(w.stateOf(ALICE)).toBe('paused');
+    const before = w.changes.length;
+    w.emit({ type: 'agent.leg-up', agentId: ALICE, at: w.at() });
+    // Ready, and at once reserved for the next progressive dial.
+    expect(w.changes.slice(before).map((c) => c.to)).toEqual(['ready', 'reserved']);
+  });
+
+  it('leaves a pause the agent chose in place when their PBX comes back', () => {
+    const w = world();
+    w.campaign('c', { mode: 'progressive' });
+    w.login(ALICE);
+    w.desk.emit({ type: 'agent.pause', agentId: ALICE, reason: 'break', at: w.at() });
+    w.emit({ type: 'agent.leg-down', agentId: ALICE, at: w.at(), cause: { code: 0, text: 'out of reach' }, returns: true });
+    w.emit({ type: 'agent.leg-up', agentId: ALICE, at: w.at() });
+    expect(w.stateOf(ALICE)).toBe('paused');
   });
 });
 
