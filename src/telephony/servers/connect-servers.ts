@@ -21,7 +21,8 @@ export interface ConnectTelephonyOptions extends Pick<AriTelephonyOptions, 'rest
 
 export function connectTelephony(target: { ari: AriConfig } | { servers: PbxServersConfig }, o: ConnectTelephonyOptions): Promise<EngineTelephony> {
   const { logger, restTimed, reconnected } = o;
-  if ('ari' in target) return AriTelephony.connect({ config: target.ari, logger, restTimed, reconnected });
+  const clock = o.scheduler;
+  if ('ari' in target) return AriTelephony.connect({ config: target.ari, logger, clock, restTimed, reconnected });
   return PbxServers.connect({
     config: target.servers,
     scheduler: o.scheduler,
@@ -32,6 +33,7 @@ export function connectTelephony(target: { ari: AriConfig } | { servers: PbxServ
         config: server.ari,
         trunks: server.trunks,
         logger: logger.child({ server: server.name }),
+        clock,
         restTimed,
         reconnected,
         dropped: link.dropped,
