@@ -105,6 +105,12 @@ export interface AgentSocketsOptions {
   readonly engineId?: string;
   /** How fast `clock` runs against the wall clock (the demo's --speed): the page moves its server clock on at this rate. */
   readonly clockRate?: number;
+  /**
+   * Whether this process runs the campaign now (default: every campaign). A
+   * login to one another engine runs, or one this engine stands by for, is
+   * refused with what to do: it would reach no engine.
+   */
+  readonly runsCampaign?: (campaignId: CampaignId) => boolean;
 }
 
 /** How long a hand-dialed lead's claim holds: the engine dials it at once. */
@@ -281,12 +287,24 @@ export class AgentSockets {
   /** The campaigns named at login, each one the agent is assigned to; none named: all of those (an agent assigned to none may work any). */
   private async loginCampaigns(agentId: AgentId, named: CampaignId[] | undefined): Promise<CampaignId[] | undefined> {
     const assigned = await assignedCampaigns(this.o.db, agentId);
-    if (assigned.length === 0) return named;
+    if (assigned.length === 0) return named && this.runHere(named);
     const refused = (named ?? []).filter((id) => !assigned.includes(id));
     if (refused.length > 0) {
       throw new Error(`you are not assigned to campaign ${refused.join(', ')}: a supervisor assigns agents (PUT /api/v1/agents/${agentId}/campaigns)`);
     }
-    return named ?? assigned;
+    return this.runHere(named ?? assigned);
+  }
+
+  /** The campaigns, when this process runs each of them now: a login to another would reach no engine. */
+  private runHere(campaigns: CampaignId[]): CampaignId[] {
+    const elsewhere = campaigns.filter((id) => this.o.runsCampaign?.(id) === false);
+    if (elsewhere.length > 0) {
+      throw new Refusal(
+        `campaign ${elsewhere.join(', ')} is not run by this engine now: another engine runs it, or this one is taking it over; log in again in a few seconds, or through the engine that runs it`,
+        'campaign-run-elsewhere',
+      );
+    }
+    return campaigns;
   }
 
   /** The code is one of the agents' dispositions, and a call-back comes with its time. */

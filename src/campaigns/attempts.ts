@@ -137,6 +137,13 @@ export interface AttemptEnd {
   /** Whether a live answer counts toward the customer's contact caps (default: it does). */
   readonly countsAsContact?: boolean;
   /**
+   * The engine closing it: the attempt is closed only while it is still that
+   * engine's. An engine that took the campaign over from a lost one makes the
+   * calls it adopted its own (adoptAttempts), so that the lost one, should it
+   * wake, closes none of them.
+   */
+  readonly engineId?: string;
+  /**
    * Where the lead goes next, when the campaign's own rules decide rather than
    * the outcome's retry delay (a broadcast retries a message heard only in part).
    */
@@ -151,6 +158,12 @@ interface AttemptContext {
   rules: DialingRules;
 }
 
+/** The calls an engine adopted from a lost one are its own from now on (AttemptEnd.engineId). */
+export async function adoptAttempts(db: Queryable, attemptIds: readonly AttemptId[], engineId: string): Promise<void> {
+  if (attemptIds.length === 0) return;
+  await db.query('UPDATE attempts SET engine_id = $2 WHERE id = ANY($1::uuid[]) AND ended_at IS NULL', [attemptIds, engineId]);
+}
+
 /** Records how the call ended, moves the lead on and frees the number for other campaigns. */
 export async function finishAttempt(db: Db, attemptId: AttemptId, end: AttemptEnd): Promise<LeadStep> {
   const abandoned = end.abandoned ?? false;
@@ -160,7 +173,7 @@ export async function finishAttempt(db: Db, attemptId: AttemptId, end: AttemptEn
               tech_cause = $7, recordings = recordings || $8::jsonb,
               answered_at = coalesce($9, answered_at), connected_at = coalesce($10, connected_at), agent_id = coalesce($11, agent_id), broadcast_result = $12::jsonb,
               counts_as_contact = $13
-        WHERE id = $1::uuid AND ended_at IS NULL RETURNING lead_id`,
+        WHERE id = $1::uuid AND ended_at IS NULL AND ($14::text IS NULL OR engine_id = $14) RETURNING lead_id`,
       [
         attemptId,
         new Date(end.endedAt),
@@ -175,9 +188,10 @@ export async function finishAttempt(db: Db, attemptId: AttemptId, end: AttemptEn
         end.agentId ?? null,
         end.broadcastResult === undefined ? null : JSON.stringify(end.broadcastResult),
         end.countsAsContact ?? true,
+        end.engineId ?? null,
       ],
     );
-    if (!rows[0]) throw new NotFoundError('open attempt', attemptId);
+    if (!rows[0]) throw new NotFoundError(end.engineId ? `open attempt of engine ${end.engineId}` : 'open attempt', attemptId);
     const context = await attemptContext(tx, attemptId);
     const step = end.leadStep
       ? end.leadStep(context.attemptsTotal, context.rules)

@@ -51,7 +51,7 @@ export class AriTestServer {
   /**
    * The WebSocket serving each application. Asterisk keeps one per name: a
    * newer connection for the same application takes its events, and the older
-   * one, still open, hears nothing more.
+   * one, still open, is sent ApplicationReplaced and hears nothing more.
    */
   private readonly appSockets = new Map<string, WebSocket>();
   private readonly sockets = new Set<WebSocket>();
@@ -85,7 +85,12 @@ export class AriTestServer {
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         this.sockets.add(ws);
-        for (const app of apps) this.appSockets.set(app, ws);
+        for (const app of apps) {
+          const older = this.appSockets.get(app);
+          this.appSockets.set(app, ws);
+          // As Asterisk does: the newer socket wins, the older one is told so once, then hears nothing more of it.
+          if (older && older !== ws) older.send(JSON.stringify({ type: 'ApplicationReplaced', timestamp: ariTimestamp(), asterisk_id: ASTERISK_ID, application: app }));
+        }
         ws.on('close', () => {
           this.sockets.delete(ws);
           for (const app of apps) if (this.appSockets.get(app) === ws) this.appSockets.delete(app);

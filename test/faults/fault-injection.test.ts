@@ -39,6 +39,7 @@ describe.skipIf(!databaseUrl || !redis)('a fault at a random moment of a busy ca
       agentsDoubleBooked: 0,
       wallboardCallsLeft: 0,
       dialedWithoutLease: 0,
+      deposedStillRunning: 0,
     });
   }, 180_000);
 });

@@ -12,12 +12,13 @@ import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { appendFileSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { createApiKey } from '../../src/api/keys.js';
 import { AGENT_SOCKET_PATH } from '../../src/api/agent-sockets.js';
 import { upsertAgent } from '../../src/campaigns/agents.js';
 import { changeCampaignState } from '../../src/campaigns/campaign-store.js';
-import { takeCampaign } from '../../src/campaigns/dialing/campaign-fence.js';
 import type { Campaign } from '../../src/campaigns/campaign.js';
+import { DEPOSED_EXIT_CODE } from '../../src/cli/commands/run.js';
 import { redisCoordination } from '../../src/coordination/redis/redis-coordination.js';
 import { AgentId } from '../../src/domain/ids.js';
 import type { Db } from '../../src/storage/db.js';
@@ -35,15 +36,19 @@ import { TcpProxy } from '../support/tcp-proxy.js';
  * ari-socket-cut: the ARI event WebSocket drops and Asterisk refuses it for a few seconds (events meanwhile are lost);
  * postgres-outage, redis-outage: the server goes away for a few seconds, as in a restart: every connection
  *   drops and new ones are refused (through a proxy: the machine's servers are shared and are never restarted);
- * sigstop-fenced: the engine is frozen past its lease, another engine takes the campaign meanwhile (its
- *   lease and its storage fence), then the frozen one wakes: it must not dial; once the other gives the
- *   campaign up, it takes it back and dials again;
+ * sigstop-fenced: the engine is frozen past its lease; a second engine standing by takes the campaign over
+ *   (its lease, its storage fence, the frozen one's calls through its ARI application); the frozen one wakes: it
+ *   must not dial, and, told its application was taken (ApplicationReplaced), it exits without touching the calls;
  * ari-requests-hang: Asterisk's REST requests hang for a few seconds (its sessionlimit reached);
+ * sigkill-takeover: a second engine (its own engine id and ARI application) stands by for the campaign; the
+ *   first is killed; the second takes the campaign over once the lease lapses, adopting the first one's calls
+ *   through its application, and the agents log in to it;
  * ari-server-restart: Asterisk restarts: every channel and bridge gone at once, the socket dropped; the agents
  *   log in again (their legs are not brought back by themselves yet).
  */
 export const FAULT_KINDS = [
   'sigkill-restart',
+  'sigkill-takeover',
   'ari-socket-cut',
   'postgres-outage',
   'redis-outage',
@@ -76,6 +81,8 @@ export interface FaultCounts {
   readonly wallboardCallsLeft: number;
   /** Attempts an engine started while another engine held its campaign (sigstop-fenced: after it woke). */
   readonly dialedWithoutLease: number;
+  /** sigstop-fenced: 1 if the engine that woke deposed did not exit by itself (status 75) within 10 s. */
+  readonly deposedStillRunning: number;
 }
 
 export interface FaultRunResult {
@@ -83,7 +90,7 @@ export interface FaultRunResult {
   readonly seed: number;
   /** When the fault struck, in ms after the campaign's first dial. */
   readonly faultAtMs: number;
-  /** From the fault's end (the restart, the socket allowed again) to the first new attempt. */
+  /** From the fault's end (the restart, the socket allowed again; for a takeover, the lost engine's lease expiring) to the first new attempt. */
   readonly dialingAgainMs: number | undefined;
   readonly attempts: number;
   /** People who answered while no engine listened and heard the abandon message from the dialplan (the rule: counted as abandons). */
@@ -232,6 +239,7 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
   /** What the PBX said before it restarted: its originates and faults are counted with the new one's. */
   let before: PbxState | undefined;
   let dialedWithoutLease = 0;
+  let deposedStillRunning = 0;
   try {
     await runMigrations(db);
     const { campaign, keys, scripts } = await busyCampaign(db, pbx, draw);
@@ -259,7 +267,17 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
     await sleep(faultAtMs);
     let faultEnd: number;
     let attemptsBefore: number;
-    if (o.kind === 'sigkill-restart') {
+    if (o.kind === 'sigkill-takeover') {
+      const standBy = await EngineProcess.start({ ...env, ARI_APP: 'outpace-faults-b', OUTPACE_ENGINE_ID: 'faults-b' }, campaign.id);
+      const leaseLeftMs = await leaseTimeLeft(o.redisUrl, prefix, campaign);
+      attemptsBefore = await attemptCount(db, campaign);
+      await engine.kill('SIGKILL');
+      for (const agent of agents.splice(0)) agent.close();
+      engine = standBy;
+      // Counted from the lease's expiry, as the takeover target is (dialing again within 10 s of it).
+      faultEnd = Date.now() + leaseLeftMs;
+      agents.push(...(await logIn(engine, keys, campaign)));
+    } else if (o.kind === 'sigkill-restart') {
       await engine.kill('SIGKILL');
       for (const agent of agents.splice(0)) agent.close();
       await sleep(500 + draw() * 1500);
@@ -281,22 +299,27 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
       faultEnd = Date.now();
       attemptsBefore = await attemptCount(db, campaign);
     } else if (o.kind === 'sigstop-fenced') {
-      engine.child.kill('SIGSTOP');
-      await sleep(LEASE_TTL_MS + 1000 + draw() * 2000);
-      // Another engine takes the campaign, as a takeover does: the lease in Redis, the fence in storage. It dials nothing itself.
-      const other = redisCoordination(o.redisUrl, prefix);
-      const token = await other.ownership.acquire(campaign.id, 'other-engine', 60_000);
-      if (token === null) throw new Error('the frozen engine still held its lease after it lapsed');
-      await takeCampaign(db, campaign.id, 'other-engine');
+      const standBy = await EngineProcess.start({ ...env, ARI_APP: 'outpace-faults-b', OUTPACE_ENGINE_ID: 'faults-b' }, campaign.id);
+      const frozen = engine;
+      frozen.child.kill('SIGSTOP');
+      for (const agent of agents.splice(0)) agent.close();
+      engine = standBy;
+      // The agents log in to the engine standing by, refused until it has taken the campaign over.
+      agents.push(...(await logIn(engine, keys, campaign)));
       const woke = new Date();
-      engine.child.kill('SIGCONT');
-      await sleep(3000 + draw() * 2000);
+      frozen.child.kill('SIGCONT');
+      const exit = await Promise.race([frozen.exited, sleep(10_000).then(() => 'still running' as const)]);
+      deposedStillRunning = exit === DEPOSED_EXIT_CODE ? 0 : 1;
+      if (exit === 'still running') await frozen.kill('SIGKILL');
       dialedWithoutLease = Number(
-        (await db.query<{ n: string }>(`SELECT count(*) AS n FROM attempts WHERE campaign_id = $1 AND originated_at >= $2`, [campaign.id, woke])).rows[0]!.n,
+        (
+          await db.query<{ n: string }>(`SELECT count(*) AS n FROM attempts WHERE campaign_id = $1 AND engine_id = 'faults' AND originated_at >= $2`, [
+            campaign.id,
+            woke,
+          ])
+        ).rows[0]!.n,
       );
-      await other.ownership.release(campaign.id, 'other-engine', token);
-      await other.close();
-      faultEnd = Date.now();
+      faultEnd = woke.getTime();
       attemptsBefore = await attemptCount(db, campaign);
     } else {
       before = await pbx.ask<PbxState>({ type: 'state' });
@@ -330,7 +353,7 @@ export async function faultRun(o: FaultRunOptions): Promise<FaultRunResult> {
       dialingAgainMs,
       attempts: await attemptCount(db, campaign),
       abandonedByPbx: state.faults.abandonedByDialplan,
-      counts: { ...(await countLeftovers(db, campaign, state)), wallboardCallsLeft: shown.length, dialedWithoutLease },
+      counts: { ...(await countLeftovers(db, campaign, state)), wallboardCallsLeft: shown.length, dialedWithoutLease, deposedStillRunning },
     };
   } finally {
     for (const agent of agents) agent.close();
@@ -381,12 +404,15 @@ async function busyCampaign(db: Db, pbx: PbxProcess, draw: () => number): Promis
   return { campaign, keys, scripts };
 }
 
-/** Every agent opens the socket and logs in to the campaign with their softphone, as after any restart. */
+/**
+ * Every agent opens the socket and logs in to the campaign with their softphone, as after any restart; refused
+ * while the engine is still taking the campaign over, they log in again, as the agent's page does.
+ */
 async function logIn(engine: EngineProcess, keys: readonly string[], campaign: Campaign): Promise<AgentClient[]> {
   return Promise.all(
     keys.map(async (key, n) => {
       const agent = await openOnceServed(engine.agentSocketUrl, key);
-      agent.send({ type: 'login', endpoint: `PJSIP/agent${n + 1}`, campaigns: [campaign.id] });
+      await agent.logIn({ endpoint: `PJSIP/agent${n + 1}`, campaigns: [campaign.id] });
       return agent;
     }),
   );
@@ -404,6 +430,16 @@ async function openOnceServed(url: string, key: string): Promise<AgentClient> {
   }
 }
 
+/** How long the campaign's lease has left in Redis (coordination/redis/ownership.ts keeps it as `{prefix}lease:{campaign}`). */
+async function leaseTimeLeft(redisUrl: string, prefix: string, campaign: Campaign): Promise<number> {
+  const redis = new Redis(redisUrl);
+  try {
+    return Math.max(0, await redis.pttl(`${prefix}lease:${campaign.id}`));
+  } finally {
+    redis.disconnect();
+  }
+}
+
 async function attemptCount(db: Db, campaign: Campaign): Promise<number> {
   const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM attempts WHERE campaign_id = $1', [campaign.id]);
   return Number(rows[0]!.n);
@@ -418,7 +454,7 @@ async function untilNewAttempt(db: Db, campaign: Campaign, before: number, since
   return undefined;
 }
 
-async function countLeftovers(db: Db, campaign: Campaign, state: PbxState): Promise<Omit<FaultCounts, 'wallboardCallsLeft' | 'dialedWithoutLease'>> {
+async function countLeftovers(db: Db, campaign: Campaign, state: PbxState): Promise<Omit<FaultCounts, 'wallboardCallsLeft' | 'dialedWithoutLease' | 'deposedStillRunning'>> {
   const one = async (sql: string, params: unknown[] = [campaign.id]) => Number((await db.query<{ n: string }>(sql, params)).rows[0]!.n);
   const stored = new Set((await db.query<{ id: string }>('SELECT id FROM attempts WHERE campaign_id = $1', [campaign.id])).rows.map((r) => r.id));
   return {

@@ -15,7 +15,7 @@ import { AgentSockets } from '../../src/api/agent-sockets.js';
 import type { Api } from '../../src/api/context.js';
 import { createApiKey } from '../../src/api/keys.js';
 import { buildApi } from '../../src/api/server.js';
-import { upsertAgent } from '../../src/campaigns/agents.js';
+import { assignCampaigns, upsertAgent } from '../../src/campaigns/agents.js';
 import { startAttempt } from '../../src/campaigns/attempts.js';
 import { claimLeads } from '../../src/campaigns/hopper/claim.js';
 import { createList, insertLeads } from '../../src/campaigns/leads.js';
@@ -45,13 +45,15 @@ describe.skipIf(!haveChromium)('the agent page in Chromium', () => {
   const heard: AgentDeskEvent[] = [];
   const calls = new Set<TelephonyListener>();
   const desk = new DeskHub();
+  /** Whether the campaigns run here: not while another engine runs them, or while this one is taking them over. */
+  let runsHere = true;
 
   beforeAll(async () => {
     db = await freshPglite('migrated');
     const clock = { now: () => T0 };
     api = await buildApi({ db, coordination: memoryCoordination(clock), clock });
     desk.subscribe((e) => heard.push(e));
-    sockets = new AgentSockets({ db, desk, clock, subscribeCalls: (l) => (calls.add(l), () => calls.delete(l)) });
+    sockets = new AgentSockets({ db, desk, clock, subscribeCalls: (l) => (calls.add(l), () => calls.delete(l)), runsCampaign: () => runsHere });
     sockets.attach(api.server);
     await api.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
@@ -160,5 +162,23 @@ describe.skipIf(!haveChromium)('the agent page in Chromium', () => {
     await logSays(/connected as alice[\s\S]*connected as alice/);
     expect(await page.locator('#sign-in').isHidden()).toBe(true);
     expect(await page.inputValue('#endpoint')).toBe('PJSIP/alice');
+  });
+
+  it('logs in again by itself while the engine is still taking the campaign over', async () => {
+    const campaign = await makeCampaign(db, { name: 'Taken over' });
+    await assignCampaigns(db, ALICE, [campaign.id]);
+    runsHere = false;
+    await page.reload();
+    await logSays(/connected as alice/);
+    heard.length = 0;
+    await page.fill('#endpoint', 'PJSIP/alice');
+    await expect.poll(() => page.locator(`#campaigns input[value="${campaign.id}"]`).count()).toBe(1);
+    for (const box of await page.locator('#campaigns input').all()) if ((await box.getAttribute('value')) !== campaign.id) await box.uncheck();
+    await page.click('#login');
+    await logSays(/is not run by this engine now/);
+    expect(heard).toEqual([]);
+    runsHere = true;
+    await expect.poll(() => heard.map((e) => e.type), { timeout: 10_000 }).toEqual(['agent.login']);
+    expect(heard[0]).toMatchObject({ campaigns: [campaign.id], endpoint: 'PJSIP/alice' });
   });
 });

@@ -6,6 +6,7 @@ import { ClaimedLeads } from '../../src/campaigns/dialing/claimed-leads.js';
 import { StoredAttempts } from '../../src/campaigns/dialing/stored-attempts.js';
 import type { Lead } from '../../src/campaigns/lead-source.js';
 import { checkNumber } from '../../src/campaigns/number-lists.js';
+import { adoptAttempts } from '../../src/campaigns/attempts.js';
 import { AgentId, AttemptId, type LeadId } from '../../src/domain/ids.js';
 import { HOUR, SECOND, type EpochMs } from '../../src/domain/time.js';
 import type { AttemptRecord } from '../../src/engine/attempt-record.js';
@@ -137,6 +138,20 @@ describe.each(await testDatabases())('the engine storage on $kind', ({ open }) =
       expect(lost.map((e) => e.message)).toEqual([expect.stringMatching(/engine engine-a no longer owns campaign .* \(taken by engine-b\)/)]);
       expect(await leadRow(second.id)).toMatchObject({ state: 'claimed' });
       expect((await db.query('SELECT 1 FROM attempts WHERE lead_id = $1', [second.id])).rows).toEqual([]);
+    });
+
+    it('closes no call another engine adopted: the deposed engine\'s late outcome is refused, the adopter\'s is stored', async () => {
+      const { store, lead, attemptId } = await oneAttemptOpened();
+      await adoptAttempts(db, [attemptId], 'engine-b');
+      store.ended(record(attemptId, lead, { outcome: 'busy', cause: { code: 17, text: 'User busy' } }));
+      await store.settled();
+      expect(await attemptRow(attemptId)).toMatchObject({ ended_at: null, engine_id: 'engine-b' });
+      expect(errors.map(String)).toEqual([expect.stringMatching(/open attempt of engine engine-a/)]);
+
+      const adopter = attempts('engine-b');
+      adopter.ended(record(attemptId, lead, { outcome: 'live', party: 'human', answeredAt: now, connectedAt: now, agentId: ALICE }));
+      await adopter.settled();
+      expect(await attemptRow(attemptId)).toMatchObject({ outcome: 'live', agent_id: 'alice' });
     });
 
     it('writes the row before the originate and the whole outcome after, moving the lead on', async () => {

@@ -5,7 +5,10 @@
  * dialplan, and the next engine learns it from Asterisk's record; a customer
  * talking to an agent talks on, the next engine adopts the call, the agent
  * gets their leg back at login (no second leg rung), and the recordings are
- * stopped and reported when the customer hangs up.
+ * stopped and reported when the customer hangs up. And another engine, on
+ * its own application, taking over from one that froze (issue 19): it serves
+ * the frozen engine's application from then on, the frozen one is told so
+ * and hears nothing more of the call.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentId } from '../../src/domain/ids.js';
@@ -23,6 +26,18 @@ describe('the engine after a lost one, on the same application', () => {
   });
   const pbx = () => lab.server!.pbx;
   const channelOf = (attemptId: string) => `lost-c-${attemptId}`;
+
+  /** The engine's agent on their leg, and a customer who answered put through to them. */
+  async function customerTalkingToAgent(engine: Awaited<ReturnType<typeof connectEngine>>) {
+    engine.telephony.loginAgent(AGENT, lab.agentEndpoint(7));
+    await engine.heard.next('agent.leg-up', AGENT);
+    const request = dialRequest(lab.numberFor({ kind: 'human', ringMs: 500 }));
+    engine.telephony.originate(request);
+    await engine.heard.next('call.answered', request.attemptId);
+    engine.telephony.connectToAgent(request.attemptId, AGENT);
+    await engine.heard.next('call.connected', request.attemptId);
+    return request;
+  }
 
   it('a person who answers while no engine listens hears the abandon message, and the next engine counts the call abandoned', async () => {
     const lost = await connectEngine(lab, 'lost');
@@ -50,13 +65,7 @@ describe('the engine after a lost one, on the same application', () => {
 
   it('a customer talking to an agent talks on: the next engine adopts the call, gives the agent their leg back and stores its recordings', async () => {
     const lost = await connectEngine(lab, 'lost');
-    lost.telephony.loginAgent(AGENT, lab.agentEndpoint(7));
-    await lost.heard.next('agent.leg-up', AGENT);
-    const request = dialRequest(lab.numberFor({ kind: 'human', ringMs: 500 }));
-    lost.telephony.originate(request);
-    await lost.heard.next('call.answered', request.attemptId);
-    lost.telephony.connectToAgent(request.attemptId, AGENT);
-    await lost.heard.next('call.connected', request.attemptId);
+    const request = await customerTalkingToAgent(lost);
     // Recorded from the answer by the dialplan's MixMonitor, which goes on whoever drives the call.
     expect([...pbx().storedRecordings.keys()].filter((name) => name.startsWith(request.attemptId))).toHaveLength(3);
     lost.telephony.close();
@@ -87,6 +96,30 @@ describe('the engine after a lost one, on the same application', () => {
       await expect.poll(() => pbx().bridges.size).toBe(0);
     } finally {
       next.telephony.close();
+    }
+  });
+
+  it('another engine adopts a frozen engine\'s call through its application; the frozen one is deposed and hears nothing more', async () => {
+    const deposed: string[] = [];
+    const frozen = await connectEngine(lab, 'frozen', { deposed: (app) => deposed.push(app) });
+    const other = await connectEngine(lab, 'other');
+    try {
+      const request = await customerTalkingToAgent(frozen);
+
+      const left = await other.telephony.adoptCalls([request]);
+      expect(left.get(request.attemptId)).toEqual({ phase: 'connected', agentId: AGENT });
+      expect(lab.server!.connectedApps()).toEqual(expect.arrayContaining(['outpace-frozen', 'outpace-other']));
+      await expect.poll(() => deposed).toEqual(['outpace-frozen']);
+
+      pbx().farEndHangsUp(`frozen-c-${request.attemptId}`);
+      expect(await other.heard.next('call.ended', request.attemptId)).toMatchObject({ endedBy: 'customer' });
+      expect(frozen.heard.about(request.attemptId).some((e) => e.type === 'call.ended')).toBe(false);
+      expect(pbx().faults.droppedWhileBridged).toBe(0);
+      // The agent has not logged in to the other engine: the frozen engine's leg goes with the call (they log in there anew).
+      await expect.poll(() => pbx().list().filter((c) => c.endpoint === lab.agentEndpoint(7))).toEqual([]);
+    } finally {
+      frozen.telephony.close();
+      await other.telephony.shutdown();
     }
   });
 });

@@ -127,10 +127,10 @@ export const quietLogger = pino({ level: process.env['LOG_LEVEL'] ?? 'silent' })
 export async function connectEngine(
   lab: TelephonyLab,
   engineId: string,
-  o: { config?: Partial<AriConfig>; trunks?: TrunkSettings[] } = {},
+  o: { config?: Partial<AriConfig>; trunks?: TrunkSettings[]; deposed?: (app: string) => void } = {},
 ): Promise<{ telephony: AriTelephony; heard: Heard }> {
   const config = { ...lab.config(engineId), ...o.config };
-  const telephony = await AriTelephony.connect({ config, logger: quietLogger, ...(o.trunks ? { trunks: o.trunks } : {}) });
+  const telephony = await AriTelephony.connect({ config, logger: quietLogger, ...(o.trunks ? { trunks: o.trunks } : {}), ...(o.deposed ? { deposed: o.deposed } : {}) });
   const heard = new Heard(lab.patienceMs);
   telephony.subscribe((e) => heard.push(e));
   return { telephony, heard };

@@ -13,10 +13,14 @@ import pg from 'pg';
 import { WebSocket } from 'ws';
 import { createApiKey } from '../../src/api/keys.js';
 import { assignCampaigns, upsertAgent } from '../../src/campaigns/agents.js';
+import { changeCampaignState } from '../../src/campaigns/campaign-store.js';
+import type { Campaign } from '../../src/campaigns/campaign.js';
 import { AgentId, type CampaignId } from '../../src/domain/ids.js';
 import type { Db } from '../../src/storage/db.js';
 import { runMigrations } from '../../src/storage/migrate.js';
 import { openPostgres } from '../../src/storage/postgres.js';
+import { AgentClient } from '../support/agent-client.js';
+import { addLeads, makeCampaign, zoneAtNoon } from '../support/fixtures.js';
 
 const run = promisify(execFile);
 
@@ -47,6 +51,118 @@ export async function labAgent(db: Db, n: number, campaignId: CampaignId): Promi
   await upsertAgent(db, { id: agentId, name: `Agent ${n}`, redList: false });
   await assignCampaigns(db, agentId, [campaignId]);
   return { agentId, endpoint: `PJSIP/agent${n}`, key: await createApiKey(db, { name: `agent ${n}`, role: 'agent', agentId }) };
+}
+
+export interface AttemptRow {
+  readonly id: string;
+  readonly phone: string;
+  readonly connected: boolean;
+  readonly ended: boolean;
+  readonly outcome: string | null;
+  readonly abandoned: boolean;
+  readonly agent_id: string | null;
+  readonly engine_id: string;
+  readonly disposition: string | null;
+}
+
+/** The campaign's attempts in the order they were dialed, as the real-PBX tests check them. */
+export async function campaignAttempts(db: Db, campaignId: CampaignId): Promise<AttemptRow[]> {
+  const { rows } = await db.query<AttemptRow>(
+    `SELECT id, phone, connected_at IS NOT NULL AS connected, ended_at IS NOT NULL AS ended, outcome, abandoned, agent_id, engine_id, disposition
+       FROM attempts WHERE campaign_id = $1 ORDER BY originated_at`,
+    [campaignId],
+  );
+  return rows;
+}
+
+/**
+ * An agent at their desk on the engine: logged in with the lab's softphone
+ * agent{n} (again, while the engine is still taking the campaign over), and
+ * dispositioning every call it wraps up with `code`.
+ */
+export async function agentAtDesk(engine: EngineProcess, key: string, n: number, code = 'survey-completed'): Promise<AgentClient> {
+  const desk = await AgentClient.open(engine.agentSocketUrl, key);
+  await desk.next('hello');
+  await desk.logIn({ endpoint: `PJSIP/agent${n}` });
+  const dispositionEach = (): void =>
+    void desk.next('wrap-up').then((m) => {
+      desk.send({ type: 'disposition', attemptId: m['attemptId'], code });
+      dispositionEach();
+    }, () => undefined);
+  dispositionEach();
+  return desk;
+}
+
+/**
+ * A campaign on the lab's PBX for a test that kills engines under it: its
+ * own database, an ARI observer, the lab agents assigned to it and their
+ * desks, the engines started for it; close() leaves nothing behind.
+ */
+export class CampaignUnderTest {
+  readonly desks: AgentClient[] = [];
+  private readonly engines: EngineProcess[] = [];
+
+  private constructor(
+    readonly database: Awaited<ReturnType<typeof freshDatabase>>,
+    readonly observer: AriObserver,
+    readonly campaign: Campaign,
+    private readonly agents: ReadonlyArray<{ n: number; key: string }>,
+  ) {}
+
+  static async open(o: { name: string; pacing: Partial<Campaign['pacing']>; leads: ReadonlyArray<{ phone: string; priority?: number }>; agents: readonly number[] }): Promise<CampaignUnderTest> {
+    const database = await freshDatabase();
+    const campaign = await makeCampaign(database.db, { name: o.name, pacing: o.pacing });
+    await addLeads(database.db, campaign, o.leads.map((l) => ({ ...l, timeZone: zoneAtNoon() })));
+    await changeCampaignState(database.db, campaign.id, 'start', 'test');
+    const agents = [];
+    for (const n of o.agents) agents.push({ n, key: (await labAgent(database.db, n, campaign.id)).key });
+    return new CampaignUnderTest(database, await AriObserver.open(), campaign, agents);
+  }
+
+  get db(): Db {
+    return this.database.db;
+  }
+
+  attempts(): Promise<AttemptRow[]> {
+    return campaignAttempts(this.db, this.campaign.id);
+  }
+
+  async startEngine(engineId: string, env?: Record<string, string>): Promise<EngineProcess> {
+    const engine = await EngineProcess.start({ campaigns: [this.campaign.id], databaseUrl: this.database.url, engineId, ...(env ? { env } : {}) });
+    this.engines.push(engine);
+    return engine;
+  }
+
+  /** Every agent at their desk on the engine. */
+  async logIn(engine: EngineProcess): Promise<void> {
+    for (const { n, key } of this.agents) this.desks.push(await agentAtDesk(engine, key, n));
+  }
+
+  /** The agents' desks lost with their engine. */
+  dropDesks(): void {
+    for (const desk of this.desks.splice(0)) desk.close();
+  }
+
+  /** The customer channels of the engine that the observer has seen, and those of them that entered a bridge. */
+  customersOf(engineId: string): { seen: Set<string>; bridged: Set<string> } {
+    const customer = new RegExp(`^${engineId}-c-[0-9a-f-]{36}$`); // not the snoop channels recording them
+    const seen = new Set<string>();
+    const bridged = new Set<string>();
+    for (const e of this.observer.events) {
+      if (!e.channel || !customer.test(e.channel.id)) continue;
+      seen.add(e.channel.id);
+      if (e.type === 'ChannelEnteredBridge') bridged.add(e.channel.id);
+    }
+    return { seen, bridged };
+  }
+
+  async close(engineIds: readonly string[]): Promise<void> {
+    this.dropDesks();
+    for (const e of this.engines) if (e.child.exitCode === null && e.child.signalCode === null) await e.stop('SIGKILL');
+    this.observer.close();
+    for (const id of engineIds) await clearPbx(id);
+    await this.database.drop();
+  }
 }
 
 /** Runs an Asterisk CLI command on the lab's PBX or carrier. */

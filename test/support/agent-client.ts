@@ -58,6 +58,21 @@ export class AgentClient {
     }
   }
 
+  /**
+   * Logs in and waits for the first state, logging in again while the engine
+   * refuses because another engine runs the campaign or it is taking it over
+   * (as the agent's page does); any other refusal throws.
+   */
+  async logIn(login: Record<string, unknown>): Promise<void> {
+    for (;;) {
+      this.send({ type: 'login', ...login });
+      const answer = await this.next('error', 'state');
+      if (answer.type === 'state') return;
+      if (answer['rule'] !== 'campaign-run-elsewhere') throw new Error(`login refused: ${String(answer['message'])}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
   close(): void {
     this.ws.close();
   }

@@ -1,8 +1,11 @@
 // The agent page: signs in with the agent's key (the web layer keeps it in this
 // tab's session), works calls over the agent socket, and shows times by the
 // server's clock (the demo's simulated one), never the browser's. A page that
-// loses its socket comes back by itself and is told where the agent stands; a
-// second tab takes the desk over, and this one says so.
+// loses its socket comes back by itself and is told where the agent stands; an
+// agent logged in when it was lost is logged in again (their engine may have
+// been lost, and another one takes their campaign over: it refuses the login
+// until it runs the campaign, and the page asks again); a second tab takes the
+// desk over, and this one says so.
 import { html, useEffect, useRef, useState } from '/web/lib/ui.js';
 import { PageHeader, Problem, StateBadge, startPage } from '/web/lib/components.js';
 import { api } from '/web/lib/session.js';
@@ -17,6 +20,9 @@ const NO_CONTROLS = { held: false, muted: false, consulting: undefined };
 const BUSY = ['reserved', 'on-call', 'wrap-up'];
 
 startPage({ title: 'agent', roles: ['agent'], Page: Desk });
+
+/** How long to wait before logging in again while the engine is still taking the campaign over. */
+const LOGIN_AGAIN_MS = 2000;
 
 /** Where each control leaves hold, mute and a consultation, once the PBX has done it. */
 function controlsAfter(controls, m) {
@@ -56,6 +62,9 @@ function Desk({ me, signOut }) {
   const [log, setLog] = useState([]);
   const [, tick] = useState(0);
   const socket = useRef(undefined);
+  // The agent's login, sent again after the socket comes back from a loss, and while an engine is taking the campaign over.
+  const lastLogin = useRef(undefined);
+  const loginAgain = useRef(false);
   const [generation, setGeneration] = useState(0);
   const [endpoint, setEndpoint] = useState(sessionStorage.getItem(ENDPOINT) ?? '');
 
@@ -67,7 +76,13 @@ function Desk({ me, signOut }) {
       case 'hello':
         setClock({ serverAt: Date.parse(m.now), localAt: Date.now(), rate: m.rate ?? 1 });
         setDesk({ state: 'logged-out' });
-        return say(`connected as ${m.agentId}`);
+        say(`connected as ${m.agentId}`);
+        if (loginAgain.current && lastLogin.current) {
+          loginAgain.current = false;
+          socket.current?.send(lastLogin.current);
+          say('logging in again');
+        }
+        return;
       case 'state':
         setDesk(m);
         if (!BUSY.includes(m.state)) {
@@ -96,6 +111,7 @@ function Desk({ me, signOut }) {
         return say(`done: ${m.of}`);
       case 'error':
         setSending(false);
+        if (m.rule === 'campaign-run-elsewhere' && lastLogin.current) setTimeout(() => socket.current?.send(lastLogin.current), LOGIN_AGAIN_MS);
         return say(m.message, 'error');
     }
   }
@@ -106,7 +122,7 @@ function Desk({ me, signOut }) {
 
   // The socket's callbacks outlive this render: they call the latest ones.
   const latest = useRef(undefined);
-  latest.current = { receive, say };
+  latest.current = { receive, say, loggedIn: desk.state !== 'logged-out' };
   useEffect(() => {
     setReplaced(undefined);
     socket.current = openSocket('/agent', {
@@ -115,7 +131,10 @@ function Desk({ me, signOut }) {
       onStatus: (status, why) => {
         setLink({ status, why });
         if (status === 'closed') setReplaced(why);
-        if (status === 'lost') latest.current.say(`connection lost (${why}): reconnecting`, 'error');
+        if (status === 'lost') {
+          latest.current.say(`connection lost (${why}): reconnecting`, 'error');
+          if (latest.current.loggedIn) loginAgain.current = true;
+        }
       },
     });
     return () => socket.current?.close();
@@ -164,7 +183,8 @@ function Desk({ me, signOut }) {
     e.preventDefault();
     const chosenCampaigns = [...e.currentTarget.querySelectorAll('input[name="campaign"]:checked')].map((i) => i.value);
     sessionStorage.setItem(ENDPOINT, endpoint.trim());
-    send({ type: 'login', endpoint: endpoint.trim(), ...(chosenCampaigns.length > 0 && { campaigns: chosenCampaigns }) });
+    lastLogin.current = { type: 'login', endpoint: endpoint.trim(), ...(chosenCampaigns.length > 0 && { campaigns: chosenCampaigns }) };
+    send(lastLogin.current);
   };
   const dial = (e) => {
     e.preventDefault();
@@ -189,7 +209,15 @@ function Desk({ me, signOut }) {
           <label>Pause reason <select id="pause-reason" ref=${pauseReason}>${PAUSE_REASONS.map((r) => html`<option value=${r}>${r}</option>`)}</select></label>
           <button id="pause" onClick=${() => send({ type: 'pause', reason: pauseReason.current.value })}>Pause<kbd>P</kbd></button>
           <button id="resume" onClick=${() => send({ type: 'resume' })}>Ready<kbd>R</kbd></button>
-          <button id="logout" onClick=${() => send({ type: 'logout' })}>Log out</button>
+          <button
+            id="logout"
+            onClick=${() => {
+              lastLogin.current = undefined;
+              send({ type: 'logout' });
+            }}
+          >
+            Log out
+          </button>
         </div>
         <form id="manual-form" onSubmit=${dial}>
           <label>Dial by hand <input id="manual-phone" name="phone" placeholder="+12025550123" required /></label>

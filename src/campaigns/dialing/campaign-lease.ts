@@ -28,6 +28,17 @@ export async function campaignToRun(db: Db, campaignId: CampaignId, type: Campai
   return campaign;
 }
 
+/** Another engine holds the campaign's lease: this one may stand by and take it over once the lease lapses (standby.ts). */
+export class CampaignRunElsewhereError extends Error {
+  constructor(
+    readonly campaignId: CampaignId,
+    readonly owner: string | undefined,
+  ) {
+    super(`campaign ${campaignId} is run by engine ${owner ?? 'another engine'}: stop it there first, or wait for its lease to lapse`);
+    this.name = 'CampaignRunElsewhereError';
+  }
+}
+
 export interface CampaignLeaseOptions {
   readonly db: Db;
   readonly coordination: Coordination;
@@ -83,10 +94,7 @@ export class CampaignLease {
   static async take(o: CampaignLeaseOptions): Promise<CampaignLease> {
     const ttlMs = o.ttlMs ?? DEFAULT_LEASE_TTL_MS;
     const token = await o.coordination.ownership.acquire(o.campaignId, o.engineId, ttlMs);
-    if (token === null) {
-      const owner = await o.coordination.ownership.owner(o.campaignId);
-      throw new Error(`campaign ${o.campaignId} is run by engine ${owner?.engineId ?? 'another engine'}: stop it there first, or wait for its lease to lapse`);
-    }
+    if (token === null) throw new CampaignRunElsewhereError(o.campaignId, (await o.coordination.ownership.owner(o.campaignId))?.engineId);
     return new CampaignLease(o, token, await takeCampaign(o.db, o.campaignId, o.engineId));
   }
 

@@ -30,6 +30,7 @@ import { DialGate } from './dial-gate.js';
 import { LivePublisher } from './live-publisher.js';
 import { takeOverLostEngineCalls } from './lost-engine-calls.js';
 import { pauseDialing, StorageOutage } from './storage-outage.js';
+import { closeLeftHistories, LOST_ENGINE_LOGOUT_REASON } from './stored-agent-states.js';
 import { StoredAttempts } from './stored-attempts.js';
 
 export interface CampaignRunnerOptions {
@@ -89,6 +90,9 @@ export class CampaignRunner {
     const campaign = await campaignToRun(db, campaignId, 'agent');
     const handling = callHandling(campaign, this.o.abandonMessage);
     const lease = await CampaignLease.take({ db, coordination, campaignId, engineId, scheduler, logger, ttlMs: this.o.leaseTtlMs });
+    // Owned now: the agents a lost engine left logged in to it are logged out in their history, before any of its calls is adopted.
+    const closed = await closeLeftHistories(db, [campaignId], scheduler.now(), LOST_ENGINE_LOGOUT_REASON);
+    if (closed.length > 0) logger.warn({ campaignId, agents: closed }, 'agents a lost engine left logged in are logged out in their history');
     const trunk = { ...this.o.trunk, id: campaign.trunkId ?? this.o.trunk.id };
     // Set once the engine exists; storage may fail before, while the runner starts.
     let gate: DialGate | undefined;

@@ -28,7 +28,7 @@ import { type AdoptedCall, type CampaignEngine, WRAP_UP_TIMEOUT_DISPOSITION } fr
 import type { Db } from '../../storage/db.js';
 import type { OriginateRequest, TelephonyPort } from '../../telephony/port.js';
 import type { Campaign } from '../campaign.js';
-import { finishAttempt, setDisposition } from '../attempts.js';
+import { adoptAttempts, finishAttempt, setDisposition } from '../attempts.js';
 import { releaseCampaignClaims } from '../hopper/claim.js';
 
 interface OpenAttemptRow {
@@ -66,6 +66,8 @@ export async function takeOverLostEngineCalls(o: LostEngineCallsOptions): Promis
     [o.campaign.id],
   );
   if (rows.length === 0) return { adopted: new Set(), closed: 0 };
+  // Every one of them is this engine's to close from now on: the lost engine, should it wake, closes none.
+  await adoptAttempts(o.db, rows.map((row) => AttemptId(row.id)), o.engineId);
   const left = (await o.port.adoptCalls?.(rows.map((row) => originateRequest(o, row)))) ?? new Map();
   const adopted: AdoptedCall[] = [];
   for (const row of rows) {

@@ -80,6 +80,9 @@ export class StoredAgentStates {
   }
 }
 
+/** Why agents a lost engine left logged in are logged out when the next engine takes their campaign. */
+export const LOST_ENGINE_LOGOUT_REASON = 'engine-lost';
+
 /**
  * Closes the state history an engine that was lost left open: each agent whose
  * last state in these campaigns is not logged-out is logged out at `at`, with

@@ -139,6 +139,7 @@ export class StoredAttempts implements AttemptJournal {
         answeredAt: record.answeredAt,
         connectedAt: record.connectedAt,
         agentId: record.agentId,
+        engineId: this.o.engineId,
       }),
     );
     const early = this.handedOff.get(record.attemptId);

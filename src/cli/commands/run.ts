@@ -20,9 +20,10 @@ import { AgentSockets } from '../../api/agent-sockets.js';
 import { getCampaign } from '../../campaigns/campaign-store.js';
 import type { Campaign } from '../../campaigns/campaign.js';
 import { measuredFeasibility } from '../../campaigns/stats.js';
-import { DEFAULT_LEASE_TTL_MS } from '../../campaigns/dialing/campaign-lease.js';
+import { CampaignRunElsewhereError, DEFAULT_LEASE_TTL_MS } from '../../campaigns/dialing/campaign-lease.js';
+import { type CampaignRun, StandBy, standByInterval } from '../../campaigns/dialing/standby.js';
 import { CampaignRunner } from '../../campaigns/dialing/campaign-runner.js';
-import { closeLeftHistories, StoredAgentStates } from '../../campaigns/dialing/stored-agent-states.js';
+import { StoredAgentStates } from '../../campaigns/dialing/stored-agent-states.js';
 import { CampaignId } from '../../domain/ids.js';
 import { LocalAgentCampaigns } from '../../engine/agent-lending.js';
 import { wallClockScheduler } from '../../engine/scheduler.js';
@@ -53,13 +54,8 @@ const runEnv = z.object({
   OUTPACE_LEASE_TTL_MS: z.coerce.number().int().min(1000).max(600_000).default(DEFAULT_LEASE_TTL_MS),
 });
 
-/** Why agents a lost engine left logged in are logged out when the next engine starts. */
-export const LOST_ENGINE_LOGOUT_REASON = 'engine-lost';
-
-interface CampaignRun {
-  start(): Promise<void>;
-  drain(): Promise<void>;
-}
+/** The exit status of an engine whose calls another engine adopted (EX_TEMPFAIL: start it again, it stands by). */
+export const DEPOSED_EXIT_CODE = 75;
 
 /** Agent campaigns first, so that a broadcast's key 1 finds their agents from its first call; drained in the reverse order. */
 function inStartOrder(campaigns: readonly Campaign[]): Campaign[] {
@@ -83,6 +79,8 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
         catalogue: RecordingCatalogue;
         chores: HourlyChores;
         unfollow: () => Promise<void>;
+        /** Campaigns another engine runs, taken over here if that engine is lost. */
+        standBys: StandBy[];
       }
     | undefined;
   return {
@@ -93,6 +91,9 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
         scheduler: wallClockScheduler,
         restTimed: metrics.ariRequestTimed,
         reconnected: metrics.ariReconnected,
+        // Another engine adopted this one's calls (its leases lapsed): this engine stops at once without touching them;
+        // started again, it stands by.
+        deposed: () => process.exit(DEPOSED_EXIT_CODE),
       });
       metrics.followAriQueue(() => telephony.restRequestsPending);
       // Every recording of every campaign this process runs, agent and broadcast alike.
@@ -134,6 +135,8 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
           ? new BroadcastRunner({ ...common, campaignId: c.id, soundsDir: settings.OUTPACE_SOUNDS_DIR })
           : new CampaignRunner({ ...common, campaignId: c.id, desk, board }),
       );
+      /** The campaigns started here, at once or by a takeover: agents log in to those only. */
+      const runningHere = new Set<string>();
       const sockets = new AgentSockets({
         db,
         desk,
@@ -141,15 +144,29 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
         engineId: ari.OUTPACE_ENGINE_ID,
         clock: wallClockScheduler,
         subscribeCalls: (l) => telephony.subscribe(l),
+        runsCampaign: (id) => runningHere.has(id),
       });
       const unfollow = await followSupervisorCommands({ live: coordination.live, desk, clock: wallClockScheduler, logger, port: telephony });
-      opened = { telephony, runs: [], sockets, history, catalogue, chores, unfollow };
-      const closed = await closeLeftHistories(db, campaignIds, wallClockScheduler.now(), LOST_ENGINE_LOGOUT_REASON);
-      if (closed.length > 0) logger.warn({ agents: closed }, 'agents a lost engine left logged in are logged out in their history');
+      const running = { telephony, runs: [] as CampaignRun[], sockets, history, catalogue, chores, unfollow, standBys: [] as StandBy[] };
+      opened = running;
       // Each campaign takes over the calls a lost engine left; then the agents' legs no call holds go.
-      for (const run of runs) {
-        await run.start();
-        opened.runs.push(run);
+      for (const [i, run] of runs.entries()) {
+        const campaignId = campaigns[i]!.id;
+        const tookOver = async () => {
+          running.runs.push(run);
+          // The lost engine's agents' legs that no adopted call holds go before its agents log in here.
+          await telephony.removeLeftLegs();
+          runningHere.add(campaignId);
+        };
+        try {
+          await run.start();
+          running.runs.push(run);
+          runningHere.add(campaignId);
+        } catch (error) {
+          if (!(error instanceof CampaignRunElsewhereError)) throw error;
+          const intervalMs = standByInterval(settings.OUTPACE_LEASE_TTL_MS);
+          running.standBys.push(new StandBy({ run, campaignId, scheduler: wallClockScheduler, logger, intervalMs, tookOver }, error.owner));
+        }
       }
       await telephony.removeLeftLegs();
       // Agents are heard once the campaigns listen: a login before would reach no engine and be lost.
@@ -157,10 +174,12 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
     },
     async drain() {
       if (!opened) return;
-      const { telephony, runs, sockets, history, catalogue, chores, unfollow } = opened;
+      const { telephony, runs, sockets, history, catalogue, chores, unfollow, standBys } = opened;
       chores.stop();
       opened = undefined;
       await unfollow();
+      // A takeover under way ends first: the campaign it took is drained with the others.
+      await Promise.all(standBys.map((standBy) => standBy.stop()));
       // Each campaign logs its agents out once drained: their screens and their state history hear why before the sockets close.
       for (const run of [...runs].reverse()) await run.drain();
       // Agents' sockets would hold the HTTP server open past its close.

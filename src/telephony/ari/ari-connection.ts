@@ -99,6 +99,8 @@ export interface AriConnectionOptions {
   readonly username: string;
   readonly password: string;
   readonly app: string;
+  /** The application is a lost engine's, served here on purpose: Asterisk still knowing it is expected. */
+  readonly takingOver?: boolean;
   readonly logger: Logger;
   readonly onEvent: (event: unknown) => void;
   /** The event stream came back after a drop: events in between are lost, so state must be reconciled. */
@@ -141,7 +143,7 @@ const RECORDING_FORMAT = { format: 'wav', ifExists: 'overwrite', beep: false, te
 
 export async function connectAri(o: AriConnectionOptions): Promise<AriConnection> {
   await checkCredentials(o);
-  await warnIfApplicationServed(o);
+  if (!o.takingOver) await warnIfApplicationServed(o);
   quietSwaggerClient(o.logger);
   const client = await ari.connect(o.url, o.username, o.password);
   // ari-client is an EventEmitter of every ARI event type; its typings list them one overload at a time.

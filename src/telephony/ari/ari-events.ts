@@ -30,6 +30,8 @@ export const ariEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ChannelDtmfReceived'), digit: z.string(), channel }),
   z.object({ type: z.literal('ChannelHangupRequest'), channel }),
   z.object({ type: z.literal('ChannelTalkingFinished'), duration: z.number().int(), channel }),
+  // Another WebSocket took the application over (a newer engine adopting this one's calls): nothing more of it comes here.
+  z.object({ type: z.literal('ApplicationReplaced'), application: z.string() }),
   z.object({
     type: z.literal('EndpointStateChange'),
     endpoint: z.object({ technology: z.string(), resource: z.string(), state: z.string().optional() }),

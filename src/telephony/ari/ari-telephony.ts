@@ -61,6 +61,8 @@ export interface AriTelephonyOptions {
   readonly dropped?: () => void;
   /** Told once the calls and agents' legs were compared with Asterisk after the socket came back (what ended unseen is reported by then). */
   readonly reconciled?: () => void;
+  /** Told when another engine takes this engine's application over (ApplicationReplaced): it must stop driving calls. */
+  readonly deposed?: (app: string) => void;
 }
 
 /** The AstDB family where the dialplan records calls it abandoned itself (dialplan/outpace.conf). */
@@ -89,14 +91,18 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   private readonly config: AriConfig;
   private readonly trunks: ReadonlyMap<string, TrunkSettings>;
   private connection: AriConnection | undefined;
+  /** Lost engines' applications served by this engine (takeOverApplications). */
+  private readonly takenApplications = new Map<string, AriConnection>();
   private agentLegsMade = 0;
   /** Agents' legs on their way up (bridge made, originate sent): a shutdown waits for them, so that none comes up after it. */
   private readonly legSetUps = new Set<Promise<void>>();
   private shuttingDown = false;
   private readonly boot = Date.now().toString(36);
+  private readonly deposed: ((app: string) => void) | undefined;
 
   private constructor(o: AriTelephonyOptions) {
     this.config = o.config;
+    this.deposed = o.deposed;
     this.logger = o.logger ?? pino({ name: 'outpace-ari', level: process.env['LOG_LEVEL'] ?? 'info' });
     this.clock = o.clock ?? wallClockScheduler;
     this.listeners = new Listeners(this.logger, 'telephony');
@@ -170,6 +176,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   close(): void {
     this.orphans.clear();
     this.connection?.close();
+    for (const connection of this.takenApplications.values()) connection.close();
   }
 
   /**
@@ -301,6 +308,13 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     // Ringing calls are heard from here on, whether or not they end before this engine dials.
     for (const trunk of new Set(requests.map((r) => r.trunk))) await this.trunkEvents.heard(trunk);
     const { customers } = await findLeftBehind(this.gate, () => this.rest);
+    // Another engine's calls send their events to its application: this engine serves it from now on.
+    await this.takeOverApplications(
+      requests.flatMap((r) => {
+        const found = customers.get(r.attemptId);
+        return [found?.app, found?.agent?.app];
+      }),
+    );
     const adopted = new Map<AttemptId, LeftCall>();
     for (const request of requests) {
       const found = customers.get(request.attemptId);
@@ -327,7 +341,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
    */
   async removeLeftLegs(): Promise<number> {
     const { legs, emptyBridges } = await findLeftBehind(this.gate, () => this.rest);
-    const left = legs.filter((leg) => leg.app === this.config.ARI_APP && !this.agents.onChannel(leg.channelId));
+    const left = legs.filter((leg) => leg.app !== undefined && this.serves(leg.app) && !this.agents.onChannel(leg.channelId));
     // A leg's bridge is made before its channel: a run lost in between leaves the bridge alone.
     const ownBridge = `${this.config.OUTPACE_ENGINE_ID}-a-`;
     const known = new Set(this.agents.all().map((leg) => leg.bridgeId));
@@ -342,6 +356,53 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     await Promise.all([...new Set(bridges)].map((id) => this.gate.run('bridge destroy', () => this.rest.destroyBridge(id)).catch(gone)));
     if (left.length > 0) this.logger.warn({ legs: left.map((l) => l.agentId), bridges: bridges.length }, 'agent legs left by a lost engine hung up, with their bridges');
     return left.length;
+  }
+
+  /**
+   * Another WebSocket took an application this engine served: its calls'
+   * events go there now. This engine's own: another engine adopted its calls
+   * after its lease lapsed (it was frozen or cut off), and this one must not
+   * touch them (the owner of the port decides: `deposed`).
+   */
+  private applicationReplaced(app: string): void {
+    if (app === this.config.ARI_APP) {
+      this.logger.fatal({ app }, "another engine took this engine's ARI application over, with its calls: this engine no longer drives them");
+      this.deposed?.(app);
+      return;
+    }
+    this.takenApplications.get(app)?.close();
+    this.takenApplications.delete(app);
+    this.logger.error({ app }, "another engine took over the lost engine's application this engine served: the calls adopted from it are no longer heard here");
+  }
+
+  /** Whether events of this ARI application come here: its own, or a lost engine's it took over. */
+  private serves(app: string): boolean {
+    return app === this.config.ARI_APP || this.takenApplications.has(app);
+  }
+
+  /**
+   * Serves the applications of lost engines whose calls this engine adopts:
+   * Asterisk gives an application to one WebSocket, the latest, so each is
+   * opened here and the lost engine's, should it come back, hears nothing
+   * more (it is told ApplicationReplaced). Kept until this engine shuts
+   * down: the ringing calls it adopted enter the application on answer.
+   */
+  private async takeOverApplications(apps: readonly (string | undefined)[]): Promise<void> {
+    for (const app of new Set(apps)) {
+      if (app === undefined || this.serves(app)) continue;
+      const connection = await connectAri({
+        url: this.config.ARI_URL,
+        username: this.config.ARI_USERNAME,
+        password: this.config.ARI_PASSWORD,
+        app,
+        takingOver: true,
+        logger: this.logger.child({ app }),
+        onEvent: (event) => this.onAriEvent(event),
+        onReconnected: () => void this.reconcile(),
+      });
+      this.takenApplications.set(app, connection);
+      this.logger.warn({ app }, "a lost engine's ARI application taken over: the events of its calls come to this engine");
+    }
   }
 
   /**
@@ -503,6 +564,8 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       case 'EndpointStateChange':
         if (e.endpoint.state === 'offline') this.endpointOffline(`${e.endpoint.technology}/${e.endpoint.resource}`);
         return;
+      case 'ApplicationReplaced':
+        return this.applicationReplaced(e.application);
     }
   }
 

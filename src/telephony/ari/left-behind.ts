@@ -16,6 +16,8 @@ export interface LeftCustomer {
   readonly channel: ChannelSummary;
   /** The agent's leg in the customer's bridge: the two were talking when the engine was lost. */
   readonly agent?: LeftLeg | undefined;
+  /** The ARI application the call was made for: its events go there. */
+  readonly app: string | undefined;
 }
 
 export interface LeftLeg {
@@ -61,11 +63,11 @@ export async function findLeftBehind(gate: RestGate, rest: () => AriRest): Promi
   );
   const legOn = new Map(legs.map((leg) => [leg.channelId, leg]));
   const customers = new Map<AttemptId, LeftCustomer>();
-  for (const { channel, attempt } of found) {
+  for (const { channel, attempt, app } of found) {
     if (!attempt) continue;
     const bridgeId = bridgeOf.get(channel.id);
     const agent = (bridgeId ? (inBridge.get(bridgeId) ?? []) : []).map((id) => legOn.get(id)).find((leg) => leg !== undefined);
-    customers.set(AttemptId(attempt), { channelId: channel.id, channel, agent });
+    customers.set(AttemptId(attempt), { channelId: channel.id, channel, agent, app });
   }
   const emptyBridges = bridges.filter((b) => b.channels.length === 0).map((b) => b.id);
   return { customers, legs, emptyBridges };

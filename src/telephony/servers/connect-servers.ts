@@ -13,16 +13,16 @@ import type { PbxServersConfig } from './servers-config.js';
 
 export type EngineTelephony = AriTelephony | PbxServers;
 
-export interface ConnectTelephonyOptions extends Pick<AriTelephonyOptions, 'restTimed' | 'reconnected'> {
+export interface ConnectTelephonyOptions extends Pick<AriTelephonyOptions, 'restTimed' | 'reconnected' | 'deposed'> {
   readonly logger: Logger;
   readonly db: Queryable;
   readonly scheduler: Scheduler;
 }
 
 export function connectTelephony(target: { ari: AriConfig } | { servers: PbxServersConfig }, o: ConnectTelephonyOptions): Promise<EngineTelephony> {
-  const { logger, restTimed, reconnected } = o;
+  const { logger, restTimed, reconnected, deposed } = o;
   const clock = o.scheduler;
-  if ('ari' in target) return AriTelephony.connect({ config: target.ari, logger, clock, restTimed, reconnected });
+  if ('ari' in target) return AriTelephony.connect({ config: target.ari, logger, clock, restTimed, reconnected, deposed });
   return PbxServers.connect({
     config: target.servers,
     scheduler: o.scheduler,
@@ -36,6 +36,7 @@ export function connectTelephony(target: { ari: AriConfig } | { servers: PbxServ
         clock,
         restTimed,
         reconnected,
+        deposed,
         dropped: link.dropped,
         reconciled: link.reconciled,
       }),
