@@ -4,13 +4,19 @@
  * drives it (lease and live state in Redis, every attempt in PostgreSQL)
  * through the port over several servers, on the benchmark's scaled clock.
  * Answers "sample" with what it measured since the last one (its CPU, the
- * times from a live answer to the agent connected).
+ * times from a live answer to the agent connected). Started for a campaign
+ * another engine runs, it stands by and, once that one is lost, takes the
+ * campaign over as `outpace run` does (src/campaigns/dialing/standby.ts),
+ * then says when it took over, how many connected calls it adopted, and when
+ * it dialed again.
  *
  *   fork('scale-engine.ts', [JSON.stringify(setup)])
  */
 import { pino } from 'pino';
 import { z } from 'zod';
+import { CampaignRunElsewhereError } from '../src/campaigns/dialing/campaign-lease.js';
 import { CampaignRunner } from '../src/campaigns/dialing/campaign-runner.js';
+import { StandBy, standByInterval } from '../src/campaigns/dialing/standby.js';
 import { redisCoordination } from '../src/coordination/redis/redis-coordination.js';
 import { AgentId, CampaignId } from '../src/domain/ids.js';
 import { openPostgres } from '../src/storage/postgres.js';
@@ -34,6 +40,7 @@ export const engineSetupSchema = z.object({
   wrapUpMs: z.number(),
   /** Lines each server's trunk gives this engine. */
   linesPerServer: z.number().int().positive(),
+  leaseTtlMs: z.number().int().positive(),
 });
 export type EngineSetup = z.infer<typeof engineSetupSchema>;
 
@@ -49,6 +56,19 @@ export interface EngineSample {
   readonly live: number;
   readonly abandoned: number;
   readonly serversUp: number;
+}
+
+/** What a stand-by engine says once it took its campaign over. */
+export interface TakeoverNews {
+  readonly type: 'took-over';
+  /** Wall-clock ms. */
+  readonly tookOverAt: number;
+  /** Calls of the lost engine still talking to an agent, adopted and kept up. */
+  readonly connectedAdopted: number;
+}
+export interface DialingNews {
+  readonly type: 'dialing';
+  readonly at: number;
 }
 
 const setup = engineSetupSchema.parse(JSON.parse(process.argv[2] ?? '{}'));
@@ -84,6 +104,7 @@ const runner = new CampaignRunner({
   scheduler: clock,
   logger,
   trunk: { id: 'carrier', maxLines: 100_000, maxCallsPerSecond: 10_000 },
+  leaseTtlMs: setup.leaseTtlMs,
   observer: {
     agentState: desk.agentState,
     attemptEnded: (r) => {
@@ -93,8 +114,51 @@ const runner = new CampaignRunner({
     },
   },
 });
-await runner.start();
-for (const id of setup.agents) desk.login(AgentId(id), `PJSIP/${id}`);
+// A stand-by engine's adoption, and its first dial once the campaign is its own.
+let connectedAdopted = 0;
+const adoptCalls = telephony.adoptCalls.bind(telephony);
+telephony.adoptCalls = async (calls) => {
+  const left = await adoptCalls(calls);
+  for (const call of left.values()) if (call.phase === 'connected') connectedAdopted++;
+  return left;
+};
+/** A stand-by engine dials nothing before its takeover: its first originate is its first dial after it. */
+let standingBy = false;
+const originate = telephony.originate.bind(telephony);
+telephony.originate = (request) => {
+  if (standingBy) {
+    standingBy = false;
+    process.send?.({ type: 'dialing', at: Date.now() } satisfies DialingNews);
+  }
+  originate(request);
+};
+const logIn = () => {
+  for (const id of setup.agents) desk.login(AgentId(id), `PJSIP/${id}`);
+};
+try {
+  await runner.start();
+  logIn();
+} catch (error) {
+  if (!(error instanceof CampaignRunElsewhereError)) throw error;
+  const intervalMs = standByInterval(setup.leaseTtlMs);
+  standingBy = true;
+  new StandBy(
+    {
+      run: runner,
+      campaignId: setup.campaignId,
+      scheduler: clock,
+      logger,
+      intervalMs,
+      tookOver: async () => {
+        process.send?.({ type: 'took-over', tookOverAt: Date.now(), connectedAdopted } satisfies TakeoverNews);
+        // The lost engine's agents' legs that no adopted call holds go; its agents log in here, as the agent page does.
+        await telephony.removeLeftLegs();
+        logIn();
+      },
+    },
+    error.owner,
+  );
+}
 
 // The benchmark died: nothing more to drive.
 process.on('disconnect', () => process.exit(0));

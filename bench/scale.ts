@@ -15,7 +15,15 @@
  * operations per second (INFO commandstats) and its CPU (/proc/<pid>/stat),
  * each engine's and each server's CPU.
  *
- *   DATABASE_URL=... node --import tsx bench/scale.ts [--agents 5000] [--engines 4] [--servers 10] [--minutes 10] [--scale 1] [--out FILE_BASE]
+ * With `--takeover-kills N`, each campaign has a second engine standing by,
+ * and after the measured minutes the engine running a campaign is killed
+ * (SIGKILL) N times in turn, at a busy moment: the time from the kill to the
+ * campaign dialing again from the other engine, and the calls talking at
+ * the kill that the other engine adopted and kept up. The killed engine is
+ * started again (under a new id, so a new ARI application) and stands by.
+ *
+ *   DATABASE_URL=... node --import tsx bench/scale.ts [--agents 5000] [--engines 4] [--servers 10] [--minutes 10] [--scale 1]
+ *     [--takeover-kills 0] [--lease-ms 5000] [--out FILE_BASE]
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -33,7 +41,7 @@ import { Population } from '../src/simulator/population.js';
 import { runMigrations } from '../src/storage/migrate.js';
 import { placeAgent } from '../src/telephony/servers/agent-servers.js';
 import { openIsolatedPostgres, postgresUrl } from '../test/support/databases.js';
-import type { EngineSample, EngineSetup } from './scale-engine.js';
+import type { DialingNews, EngineSample, EngineSetup, TakeoverNews } from './scale-engine.js';
 import { agentsScenario, BENCH_START, mean, Quantiles, round } from './scaled-time.js';
 
 const { values } = parseArgs({
@@ -45,6 +53,8 @@ const { values } = parseArgs({
     scale: { type: 'string' },
     out: { type: 'string' },
     'redis-port': { type: 'string' },
+    'takeover-kills': { type: 'string' },
+    'lease-ms': { type: 'string' },
   },
 });
 const agents = Number(values.agents ?? 5000);
@@ -53,6 +63,8 @@ const serverCount = Number(values.servers ?? 10);
 const minutes = Number(values.minutes ?? 10);
 const scale = Number(values.scale ?? 1);
 const redisPort = Number(values['redis-port'] ?? 6479);
+const takeoverKills = Number(values['takeover-kills'] ?? 0);
+const leaseTtlMs = Number(values['lease-ms'] ?? 5000);
 const outBase = values.out ?? fileURLToPath(new URL('./results/scale', import.meta.url));
 const SEED = 1;
 const START = BENCH_START;
@@ -79,15 +91,18 @@ const tryCpu = (pid: number) => {
 };
 function message<T>(child: ChildProcess, filter: (m: unknown) => boolean = () => true): Promise<T> {
   return new Promise((resolve, reject) => {
+    const exited = (code: number | null) => reject(new Error(`a child process exited (${code}) before answering`));
     const on = (m: unknown) => {
       if (!filter(m)) return;
       child.off('message', on);
+      child.off('exit', exited);
       resolve(m as T);
     };
     child.on('message', on);
-    child.once('exit', (code) => reject(new Error(`a child process exited (${code}) before answering`)));
+    child.once('exit', exited);
   });
 }
+const news = (type: string) => (m: unknown) => typeof m === 'object' && m !== null && (m as { type?: unknown }).type === type;
 
 // ---- a Redis of the benchmark's own ------------------------------------------------
 const redisServer = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
@@ -188,7 +203,7 @@ const serverCpuMs = async () => {
 log(`${serverCount} ARI test servers up`);
 
 // ---- the engines, a process each ------------------------------------------------------
-/** An engine process. Kill one (SIGKILL) to measure a takeover: see takeoverTimes below. */
+/** An engine process: running its campaign, or standing by to take it over. */
 class EngineProcess {
   private constructor(readonly setup: EngineSetup, readonly child: ChildProcess) {}
 
@@ -203,16 +218,19 @@ class EngineProcess {
     return message<EngineSample>(this.child, (m) => typeof m === 'object' && m !== null && 'cpuMs' in m);
   }
 
-  /** Stopped without a drain: the calls in progress would take minutes of simulated talk to end, and nothing is measured then. */
+  next<T>(type: string): Promise<T> {
+    return message<T>(this.child, news(type));
+  }
+
+  /** Killed without a drain (SIGKILL): the calls in progress would take minutes of simulated talk to end, and nothing is measured then. */
   async stop(): Promise<void> {
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
     this.child.kill('SIGKILL');
     await exited;
   }
 }
-const engineProcesses = await Promise.all(
-  campaignIds.map((campaignId, e) =>
-    EngineProcess.start({
+const engineSetups = campaignIds.map(
+  (campaignId, e): EngineSetup => ({
       engineId: `scale${e + 1}`,
       campaignId,
       agents: agentsOf[e]!,
@@ -225,21 +243,64 @@ const engineProcesses = await Promise.all(
       start: START,
       wrapUpMs: scenario.wrapUpSec.mean * 1000 * scale,
       linesPerServer: 10_000,
-    }),
-  ),
+      leaseTtlMs,
+  }),
 );
-log(`${engines} engines started, ${agents} agents logging in`);
+const engineProcesses = await Promise.all(engineSetups.map((setup) => EngineProcess.start(setup)));
+/** With takeovers to measure: a second engine for each campaign, standing by. */
+const standBys = takeoverKills > 0 ? await Promise.all(engineSetups.map((setup) => EngineProcess.start({ ...setup, engineId: `${setup.engineId}-standby1` }))) : [];
+log(`${engines} engines started (${standBys.length} standing by), ${agents} agents logging in`);
 
 /**
- * The takeover time distribution (issue 19, item 1): kill one engine with
- * SIGKILL at random moments, `kills` times, and time from the kill to the
- * campaign dialing again under another engine, and count the calls kept up
- * across each takeover. Left for the takeover work: it needs a second engine
- * serving each campaign (EngineSetup with the same campaignId, started
- * beside the first) and the takeover itself (src/campaigns/dialing/campaign-lease.ts).
+ * The takeover time distribution (issue 19, item 1): the engine running
+ * campaign k mod E is killed with SIGKILL `kills` times, 5 to 15 s after the
+ * last takeover; timed from the kill to the stand-by's first dial (the lease
+ * lapses `leaseTtlMs` at most after the kill), with the calls talking to an
+ * agent at the kill beside the connected calls the stand-by adopted.
  */
-async function takeoverTimes(_engines: readonly EngineProcess[], _kills: number): Promise<{ p50Ms: number; maxMs: number; callsKept: number } | undefined> {
-  return undefined;
+async function takeoverTimes(kills: number) {
+  const sinceKill = new Quantiles();
+  const pairs = engineProcesses.map((owner, c) => ({ owner, standBy: standBys[c]! }));
+  let talkingAtKills = 0;
+  let keptUp = 0;
+  let failed = 0;
+  for (let k = 0; k < kills; k++) {
+    const pair = pairs[k % pairs.length]!;
+    await new Promise((r) => setTimeout(r, 5000 + Math.random() * 10_000));
+    const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM attempts WHERE campaign_id = $1 AND connected_at IS NOT NULL AND ended_at IS NULL', [pair.owner.setup.campaignId]);
+    const tookOver = pair.standBy.next<TakeoverNews>('took-over');
+    const dialing = pair.standBy.next<DialingNews>('dialing');
+    const killedAt = Date.now();
+    await pair.owner.stop();
+    try {
+      const [took, dialed] = await Promise.race([
+        Promise.all([tookOver, dialing]),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no takeover within 60 s')), 60_000)),
+      ]);
+      sinceKill.record(dialed.at - killedAt);
+      talkingAtKills += Number(rows[0]!.n);
+      keptUp += took.connectedAdopted;
+      log(`takeover ${k + 1}/${kills}: dialing again ${dialed.at - killedAt} ms after the kill, ${took.connectedAdopted} of ${rows[0]!.n} calls talking kept up`);
+    } catch (err) {
+      failed++;
+      log(`takeover ${k + 1}/${kills}: ${String(err)}`);
+    }
+    // The killed engine started again under a new id (a new ARI application, not the one the other took over), standing by.
+    const next = await EngineProcess.start({ ...pair.owner.setup, engineId: `${pair.owner.setup.engineId.replace(/-standby\d+$/, '')}-standby${k + 2}` });
+    pairs[k % pairs.length] = { owner: pair.standBy, standBy: next };
+  }
+  engineProcesses.splice(0, engineProcesses.length, ...pairs.map((p) => p.owner));
+  standBys.splice(0, standBys.length, ...pairs.map((p) => p.standBy));
+  return {
+    kills,
+    failed,
+    leaseTtlMs,
+    killToDialingP50Ms: round(sinceKill.p(0.5)),
+    killToDialingP90Ms: round(sinceKill.p(0.9)),
+    killToDialingMaxMs: round(sinceKill.max),
+    callsTalkingAtKills: talkingAtKills,
+    callsKeptUp: keptUp,
+  };
 }
 
 // ---- the run ----------------------------------------------------------------------------
@@ -267,7 +328,7 @@ const samples: Sample[] = [];
 const all = { connectMs: new Quantiles(), agentWaitMs: new Quantiles(), attemptsEnded: 0, live: 0, abandoned: 0 };
 const realStart = performance.now();
 const engineCpu = async () => {
-  const s = await Promise.all(engineProcesses.map((e) => e.sample()));
+  const s = await Promise.all([...engineProcesses, ...standBys].map((e) => e.sample()));
   return { cpuMs: s.reduce((a, x) => a + x.cpuMs, 0), samples: s };
 };
 let last = {
@@ -323,7 +384,8 @@ for (let at = SAMPLE_EVERY; at <= minutes * MINUTE; at += SAMPLE_EVERY) {
 }
 const realSec = (performance.now() - realStart) / 1000;
 
-await Promise.all(engineProcesses.map((e) => e.stop()));
+const takeover = takeoverKills > 0 ? await takeoverTimes(takeoverKills) : 'not measured in this run (--takeover-kills N)';
+await Promise.all([...engineProcesses, ...standBys].map((e) => e.stop()));
 const steady = samples.slice(1);
 const result = {
   measuredAt: new Date().toISOString(),
@@ -354,7 +416,7 @@ const result = {
   postgresBackendCpuPct: round(mean(steady.map((s) => s.postgresBackendCpuPct))),
   redisOpsPerSec: round(mean(steady.map((s) => s.redisOpsPerSec))),
   redisCpuPct: round(mean(steady.map((s) => s.redisCpuPct))),
-  takeover: (await takeoverTimes(engineProcesses, 20)) ?? 'not measured yet: see takeoverTimes in bench/scale.ts',
+  takeover,
   samples,
 };
 await mkdir(new URL('./results/', import.meta.url), { recursive: true });
@@ -393,7 +455,9 @@ function report(r: typeof result): string {
     `| PostgreSQL: CPU of the backends serving the engines (per 1,000 agents in real time) | ${r.postgresBackendCpuPct}% of a core (${per1000(r.postgresBackendCpuPct)}%) |`,
     `| Redis: operations per second (per 1,000 agents in real time) | ${r.redisOpsPerSec} (${per1000(r.redisOpsPerSec)}) |`,
     `| Redis: CPU (per 1,000 agents in real time) | ${r.redisCpuPct}% of a core (${per1000(r.redisCpuPct)}%) |`,
-    `| takeover | ${typeof r.takeover === 'string' ? r.takeover : JSON.stringify(r.takeover)} |`,
+    typeof r.takeover === 'string'
+      ? `| takeover | ${r.takeover} |`
+      : `| takeover: ${r.takeover.kills} kills (lease ${r.takeover.leaseTtlMs} ms), kill to dialing again p50 / p90 / max ms; calls talking at the kills, kept up; takeovers that failed | ${r.takeover.killToDialingP50Ms} / ${r.takeover.killToDialingP90Ms} / ${r.takeover.killToDialingMaxMs}; ${r.takeover.callsTalkingAtKills}, ${r.takeover.callsKeptUp}; ${r.takeover.failed} |`,
     ``,
     `Every simulated minute:`,
     ``,
