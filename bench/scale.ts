@@ -73,8 +73,8 @@ const SAMPLE_EVERY = MINUTE;
 const APPLICATION_NAME = 'outpace-bench-scale';
 
 const scenario = agentsScenario(agents);
-/** Leads to spare: this scenario dials about 55 an agent-hour. */
-const LEADS = Math.ceil((agents * minutes * 100) / 60);
+/** Leads to spare: this scenario dials about 55 an agent-hour; each takeover takes about half a minute. */
+const LEADS = Math.ceil((agents * (minutes + takeoverKills / 2) * 100) / 60);
 
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 const cpuOf = (pid: number): number => {
@@ -106,19 +106,25 @@ const news = (type: string) => (m: unknown) => typeof m === 'object' && m !== nu
 
 // ---- a Redis of the benchmark's own ------------------------------------------------
 const redisServer = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+// Stopped with the benchmark, whatever ends it.
+process.on('exit', () => redisServer.kill('SIGTERM'));
 const redisUrl = `redis://127.0.0.1:${redisPort}`;
-const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-// Refused while redis-server starts: tried again below.
-redis.on('error', () => undefined);
-for (let i = 0; ; i++) {
-  try {
-    await redis.connect();
-    break;
-  } catch (err) {
-    if (i > 50) throw new Error(`redis-server on port ${redisPort} did not start: ${String(err)} (is the port taken? --redis-port)`);
-    await new Promise((r) => setTimeout(r, 100));
+/** Connects once redis-server answers: each try a client of its own, which gives up at its first refusal. */
+async function connectRedis(): Promise<Redis> {
+  for (let i = 0; ; i++) {
+    const client = new Redis(redisUrl, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 1 });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return client;
+    } catch (err) {
+      client.disconnect();
+      if (i > 50) throw new Error(`redis-server on port ${redisPort} did not start: ${String(err)} (is the port taken? --redis-port)`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 }
+const redis = await connectRedis();
 async function redisOps(): Promise<{ calls: number; instantaneous: number }> {
   const stats = await redis.info('commandstats');
   let calls = 0;
@@ -260,6 +266,9 @@ log(`${engines} engines started (${standBys.length} standing by), ${agents} agen
  */
 async function takeoverTimes(kills: number) {
   const sinceKill = new Quantiles();
+  const takenOver = new Quantiles();
+  const within = <T>(p: Promise<T>, ms: number, why: string) =>
+    Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(why)), ms))]);
   const pairs = engineProcesses.map((owner, c) => ({ owner, standBy: standBys[c]! }));
   let talkingAtKills = 0;
   let keptUp = 0;
@@ -273,14 +282,13 @@ async function takeoverTimes(kills: number) {
     const killedAt = Date.now();
     await pair.owner.stop();
     try {
-      const [took, dialed] = await Promise.race([
-        Promise.all([tookOver, dialing]),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no takeover within 60 s')), 60_000)),
-      ]);
+      const took = await within(tookOver, 60_000, 'no takeover within 60 s');
+      const dialed = await within(dialing, 30_000, 'taken over, but no dial within 30 s');
       sinceKill.record(dialed.at - killedAt);
+      takenOver.record(took.tookOverAt - killedAt);
       talkingAtKills += Number(rows[0]!.n);
       keptUp += took.connectedAdopted;
-      log(`takeover ${k + 1}/${kills}: dialing again ${dialed.at - killedAt} ms after the kill, ${took.connectedAdopted} of ${rows[0]!.n} calls talking kept up`);
+      log(`takeover ${k + 1}/${kills}: taken over ${took.tookOverAt - killedAt} ms and dialing again ${dialed.at - killedAt} ms after the kill, ${took.connectedAdopted} of ${rows[0]!.n} calls talking kept up`);
     } catch (err) {
       failed++;
       log(`takeover ${k + 1}/${kills}: ${String(err)}`);
@@ -295,6 +303,8 @@ async function takeoverTimes(kills: number) {
     kills,
     failed,
     leaseTtlMs,
+    killToTakenOverP50Ms: round(takenOver.p(0.5)),
+    killToTakenOverMaxMs: round(takenOver.max),
     killToDialingP50Ms: round(sinceKill.p(0.5)),
     killToDialingP90Ms: round(sinceKill.p(0.9)),
     killToDialingMaxMs: round(sinceKill.max),
@@ -457,7 +467,7 @@ function report(r: typeof result): string {
     `| Redis: CPU (per 1,000 agents in real time) | ${r.redisCpuPct}% of a core (${per1000(r.redisCpuPct)}%) |`,
     typeof r.takeover === 'string'
       ? `| takeover | ${r.takeover} |`
-      : `| takeover: ${r.takeover.kills} kills (lease ${r.takeover.leaseTtlMs} ms), kill to dialing again p50 / p90 / max ms; calls talking at the kills, kept up; takeovers that failed | ${r.takeover.killToDialingP50Ms} / ${r.takeover.killToDialingP90Ms} / ${r.takeover.killToDialingMaxMs}; ${r.takeover.callsTalkingAtKills}, ${r.takeover.callsKeptUp}; ${r.takeover.failed} |`,
+      : `| takeover: ${r.takeover.kills} kills (lease ${r.takeover.leaseTtlMs} ms): kill to taken over p50 / max ms; kill to dialing again p50 / p90 / max ms; calls talking at the kills, kept up; takeovers that failed | ${r.takeover.killToTakenOverP50Ms} / ${r.takeover.killToTakenOverMaxMs}; ${r.takeover.killToDialingP50Ms} / ${r.takeover.killToDialingP90Ms} / ${r.takeover.killToDialingMaxMs}; ${r.takeover.callsTalkingAtKills}, ${r.takeover.callsKeptUp}; ${r.takeover.failed} |`,
     ``,
     `Every simulated minute:`,
     ``,
