@@ -37,6 +37,8 @@ export const engineSetupSchema = z.object({
   redisPrefix: z.string(),
   scale: z.number().positive(),
   start: z.number(),
+  /** The wall-clock moment that is `start`: every engine on one timeline, as engines on one wall clock are (leases compare their times). */
+  startedAt: z.number(),
   wrapUpMs: z.number(),
   /** Lines each server's trunk gives this engine. */
   linesPerServer: z.number().int().positive(),
@@ -72,7 +74,7 @@ export interface DialingNews {
 }
 
 const setup = engineSetupSchema.parse(JSON.parse(process.argv[2] ?? '{}'));
-const clock = scaledClock(setup.start, setup.scale);
+const clock = scaledClock(setup.start, setup.scale, setup.startedAt);
 const logger = pino({ level: 'warn' });
 const db = openPostgres({ url: setup.databaseUrl, schema: setup.schema, maxConnections: 6 });
 const servers = loadServersConfig({

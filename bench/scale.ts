@@ -235,6 +235,8 @@ class EngineProcess {
     await exited;
   }
 }
+/** When START is, on the wall clock, for every engine. */
+const startedAt = Date.now();
 const engineSetups = campaignIds.map(
   (campaignId, e): EngineSetup => ({
       engineId: `scale${e + 1}`,
@@ -247,6 +249,7 @@ const engineSetups = campaignIds.map(
       redisPrefix: 'outpace-scale:',
       scale,
       start: START,
+      startedAt,
       wrapUpMs: scenario.wrapUpSec.mean * 1000 * scale,
       linesPerServer: 10_000,
       leaseTtlMs,
@@ -279,6 +282,9 @@ async function takeoverTimes(kills: number) {
     const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM attempts WHERE campaign_id = $1 AND connected_at IS NOT NULL AND ended_at IS NULL', [pair.owner.setup.campaignId]);
     const tookOver = pair.standBy.next<TakeoverNews>('took-over');
     const dialing = pair.standBy.next<DialingNews>('dialing');
+    // Not waited for once a takeover failed: the process may be killed later with these still pending.
+    tookOver.catch(() => undefined);
+    dialing.catch(() => undefined);
     const killedAt = Date.now();
     await pair.owner.stop();
     try {

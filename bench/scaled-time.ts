@@ -10,8 +10,8 @@ import type { Scheduler } from '../src/engine/scheduler.js';
 import { type Scenario, scenarioSchema } from '../src/simulator/scenario.js';
 import type { TelephonyPort } from '../src/telephony/port.js';
 
-export function scaledClock(start: number, scale: number): Scheduler {
-  const t0 = Date.now();
+/** `t0`: the wall-clock moment that is `start`; processes that share a timeline (engines taking over from each other) share it. */
+export function scaledClock(start: number, scale: number, t0 = Date.now()): Scheduler {
   return {
     now: () => start + (Date.now() - t0) / scale,
     after: (delay, task) => {
