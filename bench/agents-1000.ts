@@ -20,23 +20,22 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { upsertAgent } from '../src/campaigns/agents.js';
 import { changeCampaignState, createCampaign } from '../src/campaigns/campaign-store.js';
 import { CampaignRunner } from '../src/campaigns/dialing/campaign-runner.js';
 import { createList, insertLeads, type NewLead } from '../src/campaigns/leads.js';
 import { memoryCoordination } from '../src/coordination/memory.js';
-import { AgentId, type AttemptId } from '../src/domain/ids.js';
+import { AgentId } from '../src/domain/ids.js';
 import { HOUR, MINUTE } from '../src/domain/time.js';
-import type { Scheduler } from '../src/engine/scheduler.js';
 import { Population } from '../src/simulator/population.js';
-import { scenarioSchema } from '../src/simulator/scenario.js';
 import { runMigrations } from '../src/storage/migrate.js';
 import { AriTelephony } from '../src/telephony/ari/ari-telephony.js';
 import { loadAriConfig } from '../src/telephony/ari/config.js';
 import { openIsolatedPostgres, postgresUrl } from '../test/support/databases.js';
 import { ScriptedDesk } from '../test/support/scripted-desk.js';
+import { agentsScenario, BENCH_START, mean, Quantiles, round, scaledClock, timeConnects } from './scaled-time.js';
 
 const { values } = parseArgs({ options: { hours: { type: 'string' }, scale: { type: 'string' }, agents: { type: 'string' }, out: { type: 'string' } } });
 const hours = Number(values.hours ?? 1);
@@ -44,33 +43,12 @@ const scale = Number(values.scale ?? 0.25);
 const agents = Number(values.agents ?? 1000);
 const outBase = values.out ?? fileURLToPath(new URL('./results/agents-1000', import.meta.url));
 const SEED = 1;
-/** 10:00 in New York on a Monday: inside the US calling window for the whole hour. */
-const START = Date.UTC(2026, 10, 23, 15, 0);
+const START = BENCH_START;
 const SAMPLE_EVERY = 5 * MINUTE;
 
-const scenario = scenarioSchema.parse({
-  name: `A${agents}`,
-  description: `${agents} agents, 20% live answers, talk 180 s, wrap-up 15 s, no machine detection`,
-  agents,
-  outcomes: { live: 0.2 },
-  talkSec: { mean: 180, sd: 90 },
-  wrapUpSec: { mean: 15, sd: 5, shape: 'gamma' },
-  machineDetection: { enabled: false },
-});
+const scenario = agentsScenario(agents);
 /** Leads to spare: this scenario dials about 55 an agent-hour. */
 const LEADS = Math.ceil(agents * hours * 100);
-
-/** Simulated time from the wall clock: `scale` real ms per simulated ms, as the test server scales its scripts. */
-function scaledClock(start: number): Scheduler {
-  const t0 = Date.now();
-  return {
-    now: () => start + (Date.now() - t0) / scale,
-    after: (delay, task) => {
-      const timer = setTimeout(task, Math.max(0, delay * scale));
-      return { cancel: () => clearTimeout(timer) };
-    },
-  };
-}
 
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 
@@ -115,27 +93,9 @@ const campaign = await changeCampaignState(db, created.id, 'start', 'bench');
 log(`${LEADS} leads, ${agents} agents stored; scale ${scale} (a simulated hour lasts ${(3600 * scale).toFixed(0)} s)`);
 
 // ---- the engine --------------------------------------------------------------
-const clock = scaledClock(START);
+const clock = scaledClock(START, scale);
 const errors = { count: 0, first: [] as string[] };
 const logger = pino({ level: 'warn' }, { write: (line: string) => void (errors.count++ < 5 && errors.first.push(line)) });
-const answeredAt = new Map<AttemptId, number>();
-const connectAskedAt = new Map<AttemptId, number>();
-/** Quantiles in fixed memory (a histogram to a thousandth), so the measurement does not grow the heap it measures. */
-class Quantiles {
-  private readonly h = createHistogram();
-  record(x: number): void {
-    this.h.record(Math.round(x * 1000) + 1);
-  }
-  p(q: number): number {
-    return this.h.count === 0 ? NaN : (this.h.percentile(q * 100) - 1) / 1000;
-  }
-  get max(): number {
-    return (this.h.max - 1) / 1000;
-  }
-  get count(): number {
-    return this.h.count;
-  }
-}
 function newWindow() {
   return {
     connectMs: new Quantiles(),
@@ -174,33 +134,20 @@ const telephony = await AriTelephony.connect({
   restTimed,
 });
 
-// Subscribed before the engine: the answer is timed before the engine hears it. The
-// connect is split in two: the answer to the engine's connect request (waiting for a
+// The connect is split in two: the answer to the engine's connect request (waiting for a
 // free agent, which predictive pacing makes a person do now and then, within the
 // deadline) and the request to the bridge holding both (the adapter, ari-client, ARI).
-telephony.subscribe((e) => {
-  if (e.type === 'call.answered') answeredAt.set(e.attemptId, performance.now());
-  else if (e.type === 'call.connected') {
-    const now = performance.now();
-    const answered = answeredAt.get(e.attemptId);
-    const asked = connectAskedAt.get(e.attemptId);
-    if (answered === undefined || asked === undefined) return;
+timeConnects(
+  telephony,
+  ({ answerToAgentMs, agentWaitMs, bridgeMs }) => {
     for (const w of [window, all]) {
-      w.connectMs.record(now - answered);
-      w.agentWaitMs.record(asked - answered);
-      w.bridgeMs.record(now - asked);
+      w.connectMs.record(answerToAgentMs);
+      w.agentWaitMs.record(agentWaitMs);
+      w.bridgeMs.record(bridgeMs);
     }
-  } else if (e.type === 'call.ended' || e.type === 'call.failed') {
-    answeredAt.delete(e.attemptId);
-    connectAskedAt.delete(e.attemptId);
-  }
-});
-const connectToAgent = telephony.connectToAgent.bind(telephony);
-telephony.connectToAgent = (attemptId, agentId) => {
-  connectAskedAt.set(attemptId, performance.now());
-  window.pendingAtConnect.record(telephony.restRequestsPending);
-  connectToAgent(attemptId, agentId);
-};
+  },
+  () => window.pendingAtConnect.record(telephony.restRequestsPending),
+);
 
 const totals = { ended: 0, live: 0, connected: 0, abandoned: 0 };
 const desk = new ScriptedDesk(clock, () => 'valid-sale', scenario.wrapUpSec.mean * 1000 * scale);
@@ -359,14 +306,6 @@ telephony.close();
 await db.close();
 server.send('close');
 
-function round(x: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
-function mean(xs: readonly number[]): number {
-  return xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length;
-}
 
 function report(r: typeof result): string {
   const rows = r.samples.map(

@@ -112,7 +112,7 @@ export class AgentBoard {
     if (person) person.legUp = true;
   }
 
-  /** The agent's leg was lost and is being brought back: a campaign joined meanwhile waits for it. */
+  /** The agent's leg was lost through no doing of theirs and is being brought back: a campaign joined meanwhile waits for it. */
   legDown(agentId: AgentId): void {
     const person = this.people.get(agentId);
     if (person) person.legUp = false;

@@ -318,12 +318,7 @@ export class CampaignEngine implements AgentLender {
       now,
       agents,
       calls,
-      capacity: {
-        trunkUp: this.trunk.down === undefined,
-        trunkLinesFree: this.trunk.linesFree(),
-        trunkCallsAllowedNow: this.trunk.callsAllowedNow(now),
-        leadsAvailable: this.o.leads.available(),
-      },
+      capacity: { trunkUp: this.trunk.down === undefined, ...this.trunkCapacity(now), leadsAvailable: this.o.leads.available() },
     };
   }
 
@@ -423,7 +418,16 @@ export class CampaignEngine implements AgentLender {
   }
 
   private lineFree(now: EpochMs): boolean {
-    return this.trunk.linesFree() > 0 && this.trunk.callsAllowedNow(now) >= 1;
+    const { trunkLinesFree, trunkCallsAllowedNow } = this.trunkCapacity(now);
+    return trunkLinesFree > 0 && trunkCallsAllowedNow >= 1;
+  }
+
+  /** The campaign's own trunk limits, within what the PBXs that are up can carry when the port knows it (several PBXs). */
+  private trunkCapacity(now: EpochMs): { trunkLinesFree: number; trunkCallsAllowedNow: number } {
+    const own = { trunkLinesFree: this.trunk.linesFree(), trunkCallsAllowedNow: this.trunk.callsAllowedNow(now) };
+    const pbx = this.o.port.trunkCapacity?.(TrunkId(this.o.trunk.id), now);
+    if (!pbx) return own;
+    return { trunkLinesFree: Math.min(own.trunkLinesFree, pbx.linesFree), trunkCallsAllowedNow: Math.min(own.trunkCallsAllowedNow, pbx.callsAllowedNow) };
   }
 
   private newAttemptId(): AttemptId {
@@ -687,7 +691,7 @@ export class CampaignEngine implements AgentLender {
     for (const c of this.waiting.values()) waiting.push({ attemptId: c.attemptId, readyAt: c.readyAt! });
     const ready = [];
     for (const a of this.agents.values()) if (a.state === 'ready' && this.isFree(a)) ready.push({ id: a.id, readySince: a.readySince });
-    const decision = route(waiting, ready, now, this.settings.connectDeadlineSec * 1000);
+    const decision = route(waiting, ready, now, this.settings.connectDeadlineSec * 1000, this.o.port.canMeet?.bind(this.o.port));
     for (const attemptId of decision.abandon) {
       const call = this.calls.get(attemptId)!;
       this.waiting.delete(attemptId);

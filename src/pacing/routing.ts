@@ -2,6 +2,9 @@
  * Who takes which answered call: the longest-idle ready agent takes the
  * longest-waiting person, and a person no agent took within the connect
  * deadline is abandoned (the engine plays the campaign's abandon message).
+ * Where not every agent can take every call (agents on several PBXs, each
+ * call on one), `canMeet` says which can: the longest-waiting person takes
+ * the longest-idle agent they can meet.
  */
 import type { AgentId, AttemptId } from '../domain/ids.js';
 import type { EpochMs } from '../domain/time.js';
@@ -28,6 +31,7 @@ export function route(
   ready: readonly ReadyAgent[],
   now: EpochMs,
   connectDeadlineMs: number,
+  canMeet?: (attemptId: AttemptId, agentId: AgentId) => boolean,
 ): RoutingDecision {
   const abandon: AttemptId[] = [];
   const live: WaitingCall[] = [];
@@ -38,8 +42,13 @@ export function route(
   if (live.length === 0 || ready.length === 0) return { connect: [], abandon };
   const calls = [...live].sort((a, b) => a.readyAt - b.readyAt);
   const agents = [...ready].sort((a, b) => a.readySince - b.readySince);
-  const n = Math.min(calls.length, agents.length);
   const connect = [];
-  for (let i = 0; i < n; i++) connect.push({ attemptId: calls[i]!.attemptId, agentId: agents[i]!.id });
+  const free: (ReadyAgent | undefined)[] = agents;
+  for (const call of calls) {
+    const i = free.findIndex((a) => a !== undefined && (canMeet?.(call.attemptId, a.id) ?? true));
+    if (i < 0) continue;
+    connect.push({ attemptId: call.attemptId, agentId: free[i]!.id });
+    free[i] = undefined;
+  }
   return { connect, abandon };
 }

@@ -130,8 +130,9 @@ export type TelephonyEvent =
   | { readonly type: 'agent.leg-up'; readonly agentId: AgentId; readonly at: EpochMs }
   /**
    * The agent's leg dropped (softphone gone, network), or an agent rung per call did not answer: the agent must leave ready at once.
-   * `returning`: lost through no doing of the agent's (Asterisk restarted, the softphone unregistered); the agent stays logged in,
-   * and the port rings their softphone again once it can be reached: `agent.leg-up` follows then, or a final `agent.leg-down` if
+   * `returning`: lost through no doing of the agent's (Asterisk restarted, the softphone unregistered, the PBX it is on out of
+   * reach); the agent stays logged in, and the port brings the leg back once it can (rings the softphone again, or finds the leg
+   * still up on a PBX that is back): `agent.leg-up` follows then, or a final `agent.leg-down` if
    * nobody answers it.
    */
   | { readonly type: 'agent.leg-down'; readonly agentId: AgentId; readonly at: EpochMs; readonly cause: HangupCause; readonly returning?: true }
@@ -204,6 +205,12 @@ export type LeftCall =
   /** Gone, but answered while no engine listened: the PBX played the abandon message itself and hung up, at `at`. */
   | { readonly phase: 'abandoned-by-pbx'; readonly at: EpochMs };
 
+/** What a trunk can carry now, over every PBX that serves it (TelephonyPort.trunkCapacity). */
+export interface TrunkCapacity {
+  readonly linesFree: number;
+  readonly callsAllowedNow: number;
+}
+
 export interface TelephonyPort {
   /** Dial a customer. Exactly one of `call.answered` or `call.failed` follows, unless the engine hangs up first. */
   originate(request: OriginateRequest): void;
@@ -227,6 +234,18 @@ export interface TelephonyPort {
   /** Tear down the agent's leg. */
   logoutAgent(agentId: AgentId): void;
   subscribe(listener: TelephonyListener): () => void;
+  /**
+   * Whether the answered call can be put through to the agent. A port over
+   * several PBXs (src/telephony/servers/) puts a customer through only to an
+   * agent on the PBX the call is on; a port without it reaches every agent.
+   */
+  canMeet?(attemptId: AttemptId, agentId: AgentId): boolean;
+  /**
+   * The lines and call starts the trunk has now on the PBXs that are up, when
+   * the port knows them (several PBXs, each with its trunks' limits): the
+   * campaign paces within it as well as within its own trunk settings.
+   */
+  trunkCapacity?(trunk: TrunkId, now: EpochMs): TrunkCapacity;
   /**
    * Takes over the calls of an engine that was lost, as they were dialed:
    * the answer names each one the PBX still holds (or that it abandoned

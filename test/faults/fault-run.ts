@@ -132,7 +132,7 @@ function scriptFor(draw: () => number): CallScript {
 }
 
 /** The ARI test server in its own process. */
-class PbxProcess {
+export class PbxProcess {
   private constructor(
     private readonly child: ChildProcess,
     readonly url: string,

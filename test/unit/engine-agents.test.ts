@@ -257,6 +257,34 @@ describe('calls an agent chose', () => {
     w.answer(w.lastCall());
     expect(w.port.asked.filter((x) => x.startsWith('connect'))).toEqual([]);
   });
+
+  it('keeps an agent whose PBX is out of reach logged in, out of ready, and makes them ready when their leg is back', () => {
+    const w = world();
+    w.campaign('c', { mode: 'progressive' });
+    w.login(ALICE);
+    w.time.runUntil(w.at() + 1000);
+    w.emit({ type: 'agent.leg-down', agentId: ALICE, at: w.at(), cause: { code: 0, text: 'Asterisk server pbx1 out of reach' }, returning: true });
+    expect(w.changes.at(-1)).toMatchObject({ agentId: ALICE, to: 'logged-out', reason: expect.stringMatching(/line to your softphone was lost \(Asterisk server pbx1 out of reach\)/) });
+    w.answer(w.lastCall());
+    expect(w.port.asked.filter((x) => x.startsWith('connect'))).toEqual([]);
+    // A resume asked meanwhile does not make them ready without a leg.
+    w.desk.emit({ type: 'agent.resume', agentId: ALICE, at: w.at() });
+    expect(w.stateOf(ALICE)).toBe('logged-out');
+    const before = w.changes.length;
+    w.emit({ type: 'agent.leg-up', agentId: ALICE, at: w.at() });
+    // Ready, and at once reserved for the next progressive dial.
+    expect(w.changes.slice(before).map((c) => c.to)).toEqual(['ready', 'reserved']);
+  });
+
+  it('leaves a pause the agent chose in place when their PBX comes back', () => {
+    const w = world();
+    w.campaign('c', { mode: 'progressive' });
+    w.login(ALICE);
+    w.desk.emit({ type: 'agent.pause', agentId: ALICE, reason: 'break', at: w.at() });
+    w.emit({ type: 'agent.leg-down', agentId: ALICE, at: w.at(), cause: { code: 0, text: 'out of reach' }, returning: true });
+    w.emit({ type: 'agent.leg-up', agentId: ALICE, at: w.at() });
+    expect(w.stateOf(ALICE)).toBe('paused');
+  });
 });
 
 describe('a trunk down', () => {

@@ -27,4 +27,19 @@ describe('route', () => {
     const d = route([{ attemptId: AttemptId('x'), readyAt: 0 }], [], 1500, 2000);
     expect(d).toEqual({ connect: [], abandon: [] });
   });
+
+  it('puts a person through only to an agent they can meet (agents on several PBXs), the longest idle of those', () => {
+    const onPbx2 = new Set(['b1', 'b2', 'y']);
+    const d = route(
+      [{ attemptId: AttemptId('x'), readyAt: 1000 }, { attemptId: AttemptId('y'), readyAt: 1100 }],
+      [{ id: AgentId('a1'), readySince: 100 }, { id: AgentId('b1'), readySince: 300 }, { id: AgentId('b2'), readySince: 200 }],
+      1500,
+      2000,
+      (attemptId, agentId) => onPbx2.has(attemptId) === onPbx2.has(agentId),
+    );
+    expect(d.connect).toEqual([
+      { attemptId: 'x', agentId: 'a1' },
+      { attemptId: 'y', agentId: 'b2' },
+    ]);
+  });
 });

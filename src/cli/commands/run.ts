@@ -33,11 +33,12 @@ import { recordingStoreFromEnv } from '../../recordings/recording-store.js';
 import { retentionSweep } from '../../recordings/retention.js';
 import { HourlyChores } from '../../engine/hourly-chores.js';
 import { drawEndedPeriods } from '../../qa/review-queue.js';
-import { AriTelephony } from '../../telephony/ari/ari-telephony.js';
 import { loadAriConfig } from '../../telephony/ari/config.js';
+import { connectTelephony, type EngineTelephony } from '../../telephony/servers/connect-servers.js';
+import { loadServersConfig } from '../../telephony/servers/servers-config.js';
 import { LISTEN_OPTIONS, serveCommand, withListenOptions, type ServedEngine } from './serve.js';
 
-const USAGE = 'usage: outpace run --campaign ID [--campaign ID ...] [--port N] [--host ADDRESS]   (needs ARI_URL, ARI_USERNAME, ARI_PASSWORD; see docs/telephony.md)';
+const USAGE = 'usage: outpace run --campaign ID [--campaign ID ...] [--port N] [--host ADDRESS]   (needs ARI_URL, ARI_USERNAME, ARI_PASSWORD, or OUTPACE_SERVERS for several Asterisk servers; see docs/telephony.md, docs/scaling.md)';
 
 const runEnv = z.object({
   /** The trunk calls go out on when the campaign names none ({trunk} in ARI_TRUNK_ENDPOINT). */
@@ -64,12 +65,14 @@ function inStartOrder(campaigns: readonly Campaign[]): Campaign[] {
 /** The campaigns' engines as `serve` drives them; they share the API's database and coordination, and one ARI connection. */
 export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.ProcessEnv, desk = new DeskHub()): ServedEngine {
   const settings = runEnv.parse(env);
-  const ari = loadAriConfig(env);
+  // Several Asterisk servers (docs/scaling.md): the first one's settings stand for the engine's own (its id, its recordings' ARI).
+  const servers = loadServersConfig(env);
+  const ari = servers ? servers.servers[0]!.ari : loadAriConfig(env);
   const logger = pino({ name: 'outpace-engine', level: settings.LOG_LEVEL });
   const recordingStore = recordingStoreFromEnv(env, { url: ari.ARI_URL, username: ari.ARI_USERNAME, password: ari.ARI_PASSWORD });
   let opened:
     | {
-        telephony: AriTelephony;
+        telephony: EngineTelephony;
         runs: CampaignRun[];
         sockets: AgentSockets;
         history: StoredAgentStates;
@@ -82,9 +85,10 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
     | undefined;
   return {
     async start(api, { db, coordination, metrics, health }) {
-      const telephony = await AriTelephony.connect({
-        config: ari,
+      const telephony = await connectTelephony(servers ? { servers } : { ari }, {
         logger,
+        db,
+        scheduler: wallClockScheduler,
         restTimed: metrics.ariRequestTimed,
         reconnected: metrics.ariReconnected,
         // Another engine adopted this one's calls (its leases lapsed): this engine stops at once without touching them;
@@ -198,7 +202,7 @@ export async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv
     console.error(USAGE);
     return 2;
   }
-  if (!env.ARI_URL) {
+  if (!env.ARI_URL && !env.OUTPACE_SERVERS) {
     console.error(`outpace run dials through Asterisk: set ARI_URL (and ARI_USERNAME, ARI_PASSWORD). To try outpace without a PBX, run outpace demo.\n${USAGE}`);
     return 2;
   }

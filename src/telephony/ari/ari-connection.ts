@@ -105,6 +105,8 @@ export interface AriConnectionOptions {
   readonly onEvent: (event: unknown) => void;
   /** The event stream came back after a drop: events in between are lost, so state must be reconciled. */
   readonly onReconnected: () => void;
+  /** The event stream dropped (told again at each failed try to reopen it): a caller may count the PBX as out of reach if it stays so. */
+  readonly onDropped?: () => void;
 }
 
 /**
@@ -159,9 +161,10 @@ export async function connectAri(o: AriConnectionOptions): Promise<AriConnection
     }
     opened = true;
   });
-  events.on('WebSocketReconnecting', (err: Error | undefined) =>
-    o.logger.warn({ err: err?.message }, 'ARI event stream dropped: reconnecting'),
-  );
+  events.on('WebSocketReconnecting', (err: Error | undefined) => {
+    o.logger.warn({ err: err?.message }, 'ARI event stream dropped: reconnecting');
+    o.onDropped?.();
+  });
   events.on('WebSocketMaxRetries', () => {
     o.logger.error(`ARI event stream: reconnection attempts exhausted; starting over in ${RESTART_AFTER_GIVING_UP_MS} ms`);
     setTimeout(() => {

@@ -58,6 +58,10 @@ export interface AriTelephonyOptions {
   readonly restTimed?: RestGateOptions['timed'];
   /** Told each time the event socket comes back after a drop (the metrics' reconnects). */
   readonly reconnected?: () => void;
+  /** Told when the event socket drops (and at each failed try to reopen it). */
+  readonly dropped?: () => void;
+  /** Told once the calls and agents' legs were compared with Asterisk after the socket came back (what ended unseen is reported by then). */
+  readonly reconciled?: () => void;
   /** Told when another engine takes this engine's application over (ApplicationReplaced): it must stop driving calls. */
   readonly deposed?: (app: string) => void;
 }
@@ -181,8 +185,9 @@ export class AriTelephony implements TelephonyPort, IvrPort {
         o.reconnected?.();
         // Asterisk may have restarted meanwhile, forgetting the application's subscriptions.
         telephony.trunkEvents.renew();
-        void telephony.reconcile();
+        void telephony.reconcile().then(() => o.reconciled?.());
       },
+      ...(o.dropped ? { onDropped: o.dropped } : {}),
     });
     return telephony;
   }
@@ -522,7 +527,9 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       return;
     }
     if (held) {
-      this.logger.warn({ agentId }, 'login ignored: the agent already has a leg');
+      // Asked again (their PBX was out of reach a while, and the leg outlived it): said up again, no second leg rings.
+      if (held.up) this.emit({ type: 'agent.leg-up', agentId, at: this.clock.now() });
+      else this.logger.warn({ agentId }, 'login ignored: the agent\'s leg is on its way up');
       return;
     }
     this.setUpAgentLeg(this.newAgentLeg(agentId, endpoint, false), AGENT_RING_TIMEOUT_SEC);

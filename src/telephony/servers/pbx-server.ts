@@ -1,0 +1,97 @@
+/**
+ * One Asterisk server as the port over several sees it: its adapter (once
+ * connected), whether it can be reached, its trunks' limits, the agents whose
+ * softphones are on it and the calls it carries.
+ */
+import type { AgentId, AttemptId } from '../../domain/ids.js';
+import type { EpochMs } from '../../domain/time.js';
+import type { TimerHandle } from '../../engine/scheduler.js';
+import { TrunkLimiter } from '../../engine/trunk-limiter.js';
+import type { IvrPort } from '../ivr-port.js';
+import type { LeftCall, OriginateRequest, TelephonyPort } from '../port.js';
+import type { PbxServerConfig } from './servers-config.js';
+import type { ServerLoad } from './server-choice.js';
+
+/** What the port over several servers asks of each server's adapter (AriTelephony). */
+export interface ServerPort extends TelephonyPort, IvrPort {
+  adoptCalls(calls: readonly OriginateRequest[]): Promise<ReadonlyMap<AttemptId, LeftCall>>;
+  removeLeftLegs(): Promise<number>;
+  /** Says when the trunk goes down and comes back (trunk.down, trunk.up). */
+  followTrunk(trunk: string): void;
+  shutdown(): Promise<void>;
+  close(): void;
+  readonly restRequestsPending: number;
+}
+
+/** A call on the server: its trunk, and how far it got. */
+export interface ServerCall {
+  readonly trunk: string;
+  answered: boolean;
+  agentId?: AgentId;
+}
+
+/**
+ * An agent of the server taken out of ready while it was out of reach:
+ * `away` until it is back; `asked` once their leg was asked for again (its
+ * leg-up or leg-down, whichever comes, settles it).
+ */
+export type LostAgent = 'away' | 'asked';
+
+export class PbxServer {
+  port: ServerPort | undefined;
+  /** The event socket is up: calls may be placed here. */
+  reachable = false;
+  /** Not declared down: its agents count as reachable by the engine. */
+  up = false;
+  downTimer: TimerHandle | undefined;
+  readonly trunks: ReadonlyMap<string, TrunkLimiter>;
+  /** Agents logged in here, with their softphone's endpoint. */
+  readonly endpoints = new Map<AgentId, string>();
+  readonly legsUp = new Set<AgentId>();
+  readonly lost = new Map<AgentId, LostAgent>();
+  readonly calls = new Map<AttemptId, ServerCall>();
+  /** Calls reported ended to the engine when the server went down: what the adapter says of them later is not news. */
+  readonly writtenOff = new Set<AttemptId>();
+
+  constructor(readonly config: PbxServerConfig) {
+    this.trunks = new Map(config.trunks.map((t) => [t.id, new TrunkLimiter(t)]));
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  load(trunk: string, now: EpochMs): ServerLoad {
+    const limiter = this.reachable ? this.trunks.get(trunk) : undefined;
+    let agentsTalking = 0;
+    let callsWaiting = 0;
+    let callsRinging = 0;
+    for (const call of this.calls.values()) {
+      if (call.agentId) agentsTalking++;
+      else if (call.answered) callsWaiting++;
+      else callsRinging++;
+    }
+    return {
+      name: this.name,
+      linesFree: limiter?.linesFree() ?? 0,
+      callsAllowedNow: limiter?.callsAllowedNow(now) ?? 0,
+      agentsUp: this.up ? this.legsUp.size : 0,
+      agentsTalking,
+      callsWaiting,
+      callsRinging,
+    };
+  }
+
+  /** A call placed here takes one of its trunk's lines. */
+  placed(attemptId: AttemptId, trunk: string, now: EpochMs, answered = false): void {
+    this.trunks.get(trunk)?.seize(now);
+    this.calls.set(attemptId, { trunk, answered });
+  }
+
+  ended(attemptId: AttemptId): void {
+    const call = this.calls.get(attemptId);
+    if (!call) return;
+    this.calls.delete(attemptId);
+    this.trunks.get(call.trunk)?.release();
+  }
+}

@@ -1,0 +1,179 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { AgentId, AttemptId, CampaignId, E164, LeadId, TrunkId } from '../../src/domain/ids.js';
+import { SimulatedTime } from '../../src/simulator/event-queue.js';
+import { Listeners } from '../../src/simulator/listeners.js';
+import type { IvrEvent } from '../../src/telephony/ivr-port.js';
+import type { OriginateRequest, TelephonyEvent } from '../../src/telephony/port.js';
+import type { ServerPort } from '../../src/telephony/servers/pbx-server.js';
+import { PbxServers, type ServerLink } from '../../src/telephony/servers/pbx-servers.js';
+import { loadServersConfig } from '../../src/telephony/servers/servers-config.js';
+import { ScriptedPort } from '../support/scripted-port.js';
+
+/** One server's adapter, played by the test: what it was asked, and its socket's news. */
+class FakeServer extends ScriptedPort implements ServerPort {
+  link!: ServerLink;
+  readonly ivr = new Listeners<IvrEvent>();
+  restRequestsPending = 0;
+  emit(e: TelephonyEvent) {
+    this.listeners.emit(e);
+  }
+  playOnCall() {}
+  stopPlaying() {}
+  subscribeIvr(l: (e: IvrEvent) => void) {
+    return this.ivr.subscribe(l);
+  }
+  async adoptCalls() {
+    return new Map();
+  }
+  async removeLeftLegs() {
+    return 0;
+  }
+  readonly followed: string[] = [];
+  followTrunk(trunk: string) {
+    this.followed.push(trunk);
+  }
+  async shutdown() {}
+  close() {}
+}
+
+const SERVERS = ['pbx1', 'pbx2'] as const;
+const AGENT_SERVER: Record<string, string> = { a1: 'pbx1', a2: 'pbx1', b1: 'pbx2' };
+
+async function twoServers() {
+  const time = new SimulatedTime(Date.UTC(2026, 0, 13, 10));
+  const fakes = new Map<string, FakeServer>();
+  const port = await PbxServers.connect({
+    config: loadServersConfig({
+      OUTPACE_SERVER_DOWN_AFTER_MS: '2000',
+      OUTPACE_SERVERS: JSON.stringify(
+        SERVERS.map((name) => ({ name, ariUrl: `http://${name}:8088`, username: 'u', password: 'p', trunks: [{ id: 'carrier', maxLines: 2, maxCallsPerSecond: 100 }] })),
+      ),
+    })!,
+    connect: async (server, link) => {
+      const fake = new FakeServer();
+      fake.link = link;
+      fakes.set(server.name, fake);
+      return fake;
+    },
+    agentServer: async (agentId) => AGENT_SERVER[agentId],
+    scheduler: time,
+    logger: pino({ level: 'silent' }),
+  });
+  const heard: TelephonyEvent[] = [];
+  port.subscribe((e) => heard.push(e));
+  const logIn = async (agentId: string) => {
+    port.loginAgent(AgentId(agentId), `PJSIP/${agentId}`);
+    await new Promise((r) => setImmediate(r));
+    fakes.get(AGENT_SERVER[agentId]!)!.emit({ type: 'agent.leg-up', agentId: AgentId(agentId), at: time.now() });
+  };
+  let n = 0;
+  const dial = (): AttemptId => {
+    const request: OriginateRequest = {
+      attemptId: AttemptId(`c${++n}`),
+      campaignId: CampaignId('c'),
+      leadId: LeadId(`l${n}`),
+      number: E164('+15550001000'),
+      callerId: '+15550000000',
+      trunk: TrunkId('carrier'),
+      ringTimeoutSec: 20,
+      machineDetection: false,
+    };
+    port.originate(request);
+    return request.attemptId;
+  };
+  const serverOf = (attemptId: AttemptId) => [...fakes].find(([, f]) => f.originated.some((o) => o.attemptId === attemptId))?.[0];
+  return { time, port, fakes, heard, logIn, dial, serverOf, pbx1: fakes.get('pbx1')!, pbx2: fakes.get('pbx2')! };
+}
+
+describe('the port over several Asterisk servers', () => {
+  it('logs each agent in on their own server and dials where the most agents are expected free', async () => {
+    const w = await twoServers();
+    await w.logIn('a1');
+    await w.logIn('a2');
+    await w.logIn('b1');
+    expect(w.pbx1.asked).toEqual(['login a1', 'login a2']);
+    expect(w.pbx2.asked).toEqual(['login b1']);
+    // pbx1 has two agents free, pbx2 one: the first call goes to pbx1; then each server expects about as many.
+    const first = w.dial();
+    expect(w.serverOf(first)).toBe('pbx1');
+    expect(w.port.canMeet(first, AgentId('a1'))).toBe(true);
+    expect(w.port.canMeet(first, AgentId('b1'))).toBe(false);
+  });
+
+  it('paces within the lines of the servers that are up, and places no call on a server whose socket dropped', async () => {
+    const w = await twoServers();
+    expect(w.port.trunkCapacity(TrunkId('carrier'), w.time.now()).linesFree).toBe(4);
+    w.pbx1.link.dropped();
+    expect(w.port.trunkCapacity(TrunkId('carrier'), w.time.now()).linesFree).toBe(2);
+    expect(w.serverOf(w.dial())).toBe('pbx2');
+    expect(w.serverOf(w.dial())).toBe('pbx2');
+    // No line left anywhere: refused at once, with why.
+    const refused = w.dial();
+    expect(w.heard.at(-1)).toMatchObject({ type: 'call.failed', attemptId: refused, outcome: 'failed' });
+  });
+
+  it('takes the agents of a server gone past the delay out of ready, closes its calls, and brings them back with it', async () => {
+    const w = await twoServers();
+    await w.logIn('a1');
+    const call = w.dial();
+    expect(w.serverOf(call)).toBe('pbx1');
+    w.pbx1.emit({ type: 'call.answered', attemptId: call, at: w.time.now(), answeredAt: w.time.now(), party: 'human' });
+    w.pbx1.link.dropped();
+    w.time.runUntil(w.time.now() + 1999);
+    expect(w.heard.some((e) => e.type === 'agent.leg-down')).toBe(false);
+    w.time.runUntil(w.time.now() + 1);
+    expect(w.heard.filter((e) => e.type === 'agent.leg-down' || e.type === 'call.ended')).toMatchObject([
+      { type: 'agent.leg-down', agentId: 'a1', returning: true },
+      { type: 'call.ended', attemptId: call, endedBy: 'system' },
+    ]);
+    expect(w.port.status()[0]).toMatchObject({ name: 'pbx1', up: false, calls: 0 });
+    // Back: the adapter found the leg gone (Asterisk restarted): not news, the leg is asked for again.
+    w.pbx1.emit({ type: 'agent.leg-down', agentId: AgentId('a1'), at: w.time.now(), cause: { code: 0, text: 'gone' } });
+    w.pbx1.emit({ type: 'call.ended', attemptId: call, at: w.time.now(), endedBy: 'customer', cause: { code: 16, text: 'gone' } });
+    w.pbx1.link.reconciled();
+    // The call's end was heard as the socket came back: nothing to hang up.
+    expect(w.pbx1.asked).toEqual(['login a1', 'login a1']);
+    w.pbx1.emit({ type: 'agent.leg-up', agentId: AgentId('a1'), at: w.time.now() });
+    expect(w.heard.filter((e) => e.type.startsWith('agent.')).map((e) => e.type)).toEqual(['agent.leg-up', 'agent.leg-down', 'agent.leg-up']);
+    expect(w.heard.filter((e) => e.type === 'call.ended')).toHaveLength(1);
+  });
+
+  it('hangs up, once back, a call it closed while the server was away that is still up there', async () => {
+    const w = await twoServers();
+    const call = w.dial();
+    const server = w.fakes.get(w.serverOf(call)!)!;
+    server.link.dropped();
+    w.time.runUntil(w.time.now() + 2000);
+    expect(w.heard.at(-1)).toMatchObject({ type: 'call.failed', attemptId: call });
+    server.link.reconciled();
+    expect(server.asked).toEqual([`hangup ${call}`]);
+    // Its end, when it comes, is not news.
+    server.emit({ type: 'call.ended', attemptId: call, at: w.time.now(), endedBy: 'system', cause: { code: 16, text: 'Normal Clearing' } });
+    expect(w.heard.filter((e) => 'attemptId' in e && e.attemptId === call)).toHaveLength(1);
+  });
+
+  it('says the trunk is down only when every server carrying it finds it down, and up when one has it back', async () => {
+    const w = await twoServers();
+    w.port.followTrunk('carrier');
+    expect([w.pbx1.followed, w.pbx2.followed]).toEqual([['carrier'], ['carrier']]);
+    const trunkNews = () => w.heard.filter((e) => e.type === 'trunk.down' || e.type === 'trunk.up').map((e) => e.type);
+    const down = { type: 'trunk.down', trunk: TrunkId('carrier'), at: w.time.now(), why: 'unreachable' } as const;
+    const up = { type: 'trunk.up', trunk: TrunkId('carrier'), at: w.time.now() } as const;
+    w.pbx1.emit(down);
+    expect(trunkNews()).toEqual([]);
+    w.pbx2.emit(down);
+    expect(trunkNews()).toEqual(['trunk.down']);
+    w.pbx1.emit(up);
+    w.pbx2.emit(up);
+    expect(trunkNews()).toEqual(['trunk.down', 'trunk.up']);
+  });
+
+  it('refuses an agent placed on no server, saying so', async () => {
+    const w = await twoServers();
+    w.port.loginAgent(AgentId('nobody'), 'PJSIP/nobody');
+    await new Promise((r) => setImmediate(r));
+    expect(w.heard.at(-1)).toMatchObject({ type: 'agent.leg-down', agentId: 'nobody' });
+    expect((w.heard.at(-1) as { cause: { text: string } }).cause.text).toMatch(/placed on no Asterisk server of pbx1, pbx2/);
+  });
+});
