@@ -122,4 +122,20 @@ describe('the engine after a lost one, on the same application', () => {
       await other.telephony.shutdown();
     }
   });
+
+  it("removes the idle agents' legs of a lost engine none of whose calls was left to adopt", async () => {
+    const idle = await connectEngine(lab, 'idle');
+    const other = await connectEngine(lab, 'other');
+    try {
+      idle.telephony.loginAgent(AGENT, lab.agentEndpoint(7));
+      await idle.heard.next('agent.leg-up', AGENT);
+      idle.telephony.close();
+      // Not this engine's application, and no call to adopt: only the lost engine's name tells its legs.
+      expect(await other.telephony.removeLeftLegs()).toBe(0);
+      expect(await other.telephony.removeLeftLegs('idle')).toBe(1);
+      await expect.poll(() => pbx().list().filter((c) => c.endpoint === lab.agentEndpoint(7))).toEqual([]);
+    } finally {
+      await other.telephony.shutdown();
+    }
+  });
 });

@@ -38,11 +38,12 @@ describe('an engine standing by for a campaign another engine runs', () => {
     expect(standByInterval(1500)).toBe(500);
     const time = new SimulatedTime(0);
     const run = fakeRun(['elsewhere', 'elsewhere', 'ok']);
-    const tookOver: number[] = [];
-    new StandBy({ run, campaignId: CAMPAIGN, scheduler: time, logger: quiet, intervalMs: 1000, tookOver: async () => void tookOver.push(time.now()) }, 'engine-a');
+    const tookOver: Array<[number, string | undefined]> = [];
+    new StandBy({ run, campaignId: CAMPAIGN, scheduler: time, logger: quiet, intervalMs: 1000, tookOver: async (lost) => void tookOver.push([time.now(), lost]) }, 'engine-a');
     await settle(time, 10_000);
     expect(run.starts).toBe(3);
-    expect(tookOver).toEqual([3000]);
+    // The engine it took over from, whose agents' legs are left to remove.
+    expect(tookOver).toEqual([[3000, 'engine-a']]);
   });
 
   it('lets go of what a failed start set up and asks again; stopped, asks no more', async () => {

@@ -27,8 +27,8 @@ export interface StandByOptions {
   readonly scheduler: Scheduler;
   readonly logger: Logger;
   readonly intervalMs: DurationMs;
-  /** Told once the campaign runs here. */
-  readonly tookOver: () => Promise<void>;
+  /** Told once the campaign runs here, with the engine that ran it before. */
+  readonly tookOver: (lostEngine: string | undefined) => Promise<void>;
 }
 
 export class StandBy {
@@ -40,7 +40,7 @@ export class StandBy {
 
   constructor(
     private readonly o: StandByOptions,
-    owner: string | undefined,
+    private owner: string | undefined,
   ) {
     o.logger.warn({ campaignId: o.campaignId, owner }, `campaign run by engine ${owner ?? 'another engine'}: standing by, to take it over if its lease lapses`);
     this.next();
@@ -64,7 +64,8 @@ export class StandBy {
     try {
       await this.o.run.start();
     } catch (error) {
-      if (!(error instanceof CampaignRunElsewhereError)) {
+      if (error instanceof CampaignRunElsewhereError) this.owner = error.owner;
+      else {
         // Storage or Redis unreachable, or the campaign paused: whatever the run set up before it failed is let go, and asked again.
         await this.o.run.drain().catch(() => undefined);
         const problem = error instanceof Error ? error.message : String(error);
@@ -74,6 +75,6 @@ export class StandBy {
       return this.next();
     }
     this.o.logger.warn({ campaignId: this.o.campaignId }, "campaign taken over: its lost engine's calls adopted or closed, dialing from this engine");
-    await this.o.tookOver();
+    await this.o.tookOver(this.owner);
   }
 }

@@ -157,10 +157,10 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
       // Each campaign takes over the calls a lost engine left; then the agents' legs no call holds go.
       for (const [i, run] of runs.entries()) {
         const campaignId = campaigns[i]!.id;
-        const tookOver = async () => {
+        const tookOver = async (lostEngine: string | undefined) => {
           running.runs.push(run);
           // The lost engine's agents' legs that no adopted call holds go before its agents log in here.
-          await telephony.removeLeftLegs();
+          await telephony.removeLeftLegs(lostEngine);
           runningHere.add(campaignId);
         };
         try {

@@ -38,7 +38,7 @@ import { type CustomerCall, CustomerCalls } from './customer-calls.js';
 import { CAUSE_UNKNOWN, failedOutcome, refusedCause } from './hangup-outcome.js';
 import { greetingEndedAt } from './greeting-end.js';
 import { IvrPlaybacks } from './ivr-playbacks.js';
-import { type LeftCustomer, findLeftBehind } from './left-behind.js';
+import { type LeftCustomer, type LeftLeg, findLeftBehind } from './left-behind.js';
 import { Listeners } from './listeners.js';
 import { OrphanChannels } from './orphan-channels.js';
 import { Prompts } from './prompts.js';
@@ -366,12 +366,15 @@ export class AriTelephony implements TelephonyPort, IvrPort {
 
   /**
    * Hangs up the agents' legs a lost engine of this application left (each in
-   * its bridge, ready for nobody) and destroys their bridges. Call it once the
-   * campaigns took their calls over: a leg still talking to a customer is kept.
+   * its bridge, ready for nobody) and destroys their bridges: those of an
+   * application it took over, and those `lostEngine` made (a lost engine none
+   * of whose calls was left to adopt). Call it once the campaigns took their
+   * calls over: a leg still talking to a customer is kept.
    */
-  async removeLeftLegs(): Promise<number> {
+  async removeLeftLegs(lostEngine?: string): Promise<number> {
     const { legs, emptyBridges } = await findLeftBehind(this.gate, () => this.rest);
-    const left = legs.filter((leg) => leg.app !== undefined && this.serves(leg.app) && !this.agents.onChannel(leg.channelId));
+    const lost = (leg: LeftLeg) => (leg.app !== undefined && this.serves(leg.app)) || (lostEngine !== undefined && leg.engine === lostEngine);
+    const left = legs.filter((leg) => lost(leg) && !this.agents.onChannel(leg.channelId));
     // A leg's bridge is made before its channel: a run lost in between leaves the bridge alone.
     const ownBridge = `${this.config.OUTPACE_ENGINE_ID}-a-`;
     const known = new Set(this.agents.all().map((leg) => leg.bridgeId));

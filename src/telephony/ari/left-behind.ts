@@ -27,6 +27,8 @@ export interface LeftLeg {
   readonly bridgeId: string | undefined;
   /** The ARI application the leg was made for. */
   readonly app: string | undefined;
+  /** The engine that made it. */
+  readonly engine: string | undefined;
 }
 
 export interface LeftBehind {
@@ -50,16 +52,17 @@ export async function findLeftBehind(gate: RestGate, rest: () => AriRest): Promi
   const variable = (channelId: string, name: string) => gate.run('channel variable', () => rest().channelVar(channelId, name)).catch(() => undefined);
   const found = await Promise.all(
     channels.map(async (channel) => {
-      const [attempt, agent, app] = await Promise.all([
+      const [attempt, agent, app, engine] = await Promise.all([
         variable(channel.id, 'OUTPACE_ATTEMPT'),
         variable(channel.id, 'OUTPACE_AGENT'),
         variable(channel.id, 'OUTPACE_APP'),
+        variable(channel.id, 'OUTPACE_ENGINE'),
       ]);
-      return { channel, attempt, agent, app };
+      return { channel, attempt, agent, app, engine };
     }),
   );
-  const legs: LeftLeg[] = found.flatMap(({ channel, agent, app }) =>
-    agent ? [{ agentId: AgentId(agent), channelId: channel.id, bridgeId: bridgeOf.get(channel.id), app }] : [],
+  const legs: LeftLeg[] = found.flatMap(({ channel, agent, app, engine }) =>
+    agent ? [{ agentId: AgentId(agent), channelId: channel.id, bridgeId: bridgeOf.get(channel.id), app, engine }] : [],
   );
   const legOn = new Map(legs.map((leg) => [leg.channelId, leg]));
   const customers = new Map<AttemptId, LeftCustomer>();

@@ -15,7 +15,7 @@ import type { ServerLoad } from './server-choice.js';
 /** What the port over several servers asks of each server's adapter (AriTelephony). */
 export interface ServerPort extends TelephonyPort, IvrPort {
   adoptCalls(calls: readonly OriginateRequest[]): Promise<ReadonlyMap<AttemptId, LeftCall>>;
-  removeLeftLegs(): Promise<number>;
+  removeLeftLegs(lostEngine?: string): Promise<number>;
   /** Says when the trunk goes down and comes back (trunk.down, trunk.up). */
   followTrunk(trunk: string): void;
   shutdown(): Promise<void>;

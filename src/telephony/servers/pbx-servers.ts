@@ -243,9 +243,9 @@ export class PbxServers implements TelephonyPort, IvrPort {
     return adopted;
   }
 
-  async removeLeftLegs(): Promise<number> {
+  async removeLeftLegs(lostEngine?: string): Promise<number> {
     let n = 0;
-    for (const s of this.servers.values()) if (s.reachable && s.port) n += await s.port.removeLeftLegs();
+    for (const s of this.servers.values()) if (s.reachable && s.port) n += await s.port.removeLeftLegs(lostEngine);
     return n;
   }
 
