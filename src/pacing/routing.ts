@@ -42,10 +42,15 @@ export function route(
   if (live.length === 0 || ready.length === 0) return { connect: [], abandon };
   const calls = [...live].sort((a, b) => a.readyAt - b.readyAt);
   const agents = [...ready].sort((a, b) => a.readySince - b.readySince);
+  if (!canMeet) {
+    // Every agent can take every call (one PBX): pair them in order, as the tick must stay linear in the floor's size.
+    const n = Math.min(calls.length, agents.length);
+    return { connect: calls.slice(0, n).map((call, i) => ({ attemptId: call.attemptId, agentId: agents[i]!.id })), abandon };
+  }
   const connect = [];
   const free: (ReadyAgent | undefined)[] = agents;
   for (const call of calls) {
-    const i = free.findIndex((a) => a !== undefined && (canMeet?.(call.attemptId, a.id) ?? true));
+    const i = free.findIndex((a) => a !== undefined && canMeet(call.attemptId, a.id));
     if (i < 0) continue;
     connect.push({ attemptId: call.attemptId, agentId: free[i]!.id });
     free[i] = undefined;
