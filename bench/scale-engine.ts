@@ -86,7 +86,8 @@ const servers = loadServersConfig({
     setup.servers.map((s) => ({ name: s.name, ariUrl: s.url, username: s.username, password: s.password, trunks: [{ id: 'carrier', maxLines: setup.linesPerServer, maxCallsPerSecond: 1000 }] })),
   ),
 })!;
-const telephony = (await connectTelephony({ servers }, { logger, db, scheduler: clock })) as PbxServers;
+const coordination = redisCoordination(setup.redisUrl, setup.redisPrefix, logger);
+const telephony = (await connectTelephony({ servers }, { logger, db, scheduler: clock, trunkLines: coordination.trunks })) as PbxServers;
 
 let window = { connectMs: [] as number[], agentWaitMs: [] as number[], attemptsEnded: 0, live: 0, abandoned: 0 };
 timeConnects(telephony, ({ answerToAgentMs, agentWaitMs }) => {
@@ -98,7 +99,7 @@ const desk = new ScriptedDesk(clock, () => 'valid-sale', setup.wrapUpMs);
 telephony.subscribe(desk.telephonyEvent);
 const runner = new CampaignRunner({
   db,
-  coordination: redisCoordination(setup.redisUrl, setup.redisPrefix, logger),
+  coordination,
   campaignId: CampaignId(setup.campaignId),
   engineId: setup.engineId,
   port: telephony,

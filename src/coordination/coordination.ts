@@ -2,7 +2,9 @@
  * What several engine processes and the API share through Redis: who owns
  * each campaign (a lease with a fencing token), and the live state the
  * wallboard shows (agent states, calls in flight, today's counters), published
- * as events. memory.ts serves a single engine when there is no Redis.
+ * as events; the lines and call starts each trunk of each Asterisk server
+ * carries for every engine together. memory.ts serves a single engine when
+ * there is no Redis.
  */
 import type { CampaignState } from '../campaigns/campaign.js';
 import type { AgentId, AttemptId, CampaignId } from '../domain/ids.js';
@@ -143,12 +145,58 @@ export interface LiveState {
   onCommand(listener: (command: SupervisorCommand) => void): Promise<() => Promise<void>>;
 }
 
+/**
+ * One trunk of one Asterisk server, as every engine names it: the server's
+ * name in OUTPACE_SERVERS (SINGLE_SERVER_NAME with ARI_URL) and the trunk's id.
+ * Engines that name it alike share its limits.
+ */
+export interface SharedTrunkId {
+  readonly server: string;
+  readonly trunk: string;
+}
+
+/** The name of the one Asterisk server of engines set up with ARI_URL: engines sharing a Redis prefix share its trunks. */
+export const SINGLE_SERVER_NAME = 'default';
+
+/** A trunk's limits as every engine counts them together. */
+export interface TrunkLimits {
+  readonly maxLines: number;
+  /** Call starts allowed within any `windowMs` (TrunkLimiter's sliding window). */
+  readonly startsPerWindow: number;
+  readonly windowMs: DurationMs;
+}
+
+export type SeizeOutcome = 'seized' | 'lines-full' | 'starts-full';
+
+/** What the other engines use of a trunk: lines held now, calls started within the window. */
+export interface OthersOnTrunk {
+  readonly lines: number;
+  readonly starts: number;
+}
+
+/**
+ * Lines and call starts of each trunk, counted over every engine. Each engine
+ * holds its lines under a hold that lapses unless renewed (`hold`): the lines
+ * of an engine that died come back to the others within `holdMs`, with no one's
+ * help. The engine's own count is the truth (`hold` sets it): a release lost
+ * while the service was away is corrected at the next renewal.
+ */
+export interface TrunkLines {
+  /** Takes a line and a call start for the engine if the trunk's limits, over every engine, allow it now; atomic. Else the limit that refused. */
+  seize(trunk: SharedTrunkId, engineId: string, limits: TrunkLimits, holdMs: DurationMs): Promise<{ readonly seized: SeizeOutcome; readonly others: OthersOnTrunk }>;
+  /** A call that held a line ended. */
+  release(trunk: SharedTrunkId, engineId: string): Promise<void>;
+  /** The engine is alive and holds `lines` of the trunk, for `holdMs` more; what the others use in return. */
+  hold(trunk: SharedTrunkId, engineId: string, lines: number, limits: TrunkLimits, holdMs: DurationMs): Promise<OthersOnTrunk>;
+}
+
 /** Whether the coordination service answers now; when not, why, as the last error said. */
 export type CoordinationHealth = { readonly reachable: true } | { readonly reachable: false; readonly problem: string };
 
 export interface Coordination {
   readonly ownership: CampaignOwnership;
   readonly live: LiveState;
+  readonly trunks: TrunkLines;
   /** For the health check: the in-process coordination is always reachable. */
   health(): CoordinationHealth;
   close(): Promise<void>;

@@ -1,6 +1,7 @@
 /** The in-process coordination for a single engine with no Redis (the embedded demo). */
 import { EventEmitter } from 'node:events';
 import type { AgentId, AttemptId, CampaignId } from '../domain/ids.js';
+import type { EpochMs } from '../domain/time.js';
 import type { Clock } from '../engine/scheduler.js';
 import {
   counterDay,
@@ -15,7 +16,12 @@ import {
   type LiveCounter,
   type LiveEvent,
   type LiveState,
+  type OthersOnTrunk,
+  type SeizeOutcome,
+  type SharedTrunkId,
   type SupervisionNews,
+  type TrunkLimits,
+  type TrunkLines,
   type SupervisorCommand,
 } from './coordination.js';
 
@@ -154,10 +160,64 @@ export class MemoryLiveState implements LiveState {
   }
 }
 
+interface TrunkUse {
+  readonly holders: Map<string, { lines: number; expiresAt: EpochMs }>;
+  /** Call starts, oldest first. */
+  starts: { readonly engineId: string; readonly at: EpochMs }[];
+}
+
+/** The same accounting as the Redis one (redis/trunk-lines.ts), for the engines of one process. */
+export class MemoryTrunkLines implements TrunkLines {
+  private readonly trunks = new Map<string, TrunkUse>();
+  constructor(private readonly clock: Clock) {}
+
+  /** The trunk's use now: holders whose hold lapsed are gone, and starts older than the window. */
+  private use(trunk: SharedTrunkId, windowMs: number): TrunkUse {
+    const key = `${trunk.server}:${trunk.trunk}`;
+    const use = this.trunks.get(key) ?? { holders: new Map(), starts: [] };
+    this.trunks.set(key, use);
+    const now = this.clock.now();
+    for (const [engineId, holder] of use.holders) if (holder.expiresAt <= now) use.holders.delete(engineId);
+    use.starts = use.starts.filter((s) => s.at > now - windowMs);
+    return use;
+  }
+
+  private others(use: TrunkUse, engineId: string): OthersOnTrunk {
+    let lines = 0;
+    for (const [id, holder] of use.holders) if (id !== engineId) lines += holder.lines;
+    return { lines, starts: use.starts.filter((s) => s.engineId !== engineId).length };
+  }
+
+  async seize(trunk: SharedTrunkId, engineId: string, limits: TrunkLimits, holdMs: number) {
+    const use = this.use(trunk, limits.windowMs);
+    const others = this.others(use, engineId);
+    const mine = use.holders.get(engineId)?.lines ?? 0;
+    const seized: SeizeOutcome = others.lines + mine >= limits.maxLines ? 'lines-full' : use.starts.length >= limits.startsPerWindow ? 'starts-full' : 'seized';
+    if (seized === 'seized') {
+      const now = this.clock.now();
+      use.holders.set(engineId, { lines: mine + 1, expiresAt: now + holdMs });
+      use.starts.push({ engineId, at: now });
+    }
+    return { seized, others };
+  }
+
+  async release(trunk: SharedTrunkId, engineId: string) {
+    const holder = this.trunks.get(`${trunk.server}:${trunk.trunk}`)?.holders.get(engineId);
+    if (holder) holder.lines = Math.max(0, holder.lines - 1);
+  }
+
+  async hold(trunk: SharedTrunkId, engineId: string, lines: number, limits: TrunkLimits, holdMs: number) {
+    const use = this.use(trunk, limits.windowMs);
+    use.holders.set(engineId, { lines, expiresAt: this.clock.now() + holdMs });
+    return this.others(use, engineId);
+  }
+}
+
 export function memoryCoordination(clock: Clock): Coordination {
   return {
     ownership: new MemoryOwnership(clock),
     live: new MemoryLiveState(),
+    trunks: new MemoryTrunkLines(clock),
     health: () => ({ reachable: true }),
     close: async () => undefined,
   };

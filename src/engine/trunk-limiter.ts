@@ -10,6 +10,11 @@
 import type { TrunkSettings } from '../pacing/settings.js';
 import type { EpochMs } from '../domain/time.js';
 
+/** The sliding window a calls-per-second rate means: so many starts within so many ms. */
+export function startWindow(rate: number): { readonly startsPerWindow: number; readonly windowMs: number } {
+  return rate >= 1 ? { startsPerWindow: Math.floor(rate), windowMs: 1000 } : { startsPerWindow: 1, windowMs: 1000 / rate };
+}
+
 export class TrunkLimiter {
   private readonly perWindow: number;
   private readonly windowMs: number;
@@ -21,14 +26,19 @@ export class TrunkLimiter {
   down: string | undefined;
 
   constructor(private readonly trunk: TrunkSettings) {
-    const rate = trunk.maxCallsPerSecond;
-    this.perWindow = rate >= 1 ? Math.floor(rate) : 1;
-    this.windowMs = rate >= 1 ? 1000 : 1000 / rate;
+    const window = startWindow(trunk.maxCallsPerSecond);
+    this.perWindow = window.startsPerWindow;
+    this.windowMs = window.windowMs;
     this.starts = new Array<EpochMs>(this.perWindow).fill(-Infinity);
   }
 
   get id(): string {
     return this.trunk.id;
+  }
+
+  /** Lines this limiter counts in use. */
+  get lines(): number {
+    return this.linesInUse;
   }
 
   /** None while the trunk is down: its lines are not counted. */

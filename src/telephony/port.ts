@@ -241,11 +241,12 @@ export interface TelephonyPort {
    */
   canMeet?(attemptId: AttemptId, agentId: AgentId): boolean;
   /**
-   * The lines and call starts the trunk has now on the PBXs that are up, when
-   * the port knows them (several PBXs, each with its trunks' limits): the
-   * campaign paces within it as well as within its own trunk settings.
+   * The lines and call starts the trunk has now on the PBXs that are up,
+   * less what the other engines dialing on them hold, when the port knows
+   * them (undefined: a trunk it sets no limits for): the campaign paces
+   * within it as well as within its own trunk settings.
    */
-  trunkCapacity?(trunk: TrunkId, now: EpochMs): TrunkCapacity;
+  trunkCapacity?(trunk: TrunkId, now: EpochMs): TrunkCapacity | undefined;
   /**
    * Takes over the calls of an engine that was lost, as they were dialed:
    * the answer names each one the PBX still holds (or that it abandoned

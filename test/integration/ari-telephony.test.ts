@@ -552,7 +552,7 @@ function telephonySuite(startLab: () => Promise<TelephonyLab>): void {
         limited.telephony.originate(second);
         expect(await limited.heard.next('call.failed', second.attemptId)).toMatchObject({
           outcome: 'failed',
-          detail: 'trunk carrier already carries its limit of 1 calls',
+          detail: 'trunk carrier on Asterisk server default already carries its limit of 1 calls over every engine',
         });
         await limited.heard.next('call.answered', first.attemptId);
         limited.telephony.hangup(first.attemptId);

@@ -89,7 +89,8 @@ describe.skipIf(!pgUrl || !redis)('a campaign over two Asterisk servers', () => 
       ),
     })!;
     const logger = pino({ level: 'silent' });
-    telephony = (await connectTelephony({ servers }, { logger, db, scheduler: wallClockScheduler })) as PbxServers;
+    const coordination = redisCoordination(redis!, prefix, logger);
+    telephony = (await connectTelephony({ servers }, { logger, db, scheduler: wallClockScheduler, trunkLines: coordination.trunks })) as PbxServers;
     const board = new AgentBoard();
     board.subscribe((c) => states.set(c.agentId, { to: c.to, reason: c.reason }));
     const desk = new ScriptedDesk(wallClockScheduler, () => 'valid-sale', 50);
@@ -99,7 +100,7 @@ describe.skipIf(!pgUrl || !redis)('a campaign over two Asterisk servers', () => 
     });
     runner = new CampaignRunner({
       db,
-      coordination: redisCoordination(redis!, prefix, logger),
+      coordination,
       campaignId: campaign.id,
       engineId: 'servers-test',
       port: telephony,

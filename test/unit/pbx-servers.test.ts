@@ -15,8 +15,17 @@ class FakeServer extends ScriptedPort implements ServerPort {
   link!: ServerLink;
   readonly ivr = new Listeners<IvrEvent>();
   restRequestsPending = 0;
+  private readonly ended = new Set<string>();
+  constructor(private readonly maxLines: number) {
+    super();
+  }
   emit(e: TelephonyEvent) {
+    if (e.type === 'call.ended' || e.type === 'call.failed') this.ended.add(e.attemptId);
     this.listeners.emit(e);
+  }
+  /** The adapter counts its trunk's lines: each call it was asked for until its end. */
+  trunkCapacity() {
+    return { linesFree: this.maxLines - this.originated.filter((o) => !this.ended.has(o.attemptId)).length, callsAllowedNow: 100 };
   }
   playOnCall() {}
   stopPlaying() {}
@@ -51,7 +60,7 @@ async function twoServers() {
       ),
     })!,
     connect: async (server, link) => {
-      const fake = new FakeServer();
+      const fake = new FakeServer(server.trunks[0]!.maxLines);
       fake.link = link;
       fakes.set(server.name, fake);
       return fake;

@@ -85,7 +85,12 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
     | undefined;
   return {
     async start(api, { db, coordination, metrics, health }) {
-      const telephony = await connectTelephony(servers ? { servers } : { ari }, {
+      const campaigns = inStartOrder(await Promise.all(campaignIds.map((id) => getCampaign(db, id))));
+      // With one server, every trunk these campaigns dial on has the engine's limits, held over every engine on that server.
+      const trunk = { maxLines: settings.OUTPACE_TRUNK_MAX_LINES, maxCallsPerSecond: ari.ARI_CALLS_PER_SECOND };
+      const trunks = [...new Set([settings.OUTPACE_TRUNK, ...campaigns.map((c) => c.trunkId ?? settings.OUTPACE_TRUNK)])].map((id) => ({ id, ...trunk }));
+      const telephony = await connectTelephony(servers ? { servers } : { ari, trunks }, {
+        trunkLines: coordination.trunks,
         logger,
         db,
         scheduler: wallClockScheduler,
@@ -112,7 +117,6 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
         ],
         logger,
       );
-      const campaigns = inStartOrder(await Promise.all(campaignIds.map((id) => getCampaign(db, id))));
       // Said before the first dial: settings that make the abandon target or the connect deadline unreachable, or go beyond the law.
       for (const campaign of campaigns) {
         for (const finding of await measuredFeasibility(db, campaign, wallClockScheduler.now())) {
@@ -130,7 +134,7 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
         port: telephony,
         scheduler: wallClockScheduler,
         logger,
-        trunk: { id: settings.OUTPACE_TRUNK, maxLines: settings.OUTPACE_TRUNK_MAX_LINES, maxCallsPerSecond: ari.ARI_CALLS_PER_SECOND },
+        trunk: { id: settings.OUTPACE_TRUNK, ...trunk },
         agentCampaigns,
         metrics,
         leaseTtlMs: settings.OUTPACE_LEASE_TTL_MS,

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Coordination, CoordinationHealth } from '../coordination.js';
 import { RedisLiveState } from './live-state.js';
 import { RedisOwnership } from './ownership.js';
+import { RedisTrunkLines } from './trunk-lines.js';
 
 /**
  * Coordination through the Redis at `url`; every key starts with `prefix`, so
@@ -36,6 +37,7 @@ export function redisCoordination(url: string, prefix = 'outpace:', logger?: Log
   return {
     ownership: new RedisOwnership(redis, prefix),
     live: new RedisLiveState(redis, openSubscriber, prefix),
+    trunks: new RedisTrunkLines(redis, prefix),
     health: () => health,
     async close() {
       // Subscribers hold nothing to flush; a listener that already unsubscribed has quit its own.

@@ -21,10 +21,13 @@ import { type Logger, pino } from 'pino';
 import type { AgentId, AttemptId } from '../../domain/ids.js';
 import type { EpochMs } from '../../domain/time.js';
 import type { AnsweredParty, HangupCause } from '../../domain/outcomes.js';
+import { SINGLE_SERVER_NAME } from '../../coordination/coordination.js';
+import { MemoryTrunkLines } from '../../coordination/memory.js';
 import { type Clock, wallClockScheduler } from '../../engine/scheduler.js';
 import type { TrunkSettings } from '../../pacing/settings.js';
 import type { IvrListener, IvrPort, PlayRequest } from '../ivr-port.js';
-import type { CallControl, EndedBy, LeftCall, MediaUri, OriginateRequest, SupervisionRequest, TelephonyEvent, TelephonyListener, TelephonyPort } from '../port.js';
+import type { CallControl, EndedBy, LeftCall, MediaUri, OriginateRequest, SupervisionRequest, TelephonyEvent, TelephonyListener, TelephonyPort, TrunkCapacity } from '../port.js';
+import { type TrunkLineCount, TrunkShares } from '../trunk-shares.js';
 import { unreachableCause } from './agent-endpoints.js';
 import { type AgentLeg, AgentLegs } from './agent-legs.js';
 import { type AriConnection, type AriRest, connectAri } from './ari-connection.js';
@@ -54,6 +57,8 @@ export interface AriTelephonyOptions {
   readonly clock?: Clock;
   /** Line and call-rate limits per trunk; trunks not listed get ARI_CALLS_PER_SECOND and no line limit. */
   readonly trunks?: readonly TrunkSettings[];
+  /** Where the trunks' lines are counted with the other engines' on this server (Coordination.trunks); default: this process alone. */
+  readonly trunkLines?: TrunkLineCount;
   /** Told how long each REST request waited for its turn and took (the benchmark); see RestGateOptions. */
   readonly restTimed?: RestGateOptions['timed'];
   /** Told each time the event socket comes back after a drop (the metrics' reconnects). */
@@ -95,6 +100,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   private readonly clock: Clock;
   private readonly config: AriConfig;
   private readonly trunks: ReadonlyMap<string, TrunkSettings>;
+  private readonly trunkShares: TrunkShares;
   private connection: AriConnection | undefined;
   /** Lost engines' applications served by this engine (takeOverApplications). */
   private readonly takenApplications = new Map<string, AriConnection>();
@@ -112,6 +118,14 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     this.clock = o.clock ?? wallClockScheduler;
     this.listeners = new Listeners(this.logger, 'telephony');
     this.trunks = new Map((o.trunks ?? []).map((t) => [t.id, t]));
+    this.trunkShares = new TrunkShares({
+      trunks: o.trunks ?? [],
+      count: o.trunkLines ?? { lines: new MemoryTrunkLines(wallClockScheduler), server: SINGLE_SERVER_NAME },
+      engineId: o.config.OUTPACE_ENGINE_ID,
+      // The renewals run on the wall clock, as Redis's holds do.
+      scheduler: wallClockScheduler,
+      logger: this.logger,
+    });
     this.gate = new RestGate({
       maxConcurrent: o.config.ARI_MAX_CONCURRENT_REQUESTS,
       timeoutMs: o.config.ARI_REQUEST_TIMEOUT_MS,
@@ -189,10 +203,12 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       },
       ...(o.dropped ? { onDropped: o.dropped } : {}),
     });
+    telephony.trunkShares.keep();
     return telephony;
   }
 
   close(): void {
+    this.trunkShares.stop();
     this.orphans.clear();
     this.returning.clear();
     this.trunkEvents.close();
@@ -225,6 +241,11 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     this.close();
   }
 
+  /** What the trunk can carry now on this server, over every engine; undefined for a trunk it sets no limits for. */
+  trunkCapacity(trunk: string, now: EpochMs): TrunkCapacity | undefined {
+    return this.trunkShares.capacity(trunk, now);
+  }
+
   /** Follows the trunk's state from now on (`trunk.down`, `trunk.up`), before any call is dialed on it. */
   followTrunk(trunk: string): void {
     void this.trunkEvents.heard(trunk);
@@ -251,16 +272,18 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       this.logger.error({ attemptId: request.attemptId }, 'originate ignored: the attempt is already in flight');
       return;
     }
-    const maxLines = this.trunks.get(request.trunk)?.maxLines;
-    if (maxLines !== undefined && this.calls.linesOn(request.trunk) >= maxLines) {
-      const detail = `trunk ${request.trunk} already carries its limit of ${maxLines} calls`;
-      this.emit({ type: 'call.failed', attemptId: request.attemptId, at: this.clock.now(), outcome: 'failed', cause: refusedCause(detail), detail });
-      return;
-    }
-    const call = this.calls.add(request, `${this.config.OUTPACE_ENGINE_ID}-c-${request.attemptId}`);
+    // The line is asked for at once, so that the pacing of every engine sees it taken; the originate waits for the answer.
+    const seizing = this.trunkShares.seize(request.trunk, this.clock.now());
+    const call = this.calls.add(
+      request,
+      `${this.config.OUTPACE_ENGINE_ID}-c-${request.attemptId}`,
+      seizing.then((refused) => refused === undefined && this.trunks.has(request.trunk)),
+    );
     const heard = this.trunkEvents.heard(request.trunk);
     this.gate
       .originate(request.trunk, 'originate', async () => {
+        const refused = await seizing;
+        if (refused !== undefined) throw new Error(refused);
         // Heard from its creation through the trunk's endpoint, the call can go through the dialplan, which records it
         // from the answer and plays the abandon message if this engine is gone when it is answered.
         const viaDialplan = await heard;
@@ -456,7 +479,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
 
   /** Makes a lost engine's call this adapter's own, in the phase the PBX shows. */
   private adopt(request: OriginateRequest, found: LeftCustomer, viaDialplan: boolean): LeftCall {
-    const call = this.calls.add(request, found.channelId);
+    const call = this.calls.add(request, found.channelId, Promise.resolve(this.trunkShares.adopted(request.trunk, this.clock.now())));
     call.created = true;
     // The lost engine dialed it as this one does: through the dialplan, recording from the answer, when the trunk is followed.
     call.recordedFromAnswer = viaDialplan && request.recording !== 'none';
@@ -727,7 +750,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
 
   /** Reports the end of a customer call: exactly one answered-or-failed, then the end if it was answered. */
   private settle(call: CustomerCall, cause: HangupCause): void {
-    this.calls.remove(call);
+    this.dropCall(call);
     this.supervisions.callEnded(call.request.attemptId);
     this.waits.releaseAll(call.channelId);
     this.ivr.forget(call.channelId);
@@ -1016,12 +1039,19 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       this.orphans.add(call.channelId);
       this.hangupChannel(call.channelId);
     }
-    this.calls.remove(call);
+    this.dropCall(call);
     const { attemptId } = call.request;
     const at = this.clock.now();
     this.logger.warn({ attemptId, detail }, 'originate refused');
     if (call.endRequestedBy) this.emit({ type: 'call.ended', attemptId, at, endedBy: call.endRequestedBy, cause: refusedCause(detail) });
     else this.emit({ type: 'call.failed', attemptId, at, outcome: 'failed', cause: refusedCause(detail), detail });
+  }
+
+  /** The call's end is reported: it leaves the table, and its trunk line is given back to every engine. */
+  private dropCall(call: CustomerCall): void {
+    if (!this.calls.isLive(call)) return;
+    this.calls.remove(call);
+    void call.holdsLine.then((held) => held && this.trunkShares.release(call.request.trunk));
   }
 
   private ownerVariables(): Record<string, string> {

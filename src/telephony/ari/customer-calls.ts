@@ -37,14 +37,14 @@ export interface CustomerCall {
   cancelled: boolean;
   /** Originated through the dialplan, which records it from the answer (call-recordings.ts). */
   recordedFromAnswer: boolean;
+  /** Whether the call holds one of its trunk's counted lines (TrunkShares), once the count answered. */
+  holdsLine: Promise<boolean>;
 }
 
 export class CustomerCalls {
   private readonly byAttempt = new Map<AttemptId, CustomerCall>();
   private readonly byChannel = new Map<string, CustomerCall>();
-  private readonly linesByTrunk = new Map<string, number>();
-
-  add(request: OriginateRequest, channelId: string): CustomerCall {
+  add(request: OriginateRequest, channelId: string, holdsLine: Promise<boolean>): CustomerCall {
     const call: CustomerCall = {
       request,
       channelId,
@@ -58,10 +58,10 @@ export class CustomerCalls {
       created: false,
       cancelled: false,
       recordedFromAnswer: false,
+      holdsLine,
     };
     this.byAttempt.set(request.attemptId, call);
     this.byChannel.set(channelId, call);
-    this.linesByTrunk.set(request.trunk, this.linesOn(request.trunk) + 1);
     return call;
   }
 
@@ -82,12 +82,6 @@ export class CustomerCalls {
     if (!this.isLive(call)) return;
     this.byAttempt.delete(call.request.attemptId);
     this.byChannel.delete(call.channelId);
-    this.linesByTrunk.set(call.request.trunk, this.linesOn(call.request.trunk) - 1);
-  }
-
-  /** Calls in flight on a trunk: what its line limit counts. */
-  linesOn(trunk: string): number {
-    return this.linesByTrunk.get(trunk) ?? 0;
   }
 
   all(): CustomerCall[] {

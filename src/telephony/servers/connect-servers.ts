@@ -1,8 +1,12 @@
 /**
  * The telephony port `outpace run` drives: one ARI connection (ARI_URL), or
- * one per server named in OUTPACE_SERVERS under the port over several.
+ * one per server named in OUTPACE_SERVERS under the port over several. Each
+ * server's trunks count their lines with the other engines' (TrunkLines):
+ * the one server of ARI_URL under the name SINGLE_SERVER_NAME.
  */
 import type { Logger } from 'pino';
+import { SINGLE_SERVER_NAME, type TrunkLines } from '../../coordination/coordination.js';
+import type { TrunkSettings } from '../../pacing/settings.js';
 import type { Scheduler } from '../../engine/scheduler.js';
 import type { Queryable } from '../../storage/db.js';
 import { AriTelephony, type AriTelephonyOptions } from '../ari/ari-telephony.js';
@@ -17,12 +21,20 @@ export interface ConnectTelephonyOptions extends Pick<AriTelephonyOptions, 'rest
   readonly logger: Logger;
   readonly db: Queryable;
   readonly scheduler: Scheduler;
+  /** Where every engine counts the trunks' lines (Coordination.trunks). */
+  readonly trunkLines: TrunkLines;
 }
 
-export function connectTelephony(target: { ari: AriConfig } | { servers: PbxServersConfig }, o: ConnectTelephonyOptions): Promise<EngineTelephony> {
-  const { logger, restTimed, reconnected, deposed } = o;
+/** One server (ARI_URL) and the trunks its engines dial on, each with the engine's limits; or the servers of OUTPACE_SERVERS. */
+export type TelephonyTarget = { readonly ari: AriConfig; readonly trunks: readonly TrunkSettings[] } | { readonly servers: PbxServersConfig };
+
+export function connectTelephony(target: TelephonyTarget, o: ConnectTelephonyOptions): Promise<EngineTelephony> {
+  const { logger, restTimed, reconnected, deposed, trunkLines: lines } = o;
   const clock = o.scheduler;
-  if ('ari' in target) return AriTelephony.connect({ config: target.ari, logger, clock, restTimed, reconnected, deposed });
+  if ('ari' in target) {
+    const trunkLines = { lines, server: SINGLE_SERVER_NAME };
+    return AriTelephony.connect({ config: target.ari, trunks: target.trunks, trunkLines, logger, clock, restTimed, reconnected, deposed });
+  }
   return PbxServers.connect({
     config: target.servers,
     scheduler: o.scheduler,
@@ -32,6 +44,7 @@ export function connectTelephony(target: { ari: AriConfig } | { servers: PbxServ
       AriTelephony.connect({
         config: server.ari,
         trunks: server.trunks,
+        trunkLines: { lines, server: server.name },
         logger: logger.child({ server: server.name }),
         clock,
         restTimed,

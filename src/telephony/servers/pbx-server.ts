@@ -6,9 +6,8 @@
 import type { AgentId, AttemptId } from '../../domain/ids.js';
 import type { EpochMs } from '../../domain/time.js';
 import type { TimerHandle } from '../../engine/scheduler.js';
-import { TrunkLimiter } from '../../engine/trunk-limiter.js';
 import type { IvrPort } from '../ivr-port.js';
-import type { LeftCall, OriginateRequest, TelephonyPort } from '../port.js';
+import type { LeftCall, OriginateRequest, TelephonyPort, TrunkCapacity } from '../port.js';
 import type { PbxServerConfig } from './servers-config.js';
 import type { ServerLoad } from './server-choice.js';
 
@@ -18,6 +17,8 @@ export interface ServerPort extends TelephonyPort, IvrPort {
   removeLeftLegs(lostEngine?: string): Promise<number>;
   /** Says when the trunk goes down and comes back (trunk.down, trunk.up). */
   followTrunk(trunk: string): void;
+  /** The trunk's lines and starts free on this server, over every engine; undefined where the server does not carry it. */
+  trunkCapacity(trunk: string, now: EpochMs): TrunkCapacity | undefined;
   shutdown(): Promise<void>;
   close(): void;
   readonly restRequestsPending: number;
@@ -44,7 +45,6 @@ export class PbxServer {
   /** Not declared down: its agents count as reachable by the engine. */
   up = false;
   downTimer: TimerHandle | undefined;
-  readonly trunks: ReadonlyMap<string, TrunkLimiter>;
   /** Agents logged in here, with their softphone's endpoint. */
   readonly endpoints = new Map<AgentId, string>();
   readonly legsUp = new Set<AgentId>();
@@ -53,16 +53,18 @@ export class PbxServer {
   /** Calls reported ended to the engine when the server went down: what the adapter says of them later is not news. */
   readonly writtenOff = new Set<AttemptId>();
 
-  constructor(readonly config: PbxServerConfig) {
-    this.trunks = new Map(config.trunks.map((t) => [t.id, new TrunkLimiter(t)]));
-  }
+  constructor(readonly config: PbxServerConfig) {}
 
   get name(): string {
     return this.config.name;
   }
 
+  carries(trunk: string): boolean {
+    return this.config.trunks.some((t) => t.id === trunk);
+  }
+
   load(trunk: string, now: EpochMs): ServerLoad {
-    const limiter = this.reachable ? this.trunks.get(trunk) : undefined;
+    const capacity = this.reachable ? this.port?.trunkCapacity(trunk, now) : undefined;
     let agentsTalking = 0;
     let callsWaiting = 0;
     let callsRinging = 0;
@@ -73,8 +75,8 @@ export class PbxServer {
     }
     return {
       name: this.name,
-      linesFree: limiter?.linesFree() ?? 0,
-      callsAllowedNow: limiter?.callsAllowedNow(now) ?? 0,
+      linesFree: capacity?.linesFree ?? 0,
+      callsAllowedNow: capacity?.callsAllowedNow ?? 0,
       agentsUp: this.up ? this.legsUp.size : 0,
       agentsTalking,
       callsWaiting,
@@ -82,16 +84,12 @@ export class PbxServer {
     };
   }
 
-  /** A call placed here takes one of its trunk's lines. */
-  placed(attemptId: AttemptId, trunk: string, now: EpochMs, answered = false): void {
-    this.trunks.get(trunk)?.seize(now);
+  /** A call placed here (its adapter counts its trunk line). */
+  placed(attemptId: AttemptId, trunk: string, answered = false): void {
     this.calls.set(attemptId, { trunk, answered });
   }
 
   ended(attemptId: AttemptId): void {
-    const call = this.calls.get(attemptId);
-    if (!call) return;
     this.calls.delete(attemptId);
-    this.trunks.get(call.trunk)?.release();
   }
 }

@@ -135,7 +135,7 @@ export class PbxServers implements TelephonyPort, IvrPort {
       this.emit({ type: 'call.failed', attemptId: request.attemptId, at: now, outcome: 'failed', cause: { code: 34, text: detail }, detail });
       return;
     }
-    server.placed(request.attemptId, request.trunk, now);
+    server.placed(request.attemptId, request.trunk);
     this.callServer.set(request.attemptId, server);
     server.port.originate(request);
   }
@@ -227,7 +227,6 @@ export class PbxServers implements TelephonyPort, IvrPort {
   /** Each server reachable is asked for the calls: each finds the ones it holds. */
   async adoptCalls(calls: readonly OriginateRequest[]): Promise<ReadonlyMap<AttemptId, LeftCall>> {
     const adopted = new Map<AttemptId, LeftCall>();
-    const now = this.o.scheduler.now();
     for (const server of this.servers.values()) {
       if (!server.reachable || !server.port) continue;
       const found = await server.port.adoptCalls(calls.filter((c) => !adopted.has(c.attemptId)));
@@ -235,7 +234,7 @@ export class PbxServers implements TelephonyPort, IvrPort {
         adopted.set(attemptId, left);
         if (left.phase === 'abandoned-by-pbx') continue;
         const request = calls.find((c) => c.attemptId === attemptId)!;
-        server.placed(attemptId, request.trunk, now, left.phase !== 'ringing' && left.phase !== 'detecting');
+        server.placed(attemptId, request.trunk, left.phase !== 'ringing' && left.phase !== 'detecting');
         if (left.phase === 'connected') server.calls.get(attemptId)!.agentId = left.agentId;
         this.callServer.set(attemptId, server);
       }
@@ -390,7 +389,7 @@ export class PbxServers implements TelephonyPort, IvrPort {
    * (each server's own lines leave the pacing with the server meanwhile: trunkCapacity).
    */
   followTrunk(trunk: string): void {
-    for (const s of this.servers.values()) if (s.trunks.has(trunk)) s.port?.followTrunk(trunk);
+    for (const s of this.servers.values()) if (s.carries(trunk)) s.port?.followTrunk(trunk);
   }
 
   private trunkState(server: PbxServer, e: Extract<TelephonyEvent, { type: 'trunk.down' | 'trunk.up' }>): void {
@@ -403,7 +402,7 @@ export class PbxServers implements TelephonyPort, IvrPort {
   }
 
   private allDown(trunk: string, down: ReadonlySet<string>): boolean {
-    const carrying = [...this.servers.values()].filter((s) => s.trunks.has(trunk));
+    const carrying = [...this.servers.values()].filter((s) => s.carries(trunk));
     return carrying.length > 0 && carrying.every((s) => down.has(s.name));
   }
 
