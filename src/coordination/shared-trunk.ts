@@ -22,6 +22,9 @@ import type { OthersOnTrunk, SharedTrunkId, TrunkLimits, TrunkLines } from './co
 /** How long an engine's lines stay counted unrenewed: a lost engine's lines are free again within it. */
 export const DEFAULT_TRUNK_HOLD_MS: DurationMs = 6000;
 
+/** How long a call waits for its line to be counted before it is refused as uncountable. */
+const SEIZE_PATIENCE_MS: DurationMs = 1000;
+
 export interface SharedTrunkOptions {
   readonly lines: TrunkLines;
   readonly server: string;
@@ -66,7 +69,7 @@ export class SharedTrunk {
     // A refused call's start stays in the own window: the trunk looks busier for a second, never less busy than it is.
     this.own.seize(now);
     try {
-      const { seized, others } = await this.o.lines.seize(this.id, this.o.engineId, this.limits, this.holdMs);
+      const { seized, others } = await this.answerWithin(this.o.lines.seize(this.id, this.o.engineId, this.limits, this.holdMs));
       this.counted(others);
       if (seized === 'seized') return undefined;
       this.own.release();
@@ -77,6 +80,28 @@ export class SharedTrunk {
       this.lost(err);
       return `the lines of trunk ${this.id.trunk} on Asterisk server ${this.id.server} cannot be counted (${this.uncounted}): no call is placed on it until they can`;
     }
+  }
+
+  /**
+   * A count that does not answer (Redis cut off: its client queues the
+   * request) is as good as away for a call waiting to be placed. Should the
+   * seize be carried out later, the line counts as this engine's until the
+   * next renewal sets its count right.
+   */
+  private answerWithin<T>(answer: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.o.scheduler.after(SEIZE_PATIENCE_MS, () => reject(new Error(`no answer within ${SEIZE_PATIENCE_MS} ms`)));
+      answer.then(
+        (value) => {
+          timer.cancel();
+          resolve(value);
+        },
+        (err: unknown) => {
+          timer.cancel();
+          reject(err);
+        },
+      );
+    });
   }
 
   /** A lost engine's call adopted here: its line is this engine's from now on (counted at once by a renewal). */

@@ -422,12 +422,10 @@ export class CampaignEngine implements AgentLender {
     return trunkLinesFree > 0 && trunkCallsAllowedNow >= 1;
   }
 
-  /** The campaign's own trunk limits, within what the PBXs that are up can carry when the port knows it (several PBXs). */
+  /** The campaign's own trunk limits, within what the PBXs that are up can carry beside the other engines' calls, when the port knows it. */
   private trunkCapacity(now: EpochMs): { trunkLinesFree: number; trunkCallsAllowedNow: number } {
-    const own = { trunkLinesFree: this.trunk.linesFree(), trunkCallsAllowedNow: this.trunk.callsAllowedNow(now) };
-    const pbx = this.o.port.trunkCapacity?.(TrunkId(this.o.trunk.id), now);
-    if (!pbx) return own;
-    return { trunkLinesFree: Math.min(own.trunkLinesFree, pbx.linesFree), trunkCallsAllowedNow: Math.min(own.trunkCallsAllowedNow, pbx.callsAllowedNow) };
+    const { linesFree, callsAllowedNow } = this.trunk.capacityOn(this.o.port, now);
+    return { trunkLinesFree: linesFree, trunkCallsAllowedNow: callsAllowedNow };
   }
 
   private newAttemptId(): AttemptId {

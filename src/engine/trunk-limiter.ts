@@ -8,7 +8,9 @@
  * one call per 1/rate seconds.
  */
 import type { TrunkSettings } from '../pacing/settings.js';
+import { TrunkId } from '../domain/ids.js';
 import type { EpochMs } from '../domain/time.js';
+import type { TelephonyPort, TrunkCapacity } from '../telephony/port.js';
 
 /** The sliding window a calls-per-second rate means: so many starts within so many ms. */
 export function startWindow(rate: number): { readonly startsPerWindow: number; readonly windowMs: number } {
@@ -63,5 +65,13 @@ export class TrunkLimiter {
 
   release(): void {
     this.linesInUse = Math.max(0, this.linesInUse - 1);
+  }
+
+  /** The campaign's own limits, within what the port says the PBXs' trunk carries now (several PBXs, other engines' calls), when it knows. */
+  capacityOn(port: Pick<TelephonyPort, 'trunkCapacity'>, now: EpochMs): TrunkCapacity {
+    const own = { linesFree: this.linesFree(), callsAllowedNow: this.callsAllowedNow(now) };
+    const pbx = port.trunkCapacity?.(TrunkId(this.trunk.id), now);
+    if (!pbx) return own;
+    return { linesFree: Math.min(own.linesFree, pbx.linesFree), callsAllowedNow: Math.min(own.callsAllowedNow, pbx.callsAllowedNow) };
   }
 }

@@ -288,14 +288,16 @@ export class BroadcastRunner {
   private snapshot(running: Running, now: EpochMs): BroadcastSnapshot {
     const { trunk, leads, finishBy } = running;
     const toDial = this.leadsToDial;
+    // The servers' trunks beside the other engines' calls (several PBXs, or engines sharing one), when the port knows them.
+    const { linesFree, callsAllowedNow } = trunk.capacityOn(this.o.port, now);
     return {
       now,
       // With a "finish by" the spread needs the whole list left, not just the leads at hand.
       leadsLeft: toDial ? Math.max(leads.available(), toDial.counted - toDial.launchedSince) : leads.available(),
       linesInUse: this.onLine.size,
-      maxLines: running.maxLines,
+      maxLines: Math.min(running.maxLines, this.onLine.size + linesFree),
       maxCallsPerSecond: this.o.trunk.maxCallsPerSecond,
-      callsAllowedNow: Math.min(trunk.callsAllowedNow(now), trunk.linesFree()),
+      callsAllowedNow: Math.min(callsAllowedNow, linesFree),
       windowClosesAt: now + WINDOW_HORIZON_MS,
       targetEndAt: finishBy,
       meanLineHoldMs: this.holds >= MEASURED_AFTER_CALLS ? this.holdTotalMs / this.holds : PRIOR_HOLD_MS,

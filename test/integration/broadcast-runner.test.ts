@@ -19,7 +19,7 @@ import { createList, insertLeads } from '../../src/campaigns/leads.js';
 import { campaignStats } from '../../src/campaigns/stats.js';
 import type { Coordination } from '../../src/coordination/coordination.js';
 import { memoryCoordination } from '../../src/coordination/memory.js';
-import { AgentId, type AttemptId, E164 } from '../../src/domain/ids.js';
+import { AgentId, type AttemptId, E164, type TrunkId } from '../../src/domain/ids.js';
 import { HOUR, MINUTE, SECOND, type EpochMs } from '../../src/domain/time.js';
 import { LocalAgentCampaigns } from '../../src/engine/agent-lending.js';
 import { wallClockScheduler } from '../../src/engine/scheduler.js';
@@ -31,7 +31,7 @@ import type { MachinePolicy } from '../../src/pacing/settings.js';
 import type { Db } from '../../src/storage/db.js';
 import { AriTelephony } from '../../src/telephony/ari/ari-telephony.js';
 import type { IvrListener, IvrPort, PlayRequest } from '../../src/telephony/ivr-port.js';
-import type { MediaUri, OriginateRequest, TelephonyListener, TelephonyPort } from '../../src/telephony/port.js';
+import type { MediaUri, OriginateRequest, TelephonyListener, TelephonyPort, TrunkCapacity } from '../../src/telephony/port.js';
 import { testDatabases } from '../support/databases.js';
 import { emptyTables, makeCampaign, MONDAY_8AM_NEW_YORK } from '../support/fixtures.js';
 import { ScriptedDesk } from '../support/scripted-desk.js';
@@ -55,6 +55,8 @@ class WatchedPort implements TelephonyPort, IvrPort {
   readonly originated: OriginateRequest[] = [];
   peakLines = 0;
   private readonly onLine = new Set<AttemptId>();
+  /** The lines the servers' trunk has for this engine, as a port over several servers says (trunkCapacity); unset, the adapter's. */
+  serverLines: number | undefined;
 
   constructor(private readonly ari: AriTelephony) {
     ari.subscribe((e) => {
@@ -67,6 +69,10 @@ class WatchedPort implements TelephonyPort, IvrPort {
     this.onLine.add(request.attemptId);
     this.peakLines = Math.max(this.peakLines, this.onLine.size);
     this.ari.originate(request);
+  }
+  trunkCapacity(trunk: TrunkId, now: EpochMs): TrunkCapacity | undefined {
+    if (this.serverLines === undefined) return this.ari.trunkCapacity(trunk, now);
+    return { linesFree: this.serverLines - this.onLine.size, callsAllowedNow: 100 };
   }
   dialsOf(number: string): number {
     return this.originated.filter((r) => r.number === number).length;
@@ -436,6 +442,24 @@ describe.each(await testDatabases())('broadcast campaigns run live on $kind', ({
     // Three leads over an hour: the first call waits for its share of the hour, whatever the free lines.
     expect(decisions.slice(0, 5).map((d) => [d.bound, d.launch, d.finish.onTime])).toEqual(Array(5).fill(['spread', 0, true]));
     expect(port.originated.length).toBe(dialsBefore);
+  });
+
+  it("dials within the lines the servers' trunk has free, not only its own limits", async () => {
+    const agents = await agentCampaign();
+    const broadcast = await broadcastCampaign(agents);
+    await list(broadcast, Array.from({ length: 6 }, (): FarEnd => ({ kind: 'human', ringMs: 500, talkMs: LISTENS_MS })));
+    // Two servers' trunk with 2 lines left for this engine (the rest held by other engines' calls); the broadcast's own limit is 10.
+    port.serverLines = 2;
+    const decisions: BroadcastDecision[] = [];
+    await runBroadcast(broadcast, { maxLines: 10, decisions }).start();
+    await until('two calls dialed', () => port.originated.length >= 2);
+    await until('a decision held back by the lines', () => decisions.some((d) => d.bound === 'lines' && d.launch === 0) || undefined);
+    expect(port.originated).toHaveLength(2);
+    expect(port.peakLines).toBe(2);
+    // The other engines' calls end: the broadcast takes the lines.
+    port.serverLines = 4;
+    await until('four calls dialed', () => port.originated.length >= 4);
+    expect(port.peakLines).toBe(4);
   });
 
   it('never exceeds the lines and calls per second, and never dials a lead twice across a restart', async () => {

@@ -11,6 +11,7 @@ import type { EpochMs } from '../../src/domain/time.js';
 import { wallClockScheduler, type Scheduler } from '../../src/engine/scheduler.js';
 import { AriTelephony } from '../../src/telephony/ari/ari-telephony.js';
 import { type AriConfig, loadAriConfig } from '../../src/telephony/ari/config.js';
+import type { TrunkLineCount } from '../../src/telephony/trunk-shares.js';
 import type { TrunkSettings } from '../../src/pacing/settings.js';
 import type { OriginateRequest, TelephonyEvent } from '../../src/telephony/port.js';
 import { type CallScript, farEnd } from '../ari-server/call-script.js';
@@ -127,10 +128,11 @@ export const quietLogger = pino({ level: process.env['LOG_LEVEL'] ?? 'silent' })
 export async function connectEngine(
   lab: TelephonyLab,
   engineId: string,
-  o: { config?: Partial<AriConfig>; trunks?: TrunkSettings[]; deposed?: (app: string) => void } = {},
+  o: { config?: Partial<AriConfig>; trunks?: TrunkSettings[]; trunkLines?: TrunkLineCount; deposed?: (app: string) => void } = {},
 ): Promise<{ telephony: AriTelephony; heard: Heard }> {
   const config = { ...lab.config(engineId), ...o.config };
-  const telephony = await AriTelephony.connect({ config, logger: quietLogger, ...(o.trunks ? { trunks: o.trunks } : {}), ...(o.deposed ? { deposed: o.deposed } : {}) });
+  const { trunks, trunkLines, deposed } = o;
+  const telephony = await AriTelephony.connect({ config, logger: quietLogger, ...(trunks ? { trunks } : {}), ...(trunkLines ? { trunkLines } : {}), ...(deposed ? { deposed } : {}) });
   const heard = new Heard(lab.patienceMs);
   telephony.subscribe((e) => heard.push(e));
   return { telephony, heard };

@@ -272,18 +272,22 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       this.logger.error({ attemptId: request.attemptId }, 'originate ignored: the attempt is already in flight');
       return;
     }
-    // The line is asked for at once, so that the pacing of every engine sees it taken; the originate waits for the answer.
+    // The line is asked for at once, so that the pacing of every engine sees it taken; the originate waits for it.
     const seizing = this.trunkShares.seize(request.trunk, this.clock.now());
     const call = this.calls.add(
       request,
       `${this.config.OUTPACE_ENGINE_ID}-c-${request.attemptId}`,
       seizing.then((refused) => refused === undefined && this.trunks.has(request.trunk)),
     );
+    void seizing.then((refused) => (refused === undefined ? this.dial(call) : this.originateRefused(call, new Error(refused))));
+  }
+
+  /** Sends the originate of a call that holds its trunk line. */
+  private dial(call: CustomerCall): void {
+    const { request } = call;
     const heard = this.trunkEvents.heard(request.trunk);
     this.gate
       .originate(request.trunk, 'originate', async () => {
-        const refused = await seizing;
-        if (refused !== undefined) throw new Error(refused);
         // Heard from its creation through the trunk's endpoint, the call can go through the dialplan, which records it
         // from the answer and plays the abandon message if this engine is gone when it is answered.
         const viaDialplan = await heard;
