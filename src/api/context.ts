@@ -16,6 +16,8 @@ export interface ApiContext {
   readonly metrics?: OutpaceMetrics;
   /** What the engine's parts say of their health (a trunk down), reported by /health. */
   readonly health?: HealthParts;
+  /** The names of the Asterisk servers agents are placed on (OUTPACE_SERVERS); absent with one server (ARI_URL), which every agent is on. */
+  readonly pbxServers?: readonly string[];
 }
 
 export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;

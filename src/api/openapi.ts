@@ -128,6 +128,10 @@ const ROUTE_DOCS: Record<string, { readonly summary: string; readonly answers: R
   'DELETE /callbacks/:id': { summary: 'Cancel a callback', answers: { 204: noContent } },
   'GET /agents': { summary: 'List agents', answers: { 200: objectAnswer('agents') } },
   'PUT /agents/:id': { summary: 'Create or change an agent', answers: { 200: objectAnswer('The agent') } },
+  'PATCH /agents/:id': {
+    summary: "Place an agent on an Asterisk server of OUTPACE_SERVERS (null: none); engines take it at the agent's next login",
+    answers: { 200: z.object({ id: z.string(), pbxServer: z.string().nullable() }) },
+  },
   'GET /agents/:id/campaigns': { summary: 'The campaigns an agent logs in to', answers: { 200: objectAnswer('campaignIds') } },
   'PUT /agents/:id/campaigns': { summary: 'Set the campaigns an agent logs in to (blended when several)', answers: { 200: objectAnswer('campaignIds') } },
   'POST /api-keys': { summary: 'Create an API key for a user and role (shown once)', answers: { 201: objectAnswer('name, role, key') } },

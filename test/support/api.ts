@@ -1,5 +1,5 @@
 import type { LightMyRequestResponse } from 'fastify';
-import type { Api } from '../../src/api/context.js';
+import type { Api, ApiContext } from '../../src/api/context.js';
 import { createApiKey, ROLES, type Role } from '../../src/api/keys.js';
 import { buildApi } from '../../src/api/server.js';
 import { upsertAgent } from '../../src/campaigns/agents.js';
@@ -17,9 +17,9 @@ export interface TestApi {
 }
 
 /** The API on `db` at a fixed time, with a key for each role. */
-export async function startTestApi(db: Db, now: EpochMs, failedAuthLimit: number): Promise<TestApi> {
+export async function startTestApi(db: Db, now: EpochMs, failedAuthLimit: number, context: Pick<ApiContext, 'pbxServers'> = {}): Promise<TestApi> {
   const clock = { now: () => now };
-  const api = await buildApi({ db, coordination: memoryCoordination(clock), clock }, { failedAuthLimit });
+  const api = await buildApi({ db, coordination: memoryCoordination(clock), clock, ...context }, { failedAuthLimit });
   await upsertAgent(db, { id: AgentId('desk'), name: 'Desk agent', redList: false });
   const keys = {} as Record<Role, string>;
   for (const role of ROLES) keys[role] = await createApiKey(db, { name: `${role} user`, role, agentId: role === 'agent' ? AgentId('desk') : null });

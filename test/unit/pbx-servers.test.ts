@@ -110,6 +110,21 @@ describe('the port over several Asterisk servers', () => {
     expect(w.port.canMeet(first, AgentId('b1'))).toBe(false);
   });
 
+  it("reads the agent's server at each login: an agent moved to another server works there from their next login", async () => {
+    const w = await twoServers();
+    await w.logIn('a2');
+    expect(w.pbx1.asked).toEqual(['login a2']);
+    w.port.logoutAgent(AgentId('a2'));
+    AGENT_SERVER['a2'] = 'pbx2';
+    try {
+      await w.logIn('a2');
+      expect(w.pbx2.asked).toEqual(['login a2']);
+      expect(w.pbx1.asked).toEqual(['login a2', 'logout a2']);
+    } finally {
+      AGENT_SERVER['a2'] = 'pbx1';
+    }
+  });
+
   it('paces within the lines of the servers that are up, and places no call on a server whose socket dropped', async () => {
     const w = await twoServers();
     expect(w.port.trunkCapacity(TrunkId('carrier'), w.time.now()).linesFree).toBe(4);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { assignCampaigns, assignedCampaigns, listAgents, upsertAgent } from '../../campaigns/agents.js';
 import { AgentId, CampaignId } from '../../domain/ids.js';
 import { audit } from '../../storage/audit.js';
+import { checkServerName, placeAgent } from '../../telephony/servers/agent-servers.js';
 import { actor, SUPERVISORS, type Api, type ApiContext } from '../context.js';
 import { createApiKey, listApiKeys, revokeApiKey, ROLES } from '../keys.js';
 
@@ -18,7 +19,7 @@ const keyRequest = z
   .strict();
 
 /** Agents (whom leads and callbacks are assigned to) and users' API keys. */
-export function peopleRoutes(api: Api, { db }: ApiContext): void {
+export function peopleRoutes(api: Api, { db, pbxServers }: ApiContext): void {
   // Who a key belongs to: what every page asks first, to sign in and show what the role may do.
   api.get('/me', { config: { roles: ROLES }, schema: { summary: 'Who the key belongs to: name, role, agent (the pages sign in with it)' } }, async (request) => {
     const { name, role, agentId } = request.keyHolder!;
@@ -39,6 +40,26 @@ export function peopleRoutes(api: Api, { db }: ApiContext): void {
   );
 
   const agentParams = z.object({ id: z.string().min(1).max(100) });
+  const placement = z
+    .object({
+      /** The Asterisk server (a name of OUTPACE_SERVERS) the agent's softphone is registered on; null: none. */
+      pbxServer: z.string().min(1).max(100).nullable(),
+    })
+    .strict();
+
+  // Where the agent's softphone is: an engine reads it at each of the agent's logins (docs/scaling.md).
+  api.patch(
+    '/agents/:id',
+    { config: { roles: ['admin', 'supervisor'] }, schema: { params: agentParams, body: placement } },
+    async (request) => {
+      const agentId = AgentId(request.params.id);
+      const { pbxServer } = request.body;
+      checkServerName(pbxServer, pbxServers);
+      await placeAgent(db, agentId, pbxServer);
+      await audit(db, { actor: actor(request), action: 'place', entity: 'agent', entityId: agentId, details: { pbxServer } });
+      return { id: agentId, pbxServer };
+    },
+  );
   const assignment = z.object({ campaignIds: z.array(z.uuid()).max(1000) }).strict();
 
   api.get('/agents/:id/campaigns', { config: { roles: SUPERVISORS }, schema: { params: agentParams } }, async (request) => ({

@@ -10,6 +10,7 @@ import { OutpaceMetrics } from '../../metrics/metrics.js';
 import { keepRollupCaughtUp } from '../../reports/rollup.js';
 import type { Db } from '../../storage/db.js';
 import { openMigratedDatabase } from './database.js';
+import { loadServersConfig } from '../../telephony/servers/servers-config.js';
 
 /** The engine as `serve` drives it; the lead's engine implements this. */
 export interface ServedEngine {
@@ -56,7 +57,7 @@ export async function serve(env: NodeJS.ProcessEnv, stop: Promise<unknown>, engi
   const metrics = new OutpaceMetrics();
   const health = new HealthParts();
   const api = await buildApi(
-    { db, coordination, clock: wallClockScheduler, metrics, health },
+    { db, coordination, clock: wallClockScheduler, metrics, health, pbxServers: loadServersConfig(env)?.servers.map((s) => s.name) },
     // Keys travel in headers, which the request serializer never logs; redact them anyway should a log add them.
     { logger: { level: settings.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] } },
   );
