@@ -13,6 +13,7 @@
  */
 import type { Logger } from 'pino';
 import { CallsDrain, CampaignLease, campaignToRun } from '../campaigns/dialing/campaign-lease.js';
+import type { TakenCampaign } from '../campaigns/dialing/standby.js';
 import { CampaignWatch } from '../campaigns/dialing/campaign-watch.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS } from '../campaigns/dialing/campaign-runner.js';
 import { findCampaign } from '../campaigns/campaign-store.js';
@@ -136,7 +137,7 @@ export class BroadcastRunner {
     this.drainWait = new CallsDrain(o.scheduler);
   }
 
-  async start(): Promise<void> {
+  async start(): Promise<TakenCampaign> {
     const { db, coordination, campaignId, engineId, scheduler, logger } = this.o;
     const campaign = await campaignToRun(db, campaignId, 'broadcast');
     if (!campaign.broadcastMessage) throw new Error(`broadcast campaign ${campaignId} has no message: set its broadcastMessage (docs/broadcast.md)`);
@@ -226,6 +227,7 @@ export class BroadcastRunner {
     if (outage.down) gate.hold('storage-unreachable');
     lease.keep({ lost: () => gate.hold('lease-lost'), regained: () => gate.release('lease-lost') });
     logger.info({ campaignId, engineId, token: lease.token }, 'broadcast campaign started');
+    return { lostEngine: lease.lostEngine };
   }
 
   /** Stops dialing, lets the calls in progress end and be stored, then gives the campaign up. */

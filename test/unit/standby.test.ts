@@ -17,6 +17,8 @@ function fakeRun(answers: Array<'elsewhere' | 'storage down' | 'ok'>): CampaignR
       const answer = answers[run.starts++] ?? 'ok';
       if (answer === 'elsewhere') throw new CampaignRunElsewhereError(CAMPAIGN, 'engine-a');
       if (answer === 'storage down') throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+      // The lease's take says which engine owned the campaign and never gave it up.
+      return { lostEngine: 'engine-a' };
     },
     async drain() {
       run.drains++;

@@ -27,14 +27,28 @@ export class OwnershipLostError extends Error {
   }
 }
 
-/** Marks this engine as the campaign's owner in storage; call it once the lease is won. */
-export async function takeCampaign(db: Queryable, campaignId: CampaignId, engineId: string): Promise<CampaignFence> {
-  const { rows } = await db.query<{ owner_generation: string }>(
-    `UPDATE campaigns SET owner_engine = $2, owner_generation = owner_generation + 1 WHERE id = $1 RETURNING owner_generation`,
+/**
+ * Marks this engine as the campaign's owner in storage; call it once the
+ * lease is won. Says which engine owned it before and never gave it up
+ * (releaseCampaign): a lost engine (killed, frozen, cut off), whose agents'
+ * idle legs may still be up on the PBX.
+ */
+export async function takeCampaign(db: Queryable, campaignId: CampaignId, engineId: string): Promise<CampaignFence & { readonly lostEngine: string | undefined }> {
+  const { rows } = await db.query<{ owner_generation: string; previous_owner: string | null }>(
+    `UPDATE campaigns c SET owner_engine = $2, owner_generation = c.owner_generation + 1
+       FROM (SELECT id, owner_engine FROM campaigns WHERE id = $1 FOR UPDATE) previous
+      WHERE c.id = previous.id
+      RETURNING c.owner_generation, previous.owner_engine AS previous_owner`,
     [campaignId, engineId],
   );
   if (!rows[0]) throw new NotFoundError('campaign', campaignId);
-  return { campaignId, generation: Number(rows[0].owner_generation) };
+  const previous = rows[0].previous_owner;
+  return { campaignId, generation: Number(rows[0].owner_generation), lostEngine: previous !== null && previous !== engineId ? previous : undefined };
+}
+
+/** This engine gives the campaign up (its drain is over): the next owner finds no lost engine before it. */
+export async function releaseCampaign(db: Queryable, campaignId: CampaignId, engineId: string): Promise<void> {
+  await db.query('UPDATE campaigns SET owner_engine = NULL WHERE id = $1 AND owner_engine = $2', [campaignId, engineId]);
 }
 
 /** Who owns the campaign in storage now (for the error that tells an engine it was deposed). */

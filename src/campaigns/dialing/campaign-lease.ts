@@ -14,7 +14,7 @@ import type { Scheduler, TimerHandle } from '../../engine/scheduler.js';
 import type { Db } from '../../storage/db.js';
 import { getCampaign } from '../campaign-store.js';
 import type { Campaign } from '../campaign.js';
-import { takeCampaign, type CampaignFence, type OwnershipLostError } from './campaign-fence.js';
+import { releaseCampaign, takeCampaign, type CampaignFence, type OwnershipLostError } from './campaign-fence.js';
 
 export const DEFAULT_LEASE_TTL_MS = 15 * SECOND;
 
@@ -73,12 +73,15 @@ export class CampaignLease {
    * the lease fences with the new generation.
    */
   readonly fence: CampaignFence;
+  /** The engine that owned the campaign before and never gave it up (lost), when not this one: its agents' idle legs may be left on the PBX. */
+  readonly lostEngine: string | undefined;
 
   private constructor(
     private readonly o: CampaignLeaseOptions,
     token: FencingToken,
-    fence: CampaignFence,
+    fence: CampaignFence & { readonly lostEngine: string | undefined },
   ) {
+    this.lostEngine = fence.lostEngine;
     this.currentToken = token;
     this.generation = fence.generation;
     const lease = this;
@@ -188,6 +191,10 @@ export class CampaignLease {
     this.held = false;
     this.renewal?.cancel();
     await this.o.coordination.ownership.release(this.o.campaignId, this.o.engineId, this.currentToken);
+    // Not said, the next owner takes this engine for lost and looks for its agents' legs: they are gone already, no harm.
+    await releaseCampaign(this.o.db, this.o.campaignId, this.o.engineId).catch((err: unknown) =>
+      this.o.logger.warn({ campaignId: this.o.campaignId, err }, 'storage did not hear the campaign given up'),
+    );
   }
 }
 

@@ -31,6 +31,7 @@ import { LivePublisher } from './live-publisher.js';
 import { takeOverLostEngineCalls } from './lost-engine-calls.js';
 import { pauseDialing, StorageOutage } from './storage-outage.js';
 import { closeLeftHistories, LOST_ENGINE_LOGOUT_REASON } from './stored-agent-states.js';
+import type { TakenCampaign } from './standby.js';
 import { StoredAttempts } from './stored-attempts.js';
 
 export interface CampaignRunnerOptions {
@@ -85,7 +86,7 @@ export class CampaignRunner {
     this.drainWait = new CallsDrain(o.scheduler);
   }
 
-  async start(): Promise<void> {
+  async start(): Promise<TakenCampaign> {
     const { db, coordination, campaignId, engineId, scheduler, logger } = this.o;
     const campaign = await campaignToRun(db, campaignId, 'agent');
     const handling = callHandling(campaign, this.o.abandonMessage);
@@ -203,6 +204,7 @@ export class CampaignRunner {
     if (outage.down) dialGate.hold('storage-unreachable');
     lease.keep({ lost: () => dialGate.hold('lease-lost'), regained: () => dialGate.release('lease-lost') });
     this.o.logger.info({ campaignId, engineId, token: lease.token }, 'campaign started');
+    return { lostEngine: lease.lostEngine };
   }
 
   /** The campaign's messages or recording changed: calls dialed from now on follow them; a change that cannot work is refused and said. */

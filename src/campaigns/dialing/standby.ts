@@ -10,9 +10,14 @@ import { SECOND, type DurationMs } from '../../domain/time.js';
 import type { Scheduler, TimerHandle } from '../../engine/scheduler.js';
 import { CampaignRunElsewhereError } from './campaign-lease.js';
 
+/** A campaign started here: the engine that ran it before and was lost, when there was one (its agents' idle legs are to go). */
+export interface TakenCampaign {
+  readonly lostEngine: string | undefined;
+}
+
 export interface CampaignRun {
   /** Takes the campaign's lease and starts it; throws CampaignRunElsewhereError while another engine holds it. */
-  start(): Promise<void>;
+  start(): Promise<TakenCampaign>;
   drain(): Promise<void>;
 }
 
@@ -27,7 +32,7 @@ export interface StandByOptions {
   readonly scheduler: Scheduler;
   readonly logger: Logger;
   readonly intervalMs: DurationMs;
-  /** Told once the campaign runs here, with the engine that ran it before. */
+  /** Told once the campaign runs here, with the engine that ran it before and was lost. */
   readonly tookOver: (lostEngine: string | undefined) => Promise<void>;
 }
 
@@ -40,7 +45,7 @@ export class StandBy {
 
   constructor(
     private readonly o: StandByOptions,
-    private owner: string | undefined,
+    owner: string | undefined,
   ) {
     o.logger.warn({ campaignId: o.campaignId, owner }, `campaign run by engine ${owner ?? 'another engine'}: standing by, to take it over if its lease lapses`);
     this.next();
@@ -61,11 +66,11 @@ export class StandBy {
 
   private async tryTakeOver(): Promise<void> {
     if (this.stopped) return;
+    let taken: TakenCampaign;
     try {
-      await this.o.run.start();
+      taken = await this.o.run.start();
     } catch (error) {
-      if (error instanceof CampaignRunElsewhereError) this.owner = error.owner;
-      else {
+      if (!(error instanceof CampaignRunElsewhereError)) {
         // Storage or Redis unreachable, or the campaign paused: whatever the run set up before it failed is let go, and asked again.
         await this.o.run.drain().catch(() => undefined);
         const problem = error instanceof Error ? error.message : String(error);
@@ -75,6 +80,6 @@ export class StandBy {
       return this.next();
     }
     this.o.logger.warn({ campaignId: this.o.campaignId }, "campaign taken over: its lost engine's calls adopted or closed, dialing from this engine");
-    await this.o.tookOver(this.owner);
+    await this.o.tookOver(taken.lostEngine);
   }
 }

@@ -159,6 +159,7 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
       const running = { telephony, runs: [] as CampaignRun[], sockets, history, catalogue, chores, unfollow, standBys: [] as StandBy[] };
       opened = running;
       // Each campaign takes over the calls a lost engine left; then the agents' legs no call holds go.
+      const lostEngines = new Set<string>();
       for (const [i, run] of runs.entries()) {
         const campaignId = campaigns[i]!.id;
         const tookOver = async (lostEngine: string | undefined) => {
@@ -168,7 +169,9 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
           runningHere.add(campaignId);
         };
         try {
-          await run.start();
+          const { lostEngine } = await run.start();
+          // Taken from an engine lost with no call left to adopt: its application is not served here, only its name tells its legs.
+          if (lostEngine !== undefined) lostEngines.add(lostEngine);
           running.runs.push(run);
           runningHere.add(campaignId);
         } catch (error) {
@@ -177,7 +180,7 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
           running.standBys.push(new StandBy({ run, campaignId, scheduler: wallClockScheduler, logger, intervalMs, tookOver }, error.owner));
         }
       }
-      await telephony.removeLeftLegs();
+      for (const lostEngine of lostEngines.size > 0 ? lostEngines : [undefined]) await telephony.removeLeftLegs(lostEngine);
       // Agents are heard once the campaigns listen: a login before would reach no engine and be lost.
       sockets.attach(api.server);
     },
