@@ -6,27 +6,29 @@ local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local engine = ARGV[1]
 local window = tonumber(ARGV[2])
--- An engine that stopped renewing its hold (killed, frozen, cut off) gives its lines back.
-for _, lapsed in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)) do
-  redis.call('HDEL', KEYS[1], lapsed)
+-- An engine that stopped renewing its hold (killed, frozen, cut off) gives its lines back. Done at each renewal (every
+-- engine renews every third of its hold), not at each seize: a dial costs fewer commands, a lost engine's lines wait
+-- at most one renewal more.
+local function purge()
+  for _, lapsed in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)) do
+    redis.call('HDEL', KEYS[1], lapsed)
+  end
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - window)
-local lines, mine = 0, 0
-local held = redis.call('HGETALL', KEYS[1])
-for i = 1, #held, 2 do
-  local n = tonumber(held[i + 1])
-  lines = lines + n
-  if held[i] == engine then mine = n end
-end
-local starts = redis.call('ZRANGE', KEYS[3], 0, -1)
-local myStarts = 0
-local prefix = engine .. '|'
-for _, s in ipairs(starts) do
-  if string.sub(s, 1, #prefix) == prefix then myStarts = myStarts + 1 end
-end
-local function keep(holdMs)
-  redis.call('ZADD', KEYS[2], now + holdMs, engine)
-  local ttl = math.max(holdMs, window)
-  for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ttl) end
+local lines, mine, starts, myStarts
+local function count()
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - window)
+  lines, mine = 0, 0
+  local held = redis.call('HGETALL', KEYS[1])
+  for i = 1, #held, 2 do
+    local n = tonumber(held[i + 1])
+    lines = lines + n
+    if held[i] == engine then mine = n end
+  end
+  starts = redis.call('ZRANGE', KEYS[3], 0, -1)
+  myStarts = 0
+  local prefix = engine .. '|'
+  for _, s in ipairs(starts) do
+    if string.sub(s, 1, #prefix) == prefix then myStarts = myStarts + 1 end
+  end
 end
