@@ -337,6 +337,9 @@ export class PbxServers implements TelephonyPort, IvrPort {
       return;
     }
     switch (e.type) {
+      // Its file is on this server: the catalogue fetches it from here.
+      case 'recording.finished':
+        return this.emit({ ...e, recording: { ...e.recording, pbxServer: server.name } });
       case 'call.answered': {
         const call = server.calls.get(e.attemptId);
         if (call) call.answered = true;
