@@ -69,12 +69,13 @@ function inStartOrder(campaigns: readonly Campaign[]): Campaign[] {
 /** The campaigns' engines as `serve` drives them; they share the API's database and coordination, and one ARI connection. */
 export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.ProcessEnv, desk = new DeskHub()): ServedEngine {
   const settings = runEnv.parse(env);
-  // Several Asterisk servers (docs/scaling.md): the first one's settings stand for the engine's own (its id, its recordings' ARI).
+  // Several Asterisk servers (docs/scaling.md): the first one's settings stand for the engine's own (its id).
   const servers = loadServersConfig(env);
   const ari = servers ? servers.servers[0]!.ari : loadAriConfig(env);
   const logger = pino({ name: 'outpace-engine', level: settings.LOG_LEVEL });
   applyEngineNice(settings.OUTPACE_ENGINE_NICE, logger);
-  const recordingStore = recordingStoreFromEnv(env, { url: ari.ARI_URL, username: ari.ARI_USERNAME, password: ari.ARI_PASSWORD });
+  // Each recording is fetched from the server that made it.
+  const recordingStore = recordingStoreFromEnv(env, servers ? servers.servers : [{ ari }]);
   let opened:
     | {
         telephony: EngineTelephony;
