@@ -12,13 +12,18 @@
  * share), the engine's CPU and the PBX's (or the test server's) CPU, and both
  * per concurrent call. Writes bench/results/pbx.{md,json}.
  *
- *   npm run bench:pbx [-- --minutes 3 --agents 20 --recording all|agent-legs|none]
+ * The customer's own experience is timed by Asterisk's clock (./asterisk-timeline.ts): from the far end's answer
+ * to the customer in the agent's bridge, less the wait for a free agent, split into the answer's way to the
+ * engine and the bridge request's way to the bridge (the engine's and Asterisk's clocks are one on one host).
+ *
+ *   npm run bench:pbx [-- --minutes 3 --agents 20 --recording all|agent-legs|none --engine-nice -10]
  */
 import { fork } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHistogram } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { cpus, getPriority, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { z } from 'zod';
@@ -28,6 +33,7 @@ import { CampaignRunner } from '../src/campaigns/dialing/campaign-runner.js';
 import { createList, insertLeads } from '../src/campaigns/leads.js';
 import { memoryCoordination } from '../src/coordination/memory.js';
 import { AgentId, type AttemptId, E164 } from '../src/domain/ids.js';
+import { applyEngineNice, engineNiceSetting } from '../src/engine/process-priority.js';
 import { wallClockScheduler } from '../src/engine/scheduler.js';
 import { runMigrations } from '../src/storage/migrate.js';
 import { AriTelephony } from '../src/telephony/ari/ari-telephony.js';
@@ -38,12 +44,18 @@ import { zoneAtNoon } from '../test/support/fixtures.js';
 import { ScriptedDesk } from '../test/support/scripted-desk.js';
 import { type CarrierFarEnd, carrierNumber } from '../test/pbx/carrier-scheme.js';
 import { labEnvOrExplain, labProcessCpuSec } from '../test/pbx/lab-env.js';
+import { AsteriskTimeline } from './asterisk-timeline.js';
 
-const { values } = parseArgs({ options: { minutes: { type: 'string' }, agents: { type: 'string' }, recording: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { minutes: { type: 'string' }, agents: { type: 'string' }, recording: { type: 'string' }, 'engine-nice': { type: 'string' } },
+});
 const minutes = Number(values.minutes ?? 3);
 const agents = Number(values.agents ?? 20);
 /** The campaign's recording policy: `none` shows what recording costs the bridge. */
 const recording = z.enum(RECORDING_POLICIES).parse(values.recording ?? 'all');
+/** The engine's priority, set as `outpace run` sets it (OUTPACE_ENGINE_NICE): -10 as docs/running.md advises beside Asterisk's highpriority; 0 to see the difference. */
+applyEngineNice(engineNiceSetting.parse(values['engine-nice'] ?? '-10'), pino());
+const engineNice = getPriority();
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
@@ -72,12 +84,15 @@ class Quantiles {
     return this.h.count;
   }
 }
+const p50p99 = (q: Quantiles) => ({ p50: round(q.p(0.5)), p99: round(q.p(0.99)) });
 
 interface Side {
   readonly name: string;
   readonly ari: { url: string; username: string; password: string };
   /** CPU seconds the telephony side (PBX and carrier, or the test server) has used so far. */
   readonly telephonyCpuSec: () => Promise<number>;
+  /** Whether the side's events carry Asterisk's own times of answer and bridge (the real PBX's do; the test server's are its own). */
+  readonly timesItsEvents: boolean;
   readonly close: () => Promise<void>;
 }
 
@@ -88,6 +103,7 @@ async function realPbx(): Promise<Side> {
     ari: { url: env['ARI_URL']!, username: env['ARI_USERNAME']!, password: env['ARI_PASSWORD']! },
     // The PBX alone: the carrier plays the public network, which a site does not run.
     telephonyCpuSec: async () => labProcessCpuSec('pbx'),
+    timesItsEvents: true,
     close: async () => undefined,
   };
 }
@@ -108,6 +124,7 @@ async function testServer(numbers: readonly string[]): Promise<Side> {
         });
         child.send('usage');
       }),
+    timesItsEvents: false,
     close: async () => {
       child.send('close');
       await new Promise((resolve) => child.once('exit', resolve));
@@ -152,8 +169,15 @@ async function measure(side: Side, numbers: readonly string[], dbUrl: string) {
   const askedAt = new Map<AttemptId, number>();
   const answerToBridge = new Quantiles();
   const bridging = new Quantiles();
+  /**
+   * Per connected call, the engine's wall-clock times of hearing the answer and asking for the bridge: on one host,
+   * comparable with the times Asterisk puts on its events.
+   */
+  const engineTimes = new Map<AttemptId, { heard: number; asked: number }>();
+  const timeline = side.timesItsEvents ? await AsteriskTimeline.open(side.ari) : undefined;
   telephony.subscribe((e) => {
     if (e.type === 'call.answered') answeredAt.set(e.attemptId, performance.now());
+    if (e.type === 'call.answered') engineTimes.set(e.attemptId, { heard: Date.now(), asked: Number.NaN });
     if (e.type === 'call.connected') {
       const [answered, asked] = [answeredAt.get(e.attemptId), askedAt.get(e.attemptId)];
       if (answered !== undefined) answerToBridge.record(performance.now() - answered);
@@ -167,6 +191,8 @@ async function measure(side: Side, numbers: readonly string[], dbUrl: string) {
   const connectToAgent = telephony.connectToAgent.bind(telephony);
   telephony.connectToAgent = (attemptId, agentId) => {
     askedAt.set(attemptId, performance.now());
+    const times = engineTimes.get(attemptId);
+    if (times) times.asked = Date.now();
     connectToAgent(attemptId, agentId);
   };
   const desk = new ScriptedDesk(wallClockScheduler, () => 'valid-sale', 2000);
@@ -213,7 +239,18 @@ async function measure(side: Side, numbers: readonly string[], dbUrl: string) {
   for (let n = 1; n <= agents; n++) telephony.logoutAgent(AgentId(`agent${n}`));
   await new Promise((resolve) => setTimeout(resolve, 2000));
   telephony.close();
+  timeline?.close();
   await db.close();
+  // As the customer heard it, by Asterisk's clock: from the far end's answer to the agent's bridge, less any wait for a
+  // free agent (pacing's share); split into the answer's way to the engine, and the bridge request's way to the bridge.
+  const heard = { upToBridge: new Quantiles(), eventToEngine: new Quantiles(), requestToBridge: new Quantiles() };
+  for (const [attemptId, engine] of engineTimes) {
+    const t = timeline?.byChannel.get(`${engineId}-c-${attemptId}`);
+    if (t?.up === undefined || t.application === undefined || t.enteredBridge === undefined || Number.isNaN(engine.asked)) continue;
+    heard.upToBridge.record(t.enteredBridge - t.up - (engine.asked - engine.heard));
+    heard.eventToEngine.record(engine.heard - t.application);
+    heard.requestToBridge.record(t.enteredBridge - engine.asked);
+  }
   const meanInFlight = inFlight.reduce((a, b) => a + b, 0) / Math.max(1, inFlight.length);
   return {
     side: side.name,
@@ -233,6 +270,13 @@ async function measure(side: Side, numbers: readonly string[], dbUrl: string) {
     bridgeRoundTripP50Ms: round(bridgeRoundTrip.p(0.5)),
     bridgeRoundTripP99Ms: round(bridgeRoundTrip.p(0.99)),
     bridged: answerToBridge.count,
+    /** As the customer heard it (Asterisk's clock), ms. */
+    heard: {
+      count: heard.upToBridge.count,
+      upToBridge: p50p99(heard.upToBridge),
+      eventToEngine: p50p99(heard.eventToEngine),
+      requestToBridge: p50p99(heard.requestToBridge),
+    },
     engineCpuPct: round((100 * engineCpuSec) / seconds),
     telephonyCpuPct: round((100 * telephonyCpuSec) / seconds),
     engineCpuPctPerCall: round((100 * engineCpuSec) / seconds / meanInFlight, 2),
@@ -264,6 +308,13 @@ const columns: [string, (r: (typeof rows)[number]) => string | number][] = [
   ['answer to bridge p50 / p99 ms', (r) => `${r.answerToBridgeP50Ms} / ${r.answerToBridgeP99Ms}`],
   ['of which the bridge p50 / p99 ms', (r) => `${r.bridgeP50Ms} / ${r.bridgeP99Ms}`],
   ['bridge request: queued p99, round trip p50 / p99 ms', (r) => `${r.bridgeQueuedP99Ms}, ${r.bridgeRoundTripP50Ms} / ${r.bridgeRoundTripP99Ms}`],
+  [
+    "as heard, by Asterisk's clock: answer to bridge less the wait for an agent p50 / p99 ms (the answer's event to the engine p50 / p99; the engine's request to the bridge p50 / p99)",
+    ({ heard: h }) =>
+      h.count === 0
+        ? 'n/a'
+        : `${h.upToBridge.p50} / ${h.upToBridge.p99} (${h.eventToEngine.p50} / ${h.eventToEngine.p99}; ${h.requestToBridge.p50} / ${h.requestToBridge.p99})`,
+  ],
   ['engine CPU % (per call)', (r) => `${r.engineCpuPct} (${r.engineCpuPctPerCall})`],
   ['PBX or server CPU % (per call)', (r) => `${r.telephonyCpuPct} (${r.telephonyCpuPctPerCall})`],
 ];
@@ -274,10 +325,14 @@ const table = [
 ].join('\n');
 const out = fileURLToPath(new URL('./results/', import.meta.url));
 await mkdir(out, { recursive: true });
-await writeFile(join(out, 'pbx.json'), `${JSON.stringify({ measuredAt: new Date().toISOString(), agents, minutes, recording, leads: numbers.length, rows }, null, 2)}\n`);
+const [loadAverage1Min] = loadavg();
+await writeFile(
+  join(out, 'pbx.json'),
+  `${JSON.stringify({ measuredAt: new Date().toISOString(), agents, minutes, recording, engineNice, loadAverage1Min, leads: numbers.length, rows }, null, 2)}\n`,
+);
 await writeFile(
   join(out, 'pbx.md'),
-  `# Through the real PBX and through the ARI test server\n\n${agents} agents on nailed-up legs, predictive dialing, recording ${recording}, ${minutes} minutes each, measured ${new Date().toISOString()} (\`npm run bench:pbx\`). Answer to bridge runs from the customer's answer as the engine hears it to the customer in the agent's bridge: it includes any wait for a free agent, which pacing decides; the bridge alone runs from the engine's connect request. CPU is % of one core; per call divides it by the mean calls in flight. The real PBX's CPU is the PBX Asterisk alone (the carrier plays the public network).\n\n${table}\n`,
+  `# Through the real PBX and through the ARI test server\n\n${agents} agents on nailed-up legs, predictive dialing, recording ${recording}, ${minutes} minutes each, the engine at nice ${engineNice}, measured ${new Date().toISOString()} (\`npm run bench:pbx\`; load average ${loadAverage1Min!.toFixed(1)} on ${cpus().length} cores at the end). Answer to bridge runs from the customer's answer as the engine hears it to the customer in the agent's bridge: it includes any wait for a free agent, which pacing decides; the bridge alone runs from the engine's connect request. As heard: what the customer lives through, timed by Asterisk's own event timestamps (the far end's answer, ChannelEnteredBridge) less the wait for a free agent, with the answer's way to the engine and the engine's request's way to the bridge (wall clocks of one host); the engine's own figures before it also count its wait to read Asterisk's response, which the customer does not hear. CPU is % of one core; per call divides it by the mean calls in flight. The real PBX's CPU is the PBX Asterisk alone (the carrier plays the public network).\n\n${table}\n`,
 );
 console.log(table);
 process.exit(0);

@@ -106,8 +106,12 @@ const news = (type: string) => (m: unknown) => typeof m === 'object' && m !== nu
 
 // ---- a Redis of the benchmark's own ------------------------------------------------
 const redisServer = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-// Stopped with the benchmark, whatever ends it.
-process.on('exit', () => redisServer.kill('SIGTERM'));
+/** Every process this benchmark starts, stopped with it whatever ends it (Ctrl-C and SIGTERM included). */
+const started: ChildProcess[] = [redisServer];
+process.on('exit', () => {
+  for (const child of started) child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(1));
 const redisUrl = `redis://127.0.0.1:${redisPort}`;
 /** Connects once redis-server answers: each try a client of its own, which gives up at its first refusal. */
 async function connectRedis(): Promise<Redis> {
@@ -193,6 +197,7 @@ const servers = await Promise.all(
     const child = fork(fileURLToPath(new URL('./agents-1000-server.ts', import.meta.url)), [JSON.stringify({ scenario, seed: SEED, numbers: leadsPerCampaign * engines, agents, timeScale: scale, start: START })], {
       execArgv: ['--import', 'tsx'],
     });
+    started.push(child);
     const address = await message<{ url: string; username: string; password: string }>(child);
     return { name: serverName(i), child, ...address };
   }),
@@ -215,6 +220,7 @@ class EngineProcess {
 
   static async start(setup: EngineSetup): Promise<EngineProcess> {
     const child = fork(fileURLToPath(new URL('./scale-engine.ts', import.meta.url)), [JSON.stringify(setup)], { execArgv: ['--import', 'tsx'] });
+    started.push(child);
     await message(child, (m) => m === 'ready');
     return new EngineProcess(setup, child);
   }

@@ -24,6 +24,8 @@ export interface CatalogueEntry {
   readonly sha256: string | null;
   readonly location: string | null;
   readonly storedName: string | null;
+  /** The Asterisk server keeping the PBX's copy (storedName), when outpace drives several. */
+  readonly pbxServer: string | null;
   readonly problem: string | null;
 }
 
@@ -56,11 +58,11 @@ export type StoredFileRecording = Recording & { readonly location: string | null
  */
 export async function catalogueRecording(db: Queryable, e: CatalogueEntry): Promise<void> {
   const result = await db.query(
-    `INSERT INTO recordings (name, attempt_id, campaign_id, agent_id, leg, status, format, started_at, finished_at, duration_ms, size_bytes, sha256, location, stored_name, problem)
-     SELECT $1, a.id, a.campaign_id, a.agent_id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM attempts a WHERE a.id = $2::uuid
+    `INSERT INTO recordings (name, attempt_id, campaign_id, agent_id, leg, status, format, started_at, finished_at, duration_ms, size_bytes, sha256, location, stored_name, problem, pbx_server)
+     SELECT $1, a.id, a.campaign_id, a.agent_id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM attempts a WHERE a.id = $2::uuid
      ON CONFLICT (name) DO UPDATE SET status = EXCLUDED.status, format = EXCLUDED.format, started_at = EXCLUDED.started_at,
        finished_at = EXCLUDED.finished_at, duration_ms = EXCLUDED.duration_ms, size_bytes = EXCLUDED.size_bytes, sha256 = EXCLUDED.sha256,
-       location = EXCLUDED.location, stored_name = EXCLUDED.stored_name, problem = EXCLUDED.problem, agent_id = EXCLUDED.agent_id,
+       location = EXCLUDED.location, stored_name = EXCLUDED.stored_name, pbx_server = EXCLUDED.pbx_server, problem = EXCLUDED.problem, agent_id = EXCLUDED.agent_id,
        catalogued_at = now(), deleted_at = NULL`,
     [
       e.name,
@@ -76,6 +78,7 @@ export async function catalogueRecording(db: Queryable, e: CatalogueEntry): Prom
       e.location,
       e.storedName,
       e.problem,
+      e.pbxServer,
     ],
   );
   if (result.rowCount === 0) throw new NotFoundError('attempt', e.attemptId);

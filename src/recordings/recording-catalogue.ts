@@ -13,7 +13,7 @@ import type { Db } from '../storage/db.js';
 import type { TelephonyEvent } from '../telephony/port.js';
 import { catalogueRecording } from './catalogue.js';
 import { type RecordingReport, recordingReport } from './recording-report.js';
-import { measureFile, type RecordingStore } from './recording-store.js';
+import { type BroughtFile, measureFile, type RecordingStore } from './recording-store.js';
 
 export interface RecordingCatalogueOptions {
   readonly db: Db;
@@ -54,12 +54,12 @@ export class RecordingCatalogue {
     const base = { attemptId: r.attemptId, leg: r.leg, name: r.name, finishedAt: r.at };
     if (r.kind === 'failed') {
       return catalogueRecording(this.o.db, {
-        ...base, status: 'failed', format: null, startedAt: null, durationMs: null, sizeBytes: null, sha256: null, location: null, storedName: null, problem: r.why,
+        ...base, status: 'failed', format: null, startedAt: null, durationMs: null, sizeBytes: null, sha256: null, location: null, storedName: null, pbxServer: null, problem: r.why,
       });
     }
     const known = { ...base, format: r.format, startedAt: r.startedAt ?? null };
     const pbxDurationMs = r.durationSec === undefined ? null : r.durationSec * 1000;
-    let brought: { location: string; storedName: string | null } | undefined;
+    let brought: BroughtFile | undefined;
     try {
       brought = await this.o.store.bring(r.file, r.name, r.format, new Date(r.at));
       const file = await measureFile(brought.location);
@@ -83,6 +83,7 @@ export class RecordingCatalogue {
         sha256: null,
         location: brought?.location ?? null,
         storedName: brought?.storedName ?? ('storedName' in r.file ? r.file.storedName : null),
+        pbxServer: brought?.pbxServer ?? ('storedName' in r.file ? (r.file.pbxServer ?? null) : null),
         problem: why,
       });
     }

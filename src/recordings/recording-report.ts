@@ -8,8 +8,12 @@ import type { AttemptId } from '../domain/ids.js';
 import type { EpochMs } from '../domain/time.js';
 import type { RecordingLeg, TelephonyEvent } from '../telephony/port.js';
 
-/** Where the file is: a path on the PBX's disk, or a recording ARI serves by name (GET /recordings/stored/{name}/file). */
-export type RecordingFile = { readonly path: string } | { readonly storedName: string };
+/**
+ * Where the file is: a path on the PBX's disk, or a recording ARI serves by
+ * name (GET /recordings/stored/{name}/file) on the server that made it (named
+ * when outpace drives several).
+ */
+export type RecordingFile = { readonly path: string } | { readonly storedName: string; readonly pbxServer?: string };
 
 export type RecordingReport =
   | {
@@ -30,14 +34,14 @@ export type RecordingReport =
 export function recordingReport(e: TelephonyEvent): RecordingReport | undefined {
   if (e.type === 'recording.failed') return { kind: 'failed', attemptId: e.attemptId, leg: e.recording.leg, name: e.recording.name, why: e.recording.why, at: e.at };
   if (e.type !== 'recording.finished') return undefined;
-  const { name, leg, startedAt, durationSec, format, path } = e.recording;
+  const { name, leg, startedAt, durationSec, format, path, pbxServer } = e.recording;
   return {
     kind: 'finished',
     attemptId: e.attemptId,
     leg,
     name,
     format: format ?? 'wav',
-    file: path ? { path } : { storedName: name },
+    file: path ? { path } : { storedName: name, ...(pbxServer ? { pbxServer } : {}) },
     startedAt,
     durationSec,
     at: e.at,

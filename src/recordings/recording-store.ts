@@ -4,6 +4,8 @@
  * Asterisk's disk (OUTPACE_RECORDING_DIR); otherwise it fetches each file over
  * ARI (GET /recordings/stored/{name}/file) into a folder of its own
  * (OUTPACE_RECORDING_STORE), so that playing a call never waits on the PBX.
+ * With several Asterisk servers, each file is fetched from the server that
+ * made it, and deleted there.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
@@ -13,6 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { AriConfig } from '../telephony/ari/config.js';
 import type { RecordingFile } from './recording-report.js';
 
 export interface BroughtFile {
@@ -20,19 +23,21 @@ export interface BroughtFile {
   readonly location: string;
   /** The recording's name on the PBX, when a copy stays there for the sweep to delete. */
   readonly storedName: string | null;
+  /** The Asterisk server keeping that copy, when outpace drives several. */
+  readonly pbxServer: string | null;
 }
 
 export interface RecordingStore {
   bring(file: RecordingFile, name: string, format: string, finishedAt: Date): Promise<BroughtFile>;
-  remove(file: { readonly location: string | null; readonly storedName: string | null }): Promise<void>;
+  remove(file: Omit<BroughtFile, 'location'> & { readonly location: string | null }): Promise<void>;
 }
 
 /** Asterisk's recordings folder as this machine sees it: the file is read where Asterisk wrote it. */
 export function sharedDiskStore(recordingDir: string): RecordingStore {
   return {
     async bring(file, _name, format) {
-      if ('path' in file) return { location: file.path, storedName: null };
-      return { location: join(recordingDir, `${file.storedName}.${format}`), storedName: null };
+      if ('path' in file) return { location: file.path, storedName: null, pbxServer: null };
+      return { location: join(recordingDir, `${file.storedName}.${format}`), storedName: null, pbxServer: null };
     },
     async remove({ location }) {
       if (location) await rm(location, { force: true });
@@ -75,17 +80,40 @@ export class AriStoredRecordings {
   }
 }
 
-/** Files fetched over ARI into `storeDir`, a folder a day; a path the PBX reports (MixMonitor) is read where it is. */
-export function ariFetchStore(ari: AriStoredRecordings, storeDir: string): RecordingStore {
+/** The stored recordings of the server a recording names; one that names none is on the first (or only) server. */
+export type StoredRecordingsOf = (pbxServer: string | null) => AriStoredRecordings;
+
+/** An Asterisk server as the engine reaches it: its name in OUTPACE_SERVERS (none when outpace drives one server), its ARI. */
+export interface RecordingServer {
+  readonly name?: string;
+  readonly ari: Pick<AriConfig, 'ARI_URL' | 'ARI_USERNAME' | 'ARI_PASSWORD'>;
+}
+
+export function storedRecordingsOf(servers: readonly RecordingServer[]): StoredRecordingsOf {
+  const byName = new Map(servers.map(({ name, ari }) => [name, new AriStoredRecordings({ url: ari.ARI_URL, username: ari.ARI_USERNAME, password: ari.ARI_PASSWORD })]));
+  const first = [...byName.values()][0];
+  if (!first) throw new Error('no Asterisk server to fetch recordings from: set ARI_URL or OUTPACE_SERVERS');
+  return (pbxServer) => {
+    // One server; or a recording catalogued before recordings named their server, when the first server was the only one asked.
+    if (pbxServer === null) return first;
+    const ari = byName.get(pbxServer);
+    if (!ari) throw new Error(`the recording is kept on Asterisk server ${pbxServer}, which OUTPACE_SERVERS does not name (it names ${[...byName.keys()].join(', ')}): name that server again to reach its recordings`);
+    return ari;
+  };
+}
+
+/** Files fetched over ARI, from the server that made each, into `storeDir`, a folder a day; a path the PBX reports (MixMonitor) is read where it is. */
+export function ariFetchStore(ariOf: StoredRecordingsOf, storeDir: string): RecordingStore {
   return {
     async bring(file, name, format, finishedAt) {
-      if ('path' in file) return { location: file.path, storedName: null };
+      if ('path' in file) return { location: file.path, storedName: null, pbxServer: null };
       const location = resolve(storeDir, finishedAt.toISOString().slice(0, 10), `${name}.${format}`);
-      await ari.download(file.storedName, location);
-      return { location, storedName: file.storedName };
+      const pbxServer = file.pbxServer ?? null;
+      await ariOf(pbxServer).download(file.storedName, location);
+      return { location, storedName: file.storedName, pbxServer };
     },
-    async remove({ location, storedName }) {
-      if (storedName) await ari.delete(storedName);
+    async remove({ location, storedName, pbxServer }) {
+      if (storedName) await ariOf(pbxServer).delete(storedName);
       if (location) await rm(location, { force: true });
     },
   };
@@ -99,11 +127,16 @@ export const recordingStoreEnv = z.object({
   OUTPACE_RECORDING_STORE: z.string().min(1).default('.outpace-data/recordings'),
 });
 
-/** The shared folder when OUTPACE_RECORDING_DIR is set, else copies fetched over ARI. */
-export function recordingStoreFromEnv(env: Record<string, string | undefined>, ari: { readonly url: string; readonly username: string; readonly password: string }): RecordingStore {
+/** The shared folder when OUTPACE_RECORDING_DIR is set (one server only), else copies fetched over ARI from each server. */
+export function recordingStoreFromEnv(env: Record<string, string | undefined>, servers: readonly RecordingServer[]): RecordingStore {
   const settings = recordingStoreEnv.parse(env);
-  if (settings.OUTPACE_RECORDING_DIR) return sharedDiskStore(settings.OUTPACE_RECORDING_DIR);
-  return ariFetchStore(new AriStoredRecordings(ari), settings.OUTPACE_RECORDING_STORE);
+  if (settings.OUTPACE_RECORDING_DIR) {
+    if (servers.length > 1) {
+      throw new Error('OUTPACE_RECORDING_DIR names one Asterisk recordings folder, and OUTPACE_SERVERS names several servers: unset it, and each recording is fetched over ARI from the server that made it (into OUTPACE_RECORDING_STORE)');
+    }
+    return sharedDiskStore(settings.OUTPACE_RECORDING_DIR);
+  }
+  return ariFetchStore(storedRecordingsOf(servers), settings.OUTPACE_RECORDING_STORE);
 }
 
 export interface MeasuredFile {

@@ -48,8 +48,8 @@ export interface SweepResult {
  * stays: what was recorded, and when it was deleted, is part of the record).
  */
 export async function sweepRecordings(db: Db, store: RecordingStore, now: EpochMs, batch = 1000): Promise<SweepResult> {
-  const { rows } = await db.query<{ id: string; name: string; location: string | null; stored_name: string | null }>(
-    `SELECT r.id, r.name, r.location, r.stored_name FROM recordings r JOIN campaigns c ON c.id = r.campaign_id
+  const { rows } = await db.query<{ id: string; name: string; location: string | null; stored_name: string | null; pbx_server: string | null }>(
+    `SELECT r.id, r.name, r.location, r.stored_name, r.pbx_server FROM recordings r JOIN campaigns c ON c.id = r.campaign_id
       WHERE r.status IN ('available', 'missing') AND c.recording_retention_days IS NOT NULL
         AND r.finished_at < $1::timestamptz - make_interval(days => c.recording_retention_days)
         AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.attempt_id = r.attempt_id)
@@ -60,7 +60,7 @@ export async function sweepRecordings(db: Db, store: RecordingStore, now: EpochM
   const deleted: string[] = [];
   for (const row of rows) {
     try {
-      await store.remove({ location: row.location, storedName: row.stored_name });
+      await store.remove({ location: row.location, storedName: row.stored_name, pbxServer: row.pbx_server });
       deleted.push(row.id);
     } catch (err) {
       failed.push({ name: row.name, why: err instanceof Error ? err.message : String(err) });

@@ -178,6 +178,8 @@ export interface RecordingInfo {
    * `<name>.<format>` (ARI's stored recordings): MixMonitor writes to the path it is given.
    */
   readonly path?: string;
+  /** The Asterisk server that made it, when outpace drives several (its name in OUTPACE_SERVERS): its file is there. */
+  readonly pbxServer?: string;
 }
 
 export interface RecordingFailure {

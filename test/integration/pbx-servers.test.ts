@@ -3,8 +3,12 @@
  * with PostgreSQL and Redis: each customer meets an agent on the server the
  * call is on; a server killed takes its agents out of ready and its calls are
  * closed while the campaign dials on the other; started again, its agents
- * are back.
+ * are back. Every call's recordings are fetched from the server that made
+ * them.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { AgentBoard } from '../../src/agents/agent-board.js';
@@ -16,6 +20,9 @@ import { redisCoordination } from '../../src/coordination/redis/redis-coordinati
 import { AgentId, type AttemptId } from '../../src/domain/ids.js';
 import { wallClockScheduler } from '../../src/engine/scheduler.js';
 import type { AgentState } from '../../src/pacing/snapshot.js';
+import { listRecordings } from '../../src/recordings/catalogue.js';
+import { RecordingCatalogue } from '../../src/recordings/recording-catalogue.js';
+import { recordingStoreFromEnv } from '../../src/recordings/recording-store.js';
 import { runMigrations } from '../../src/storage/migrate.js';
 import { placeAgent } from '../../src/telephony/servers/agent-servers.js';
 import { connectTelephony } from '../../src/telephony/servers/connect-servers.js';
@@ -56,6 +63,8 @@ describe.skipIf(!pgUrl || !redis)('a campaign over two Asterisk servers', () => 
   let campaign: Campaign;
   let telephony: PbxServers;
   let runner: CampaignRunner;
+  let catalogue: RecordingCatalogue;
+  let recordingsDir: string;
   const states = new Map<AgentId, { to: AgentState; reason?: string | undefined }>();
   /** Who each customer met: the call's server is the agent's. */
   const connected: { attemptId: AttemptId; agentId: AgentId; at: number }[] = [];
@@ -91,6 +100,9 @@ describe.skipIf(!pgUrl || !redis)('a campaign over two Asterisk servers', () => 
     const logger = pino({ level: 'silent' });
     const coordination = redisCoordination(redis!, prefix, logger);
     telephony = (await connectTelephony({ servers }, { logger, db, scheduler: wallClockScheduler, trunkLines: coordination.trunks })) as PbxServers;
+    recordingsDir = await mkdtemp(join(tmpdir(), 'outpace-servers-recordings-'));
+    catalogue = new RecordingCatalogue({ db, store: recordingStoreFromEnv({ OUTPACE_RECORDING_STORE: recordingsDir }, servers.servers), logger });
+    telephony.subscribe(catalogue.telephonyEvent);
     const board = new AgentBoard();
     board.subscribe((c) => states.set(c.agentId, { to: c.to, reason: c.reason }));
     const desk = new ScriptedDesk(wallClockScheduler, () => 'valid-sale', 50);
@@ -119,7 +131,9 @@ describe.skipIf(!pgUrl || !redis)('a campaign over two Asterisk servers', () => 
   afterAll(async () => {
     await runner?.drain();
     await telephony?.shutdown();
+    await catalogue?.settled();
     for (const p of pbx) await p.stop();
+    if (recordingsDir) await rm(recordingsDir, { recursive: true, force: true });
     if (redis) await dropPrefix(redis, prefix);
     await db?.close();
   });
@@ -127,6 +141,19 @@ describe.skipIf(!pgUrl || !redis)('a campaign over two Asterisk servers', () => 
   it('puts each customer through to an agent on the server the call is on', async () => {
     await until('calls connected on both servers', () => new Set(connected.map((c) => serverOfAgent(c.agentId))).size === 2);
     expect(telephony.status().map((s) => s.up)).toEqual([true, true]);
+  });
+
+  it('fetches each recording from the server that made it', async () => {
+    const firstOn = (server: string) => connected.find((c) => serverOfAgent(c.agentId) === server)!.attemptId;
+    for (const server of SERVERS) {
+      const attemptId = firstOn(server);
+      // Each leg of the call (mixed, customer, agent), once the customer has hung up.
+      await until(`the recordings of a call on ${server}`, async () => (await listRecordings(db, { attemptId })).length === 3);
+      const rows = await listRecordings(db, { attemptId });
+      expect(rows.map((r) => [r.status, r.problem]), server).toEqual(rows.map(() => ['available', null]));
+      const stored = await db.query<{ pbx_server: string | null }>('SELECT pbx_server FROM recordings WHERE attempt_id = $1', [attemptId]);
+      expect(stored.rows.map((r) => r.pbx_server)).toEqual([server, server, server]);
+    }
   });
 
   it('takes a server out of reach out of ready and dials on the other; back, its agents return', async () => {

@@ -50,7 +50,7 @@ describe.skipIf(!url)('the recording catalogue', () => {
     storeDir = await mkdtemp(join(tmpdir(), 'outpace-recordings-'));
     const { username, password } = lab.server!.credentials;
     ari = new AriStoredRecordings({ url: lab.server!.url, username, password });
-    catalogue = new RecordingCatalogue({ db, store: ariFetchStore(ari, storeDir), logger: quietLogger });
+    catalogue = new RecordingCatalogue({ db, store: ariFetchStore(() => ari, storeDir), logger: quietLogger });
     telephony.subscribe(catalogue.telephonyEvent);
     snooping.telephony.subscribe(catalogue.telephonyEvent);
   });
@@ -154,7 +154,7 @@ describe.skipIf(!url)('the recording catalogue', () => {
     for (const { campaign_id } of campaigns.rows) await setRecordingRetention(db, campaign_id as never, 30, 'admin');
     await placeLegalHold(db, kept, 'complaint 2026-118 under investigation', 'admin');
     const now = Date.now() + 31 * DAY;
-    const result = await sweepRecordings(db, ariFetchStore(ari, storeDir), now);
+    const result = await sweepRecordings(db, ariFetchStore(() => ari, storeDir), now);
     expect(result.failed).toEqual([]);
     const sweptRows = await listRecordings(db, { attemptId: swept });
     expect(sweptRows.map((r) => r.status)).toEqual(['deleted', 'deleted', 'deleted']);
@@ -164,6 +164,6 @@ describe.skipIf(!url)('the recording catalogue', () => {
     }
     expect((await listRecordings(db, { attemptId: kept })).map((r) => [r.status, r.legalHold])).toEqual([['available', true], ['available', true], ['available', true]]);
     // Nothing younger than 30 days is touched.
-    expect((await sweepRecordings(db, ariFetchStore(ari, storeDir), Date.now())).deleted).toBe(0);
+    expect((await sweepRecordings(db, ariFetchStore(() => ari, storeDir), Date.now())).deleted).toBe(0);
   });
 });

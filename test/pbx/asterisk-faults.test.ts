@@ -14,21 +14,12 @@ import type { Db } from '../../src/storage/db.js';
 import { AgentClient } from '../support/agent-client.js';
 import { addLeads, makeCampaign, zoneAtNoon } from '../support/fixtures.js';
 import { carrierNumber } from './carrier-scheme.js';
-import { ari, clearPbx, EngineProcess, freshDatabase, labAgent, leftOnPbx } from './support.js';
+import { ari, clearPbx, EngineProcess, freshDatabase, labAgent, leftOnPbx, until } from './support.js';
 
 const run = promisify(execFile);
 const labSh = new URL('./lab.sh', import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const AGENTS = [1, 2, 3];
-
-async function until(what: string, condition: () => Promise<boolean>, withinMs: number): Promise<number> {
-  const from = Date.now();
-  while (!(await condition().catch(() => false))) {
-    if (Date.now() - from > withinMs) throw new Error(`${what}: not within ${withinMs / 1000} s`);
-    await sleep(500);
-  }
-  return Date.now() - from;
-}
 
 /** A campaign of people who talk `talkSec`, its agents at their desks (each wrap-up dispositioned at once), and its engine. */
 async function campaignAtWork(name: string, engineId: string, talkSec: number, leads: number) {

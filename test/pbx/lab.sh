@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The real-PBX lab: a PBX running outpace's own asterisk-config/ and dialplan/,
-# a second Asterisk playing the public network (test/pbx/carrier/), and
-# auto-answering softphones (baresip) for the agents and a supervisor.
+# a second PBX (pbx2) running the same with its own ports and a few agents of its
+# own, as a site with several Asterisk servers (docs/scaling.md), an Asterisk
+# playing the public network behind both (test/pbx/carrier/), and auto-answering
+# softphones (baresip) for the agents and a supervisor.
 #
 #   lab.sh up      build Asterisk if needed (cached), start everything, wait until
 #                  ARI answers, the agents are registered and the trunk qualifies;
@@ -14,25 +16,36 @@
 #   lab.sh stop-carrier   stop the lab's carrier (its pid file): the trunk goes down
 #                  once qualify finds no answer
 #   lab.sh start-carrier  start the lab's carrier again
+#   lab.sh stop-pbx2      stop the second PBX (its pid file), as a server lost mid-campaign
+#   lab.sh start-pbx2     start it again (its softphones' registrations kept, as above)
 #
 # Settings (environment): OUTPACE_LAB_DIR (default /tmp/outpace-lab),
-# OUTPACE_LAB_AGENTS (20), OUTPACE_LAB_PORT_OFFSET (0; added to every port below, so
+# OUTPACE_LAB_AGENTS (20: agent1..agent20 on the first PBX), OUTPACE_LAB_PBXS (2: 1 for
+# the first PBX alone), OUTPACE_LAB_PBX2_AGENTS (2: the agents after those, agent21 and
+# agent22, on the second PBX), OUTPACE_LAB_PORT_OFFSET (0; added to every port below, so
 # that a second lab with its own OUTPACE_LAB_DIR runs beside the first: 1000 is a good
 # step), OUTPACE_LAB_SIP_PORT (5060), OUTPACE_LAB_CARRIER_PORT (5080),
-# OUTPACE_LAB_ARI_PORT (8088), OUTPACE_LAB_AMI_PORT (5038); the softphones listen
-# from 5200 and send RTP from 30000, the carrier's RTP from 20000, the PBX's as
-# asterisk-config/rtp.conf says. ASTERISK_SRC_DIR and OUTPACE_PBX_CACHE for the
+# OUTPACE_LAB_ARI_PORT (8088), OUTPACE_LAB_AMI_PORT (5038); the second PBX takes
+# SIP port + 2, ARI and AMI ports + 1, and its RTP 200 ports above the first's
+# (asterisk-config/rtp.conf's); the softphones listen from 5200 and send RTP from
+# 30000, the carrier's RTP from 20000. ASTERISK_SRC_DIR and OUTPACE_PBX_CACHE for the
 # build (build-asterisk.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 lab=${OUTPACE_LAB_DIR:-/tmp/outpace-lab}
 agents=${OUTPACE_LAB_AGENTS:-20}
+pbxs=${OUTPACE_LAB_PBXS:-2}
+case "$pbxs" in 1 | 2) ;; *) printf 'outpace lab: OUTPACE_LAB_PBXS is %s: the lab runs 1 or 2 PBXs\n' "$pbxs" >&2; exit 2 ;; esac
+pbx2_agents=${OUTPACE_LAB_PBX2_AGENTS:-2}
 offset=${OUTPACE_LAB_PORT_OFFSET:-0}
 pbx_sip=$((${OUTPACE_LAB_SIP_PORT:-5060} + offset))
 carrier_sip=$((${OUTPACE_LAB_CARRIER_PORT:-5080} + offset))
 ari_port=$((${OUTPACE_LAB_ARI_PORT:-8088} + offset))
 ami_port=$((${OUTPACE_LAB_AMI_PORT:-5038} + offset))
+pbx2_sip=$((pbx_sip + 2))
+pbx2_ari_port=$((ari_port + 1))
+pbx2_ami_port=$((ami_port + 1))
 phone_sip=$((5200 + offset))
 phone_rtp=$((30000 + offset))
 carrier_rtp=$((20000 + offset))
@@ -75,7 +88,7 @@ stop_all() {
 
 # --- Asterisk instances --------------------------------------------------------
 fill() { # template → file, with the lab's values
-  sed -e "s#@MSGDIR@#$lab/carrier/machine-msgs#g" -e "s#@CARRIER_SIP_PORT@#$carrier_sip#g" -e "s#@PBX_SIP_PORT@#$pbx_sip#g" "$1" >"$2"
+  sed -e "s#@MSGDIR@#$lab/carrier/machine-msgs#g" -e "s#@CARRIER_SIP_PORT@#$carrier_sip#g" "$1" >"$2"
 }
 
 asterisk_conf() { # instance dir → its asterisk.conf (every folder inside the instance)
@@ -115,8 +128,12 @@ EOF
 
 cli() { "$prefix/sbin/asterisk" -C "$lab/$1/etc/asterisk.conf" -rx "$2" 2>/dev/null; }
 
-make_pbx() {
-  local d="$lab/pbx"
+# The agents whose softphones register on each PBX: agent1..agentN on the first, the next ones on the second.
+pbx2_agent_numbers() { if [ "$pbxs" = 2 ]; then seq $((agents + 1)) $((agents + pbx2_agents)); fi; }
+
+make_pbx() { # instance sip-port ari-port ami-port rtp-shift agent-names...
+  local d="$lab/$1" sip=$2 http=$3 ami=$4 rtp_shift=$5
+  shift 5
   asterisk_conf "$d"
   # A PBX has its host to itself; the lab's shares one with builds and tests. Real-time
   # priority, as asterisk.conf offers it, keeps Asterisk's answers from waiting on them.
@@ -126,18 +143,18 @@ make_pbx() {
   cp -r "$repo/dialplan" "$d/etc/dialplan"
   ln -sfn "$repo/sounds" "$d/data/sounds/outpace"
   # ... with only this site's values laid over it: ARI on loopback ...
-  printf '\n; outpace lab: loopback only\nbindaddr = 127.0.0.1\nbindport = %s\n' "$ari_port" >>"$d/etc/http.conf"
-  # A second lab beside the first takes its RTP ports from further up.
-  [ "$offset" = 0 ] || sed -i -e "s/^rtpstart = \([0-9]*\)/echo rtpstart = \$((\1 + $offset))/e" \
-    -e "s/^rtpend = \([0-9]*\)/echo rtpend = \$((\1 + $offset))/e" "$d/etc/rtp.conf"
-  # ... and the site's SIP: loopback, the lab carrier, the lab's agents.
+  printf '\n; outpace lab: loopback only\nbindaddr = 127.0.0.1\nbindport = %s\n' "$http" >>"$d/etc/http.conf"
+  # A second lab beside the first, or a second PBX, takes its RTP ports from further up.
+  [ "$rtp_shift" = 0 ] || sed -i -e "s/^rtpstart = \([0-9]*\)/echo rtpstart = \$((\1 + $rtp_shift))/e" \
+    -e "s/^rtpend = \([0-9]*\)/echo rtpend = \$((\1 + $rtp_shift))/e" "$d/etc/rtp.conf"
+  # ... and the site's SIP: loopback, the lab carrier, the agents whose softphones are on this PBX.
   {
     cat <<EOF
 ; outpace lab: the site values laid over asterisk-config/pjsip.conf's templates.
 [transport-udp]
 type = transport
 protocol = udp
-bind = 127.0.0.1:$pbx_sip
+bind = 127.0.0.1:$sip
 
 [carrier](trunk-endpoint)
 aors = carrier
@@ -154,10 +171,8 @@ type = identify
 endpoint = carrier
 match = 127.0.0.1:$carrier_sip
 EOF
-    local n
-    for n in $(seq 1 "$agents") supervisor; do
-      local name=agent$n
-      [ "$n" = supervisor ] && name=supervisor
+    local name
+    for name in "$@"; do
       cat <<EOF
 
 [$name](agent-endpoint)
@@ -174,7 +189,24 @@ EOF
     done
   } >"$d/etc/pjsip-site.conf"
   # AMI, which outpace does not use, only for bench/recording-methods.ts to weigh MixMonitor against snoops.
-  printf '[general]\nenabled = yes\nbindaddr = 127.0.0.1\nport = %s\n\n[outpace-lab]\nsecret = lab-ami\nread = all\nwrite = all\n' "$ami_port" >"$d/etc/manager.conf"
+  printf '[general]\nenabled = yes\nbindaddr = 127.0.0.1\nport = %s\n\n[outpace-lab]\nsecret = lab-ami\nread = all\nwrite = all\n' "$ami" >"$d/etc/manager.conf"
+}
+
+carrier_peer() { # name sip-port: a PBX the carrier takes calls from (its template in carrier/pjsip.conf)
+  cat <<EOF
+
+[$1](pbx-endpoint)
+aors = $1
+
+[$1]
+type = aor
+contact = sip:127.0.0.1:$2
+
+[$1]
+type = identify
+endpoint = $1
+match = 127.0.0.1:$2
+EOF
 }
 
 make_carrier() {
@@ -183,12 +215,14 @@ make_carrier() {
   mkdir -p "$d/machine-msgs"
   fill "$here/carrier/extensions.conf" "$d/etc/extensions.conf"
   fill "$here/carrier/pjsip.conf" "$d/etc/pjsip.conf"
+  carrier_peer pbx "$pbx_sip" >>"$d/etc/pjsip.conf"
+  [ "$pbxs" = 1 ] || carrier_peer pbx2 "$pbx2_sip" >>"$d/etc/pjsip.conf"
   printf '[general]\nrtpstart = %s\nrtpend = %s\n' "$carrier_rtp" $((carrier_rtp + 999)) >"$d/etc/rtp.conf"
   printf '[modules]\nautoload = yes\n' >"$d/etc/modules.conf"
 }
 
 # --- softphones ----------------------------------------------------------------
-make_phone() { # name sip-port rtp-base tone-hz
+make_phone() { # name sip-port rtp-base tone-hz registrar-port
   local name=$1 d="$lab/phones/$1"
   mkdir -p "$d"
   cat >"$d/config" <<EOF
@@ -214,7 +248,7 @@ module_app account.so
 module_app menu.so
 EOF
   mkdir -p "$d/heard"
-  echo "<sip:$name@127.0.0.1:$pbx_sip;transport=udp>;auth_pass=lab-$name;answermode=auto;regint=60" >"$d/accounts"
+  echo "<sip:$name@127.0.0.1:$5;transport=udp>;auth_pass=lab-$name;answermode=auto;regint=60" >"$d/accounts"
 }
 
 # The tone each softphone sends: agent n at 300 + 50·n Hz, the supervisor at 2500 Hz.
@@ -231,10 +265,11 @@ wait_for() { # what seconds test...
   return 1
 }
 
-ari_answers() { curl -sf -u "$ari_user:$ari_password" "http://127.0.0.1:$ari_port/ari/asterisk/info" >/dev/null; }
-registered_phones() { cli pbx 'pjsip show contacts' | grep -cE 'Contact: +(agent[0-9]+|supervisor)/.* (Avail|NonQual)' || true; }
-phones_registered() { [ "$(registered_phones)" -ge $((agents + 1)) ]; }
-trunk_qualifies() { cli pbx 'pjsip show contacts' | grep -qE 'Contact: +carrier/.* Avail'; }
+ari_answers() { curl -sf -u "$ari_user:$ari_password" "http://127.0.0.1:${1:-$ari_port}/ari/asterisk/info" >/dev/null; }
+registered_phones() { cli "${1:-pbx}" 'pjsip show contacts' | grep -cE 'Contact: +(agent[0-9]+|supervisor)/.* (Avail|NonQual)' || true; }
+phones_registered() { [ "$(registered_phones pbx)" -ge $((agents + 1)) ] && [ "$pbxs" = 1 -o "$(registered_phones pbx2)" -ge "$pbx2_agents" ]; }
+trunk_qualifies() { cli "${1:-pbx}" 'pjsip show contacts' | grep -qE 'Contact: +carrier/.* Avail'; }
+trunks_qualify() { trunk_qualifies pbx && { [ "$pbxs" = 1 ] || trunk_qualifies pbx2; }; }
 
 fail() {
   say "outpace lab: $1 did not come up. Last lines of $2:"
@@ -256,18 +291,33 @@ export OUTPACE_LAB_ASTERISK=$prefix/sbin/asterisk
 export OUTPACE_LAB_RECORDINGS=$lab/pbx/spool/recording
 export OUTPACE_LAB_AMI=outpace-lab:lab-ami@127.0.0.1:$ami_port
 EOF
+  [ "$pbxs" = 1 ] && return 0
+  # Both PBXs as outpace names them (docs/scaling.md); each engine's ARI_APP on each.
+  local server='"username":"'$ari_user'","password":"'$ari_password'","trunks":[{"id":"carrier","maxLines":50,"maxCallsPerSecond":10}]'
+  cat <<EOF
+export OUTPACE_SERVERS='[{"name":"pbx1","ariUrl":"http://127.0.0.1:$ari_port",$server},{"name":"pbx2","ariUrl":"http://127.0.0.1:$pbx2_ari_port",$server}]'
+export OUTPACE_LAB_PBX2_ARI_URL=http://127.0.0.1:$pbx2_ari_port
+export OUTPACE_LAB_PBX2_AGENTS=$(pbx2_agent_numbers | paste -sd, -)
+export OUTPACE_LAB_PBX2_RECORDINGS=$lab/pbx2/spool/recording
+EOF
 }
 
 status_line() {
-  echo "outpace lab up: PBX ARI http://127.0.0.1:$ari_port (Asterisk $(cli pbx 'core show version' | awk '{print $2}')), carrier on 127.0.0.1:$carrier_sip, $(registered_phones) softphones registered ($agents agents + supervisor), trunk carrier qualified; lab folder $lab"
+  local second=
+  [ "$pbxs" = 1 ] || second=", PBX2 ARI http://127.0.0.1:$pbx2_ari_port with $(registered_phones pbx2) softphones registered (agents $(pbx2_agent_numbers | paste -sd, -))"
+  echo "outpace lab up: PBX ARI http://127.0.0.1:$ari_port (Asterisk $(cli pbx 'core show version' | awk '{print $2}')) with $(registered_phones pbx) softphones registered ($agents agents + supervisor)$second, carrier on 127.0.0.1:$carrier_sip, trunk carrier qualified; lab folder $lab"
 }
 
 up() {
   if alive "$pids/pbx.pid"; then
     prefix=$(sed -n 's/^export OUTPACE_LAB_ASTERISK=\(.*\)\/sbin\/asterisk$/\1/p' "$lab/env")
+    # As it was started, whatever this shell's settings.
+    agents=$(sed -n 's/^export OUTPACE_LAB_AGENTS=//p' "$lab/env")
+    pbxs=1
+    grep -q '^export OUTPACE_LAB_PBX2_ARI_URL=' "$lab/env" && pbxs=2
     say "outpace lab already up (pid files in $pids); lab.sh down stops it"
     status_line
-    env_lines
+    cat "$lab/env"
     return 0
   fi
   local t0
@@ -281,21 +331,34 @@ up() {
   rm -rf "$lab"
   mkdir -p "$pids"
   make_carrier
-  make_pbx
-  start_process carrier "$lab/carrier/log/console.log" "$prefix/sbin/asterisk" -C "$lab/carrier/etc/asterisk.conf" -f -n
-  start_process pbx "$lab/pbx/log/console.log" "$prefix/sbin/asterisk" -C "$lab/pbx/etc/asterisk.conf" -f -n
-  for i in carrier pbx; do
+  local n d i instances=(carrier pbx)
+  make_pbx pbx "$pbx_sip" "$ari_port" "$ami_port" "$offset" $(for n in $(seq 1 "$agents"); do echo "agent$n"; done) supervisor
+  if [ "$pbxs" = 2 ]; then
+    make_pbx pbx2 "$pbx2_sip" "$pbx2_ari_port" "$pbx2_ami_port" $((offset + 200)) $(for n in $(pbx2_agent_numbers); do echo "agent$n"; done)
+    instances+=(pbx2)
+  fi
+  for i in "${instances[@]}"; do
+    start_process "$i" "$lab/$i/log/console.log" "$prefix/sbin/asterisk" -C "$lab/$i/etc/asterisk.conf" -f -n
+  done
+  for i in "${instances[@]}"; do
     wait_for "$i" 60 cli "$i" 'core waitfullybooted' >/dev/null || fail "the $i Asterisk" "$lab/$i/log/messages"
   done
   wait_for ARI 30 ari_answers || fail "ARI on 127.0.0.1:$ari_port" "$lab/pbx/log/messages"
-  local n d
+  [ "$pbxs" = 1 ] || wait_for ARI 30 ari_answers "$pbx2_ari_port" || fail "the second PBX's ARI on 127.0.0.1:$pbx2_ari_port" "$lab/pbx2/log/messages"
   # baresip listens on its port (UDP, TCP) and the next (TLS): four apart.
-  make_phone supervisor "$phone_sip" "$phone_rtp" "$(tone_of supervisor)"
-  for n in $(seq 1 "$agents"); do make_phone "agent$n" $((phone_sip + 4 * n)) $((phone_rtp + 20 * n)) "$(tone_of "$n")"; done
+  make_phone supervisor "$phone_sip" "$phone_rtp" "$(tone_of supervisor)" "$pbx_sip"
+  for n in $(seq 1 "$agents"); do make_phone "agent$n" $((phone_sip + 4 * n)) $((phone_rtp + 20 * n)) "$(tone_of "$n")" "$pbx_sip"; done
+  for n in $(pbx2_agent_numbers); do make_phone "agent$n" $((phone_sip + 4 * n)) $((phone_rtp + 20 * n)) "$(tone_of "$n")" "$pbx2_sip"; done
   for d in "$lab"/phones/*; do start_process "$(basename "$d")" "$d/baresip.log" baresip -f "$d"; done
-  wait_for "the softphones" 30 phones_registered ||
+  wait_for "the softphones" 30 phones_registered || {
+    [ "$pbxs" = 1 ] || [ "$(registered_phones pbx2)" -ge "$pbx2_agents" ] ||
+      fail "every softphone of the second PBX ($(registered_phones pbx2) of $pbx2_agents registered)" "$lab/pbx2/log/messages"
     fail "every softphone ($(registered_phones) of $((agents + 1)) registered)" "$lab/pbx/log/messages"
-  wait_for "the trunk" 40 trunk_qualifies || fail "the trunk to the carrier (qualify)" "$lab/pbx/log/messages"
+  }
+  wait_for "the trunk" 40 trunks_qualify || {
+    trunk_qualifies pbx || fail "the trunk to the carrier (qualify)" "$lab/pbx/log/messages"
+    fail "the second PBX's trunk to the carrier (qualify)" "$lab/pbx2/log/messages"
+  }
   env_lines >"$lab/env"
   status_line
   say "started in $(($(date +%s) - t0)) s; the variables (also in $lab/env):"
@@ -319,9 +382,11 @@ start_instance() { # name
   [ -n "$prefix" ] || { say "outpace lab: not up (no $lab/env): run lab.sh up first"; return 1; }
   start_process "$1" "$lab/$1/log/console.log" "$prefix/sbin/asterisk" -C "$lab/$1/etc/asterisk.conf" -f -n
   wait_for "$1" 60 cli "$1" 'core waitfullybooted' >/dev/null || { say "outpace lab: the $1 Asterisk did not come up; see $lab/$1/log/messages"; return 1; }
-  # The lab's own ARI port, as `up` wrote it (this shell may not have its port offset).
-  ari_port=$(sed -n 's/^export ARI_URL=http:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' "$lab/env")
-  [ "$1" = pbx ] && { wait_for ARI 30 ari_answers || { say "outpace lab: ARI did not answer after the restart"; return 1; }; }
+  # The PBX's own ARI port, as `up` wrote it (this shell may not have its port offset).
+  local url_var=ARI_URL
+  [ "$1" = pbx2 ] && url_var=OUTPACE_LAB_PBX2_ARI_URL
+  ari_port=$(sed -n "s/^export $url_var=http:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p" "$lab/env")
+  [ "$1" = carrier ] || wait_for ARI 30 ari_answers || { say "outpace lab: $1's ARI did not answer after the restart"; return 1; }
   say "outpace lab: $1 running again (pid $(cat "$pids/$1.pid"))"
 }
 
@@ -341,5 +406,7 @@ case "${1:-}" in
   restart-pbx) stop_instance pbx && start_instance pbx ;;
   stop-carrier) stop_instance carrier && say "outpace lab: carrier stopped" ;;
   start-carrier) start_instance carrier ;;
-  *) say "usage: $0 up|down|status|restart-pbx|stop-carrier|start-carrier"; exit 2 ;;
+  stop-pbx2) stop_instance pbx2 && say "outpace lab: second PBX stopped" ;;
+  start-pbx2) start_instance pbx2 ;;
+  *) say "usage: $0 up|down|status|restart-pbx|stop-carrier|start-carrier|stop-pbx2|start-pbx2"; exit 2 ;;
 esac

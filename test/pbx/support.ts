@@ -33,6 +33,14 @@ export const lab = {
   agents: Number(need('OUTPACE_LAB_AGENTS')),
   recordings: need('OUTPACE_LAB_RECORDINGS'),
   asterisk: need('OUTPACE_LAB_ASTERISK'),
+  /** The lab's second PBX (OUTPACE_LAB_PBXS=2, the default): its ARI, the agents whose softphones are on it, its recordings folder. */
+  pbx2: process.env['OUTPACE_LAB_PBX2_ARI_URL']
+    ? {
+        ariUrl: process.env['OUTPACE_LAB_PBX2_ARI_URL'],
+        agents: need('OUTPACE_LAB_PBX2_AGENTS').split(',').map(Number),
+        recordings: need('OUTPACE_LAB_PBX2_RECORDINGS'),
+      }
+    : undefined,
   /** Where the carrier's answering machines keep what they recorded. */
   get machineMessages() {
     return join(this.dir, 'carrier', 'machine-msgs');
@@ -171,10 +179,21 @@ export async function asteriskCli(instance: 'pbx' | 'carrier', command: string):
   return stdout;
 }
 
+/** Waits until `condition` holds (a failing check counts as not yet), at most `withinMs`; returns how long it took. */
+export async function until(what: string, condition: () => Promise<boolean>, withinMs: number): Promise<number> {
+  const from = Date.now();
+  while (!(await condition().catch(() => false))) {
+    if (Date.now() - from > withinMs) throw new Error(`${what}: not within ${withinMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return Date.now() - from;
+}
+
 // --- ARI, as an observer ----------------------------------------------------------
 
-export async function ari<T = unknown>(method: string, path: string): Promise<T> {
-  const res = await fetch(`${lab.ariUrl}/ari${path}`, {
+/** A request to the ARI of the lab's PBX, or of the PBX at `ariUrl` (the second one). */
+export async function ari<T = unknown>(method: string, path: string, ariUrl = lab.ariUrl): Promise<T> {
+  const res = await fetch(`${ariUrl}/ari${path}`, {
     method,
     headers: { authorization: `Basic ${Buffer.from(`${lab.username}:${lab.password}`).toString('base64')}` },
   });
@@ -200,8 +219,8 @@ export class AriObserver {
     ws.on('message', (data) => this.events.push(JSON.parse(String(data)) as AriEvent));
   }
 
-  static async open(app = `observer-${randomBytes(3).toString('hex')}`): Promise<AriObserver> {
-    const url = new URL(`${lab.ariUrl.replace(/^http/, 'ws')}/ari/events`);
+  static async open(app = `observer-${randomBytes(3).toString('hex')}`, ariUrl = lab.ariUrl): Promise<AriObserver> {
+    const url = new URL(`${ariUrl.replace(/^http/, 'ws')}/ari/events`);
     url.searchParams.set('api_key', `${lab.username}:${lab.password}`);
     url.searchParams.set('app', app);
     url.searchParams.set('subscribeAll', 'true');
@@ -223,9 +242,9 @@ export class AriObserver {
 export const at = (e: AriEvent): number => Date.parse(e.timestamp.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
 
 /** Channels and bridges an engine left on the PBX (its id starts them all). */
-export async function leftOnPbx(engineId: string): Promise<{ channels: string[]; bridges: string[] }> {
-  const channels = (await ari<{ id: string; name: string }[]>('GET', '/channels')) ?? [];
-  const bridges = (await ari<{ id: string }[]>('GET', '/bridges')) ?? [];
+export async function leftOnPbx(engineId: string, ariUrl = lab.ariUrl): Promise<{ channels: string[]; bridges: string[] }> {
+  const channels = (await ari<{ id: string; name: string }[]>('GET', '/channels', ariUrl)) ?? [];
+  const bridges = (await ari<{ id: string }[]>('GET', '/bridges', ariUrl)) ?? [];
   return {
     channels: channels.filter((c) => c.id.startsWith(`${engineId}-`)).map((c) => `${c.id} (${c.name})`),
     bridges: bridges.filter((b) => b.id.startsWith(`${engineId}-`)).map((b) => b.id),
@@ -233,12 +252,12 @@ export async function leftOnPbx(engineId: string): Promise<{ channels: string[];
 }
 
 /** Hangs up and destroys what an engine left, so the next suite finds the lab's softphones free. */
-export async function clearPbx(engineId: string): Promise<void> {
-  const channels = (await ari<{ id: string }[]>('GET', '/channels')) ?? [];
-  const bridges = (await ari<{ id: string }[]>('GET', '/bridges')) ?? [];
+export async function clearPbx(engineId: string, ariUrl = lab.ariUrl): Promise<void> {
+  const channels = (await ari<{ id: string }[]>('GET', '/channels', ariUrl)) ?? [];
+  const bridges = (await ari<{ id: string }[]>('GET', '/bridges', ariUrl)) ?? [];
   await Promise.all([
-    ...channels.filter((c) => c.id.startsWith(`${engineId}-`)).map((c) => ari('DELETE', `/channels/${c.id}`)),
-    ...bridges.filter((b) => b.id.startsWith(`${engineId}-`)).map((b) => ari('DELETE', `/bridges/${b.id}`)),
+    ...channels.filter((c) => c.id.startsWith(`${engineId}-`)).map((c) => ari('DELETE', `/channels/${c.id}`, ariUrl)),
+    ...bridges.filter((b) => b.id.startsWith(`${engineId}-`)).map((b) => ari('DELETE', `/bridges/${b.id}`, ariUrl)),
   ]);
 }
 

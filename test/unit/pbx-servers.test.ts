@@ -163,6 +163,22 @@ describe('the port over several Asterisk servers', () => {
     expect(w.heard.filter((e) => e.type === 'call.ended')).toHaveLength(1);
   });
 
+  it('keeps an agent whose leg an Asterisk shutting down hung up before its socket closed: routed there again once back', async () => {
+    const w = await twoServers();
+    await w.logIn('b1');
+    // Asterisk stopping hangs its channels up first: the adapter says the leg is lost and rings it again by itself.
+    w.pbx2.emit({ type: 'agent.leg-down', agentId: AgentId('b1'), at: w.time.now(), cause: { code: 16, text: 'Normal Clearing' }, returning: true });
+    w.pbx2.link.dropped();
+    w.time.runUntil(w.time.now() + 2000);
+    // Still pbx2's agent when it went down: asked for again when it is back, and calls there can meet them.
+    w.pbx2.link.reconciled();
+    expect(w.pbx2.asked).toEqual(['login b1', 'login b1']);
+    w.pbx2.emit({ type: 'agent.leg-up', agentId: AgentId('b1'), at: w.time.now() });
+    const call = w.dial();
+    expect(w.serverOf(call)).toBe('pbx2');
+    expect(w.port.canMeet(call, AgentId('b1'))).toBe(true);
+  });
+
   it('hangs up, once back, a call it closed while the server was away that is still up there', async () => {
     const w = await twoServers();
     const call = w.dial();

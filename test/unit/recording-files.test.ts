@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AttemptId } from '../../src/domain/ids.js';
 import { recordingReport } from '../../src/recordings/recording-report.js';
-import { wavDurationMs } from '../../src/recordings/recording-store.js';
+import { recordingStoreFromEnv, storedRecordingsOf, wavDurationMs } from '../../src/recordings/recording-store.js';
 import { planRange } from '../../src/api/ranged-file.js';
 import { toneWav } from '../ari-server/models.js';
 
@@ -36,5 +36,15 @@ describe('recording files', () => {
     expect(planRange(1000, 'bytes=1000-')).toMatchObject({ kind: 'refused', why: expect.stringMatching(/past the end/) });
     expect(planRange(1000, 'bytes=x')).toMatchObject({ kind: 'refused', why: expect.stringMatching(/cannot be read/) });
     expect(planRange(1000, 'bytes=0-1,5-6')).toMatchObject({ kind: 'refused', why: expect.stringMatching(/one byte range/) });
+  });
+
+  it('finds a recording on the Asterisk server that made it, the first for one that names none, and refuses one folder for several servers', () => {
+    const server = (name: string) => ({ name, ari: { ARI_URL: `http://${name}:8088`, ARI_USERNAME: 'outpace', ARI_PASSWORD: 'secret' } });
+    const of = storedRecordingsOf([server('pbx1'), server('pbx2')]);
+    expect(of('pbx2')).not.toBe(of('pbx1'));
+    expect(of(null)).toBe(of('pbx1'));
+    expect(() => of('pbx3')).toThrow(/kept on Asterisk server pbx3, which OUTPACE_SERVERS does not name \(it names pbx1, pbx2\)/);
+    expect(() => recordingStoreFromEnv({ OUTPACE_RECORDING_DIR: '/var/spool/asterisk/recording' }, [server('pbx1'), server('pbx2')])).toThrow(/names several servers: unset it/);
+    expect(recordingStoreFromEnv({ OUTPACE_RECORDING_DIR: '/var/spool/asterisk/recording' }, [server('pbx1')])).toBeDefined();
   });
 });

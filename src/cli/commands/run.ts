@@ -9,7 +9,8 @@
  * to that campaign's agents. On SIGTERM or SIGINT a drain lets every call in
  * progress finish, then the agents are logged out (reason engine-shutdown)
  * and their legs and bridges removed from Asterisk.
- */import { fileURLToPath } from 'node:url';
+ */
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { z } from 'zod';
@@ -32,6 +33,7 @@ import { RecordingCatalogue } from '../../recordings/recording-catalogue.js';
 import { recordingStoreFromEnv } from '../../recordings/recording-store.js';
 import { retentionSweep } from '../../recordings/retention.js';
 import { HourlyChores } from '../../engine/hourly-chores.js';
+import { applyEngineNice, engineNiceSetting } from '../../engine/process-priority.js';
 import { drawEndedPeriods } from '../../qa/review-queue.js';
 import { loadAriConfig } from '../../telephony/ari/config.js';
 import { connectTelephony, type EngineTelephony } from '../../telephony/servers/connect-servers.js';
@@ -52,6 +54,8 @@ const runEnv = z.object({
    * and another engine may take the campaign after it. Shorter: quicker takeovers, more renewals.
    */
   OUTPACE_LEASE_TTL_MS: z.coerce.number().int().min(1000).max(600_000).default(DEFAULT_LEASE_TTL_MS),
+  /** The engine's nice value (-10 beside Asterisk's highpriority: src/engine/process-priority.ts); unset: as started. */
+  OUTPACE_ENGINE_NICE: engineNiceSetting,
 });
 
 /** The exit status of an engine whose calls another engine adopted (EX_TEMPFAIL: start it again, it stands by). */
@@ -65,11 +69,13 @@ function inStartOrder(campaigns: readonly Campaign[]): Campaign[] {
 /** The campaigns' engines as `serve` drives them; they share the API's database and coordination, and one ARI connection. */
 export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.ProcessEnv, desk = new DeskHub()): ServedEngine {
   const settings = runEnv.parse(env);
-  // Several Asterisk servers (docs/scaling.md): the first one's settings stand for the engine's own (its id, its recordings' ARI).
+  // Several Asterisk servers (docs/scaling.md): the first one's settings stand for the engine's own (its id).
   const servers = loadServersConfig(env);
   const ari = servers ? servers.servers[0]!.ari : loadAriConfig(env);
   const logger = pino({ name: 'outpace-engine', level: settings.LOG_LEVEL });
-  const recordingStore = recordingStoreFromEnv(env, { url: ari.ARI_URL, username: ari.ARI_USERNAME, password: ari.ARI_PASSWORD });
+  applyEngineNice(settings.OUTPACE_ENGINE_NICE, logger);
+  // Each recording is fetched from the server that made it.
+  const recordingStore = recordingStoreFromEnv(env, servers ? servers.servers : [{ ari }]);
   let opened:
     | {
         telephony: EngineTelephony;

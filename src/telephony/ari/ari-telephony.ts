@@ -562,6 +562,9 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       else this.logger.warn({ agentId }, 'login ignored: the agent\'s leg is on its way up');
       return;
     }
+    // Asked again while their lost leg is being brought back (their PBX back after a restart, and the port over several
+    // servers asks for its agents' legs): that return rings now, once; not set up, it is tried again later, as any return.
+    if (this.returning.has(agentId)) return this.returning.tryNow(agentId);
     this.setUpAgentLeg(this.newAgentLeg(agentId, endpoint, false), AGENT_RING_TIMEOUT_SEC);
   }
 

@@ -65,11 +65,15 @@ export class ReturningLegs {
 
   /** Asterisk says the endpoint is online: its agents waiting for it are rung now. */
   online(endpoint: string): void {
-    for (const [agentId, returning] of this.agents) {
-      if (returning.endpoint !== endpoint || returning.trying) continue;
-      clearTimeout(returning.timer);
-      void this.look(agentId, returning);
-    }
+    for (const [agentId, returning] of this.agents) if (returning.endpoint === endpoint) this.tryNow(agentId);
+  }
+
+  /** The endpoint is looked at now rather than after the wait, unless a look or its ring is already under way. */
+  tryNow(agentId: AgentId): void {
+    const returning = this.agents.get(agentId);
+    if (!returning || returning.trying) return;
+    clearTimeout(returning.timer);
+    void this.look(agentId, returning);
   }
 
   /** The leg is up again, or the agent logged out, or outpace stops: nothing more to do for them. */

@@ -336,6 +336,9 @@ export class PbxServers implements TelephonyPort, IvrPort {
       return;
     }
     switch (e.type) {
+      // Its file is on this server: the catalogue fetches it from here.
+      case 'recording.finished':
+        return this.emit({ ...e, recording: { ...e.recording, pbxServer: server.name } });
       case 'call.answered': {
         const call = server.calls.get(e.attemptId);
         if (call) call.answered = true;
@@ -373,6 +376,9 @@ export class PbxServers implements TelephonyPort, IvrPort {
           return;
         }
         if (lost === 'asked') server.lost.delete(e.agentId);
+        // Lost through no doing of theirs (an Asterisk shutting down hangs its channels up before its socket closes): the
+        // adapter rings their softphone again, and they are still this server's agent, to come back with it if it goes down.
+        if (e.returning) break;
         server.endpoints.delete(e.agentId);
         if (this.agentServers.get(e.agentId) === server) this.agentServers.delete(e.agentId);
         break;
