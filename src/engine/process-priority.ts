@@ -4,8 +4,8 @@
  * host where other work runs (the lab's softphones and carrier, a build, the
  * database) that wait is the engine's place in the scheduler's queue, not its
  * own work: bench:pbx measured the answer's way to the engine at p99 985 ms
- * with the engine at nice 0 under a load of 10-15 on 2 cores, and 84 ms at
- * nice -10. Asterisk has its own setting for the same reason (asterisk.conf
+ * with the engine at nice 0 under a load of 10-15 on 2 cores, and 68 ms at
+ * nice -10 under a load of 10-27. Asterisk has its own setting for the same reason (asterisk.conf
  * `highpriority`).
  */
 import { getPriority, setPriority } from 'node:os';
