@@ -372,8 +372,10 @@ export class CampaignEngine implements AgentLender {
     const ready = [];
     for (const a of this.agents.values()) if (a.state === 'ready' && this.board.pacesFor(a.id, this.o.campaignId)) ready.push(a);
     ready.sort((a, b) => a.readySince - b.readySince);
+    // Asked again only after a dial takes a line: over every server's calls, it is too dear to ask per agent at every tick.
+    let lineFree = preview || this.lineFree(now);
     for (const agent of ready) {
-      if (!preview && !this.lineFree(now)) return;
+      if (!lineFree) return;
       const lead = this.o.leads.takeFor?.(agent.id) ?? (preview ? this.o.leads.take() : undefined);
       if (!lead) continue;
       if (!this.board.reserve(agent.id, this.o.campaignId)) {
@@ -381,7 +383,10 @@ export class CampaignEngine implements AgentLender {
         continue;
       }
       if (preview) this.offer(agent, lead, now);
-      else this.dialFor(agent, lead, 'callback', now);
+      else {
+        this.dialFor(agent, lead, 'callback', now);
+        lineFree = this.lineFree(now);
+      }
     }
   }
 

@@ -63,8 +63,13 @@ export class PbxServer {
     return this.config.trunks.some((t) => t.id === trunk);
   }
 
-  load(trunk: string, now: EpochMs): ServerLoad {
+  /** What the trunk can carry here now, over every engine; nothing while the server is out of reach. */
+  capacity(trunk: string, now: EpochMs): TrunkCapacity {
     const capacity = this.reachable ? this.port?.trunkCapacity(trunk, now) : undefined;
+    return { linesFree: capacity?.linesFree ?? 0, callsAllowedNow: capacity?.callsAllowedNow ?? 0 };
+  }
+
+  load(trunk: string, now: EpochMs): ServerLoad {
     let agentsTalking = 0;
     let callsWaiting = 0;
     let callsRinging = 0;
@@ -75,8 +80,7 @@ export class PbxServer {
     }
     return {
       name: this.name,
-      linesFree: capacity?.linesFree ?? 0,
-      callsAllowedNow: capacity?.callsAllowedNow ?? 0,
+      ...this.capacity(trunk, now),
       agentsUp: this.up ? this.legsUp.size : 0,
       agentsTalking,
       callsWaiting,

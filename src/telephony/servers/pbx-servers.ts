@@ -114,9 +114,9 @@ export class PbxServers implements TelephonyPort, IvrPort {
     let linesFree = 0;
     let callsAllowedNow = 0;
     for (const s of this.servers.values()) {
-      const load = s.load(trunk, now);
-      linesFree += load.linesFree;
-      callsAllowedNow += load.callsAllowedNow;
+      const capacity = s.capacity(trunk, now);
+      linesFree += capacity.linesFree;
+      callsAllowedNow += capacity.callsAllowedNow;
     }
     return { linesFree, callsAllowedNow };
   }
