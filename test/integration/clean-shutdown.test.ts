@@ -68,7 +68,7 @@ describe('outpace run shutting down', () => {
     } finally {
       await after.close();
     }
-  }, 30_000);
+  }, 90_000); // an embedded database migrated from nothing: slow on a loaded machine (9 s alone)
 });
 
 /** The agent's next state message saying `state`, passing over the others. */

@@ -51,6 +51,15 @@ function Desk({ me, signOut }) {
   const [link, setLink] = useState({ status: 'connecting' });
   const [replaced, setReplaced] = useState(undefined);
   const [campaigns, setCampaigns] = useState([]);
+  // The campaigns the agent unticked: held here, or the next render (the clock's, each second) would tick them again.
+  const [leftOut, setLeftOut] = useState(() => new Set());
+  const tickCampaign = (id, ticked) =>
+    setLeftOut((s) => {
+      const next = new Set(s);
+      if (ticked) next.delete(id);
+      else next.add(id);
+      return next;
+    });
   const [desk, setDesk] = useState({ state: 'logged-out' });
   const [call, setCall] = useState(undefined);
   const [preview, setPreview] = useState(undefined);
@@ -202,7 +211,7 @@ function Desk({ me, signOut }) {
       <section id="desk">
         <form id="login-form" onSubmit=${login}>
           <label>Softphone endpoint <input id="endpoint" name="endpoint" placeholder="PJSIP/alice" required value=${endpoint} onInput=${(e) => setEndpoint(e.currentTarget.value)} /></label>
-          <fieldset id="campaigns">${campaigns.map((c) => html`<label><input type="checkbox" name="campaign" value=${c.id} checked /> ${c.name}</label>`)}</fieldset>
+          <fieldset id="campaigns">${campaigns.map((c) => html`<label><input type="checkbox" name="campaign" value=${c.id} checked=${!leftOut.has(c.id)} onChange=${(e) => tickCampaign(c.id, e.currentTarget.checked)} /> ${c.name}</label>`)}</fieldset>
           <button type="submit" id="login">Log in to calls</button>
         </form>
         <div class="desk-bar">
