@@ -295,7 +295,7 @@ EOF
   # Both PBXs as outpace names them (docs/scaling.md); each engine's ARI_APP on each.
   local server='"username":"'$ari_user'","password":"'$ari_password'","trunks":[{"id":"carrier","maxLines":50,"maxCallsPerSecond":10}]'
   cat <<EOF
-export OUTPACE_SERVERS='[{"name":"pbx1","ariUrl":"http://127.0.0.1:$ari_port",$server},{"name":"pbx2","ariUrl":"http://127.0.0.1:$pbx2_ari_port",$server}]'
+export OUTPACE_LAB_SERVERS='[{"name":"pbx1","ariUrl":"http://127.0.0.1:$ari_port",$server},{"name":"pbx2","ariUrl":"http://127.0.0.1:$pbx2_ari_port",$server}]'
 export OUTPACE_LAB_PBX2_ARI_URL=http://127.0.0.1:$pbx2_ari_port
 export OUTPACE_LAB_PBX2_AGENTS=$(pbx2_agent_numbers | paste -sd, -)
 export OUTPACE_LAB_PBX2_RECORDINGS=$lab/pbx2/spool/recording

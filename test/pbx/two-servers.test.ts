@@ -91,7 +91,7 @@ describe.skipIf(!lab.pbx2)('a predictive campaign over two real PBXs, the second
     for (const n of PBX2_AGENTS) await placeAgent(scene.db, AgentId(`agent${n}`), 'pbx2');
     pbx2Observers.push(await AriObserver.open(undefined, lab.pbx2!.ariUrl));
     engine = await scene.startEngine(ENGINE, {
-      OUTPACE_SERVERS: process.env['OUTPACE_SERVERS']!,
+      OUTPACE_SERVERS: process.env['OUTPACE_LAB_SERVERS']!,
       OUTPACE_RECORDING_STORE: join(lab.dir, 'engines', `${ENGINE}-recordings`),
     });
     await scene.logIn(engine);
