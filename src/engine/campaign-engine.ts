@@ -481,6 +481,8 @@ export class CampaignEngine implements AgentLender {
       }
       case 'call.connected':
         return this.onConnected(e.attemptId, e.agentId, e.at);
+      case 'call.not-connected':
+        return this.onNotConnected(e.attemptId, e.agentId, e.at);
       case 'call.ended':
         return this.onEnded(e.attemptId, e.cause, e.at);
       case 'call.control':
@@ -591,6 +593,18 @@ export class CampaignEngine implements AgentLender {
     call.connectedAt = at;
     agent.callStartedAt = at;
     this.setAgentState(agent, 'on-call', at);
+  }
+
+  /** The connect could not be made (the port said why in its log): the agent is free again, the person waits again. */
+  private onNotConnected(attemptId: AttemptId, agentId: AgentId, at: EpochMs): void {
+    const call = this.calls.get(attemptId);
+    const agent = this.agents.get(agentId);
+    if (call?.phase !== 'connecting' || call.agentId !== agentId) return;
+    if (agent?.attemptId === attemptId) {
+      agent.attemptId = undefined;
+      this.agentFree(agent, at);
+    }
+    this.backToWaiting(call, at);
   }
 
   private onEnded(attemptId: AttemptId, cause: HangupCause, at: EpochMs): void {
@@ -714,7 +728,7 @@ export class CampaignEngine implements AgentLender {
       call.deadline?.cancel();
       agent.attemptId = attemptId;
       this.setAgentState(agent, 'reserved', now);
-      this.o.port.connectToAgent(attemptId, agentId);
+      this.o.port.connectToAgent(attemptId, agentId, call.readyAt! + this.settings.connectDeadlineSec * 1000);
     }
   }
 

@@ -3,8 +3,9 @@
  * longest-waiting person, and a person no agent took within the connect
  * deadline is abandoned (the engine plays the campaign's abandon message).
  * Where not every agent can take every call (agents on several PBXs, each
- * call on one), `canMeet` says which can: the longest-waiting person takes
- * the longest-idle agent they can meet.
+ * call on one), `canMeet` says which can, given how long the person has
+ * waited (a port may let a call cross to another PBX only after a while):
+ * the longest-waiting person takes the longest-idle agent they can meet.
  */
 import type { AgentId, AttemptId } from '../domain/ids.js';
 import type { EpochMs } from '../domain/time.js';
@@ -31,7 +32,7 @@ export function route(
   ready: readonly ReadyAgent[],
   now: EpochMs,
   connectDeadlineMs: number,
-  canMeet?: (attemptId: AttemptId, agentId: AgentId) => boolean,
+  canMeet?: (attemptId: AttemptId, agentId: AgentId, waitedMs: number) => boolean,
 ): RoutingDecision {
   const abandon: AttemptId[] = [];
   const live: WaitingCall[] = [];
@@ -50,7 +51,8 @@ export function route(
   const connect = [];
   const free: (ReadyAgent | undefined)[] = agents;
   for (const call of calls) {
-    const i = free.findIndex((a) => a !== undefined && canMeet(call.attemptId, a.id));
+    const waitedMs = now - call.readyAt;
+    const i = free.findIndex((a) => a !== undefined && canMeet(call.attemptId, a.id, waitedMs));
     if (i < 0) continue;
     connect.push({ attemptId: call.attemptId, agentId: free[i]!.id });
     free[i] = undefined;

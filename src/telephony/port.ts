@@ -101,6 +101,11 @@ export type TelephonyEvent =
       readonly detail?: string;
     }
   | { readonly type: 'call.connected'; readonly attemptId: AttemptId; readonly agentId: AgentId; readonly at: EpochMs }
+  /**
+   * The connect to `agentId` failed and the person is still there, waiting (a crossing to the agent's PBX was refused or not
+   * answered in time: `why`): the agent is free again, and the call waits for an agent within its deadline as before.
+   */
+  | { readonly type: 'call.not-connected'; readonly attemptId: AttemptId; readonly agentId: AgentId; readonly at: EpochMs; readonly why: string }
   | {
       readonly type: 'call.ended';
       readonly attemptId: AttemptId;
@@ -216,8 +221,11 @@ export interface TrunkCapacity {
 export interface TelephonyPort {
   /** Dial a customer. Exactly one of `call.answered` or `call.failed` follows, unless the engine hangs up first. */
   originate(request: OriginateRequest): void;
-  /** Put an answered customer through to an agent whose leg is up. `call.connected` follows, or `call.ended` if the customer left first. */
-  connectToAgent(attemptId: AttemptId, agentId: AgentId): void;
+  /**
+   * Put an answered customer through to an agent whose leg is up. `call.connected` follows, or `call.ended` if the customer
+   * left first, or `call.not-connected` when a connect that takes a call set-up (across PBXs) could not be made by `deadlineAt`.
+   */
+  connectToAgent(attemptId: AttemptId, agentId: AgentId, deadlineAt?: EpochMs): void;
   /** No agent within the connect deadline: play the campaign's abandon message, then hang up (`call.ended`, endedBy `system`). */
   abandon(attemptId: AttemptId, message: MediaUri): void;
   /** Leave a message on an answering machine (after the beep), then hang up. */
@@ -237,11 +245,13 @@ export interface TelephonyPort {
   logoutAgent(agentId: AgentId): void;
   subscribe(listener: TelephonyListener): () => void;
   /**
-   * Whether the answered call can be put through to the agent. A port over
-   * several PBXs (src/telephony/servers/) puts a customer through only to an
-   * agent on the PBX the call is on; a port without it reaches every agent.
+   * Whether the answered call, ready for an agent for `waitedMs`, can be put
+   * through to the agent. A port over several PBXs (src/telephony/servers/)
+   * puts a customer through to an agent on the PBX the call is on, and to
+   * one on another PBX only as its setting allows (after a wait, or never);
+   * a port without it reaches every agent.
    */
-  canMeet?(attemptId: AttemptId, agentId: AgentId): boolean;
+  canMeet?(attemptId: AttemptId, agentId: AgentId, waitedMs: number): boolean;
   /**
    * The lines and call starts the trunk has now on the PBXs that are up,
    * less what the other engines dialing on them hold, when the port knows

@@ -44,19 +44,42 @@ class FakeServer extends ScriptedPort implements ServerPort {
   }
   async shutdown() {}
   close() {}
+  readonly crossings: string[] = [];
+  crossTo(attemptId: string, agentId: string, endpoint: string) {
+    this.crossings.push(`out ${attemptId} ${agentId} ${endpoint}`);
+    return { recordAgentLegThere: true };
+  }
+  giveUpCrossing(attemptId: string, why: string) {
+    this.crossings.push(`give up ${attemptId}: ${why}`);
+  }
+  expectCrossing(attemptId: string, agentId: string, record: boolean) {
+    this.crossings.push(`in ${attemptId} ${agentId} record=${record}`);
+    return undefined;
+  }
+  endCrossing(attemptId: string) {
+    this.crossings.push(`end ${attemptId}`);
+  }
 }
 
 const SERVERS = ['pbx1', 'pbx2'] as const;
 const AGENT_SERVER: Record<string, string> = { a1: 'pbx1', a2: 'pbx1', b1: 'pbx2' };
 
-async function twoServers() {
+async function twoServers(crossAfterMs?: string) {
   const time = new SimulatedTime(Date.UTC(2026, 0, 13, 10));
   const fakes = new Map<string, FakeServer>();
   const port = await PbxServers.connect({
     config: loadServersConfig({
       OUTPACE_SERVER_DOWN_AFTER_MS: '2000',
+      OUTPACE_CROSS_SERVER_AFTER_MS: crossAfterMs,
       OUTPACE_SERVERS: JSON.stringify(
-        SERVERS.map((name) => ({ name, ariUrl: `http://${name}:8088`, username: 'u', password: 'p', trunks: [{ id: 'carrier', maxLines: 2, maxCallsPerSecond: 100 }] })),
+        SERVERS.map((name) => ({
+          name,
+          ariUrl: `http://${name}:8088`,
+          username: 'u',
+          password: 'p',
+          link: 'PJSIP/{attempt}@link-{server}',
+          trunks: [{ id: 'carrier', maxLines: 2, maxCallsPerSecond: 100 }],
+        })),
       ),
     })!,
     connect: async (server, link) => {
@@ -106,8 +129,44 @@ describe('the port over several Asterisk servers', () => {
     // pbx1 has two agents free, pbx2 one: the first call goes to pbx1; then each server expects about as many.
     const first = w.dial();
     expect(w.serverOf(first)).toBe('pbx1');
-    expect(w.port.canMeet(first, AgentId('a1'))).toBe(true);
-    expect(w.port.canMeet(first, AgentId('b1'))).toBe(false);
+    expect(w.port.canMeet(first, AgentId('a1'), 0)).toBe(true);
+    expect(w.port.canMeet(first, AgentId('b1'), 5000)).toBe(false);
+  });
+
+  it('lets a call cross to an agent on another server once it waited the setting, and gives the crossing up at the deadline', async () => {
+    const w = await twoServers('500');
+    await w.logIn('a1');
+    await w.logIn('b1');
+    const call = w.dial();
+    expect(w.serverOf(call)).toBe('pbx1');
+    expect(w.port.canMeet(call, AgentId('b1'), 499)).toBe(false);
+    expect(w.port.canMeet(call, AgentId('b1'), 500)).toBe(true);
+    w.port.connectToAgent(call, AgentId('b1'), w.time.now() + 1500);
+    expect(w.pbx1.crossings).toEqual([`out ${call} b1 PJSIP/${call}@link-pbx2`]);
+    expect(w.pbx2.crossings).toEqual([`in ${call} b1 record=true`]);
+    w.time.runUntil(w.time.now() + 1500);
+    expect(w.pbx1.crossings.at(-1)).toMatch(/^give up .*pbx2 did not answer the crossing from pbx1 by the connect deadline/);
+    // The customer's server says the crossing ended unanswered: the agent's half goes, and this call crosses no more.
+    w.pbx1.emit({ type: 'call.not-connected', attemptId: call, agentId: AgentId('b1'), at: w.time.now(), why: 'given up' });
+    expect(w.pbx2.crossings.at(-1)).toBe(`end ${call}`);
+    expect(w.heard.at(-1)).toMatchObject({ type: 'call.not-connected', attemptId: call });
+    expect(w.port.canMeet(call, AgentId('b1'), 5000)).toBe(false);
+    // Nor does another call between those two servers for a while: the link may be down.
+    const next = w.dial();
+    expect(w.port.canMeet(next, AgentId('b1'), 5000)).toBe(w.serverOf(next) === 'pbx2');
+  });
+
+  it('keeps every call on its own server with the setting off, and refuses a setting without links', async () => {
+    const w = await twoServers('off');
+    await w.logIn('b1');
+    const call = w.dial();
+    expect(w.serverOf(call)).toBe('pbx2');
+    await w.logIn('a1');
+    const other = w.dial();
+    expect(w.port.canMeet(w.serverOf(other) === 'pbx1' ? other : call, AgentId(w.serverOf(other) === 'pbx1' ? 'b1' : 'a1'), 10_000)).toBe(false);
+    const servers = JSON.stringify([{ name: 'pbx1', ariUrl: 'http://pbx1:8088', username: 'u', password: 'p', trunks: [{ id: 'carrier', maxLines: 2, maxCallsPerSecond: 1 }] }]);
+    expect(() => loadServersConfig({ OUTPACE_SERVERS: servers, OUTPACE_CROSS_SERVER_AFTER_MS: '0' })).toThrow(/no server in OUTPACE_SERVERS has a link/);
+    expect(() => loadServersConfig({ OUTPACE_SERVERS: servers, OUTPACE_CROSS_SERVER_AFTER_MS: 'soon' })).toThrow(/OUTPACE_CROSS_SERVER_AFTER_MS/);
   });
 
   it("reads the agent's server at each login: an agent moved to another server works there from their next login", async () => {
@@ -176,7 +235,7 @@ describe('the port over several Asterisk servers', () => {
     w.pbx2.emit({ type: 'agent.leg-up', agentId: AgentId('b1'), at: w.time.now() });
     const call = w.dial();
     expect(w.serverOf(call)).toBe('pbx2');
-    expect(w.port.canMeet(call, AgentId('b1'))).toBe(true);
+    expect(w.port.canMeet(call, AgentId('b1'), 0)).toBe(true);
   });
 
   it('hangs up, once back, a call it closed while the server was away that is still up there', async () => {

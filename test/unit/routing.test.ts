@@ -42,4 +42,21 @@ describe('route', () => {
       { attemptId: 'y', agentId: 'b2' },
     ]);
   });
+
+  it('tells canMeet how long each person has waited: a port may open more agents to those who waited longer', () => {
+    // Agent b1 (another PBX) may take a person who waited 500 ms or more; a1 takes anyone.
+    const seen: number[] = [];
+    const d = route(
+      [{ attemptId: AttemptId('early'), readyAt: 900 }, { attemptId: AttemptId('late'), readyAt: 1200 }],
+      [{ id: AgentId('b1'), readySince: 100 }],
+      1500,
+      2000,
+      (_attemptId, agentId, waitedMs) => {
+        seen.push(waitedMs);
+        return agentId === 'a1' || waitedMs >= 500;
+      },
+    );
+    expect(d.connect).toEqual([{ attemptId: 'early', agentId: 'b1' }]);
+    expect(seen).toEqual([600]);
+  });
 });

@@ -31,6 +31,11 @@ export interface AgentLeg {
   returning: boolean;
   /** Hung up by outpace at the agent's logout or at shutdown: its end is final. */
   endRequested: boolean;
+  /**
+   * Not the agent's softphone: the link to the agent's server, rung for one customer crossing there (crossTo). Its refusal
+   * leaves the agent as they are (their server holds them); `givenUp` says why the port stopped waiting for it.
+   */
+  crossing?: { givenUp?: string };
 }
 
 export class AgentLegs {

@@ -40,6 +40,7 @@ import { type AriConfig, trunkEndpoint } from './config.js';
 import { type CustomerCall, CustomerCalls } from './customer-calls.js';
 import { CAUSE_UNKNOWN, failedOutcome, refusedCause } from './hangup-outcome.js';
 import { greetingEndedAt } from './greeting-end.js';
+import { IncomingCrossings } from './incoming-crossings.js';
 import { IvrPlaybacks } from './ivr-playbacks.js';
 import { type LeftCustomer, type LeftLeg, findLeftBehind } from './left-behind.js';
 import { Listeners } from './listeners.js';
@@ -96,6 +97,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   private readonly gate: RestGate;
   private readonly recordings: CallRecordings;
   private readonly controls: AriCallControls;
+  private readonly crossingsIn: IncomingCrossings;
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly config: AriConfig;
@@ -182,6 +184,15 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       hangUpCustomer: (call, by) => this.hangupAs(call, by),
       hangupChannel: (channelId) => this.hangupChannel(channelId),
       emit: (event) => this.emit(event),
+    });
+    this.crossingsIn = new IncomingCrossings({
+      gate: this.gate,
+      rest: () => this.rest,
+      agents: this.agents,
+      recordings: this.recordings,
+      now: () => this.clock.now(),
+      hangupChannel: (channelId) => this.hangupChannel(channelId),
+      logger: this.logger,
     });
   }
 
@@ -321,6 +332,48 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       return;
     }
     this.putThrough(call, leg, [call.channelId]);
+  }
+
+  // ---- calls crossing to an agent on another server (docs/scaling.md) ---------
+
+  /**
+   * The customer's half: a channel over the link `endpoint` to the agent's server (which expects it: expectCrossing), rung
+   * as an agent rung per call is and bridged with the customer once that server answers it; `call.connected` follows, or
+   * `call.not-connected` if it ends first (refused, the link down, given up). Returns why it cannot start, or whether the
+   * agent's server is to record the agent's leg (this one does not, unless the dialplan records the customer's channel from
+   * the answer, which hears the agent too).
+   */
+  crossTo(attemptId: AttemptId, agentId: AgentId, endpoint: string, variables: Readonly<Record<string, string>>): { recordAgentLegThere: boolean } | string {
+    const call = this.calls.get(attemptId);
+    if (!call || call.phase !== 'answered') return `the call is not waiting for an agent (${call?.phase ?? 'gone'})`;
+    if (this.agents.get(agentId)) return `agent ${agentId} has a leg on this server too`;
+    const leg = this.newAgentLeg(agentId, endpoint, true);
+    leg.crossing = {};
+    leg.attemptId = attemptId;
+    call.phase = 'ringing-agent';
+    call.agentId = agentId;
+    this.setUpAgentLeg(leg, AGENT_RING_TIMEOUT_SEC, variables);
+    const policy = call.request.recording ?? 'all';
+    return { recordAgentLegThere: !call.recordedFromAnswer && policy !== 'none' };
+  }
+
+  /** Stops waiting for the agent's server to answer a crossing (`why`, for the log): the customer waits again. */
+  giveUpCrossing(attemptId: AttemptId, why: string): void {
+    const call = this.calls.get(attemptId);
+    const leg = call?.agentId ? this.agents.get(call.agentId) : undefined;
+    if (call?.phase !== 'ringing-agent' || !leg?.crossing || leg.up) return;
+    leg.crossing.givenUp = why;
+    this.hangupChannel(leg.channelId);
+  }
+
+  /** The agent's half: holds the agent's free leg for the crossing of `attemptId` from another server; returns why not. */
+  expectCrossing(attemptId: AttemptId, agentId: AgentId, recordAgentLeg: boolean): string | undefined {
+    return this.crossingsIn.expect(attemptId, agentId, recordAgentLeg);
+  }
+
+  /** The customer's half ended or was given up: the agent's half here goes, and the agent is free. */
+  endCrossing(attemptId: AttemptId): void {
+    this.crossingsIn.end(attemptId);
   }
 
   abandon(attemptId: AttemptId, message: MediaUri): void {
@@ -692,6 +745,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     if (this.recordings.snoopEntered(channelId, args)) return;
     if (this.supervisions.entered(channelId, args)) return;
     if (this.controls.partyEntered(channelId, args)) return;
+    if (this.crossingsIn.entered(channelId, args)) return;
     this.logger.debug({ channelId, args }, 'StasisStart for a channel this engine does not drive');
   }
 
@@ -752,6 +806,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     const leg = this.agents.onChannel(channelId);
     if (leg) return this.agentLegGone(leg, cause);
     if (this.supervisions.channelGone(channelId)) return;
+    if (this.crossingsIn.channelGone(channelId)) return;
     this.controls.partyGone(channelId, cause.text, (attemptId) => this.calls.get(attemptId));
   }
 
@@ -787,6 +842,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
 
   private agentLegDown(leg: AgentLeg, cause: HangupCause): void {
     this.agents.remove(leg);
+    this.crossingsIn.agentGone(leg);
     this.gate.run('bridge destroy', () => this.rest.destroyBridge(leg.bridgeId)).catch(() => undefined);
     const call = leg.attemptId ? this.calls.get(leg.attemptId) : undefined;
     if (call) this.hangupAs(call, 'agent');
@@ -843,7 +899,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
   }
 
   /** Creates the leg's bridge and rings the agent's softphone into the application; its StasisStart is the answer. */
-  private setUpAgentLeg(leg: AgentLeg, ringTimeoutSec: number): void {
+  private setUpAgentLeg(leg: AgentLeg, ringTimeoutSec: number, variables: Readonly<Record<string, string>> = {}): void {
     const setUp = this.gate
       .run('bridge create', () => this.rest.createBridge(leg.bridgeId, `agent-${leg.agentId}`))
       .then(() =>
@@ -854,7 +910,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
             answeredInto: { appArgs: `agent,${leg.agentId}` },
             timeoutSec: ringTimeoutSec,
             // OUTPACE_AGENT: an engine taking over after this one was lost knows whose leg it is.
-            variables: { ...this.ownerVariables(), OUTPACE_AGENT: leg.agentId },
+            variables: { ...this.ownerVariables(), OUTPACE_AGENT: leg.agentId, ...variables },
           }),
         ),
       )
@@ -882,7 +938,8 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       .then(() => {
         if (!this.calls.isLive(call)) return;
         this.emit({ type: 'call.connected', attemptId, agentId, at: this.clock.now() });
-        return this.recordings.start(call, leg, this.clock.now());
+        // Crossing: the agent's leg is on their own server, which records it (crossTo).
+        return this.recordings.start(call, leg.crossing ? { bridgeId: leg.bridgeId } : leg, this.clock.now());
       })
       .catch((err: unknown) => {
         // A customer who left meanwhile makes Asterisk refuse (channel not found / not in Stasis): ChannelDestroyed reports it.
@@ -934,7 +991,9 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     if (call?.phase !== 'ringing-agent' || call.agentId !== leg.agentId) return;
     call.phase = 'answered';
     call.agentId = undefined;
-    this.agentsToRing.leave(leg.agentId, cause);
+    if (!leg.crossing) return this.agentsToRing.leave(leg.agentId, cause);
+    const why = leg.crossing.givenUp ?? `the link to the agent's server ended the crossing unanswered (${cause.code} ${cause.text})`;
+    this.emit({ type: 'call.not-connected', attemptId: call.request.attemptId, agentId: leg.agentId, at: this.clock.now(), why });
   }
 
   /** An abandon or a message while the agent's phone still rings: that agent is not to get this customer. */

@@ -50,7 +50,7 @@ const LEGS: Record<RecordingPolicy, readonly RecordingLeg[]> = {
   none: [],
 };
 
-const policyOf = (request: OriginateRequest): RecordingPolicy => request.recording ?? 'all';
+const policyOf = (request: Pick<OriginateRequest, 'recording'>): RecordingPolicy => request.recording ?? 'all';
 
 /** The originate variables that have [outpace-customer] record the call from its answer; none when the policy records nothing. */
 export function recordFromAnswerVariables(request: OriginateRequest): Record<string, string> {
@@ -70,8 +70,16 @@ const SNOOP_STASIS_WAIT_MS = 1000;
 /** Before the second try: time for whatever refused the first to pass. */
 const RETRY_AFTER_MS = 200;
 
-const agentSnoopOf = (call: CustomerCall, part = 1) => `${call.channelId}-snoop-agent${part === 1 ? '' : `-${part}`}`;
-const customerSnoopOf = (call: CustomerCall) => `${call.channelId}-snoop-customer`;
+/** What the recordings need of a call: a customer's call, or the agent's half of a call crossing from another server. */
+export interface RecordedCall {
+  readonly request: Pick<OriginateRequest, 'attemptId' | 'recording'>;
+  /** The channel the snoops' ids are made from. */
+  readonly channelId: string;
+  readonly recordedFromAnswer: boolean;
+}
+
+const agentSnoopOf = (call: RecordedCall, part = 1) => `${call.channelId}-snoop-agent${part === 1 ? '' : `-${part}`}`;
+const customerSnoopOf = (call: RecordedCall) => `${call.channelId}-snoop-customer`;
 
 export class CallRecordings {
   private readonly started = new Map<string, Started>();
@@ -92,7 +100,7 @@ export class CallRecordings {
    * the call is in now and its new agent, if any; the customer's own snoop
    * runs on from the first part, as it follows the customer's channel.
    */
-  async start(call: CustomerCall, agent: AgentLeg | { readonly bridgeId: string; readonly channelId?: undefined }, now: EpochMs, part = 1): Promise<void> {
+  async start(call: RecordedCall, agent: AgentLeg | { readonly bridgeId: string; readonly channelId?: undefined }, now: EpochMs, part = 1): Promise<void> {
     // Recorded by the dialplan from the answer, on the customer's channel: the recording follows the customer wherever they go.
     if (call.recordedFromAnswer) return;
     const { attemptId } = call.request;
@@ -102,7 +110,8 @@ export class CallRecordings {
       customer: this.snoopRecorder(call.channelId, customerSnoopOf(call), attemptId, 'customer'),
       agent: agent.channelId ? this.snoopRecorder(agent.channelId, agentSnoopOf(call, part), attemptId, 'agent', part) : async () => undefined,
     };
-    const legs = LEGS[policyOf(call.request)].filter((leg) => part === 1 || (leg !== 'customer' && (leg !== 'agent' || agent.channelId)));
+    // No agent's channel here (a transfer out; a crossing, whose agent is recorded on their own server): no agent's leg.
+    const legs = LEGS[policyOf(call.request)].filter((leg) => (part === 1 || leg !== 'customer') && (leg !== 'agent' || agent.channelId));
     await Promise.all(legs.map((leg) => this.record(attemptId, leg, now, make[leg], part)));
   }
 
@@ -145,7 +154,7 @@ export class CallRecordings {
   }
 
   /** The customer left: stop what would otherwise run on with the agent's leg. */
-  async stop(call: CustomerCall): Promise<void> {
+  async stop(call: RecordedCall): Promise<void> {
     const { attemptId } = call.request;
     const part = this.parts.get(attemptId) ?? 1;
     this.parts.delete(attemptId);

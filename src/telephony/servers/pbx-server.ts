@@ -22,6 +22,12 @@ export interface ServerPort extends TelephonyPort, IvrPort {
   shutdown(): Promise<void>;
   close(): void;
   readonly restRequestsPending: number;
+  /** The customer's half of a call crossing to an agent on another server (AriTelephony.crossTo). */
+  crossTo(attemptId: AttemptId, agentId: AgentId, endpoint: string, variables: Readonly<Record<string, string>>): { recordAgentLegThere: boolean } | string;
+  giveUpCrossing(attemptId: AttemptId, why: string): void;
+  /** The agent's half (AriTelephony.expectCrossing). */
+  expectCrossing(attemptId: AttemptId, agentId: AgentId, recordAgentLeg: boolean): string | undefined;
+  endCrossing(attemptId: AttemptId): void;
 }
 
 /** A call on the server: its trunk, and how far it got. */
@@ -29,6 +35,8 @@ export interface ServerCall {
   readonly trunk: string;
   answered: boolean;
   agentId?: AgentId;
+  /** Put through to an agent on another server (a crossing): that server counts the agent as talking. */
+  crossed?: true;
 }
 
 /**
@@ -52,6 +60,8 @@ export class PbxServer {
   readonly calls = new Map<AttemptId, ServerCall>();
   /** Calls reported ended to the engine when the server went down: what the adapter says of them later is not news. */
   readonly writtenOff = new Set<AttemptId>();
+  /** Agents of this server talking to customers on other servers (crossings). */
+  agentsLent = 0;
 
   constructor(readonly config: PbxServerConfig) {}
 
@@ -70,10 +80,11 @@ export class PbxServer {
   }
 
   load(trunk: string, now: EpochMs): ServerLoad {
-    let agentsTalking = 0;
+    let agentsTalking = this.agentsLent;
     let callsWaiting = 0;
     let callsRinging = 0;
     for (const call of this.calls.values()) {
+      if (call.crossed) continue;
       if (call.agentId) agentsTalking++;
       else if (call.answered) callsWaiting++;
       else callsRinging++;

@@ -6,9 +6,11 @@
  * dialed on the server where the most agents are expected free when they
  * answer (server-choice.ts), within that server's trunk limits, and the
  * engine's routing puts an answered call only through to an agent it can
- * meet (canMeet). The engine paces over all its agents within the trunks of
- * the servers that are up (trunkCapacity). docs/scaling.md says why this and
- * not a bridge across servers.
+ * meet (canMeet): on its own server, or, with OUTPACE_CROSS_SERVER_AFTER_MS,
+ * after that wait one on another server, through the inter-PBX link
+ * (crossings.ts). The engine paces over all its agents within the trunks of
+ * the servers that are up (trunkCapacity). docs/scaling.md weighs the two
+ * with measured figures.
  *
  * A server whose event socket is gone stops taking new calls at once; gone
  * for longer than `downAfterMs`, its agents leave ready (agent.leg-down that
@@ -37,6 +39,7 @@ import type {
   TrunkCapacity,
 } from '../port.js';
 import { PbxServer, type ServerPort } from './pbx-server.js';
+import { Crossings } from './crossings.js';
 import { chooseServer } from './server-choice.js';
 import type { PbxServerConfig, PbxServersConfig } from './servers-config.js';
 
@@ -73,6 +76,7 @@ export class PbxServers implements TelephonyPort, IvrPort {
   /** Each trunk's servers that find it down (trunkState). */
   private readonly trunksDown = new Map<string, Set<string>>();
   private readonly agentServers = new Map<AgentId, PbxServer>();
+  private readonly crossings: Crossings;
   private answerRate = FIRST_ANSWER_RATE;
   private closed = false;
 
@@ -80,6 +84,7 @@ export class PbxServers implements TelephonyPort, IvrPort {
     this.listeners = new Listeners(o.logger, 'telephony');
     this.ivrListeners = new Listeners(o.logger, 'ivr');
     this.servers = new Map(o.config.servers.map((s) => [s.name, new PbxServer(s)]));
+    this.crossings = new Crossings({ crossAfterMs: o.config.crossAfterMs, scheduler: o.scheduler, logger: o.logger, emit: (e) => this.emit(e) });
   }
 
   /** Connects to every server; one that does not answer is tried again in the background, its agents out of ready meanwhile. */
@@ -121,9 +126,11 @@ export class PbxServers implements TelephonyPort, IvrPort {
     return { linesFree, callsAllowedNow };
   }
 
-  canMeet(attemptId: AttemptId, agentId: AgentId): boolean {
+  canMeet(attemptId: AttemptId, agentId: AgentId, waitedMs: number): boolean {
     const server = this.callServer.get(attemptId);
-    return server !== undefined && server.up && server === this.agentServers.get(agentId);
+    const agentOn = this.agentServers.get(agentId);
+    if (!server?.up || !agentOn) return false;
+    return server === agentOn || this.crossings.mayCross(server, agentOn, attemptId, waitedMs);
   }
 
   originate(request: OriginateRequest): void {
@@ -140,13 +147,15 @@ export class PbxServers implements TelephonyPort, IvrPort {
     server.port.originate(request);
   }
 
-  connectToAgent(attemptId: AttemptId, agentId: AgentId): void {
+  connectToAgent(attemptId: AttemptId, agentId: AgentId, deadlineAt?: EpochMs): void {
     const server = this.callServer.get(attemptId);
-    if (!server?.port || this.agentServers.get(agentId) !== server) {
-      this.o.logger.error({ attemptId, agentId, callOn: server?.name, agentOn: this.agentServers.get(agentId)?.name }, 'connect refused: the agent is not on the server the call is on; the call keeps waiting');
-      return;
+    const agentOn = this.agentServers.get(agentId);
+    if (server?.port && agentOn === server) return server.port.connectToAgent(attemptId, agentId, deadlineAt);
+    // Routed across servers, the wait already counted (canMeet): any wait will do here.
+    if (server?.port && agentOn?.port && this.crossings.mayCross(server, agentOn, attemptId, Infinity)) {
+      return this.crossings.start(attemptId, agentId, server, agentOn, deadlineAt);
     }
-    server.port.connectToAgent(attemptId, agentId);
+    this.o.logger.error({ attemptId, agentId, callOn: server?.name, agentOn: agentOn?.name }, 'connect refused: the agent is not on the server the call is on, and the call may not cross to theirs; the call keeps waiting');
   }
 
   abandon(attemptId: AttemptId, message: MediaUri): void {
@@ -174,7 +183,9 @@ export class PbxServers implements TelephonyPort, IvrPort {
     const target = 'to' in control && 'agentId' in control.to ? control.to.agentId : undefined;
     const failed = !server?.port
       ? 'the call\'s Asterisk server is out of reach'
-      : target !== undefined && this.agentServers.get(target) !== server
+      : this.crossings.has(attemptId)
+        ? 'the call crossed to the agent\'s Asterisk server from another: its controls are not available across servers'
+        : target !== undefined && this.agentServers.get(target) !== server
         ? `agent ${target} is on another Asterisk server than the call: transfer to their number instead`
         : undefined;
     if (failed) {
@@ -335,6 +346,7 @@ export class PbxServers implements TelephonyPort, IvrPort {
       if (e.type === 'call.ended' || e.type === 'call.failed') server.writtenOff.delete(e.attemptId);
       return;
     }
+    if ('attemptId' in e && this.callServer.get(e.attemptId) === server) this.crossings.heard(e);
     switch (e.type) {
       // Its file is on this server: the catalogue fetches it from here.
       case 'recording.finished':
@@ -414,6 +426,7 @@ export class PbxServers implements TelephonyPort, IvrPort {
 
   private forgetCall(server: PbxServer, attemptId: AttemptId): void {
     server.ended(attemptId);
+    this.crossings.forget(attemptId);
     this.callServer.delete(attemptId);
   }
 
