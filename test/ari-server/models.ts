@@ -18,7 +18,7 @@ export interface Dialplan {
   app_data: string;
 }
 
-export type ChannelState = 'Down' | 'Ringing' | 'Up';
+export type ChannelState = 'Down' | 'Ringing' | 'Up' | 'Ring';
 
 export interface SimChannel {
   readonly id: string;
@@ -50,6 +50,16 @@ export interface SimChannel {
   /** Timers of the far end's script, cancelled when the channel goes. */
   readonly timers: Array<{ cancel(): void }>;
   destroyed: boolean;
+  /** A call over the inter-PBX link (pbx.ts, "the link"): the other test server, and the channel there once known. */
+  link?: SimLinkCall;
+}
+
+export interface SimLinkCall {
+  /** The other test server's address. */
+  readonly peer: string;
+  peerChannelId: string | undefined;
+  /** The other side knows of the end (it ended it, or was told): not told again. */
+  ended: boolean;
 }
 
 export function channelJson(ch: SimChannel): Record<string, unknown> {

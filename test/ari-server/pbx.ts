@@ -61,7 +61,24 @@ export interface PbxOptions {
   /** Whether a Stasis application has a WebSocket connected (Stasis() fails otherwise). */
   readonly appIsConnected: (app: string) => boolean;
   readonly emit: (app: string | undefined, type: string, fields: Record<string, unknown>) => void;
+  /** Sends a message of the inter-PBX link to the other test server at `peer` (server.ts); its answer. */
+  readonly toPeer: (peer: string, message: LinkMessage) => Promise<{ channelId?: string }>;
+  /** This server's own address, as its peers know it. */
+  readonly ownAddress: () => string;
 }
+
+/**
+ * What two test servers tell each other for a call over the link between
+ * them, standing for the SIP dialog: the INVITE (with its X- headers), the
+ * 200 OK of the answer, and the BYE or final refusal with its cause.
+ */
+export type LinkMessage =
+  | { readonly type: 'invite'; readonly from: string; readonly callId: string; readonly exten: string; readonly headers: Record<string, string>; readonly callerId: string | undefined }
+  | { readonly type: 'answered'; readonly channelId: string }
+  | { readonly type: 'hangup'; readonly channelId: string; readonly cause: number };
+
+/** The dialplan context a call from another PBX of the site enters (dialplan/outpace.conf). */
+export const FROM_PBX_CONTEXT = 'outpace-from-pbx';
 
 export interface OriginateParams {
   readonly endpoint?: string | undefined;
@@ -113,6 +130,8 @@ export class SimPbx {
   private readonly playQueues = new Map<string, LivePlayback[]>();
   private readonly scripts = new Map<string, CallScript>();
   private readonly agentPhones = new Map<string, AgentPhone>();
+  /** Inter-PBX link endpoints (pjsip-link.conf) and the test server each leads to. */
+  private readonly links = new Map<string, string>();
   /** Trunks whose carrier does not answer qualify: their endpoint is offline and calls on them cannot be made. */
   private readonly trunksDown = new Set<string>();
   /** Applications subscribed to each endpoint's state changes. */
@@ -154,6 +173,16 @@ export class SimPbx {
     this.agentPhones.set(resource, { answerMs, registered: true });
     // Asterisk tells the endpoint's watchers when a contact registers again.
     if (returning) this.endpointStateChanged(resource, 'online');
+  }
+
+  /**
+   * `PJSIP/<resource>` is the link to the test server at `peer`, as an
+   * inter-PBX trunk in pjsip.conf: an originate to `PJSIP/<exten>@<resource>`
+   * rings `exten` there, in its [outpace-from-pbx]; the link can go down and
+   * up as a trunk does (trunkReachable).
+   */
+  linkTo(resource: string, peer: string): void {
+    this.links.set(resource, peer);
   }
 
   /**
@@ -277,7 +306,7 @@ export class SimPbx {
   /** Whether pjsip.conf would know this endpoint: a trunk, or an agent's phone. */
   hasEndpoint(endpoint: string): boolean {
     const resource = endpoint.replace(/^PJSIP\//, '');
-    return this.options.trunks.includes(resource) || this.agentPhones.has(resource);
+    return this.options.trunks.includes(resource) || this.agentPhones.has(resource) || this.links.has(resource);
   }
 
   /** A ringing far end answers now, whatever its script's ring time. */
@@ -311,7 +340,8 @@ export class SimPbx {
     const trunk = TRUNK_ENDPOINT.exec(p.endpoint);
     const agent = trunk ? null : AGENT_ENDPOINT.exec(p.endpoint);
     // An endpoint that is not configured, or not registered, cannot be dialed: Asterisk answers 500 "Allocation failed".
-    const reachable = trunk ? this.options.trunks.includes(trunk[2]!) && !this.trunksDown.has(trunk[2]!) : agent && this.agentPhones.get(agent[1]!)?.registered;
+    const link = trunk ? this.links.get(trunk[2]!) : undefined;
+    const reachable = trunk ? (this.options.trunks.includes(trunk[2]!) || link !== undefined) && !this.trunksDown.has(trunk[2]!) : agent && this.agentPhones.get(agent[1]!)?.registered;
     if (!reachable) throw new AriRequestError(500, 'Allocation failed');
 
     const [, resource, trunkName] = trunk ?? [undefined, agent![1]!, undefined];
@@ -331,8 +361,9 @@ export class SimPbx {
       variables: new Map(Object.entries(p.variables ?? {})),
       snoopOf: undefined,
       snoopAudio: undefined,
-      script: trunk ? (this.scripts.get(resource!) ?? UNSCRIPTED_NUMBER) : agentScript(this.agentPhones.get(resource!)!),
+      script: link ? undefined : trunk ? (this.scripts.get(resource!) ?? UNSCRIPTED_NUMBER) : agentScript(this.agentPhones.get(resource!)!),
     });
+    if (link) ch.link = { peer: link, peerChannelId: undefined, ended: false };
     const attempt = p.variables?.['OUTPACE_ATTEMPT'];
     if (attempt) this.originatedAttempts.add(attempt);
     const timeoutMs = (p.timeoutSec ?? 30) * 1000;
@@ -392,7 +423,10 @@ export class SimPbx {
 
   answer(channelId: string): void {
     const ch = this.inStasis(channelId);
-    if (ch.state !== 'Up') this.setState(ch, 'Up');
+    if (ch.state === 'Up') return;
+    this.setState(ch, 'Up');
+    // A call from another PBX: the answer goes back over the link (200 OK).
+    if (ch.link?.peerChannelId) void this.options.toPeer(ch.link.peer, { type: 'answered', channelId: ch.link.peerChannelId }).catch(() => undefined);
   }
 
   continueInDialplan(channelId: string, context: string | undefined): void {
@@ -713,6 +747,7 @@ export class SimPbx {
   // ---- the far end's behaviour ----------------------------------------------
 
   private dial(ch: SimChannel, timeoutMs: number): void {
+    if (ch.link) return this.dialLink(ch, ch.link, timeoutMs);
     const script = ch.script!;
     const timeoutCause = CAUSES.noAnswer;
     switch (script.kind) {
@@ -864,9 +899,97 @@ export class SimPbx {
     return value;
   }
 
-  private dialplanStep(ch: SimChannel, context: string, priority: number, app: string, data: string): void {
-    ch.dialplan = { context, exten: 's', priority, app_name: app, app_data: data };
+  private dialplanStep(ch: SimChannel, context: string, priority: number, app: string, data: string, exten = 's'): void {
+    ch.dialplan = { context, exten, priority, app_name: app, app_data: data };
     this.channelEvent(ch, 'ChannelDialplan', { dialplan_app: app, dialplan_app_data: data });
+  }
+
+  // ---- the link to another PBX of the site (not recorded: modelled on chan_pjsip between two Asterisks) ----
+
+  /**
+   * The INVITE goes to the other server with the channel's PJSIP_HEADER(add,...)
+   * variables as headers; the call stays Down, as no 180 comes while the far
+   * side sits in Stasis unanswered, until that side is answered (its
+   * application answers it) or ends (the cause it ended with: 34 when no
+   * application took it). Rings out at the originate timeout, cause 19.
+   */
+  private dialLink(ch: SimChannel, link: NonNullable<SimChannel['link']>, timeoutMs: number): void {
+    this.dialEvent(ch, '');
+    this.ringTimeout(ch, timeoutMs, CAUSES.noAnswer);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of ch.variables) {
+      const header = /^PJSIP_HEADER\(add,(.+)\)$/.exec(name)?.[1];
+      if (header) headers[header] = value;
+    }
+    const exten = TRUNK_ENDPOINT.exec(ch.endpoint!)![1]!;
+    const callerId = ch.caller.number ? `"${ch.caller.name}" <${ch.caller.number}>` : undefined;
+    this.options
+      .toPeer(link.peer, { type: 'invite', from: this.options.ownAddress(), callId: ch.id, exten, headers, callerId })
+      .then(({ channelId }) => {
+        link.peerChannelId = channelId;
+        if (ch.destroyed) this.tellPeerOfEnd(ch, CAUSES.normal);
+      })
+      // The other server refused the INVITE (503: no link leads back, or it is down) or is gone: congestion, as a 503 maps.
+      .catch(() => this.linkEnded(ch.id, CAUSES.congestion.code));
+  }
+
+  /** An INVITE from another server: a channel on the link endpoint that leads back there, into [outpace-from-pbx]. */
+  incomingFromLink(m: Extract<LinkMessage, { type: 'invite' }>): string {
+    const resource = [...this.links].find(([, peer]) => peer === m.from)?.[0];
+    if (!resource || this.trunksDown.has(resource)) throw new AriRequestError(503, `no link endpoint leads back to ${m.from}`);
+    const ch = this.newChannel({
+      id: `${Date.now() / 1000}.${this.channelCounter}`,
+      name: `PJSIP/${resource}-${this.nextChannelSuffix()}`,
+      protocolId: crypto.randomUUID(),
+      caller: parseCallerId(m.callerId),
+      dialplan: { context: FROM_PBX_CONTEXT, exten: m.exten, priority: 1, app_name: '', app_data: '' },
+      homeContext: FROM_PBX_CONTEXT,
+      app: undefined,
+      appArgs: [],
+      dialContext: undefined,
+      endpoint: `PJSIP/${resource}`,
+      dialstring: '',
+      variables: new Map(Object.entries(m.headers).map(([name, value]) => [`PJSIP_HEADER(read,${name})`, value])),
+      snoopOf: undefined,
+      snoopAudio: undefined,
+      script: undefined,
+    });
+    ch.state = 'Ring';
+    ch.link = { peer: m.from, peerChannelId: m.callId, ended: false };
+    // dialplan/outpace.conf's [outpace-from-pbx]: Stasis(app from the header,crossing,EXTEN), or Hangup(34) when no engine takes it.
+    this.later(0, () => {
+      const app = ch.variables.get('PJSIP_HEADER(read,X-Outpace-App)') ?? '';
+      this.dialplanStep(ch, FROM_PBX_CONTEXT, 1, 'Stasis', `${app},crossing,${m.exten}`, m.exten);
+      if (this.enterStasis(ch, ['crossing', m.exten], app)) return;
+      this.dialplanStep(ch, FROM_PBX_CONTEXT, 2, 'Hangup', String(CAUSES.congestion.code), m.exten);
+      this.hangupChannel(ch, { cause: CAUSES.congestion.code }, CAUSES.congestion);
+    }, ch);
+    return ch.id;
+  }
+
+  /** The other server answered the call (200 OK): Up, Dial ANSWER, into the application it was originated into. */
+  linkAnswered(channelId: string): void {
+    const ch = this.channels.get(channelId);
+    if (!ch || ch.destroyed || ch.state === 'Up') return;
+    for (const t of ch.timers.splice(0)) t.cancel();
+    this.answered(ch, undefined);
+  }
+
+  /** The other side ended (BYE, or a final refusal before the answer): this side ends with its cause. */
+  linkEnded(channelId: string, code: number): void {
+    const ch = this.channels.get(channelId);
+    if (!ch || ch.destroyed) return;
+    if (ch.link) ch.link.ended = true;
+    const cause = Object.values(CAUSES).find((c) => c.code === code) ?? { code, text: causeText(code) };
+    if (ch.state === 'Up') return this.hangupChannel(ch, hangupRequestFields(cause), cause);
+    this.refused(ch, cause);
+  }
+
+  private tellPeerOfEnd(ch: SimChannel, cause: FarEndCause): void {
+    const link = ch.link;
+    if (!link || link.ended || link.peerChannelId === undefined) return;
+    link.ended = true;
+    void this.options.toPeer(link.peer, { type: 'hangup', channelId: link.peerChannelId, cause: cause.code }).catch(() => undefined);
   }
 
   // ---- Stasis, hangups, the end of things -------------------------------------
@@ -908,6 +1031,7 @@ export class SimPbx {
   private destroy(ch: SimChannel, cause: FarEndCause): void {
     if (ch.destroyed) return;
     ch.destroyed = true;
+    this.tellPeerOfEnd(ch, cause);
     for (const t of ch.timers) t.cancel();
     for (const pb of [...(this.playQueues.get(ch.id) ?? [])]) this.endPlayback(pb);
     for (const rec of [...(this.recordingsOn.get(`channel:${ch.id}`) ?? [])]) this.finishRecording(rec);

@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { ariTimestamp } from './models.js';
-import { AriRequestError, SimPbx } from './pbx.js';
+import { AriRequestError, type LinkMessage, SimPbx } from './pbx.js';
 import { type Route, routes } from './routes.js';
 
 export interface AriTestServerOptions {
@@ -72,6 +72,8 @@ export class AriTestServer {
       trunks: options.trunks,
       appIsConnected: (app) => this.appSockets.has(app),
       emit: (app, type, fields) => this.emit(app, type, fields),
+      toPeer: (peer, message) => toPeer(peer, message),
+      ownAddress: () => this.url,
     });
     this.routes = routes(this.pbx, () => this.connectedApps());
     this.http = createServer((req, res) => void this.serve(req, res));
@@ -189,6 +191,7 @@ export class AriTestServer {
     };
     if (Date.now() < this.hangingUntil) return void this.hanging.push(res);
     if (url.pathname.startsWith('/ari/api-docs/')) return this.serveApiDocs(url.pathname, req, res);
+    if (url.pathname === LINK_PATH) return this.serveLink((await readJsonBody(req)) as LinkMessage, reply);
     if (!this.authorised(req, url)) return reply(401, { message: 'Authentication required' });
 
     const body = await readJsonBody(req);
@@ -206,6 +209,19 @@ export class AriTestServer {
       }
     }
     reply(404, { message: 'Resource not found' });
+  }
+
+  /** A message of the link from another test server (pbx.ts, "the link"): not ARI, so no credentials. */
+  private serveLink(m: LinkMessage, reply: (status: number, body?: unknown) => void): void {
+    try {
+      if (m.type === 'invite') return reply(200, { channelId: this.pbx.incomingFromLink(m) });
+      if (m.type === 'answered') this.pbx.linkAnswered(m.channelId);
+      else this.pbx.linkEnded(m.channelId, m.cause);
+      reply(200, {});
+    } catch (err) {
+      if (err instanceof AriRequestError) return reply(err.status, { message: err.message });
+      throw err;
+    }
   }
 
   private serveApiDocs(pathname: string, req: IncomingMessage, res: ServerResponse): void {
@@ -229,6 +245,16 @@ export class AriTestServer {
     const header = req.headers.authorization ?? '';
     return header.startsWith('Basic ') && Buffer.from(header.slice(6), 'base64').toString() === expected;
   }
+}
+
+/** Where a test server hears its peers over the link. */
+const LINK_PATH = '/_link';
+
+async function toPeer(peer: string, message: LinkMessage): Promise<{ channelId?: string }> {
+  const res = await fetch(`${peer}${LINK_PATH}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(message) });
+  const body = (await res.json()) as { channelId?: string; message?: string };
+  if (!res.ok) throw new Error(`the link's other side answered ${res.status}: ${body.message ?? ''}`);
+  return body;
 }
 
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {

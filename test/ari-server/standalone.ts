@@ -7,10 +7,12 @@
  *
  *   { type: 'script', scripts: [[number, CallScript], ...] }  the far ends
  *   { type: 'agents', resources: ['agent1', ...] }           softphones that auto-answer
- *   { type: 'state' }   -> { type: 'state', channels, bridges, faults, originatedAttempts }
+ *   { type: 'state' }   -> { type: 'state', channels, bridges, faults, originatedAttempts, recordings, bridged (each bridge's channel names) }
  *   { type: 'cut', ms }  every event WebSocket dropped and refused for ms (events meanwhile lost)
  *   { type: 'hang', ms }  REST requests made for ms never served (Asterisk's sessionlimit reached)
  *   { type: 'trunk', trunk, reachable }  the carrier behind a trunk stops (or starts again) answering qualify
+ *   { type: 'hangup', endpoint }  the far end of the live channel on that endpoint hangs up (cause 16)
+ *   { type: 'link', links: [[endpoint, url], ...] }  inter-PBX link endpoints and the test servers they lead to (a trunk, for 'trunk')
  *
  * Environment: ARI_TEST_PORT (0: any), ARI_TEST_TIME_SCALE (default 1).
  */
@@ -23,7 +25,9 @@ type Request =
   | { type: 'state' }
   | { type: 'cut'; ms: number }
   | { type: 'hang'; ms: number }
-  | { type: 'trunk'; trunk: string; reachable: boolean };
+  | { type: 'trunk'; trunk: string; reachable: boolean }
+  | { type: 'link'; links: Array<[string, string]> }
+  | { type: 'hangup'; endpoint: string };
 
 const send = (message: Record<string, unknown>) => process.send?.(message);
 const server = await AriTestServer.start({
@@ -50,6 +54,14 @@ process.on('message', (message: Request) => {
     case 'trunk':
       pbx.trunkReachable(message.trunk, message.reachable);
       return send({ type: 'trunk' });
+    case 'hangup': {
+      const channel = pbx.liveChannelOn(message.endpoint);
+      if (channel) pbx.farEndHangsUp(channel.id);
+      return send({ type: 'hung-up', channel: channel?.name });
+    }
+    case 'link':
+      for (const [endpoint, url] of message.links) pbx.linkTo(endpoint, url);
+      return send({ type: 'linked' });
     case 'state':
       return send({
         type: 'state',
@@ -57,6 +69,8 @@ process.on('message', (message: Request) => {
         bridges: [...pbx.bridges.keys()],
         faults: pbx.faults,
         originatedAttempts: [...pbx.originatedAttempts],
+        recordings: [...pbx.storedRecordings.keys(), ...pbx.liveRecordings.keys()],
+        bridged: [...pbx.bridges.values()].map((b) => b.channels.map((id) => pbx.channels.get(id)?.name ?? id)),
       });
   }
 });
