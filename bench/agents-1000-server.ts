@@ -3,7 +3,8 @@
  * agents' softphones registered, and every lead's number scripted as the
  * simulated population's person behind it (the same person the simulator
  * would meet: answer or not, ring time, talk time). Prints its address as a
- * message; answers "usage" with its events sent and its own CPU time.
+ * message; answers "usage" with its events sent and its own CPU time, and
+ * "link" ({ link: [[endpoint, url], ...] }) by linking to the other servers.
  *
  *   fork('agents-1000-server.ts', [JSON.stringify({ scenario, seed, numbers, agents, timeScale, start })])
  */
@@ -57,5 +58,9 @@ process.on('disconnect', () => process.exit(0));
 process.on('message', (m) => {
   if (m === 'usage') process.send?.({ events: server.eventCount, cpu: process.cpuUsage(), rss: process.memoryUsage().rss });
   if (m === 'close') void server.close().then(() => process.exit(0));
+  if (typeof m === 'object' && m !== null && 'link' in m) {
+    for (const [endpoint, url] of (m as { link: Array<[string, string]> }).link) server.pbx.linkTo(endpoint, url);
+    process.send?.({ linked: true });
+  }
 });
 process.send?.({ url: server.url, ...server.credentials });

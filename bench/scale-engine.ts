@@ -43,6 +43,8 @@ export const engineSetupSchema = z.object({
   /** Lines each server's trunk gives this engine. */
   linesPerServer: z.number().int().positive(),
   leaseTtlMs: z.number().int().positive(),
+  /** OUTPACE_CROSS_SERVER_AFTER_MS: off (each customer meets an agent on their own server), or after how many ms one on another. */
+  crossAfterMs: z.string(),
 });
 export type EngineSetup = z.infer<typeof engineSetupSchema>;
 
@@ -58,6 +60,8 @@ export interface EngineSample {
   readonly live: number;
   readonly abandoned: number;
   readonly serversUp: number;
+  /** Connects since the last sample that crossed to an agent on another server. */
+  readonly crossed: number;
 }
 
 /** What a stand-by engine says once it took its campaign over. */
@@ -82,8 +86,17 @@ const servers = loadServersConfig({
   ARI_APP: `scale-${setup.engineId}`,
   ARI_CALLS_PER_SECOND: '10000',
   ARI_MAX_CONCURRENT_REQUESTS: '50',
+  OUTPACE_CROSS_SERVER_AFTER_MS: setup.crossAfterMs,
   OUTPACE_SERVERS: JSON.stringify(
-    setup.servers.map((s) => ({ name: s.name, ariUrl: s.url, username: s.username, password: s.password, trunks: [{ id: 'carrier', maxLines: setup.linesPerServer, maxCallsPerSecond: 1000 }] })),
+    setup.servers.map((s) => ({
+      name: s.name,
+      ariUrl: s.url,
+      username: s.username,
+      password: s.password,
+      // Each test server links to the others as link-<name> (bench/scale.ts).
+      link: 'PJSIP/{attempt}@link-{server}',
+      trunks: [{ id: 'carrier', maxLines: setup.linesPerServer, maxCallsPerSecond: 1000 }],
+    })),
   ),
 })!;
 const coordination = redisCoordination(setup.redisUrl, setup.redisPrefix, logger);
@@ -165,6 +178,7 @@ try {
 
 // The benchmark died: nothing more to drive.
 process.on('disconnect', () => process.exit(0));
+let crossedBefore = 0;
 process.on('message', (m) => {
   if (m === 'sample') {
     desk.dispositions.length = 0;
@@ -174,7 +188,9 @@ process.on('message', (m) => {
       rssMb: process.memoryUsage().rss / 2 ** 20,
       ...window,
       serversUp: telephony.status().filter((s) => s.up).length,
+      crossed: telephony.crossingsConnected - crossedBefore,
     };
+    crossedBefore = telephony.crossingsConnected;
     window = { connectMs: [], agentWaitMs: [], attemptsEnded: 0, live: 0, abandoned: 0 };
     process.send?.(sample);
   }

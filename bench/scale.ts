@@ -22,8 +22,16 @@
  * the kill that the other engine adopted and kept up. The killed engine is
  * started again (under a new id, so a new ARI application) and stands by.
  *
+ * `--meet` chooses how a customer meets an agent on another server
+ * (docs/scaling.md): `same-server` never (OUTPACE_CROSS_SERVER_AFTER_MS=off),
+ * `across-after-MS` over the inter-PBX link after waiting MS for one on
+ * their own server, `anywhere` the longest-idle agent wherever at once (0).
+ * The test servers are linked to each other (link-<name>); the share of
+ * connects that crossed is counted, and a crossed call holds four channels
+ * (customer, link out, link in, agent's leg) where one on its server holds two.
+ *
  *   DATABASE_URL=... node --import tsx bench/scale.ts [--agents 5000] [--engines 4] [--servers 10] [--minutes 10] [--scale 1]
- *     [--takeover-kills 0] [--lease-ms 5000] [--out FILE_BASE]
+ *     [--meet same-server] [--takeover-kills 0] [--lease-ms 5000] [--out FILE_BASE]
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -55,8 +63,12 @@ const { values } = parseArgs({
     'redis-port': { type: 'string' },
     'takeover-kills': { type: 'string' },
     'lease-ms': { type: 'string' },
+    meet: { type: 'string' },
   },
 });
+const meet = values.meet ?? 'same-server';
+const crossAfterMs = meet === 'same-server' ? 'off' : meet === 'anywhere' ? '0' : /^across-after-(\d+)$/.exec(meet)?.[1];
+if (crossAfterMs === undefined) throw new Error(`--meet ${meet}: use same-server, across-after-MS (such as across-after-500) or anywhere`);
 const agents = Number(values.agents ?? 5000);
 const engines = Number(values.engines ?? 4);
 const serverCount = Number(values.servers ?? 10);
@@ -211,7 +223,11 @@ const serverCpuMs = async () => {
   }
   return sum;
 };
-log(`${serverCount} ARI test servers up`);
+for (const s of servers) {
+  s.child.send({ link: servers.filter((o) => o !== s).map((o) => [`link-${o.name}`, o.url]) });
+  await message(s.child, (m) => typeof m === 'object' && m !== null && 'linked' in m);
+}
+log(`${serverCount} ARI test servers up, linked to each other`);
 
 // ---- the engines, a process each ------------------------------------------------------
 /** An engine process: running its campaign, or standing by to take it over. */
@@ -259,6 +275,7 @@ const engineSetups = campaignIds.map(
       wrapUpMs: scenario.wrapUpSec.mean * 1000 * scale,
       linesPerServer: 10_000,
       leaseTtlMs,
+      crossAfterMs,
   }),
 );
 const engineProcesses = await Promise.all(engineSetups.map((setup) => EngineProcess.start(setup)));
@@ -336,6 +353,7 @@ interface Sample {
   readonly connectP99Ms: number;
   readonly agentWaitP99Ms: number;
   readonly abandoned: number;
+  readonly crossed: number;
   readonly engineCpuPct: number;
   readonly serverCpuPct: number;
   readonly postgresCommitsPerSec: number;
@@ -347,7 +365,7 @@ interface Sample {
   readonly loadAverage: number;
 }
 const samples: Sample[] = [];
-const all = { connectMs: new Quantiles(), agentWaitMs: new Quantiles(), attemptsEnded: 0, live: 0, abandoned: 0 };
+const all = { connectMs: new Quantiles(), agentWaitMs: new Quantiles(), attemptsEnded: 0, live: 0, abandoned: 0, crossed: 0 };
 const realStart = performance.now();
 const engineCpu = async () => {
   const s = await Promise.all([...engineProcesses, ...standBys].map((e) => e.sample()));
@@ -369,7 +387,9 @@ for (let at = SAMPLE_EVERY; at <= minutes * MINUTE; at += SAMPLE_EVERY) {
   const window = { connectMs: new Quantiles(), agentWaitMs: new Quantiles() };
   let attemptsEnded = 0;
   let abandoned = 0;
+  let crossed = 0;
   for (const s of engine.samples) {
+    crossed += s.crossed;
     for (const ms of s.connectMs) [window.connectMs, all.connectMs].forEach((q) => q.record(ms));
     for (const ms of s.agentWaitMs) [window.agentWaitMs, all.agentWaitMs].forEach((q) => q.record(ms));
     attemptsEnded += s.attemptsEnded;
@@ -378,6 +398,7 @@ for (let at = SAMPLE_EVERY; at <= minutes * MINUTE; at += SAMPLE_EVERY) {
   }
   all.attemptsEnded += attemptsEnded;
   all.abandoned += abandoned;
+  all.crossed += crossed;
   const realSec = (real - last.real) / 1000;
   const pct = (ms: number) => round((100 * ms) / (real - last.real));
   const sample: Sample = {
@@ -390,6 +411,7 @@ for (let at = SAMPLE_EVERY; at <= minutes * MINUTE; at += SAMPLE_EVERY) {
     connectP99Ms: round(window.connectMs.p(0.99)),
     agentWaitP99Ms: round(window.agentWaitMs.p(0.99)),
     abandoned,
+    crossed,
     engineCpuPct: pct(now.engine - last.engine),
     serverCpuPct: pct(now.server - last.server),
     postgresCommitsPerSec: round((now.postgres.commits - last.postgres.commits) / realSec),
@@ -411,7 +433,8 @@ await Promise.all([...engineProcesses, ...standBys].map((e) => e.stop()));
 const steady = samples.slice(1);
 const result = {
   measuredAt: new Date().toISOString(),
-  command: `node --import tsx bench/scale.ts --agents ${agents} --engines ${engines} --servers ${serverCount} --minutes ${minutes} --scale ${scale}`,
+  command: `node --import tsx bench/scale.ts --agents ${agents} --engines ${engines} --servers ${serverCount} --minutes ${minutes} --scale ${scale} --meet ${meet}`,
+  meet,
   scenario,
   agents,
   engines,
@@ -431,8 +454,15 @@ const result = {
   connectMaxMs: round(all.connectMs.max),
   agentWaitP50Ms: round(all.agentWaitMs.p(0.5)),
   agentWaitP99Ms: round(all.agentWaitMs.p(0.99)),
+  crossedShare: round(all.connectMs.count > 0 ? all.crossed / all.connectMs.count : 0, 4),
+  /** Two channels a call on its own server (customer, agent's leg), four a crossed one (and the link's two). */
+  channelsPerConnectedCall: round(all.connectMs.count > 0 ? 2 + (2 * all.crossed) / all.connectMs.count : 2, 3),
   engineCpuPct: round(mean(steady.map((s) => s.engineCpuPct))),
   serverCpuPct: round(mean(steady.map((s) => s.serverCpuPct))),
+  /** CPU ms per dial: a core's percent is 10 ms a second. */
+  engineCpuMsPerDial: round((mean(steady.map((s) => s.engineCpuPct)) * 10) / Math.max(1e-9, mean(steady.map((s) => s.dialsPerRealSec))), 3),
+  serverCpuMsPerDial: round((mean(steady.map((s) => s.serverCpuPct)) * 10) / Math.max(1e-9, mean(steady.map((s) => s.dialsPerRealSec))), 3),
+  loadAverage: round(mean(samples.map((s) => s.loadAverage))),
   postgresCommitsPerSec: round(mean(steady.map((s) => s.postgresCommitsPerSec))),
   postgresRowWritesPerSec: round(mean(steady.map((s) => s.postgresRowWritesPerSec))),
   postgresBackendCpuPct: round(mean(steady.map((s) => s.postgresBackendCpuPct))),
@@ -455,7 +485,7 @@ function report(r: typeof result): string {
   const per1000 = (x: number) => round((x * 1000) / r.agents / r.scale);
   const rows = r.samples.map(
     (s) =>
-      `| ${s.simulatedMin} | ${s.realSec} | ${s.attemptsEnded} | ${s.dialsPerRealSec} | ${s.connects} | ${s.connectP50Ms} | ${s.connectP99Ms} | ${s.agentWaitP99Ms} | ${s.abandoned} | ${s.engineCpuPct} | ${s.serverCpuPct} | ${s.postgresCommitsPerSec} | ${s.postgresRowWritesPerSec} | ${s.postgresBackendCpuPct} | ${s.redisOpsPerSec} | ${s.redisCpuPct} | ${s.loadAverage} |`,
+      `| ${s.simulatedMin} | ${s.realSec} | ${s.attemptsEnded} | ${s.dialsPerRealSec} | ${s.connects} | ${s.connectP50Ms} | ${s.connectP99Ms} | ${s.agentWaitP99Ms} | ${s.abandoned} | ${s.crossed} | ${s.engineCpuPct} | ${s.serverCpuPct} | ${s.postgresCommitsPerSec} | ${s.postgresRowWritesPerSec} | ${s.postgresBackendCpuPct} | ${s.redisOpsPerSec} | ${s.redisCpuPct} | ${s.loadAverage} |`,
   );
   return [
     `# ${r.agents} agents over ${r.engines} engine processes and ${r.servers} ARI test-server processes`,
@@ -469,9 +499,13 @@ function report(r: typeof result): string {
     `| dials per real second (per simulated second) | ${r.dialsPerRealSec} (${r.dialsPerSimulatedSec}) |`,
     `| live answers / abandoned | ${r.liveAnswers} / ${r.abandoned} (abandon rate ${(r.abandonRate * 100).toFixed(2)}%) |`,
     `| live answer to agent connected, real ms, p50 / p99 / max | ${r.connectP50Ms} / ${r.connectP99Ms} / ${r.connectMaxMs} |`,
-    `| of which waiting for an agent on the call's server, p50 / p99 | ${r.agentWaitP50Ms} / ${r.agentWaitP99Ms} |`,
-    `| engine processes' CPU, all together | ${r.engineCpuPct}% of a core |`,
-    `| ARI test-server processes' CPU, all together | ${r.serverCpuPct}% of a core |`,
+    `| of which waiting for an agent the customer could meet, p50 / p99 | ${r.agentWaitP50Ms} / ${r.agentWaitP99Ms} |`,
+    `| meeting design (--meet) | ${r.meet} |`,
+    `| share of connects that crossed to another server | ${(r.crossedShare * 100).toFixed(1)}% |`,
+    `| channels per connected call | ${r.channelsPerConnectedCall} |`,
+    `| engine processes' CPU, all together (per dial) | ${r.engineCpuPct}% of a core (${r.engineCpuMsPerDial} ms) |`,
+    `| ARI test-server processes' CPU, all together (per dial) | ${r.serverCpuPct}% of a core (${r.serverCpuMsPerDial} ms) |`,
+    `| load average (${r.machine.cores} cores), mean of the samples | ${r.loadAverage} |`,
     `| PostgreSQL: transactions committed per second (the whole database: other users count too) | ${r.postgresCommitsPerSec} |`,
     `| PostgreSQL: row writes per second in the benchmark's schema (per 1,000 agents in real time) | ${r.postgresRowWritesPerSec} (${per1000(r.postgresRowWritesPerSec)}) |`,
     `| PostgreSQL: CPU of the backends serving the engines (per 1,000 agents in real time) | ${r.postgresBackendCpuPct}% of a core (${per1000(r.postgresBackendCpuPct)}%) |`,
@@ -483,8 +517,8 @@ function report(r: typeof result): string {
     ``,
     `Every simulated minute:`,
     ``,
-    `| sim min | real s | attempts ended | dials/real s | connects | connect p50 ms | connect p99 ms | of which waiting for an agent, p99 ms | abandoned | engines CPU % | servers CPU % | PG commits/s | PG row writes/s | PG backends CPU % | Redis ops/s | Redis CPU % | load average (${r.machine.cores} cores) |`,
-    `|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|`,
+    `| sim min | real s | attempts ended | dials/real s | connects | connect p50 ms | connect p99 ms | of which waiting for an agent, p99 ms | abandoned | crossed | engines CPU % | servers CPU % | PG commits/s | PG row writes/s | PG backends CPU % | Redis ops/s | Redis CPU % | load average (${r.machine.cores} cores) |`,
+    `|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|`,
     ...rows,
     ``,
   ].join('\n');

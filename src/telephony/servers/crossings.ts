@@ -48,6 +48,8 @@ export class Crossings {
   private readonly failed = new Set<AttemptId>();
   /** `from>to` → until when crossings between them are not tried. */
   private readonly linkDownUntil = new Map<string, EpochMs>();
+  /** Crossings put through so far: the share of connects that crossed (the benchmark). */
+  connectedCount = 0;
 
   constructor(private readonly o: CrossingsOptions) {}
 
@@ -87,6 +89,7 @@ export class Crossings {
       case 'call.connected': {
         crossing.timer.cancel();
         crossing.connected = true;
+        this.connectedCount++;
         crossing.to.agentsLent++;
         const call = crossing.from.calls.get(e.attemptId);
         if (call) call.crossed = true;

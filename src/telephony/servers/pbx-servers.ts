@@ -99,6 +99,11 @@ export class PbxServers implements TelephonyPort, IvrPort {
     return [...this.servers.values()].map((s) => ({ name: s.name, up: s.up, agentsUp: s.legsUp.size, calls: s.calls.size }));
   }
 
+  /** Calls put through to an agent on another server so far. */
+  get crossingsConnected(): number {
+    return this.crossings.connectedCount;
+  }
+
   get restRequestsPending(): number {
     let n = 0;
     for (const s of this.servers.values()) n += s.port?.restRequestsPending ?? 0;
