@@ -156,6 +156,24 @@ describe('the port over several Asterisk servers', () => {
     expect(w.port.canMeet(next, AgentId('b1'), 5000)).toBe(w.serverOf(next) === 'pbx2');
   });
 
+  it("ends the agent's half of a crossing when the customer's server goes down with the call", async () => {
+    const w = await twoServers('0');
+    await w.logIn('a1');
+    await w.logIn('b1');
+    const call = w.dial();
+    expect(w.serverOf(call)).toBe('pbx1');
+    w.pbx1.emit({ type: 'call.answered', attemptId: call, at: w.time.now(), answeredAt: w.time.now(), party: 'human' });
+    w.port.connectToAgent(call, AgentId('b1'), w.time.now() + 2000);
+    w.pbx1.emit({ type: 'call.connected', attemptId: call, agentId: AgentId('b1'), at: w.time.now() });
+    // A connected crossing is not given up at the deadline.
+    w.time.runUntil(w.time.now() + 1000);
+    expect(w.pbx1.crossings.filter((c) => c.startsWith('give up'))).toEqual([]);
+    w.pbx1.link.dropped();
+    w.time.runUntil(w.time.now() + 2000);
+    expect(w.heard.filter((e) => e.type === 'call.ended')).toMatchObject([{ attemptId: call, endedBy: 'system' }]);
+    expect(w.pbx2.crossings.at(-1)).toBe(`end ${call}`);
+  });
+
   it('keeps every call on its own server with the setting off, and refuses a setting without links', async () => {
     const w = await twoServers('off');
     await w.logIn('b1');

@@ -100,18 +100,16 @@ export class Crossings {
         this.failed.add(e.attemptId);
         this.linkDownUntil.set(`${crossing.from.name}>${crossing.to.name}`, this.o.scheduler.now() + LINK_RETRY_MS);
         return this.end(e.attemptId, crossing);
-      case 'call.ended':
-      case 'call.failed':
-        this.failed.delete(e.attemptId);
-        return this.end(e.attemptId, crossing);
       default:
         return;
     }
   }
 
-  /** A call that never crossed leaves the failed ones once it ends. */
+  /** The call is over for the engine (ended, or written off with its server gone): its crossing, if any, ends too. */
   forget(attemptId: AttemptId): void {
     this.failed.delete(attemptId);
+    const crossing = this.live.get(attemptId);
+    if (crossing) this.end(attemptId, crossing);
   }
 
   private end(attemptId: AttemptId, crossing: Crossing): void {
