@@ -89,6 +89,26 @@ describe('the engine when an agent leg drops', () => {
     expect(port.asked).toContain(`abandon ${call}`);
   });
 
+  it('frees the agent and puts the person back to waiting when the port says the connect was not made (a crossing that failed)', () => {
+    const { time, port, ended, at, emit, dialedForA1 } = setUp();
+    const a1 = AgentId('a1');
+    const call = dialedForA1();
+    const answeredAt = at();
+    emit({ type: 'call.answered', attemptId: call, at: answeredAt, answeredAt, party: 'human' });
+    expect(port.asked).toContain(`connect ${call} a1`);
+    time.runUntil(answeredAt + 300);
+    emit({ type: 'call.not-connected', attemptId: call, agentId: a1, at: at(), why: 'the link is down' });
+    // a1 is ready again and the person waits: routed to a1 once more (the port decides whether a1 can meet them).
+    expect(port.asked.filter((a) => a === `connect ${call} a1`)).toHaveLength(2);
+    // Not for a call already put through, nor for another agent than the one asked for.
+    emit({ type: 'call.connected', attemptId: call, agentId: a1, at: at() });
+    emit({ type: 'call.not-connected', attemptId: call, agentId: a1, at: at(), why: 'late' });
+    time.runUntil(answeredAt + 5000);
+    expect(port.asked).not.toContain(`abandon ${call}`);
+    expect(port.asked.filter((a) => a.startsWith('connect'))).toHaveLength(2);
+    expect(ended).toEqual([]);
+  });
+
   it('hangs up a person whose agent vanished mid-conversation', () => {
     const { port, at, emit, dialedForA1 } = setUp();
     const a1 = AgentId('a1');
