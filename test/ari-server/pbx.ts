@@ -345,7 +345,8 @@ export class SimPbx {
     if (!reachable) throw new AriRequestError(500, 'Allocation failed');
 
     const [, resource, trunkName] = trunk ?? [undefined, agent![1]!, undefined];
-    const homeContext = trunk ? `from-${trunkName}` : 'agents';
+    // A link's calls come back into [outpace-from-pbx], as its endpoint's context says (pjsip.conf's link-endpoint).
+    const homeContext = link ? FROM_PBX_CONTEXT : trunk ? `from-${trunkName}` : 'agents';
     const ch = this.newChannel({
       id: p.channelId ?? `${Date.now() / 1000}.${this.channelCounter}`,
       name: `PJSIP/${trunk ? trunkName : resource}-${this.nextChannelSuffix()}`,

@@ -46,6 +46,7 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, timeout
 }
 
 interface PbxState {
+  readonly faults: { readonly twoCustomersInABridge: number };
   readonly recordings: string[];
   readonly bridged: string[][];
   readonly channels: string[];
@@ -60,7 +61,7 @@ interface AttemptRow {
 }
 
 /** Two linked test servers, the campaign's trunk on pbx1, its one agent on pbx2, the engine driving both. */
-async function site(crossAfterMs: string, talkMs: number, o: { linkDown?: boolean } = {}) {
+async function site(crossAfterMs: string, talkMs: number, o: { linkDown?: boolean; trunkEndpoint?: string } = {}) {
   const db: IsolatedDb = await openIsolatedPostgres(pgUrl!, 4);
   await runMigrations(db);
   const prefix = uniquePrefix();
@@ -79,6 +80,7 @@ async function site(crossAfterMs: string, talkMs: number, o: { linkDown?: boolea
   const servers = loadServersConfig({
     OUTPACE_ENGINE_ID: `cross-${Math.random().toString(36).slice(2, 8)}`,
     OUTPACE_CROSS_SERVER_AFTER_MS: crossAfterMs,
+    ...(o.trunkEndpoint ? { ARI_TRUNK_ENDPOINT: o.trunkEndpoint } : {}),
     OUTPACE_SERVERS: JSON.stringify(
       SERVERS.map((name, i) => ({
         name,
@@ -153,6 +155,8 @@ describe.skipIf(!pgUrl || !redis)('a customer meeting an agent on another server
     // On pbx1 the customer with the link channel out; on pbx2 the agent's leg with the link channel in.
     expect(pbx1.bridged.some((b) => b.length === 2 && b.some((n) => n.startsWith('PJSIP/carrier-')) && b.some((n) => n.startsWith('PJSIP/link-pbx2-')))).toBe(true);
     expect(pbx2.bridged.some((b) => b.length === 2 && b.some((n) => n.startsWith('PJSIP/agent1-')) && b.some((n) => n.startsWith('PJSIP/link-pbx1-')))).toBe(true);
+    // The link channel is no second customer in the customer's bridge.
+    expect(pbx1.faults.twoCustomersInABridge).toBe(0);
     await until('the attempt closed', async () => (await s.attempt())?.ended_at != null);
     expect(await s.attempt()).toMatchObject({ outcome: 'live', abandoned: false, agent_id: 'agent1' });
     // Both halves gone: no link channel left on either server; the agent's leg stays up on pbx2.
@@ -163,6 +167,18 @@ describe.skipIf(!pgUrl || !redis)('a customer meeting an agent on another server
     const stored = await s.db.query<{ pbx_server: string }>('SELECT pbx_server FROM recordings WHERE attempt_id = $1', [id]);
     expect(stored.rows.map((r) => r.pbx_server)).toEqual(['pbx1', 'pbx1', 'pbx1']);
     expect((await s.state(1)).recordings.filter((r) => r.startsWith(id))).toEqual([]);
+  }, 60_000);
+
+  it("records the agent's leg on the agent's server when the customer's does not record from the answer", async () => {
+    // A trunk endpoint the adapter cannot follow (no {trunk}): customers dialed straight into the application, recorded by ARI.
+    const s = (open = await site('0', 1500, { trunkEndpoint: 'PJSIP/{number}@carrier' }));
+    await until('the attempt closed', async () => (await s.attempt())?.ended_at != null);
+    expect(await s.attempt()).toMatchObject({ outcome: 'live', abandoned: false, agent_id: 'agent1' });
+    const { id } = (await s.attempt())!;
+    await until('the recordings stored', async () => (await listRecordings(s.db, { attemptId: id })).length === 3, 40_000);
+    const stored = await s.db.query<{ leg: string; pbx_server: string }>('SELECT leg, pbx_server FROM recordings WHERE attempt_id = $1 ORDER BY leg', [id]);
+    expect(stored.rows.map((r) => `${r.leg} ${r.pbx_server}`)).toEqual(['agent pbx2', 'customer pbx1', 'mixed pbx1']);
+    expect((await listRecordings(s.db, { attemptId: id })).map((r) => r.status)).toEqual(['available', 'available', 'available']);
   }, 60_000);
 
   it("ends the customer's half when the agent's server ends its half", async () => {
