@@ -570,6 +570,9 @@ export class CampaignEngine implements AgentLender {
     this.waiting.set(attemptId, call);
     const deadlineMs = this.settings.connectDeadlineSec * 1000;
     call.deadline = this.o.scheduler.after(Math.max(0, call.readyAt + deadlineMs - at), () => this.routeCalls());
+    // The port lets a call that waited a while meet more agents (on another PBX): route it again then.
+    const meetsMore = this.o.port.meetsMoreAfterMs;
+    if (meetsMore !== undefined && meetsMore < deadlineMs) this.o.scheduler.after(Math.max(0, call.readyAt + meetsMore - at), () => this.routeCalls());
     this.routeCalls();
   }
 

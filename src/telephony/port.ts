@@ -253,6 +253,11 @@ export interface TelephonyPort {
    */
   canMeet?(attemptId: AttemptId, agentId: AgentId, waitedMs: number): boolean;
   /**
+   * How long a waiting call must wait before canMeet lets it meet more agents (a crossing to another PBX), when it does: the
+   * engine routes the waiting calls again at that moment of each one's wait, as no other event would.
+   */
+  readonly meetsMoreAfterMs?: number;
+  /**
    * The lines and call starts the trunk has now on the PBXs that are up,
    * less what the other engines dialing on them hold, when the port knows
    * them (undefined: a trunk it sets no limits for): the campaign paces

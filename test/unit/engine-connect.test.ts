@@ -120,6 +120,38 @@ describe('the engine when an agent leg drops', () => {
   });
 });
 
+describe('the engine with a port that opens more agents to calls that waited (a crossing to another PBX)', () => {
+  it('routes a waiting call again once it waited long enough to meet more agents', () => {
+    const time = new SimulatedTime(Date.UTC(2026, 0, 13, 10));
+    const port = new (class extends ScriptedPort {
+      readonly meetsMoreAfterMs = 500;
+      canMeet(_attemptId: AttemptId, _agentId: AgentId, waitedMs: number) {
+        return waitedMs >= 500;
+      }
+    })();
+    const desk = new Listeners<AgentDeskEvent>();
+    let n = 0;
+    engineOnPort({
+      port,
+      desk,
+      scheduler: time,
+      settings: parsePacingSettings({ mode: 'progressive' }),
+      leads: { available: () => 100, take: () => ({ id: LeadId(String(++n)), number: E164(`+1555000000${n % 10}`) }) },
+    });
+    desk.emit({ type: 'agent.login', agentId: AgentId('a1'), endpoint: 'PJSIP/a1', at: time.now() });
+    port.listeners.emit({ type: 'agent.leg-up', agentId: AgentId('a1'), at: time.now() });
+    time.runUntil(time.now() + 1000);
+    const call = port.originated[0]!.attemptId;
+    const answeredAt = time.now();
+    port.listeners.emit({ type: 'call.answered', attemptId: call, at: answeredAt, answeredAt, party: 'human' });
+    time.runUntil(answeredAt + 499);
+    expect(port.asked).not.toContain(`connect ${call} a1`);
+    // Nothing else happens at 500 ms: the engine routes again by itself.
+    time.runUntil(answeredAt + 500);
+    expect(port.asked).toContain(`connect ${call} a1`);
+  });
+});
+
 describe('the engine lending its agents to callers it did not dial (a broadcast key 1)', () => {
   const guest = 'broadcast-call' as AttemptId;
   const cause = { code: 16, text: 'Normal Clearing' };

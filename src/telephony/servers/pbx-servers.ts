@@ -138,6 +138,11 @@ export class PbxServers implements TelephonyPort, IvrPort {
     return server === agentOn || this.crossings.mayCross(server, agentOn, attemptId, waitedMs);
   }
 
+  get meetsMoreAfterMs(): number | undefined {
+    const after = this.o.config.crossAfterMs;
+    return after === 'off' || after === 0 ? undefined : after;
+  }
+
   originate(request: OriginateRequest): void {
     const now = this.o.scheduler.now();
     const name = chooseServer([...this.servers.values()].map((s) => s.load(request.trunk, now)), this.answerRate);
