@@ -54,4 +54,15 @@ describe('OUTPACE_SERVERS', () => {
     expect(() => loadServersConfig({ OUTPACE_SERVERS: JSON.stringify([{ ...one, ariUrl: 'pbx1' }]) })).toThrow(/ARI_URL must be the http\(s\) address/);
     expect(() => loadServersConfig({ OUTPACE_SERVERS: JSON.stringify([one]), OUTPACE_SERVER_DOWN_AFTER_MS: '10' })).toThrow(/blip/);
   });
+
+  it('takes each server\'s link and OUTPACE_CROSS_SERVER_AFTER_MS, off by default, and says what is wrong with them', () => {
+    const linked = { ...one, link: 'PJSIP/{attempt}@outpace-link-{server}' };
+    expect(loadServersConfig({ OUTPACE_SERVERS: JSON.stringify([linked]) })!.crossAfterMs).toBe('off');
+    const config = loadServersConfig({ OUTPACE_SERVERS: JSON.stringify([linked, { ...one, name: 'pbx2' }]), OUTPACE_CROSS_SERVER_AFTER_MS: '500' })!;
+    expect(config.crossAfterMs).toBe(500);
+    expect(config.servers.map((s) => s.link)).toEqual(['PJSIP/{attempt}@outpace-link-{server}', undefined]);
+    expect(() => loadServersConfig({ OUTPACE_SERVERS: JSON.stringify([{ ...one, link: 'PJSIP/outpace-link' }]) })).toThrow(/servers\.0\.link: link: the dial string must carry \{attempt\}/);
+    expect(() => loadServersConfig({ OUTPACE_SERVERS: JSON.stringify([{ ...one, link: 'outpace-link' }]) })).toThrow(/servers\.0\.link: link: an endpoint such as/);
+    expect(() => loadServersConfig({ OUTPACE_SERVERS: JSON.stringify([linked]), OUTPACE_CROSS_SERVER_AFTER_MS: '20000' })).toThrow(/above 10000 ms/);
+  });
 });
