@@ -55,9 +55,11 @@ describe('OUTPACE_SERVERS', () => {
     expect(() => loadServersConfig({ OUTPACE_SERVERS: JSON.stringify([one]), OUTPACE_SERVER_DOWN_AFTER_MS: '10' })).toThrow(/blip/);
   });
 
-  it('takes each server\'s link and OUTPACE_CROSS_SERVER_AFTER_MS, off by default, and says what is wrong with them', () => {
+  it('takes each server\'s link and OUTPACE_CROSS_SERVER_AFTER_MS, 500 ms by default with links, and says what is wrong with them', () => {
     const linked = { ...one, link: 'PJSIP/{attempt}@outpace-link-{server}' };
-    expect(loadServersConfig({ OUTPACE_SERVERS: JSON.stringify([linked]) })!.crossAfterMs).toBe('off');
+    expect(loadServersConfig({ OUTPACE_SERVERS: JSON.stringify([linked]) })!.crossAfterMs).toBe(500);
+    expect(loadServersConfig({ OUTPACE_SERVERS: JSON.stringify([one]) })!.crossAfterMs).toBe('off');
+    expect(loadServersConfig({ OUTPACE_SERVERS: JSON.stringify([linked]), OUTPACE_CROSS_SERVER_AFTER_MS: 'off' })!.crossAfterMs).toBe('off');
     const config = loadServersConfig({ OUTPACE_SERVERS: JSON.stringify([linked, { ...one, name: 'pbx2' }]), OUTPACE_CROSS_SERVER_AFTER_MS: '500' })!;
     expect(config.crossAfterMs).toBe(500);
     expect(config.servers.map((s) => s.link)).toEqual(['PJSIP/{attempt}@outpace-link-{server}', undefined]);

@@ -64,7 +64,7 @@ class FakeServer extends ScriptedPort implements ServerPort {
 const SERVERS = ['pbx1', 'pbx2'] as const;
 const AGENT_SERVER: Record<string, string> = { a1: 'pbx1', a2: 'pbx1', b1: 'pbx2' };
 
-async function twoServers(crossAfterMs?: string) {
+async function twoServers(crossAfterMs = 'off') {
   const time = new SimulatedTime(Date.UTC(2026, 0, 13, 10));
   const fakes = new Map<string, FakeServer>();
   const port = await PbxServers.connect({

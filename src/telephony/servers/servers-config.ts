@@ -8,8 +8,9 @@
  * A server's `link` is the endpoint through which it calls another server
  * of the site (the inter-PBX trunk, asterisk-config/pjsip-link.conf), for a
  * customer put through to an agent on another server: with
- * OUTPACE_CROSS_SERVER_AFTER_MS, a customer waiting that long with no agent
- * free on their own server crosses to one free on another (docs/scaling.md).
+ * OUTPACE_CROSS_SERVER_AFTER_MS (500 by default once links are given), a
+ * customer waiting that long with no agent free on their own server crosses
+ * to one free on another (docs/scaling.md).
  */
 import { z } from 'zod';
 import { trunkSettingsSchema, type TrunkSettings } from '../../pacing/settings.js';
@@ -52,10 +53,15 @@ const downAfterSchema = z.coerce
   .default(3000);
 
 /** off: a customer meets only agents on their own server; a number: after waiting that long, any server's agent (0: at once). */
-const crossAfterSchema = z.union([
-  z.literal('off'),
-  z.coerce.number().int().min(0).max(10_000, 'OUTPACE_CROSS_SERVER_AFTER_MS above 10000 ms is past any connect deadline: use off'),
-]).default('off');
+const crossAfterSchema = z
+  .union([z.literal('off'), z.coerce.number().int().min(0).max(10_000, 'OUTPACE_CROSS_SERVER_AFTER_MS above 10000 ms is past any connect deadline: use off')])
+  .optional();
+
+/**
+ * Unset, with links: the fallback the measurements support (docs/scaling.md: it removed the abandons of thinly spread
+ * agents for a crossing in eight connects, and crosses almost never when each server holds many agents).
+ */
+export const CROSS_AFTER_DEFAULT_MS = 500;
 
 export interface PbxServerConfig {
   readonly name: string;
@@ -97,12 +103,13 @@ export function loadServersConfig(env: Record<string, string | undefined>): PbxS
   if (!downAfter.success) throw new Error(`OUTPACE_SERVER_DOWN_AFTER_MS: ${downAfter.error.issues[0]!.message}`);
   const crossAfter = crossAfterSchema.safeParse(env['OUTPACE_CROSS_SERVER_AFTER_MS']?.trim() || undefined);
   if (!crossAfter.success) throw new Error(`OUTPACE_CROSS_SERVER_AFTER_MS: ${crossAfter.error.issues.at(-1)!.message} (off, or milliseconds from 0 to 10000)`);
-  if (crossAfter.data !== 'off' && parsed.data.every((s) => s.link === undefined)) {
+  const linked = parsed.data.some((s) => s.link !== undefined);
+  if (crossAfter.data !== undefined && crossAfter.data !== 'off' && !linked) {
     throw new Error('OUTPACE_CROSS_SERVER_AFTER_MS is set but no server in OUTPACE_SERVERS has a link: give each server its "link" endpoint to the others (such as "PJSIP/{attempt}@outpace-link-{server}"), or set it to off');
   }
   return {
     downAfterMs: downAfter.data,
-    crossAfterMs: crossAfter.data,
+    crossAfterMs: crossAfter.data ?? (linked ? CROSS_AFTER_DEFAULT_MS : 'off'),
     servers: parsed.data.map((s) => ({
       name: s.name,
       ...(s.link ? { link: s.link } : {}),
