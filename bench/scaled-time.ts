@@ -21,11 +21,14 @@ export function scaledClock(start: number, scale: number, t0 = Date.now()): Sche
   };
 }
 
-/** Quantiles in fixed memory (a histogram to a thousandth), so the measurement does not grow the heap it measures. */
+/**
+ * Quantiles in fixed memory (a histogram to a thousandth), so the measurement does not grow the heap it measures. A time
+ * below zero (two clocks a hair apart) counts as zero.
+ */
 export class Quantiles {
   private readonly h = createHistogram();
   record(x: number): void {
-    this.h.record(Math.round(x * 1000) + 1);
+    this.h.record(Math.max(0, Math.round(x * 1000)) + 1);
   }
   p(q: number): number {
     return this.h.count === 0 ? NaN : (this.h.percentile(q * 100) - 1) / 1000;
