@@ -65,6 +65,14 @@ const FIRST_ANSWER_RATE = 0.3;
 /** How fast the share follows what is seen: about the last 200 calls. */
 const ANSWER_RATE_WEIGHT = 1 / 200;
 
+interface HeldEvents {
+  /** The servers that answered. */
+  readonly from: Set<PbxServer>;
+  readonly events: Array<[PbxServer, TelephonyEvent]>;
+  /** Adoptions under way. */
+  adoptions: number;
+}
+
 export class PbxServers implements TelephonyPort, IvrPort {
   private readonly listeners: Listeners<TelephonyEvent>;
   private readonly ivrListeners: Listeners<IvrEvent>;
@@ -74,6 +82,8 @@ export class PbxServers implements TelephonyPort, IvrPort {
   private readonly trunksDown = new Map<string, Set<string>>();
   private readonly agentServers = new Map<AgentId, PbxServer>();
   private answerRate = FIRST_ANSWER_RATE;
+  /** While a takeover's adoption is under way: the events of the servers that already answered (adoptCalls). */
+  private held: HeldEvents | undefined;
   private closed = false;
 
   private constructor(private readonly o: PbxServersOptions) {
@@ -224,20 +234,39 @@ export class PbxServers implements TelephonyPort, IvrPort {
 
   // ---- taking over, starting, stopping ----------------------------------------
 
-  /** Each server reachable is asked for the calls: each finds the ones it holds. */
+  /**
+   * Each server reachable is asked for the calls: each finds the ones it holds. The caller takes the calls over at
+   * once on the answer (TelephonyPort.adoptCalls), and a server's adapter reports its adopted calls' events from its
+   * own answer on: what a server that answered says while the next ones are still asked is held, and passed on after
+   * the caller has taken the calls over, in the order heard (else an adopted call's end, heard before the engine knew
+   * the call, would be lost, and the call held in flight for ever).
+   */
   async adoptCalls(calls: readonly OriginateRequest[]): Promise<ReadonlyMap<AttemptId, LeftCall>> {
     const adopted = new Map<AttemptId, LeftCall>();
-    for (const server of this.servers.values()) {
-      if (!server.reachable || !server.port) continue;
-      const found = await server.port.adoptCalls(calls.filter((c) => !adopted.has(c.attemptId)));
-      for (const [attemptId, left] of found) {
-        adopted.set(attemptId, left);
-        if (left.phase === 'abandoned-by-pbx') continue;
-        const request = calls.find((c) => c.attemptId === attemptId)!;
-        server.placed(attemptId, request.trunk, left.phase !== 'ringing' && left.phase !== 'detecting');
-        if (left.phase === 'connected') server.calls.get(attemptId)!.agentId = left.agentId;
-        this.callServer.set(attemptId, server);
+    // Shared by the campaigns taking calls over at once: passed on once the last of them has its answer.
+    const held = (this.held ??= { from: new Set(), events: [], adoptions: 0 });
+    held.adoptions++;
+    try {
+      for (const server of this.servers.values()) {
+        if (!server.reachable || !server.port) continue;
+        const found = await server.port.adoptCalls(calls.filter((c) => !adopted.has(c.attemptId)));
+        held.from.add(server);
+        for (const [attemptId, left] of found) {
+          adopted.set(attemptId, left);
+          if (left.phase === 'abandoned-by-pbx') continue;
+          const request = calls.find((c) => c.attemptId === attemptId)!;
+          server.placed(attemptId, request.trunk, left.phase !== 'ringing' && left.phase !== 'detecting');
+          if (left.phase === 'connected') server.calls.get(attemptId)!.agentId = left.agentId;
+          this.callServer.set(attemptId, server);
+        }
       }
+    } finally {
+      // After the caller's own continuation, which takes the calls over without waiting (a macrotask runs after it).
+      setImmediate(() => {
+        if (--held.adoptions > 0) return;
+        this.held = undefined;
+        for (const [server, e] of held.events) this.heard(server, e);
+      });
     }
     return adopted;
   }
@@ -331,6 +360,10 @@ export class PbxServers implements TelephonyPort, IvrPort {
   }
 
   private heard(server: PbxServer, e: TelephonyEvent): void {
+    if (this.held?.from.has(server)) {
+      this.held.events.push([server, e]);
+      return;
+    }
     if ('attemptId' in e && server.writtenOff.has(e.attemptId)) {
       if (e.type === 'call.ended' || e.type === 'call.failed') server.writtenOff.delete(e.attemptId);
       return;
