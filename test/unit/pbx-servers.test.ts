@@ -143,6 +143,31 @@ describe('the port over several Asterisk servers', () => {
     expect(w.heard.at(-1)).toMatchObject({ type: 'call.failed', attemptId: refused, outcome: 'failed' });
   });
 
+  it("places a call whose line one server's trunk refused (full over every engine) on the other, and fails it only when none has one", async () => {
+    const w = await twoServers();
+    const refuse = (server: FakeServer, attemptId: AttemptId) =>
+      server.emit({ type: 'call.failed', attemptId, at: w.time.now(), outcome: 'failed', cause: { code: 0, text: 'full' }, detail: 'full', trunkFull: true });
+    const call = w.dial();
+    const firstName = w.serverOf(call)!;
+    const otherName = firstName === 'pbx1' ? 'pbx2' : 'pbx1';
+    const [first, other] = [w.fakes.get(firstName)!, w.fakes.get(otherName)!];
+    refuse(first, call);
+    expect(other.originated.map((o) => o.attemptId)).toEqual([call]);
+    expect(w.heard).toEqual([]);
+    expect(Object.fromEntries(w.port.status().map((s) => [s.name, s.calls]))).toEqual({ [firstName]: 0, [otherName]: 1 });
+    // Refused there too: no server left to try.
+    refuse(other, call);
+    expect(w.heard).toMatchObject([{ type: 'call.failed', attemptId: call, trunkFull: true }]);
+    expect(first.originated).toHaveLength(1);
+    expect(w.port.status().map((s) => s.calls)).toEqual([0, 0]);
+    // A refusal that is not a full trunk (its lines cannot be counted, as on every server) is not tried elsewhere.
+    const uncounted = w.dial();
+    const on = w.fakes.get(w.serverOf(uncounted)!)!;
+    on.emit({ type: 'call.failed', attemptId: uncounted, at: w.time.now(), outcome: 'failed', cause: { code: 0, text: 'uncounted' }, detail: 'uncounted' });
+    expect(w.heard.at(-1)).toMatchObject({ type: 'call.failed', attemptId: uncounted });
+    expect([...w.fakes.values()].flatMap((f) => f.originated).filter((o) => o.attemptId === uncounted)).toHaveLength(1);
+  });
+
   it('takes the agents of a server gone past the delay out of ready, closes its calls, and brings them back with it', async () => {
     const w = await twoServers();
     await w.logIn('a1');

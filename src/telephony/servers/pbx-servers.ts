@@ -78,6 +78,8 @@ export class PbxServers implements TelephonyPort, IvrPort {
   private readonly ivrListeners: Listeners<IvrEvent>;
   private readonly servers: ReadonlyMap<string, PbxServer>;
   private readonly callServer = new Map<AttemptId, PbxServer>();
+  /** The calls this engine placed, with the servers whose trunk refused them a line: until their end. */
+  private readonly dialing = new Map<AttemptId, { readonly request: OriginateRequest; readonly refusedBy: ReadonlySet<PbxServer> }>();
   /** Each trunk's servers that find it down (trunkState). */
   private readonly trunksDown = new Map<string, Set<string>>();
   private readonly agentServers = new Map<AgentId, PbxServer>();
@@ -137,17 +139,36 @@ export class PbxServers implements TelephonyPort, IvrPort {
   }
 
   originate(request: OriginateRequest): void {
+    if (this.place(request, new Set())) return;
+    const detail = `no Asterisk server that carries trunk ${request.trunk} has a line free or is reachable`;
+    this.emit({ type: 'call.failed', attemptId: request.attemptId, at: this.o.scheduler.now(), outcome: 'failed', cause: { code: 34, text: detail }, detail });
+  }
+
+  /** Dials on the best server that can carry the call now, but those whose trunk refused it a line; false if none can. */
+  private place(request: OriginateRequest, refusedBy: ReadonlySet<PbxServer>): boolean {
     const now = this.o.scheduler.now();
-    const name = chooseServer([...this.servers.values()].map((s) => s.load(request.trunk, now)), this.answerRate);
+    const candidates = [...this.servers.values()].filter((s) => !refusedBy.has(s));
+    const name = chooseServer(candidates.map((s) => s.load(request.trunk, now)), this.answerRate);
     const server = name === undefined ? undefined : this.servers.get(name);
-    if (!server?.port) {
-      const detail = `no Asterisk server that carries trunk ${request.trunk} has a line free or is reachable`;
-      this.emit({ type: 'call.failed', attemptId: request.attemptId, at: now, outcome: 'failed', cause: { code: 34, text: detail }, detail });
-      return;
-    }
+    if (!server?.port) return false;
     server.placed(request.attemptId, request.trunk);
     this.callServer.set(request.attemptId, server);
+    this.dialing.set(request.attemptId, { request, refusedBy });
     server.port.originate(request);
+    return true;
+  }
+
+  /**
+   * The server's trunk refused the call a line, full over every engine (another engine took the last line since this
+   * one's pacing last heard): it is placed on the next best server that has one instead; false if none has.
+   */
+  private placeElsewhere(server: PbxServer, attemptId: AttemptId): boolean {
+    const dialing = this.dialing.get(attemptId);
+    if (!dialing) return false;
+    this.forgetCall(server, attemptId);
+    const placed = this.place(dialing.request, new Set([...dialing.refusedBy, server]));
+    if (placed) this.o.logger.info({ attemptId, refusedOn: server.name, placedOn: this.callServer.get(attemptId)?.name }, 'trunk full on one server over every engine: the call is placed on another');
+    return placed;
   }
 
   connectToAgent(attemptId: AttemptId, agentId: AgentId): void {
@@ -384,6 +405,7 @@ export class PbxServers implements TelephonyPort, IvrPort {
         break;
       }
       case 'call.failed':
+        if (e.trunkFull && this.placeElsewhere(server, e.attemptId)) return;
         this.answerRate -= this.answerRate * ANSWER_RATE_WEIGHT;
         this.forgetCall(server, e.attemptId);
         break;
@@ -448,6 +470,7 @@ export class PbxServers implements TelephonyPort, IvrPort {
   private forgetCall(server: PbxServer, attemptId: AttemptId): void {
     server.ended(attemptId);
     this.callServer.delete(attemptId);
+    this.dialing.delete(attemptId);
   }
 
   private async serverOf(agentId: AgentId): Promise<PbxServer | undefined> {
