@@ -256,31 +256,36 @@ export class PbxServers implements TelephonyPort, IvrPort {
   // ---- taking over, starting, stopping ----------------------------------------
 
   /**
-   * Each server reachable is asked for the calls: each finds the ones it holds. The caller takes the calls over at
-   * once on the answer (TelephonyPort.adoptCalls), and a server's adapter reports its adopted calls' events from its
-   * own answer on: what a server that answered says while the next ones are still asked is held, and passed on after
-   * the caller has taken the calls over, in the order heard (else an adopted call's end, heard before the engine knew
-   * the call, would be lost, and the call held in flight for ever).
+   * Every server reachable is asked for the calls at once (the customers on each wait for the takeover): each finds
+   * those it holds. The caller takes the calls over at once on the answer (TelephonyPort.adoptCalls), and a server's
+   * adapter reports its adopted calls' events from its own answer on: what a server that answered says while others
+   * are still asked is held, and passed on after the caller has taken the calls over, in the order heard (else an
+   * adopted call's end, heard before the engine knew the call, would be lost, and the call held in flight for ever).
    */
   async adoptCalls(calls: readonly OriginateRequest[]): Promise<ReadonlyMap<AttemptId, LeftCall>> {
+    const requests = new Map(calls.map((c) => [c.attemptId, c]));
     const adopted = new Map<AttemptId, LeftCall>();
     // Shared by the campaigns taking calls over at once: passed on once the last of them has its answer.
     const held = (this.held ??= { from: new Set(), events: [], adoptions: 0 });
     held.adoptions++;
     try {
-      for (const server of this.servers.values()) {
-        if (!server.reachable || !server.port) continue;
-        const found = await server.port.adoptCalls(calls.filter((c) => !adopted.has(c.attemptId)));
-        held.from.add(server);
-        for (const [attemptId, left] of found) {
-          adopted.set(attemptId, left);
-          if (left.phase === 'abandoned-by-pbx') continue;
-          const request = calls.find((c) => c.attemptId === attemptId)!;
-          server.placed(attemptId, request.trunk, left.phase !== 'ringing' && left.phase !== 'detecting');
-          if (left.phase === 'connected') server.calls.get(attemptId)!.agentId = left.agentId;
-          this.callServer.set(attemptId, server);
-        }
-      }
+      await Promise.all(
+        this.reachableServers().map(async (server) => {
+          const found = await server.port.adoptCalls(calls);
+          held.from.add(server);
+          for (const [attemptId, left] of found) {
+            // A call is on one server; the others find at most the PBX's abandon record of it (none, in practice).
+            if (left.phase === 'abandoned-by-pbx') {
+              if (!adopted.has(attemptId)) adopted.set(attemptId, left);
+              continue;
+            }
+            adopted.set(attemptId, left);
+            server.placed(attemptId, requests.get(attemptId)!.trunk, left.phase !== 'ringing' && left.phase !== 'detecting');
+            if (left.phase === 'connected') server.calls.get(attemptId)!.agentId = left.agentId;
+            this.callServer.set(attemptId, server);
+          }
+        }),
+      );
     } finally {
       // After the caller's own continuation, which takes the calls over without waiting (a macrotask runs after it).
       setImmediate(() => {
@@ -292,10 +297,14 @@ export class PbxServers implements TelephonyPort, IvrPort {
     return adopted;
   }
 
+  /** On every server reachable at once. */
   async removeLeftLegs(lostEngine?: string): Promise<number> {
-    let n = 0;
-    for (const s of this.servers.values()) if (s.reachable && s.port) n += await s.port.removeLeftLegs(lostEngine);
-    return n;
+    const removed = await Promise.all(this.reachableServers().map((s) => s.port.removeLeftLegs(lostEngine)));
+    return removed.reduce((a, b) => a + b, 0);
+  }
+
+  private reachableServers(): Array<PbxServer & { port: ServerPort }> {
+    return [...this.servers.values()].filter((s): s is PbxServer & { port: ServerPort } => s.reachable && s.port !== undefined);
   }
 
   async shutdown(): Promise<void> {
