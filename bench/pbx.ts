@@ -21,7 +21,6 @@
 import { fork } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createHistogram } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { cpus, getPriority, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -45,6 +44,7 @@ import { ScriptedDesk } from '../test/support/scripted-desk.js';
 import { type CarrierFarEnd, carrierNumber } from '../test/pbx/carrier-scheme.js';
 import { labEnvOrExplain, labProcessCpuSec } from '../test/pbx/lab-env.js';
 import { AsteriskTimeline } from './asterisk-timeline.js';
+import { Quantiles, round } from './scaled-time.js';
 
 const { values } = parseArgs({
   options: { minutes: { type: 'string' }, agents: { type: 'string' }, recording: { type: 'string' }, 'engine-nice': { type: 'string' } },
@@ -57,8 +57,6 @@ const recording = z.enum(RECORDING_POLICIES).parse(values.recording ?? 'all');
 applyEngineNice(engineNiceSetting.parse(values['engine-nice'] ?? '-10'), pino());
 const engineNice = getPriority();
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
-const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
-
 
 /** The list: three in five people, the rest unanswered or busy; numbers unique by their area code. */
 function leads(count: number): string[] {
@@ -72,18 +70,6 @@ function leads(count: number): string[] {
   return numbers;
 }
 
-class Quantiles {
-  private readonly h = createHistogram();
-  record(ms: number): void {
-    this.h.record(Math.max(1, Math.round(ms * 1000)));
-  }
-  p(q: number): number {
-    return this.h.count === 0 ? Number.NaN : this.h.percentile(q * 100) / 1000;
-  }
-  get count(): number {
-    return this.h.count;
-  }
-}
 const p50p99 = (q: Quantiles) => ({ p50: round(q.p(0.5)), p99: round(q.p(0.99)) });
 
 interface Side {

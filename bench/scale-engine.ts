@@ -24,7 +24,7 @@ import { connectTelephony } from '../src/telephony/servers/connect-servers.js';
 import type { PbxServers } from '../src/telephony/servers/pbx-servers.js';
 import { loadServersConfig } from '../src/telephony/servers/servers-config.js';
 import { ScriptedDesk } from '../test/support/scripted-desk.js';
-import { scaledClock, timeConnects } from './scaled-time.js';
+import { scaledClock, scaledCoordination, timeConnects } from './scaled-time.js';
 
 export const engineSetupSchema = z.object({
   engineId: z.string(),
@@ -99,7 +99,7 @@ const servers = loadServersConfig({
     })),
   ),
 })!;
-const coordination = redisCoordination(setup.redisUrl, setup.redisPrefix, logger);
+const coordination = scaledCoordination(redisCoordination(setup.redisUrl, setup.redisPrefix, logger), setup.scale);
 const telephony = (await connectTelephony({ servers }, { logger, db, scheduler: clock, trunkLines: coordination.trunks })) as PbxServers;
 
 let window = { connectMs: [] as number[], agentWaitMs: [] as number[], attemptsEnded: 0, live: 0, abandoned: 0 };

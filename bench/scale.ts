@@ -31,7 +31,7 @@
  * (customer, link out, link in, agent's leg) where one on its server holds two.
  *
  *   DATABASE_URL=... node --import tsx bench/scale.ts [--agents 5000] [--engines 4] [--servers 10] [--minutes 10] [--scale 1]
- *     [--meet same-server] [--takeover-kills 0] [--lease-ms 5000] [--out FILE_BASE]
+ *     [--meet same-server] [--takeover-kills 0] [--lease-ms 5000] [--out FILE_BASE] [--cpu-prof-dir DIR]
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -64,6 +64,7 @@ const { values } = parseArgs({
     'takeover-kills': { type: 'string' },
     'lease-ms': { type: 'string' },
     meet: { type: 'string' },
+    'cpu-prof-dir': { type: 'string' },
   },
 });
 const meet = values.meet ?? 'same-server';
@@ -77,6 +78,8 @@ const scale = Number(values.scale ?? 1);
 const redisPort = Number(values['redis-port'] ?? 6479);
 const takeoverKills = Number(values['takeover-kills'] ?? 0);
 const leaseTtlMs = Number(values['lease-ms'] ?? 5000);
+/** Where the engines write V8 CPU profiles (node --cpu-prof), for finding what a dial costs them; none without it. */
+const cpuProfDir = values['cpu-prof-dir'];
 const outBase = values.out ?? fileURLToPath(new URL('./results/scale', import.meta.url));
 const SEED = 1;
 const START = BENCH_START;
@@ -235,7 +238,9 @@ class EngineProcess {
   private constructor(readonly setup: EngineSetup, readonly child: ChildProcess) {}
 
   static async start(setup: EngineSetup): Promise<EngineProcess> {
-    const child = fork(fileURLToPath(new URL('./scale-engine.ts', import.meta.url)), [JSON.stringify(setup)], { execArgv: ['--import', 'tsx'] });
+    const child = fork(fileURLToPath(new URL('./scale-engine.ts', import.meta.url)), [JSON.stringify(setup)], {
+      execArgv: ['--import', 'tsx', ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [])],
+    });
     started.push(child);
     await message(child, (m) => m === 'ready');
     return new EngineProcess(setup, child);
@@ -250,10 +255,14 @@ class EngineProcess {
     return message<T>(this.child, news(type));
   }
 
-  /** Killed without a drain (SIGKILL): the calls in progress would take minutes of simulated talk to end, and nothing is measured then. */
-  async stop(): Promise<void> {
+  /**
+   * Killed without a drain (SIGKILL): the calls in progress would take minutes of simulated talk to end, and nothing is measured then.
+   * At the end of a profiled run it is told to exit instead (it exits when its channel closes), so that node writes its CPU profile.
+   */
+  async stop(how: 'kill' | 'end' = 'kill'): Promise<void> {
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.kill('SIGKILL');
+    if (how === 'end' && cpuProfDir) this.child.disconnect();
+    else this.child.kill('SIGKILL');
     await exited;
   }
 }
@@ -288,7 +297,9 @@ log(`${engines} engines started (${standBys.length} standing by), ${agents} agen
  * campaign k mod E is killed with SIGKILL `kills` times, 5 to 15 s after the
  * last takeover; timed from the kill to the stand-by's first dial (the lease
  * lapses `leaseTtlMs` at most after the kill), with the calls talking to an
- * agent at the kill beside the connected calls the stand-by adopted.
+ * agent at the kill beside the connected calls the stand-by adopted. Times
+ * are simulated ms (real ms / scale), the unit of the engines' own timers and
+ * of the lease.
  */
 async function takeoverTimes(kills: number) {
   const sinceKill = new Quantiles();
@@ -311,13 +322,13 @@ async function takeoverTimes(kills: number) {
     const killedAt = Date.now();
     await pair.owner.stop();
     try {
-      const took = await within(tookOver, 60_000, 'no takeover within 60 s');
-      const dialed = await within(dialing, 30_000, 'taken over, but no dial within 30 s');
-      sinceKill.record(dialed.at - killedAt);
-      takenOver.record(took.tookOverAt - killedAt);
+      const took = await within(tookOver, 60_000 * scale, 'no takeover within 60 simulated s');
+      const dialed = await within(dialing, 30_000 * scale, 'taken over, but no dial within 30 simulated s');
+      sinceKill.record((dialed.at - killedAt) / scale);
+      takenOver.record((took.tookOverAt - killedAt) / scale);
       talkingAtKills += Number(rows[0]!.n);
       keptUp += took.connectedAdopted;
-      log(`takeover ${k + 1}/${kills}: taken over ${took.tookOverAt - killedAt} ms and dialing again ${dialed.at - killedAt} ms after the kill, ${took.connectedAdopted} of ${rows[0]!.n} calls talking kept up`);
+      log(`takeover ${k + 1}/${kills}: taken over ${took.tookOverAt - killedAt} ms and dialing again ${dialed.at - killedAt} ms after the kill (real ms), ${took.connectedAdopted} of ${rows[0]!.n} calls talking kept up`);
     } catch (err) {
       failed++;
       log(`takeover ${k + 1}/${kills}: ${String(err)}`);
@@ -429,7 +440,7 @@ for (let at = SAMPLE_EVERY; at <= minutes * MINUTE; at += SAMPLE_EVERY) {
 const realSec = (performance.now() - realStart) / 1000;
 
 const takeover = takeoverKills > 0 ? await takeoverTimes(takeoverKills) : 'not measured in this run (--takeover-kills N)';
-await Promise.all([...engineProcesses, ...standBys].map((e) => e.stop()));
+await Promise.all([...engineProcesses, ...standBys].map((e) => e.stop('end')));
 const steady = samples.slice(1);
 const result = {
   measuredAt: new Date().toISOString(),
@@ -513,7 +524,7 @@ function report(r: typeof result): string {
     `| Redis: CPU (per 1,000 agents in real time) | ${r.redisCpuPct}% of a core (${per1000(r.redisCpuPct)}%) |`,
     typeof r.takeover === 'string'
       ? `| takeover | ${r.takeover} |`
-      : `| takeover: ${r.takeover.kills} kills (lease ${r.takeover.leaseTtlMs} ms): kill to taken over p50 / max ms; kill to dialing again p50 / p90 / max ms; calls talking at the kills, kept up; takeovers that failed | ${r.takeover.killToTakenOverP50Ms} / ${r.takeover.killToTakenOverMaxMs}; ${r.takeover.killToDialingP50Ms} / ${r.takeover.killToDialingP90Ms} / ${r.takeover.killToDialingMaxMs}; ${r.takeover.callsTalkingAtKills}, ${r.takeover.callsKeptUp}; ${r.takeover.failed} |`,
+      : `| takeover: ${r.takeover.kills} kills (lease ${r.takeover.leaseTtlMs} ms): kill to taken over p50 / max ms; kill to dialing again p50 / p90 / max ms (simulated ms: real ms / scale ${r.scale}); calls talking at the kills, kept up; takeovers that failed | ${r.takeover.killToTakenOverP50Ms} / ${r.takeover.killToTakenOverMaxMs}; ${r.takeover.killToDialingP50Ms} / ${r.takeover.killToDialingP90Ms} / ${r.takeover.killToDialingMaxMs}; ${r.takeover.callsTalkingAtKills}, ${r.takeover.callsKeptUp}; ${r.takeover.failed} |`,
     ``,
     `Every simulated minute:`,
     ``,

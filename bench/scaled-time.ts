@@ -5,6 +5,7 @@
  * answer's way to its agent.
  */
 import { createHistogram } from 'node:perf_hooks';
+import type { Coordination, TrunkLimits } from '../src/coordination/coordination.js';
 import type { AttemptId } from '../src/domain/ids.js';
 import type { Scheduler } from '../src/engine/scheduler.js';
 import { type Scenario, scenarioSchema } from '../src/simulator/scenario.js';
@@ -21,11 +22,42 @@ export function scaledClock(start: number, scale: number, t0 = Date.now()): Sche
   };
 }
 
-/** Quantiles in fixed memory (a histogram to a thousandth), so the measurement does not grow the heap it measures. */
+/**
+ * Redis keeps time by its own clock: a campaign's lease and a trunk's hold lapse, and a trunk's call starts are
+ * counted, in real ms. Engines on a scaled clock renew them in simulated ms, so the durations they give Redis are
+ * turned into real ones here (at scale 3, a 5 s lease renewed every 1.7 simulated s must last 15 real s).
+ */
+export function scaledCoordination(c: Coordination, scale: number): Coordination {
+  const real = (ms: number) => ms * scale;
+  const limits = (l: TrunkLimits): TrunkLimits => ({ ...l, windowMs: real(l.windowMs) });
+  const { ownership, trunks } = c;
+  return {
+    live: c.live,
+    health: () => c.health(),
+    close: () => c.close(),
+    ownership: {
+      acquire: (campaignId, engineId, ttl) => ownership.acquire(campaignId, engineId, real(ttl)),
+      renew: (campaignId, engineId, token, ttl) => ownership.renew(campaignId, engineId, token, real(ttl)),
+      release: (campaignId, engineId, token) => ownership.release(campaignId, engineId, token),
+      isCurrent: (campaignId, token) => ownership.isCurrent(campaignId, token),
+      owner: (campaignId) => ownership.owner(campaignId),
+    },
+    trunks: {
+      seize: (trunk, engineId, l, holdMs) => trunks.seize(trunk, engineId, limits(l), real(holdMs)),
+      release: (trunk, engineId) => trunks.release(trunk, engineId),
+      hold: (trunk, engineId, lines, l, holdMs) => trunks.hold(trunk, engineId, lines, limits(l), real(holdMs)),
+    },
+  };
+}
+
+/**
+ * Quantiles in fixed memory (a histogram to a thousandth), so the measurement does not grow the heap it measures. A time
+ * below zero (two clocks a hair apart) counts as zero.
+ */
 export class Quantiles {
   private readonly h = createHistogram();
   record(x: number): void {
-    this.h.record(Math.round(x * 1000) + 1);
+    this.h.record(Math.max(0, Math.round(x * 1000)) + 1);
   }
   p(q: number): number {
     return this.h.count === 0 ? NaN : (this.h.percentile(q * 100) - 1) / 1000;

@@ -111,6 +111,8 @@ export interface AgentSocketsOptions {
    * refused with what to do: it would reach no engine.
    */
   readonly runsCampaign?: (campaignId: CampaignId) => boolean;
+  /** The engine holding the campaign's lease, if any: named in that refusal, so the page reconnects to it. */
+  readonly campaignRunBy?: (campaignId: CampaignId) => Promise<string | undefined>;
 }
 
 /** How long a hand-dialed lead's claim holds: the engine dials it at once. */
@@ -118,7 +120,12 @@ const MANUAL_DIAL_LEASE_MS = 30 * SECOND;
 
 /** A request outpace refuses under one of the campaign's rules, named in the error. */
 class Refusal extends Error {
-  constructor(message: string, readonly rule: string) {
+  constructor(
+    message: string,
+    readonly rule: string,
+    /** The engine that runs the campaign instead of this one: the page reconnects to it (docs/scaling.md, "Agents find the engine"). */
+    readonly runBy?: string,
+  ) {
     super(message);
   }
 }
@@ -217,7 +224,7 @@ export class AgentSockets {
           send(ws, {
             type: 'error',
             message: error instanceof Error ? error.message : String(error),
-            ...(error instanceof Refusal ? { rule: error.rule } : {}),
+            ...(error instanceof Refusal ? { rule: error.rule, ...(error.runBy && { runBy: error.runBy }) } : {}),
           }),
       );
     });
@@ -295,16 +302,22 @@ export class AgentSockets {
     return this.runHere(named ?? assigned);
   }
 
-  /** The campaigns, when this process runs each of them now: a login to another would reach no engine. */
-  private runHere(campaigns: CampaignId[]): CampaignId[] {
+  /**
+   * The campaigns, when this process runs each of them now: a login to another would reach no engine. The refusal names the
+   * engine that runs the first of the others, when one does and it is not this one (this one may be taking it over).
+   */
+  private async runHere(campaigns: CampaignId[]): Promise<CampaignId[]> {
     const elsewhere = campaigns.filter((id) => this.o.runsCampaign?.(id) === false);
-    if (elsewhere.length > 0) {
-      throw new Refusal(
-        `campaign ${elsewhere.join(', ')} is not run by this engine now: another engine runs it, or this one is taking it over; log in again in a few seconds, or through the engine that runs it`,
-        'campaign-run-elsewhere',
-      );
-    }
-    return campaigns;
+    if (elsewhere.length === 0) return campaigns;
+    const owner = await this.o.campaignRunBy?.(elsewhere[0]!);
+    const runBy = owner !== undefined && owner !== this.o.engineId ? owner : undefined;
+    throw new Refusal(
+      runBy
+        ? `campaign ${elsewhere.join(', ')} is run by engine ${runBy}, not this one: reconnecting to it`
+        : `campaign ${elsewhere.join(', ')} is not run by this engine now: another engine runs it, or this one is taking it over; log in again in a few seconds, or through the engine that runs it`,
+      'campaign-run-elsewhere',
+      runBy,
+    );
   }
 
   /** The code is one of the agents' dispositions, and a call-back comes with its time. */

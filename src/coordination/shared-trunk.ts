@@ -25,6 +25,12 @@ export const DEFAULT_TRUNK_HOLD_MS: DurationMs = 6000;
 /** How long a call waits for its line to be counted before it is refused as uncountable. */
 const SEIZE_PATIENCE_MS: DurationMs = 1000;
 
+/** Why a call got no line: the trunk carries its limit over every engine (`full`: another server's may have one), or its lines cannot be counted. */
+export interface TrunkRefusal {
+  readonly why: string;
+  readonly full: boolean;
+}
+
 export interface SharedTrunkOptions {
   readonly lines: TrunkLines;
   readonly server: string;
@@ -65,7 +71,7 @@ export class SharedTrunk {
    * count gave it, else why not. Counted here before the answer, so that a
    * renewal sent meanwhile already carries it.
    */
-  async seize(now: EpochMs): Promise<string | undefined> {
+  async seize(now: EpochMs): Promise<TrunkRefusal | undefined> {
     // A refused call's start stays in the own window: the trunk looks busier for a second, never less busy than it is.
     this.own.seize(now);
     try {
@@ -74,11 +80,11 @@ export class SharedTrunk {
       if (seized === 'seized') return undefined;
       this.own.release();
       const limit = seized === 'lines-full' ? `its limit of ${this.limits.maxLines} calls` : `its limit of ${this.o.settings.maxCallsPerSecond} call starts a second`;
-      return `trunk ${this.id.trunk} on Asterisk server ${this.id.server} already carries ${limit} over every engine`;
+      return { why: `trunk ${this.id.trunk} on Asterisk server ${this.id.server} already carries ${limit} over every engine`, full: true };
     } catch (err) {
       this.own.release();
       this.lost(err);
-      return `the lines of trunk ${this.id.trunk} on Asterisk server ${this.id.server} cannot be counted (${this.uncounted}): no call is placed on it until they can`;
+      return { why: `the lines of trunk ${this.id.trunk} on Asterisk server ${this.id.server} cannot be counted (${this.uncounted}): no call is placed on it until they can`, full: false };
     }
   }
 

@@ -99,6 +99,11 @@ export type TelephonyEvent =
       readonly cause: HangupCause;
       /** For `failed` caused by the PBX refusing the command: what it said. */
       readonly detail?: string;
+      /**
+       * Not placed: the server's trunk already carried its limit over every engine when its line was asked for (a
+       * race between engines: the pacing sees the others' lines). The port over several servers tries another.
+       */
+      readonly trunkFull?: true;
     }
   | { readonly type: 'call.connected'; readonly attemptId: AttemptId; readonly agentId: AgentId; readonly at: EpochMs }
   /**

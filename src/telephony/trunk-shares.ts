@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { TrunkLines } from '../coordination/coordination.js';
-import { SharedTrunk } from '../coordination/shared-trunk.js';
+import { SharedTrunk, type TrunkRefusal } from '../coordination/shared-trunk.js';
 import type { DurationMs, EpochMs } from '../domain/time.js';
 import type { Scheduler } from '../engine/scheduler.js';
 import type { TrunkSettings } from '../pacing/settings.js';
@@ -41,7 +41,7 @@ export class TrunkShares {
   }
 
   /** A line for a call about to be placed: undefined once it is the call's, else why not. */
-  async seize(trunk: string, now: EpochMs): Promise<string | undefined> {
+  async seize(trunk: string, now: EpochMs): Promise<TrunkRefusal | undefined> {
     return this.trunks.get(trunk)?.seize(now);
   }
 

@@ -141,9 +141,9 @@ export class CampaignUnderTest {
     return engine;
   }
 
-  /** Every agent at their desk on the engine. */
-  async logIn(engine: EngineProcess): Promise<void> {
-    for (const { n, key } of this.agents) this.desks.push(await agentAtDesk(engine, key, n));
+  /** Every agent at their desk on the engine, or those of `only`. */
+  async logIn(engine: EngineProcess, only?: readonly number[]): Promise<void> {
+    for (const { n, key } of this.agents) if (!only || only.includes(n)) this.desks.push(await agentAtDesk(engine, key, n));
   }
 
   /** The agents' desks lost with their engine. */

@@ -67,6 +67,18 @@ describe('docker-compose.scale.yml', () => {
     expect(ids.size).toBe(engines.length);
   });
 
+  it("puts both engines behind the balancer, which sends a socket asking for an engine by its id to that engine's API", () => {
+    const balancer = compose.services['balancer']!;
+    expect(balancer.volumes).toContain('./deploy/nginx/outpace-engines.conf:/etc/nginx/conf.d/default.conf:ro');
+    const nginx = readFileSync(`${ROOT}deploy/nginx/outpace-engines.conf`, 'utf8');
+    const byEngine = new Map([...nginx.matchAll(/^\s+(\S+)\s+(\S+):(\d+);$/gm)].map((m) => [m[1]!, { host: m[2]!, port: m[3]! }]));
+    const upstream = [...nginx.matchAll(/^\s+server\s+([^:\s]+):(\d+)/gm)].map((m) => m[1]);
+    for (const [name, engine] of engines) {
+      expect(byEngine.get(engine.environment!['OUTPACE_ENGINE_ID']!), name).toEqual({ host: name, port: String(engine.environment!['PORT'] ?? 8080) });
+      expect(upstream, name).toContain(name);
+    }
+  });
+
   it('gives the two servers SIP and RTP ports that do not collide on the host', () => {
     const hostPorts = pbxs.flatMap(([, s]) => ((s as { ports?: string[] }).ports ?? []).map((p) => p.split(':')[0]));
     expect(new Set(hostPorts).size).toBe(hostPorts.length);

@@ -4,7 +4,7 @@ import { AgentId, AttemptId, CampaignId, E164, LeadId, TrunkId } from '../../src
 import { SimulatedTime } from '../../src/simulator/event-queue.js';
 import { Listeners } from '../../src/simulator/listeners.js';
 import type { IvrEvent } from '../../src/telephony/ivr-port.js';
-import type { OriginateRequest, TelephonyEvent } from '../../src/telephony/port.js';
+import type { LeftCall, OriginateRequest, TelephonyEvent } from '../../src/telephony/port.js';
 import type { ServerPort } from '../../src/telephony/servers/pbx-server.js';
 import { PbxServers, type ServerLink } from '../../src/telephony/servers/pbx-servers.js';
 import { loadServersConfig } from '../../src/telephony/servers/servers-config.js';
@@ -32,8 +32,12 @@ class FakeServer extends ScriptedPort implements ServerPort {
   subscribeIvr(l: (e: IvrEvent) => void) {
     return this.ivr.subscribe(l);
   }
-  async adoptCalls() {
-    return new Map();
+  /** What the server finds of a lost engine's calls; its answer waits for `answering`, when set. */
+  left = new Map<AttemptId, LeftCall>();
+  answering: Promise<void> | undefined;
+  async adoptCalls(calls: readonly OriginateRequest[]) {
+    await this.answering;
+    return new Map([...this.left].filter(([attemptId]) => calls.some((c) => c.attemptId === attemptId)));
   }
   async removeLeftLegs() {
     return 0;
@@ -62,6 +66,17 @@ class FakeServer extends ScriptedPort implements ServerPort {
 }
 
 const SERVERS = ['pbx1', 'pbx2'] as const;
+
+const callRequest = (id: string): OriginateRequest => ({
+  attemptId: AttemptId(id),
+  campaignId: CampaignId('c'),
+  leadId: LeadId(`l-${id}`),
+  number: E164('+15550001000'),
+  callerId: '+15550000000',
+  trunk: TrunkId('carrier'),
+  ringTimeoutSec: 20,
+  machineDetection: false,
+});
 const AGENT_SERVER: Record<string, string> = { a1: 'pbx1', a2: 'pbx1', b1: 'pbx2' };
 
 async function twoServers(crossAfterMs = 'off') {
@@ -101,16 +116,7 @@ async function twoServers(crossAfterMs = 'off') {
   };
   let n = 0;
   const dial = (): AttemptId => {
-    const request: OriginateRequest = {
-      attemptId: AttemptId(`c${++n}`),
-      campaignId: CampaignId('c'),
-      leadId: LeadId(`l${n}`),
-      number: E164('+15550001000'),
-      callerId: '+15550000000',
-      trunk: TrunkId('carrier'),
-      ringTimeoutSec: 20,
-      machineDetection: false,
-    };
+    const request = callRequest(`c${++n}`);
     port.originate(request);
     return request.attemptId;
   };
@@ -214,6 +220,31 @@ describe('the port over several Asterisk servers', () => {
     expect(w.heard.at(-1)).toMatchObject({ type: 'call.failed', attemptId: refused, outcome: 'failed' });
   });
 
+  it("places a call whose line one server's trunk refused (full over every engine) on the other, and fails it only when none has one", async () => {
+    const w = await twoServers();
+    const refuse = (server: FakeServer, attemptId: AttemptId) =>
+      server.emit({ type: 'call.failed', attemptId, at: w.time.now(), outcome: 'failed', cause: { code: 0, text: 'full' }, detail: 'full', trunkFull: true });
+    const call = w.dial();
+    const firstName = w.serverOf(call)!;
+    const otherName = firstName === 'pbx1' ? 'pbx2' : 'pbx1';
+    const [first, other] = [w.fakes.get(firstName)!, w.fakes.get(otherName)!];
+    refuse(first, call);
+    expect(other.originated.map((o) => o.attemptId)).toEqual([call]);
+    expect(w.heard).toEqual([]);
+    expect(Object.fromEntries(w.port.status().map((s) => [s.name, s.calls]))).toEqual({ [firstName]: 0, [otherName]: 1 });
+    // Refused there too: no server left to try.
+    refuse(other, call);
+    expect(w.heard).toMatchObject([{ type: 'call.failed', attemptId: call, trunkFull: true }]);
+    expect(first.originated).toHaveLength(1);
+    expect(w.port.status().map((s) => s.calls)).toEqual([0, 0]);
+    // A refusal that is not a full trunk (its lines cannot be counted, as on every server) is not tried elsewhere.
+    const uncounted = w.dial();
+    const on = w.fakes.get(w.serverOf(uncounted)!)!;
+    on.emit({ type: 'call.failed', attemptId: uncounted, at: w.time.now(), outcome: 'failed', cause: { code: 0, text: 'uncounted' }, detail: 'uncounted' });
+    expect(w.heard.at(-1)).toMatchObject({ type: 'call.failed', attemptId: uncounted });
+    expect([...w.fakes.values()].flatMap((f) => f.originated).filter((o) => o.attemptId === uncounted)).toHaveLength(1);
+  });
+
   it('takes the agents of a server gone past the delay out of ready, closes its calls, and brings them back with it', async () => {
     const w = await twoServers();
     await w.logIn('a1');
@@ -284,6 +315,38 @@ describe('the port over several Asterisk servers', () => {
     w.pbx1.emit(up);
     w.pbx2.emit(up);
     expect(trunkNews()).toEqual(['trunk.down', 'trunk.up']);
+  });
+
+  it("passes on what an adopted call did while the next server was still asked only after the caller took the calls over, and forgets it once ended", async () => {
+    const w = await twoServers();
+    const lost = [callRequest('lost1'), callRequest('lost2')];
+    w.pbx1.left.set(lost[0]!.attemptId, { phase: 'ringing' });
+    w.pbx2.left.set(lost[1]!.attemptId, { phase: 'connected', agentId: AgentId('b1') });
+    let pbx2Answers!: () => void;
+    w.pbx2.answering = new Promise((resolve) => (pbx2Answers = resolve));
+    let tookOver: TelephonyEvent[] | undefined;
+    const adopting = w.port.adoptCalls(lost).then((left) => {
+      // As the campaign does (lost-engine-calls.ts): it knows the calls from here on, with no wait.
+      tookOver = [...w.heard];
+      return left;
+    });
+    await new Promise((r) => setImmediate(r));
+    // pbx1 answered; while pbx2 is still asked, pbx1's customer picks up and hangs up.
+    w.pbx1.emit({ type: 'call.answered', attemptId: lost[0]!.attemptId, at: w.time.now(), answeredAt: w.time.now(), party: 'human' });
+    w.pbx1.emit({ type: 'call.ended', attemptId: lost[0]!.attemptId, at: w.time.now(), endedBy: 'customer', cause: { code: 16, text: 'Normal Clearing' } });
+    pbx2Answers();
+    expect([...(await adopting)]).toEqual([
+      [lost[0]!.attemptId, { phase: 'ringing' }],
+      [lost[1]!.attemptId, { phase: 'connected', agentId: 'b1' }],
+    ]);
+    expect(tookOver).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(w.heard.map((e) => e.type)).toEqual(['call.answered', 'call.ended']);
+    expect(w.port.status().map((s) => [s.name, s.calls])).toEqual([['pbx1', 0], ['pbx2', 1]]);
+    // Heard as usual from then on.
+    w.pbx2.emit({ type: 'call.ended', attemptId: lost[1]!.attemptId, at: w.time.now(), endedBy: 'customer', cause: { code: 16, text: 'Normal Clearing' } });
+    expect(w.heard.map((e) => e.type)).toEqual(['call.answered', 'call.ended', 'call.ended']);
+    expect(w.port.status().map((s) => s.calls)).toEqual([0, 0]);
   });
 
   it('refuses an agent placed on no server, saying so', async () => {

@@ -120,7 +120,13 @@ function Desk({ me, signOut }) {
         return say(`done: ${m.of}`);
       case 'error':
         setSending(false);
-        if (m.rule === 'campaign-run-elsewhere' && lastLogin.current) setTimeout(() => socket.current?.send(lastLogin.current), LOGIN_AGAIN_MS);
+        if (m.rule === 'campaign-run-elsewhere' && lastLogin.current) {
+          // Another engine runs the campaign: reconnect to it, and log in there once it says hello.
+          if (m.runBy) {
+            loginAgain.current = true;
+            socket.current?.reconnectTo(m.runBy);
+          } else setTimeout(() => socket.current?.send(lastLogin.current), LOGIN_AGAIN_MS);
+        }
         return say(m.message, 'error');
     }
   }

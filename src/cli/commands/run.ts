@@ -160,6 +160,7 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
         clock: wallClockScheduler,
         subscribeCalls: (l) => telephony.subscribe(l),
         runsCampaign: (id) => runningHere.has(id),
+        campaignRunBy: async (id) => (await coordination.ownership.owner(id))?.engineId,
       });
       const unfollow = await followSupervisorCommands({ live: coordination.live, desk, clock: wallClockScheduler, logger, port: telephony });
       const running = { telephony, runs: [] as CampaignRun[], sockets, history, catalogue, chores, unfollow, standBys: [] as StandBy[] };

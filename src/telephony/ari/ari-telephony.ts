@@ -290,7 +290,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       `${this.config.OUTPACE_ENGINE_ID}-c-${request.attemptId}`,
       seizing.then((refused) => refused === undefined && this.trunks.has(request.trunk)),
     );
-    void seizing.then((refused) => (refused === undefined ? this.dial(call) : this.originateRefused(call, new Error(refused))));
+    void seizing.then((refused) => (refused === undefined ? this.dial(call) : this.originateRefused(call, new Error(refused.why), refused.full)));
   }
 
   /** Sends the originate of a call that holds its trunk line. */
@@ -1092,7 +1092,8 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     });
   }
 
-  private originateRefused(call: CustomerCall, err: unknown): void {
+  /** `trunkFull`: refused its line before anything was asked of Asterisk, the trunk carrying its limit over every engine. */
+  private originateRefused(call: CustomerCall, err: unknown, trunkFull = false): void {
     if (!this.calls.isLive(call)) return;
     const detail = describeError(err);
     if (err instanceof AriRequestTimeout) {
@@ -1110,7 +1111,7 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     const at = this.clock.now();
     this.logger.warn({ attemptId, detail }, 'originate refused');
     if (call.endRequestedBy) this.emit({ type: 'call.ended', attemptId, at, endedBy: call.endRequestedBy, cause: refusedCause(detail) });
-    else this.emit({ type: 'call.failed', attemptId, at, outcome: 'failed', cause: refusedCause(detail), detail });
+    else this.emit({ type: 'call.failed', attemptId, at, outcome: 'failed', cause: refusedCause(detail), detail, ...(trunkFull ? { trunkFull: true as const } : {}) });
   }
 
   /** The call's end is reported: it leaves the table, and its trunk line is given back to every engine. */

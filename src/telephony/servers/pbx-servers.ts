@@ -68,16 +68,28 @@ const FIRST_ANSWER_RATE = 0.3;
 /** How fast the share follows what is seen: about the last 200 calls. */
 const ANSWER_RATE_WEIGHT = 1 / 200;
 
+interface HeldEvents {
+  /** The servers that answered. */
+  readonly from: Set<PbxServer>;
+  readonly events: Array<[PbxServer, TelephonyEvent]>;
+  /** Adoptions under way. */
+  adoptions: number;
+}
+
 export class PbxServers implements TelephonyPort, IvrPort {
   private readonly listeners: Listeners<TelephonyEvent>;
   private readonly ivrListeners: Listeners<IvrEvent>;
   private readonly servers: ReadonlyMap<string, PbxServer>;
   private readonly callServer = new Map<AttemptId, PbxServer>();
+  /** The calls this engine placed, with the servers whose trunk refused them a line: until their end. */
+  private readonly dialing = new Map<AttemptId, { readonly request: OriginateRequest; readonly refusedBy: ReadonlySet<PbxServer> }>();
   /** Each trunk's servers that find it down (trunkState). */
   private readonly trunksDown = new Map<string, Set<string>>();
   private readonly agentServers = new Map<AgentId, PbxServer>();
   private readonly crossings: Crossings;
   private answerRate = FIRST_ANSWER_RATE;
+  /** While a takeover's adoption is under way: the events of the servers that already answered (adoptCalls). */
+  private held: HeldEvents | undefined;
   private closed = false;
 
   private constructor(private readonly o: PbxServersOptions) {
@@ -144,17 +156,36 @@ export class PbxServers implements TelephonyPort, IvrPort {
   }
 
   originate(request: OriginateRequest): void {
+    if (this.place(request, new Set())) return;
+    const detail = `no Asterisk server that carries trunk ${request.trunk} has a line free or is reachable`;
+    this.emit({ type: 'call.failed', attemptId: request.attemptId, at: this.o.scheduler.now(), outcome: 'failed', cause: { code: 34, text: detail }, detail });
+  }
+
+  /** Dials on the best server that can carry the call now, but those whose trunk refused it a line; false if none can. */
+  private place(request: OriginateRequest, refusedBy: ReadonlySet<PbxServer>): boolean {
     const now = this.o.scheduler.now();
-    const name = chooseServer([...this.servers.values()].map((s) => s.load(request.trunk, now)), this.answerRate);
+    const candidates = [...this.servers.values()].filter((s) => !refusedBy.has(s));
+    const name = chooseServer(candidates.map((s) => s.load(request.trunk, now)), this.answerRate);
     const server = name === undefined ? undefined : this.servers.get(name);
-    if (!server?.port) {
-      const detail = `no Asterisk server that carries trunk ${request.trunk} has a line free or is reachable`;
-      this.emit({ type: 'call.failed', attemptId: request.attemptId, at: now, outcome: 'failed', cause: { code: 34, text: detail }, detail });
-      return;
-    }
+    if (!server?.port) return false;
     server.placed(request.attemptId, request.trunk);
     this.callServer.set(request.attemptId, server);
+    this.dialing.set(request.attemptId, { request, refusedBy });
     server.port.originate(request);
+    return true;
+  }
+
+  /**
+   * The server's trunk refused the call a line, full over every engine (another engine took the last line since this
+   * one's pacing last heard): it is placed on the next best server that has one instead; false if none has.
+   */
+  private placeElsewhere(server: PbxServer, attemptId: AttemptId): boolean {
+    const dialing = this.dialing.get(attemptId);
+    if (!dialing) return false;
+    this.forgetCall(server, attemptId);
+    const placed = this.place(dialing.request, new Set([...dialing.refusedBy, server]));
+    if (placed) this.o.logger.info({ attemptId, refusedOn: server.name, placedOn: this.callServer.get(attemptId)?.name }, 'trunk full on one server over every engine: the call is placed on another');
+    return placed;
   }
 
   connectToAgent(attemptId: AttemptId, agentId: AgentId, deadlineAt?: EpochMs): void {
@@ -245,28 +276,56 @@ export class PbxServers implements TelephonyPort, IvrPort {
 
   // ---- taking over, starting, stopping ----------------------------------------
 
-  /** Each server reachable is asked for the calls: each finds the ones it holds. */
+  /**
+   * Every server reachable is asked for the calls at once (the customers on each wait for the takeover): each finds
+   * those it holds. The caller takes the calls over at once on the answer (TelephonyPort.adoptCalls), and a server's
+   * adapter reports its adopted calls' events from its own answer on: what a server that answered says while others
+   * are still asked is held, and passed on after the caller has taken the calls over, in the order heard (else an
+   * adopted call's end, heard before the engine knew the call, would be lost, and the call held in flight for ever).
+   */
   async adoptCalls(calls: readonly OriginateRequest[]): Promise<ReadonlyMap<AttemptId, LeftCall>> {
+    const requests = new Map(calls.map((c) => [c.attemptId, c]));
     const adopted = new Map<AttemptId, LeftCall>();
-    for (const server of this.servers.values()) {
-      if (!server.reachable || !server.port) continue;
-      const found = await server.port.adoptCalls(calls.filter((c) => !adopted.has(c.attemptId)));
-      for (const [attemptId, left] of found) {
-        adopted.set(attemptId, left);
-        if (left.phase === 'abandoned-by-pbx') continue;
-        const request = calls.find((c) => c.attemptId === attemptId)!;
-        server.placed(attemptId, request.trunk, left.phase !== 'ringing' && left.phase !== 'detecting');
-        if (left.phase === 'connected') server.calls.get(attemptId)!.agentId = left.agentId;
-        this.callServer.set(attemptId, server);
-      }
+    // Shared by the campaigns taking calls over at once: passed on once the last of them has its answer.
+    const held = (this.held ??= { from: new Set(), events: [], adoptions: 0 });
+    held.adoptions++;
+    try {
+      await Promise.all(
+        this.reachableServers().map(async (server) => {
+          const found = await server.port.adoptCalls(calls);
+          held.from.add(server);
+          for (const [attemptId, left] of found) {
+            // A call is on one server; the others find at most the PBX's abandon record of it (none, in practice).
+            if (left.phase === 'abandoned-by-pbx') {
+              if (!adopted.has(attemptId)) adopted.set(attemptId, left);
+              continue;
+            }
+            adopted.set(attemptId, left);
+            server.placed(attemptId, requests.get(attemptId)!.trunk, left.phase !== 'ringing' && left.phase !== 'detecting');
+            if (left.phase === 'connected') server.calls.get(attemptId)!.agentId = left.agentId;
+            this.callServer.set(attemptId, server);
+          }
+        }),
+      );
+    } finally {
+      // After the caller's own continuation, which takes the calls over without waiting (a macrotask runs after it).
+      setImmediate(() => {
+        if (--held.adoptions > 0) return;
+        this.held = undefined;
+        for (const [server, e] of held.events) this.heard(server, e);
+      });
     }
     return adopted;
   }
 
+  /** On every server reachable at once. */
   async removeLeftLegs(lostEngine?: string): Promise<number> {
-    let n = 0;
-    for (const s of this.servers.values()) if (s.reachable && s.port) n += await s.port.removeLeftLegs(lostEngine);
-    return n;
+    const removed = await Promise.all(this.reachableServers().map((s) => s.port.removeLeftLegs(lostEngine)));
+    return removed.reduce((a, b) => a + b, 0);
+  }
+
+  private reachableServers(): Array<PbxServer & { port: ServerPort }> {
+    return [...this.servers.values()].filter((s): s is PbxServer & { port: ServerPort } => s.reachable && s.port !== undefined);
   }
 
   async shutdown(): Promise<void> {
@@ -352,6 +411,10 @@ export class PbxServers implements TelephonyPort, IvrPort {
   }
 
   private heard(server: PbxServer, e: TelephonyEvent): void {
+    if (this.held?.from.has(server)) {
+      this.held.events.push([server, e]);
+      return;
+    }
     if ('attemptId' in e && server.writtenOff.has(e.attemptId)) {
       if (e.type === 'call.ended' || e.type === 'call.failed') server.writtenOff.delete(e.attemptId);
       return;
@@ -373,6 +436,7 @@ export class PbxServers implements TelephonyPort, IvrPort {
         break;
       }
       case 'call.failed':
+        if (e.trunkFull && this.placeElsewhere(server, e.attemptId)) return;
         this.answerRate -= this.answerRate * ANSWER_RATE_WEIGHT;
         this.forgetCall(server, e.attemptId);
         break;
@@ -438,6 +502,7 @@ export class PbxServers implements TelephonyPort, IvrPort {
     server.ended(attemptId);
     this.crossings.forget(attemptId);
     this.callServer.delete(attemptId);
+    this.dialing.delete(attemptId);
   }
 
   private async serverOf(agentId: AgentId): Promise<PbxServer | undefined> {

@@ -12,19 +12,23 @@ const retryDelay = (failures) => RETRY_MS[Math.min(failures, RETRY_MS.length - 1
  * A socket at `path` (under /api/v1), its ticket from POST `ticketPath`.
  * The server closes with a code from 4000 up when the page must not come back
  * (signed in elsewhere, key withdrawn): then onStatus('closed', reason).
+ * reconnectTo(engine) opens it again asking for that outpace engine
+ * (`?engine=`), which the balancer in front of the engines routes by.
  */
 export function openSocket(path, { ticketPath, onMessage, onStatus = () => {} }) {
   let socket;
   let stopped = false;
   let failures = 0;
   let timer;
+  let engine;
 
   async function connect() {
     onStatus('connecting');
     try {
       const { ticket } = await api(ticketPath, { method: 'POST' });
       const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-      socket = new WebSocket(`${scheme}://${location.host}${API}${path}?ticket=${encodeURIComponent(ticket)}`);
+      const routed = engine ? `&engine=${encodeURIComponent(engine)}` : '';
+      socket = new WebSocket(`${scheme}://${location.host}${API}${path}?ticket=${encodeURIComponent(ticket)}${routed}`);
     } catch (error) {
       if (error.status === 401 || error.status === 403) return onStatus('closed', error.message);
       return retry(error.message);
@@ -58,6 +62,18 @@ export function openSocket(path, { ticketPath, onMessage, onStatus = () => {} })
       stopped = true;
       clearTimeout(timer);
       socket?.close(1000);
+    },
+    // At once the first time; asked for the same engine again (the balancer did not route by it), after the usual wait.
+    reconnectTo(wanted) {
+      if (stopped) return;
+      const again = wanted === engine;
+      engine = wanted;
+      if (socket) {
+        socket.onclose = null;
+        socket.close(1000);
+      }
+      clearTimeout(timer);
+      timer = setTimeout(connect, again ? retryDelay(failures++) : 0);
     },
   };
 }
