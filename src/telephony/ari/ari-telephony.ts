@@ -916,6 +916,8 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       )
       .then(() => {
         leg.created = true;
+        // A crossing given up before its originate went out: its hangup found no channel then.
+        if (leg.crossing?.givenUp) this.hangupChannel(leg.channelId);
       })
       .catch((err: unknown) => {
         this.logger.error({ agentId: leg.agentId, endpoint: leg.endpoint, err: describeError(err) }, 'agent leg could not be set up');
@@ -967,8 +969,8 @@ export class AriTelephony implements TelephonyPort, IvrPort {
 
   private rungAgentAnswered(leg: AgentLeg): void {
     const call = leg.attemptId ? this.calls.get(leg.attemptId) : undefined;
-    // The customer left, or was given up on, while the agent's phone rang.
-    if (call?.phase !== 'ringing-agent' || call.agentId !== leg.agentId) return this.hangupChannel(leg.channelId);
+    // The customer left, or was given up on, while the agent's phone rang; or the crossing was given up (its end says so).
+    if (call?.phase !== 'ringing-agent' || call.agentId !== leg.agentId || leg.crossing?.givenUp) return this.hangupChannel(leg.channelId);
     leg.up = true;
     this.putThrough(call, leg, [call.channelId, leg.channelId]);
   }
