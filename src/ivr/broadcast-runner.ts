@@ -17,6 +17,7 @@ import type { TakenCampaign } from '../campaigns/dialing/standby.js';
 import { CampaignWatch } from '../campaigns/dialing/campaign-watch.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS } from '../campaigns/dialing/campaign-runner.js';
 import { findCampaign } from '../campaigns/campaign-store.js';
+import type { Campaign } from '../campaigns/campaign.js';
 import { ClaimedLeads } from '../campaigns/dialing/claimed-leads.js';
 import { DialGate } from '../campaigns/dialing/dial-gate.js';
 import { LivePublisher } from '../campaigns/dialing/live-publisher.js';
@@ -121,7 +122,7 @@ export class BroadcastRunner {
   private running?: Running;
   private dialing = false;
   /** What stops dialing now: a pause, a lost lease, storage unreachable, the drain. */
-  private readonly gate = new DialGate({ stopDialing: () => this.stopDialing(), resumeDialing: () => this.resumeDialing() });
+  private readonly gate = new DialGate();
   private tickTimer?: TimerHandle;
   private readonly pacer = new BroadcastPacer();
   private readonly drainWait: CallsDrain;
@@ -142,13 +143,26 @@ export class BroadcastRunner {
     const campaign = await campaignToRun(db, campaignId, 'broadcast');
     if (!campaign.broadcastMessage) throw new Error(`broadcast campaign ${campaignId} has no message: set its broadcastMessage (docs/broadcast.md)`);
     const message = parseBroadcastMessage(campaign.broadcastMessage);
-    const onMachine = broadcastMachinePolicy(campaign.pacing);
     if (this.o.soundsDir) await assertPromptsExist(message, this.o.soundsDir);
     const agentCampaignId = message.menu.agentCampaignId as CampaignId | null;
     if (agentCampaignId !== null && (await findCampaign(db, agentCampaignId))?.type !== 'agent') {
       throw new Error(`broadcast campaign ${campaignId} sends key 1 to ${agentCampaignId}, which is not an agent campaign: fix menu.agentCampaignId`);
     }
     const lease = await CampaignLease.take({ db, coordination, campaignId, engineId, scheduler, logger, ttlMs: this.o.leaseTtlMs });
+    // Kept from the take, as an agent campaign's (campaign-runner.ts).
+    lease.keep({ lost: () => this.gate.hold('lease-lost'), regained: () => this.gate.release('lease-lost') });
+    try {
+      return await this.startOwned(campaign, message, agentCampaignId, lease);
+    } catch (error) {
+      if (!this.running) lease.stopKeeping();
+      throw error;
+    }
+  }
+
+  /** The campaign's lease is held: set up its leads, attempts and calls, then dial. */
+  private async startOwned(campaign: Campaign, message: BroadcastMessage, agentCampaignId: CampaignId | null, lease: CampaignLease): Promise<TakenCampaign> {
+    const { db, coordination, campaignId, engineId, scheduler, logger } = this.o;
+    const onMachine = broadcastMachinePolicy(campaign.pacing);
     const maxLines = Math.min(this.o.trunk.maxLines, campaign.pacing.maxConcurrentLines);
     const trunk = new TrunkLimiter({ ...this.o.trunk, id: campaign.trunkId ?? this.o.trunk.id, maxLines });
     const metrics = this.o.metrics?.campaign(campaignId);
@@ -156,7 +170,7 @@ export class BroadcastRunner {
     const outage: StorageOutage = new StorageOutage({
       db,
       logger: logger.child({ campaignId }),
-      changed: pauseDialing(() => gate, (): Promise<void> => attempts.replayed()),
+      changed: pauseDialing(gate, (): Promise<void> => attempts.replayed()),
     });
     const leads = new ClaimedLeads({
       db,
@@ -222,10 +236,7 @@ export class BroadcastRunner {
     };
     // A "finish by" that cannot be met is said before the first dial, not at the deadline.
     this.reportFinish(projectFinish(this.snapshot(this.running, scheduler.now())));
-    this.resumeDialing();
-    // Storage may have failed while the runner started: the gate holds from then on.
-    if (outage.down) gate.hold('storage-unreachable');
-    lease.keep({ lost: () => gate.hold('lease-lost'), regained: () => gate.release('lease-lost') });
+    gate.started({ stopDialing: () => this.stopDialing(), resumeDialing: () => this.resumeDialing() });
     logger.info({ campaignId, engineId, token: lease.token }, 'broadcast campaign started');
     return { lostEngine: lease.lostEngine };
   }

@@ -1,8 +1,10 @@
+import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DeskHub } from '../../src/agents/desk-hub.js';
 import { upsertAgent } from '../../src/campaigns/agents.js';
 import { changeCampaignState, updateCampaign } from '../../src/campaigns/campaign-store.js';
 import type { Campaign } from '../../src/campaigns/campaign.js';
+import { takeCampaign } from '../../src/campaigns/dialing/campaign-fence.js';
 import { CampaignRunner } from '../../src/campaigns/dialing/campaign-runner.js';
 import { runCommand } from '../../src/cli/commands/run.js';
 import type { Coordination } from '../../src/coordination/coordination.js';
@@ -150,6 +152,56 @@ describe.skipIf(!url)('running a campaign for outpace serve', () => {
     expect((await coordination.live.agentStates())[SECOND_AGENT]).toMatchObject({ campaignId: campaign.id });
     await running.drain();
     expect(await coordination.live.callsInFlight(campaign.id)).toEqual([]);
+  }, 30_000);
+
+  it("keeps the lease from the take: an adoption outlasting it leaves the campaign to no third engine, and the taker never loses it", async () => {
+    const TTL_MS = 600;
+    const campaign = await makeCampaign(db, { pacing: { mode: 'progressive' } });
+    await changeCampaignState(db, campaign.id, 'start', 'test');
+    await addLeads(db, campaign, [{ phone: lab.numberFor({ kind: 'never-answers' }) }]);
+    // A lost engine owned the campaign and left a call open; its Redis lease has lapsed.
+    await takeCampaign(db, campaign.id, 'lost');
+    await db.query(
+      `INSERT INTO attempts (lead_id, campaign_id, customer_id, phone, engine_id, originated_at)
+       SELECT l.id, l.campaign_id, l.customer_id, l.phone, 'lost', now() FROM leads l WHERE l.campaign_id = $1`,
+      [campaign.id],
+    );
+    // The PBX is slow to say which of the lost engine's calls it holds: three leases long.
+    const slowToAdopt = new Proxy(telephony, {
+      get(target, key) {
+        if (key === 'adoptCalls') {
+          return async (requests: Parameters<NonNullable<AriTelephony['adoptCalls']>>[0]) => {
+            await new Promise((resolve) => setTimeout(resolve, 3 * TTL_MS));
+            return target.adoptCalls(requests);
+          };
+        }
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const said: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void said.push((JSON.parse(line) as { msg: string }).msg) });
+    const taker = new CampaignRunner({
+      db,
+      coordination,
+      campaignId: campaign.id,
+      engineId: 'taker',
+      port: slowToAdopt,
+      desk: new DeskHub(),
+      scheduler: campaignClock(T0),
+      logger,
+      trunk: { id: 'carrier', maxLines: 10, maxCallsPerSecond: 10 },
+      leaseTtlMs: TTL_MS,
+    });
+    const starting = taker.start();
+    await new Promise((resolve) => setTimeout(resolve, 2 * TTL_MS));
+    expect(await coordination.ownership.acquire(campaign.id, 'third', TTL_MS)).toBeNull();
+    await starting;
+    expect(await coordination.ownership.owner(campaign.id)).toMatchObject({ engineId: 'taker' });
+    expect(said.filter((msg) => msg.startsWith('campaign lost'))).toEqual([]);
+    const { rows } = await db.query<{ engine_id: string; outcome: string | null }>('SELECT engine_id, outcome FROM attempts WHERE campaign_id = $1', [campaign.id]);
+    expect(rows).toEqual([{ engine_id: 'taker', outcome: 'failed' }]);
+    await taker.drain();
   }, 30_000);
 });
 

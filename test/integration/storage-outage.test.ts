@@ -64,10 +64,11 @@ describe.skipIf(!url)('storage out of reach while calls are in progress', () => 
   it('pauses dialing at the first failed write, queues the outcomes and the disposition, and writes them once, in order, when storage is back', async () => {
     const [talking, ringing] = await claimed(2);
     const dialing: string[] = [];
-    const gate = new DialGate({ stopDialing: () => dialing.push('stop'), resumeDialing: () => dialing.push('resume') });
+    const gate = new DialGate();
+    gate.started({ stopDialing: () => dialing.push('stop'), resumeDialing: () => dialing.push('resume') });
     const errors: unknown[] = [];
     let attempts: StoredAttempts | undefined;
-    const outage = new StorageOutage({ db: engineDb, logger: quietLogger, probeMs: 50, changed: pauseDialing(() => gate, () => attempts!.replayed()) });
+    const outage = new StorageOutage({ db: engineDb, logger: quietLogger, probeMs: 50, changed: pauseDialing(gate, () => attempts!.replayed()) });
     attempts = new StoredAttempts({ db: engineDb, engineId: 'e', outage, onError: (_id, what, e) => errors.push(`${what}: ${String(e)}`) });
     const call = attempts.newAttemptId();
     await attempts.opened(call, talking!, T0);
@@ -93,15 +94,15 @@ describe.skipIf(!url)('storage out of reach while calls are in progress', () => 
     });
     attempts.deskEvent({ type: 'agent.wrap-up-done', agentId: ALICE, attemptId: call, disposition: 'do-not-call', at: T0 + 70 * SECOND });
     await until(() => outage.down);
-    expect(dialing).toEqual(['stop']);
+    expect(dialing).toEqual(['resume', 'stop']);
     // Still away a while later: nothing was dropped, nothing resumed.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(dialing).toEqual(['stop']);
+    expect(dialing).toEqual(['resume', 'stop']);
 
     proxy.restore();
     await attempts.settled();
-    await until(() => dialing.length === 2);
-    expect(dialing).toEqual(['stop', 'resume']);
+    await until(() => dialing.length === 3);
+    expect(dialing).toEqual(['resume', 'stop', 'resume']);
     expect(errors).toEqual([]);
     const row = async (id: AttemptId) =>
       (await direct.query<{ outcome: string; disposition: string | null; ended_at: Date }>('SELECT outcome, disposition, ended_at FROM attempts WHERE id = $1', [id])).rows[0];

@@ -187,9 +187,14 @@ export class CampaignLease {
     return true;
   }
 
-  async release(): Promise<void> {
+  /** Stops renewing without giving the lease up: it lapses (a runner that failed to start). */
+  stopKeeping(): void {
     this.held = false;
     this.renewal?.cancel();
+  }
+
+  async release(): Promise<void> {
+    this.stopKeeping();
     await this.o.coordination.ownership.release(this.o.campaignId, this.o.engineId, this.currentToken);
     // Not said, the next owner takes this engine for lost and looks for its agents' legs: they are gone already, no harm.
     await releaseCampaign(this.o.db, this.o.campaignId, this.o.engineId).catch((err: unknown) =>

@@ -22,7 +22,7 @@ import type { TrunkSettings } from '../../pacing/settings.js';
 import type { OutpaceMetrics } from '../../metrics/metrics.js';
 import type { Db } from '../../storage/db.js';
 import type { TelephonyPort } from '../../telephony/port.js';
-import { callHandling } from './call-handling.js';
+import { callHandling, type CallHandling } from './call-handling.js';
 import { CallsDrain, CampaignLease, campaignToRun } from './campaign-lease.js';
 import { CampaignWatch } from './campaign-watch.js';
 import { ClaimedLeads } from './claimed-leads.js';
@@ -91,16 +91,29 @@ export class CampaignRunner {
     const campaign = await campaignToRun(db, campaignId, 'agent');
     const handling = callHandling(campaign, this.o.abandonMessage);
     const lease = await CampaignLease.take({ db, coordination, campaignId, engineId, scheduler, logger, ttlMs: this.o.leaseTtlMs });
+    // Kept from the take: a takeover's adoption can outlast the lease, and a third engine must not take the campaign meanwhile.
+    const dialGate = new DialGate();
+    lease.keep({ lost: () => dialGate.hold('lease-lost'), regained: () => dialGate.release('lease-lost') });
+    try {
+      return await this.startOwned(campaign, handling, lease, dialGate);
+    } catch (error) {
+      // Not started: a drain gives up what was set up (a standby drains and asks again); before that, the lease lapses.
+      if (!this.running) lease.stopKeeping();
+      throw error;
+    }
+  }
+
+  /** The campaign's lease is held: adopt what a lost engine left, then dial. */
+  private async startOwned(campaign: Campaign, handling: CallHandling, lease: CampaignLease, dialGate: DialGate): Promise<TakenCampaign> {
+    const { db, coordination, campaignId, engineId, scheduler, logger } = this.o;
     // Owned now: the agents a lost engine left logged in to it are logged out in their history, before any of its calls is adopted.
     const closed = await closeLeftHistories(db, [campaignId], scheduler.now(), LOST_ENGINE_LOGOUT_REASON);
     if (closed.length > 0) logger.warn({ campaignId, agents: closed }, 'agents a lost engine left logged in are logged out in their history');
     const trunk = { ...this.o.trunk, id: campaign.trunkId ?? this.o.trunk.id };
-    // Set once the engine exists; storage may fail before, while the runner starts.
-    let gate: DialGate | undefined;
     const outage: StorageOutage = new StorageOutage({
       db,
       logger: logger.child({ campaignId }),
-      changed: pauseDialing(() => gate, (): Promise<void> => attempts.replayed()),
+      changed: pauseDialing(dialGate, (): Promise<void> => attempts.replayed()),
     });
     const onError = (error: unknown) => outage.failed(error) || this.o.logger.error({ campaignId, err: error }, 'storage refused a lead claim or release');
     const metrics = this.o.metrics?.campaign(campaignId);
@@ -178,8 +191,6 @@ export class CampaignRunner {
       this.o.desk.subscribe(attempts.deskEvent),
     ];
     if (this.o.agentCampaigns) unsubscribe.push(this.o.agentCampaigns.register(campaignId, engine));
-    const dialGate = new DialGate(engine);
-    gate = dialGate;
     const watch = new CampaignWatch({
       db,
       campaignId,
@@ -201,8 +212,7 @@ export class CampaignRunner {
     const { adopted } = await takeOverLostEngineCalls({ db, campaign, trunkId: trunk.id, engineId, engine, port: this.o.port, logger, now: scheduler.now() });
     await live.takeOver(adopted);
     engine.start();
-    if (outage.down) dialGate.hold('storage-unreachable');
-    lease.keep({ lost: () => dialGate.hold('lease-lost'), regained: () => dialGate.release('lease-lost') });
+    dialGate.started(engine);
     this.o.logger.info({ campaignId, engineId, token: lease.token }, 'campaign started');
     return { lostEngine: lease.lostEngine };
   }

@@ -72,9 +72,9 @@ export class StorageOutage {
  * once what waited for storage is written (`replayed`), unless storage went
  * away again meanwhile.
  */
-export function pauseDialing(gate: () => DialGate | undefined, replayed: () => Promise<void>): (down: boolean, outage: StorageOutage) => void {
+export function pauseDialing(gate: DialGate, replayed: () => Promise<void>): (down: boolean, outage: StorageOutage) => void {
   return (down, outage) => {
-    if (down) return gate()?.hold('storage-unreachable');
-    void replayed().then(() => outage.down || gate()?.release('storage-unreachable'));
+    if (down) return gate.hold('storage-unreachable');
+    void replayed().then(() => outage.down || gate.release('storage-unreachable'));
   };
 }
