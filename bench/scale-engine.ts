@@ -64,16 +64,24 @@ export interface EngineSample {
   readonly crossed: number;
 }
 
-/** What a stand-by engine says once it took its campaign over. */
+/** What a stand-by engine says once it took its campaign over; times are wall-clock ms. */
 export interface TakeoverNews {
   readonly type: 'took-over';
-  /** Wall-clock ms. */
+  /** The lease taken: the adoption starts. */
+  readonly leaseTakenAt: number;
+  /** The servers said which of the lost engine's calls they hold. */
+  readonly adoptedAt: number;
+  /** The runner started: the calls adopted, the engine running. */
   readonly tookOverAt: number;
   /** Calls of the lost engine still talking to an agent, adopted and kept up. */
   readonly connectedAdopted: number;
 }
 export interface DialingNews {
   readonly type: 'dialing';
+  /** The lost engine's idle agents' legs gone: the agents log in here. */
+  readonly legsRemovedAt: number;
+  /** The first agent ready on this engine. */
+  readonly firstReadyAt: number;
   readonly at: number;
 }
 
@@ -100,6 +108,14 @@ const servers = loadServersConfig({
   ),
 })!;
 const coordination = scaledCoordination(redisCoordination(setup.redisUrl, setup.redisPrefix, logger), setup.scale);
+/** A stand-by engine's takeover, phase by phase (wall-clock ms), for the benchmark's breakdown. */
+const takeover = { leaseTakenAt: 0, adoptedAt: 0, legsRemovedAt: 0, firstReadyAt: 0 };
+const acquire = coordination.ownership.acquire.bind(coordination.ownership);
+coordination.ownership.acquire = async (...args) => {
+  const token = await acquire(...args);
+  if (token !== null && takeover.leaseTakenAt === 0) takeover.leaseTakenAt = Date.now();
+  return token;
+};
 const telephony = (await connectTelephony({ servers }, { logger, db, scheduler: clock, trunkLines: coordination.trunks })) as PbxServers;
 
 let window = { connectMs: [] as number[], agentWaitMs: [] as number[], attemptsEnded: 0, live: 0, abandoned: 0 };
@@ -122,7 +138,10 @@ const runner = new CampaignRunner({
   trunk: { id: 'carrier', maxLines: 100_000, maxCallsPerSecond: 10_000 },
   leaseTtlMs: setup.leaseTtlMs,
   observer: {
-    agentState: desk.agentState,
+    agentState: (agentId, from, to) => {
+      if (standingBy && to === 'ready' && takeover.firstReadyAt === 0) takeover.firstReadyAt = Date.now();
+      desk.agentState(agentId, from, to);
+    },
     attemptEnded: (r) => {
       window.attemptsEnded++;
       if (r.outcome === 'live') window.live++;
@@ -135,6 +154,7 @@ let connectedAdopted = 0;
 const adoptCalls = telephony.adoptCalls.bind(telephony);
 telephony.adoptCalls = async (calls) => {
   const left = await adoptCalls(calls);
+  takeover.adoptedAt = Date.now();
   for (const call of left.values()) if (call.phase === 'connected') connectedAdopted++;
   return left;
 };
@@ -144,7 +164,7 @@ const originate = telephony.originate.bind(telephony);
 telephony.originate = (request) => {
   if (standingBy) {
     standingBy = false;
-    process.send?.({ type: 'dialing', at: Date.now() } satisfies DialingNews);
+    process.send?.({ type: 'dialing', legsRemovedAt: takeover.legsRemovedAt, firstReadyAt: takeover.firstReadyAt, at: Date.now() } satisfies DialingNews);
   }
   originate(request);
 };
@@ -166,9 +186,11 @@ try {
       logger,
       intervalMs,
       tookOver: async () => {
-        process.send?.({ type: 'took-over', tookOverAt: Date.now(), connectedAdopted } satisfies TakeoverNews);
+        const { leaseTakenAt, adoptedAt } = takeover;
+        process.send?.({ type: 'took-over', leaseTakenAt, adoptedAt, tookOverAt: Date.now(), connectedAdopted } satisfies TakeoverNews);
         // The lost engine's agents' legs that no adopted call holds go; its agents log in here, as the agent page does.
         await telephony.removeLeftLegs();
+        takeover.legsRemovedAt = Date.now();
         logIn();
       },
     },

@@ -304,6 +304,17 @@ log(`${engines} engines started (${standBys.length} standing by), ${agents} agen
 async function takeoverTimes(kills: number) {
   const sinceKill = new Quantiles();
   const takenOver = new Quantiles();
+  /** From the lost engine's lease lapsing (its time to live in Redis at the kill) to the stand-by's first dial: the issue's target. */
+  const sinceLapse = new Quantiles();
+  /** Each phase of the takeover, from the end of the one before (simulated ms). */
+  const phases = {
+    'lapse to lease taken': new Quantiles(),
+    'lease taken to calls found': new Quantiles(),
+    'calls found to engine running': new Quantiles(),
+    'engine running to idle legs removed': new Quantiles(),
+    'idle legs removed to first agent ready': new Quantiles(),
+    'first agent ready to first dial': new Quantiles(),
+  };
   const within = <T>(p: Promise<T>, ms: number, why: string) =>
     Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(why)), ms))]);
   const pairs = engineProcesses.map((owner, c) => ({ owner, standBy: standBys[c]! }));
@@ -321,14 +332,18 @@ async function takeoverTimes(kills: number) {
     dialing.catch(() => undefined);
     const killedAt = Date.now();
     await pair.owner.stop();
+    const lapsesAt = killedAt + Math.max(0, await redis.pttl(`outpace-scale:lease:${pair.owner.setup.campaignId}`));
     try {
       const took = await within(tookOver, 60_000 * scale, 'no takeover within 60 simulated s');
       const dialed = await within(dialing, 30_000 * scale, 'taken over, but no dial within 30 simulated s');
       sinceKill.record((dialed.at - killedAt) / scale);
+      sinceLapse.record((dialed.at - lapsesAt) / scale);
       takenOver.record((took.tookOverAt - killedAt) / scale);
+      const marks = [lapsesAt, took.leaseTakenAt, took.adoptedAt || took.leaseTakenAt, took.tookOverAt, dialed.legsRemovedAt, dialed.firstReadyAt, dialed.at];
+      Object.values(phases).forEach((q, i) => q.record((marks[i + 1]! - marks[i]!) / scale));
       talkingAtKills += Number(rows[0]!.n);
       keptUp += took.connectedAdopted;
-      log(`takeover ${k + 1}/${kills}: taken over ${took.tookOverAt - killedAt} ms and dialing again ${dialed.at - killedAt} ms after the kill (real ms), ${took.connectedAdopted} of ${rows[0]!.n} calls talking kept up`);
+      log(`takeover ${k + 1}/${kills}: taken over ${took.tookOverAt - killedAt} ms and dialing again ${dialed.at - killedAt} ms after the kill, ${dialed.at - lapsesAt} ms after the lease lapsed (real ms; phases ${marks.slice(1).map((m, i) => m - marks[i]!).join(' / ')}), ${took.connectedAdopted} of ${rows[0]!.n} calls talking kept up`);
     } catch (err) {
       failed++;
       log(`takeover ${k + 1}/${kills}: ${String(err)}`);
@@ -348,6 +363,10 @@ async function takeoverTimes(kills: number) {
     killToDialingP50Ms: round(sinceKill.p(0.5)),
     killToDialingP90Ms: round(sinceKill.p(0.9)),
     killToDialingMaxMs: round(sinceKill.max),
+    lapseToDialingP50Ms: round(sinceLapse.p(0.5)),
+    lapseToDialingP90Ms: round(sinceLapse.p(0.9)),
+    lapseToDialingMaxMs: round(sinceLapse.max),
+    phasesP50Ms: Object.fromEntries(Object.entries(phases).map(([name, q]) => [name, round(q.p(0.5))])),
     callsTalkingAtKills: talkingAtKills,
     callsKeptUp: keptUp,
   };
@@ -524,7 +543,10 @@ function report(r: typeof result): string {
     `| Redis: CPU (per 1,000 agents in real time) | ${r.redisCpuPct}% of a core (${per1000(r.redisCpuPct)}%) |`,
     typeof r.takeover === 'string'
       ? `| takeover | ${r.takeover} |`
-      : `| takeover: ${r.takeover.kills} kills (lease ${r.takeover.leaseTtlMs} ms): kill to taken over p50 / max ms; kill to dialing again p50 / p90 / max ms (simulated ms: real ms / scale ${r.scale}); calls talking at the kills, kept up; takeovers that failed | ${r.takeover.killToTakenOverP50Ms} / ${r.takeover.killToTakenOverMaxMs}; ${r.takeover.killToDialingP50Ms} / ${r.takeover.killToDialingP90Ms} / ${r.takeover.killToDialingMaxMs}; ${r.takeover.callsTalkingAtKills}, ${r.takeover.callsKeptUp}; ${r.takeover.failed} |`,
+      : [
+          `| takeover: ${r.takeover.kills} kills (lease ${r.takeover.leaseTtlMs} ms): kill to taken over p50 / max ms; kill to dialing again p50 / p90 / max ms; lease lapsed to dialing again p50 / p90 / max ms (simulated ms: real ms / scale ${r.scale}); calls talking at the kills, kept up; takeovers that failed | ${r.takeover.killToTakenOverP50Ms} / ${r.takeover.killToTakenOverMaxMs}; ${r.takeover.killToDialingP50Ms} / ${r.takeover.killToDialingP90Ms} / ${r.takeover.killToDialingMaxMs}; ${r.takeover.lapseToDialingP50Ms} / ${r.takeover.lapseToDialingP90Ms} / ${r.takeover.lapseToDialingMaxMs}; ${r.takeover.callsTalkingAtKills}, ${r.takeover.callsKeptUp}; ${r.takeover.failed} |`,
+          `| takeover phases, p50 simulated ms | ${Object.entries(r.takeover.phasesP50Ms).map(([phase, ms]) => `${phase} ${ms}`).join('; ')} |`,
+        ].join('\n'),
     ``,
     `Every simulated minute:`,
     ``,

@@ -40,6 +40,8 @@ export interface SimChannel {
   /** What the far end does; undefined for snoop channels. */
   readonly script: CallScript | undefined;
   readonly variables: Map<string, string>;
+  /** ari.conf's `channelvars`: these of its variables are listed with the channel ("" when unset). */
+  readonly channelvars: readonly string[];
   inStasis: boolean;
   answeredAt: number | undefined;
   bridgeId: string | undefined;
@@ -74,6 +76,8 @@ export function channelJson(ch: SimChannel): Record<string, unknown> {
     dialplan: { ...ch.dialplan },
     creationtime: ariTimestamp(ch.createdAt),
     language: 'en',
+    // main/stasis_channels.c: only when ari.conf names some, each named one, "" when unset.
+    ...(ch.channelvars.length > 0 ? { channelvars: Object.fromEntries(ch.channelvars.map((name) => [name, ch.variables.get(name) ?? ''])) } : {}),
   };
 }
 

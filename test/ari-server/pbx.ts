@@ -58,6 +58,8 @@ export interface PbxOptions {
   readonly trunks: readonly string[];
   /** How long a played prompt lasts, in scripted ms. */
   readonly promptMs: number;
+  /** ari.conf's `channelvars`: listed with every channel. */
+  readonly channelvars: readonly string[];
   /** Whether a Stasis application has a WebSocket connected (Stasis() fails otherwise). */
   readonly appIsConnected: (app: string) => boolean;
   readonly emit: (app: string | undefined, type: string, fields: Record<string, unknown>) => void;
@@ -1149,10 +1151,11 @@ export class SimPbx {
   }
 
   private newChannel(
-    init: Omit<SimChannel, 'state' | 'createdAt' | 'inStasis' | 'answeredAt' | 'bridgeId' | 'timers' | 'destroyed'>,
+    init: Omit<SimChannel, 'channelvars' | 'state' | 'createdAt' | 'inStasis' | 'answeredAt' | 'bridgeId' | 'timers' | 'destroyed'>,
   ): SimChannel {
     const ch: SimChannel = {
       ...init,
+      channelvars: this.options.channelvars,
       state: 'Down',
       createdAt: Date.now(),
       inStasis: false,

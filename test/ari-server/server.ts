@@ -30,6 +30,14 @@ export interface AriTestServerOptions {
   readonly trunks?: readonly string[];
   /** Keep every event and request in `emitted` / `requests` (default true; off for long benchmark runs). */
   readonly keepLog?: boolean;
+  /** ari.conf's `channelvars`: the variables listed with every channel (default: the shipped asterisk-config/ari.conf's). */
+  readonly channelvars?: readonly string[];
+}
+
+/** The `channelvars` of the ari.conf outpace ships, which the lab's PBX runs. */
+export function shippedChannelvars(): readonly string[] {
+  const conf = readFileSync(new URL('../../asterisk-config/ari.conf', import.meta.url), 'utf8');
+  return /^channelvars\s*=\s*(.*)$/m.exec(conf)?.[1]?.split(',').map((name) => name.trim()).filter(Boolean) ?? [];
 }
 
 export interface EmittedEvent {
@@ -70,6 +78,7 @@ export class AriTestServer {
       customerContext: options.customerContext,
       promptMs: options.promptMs,
       trunks: options.trunks,
+      channelvars: options.channelvars,
       appIsConnected: (app) => this.appSockets.has(app),
       emit: (app, type, fields) => this.emit(app, type, fields),
       toPeer: (peer, message) => toPeer(peer, message),
@@ -111,6 +120,7 @@ export class AriTestServer {
       promptMs: options.promptMs ?? 1500,
       trunks: options.trunks ?? ['carrier'],
       keepLog: options.keepLog ?? true,
+      channelvars: options.channelvars ?? shippedChannelvars(),
     });
     await new Promise<void>((resolve) => server.http.listen(options.port ?? 0, '127.0.0.1', resolve));
     return server;

@@ -16,10 +16,18 @@ import { connectEngine, dialRequest, type TelephonyLab, testServerLab } from './
 
 const AGENT = AgentId('agent7');
 
-describe('the engine after a lost one, on the same application', () => {
+/**
+ * Asterisk lists outpace's variables with each channel when ari.conf's
+ * `channelvars` names them (the shipped one does); a PBX whose ari.conf does
+ * not is asked channel by channel.
+ */
+describe.each([
+  { ariConf: "the shipped ari.conf's channelvars", channelvars: undefined, variableRequests: 'none' },
+  { ariConf: 'an ari.conf naming no channelvars', channelvars: [], variableRequests: 'some' },
+])('the engine after a lost one, on the same application, with $ariConf', ({ channelvars, variableRequests }) => {
   let lab: TelephonyLab;
   beforeAll(async () => {
-    lab = await testServerLab();
+    lab = await testServerLab({ channelvars });
   });
   afterAll(async () => {
     await lab?.close();
@@ -73,8 +81,11 @@ describe('the engine after a lost one, on the same application', () => {
 
     const next = await connectEngine(lab, 'lost');
     try {
+      const asked = lab.server!.requests.length;
       const left = await next.telephony.adoptCalls([request]);
       expect(left.get(request.attemptId)).toEqual({ phase: 'connected', agentId: AGENT });
+      const variablesAsked = lab.server!.requests.slice(asked).filter((r) => /^GET \/ari\/channels\/[^/]+\/variable/.test(r));
+      expect(variablesAsked.length > 0 ? 'some' : 'none').toBe(variableRequests);
       expect(await next.heard.next('call.connected', request.attemptId)).toMatchObject({ agentId: AGENT });
       const agentLegs = () => pbx().list().filter((c) => c.endpoint === lab.agentEndpoint(7));
       expect(agentLegs()).toHaveLength(1);

@@ -16,7 +16,7 @@ import type { TrunkSettings } from '../../src/pacing/settings.js';
 import type { OriginateRequest, TelephonyEvent } from '../../src/telephony/port.js';
 import { type CallScript, farEnd } from '../ari-server/call-script.js';
 import { type CarrierFarEnd, carrierNumber } from '../pbx/carrier-scheme.js';
-import { AriTestServer } from '../ari-server/server.js';
+import { AriTestServer, type AriTestServerOptions } from '../ari-server/server.js';
 
 /** Far ends a test asks for, in the carrier's terms. Times in ms. */
 export type FarEnd =
@@ -37,8 +37,8 @@ export interface TelephonyLab {
   close(): Promise<void>;
 }
 
-export async function testServerLab(): Promise<TelephonyLab> {
-  const server = await AriTestServer.start({ timeScale: 0.01 });
+export async function testServerLab(options: AriTestServerOptions = {}): Promise<TelephonyLab> {
+  const server = await AriTestServer.start({ timeScale: 0.01, ...options });
   for (let n = 1; n <= 24; n++) server.pbx.registerAgentPhone(`agent${n}`, 500);
   let numbers = 0;
   return {

@@ -7,6 +7,7 @@
 import type { EventEmitter } from 'node:events';
 import ari from 'ari-client';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { describeError } from './ari-errors.js';
 import { ARI_EVENT_TYPES } from './ari-events.js';
 import { RepeatedEvents } from './repeated-events.js';
@@ -81,7 +82,18 @@ export interface ChannelSummary {
   readonly state: string;
   /** The dialplan application running: `Stasis` while the channel is in an ARI application. */
   readonly appName: string;
+  /**
+   * The variables ari.conf's `channelvars` names, as Asterisk lists them with
+   * the channel (unset ones as ""); empty where ari.conf names none.
+   */
+  readonly variables: Readonly<Record<string, string>>;
 }
+
+/** A listed channel's `channelvars`: absent where ari.conf names none. */
+const listedVariables = z
+  .record(z.string(), z.string())
+  .optional()
+  .transform((vars) => vars ?? {});
 
 export interface BridgeSummary {
   readonly id: string;
@@ -231,7 +243,12 @@ export async function connectAri(o: AriConnectionOptions): Promise<AriConnection
       }
     },
     listChannels: async () =>
-      (await c.channels.list()).map((ch) => ({ id: ch.id, state: ch.state, appName: ch.dialplan?.app_name ?? '' })),
+      (await c.channels.list()).map((ch) => ({
+        id: ch.id,
+        state: ch.state,
+        appName: ch.dialplan?.app_name ?? '',
+        variables: listedVariables.parse((ch as { channelvars?: unknown }).channelvars),
+      })),
   };
   return {
     rest,

@@ -3,13 +3,22 @@
  * customers' channels, found by the OUTPACE_ATTEMPT variable every customer
  * channel carries, with the agent's leg a customer shares a bridge with; and
  * its agents' legs (OUTPACE_AGENT), found by the ARI application they were
- * made for (OUTPACE_APP). Asterisk lists channels without their variables,
- * so each channel is asked for its own: once per takeover, never on the
- * pacing path.
+ * made for (OUTPACE_APP). Asterisk lists these variables with each channel
+ * when ari.conf names them in `channelvars` (the shipped ari.conf does): one
+ * request a server. Without it, each channel is asked for each of its own,
+ * four requests a channel: seconds for a server of a few hundred agents, on
+ * the way to a takeover's first dial.
  */
 import { AgentId, AttemptId } from '../../domain/ids.js';
 import type { AriRest, ChannelSummary } from './ari-connection.js';
 import type { RestGate } from './rest-gate.js';
+
+/**
+ * What outpace marks its channels with, for an engine taking over a lost
+ * one's: ari.conf's `channelvars` should name them all (asterisk-config/ari.conf).
+ */
+export const OWNER_VARIABLES = ['OUTPACE_ATTEMPT', 'OUTPACE_AGENT', 'OUTPACE_APP', 'OUTPACE_ENGINE'] as const;
+export type OwnerVariable = (typeof OWNER_VARIABLES)[number];
 
 export interface LeftCustomer {
   readonly channelId: string;
@@ -49,15 +58,13 @@ export async function findLeftBehind(gate: RestGate, rest: () => AriRest): Promi
     inBridge.set(bridge.id, bridge.channels);
     for (const channelId of bridge.channels) bridgeOf.set(channelId, bridge.id);
   }
-  const variable = (channelId: string, name: string) => gate.run('channel variable', () => rest().channelVar(channelId, name)).catch(() => undefined);
+  const variable = (channel: ChannelSummary, name: OwnerVariable): string | undefined | Promise<string | undefined> =>
+    name in channel.variables
+      ? channel.variables[name] || undefined
+      : gate.run('channel variable', () => rest().channelVar(channel.id, name)).catch(() => undefined);
   const found = await Promise.all(
     channels.map(async (channel) => {
-      const [attempt, agent, app, engine] = await Promise.all([
-        variable(channel.id, 'OUTPACE_ATTEMPT'),
-        variable(channel.id, 'OUTPACE_AGENT'),
-        variable(channel.id, 'OUTPACE_APP'),
-        variable(channel.id, 'OUTPACE_ENGINE'),
-      ]);
+      const [attempt, agent, app, engine] = await Promise.all(OWNER_VARIABLES.map((name) => variable(channel, name)));
       return { channel, attempt, agent, app, engine };
     }),
   );
