@@ -23,6 +23,8 @@ const setup = z
     agents: z.number().int().positive(),
     timeScale: z.number().positive(),
     start: z.number(),
+    /** As a PBX whose ari.conf names no channelvars (default: the shipped ari.conf's). */
+    noChannelvars: z.boolean().default(false),
   })
   .parse(JSON.parse(process.argv[2] ?? '{}'));
 
@@ -45,7 +47,7 @@ function scriptFor(p: LeadProfile): CallScript {
   }
 }
 
-const server = await AriTestServer.start({ timeScale: setup.timeScale, keepLog: false });
+const server = await AriTestServer.start({ timeScale: setup.timeScale, keepLog: false, ...(setup.noChannelvars ? { channelvars: [] } : {}) });
 const population = new Population(setup.scenario, setup.seed, setup.start);
 for (let i = 0; i < setup.numbers; i++) {
   const lead = population.take();

@@ -31,7 +31,10 @@
  * (customer, link out, link in, agent's leg) where one on its server holds two.
  *
  *   DATABASE_URL=... node --import tsx bench/scale.ts [--agents 5000] [--engines 4] [--servers 10] [--minutes 10] [--scale 1]
- *     [--meet same-server] [--takeover-kills 0] [--lease-ms 5000] [--out FILE_BASE] [--cpu-prof-dir DIR]
+ *     [--meet same-server] [--takeover-kills 0] [--lease-ms 5000] [--channelvars shipped|none] [--out FILE_BASE] [--cpu-prof-dir DIR]
+ *
+ * `--channelvars none` runs the test servers as a PBX whose ari.conf lists no
+ * channelvars: a takeover then asks each channel for its variables.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -65,8 +68,11 @@ const { values } = parseArgs({
     'lease-ms': { type: 'string' },
     meet: { type: 'string' },
     'cpu-prof-dir': { type: 'string' },
+    channelvars: { type: 'string' },
   },
 });
+const channelvars = values.channelvars ?? 'shipped';
+if (channelvars !== 'shipped' && channelvars !== 'none') throw new Error(`--channelvars ${channelvars}: use shipped (asterisk-config/ari.conf's) or none`);
 const meet = values.meet ?? 'same-server';
 const crossAfterMs = meet === 'same-server' ? 'off' : meet === 'anywhere' ? '0' : /^across-after-(\d+)$/.exec(meet)?.[1];
 if (crossAfterMs === undefined) throw new Error(`--meet ${meet}: use same-server, across-after-MS (such as across-after-500) or anywhere`);
@@ -209,7 +215,7 @@ log(`${LEADS} leads over ${engines} campaigns, ${agents} agents over ${serverCou
 // ---- the ARI test servers, a process each ---------------------------------------------
 const servers = await Promise.all(
   Array.from({ length: serverCount }, async (_, i) => {
-    const child = fork(fileURLToPath(new URL('./agents-1000-server.ts', import.meta.url)), [JSON.stringify({ scenario, seed: SEED, numbers: leadsPerCampaign * engines, agents, timeScale: scale, start: START })], {
+    const child = fork(fileURLToPath(new URL('./agents-1000-server.ts', import.meta.url)), [JSON.stringify({ scenario, seed: SEED, numbers: leadsPerCampaign * engines, agents, timeScale: scale, start: START, noChannelvars: channelvars === 'none' })], {
       execArgv: ['--import', 'tsx'],
     });
     started.push(child);
@@ -463,8 +469,9 @@ await Promise.all([...engineProcesses, ...standBys].map((e) => e.stop('end')));
 const steady = samples.slice(1);
 const result = {
   measuredAt: new Date().toISOString(),
-  command: `node --import tsx bench/scale.ts --agents ${agents} --engines ${engines} --servers ${serverCount} --minutes ${minutes} --scale ${scale} --meet ${meet}`,
+  command: `node --import tsx bench/scale.ts --agents ${agents} --engines ${engines} --servers ${serverCount} --minutes ${minutes} --scale ${scale} --meet ${meet} --takeover-kills ${takeoverKills} --lease-ms ${leaseTtlMs} --channelvars ${channelvars}`,
   meet,
+  channelvars,
   scenario,
   agents,
   engines,
@@ -531,6 +538,7 @@ function report(r: typeof result): string {
     `| live answer to agent connected, real ms, p50 / p99 / max | ${r.connectP50Ms} / ${r.connectP99Ms} / ${r.connectMaxMs} |`,
     `| of which waiting for an agent the customer could meet, p50 / p99 | ${r.agentWaitP50Ms} / ${r.agentWaitP99Ms} |`,
     `| meeting design (--meet) | ${r.meet} |`,
+    `| ari.conf channelvars of the test servers (--channelvars) | ${r.channelvars} |`,
     `| share of connects that crossed to another server | ${(r.crossedShare * 100).toFixed(1)}% |`,
     `| channels per connected call | ${r.channelsPerConnectedCall} |`,
     `| engine processes' CPU, all together (per dial) | ${r.engineCpuPct}% of a core (${r.engineCpuMsPerDial} ms) |`,

@@ -210,6 +210,8 @@ export class CampaignRunner {
     });
     this.running = { engine, leads, attempts, lease, live, watch, gate: dialGate, unsubscribe };
     const { adopted } = await takeOverLostEngineCalls({ db, campaign, trunkId: trunk.id, engineId, engine, port: this.o.port, logger, now: scheduler.now() });
+    // Claimed while the agents log in, so that the first one ready is dialed for at once (the takeover released every claim).
+    leads.refill();
     await live.takeOver(adopted);
     engine.start();
     dialGate.started(engine);

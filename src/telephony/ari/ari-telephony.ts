@@ -425,10 +425,13 @@ export class AriTelephony implements TelephonyPort, IvrPort {
       }),
     );
     const adopted = new Map<AttemptId, LeftCall>();
-    for (const request of requests.filter((r) => !customers.has(r.attemptId))) {
-      const abandonedAt = await this.abandonedByPbx(request.attemptId);
-      if (abandonedAt !== undefined) adopted.set(request.attemptId, { phase: 'abandoned-by-pbx', at: abandonedAt });
-    }
+    // Asked together (the gate bounds them): over several servers each is asked about every call, most of them elsewhere.
+    const notHere = requests.filter((r) => !customers.has(r.attemptId));
+    const abandoned = await Promise.all(notHere.map((request) => this.abandonedByPbx(request.attemptId)));
+    notHere.forEach((request, i) => {
+      const at = abandoned[i];
+      if (at !== undefined) adopted.set(request.attemptId, { phase: 'abandoned-by-pbx', at });
+    });
     // From the first call made this adapter's own to the return, nothing is awaited: their events, heard from then on,
     // must reach the caller after it has taken the calls over from this answer (at once, on return).
     for (const request of requests) {
