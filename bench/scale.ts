@@ -266,6 +266,8 @@ class EngineProcess {
    * At the end of a profiled run it is told to exit instead (it exits when its channel closes), so that node writes its CPU profile.
    */
   async stop(how: 'kill' | 'end' = 'kill'): Promise<void> {
+    // A process that died already (a crash the log shows) is not waited for.
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
     if (how === 'end' && cpuProfDir) this.child.disconnect();
     else this.child.kill('SIGKILL');

@@ -68,6 +68,8 @@ export class AriTestServer {
   /** See hangRequests(). */
   private hangingUntil = 0;
   private readonly hanging: ServerResponse[] = [];
+  /** See hangNext(). */
+  private readonly hangingNext: Array<{ readonly request: RegExp; left: number }> = [];
   private readonly wss: WebSocketServer;
   private readonly routes: readonly Route[];
 
@@ -172,7 +174,17 @@ export class AriTestServer {
     }, ms);
   }
 
+  /**
+   * The next `times` REST requests whose `METHOD /path` (without /ari)
+   * matches `request` hang, never served: a loaded Asterisk that does not
+   * answer one kind of request in time, while the others go on.
+   */
+  hangNext(request: RegExp, times: number): void {
+    this.hangingNext.push({ request, left: times });
+  }
+
   async close(): Promise<void> {
+    for (const res of this.hanging.splice(0)) res.destroy();
     this.pbx.close();
     for (const ws of this.sockets) ws.terminate();
     this.wss.close();
@@ -206,6 +218,11 @@ export class AriTestServer {
 
     const body = await readJsonBody(req);
     const path = url.pathname.replace(/^\/ari/, '');
+    const hang = this.hangingNext.find((h) => h.left > 0 && h.request.test(`${req.method} ${path}`));
+    if (hang) {
+      hang.left--;
+      return void this.hanging.push(res);
+    }
     for (const route of this.routes) {
       if (route.method !== req.method) continue;
       const match = route.path.exec(path);

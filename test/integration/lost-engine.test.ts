@@ -134,6 +134,26 @@ describe.each([
     }
   });
 
+  it("goes on when the PBX does not answer the removal of a lost engine's leg, tries it once more, and says which are left", async () => {
+    const idle = await connectEngine(lab, 'idle');
+    const other = await connectEngine(lab, 'other');
+    try {
+      idle.telephony.loginAgent(AGENT, lab.agentEndpoint(7));
+      await idle.heard.next('agent.leg-up', AGENT);
+      idle.telephony.close();
+      // Both tries time out: the leg is left, and the takeover goes on.
+      lab.server!.hangNext(/^DELETE \/channels\//, 2);
+      expect(await other.telephony.removeLeftLegs('idle')).toBe(0);
+      expect(pbx().list().filter((c) => c.endpoint === lab.agentEndpoint(7))).toHaveLength(1);
+      // The first try times out, the second removes it.
+      lab.server!.hangNext(/^DELETE \/channels\//, 1);
+      expect(await other.telephony.removeLeftLegs('idle')).toBe(1);
+      await expect.poll(() => pbx().list().filter((c) => c.endpoint === lab.agentEndpoint(7))).toEqual([]);
+    } finally {
+      await other.telephony.shutdown();
+    }
+  });
+
   it("removes the idle agents' legs of a lost engine none of whose calls was left to adopt", async () => {
     const idle = await connectEngine(lab, 'idle');
     const other = await connectEngine(lab, 'other');

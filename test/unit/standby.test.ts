@@ -48,6 +48,21 @@ describe('an engine standing by for a campaign another engine runs', () => {
     expect(tookOver).toEqual([[3000, 'engine-a']]);
   });
 
+  it('keeps a campaign it took over when what follows the takeover fails, and says so', async () => {
+    const time = new SimulatedTime(0);
+    const run = fakeRun(['ok']);
+    const said: string[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => void said.push((JSON.parse(line) as { msg: string }).msg) });
+    const failing = async () => {
+      throw new Error('ARI request "hangup" got no answer within 5000 ms');
+    };
+    new StandBy({ run, campaignId: CAMPAIGN, scheduler: time, logger, intervalMs: 1000, tookOver: failing }, 'engine-a');
+    // Unhandled, the rejection would end the process (vitest fails the run on one).
+    await settle(time, 3000);
+    expect(run).toMatchObject({ starts: 1, drains: 0 });
+    expect(said).toEqual([expect.stringMatching(/^campaign taken over, but what follows the takeover failed/)]);
+  });
+
   it('lets go of what a failed start set up and asks again; stopped, asks no more', async () => {
     const time = new SimulatedTime(0);
     const run = fakeRun(['storage down', 'elsewhere', 'elsewhere', 'elsewhere']);

@@ -80,6 +80,9 @@ export class StandBy {
       return this.next();
     }
     this.o.logger.warn({ campaignId: this.o.campaignId }, "campaign taken over: its lost engine's calls adopted or closed, dialing from this engine");
-    await this.o.tookOver(taken.lostEngine);
+    // The campaign is this engine's now, whatever the rest of the takeover meets (a PBX too loaded to list its channels).
+    await this.o.tookOver(taken.lostEngine).catch((error: unknown) =>
+      this.o.logger.error({ campaignId: this.o.campaignId, err: error }, "campaign taken over, but what follows the takeover failed (the lost engine's idle agent legs may be left on the PBX)"),
+    );
   }
 }

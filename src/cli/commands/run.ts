@@ -171,9 +171,8 @@ export function campaignEngine(campaignIds: readonly CampaignId[], env: NodeJS.P
         const campaignId = campaigns[i]!.id;
         const tookOver = async (lostEngine: string | undefined) => {
           running.runs.push(run);
-          // The lost engine's agents' legs that no adopted call holds go before its agents log in here.
-          await telephony.removeLeftLegs(lostEngine);
-          runningHere.add(campaignId);
+          // The lost engine's agents' legs that no adopted call holds go before its agents log in here; failing that, they log in all the same.
+          await telephony.removeLeftLegs(lostEngine).finally(() => runningHere.add(campaignId));
         };
         try {
           const { lostEngine } = await run.start();

@@ -461,17 +461,24 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     // A leg's bridge is made before its channel: a run lost in between leaves the bridge alone.
     const ownBridge = `${this.config.OUTPACE_ENGINE_ID}-a-`;
     const known = new Set(this.agents.all().map((leg) => leg.bridgeId));
+    const hangUp = (leg: LeftLeg) => this.gate.run('hangup', () => this.rest.hangup(leg.channelId));
+    const legsLeft = await removeAll(left, hangUp);
+    // The bridge of a leg still up stays with it.
     const bridges = [
-      ...left.map((leg) => leg.bridgeId ?? `${leg.channelId}-bridge`),
+      ...left.filter((leg) => !legsLeft.failed.includes(leg)).map((leg) => leg.bridgeId ?? `${leg.channelId}-bridge`),
       ...emptyBridges.filter((id) => id.startsWith(ownBridge) && !known.has(id)),
     ];
-    const gone = (err: unknown) => {
-      if (!isGoneError(err) && !/Bridge not found/i.test(describeError(err))) throw err;
-    };
-    await Promise.all(left.map((leg) => this.gate.run('hangup', () => this.rest.hangup(leg.channelId)).catch(gone)));
-    await Promise.all([...new Set(bridges)].map((id) => this.gate.run('bridge destroy', () => this.rest.destroyBridge(id)).catch(gone)));
+    const destroy = (id: string) => this.gate.run('bridge destroy', () => this.rest.destroyBridge(id));
+    const bridgesLeft = await removeAll([...new Set(bridges)], destroy);
     if (left.length > 0) this.logger.warn({ legs: left.map((l) => l.agentId), bridges: bridges.length }, 'agent legs left by a lost engine hung up, with their bridges');
-    return left.length;
+    if (legsLeft.failed.length + bridgesLeft.failed.length > 0) {
+      this.logger.error(
+        { legs: legsLeft.failed.map((l) => l.channelId), bridges: bridgesLeft.failed, err: legsLeft.error ?? bridgesLeft.error },
+        "Asterisk refused or did not answer the removal of some of a lost engine's agent legs or bridges, twice: they stay on the PBX " +
+          "(an agent logging in gets a new leg beside an old one); hang them up with `asterisk -rx 'channel request hangup <channel>'`",
+      );
+    }
+    return left.length - legsLeft.failed.length;
   }
 
   /**
@@ -1144,4 +1151,27 @@ export class AriTelephony implements TelephonyPort, IvrPort {
 /** NOTSURE and HANGUP are treated as people: hanging up on a live person is the costly mistake. */
 function partyFromDetection(status: string): AnsweredParty {
   return status === 'MACHINE' ? 'machine' : 'human';
+}
+
+/**
+ * Removes each thing left behind (a leg, a bridge), trying once more those
+ * whose removal failed other than by being gone already: a loaded PBX may not
+ * answer in time, and a takeover must not fail for one leg.
+ */
+async function removeAll<T>(things: readonly T[], remove: (thing: T) => Promise<unknown>): Promise<{ failed: T[]; error: unknown }> {
+  let error: unknown;
+  const tryEach = async (batch: readonly T[]) => {
+    const failed: T[] = [];
+    await Promise.all(
+      batch.map((thing) =>
+        remove(thing).catch((err: unknown) => {
+          if (isGoneError(err) || /Bridge not found/i.test(describeError(err))) return;
+          error = err;
+          failed.push(thing);
+        }),
+      ),
+    );
+    return failed;
+  };
+  return { failed: await tryEach(await tryEach(things)), error };
 }
