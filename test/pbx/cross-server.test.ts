@@ -4,11 +4,12 @@
  * the first, outpace-link-pbx1 on the second, from asterisk-config/pjsip.conf's
  * link templates). `outpace run` drives both with OUTPACE_CROSS_SERVER_AFTER_MS
  * 0; the campaign's trunk is on pbx1 only, so every customer is dialed there,
- * and its only agent, agent21, is on pbx2. Checked on each Asterisk's own
- * events: pbx1 calls pbx2 over the link with the engine's application in the
- * X-Outpace-App header, pbx2's [outpace-from-pbx] hands the call to that
- * application, which bridges it with the agent's leg and answers it; pbx1
- * bridges the customer with its end of the link. The customer's hangup ends
+ * and its only agent, the first of pbx2's (agent21 in the default lab), is on
+ * pbx2. Checked on each Asterisk's own events: pbx1 calls pbx2 over the link
+ * with the engine's application in the X-Outpace-App header, pbx2's
+ * [outpace-from-pbx] hands the call to that application, which bridges it
+ * with the agent's leg and answers it; pbx1 bridges the customer with its end
+ * of the link. The customer's hangup ends
  * both ends of the link and leaves the agent on their leg; the attempt closes
  * live with its agent; nothing is left on either PBX. Then the agent's server
  * refuses the crossing (its [outpace-from-pbx] finds no engine serving the
@@ -77,8 +78,12 @@ describe.skipIf(!lab.pbx2)('a customer on pbx1 put through to the only agent, on
     ({ scene, pbx2, engine } = await crossingScene('crossing', ENGINE, carrierNumber({ kind: 'person', ringSec: 2, talkSec: 6 }, 70)));
     await scene.logIn(engine);
     await until('the call over', async () => (call = (await scene.attempts())[0])?.ended === true, 90_000);
-    await until('the agent ready again after their wrap-up', async () => readyAfterTheCall((states = await agentStates(scene))), 60_000).catch(() => undefined);
-    call = (await scene.attempts())[0];
+    // (The disposition and the agent's states are stored apart: both are awaited.)
+    await until(
+      'the call dispositioned and the agent ready again after their wrap-up',
+      async () => readyAfterTheCall((states = await agentStates(scene))) && (call = (await scene.attempts())[0])?.disposition != null,
+      60_000,
+    ).catch(() => undefined);
     legAfter = (await channelsNamed(new RegExp(`^PJSIP/${AGENT_ID}-`), lab.pbx2!.ariUrl)).map((c) => ({ id: c.id, state: c.state }));
     linksAfter = [...(await channelsNamed(LINK_CHANNEL, lab.ariUrl)), ...(await channelsNamed(LINK_CHANNEL, lab.pbx2!.ariUrl))].map((c) => c.name);
     exitCode = await engine.stop('SIGTERM');
