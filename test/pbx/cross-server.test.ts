@@ -14,7 +14,8 @@
  * live with its agent; nothing is left on either PBX. Then the agent's server
  * refuses the crossing (its [outpace-from-pbx] finds no engine serving the
  * application: Hangup(34)), and the customer is abandoned by the rules, the
- * reason in the engine's log.
+ * reason in the engine's log. Last, the agent's leg ends during a crossed
+ * call: both ends of the link go, then the customer's call.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentId } from '../../src/domain/ids.js';
@@ -209,6 +210,53 @@ describe.skipIf(!lab.pbx2)('a crossing the agent\'s PBX refuses, with no engine 
     expect(scene.observer.about(`${ENGINE}-c-${call!.id}`).some((e) => e.type === 'PlaybackStarted' && /abandon/.test(e.playback?.media_uri ?? ''))).toBe(true);
     expect(legAfter).toHaveLength(1);
     expect(legAfter[0]).toMatchObject({ state: 'Up' });
+  });
+
+  it('leaves nothing on either PBX', async () => {
+    for (const ariUrl of [lab.ariUrl, lab.pbx2!.ariUrl]) {
+      expect(await leftOnPbx(ENGINE, ariUrl), ariUrl).toEqual({ channels: [], bridges: [] });
+      expect((await channelsNamed(LINK_CHANNEL, ariUrl)).map((c) => c.name), ariUrl).toEqual([]);
+    }
+  });
+});
+
+describe.skipIf(!lab.pbx2)("the agent's side of a crossed call ending first", () => {
+  const ENGINE = `pbx-agent-ends-${RUN}`;
+  const TALK_SEC = 40;
+  let scene: CampaignUnderTest;
+  let pbx2: AriObserver;
+  let engine: EngineProcess;
+  let call: AttemptRow | undefined;
+
+  beforeAll(async () => {
+    // A person who would talk 40 s; the agent's leg on pbx2 ends once they are put through (as a softphone hanging up).
+    ({ scene, pbx2, engine } = await crossingScene('crossing ended by the agent', ENGINE, carrierNumber({ kind: 'person', ringSec: 2, talkSec: TALK_SEC }, 72)));
+    await scene.logIn(engine);
+    await until('the customer put through', async () => (call = (await scene.attempts())[0])?.connected === true, 90_000);
+    const [leg] = await channelsNamed(new RegExp(`^PJSIP/${AGENT_ID}-`), lab.pbx2!.ariUrl);
+    await ari('DELETE', `/channels/${leg!.id}`, lab.pbx2!.ariUrl);
+    await until('the call over', async () => (call = (await scene.attempts())[0])?.ended === true, 30_000);
+    await engine.stop('SIGTERM');
+  }, 4 * 60_000);
+
+  afterAll(async () => {
+    pbx2?.close();
+    await clearPbx(ENGINE, lab.pbx2!.ariUrl).catch(() => undefined);
+    await scene?.close([ENGINE]);
+  });
+
+  it("ends both ends of the link, then the customer's call on pbx1, long before the person would have hung up", () => {
+    expect(call).toMatchObject({ connected: true, ended: true, outcome: 'live', abandoned: false, agent_id: AGENT_ID });
+    const into = named(pbx2.events, /^PJSIP\/outpace-link-pbx1-/)[0]!;
+    const out = named(scene.observer.events, /^PJSIP\/outpace-link-pbx2-/)[0]!;
+    const customer = scene.observer.about(`${ENGINE}-c-${call!.id}`);
+    const gone = (events: readonly AriEvent[]) => events.find((e) => e.type === 'ChannelDestroyed');
+    const answered = customer.find((e) => e.type === 'ChannelStateChange' && e.channel?.state === 'Up')!;
+    // (Which end of the link is destroyed first is a race between the two PBXs: pbx2's BYE and its own ChannelDestroyed.)
+    expect(gone(pbx2.about(into))?.cause).toBe(16);
+    expect(gone(scene.observer.about(out))?.cause).toBe(16);
+    expect(at(gone(scene.observer.about(out))!)).toBeLessThanOrEqual(at(gone(customer)!));
+    expect(at(gone(customer)!) - at(answered)).toBeLessThan(TALK_SEC * 1000);
   });
 
   it('leaves nothing on either PBX', async () => {
