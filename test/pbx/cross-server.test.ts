@@ -245,17 +245,16 @@ describe.skipIf(!lab.pbx2)("the agent's side of a crossed call ending first", ()
     await scene?.close([ENGINE]);
   });
 
-  it("ends both ends of the link, then the customer's call on pbx1, long before the person would have hung up", () => {
+  it("ends both ends of the link and the customer's call on pbx1, long before the person would have hung up", () => {
     expect(call).toMatchObject({ connected: true, ended: true, outcome: 'live', abandoned: false, agent_id: AGENT_ID });
     const into = named(pbx2.events, /^PJSIP\/outpace-link-pbx1-/)[0]!;
     const out = named(scene.observer.events, /^PJSIP\/outpace-link-pbx2-/)[0]!;
     const customer = scene.observer.about(`${ENGINE}-c-${call!.id}`);
     const gone = (events: readonly AriEvent[]) => events.find((e) => e.type === 'ChannelDestroyed');
     const answered = customer.find((e) => e.type === 'ChannelStateChange' && e.channel?.state === 'Up')!;
-    // (Which end of the link is destroyed first is a race between the two PBXs: pbx2's BYE and its own ChannelDestroyed.)
+    // (The order of the three ends is a race, within a millisecond or two: pbx2's BYE, its own ChannelDestroyed, the engine's hangups.)
     expect(gone(pbx2.about(into))?.cause).toBe(16);
     expect(gone(scene.observer.about(out))?.cause).toBe(16);
-    expect(at(gone(scene.observer.about(out))!)).toBeLessThanOrEqual(at(gone(customer)!));
     expect(at(gone(customer)!) - at(answered)).toBeLessThan(TALK_SEC * 1000);
   });
 
