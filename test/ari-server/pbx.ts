@@ -132,7 +132,7 @@ export class SimPbx {
   private readonly playQueues = new Map<string, LivePlayback[]>();
   private readonly scripts = new Map<string, CallScript>();
   private readonly agentPhones = new Map<string, AgentPhone>();
-  /** Inter-PBX link endpoints (pjsip-link.conf) and the test server each leads to. */
+  /** Inter-PBX link endpoints (pjsip.conf's link-endpoint) and the test server each leads to. */
   private readonly links = new Map<string, string>();
   /** Trunks whose carrier does not answer qualify: their endpoint is offline and calls on them cannot be made. */
   private readonly trunksDown = new Set<string>();
@@ -907,7 +907,8 @@ export class SimPbx {
     this.channelEvent(ch, 'ChannelDialplan', { dialplan_app: app, dialplan_app_data: data });
   }
 
-  // ---- the link to another PBX of the site (not recorded: modelled on chan_pjsip between two Asterisks) ----
+  // ---- the link to another PBX of the site (not recorded: modelled on chan_pjsip between two Asterisks, and its events
+  // and causes checked against the lab's two Asterisk 22.10.1, test/pbx/cross-server.test.ts) ----
 
   /**
    * The INVITE goes to the other server with the channel's PJSIP_HEADER(add,...)
@@ -965,7 +966,10 @@ export class SimPbx {
       this.dialplanStep(ch, FROM_PBX_CONTEXT, 1, 'Stasis', `${app},crossing,${m.exten}`, m.exten);
       if (this.enterStasis(ch, ['crossing', m.exten], app)) return;
       this.dialplanStep(ch, FROM_PBX_CONTEXT, 2, 'Hangup', String(CAUSES.congestion.code), m.exten);
-      this.hangupChannel(ch, { cause: CAUSES.congestion.code }, CAUSES.congestion);
+      // As Asterisk 22.10.1 reports Hangup(34) on a call from another PBX it never answered (the lab's two PBXs): a soft
+      // hangup request of cause 16, no Dial event (nothing dialed the channel here), destroyed with 34 and the 503 sent back.
+      this.channelEvent(ch, 'ChannelHangupRequest', { cause: CAUSES.normal.code, soft: true });
+      this.destroy(ch, CAUSES.congestion);
     }, ch);
     return ch.id;
   }

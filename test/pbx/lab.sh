@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The real-PBX lab: a PBX running outpace's own asterisk-config/ and dialplan/,
 # a second PBX (pbx2) running the same with its own ports and a few agents of its
-# own, as a site with several Asterisk servers (docs/scaling.md), an Asterisk
+# own, as a site with several Asterisk servers (docs/scaling.md), linked to each
+# other as such a site links them (pjsip.conf's link templates: outpace-link-pbx2 on
+# the first, outpace-link-pbx1 on the second, for calls crossing servers), an Asterisk
 # playing the public network behind both (test/pbx/carrier/), and auto-answering
 # softphones (baresip) for the agents and a supervisor.
 #
@@ -131,9 +133,9 @@ cli() { "$prefix/sbin/asterisk" -C "$lab/$1/etc/asterisk.conf" -rx "$2" 2>/dev/n
 # The agents whose softphones register on each PBX: agent1..agentN on the first, the next ones on the second.
 pbx2_agent_numbers() { if [ "$pbxs" = 2 ]; then seq $((agents + 1)) $((agents + pbx2_agents)); fi; }
 
-make_pbx() { # instance sip-port ari-port ami-port rtp-shift agent-names...
-  local d="$lab/$1" sip=$2 http=$3 ami=$4 rtp_shift=$5
-  shift 5
+make_pbx() { # instance sip-port ari-port ami-port rtp-shift link-to link-sip-port agent-names...
+  local d="$lab/$1" sip=$2 http=$3 ami=$4 rtp_shift=$5 link_to=$6 link_sip=$7
+  shift 7
   asterisk_conf "$d"
   # A PBX has its host to itself; the lab's shares one with builds and tests. Real-time
   # priority, as asterisk.conf offers it, keeps Asterisk's answers from waiting on them.
@@ -170,6 +172,21 @@ contact = sip:127.0.0.1:$carrier_sip
 type = identify
 endpoint = carrier
 match = 127.0.0.1:$carrier_sip
+EOF
+    # The link to the other PBX, as pjsip-site.conf's example has a site write it (calls crossing servers).
+    [ -z "$link_to" ] || cat <<EOF
+
+[outpace-link-$link_to](link-endpoint)
+aors = outpace-link-$link_to
+media_address = 127.0.0.1
+bind_rtp_to_media_address = yes
+[outpace-link-$link_to](link-aor)
+contact = sip:127.0.0.1:$link_sip
+; The other PBX shares the lab's address: match its SIP port too.
+[outpace-link-$link_to]
+type = identify
+endpoint = outpace-link-$link_to
+match = 127.0.0.1:$link_sip
 EOF
     local name
     for name in "$@"; do
@@ -270,6 +287,8 @@ registered_phones() { cli "${1:-pbx}" 'pjsip show contacts' | grep -cE 'Contact:
 phones_registered() { [ "$(registered_phones pbx)" -ge $((agents + 1)) ] && [ "$pbxs" = 1 -o "$(registered_phones pbx2)" -ge "$pbx2_agents" ]; }
 trunk_qualifies() { cli "${1:-pbx}" 'pjsip show contacts' | grep -qE 'Contact: +carrier/.* Avail'; }
 trunks_qualify() { trunk_qualifies pbx && { [ "$pbxs" = 1 ] || trunk_qualifies pbx2; }; }
+link_qualifies() { cli "$1" 'pjsip show contacts' | grep -qE "Contact: +outpace-link-$2/.* Avail"; }
+links_qualify() { [ "$pbxs" = 1 ] || { link_qualifies pbx pbx2 && link_qualifies pbx2 pbx1; }; }
 
 fail() {
   say "outpace lab: $1 did not come up. Last lines of $2:"
@@ -293,7 +312,8 @@ export OUTPACE_LAB_AMI=outpace-lab:lab-ami@127.0.0.1:$ami_port
 EOF
   [ "$pbxs" = 1 ] && return 0
   # Both PBXs as outpace names them (docs/scaling.md); each engine's ARI_APP on each.
-  local server='"username":"'$ari_user'","password":"'$ari_password'","trunks":[{"id":"carrier","maxLines":50,"maxCallsPerSecond":10}]'
+  # Each with its link to the other (pjsip-site.conf's outpace-link-<server>): calls may cross servers.
+  local server='"username":"'$ari_user'","password":"'$ari_password'","link":"PJSIP/{attempt}@outpace-link-{server}","trunks":[{"id":"carrier","maxLines":50,"maxCallsPerSecond":10}]'
   cat <<EOF
 export OUTPACE_LAB_SERVERS='[{"name":"pbx1","ariUrl":"http://127.0.0.1:$ari_port",$server},{"name":"pbx2","ariUrl":"http://127.0.0.1:$pbx2_ari_port",$server}]'
 export OUTPACE_LAB_PBX2_ARI_URL=http://127.0.0.1:$pbx2_ari_port
@@ -332,9 +352,11 @@ up() {
   mkdir -p "$pids"
   make_carrier
   local n d i instances=(carrier pbx)
-  make_pbx pbx "$pbx_sip" "$ari_port" "$ami_port" "$offset" $(for n in $(seq 1 "$agents"); do echo "agent$n"; done) supervisor
+  local link_to=
+  [ "$pbxs" = 1 ] || link_to=pbx2
+  make_pbx pbx "$pbx_sip" "$ari_port" "$ami_port" "$offset" "$link_to" "$pbx2_sip" $(for n in $(seq 1 "$agents"); do echo "agent$n"; done) supervisor
   if [ "$pbxs" = 2 ]; then
-    make_pbx pbx2 "$pbx2_sip" "$pbx2_ari_port" "$pbx2_ami_port" $((offset + 200)) $(for n in $(pbx2_agent_numbers); do echo "agent$n"; done)
+    make_pbx pbx2 "$pbx2_sip" "$pbx2_ari_port" "$pbx2_ami_port" $((offset + 200)) pbx1 "$pbx_sip" $(for n in $(pbx2_agent_numbers); do echo "agent$n"; done)
     instances+=(pbx2)
   fi
   for i in "${instances[@]}"; do
@@ -358,6 +380,11 @@ up() {
   wait_for "the trunk" 40 trunks_qualify || {
     trunk_qualifies pbx || fail "the trunk to the carrier (qualify)" "$lab/pbx/log/messages"
     fail "the second PBX's trunk to the carrier (qualify)" "$lab/pbx2/log/messages"
+  }
+  # Each PBX qualifies its link every 10 s (pjsip.conf's link-aor): a crossing before the first is refused.
+  wait_for "the link between the PBXs" 30 links_qualify || {
+    link_qualifies pbx pbx2 || fail "the first PBX's link to the second (qualify)" "$lab/pbx/log/messages"
+    fail "the second PBX's link to the first (qualify)" "$lab/pbx2/log/messages"
   }
   env_lines >"$lab/env"
   status_line

@@ -173,8 +173,8 @@ export class CampaignUnderTest {
   }
 }
 
-/** Runs an Asterisk CLI command on the lab's PBX or carrier. */
-export async function asteriskCli(instance: 'pbx' | 'carrier', command: string): Promise<string> {
+/** Runs an Asterisk CLI command on the lab's PBX, its second PBX or its carrier. */
+export async function asteriskCli(instance: 'pbx' | 'pbx2' | 'carrier', command: string): Promise<string> {
   const { stdout } = await run(lab.asterisk, ['-C', join(lab.dir, instance, 'etc', 'asterisk.conf'), '-rx', command]);
   return stdout;
 }

@@ -65,7 +65,8 @@ describe.skipIf(!lab.pbx2)("another engine takes a killed engine's campaign and 
     });
     for (const s of SERVERS) for (const n of [TALKING[s], IDLE[s]]) await placeAgent(scene.db, AgentId(`agent${n}`), s);
     pbx2 = await AriObserver.open(undefined, lab.pbx2!.ariUrl);
-    const env = { OUTPACE_LEASE_TTL_MS: String(LEASE_TTL_MS), OUTPACE_SERVERS: process.env['OUTPACE_LAB_SERVERS']! };
+    // No call crosses the lab's link: a crossed call is not adopted as such (docs/scaling.md, "Not done yet").
+    const env = { OUTPACE_LEASE_TTL_MS: String(LEASE_TTL_MS), OUTPACE_SERVERS: process.env['OUTPACE_LAB_SERVERS']!, OUTPACE_CROSS_SERVER_AFTER_MS: 'off' };
     const lost = await scene.startEngine(LOST, env);
     // Standing by before any call is dialed: its start (seconds on a loaded machine) is not taken from the talk.
     taker = await scene.startEngine(TAKER, env);

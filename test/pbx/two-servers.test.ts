@@ -92,6 +92,8 @@ describe.skipIf(!lab.pbx2)('a predictive campaign over two real PBXs, the second
     pbx2Observers.push(await AriObserver.open(undefined, lab.pbx2!.ariUrl));
     engine = await scene.startEngine(ENGINE, {
       OUTPACE_SERVERS: process.env['OUTPACE_LAB_SERVERS']!,
+      // Design (a) alone: each customer meets an agent of their own server (crossing the lab's link: cross-server.test.ts).
+      OUTPACE_CROSS_SERVER_AFTER_MS: 'off',
       OUTPACE_RECORDING_STORE: join(lab.dir, 'engines', `${ENGINE}-recordings`),
     });
     await scene.logIn(engine);

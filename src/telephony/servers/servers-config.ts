@@ -6,7 +6,7 @@
  * each server gets its own Stasis application name only if given one.
  *
  * A server's `link` is the endpoint through which it calls another server
- * of the site (the inter-PBX trunk, asterisk-config/pjsip-link.conf), for a
+ * of the site (the inter-PBX trunk: asterisk-config/pjsip.conf's link templates), for a
  * customer put through to an agent on another server: with
  * OUTPACE_CROSS_SERVER_AFTER_MS (500 by default once links are given), a
  * customer waiting that long with no agent free on their own server crosses
