@@ -134,13 +134,19 @@ describe.each([
     }
   });
 
-  it("goes on when the PBX does not answer the removal of a lost engine's leg, tries it once more, and says which are left", async () => {
+  /** An engine lost while its agent sat idle on their leg, and another engine to clear up after it. */
+  async function lostWhileIdle() {
     const idle = await connectEngine(lab, 'idle');
     const other = await connectEngine(lab, 'other');
+    idle.telephony.loginAgent(AGENT, lab.agentEndpoint(7));
+    await idle.heard.next('agent.leg-up', AGENT);
+    idle.telephony.close();
+    return other;
+  }
+
+  it("goes on when the PBX does not answer the removal of a lost engine's leg, tries it once more, and says which are left", async () => {
+    const other = await lostWhileIdle();
     try {
-      idle.telephony.loginAgent(AGENT, lab.agentEndpoint(7));
-      await idle.heard.next('agent.leg-up', AGENT);
-      idle.telephony.close();
       // Both tries time out: the leg is left, and the takeover goes on.
       lab.server!.hangNext(/^DELETE \/channels\//, 2);
       expect(await other.telephony.removeLeftLegs('idle')).toBe(0);
@@ -155,12 +161,8 @@ describe.each([
   });
 
   it("removes the idle agents' legs of a lost engine none of whose calls was left to adopt", async () => {
-    const idle = await connectEngine(lab, 'idle');
-    const other = await connectEngine(lab, 'other');
+    const other = await lostWhileIdle();
     try {
-      idle.telephony.loginAgent(AGENT, lab.agentEndpoint(7));
-      await idle.heard.next('agent.leg-up', AGENT);
-      idle.telephony.close();
       // Not this engine's application, and no call to adopt: only the lost engine's name tells its legs.
       expect(await other.telephony.removeLeftLegs()).toBe(0);
       expect(await other.telephony.removeLeftLegs('idle')).toBe(1);
