@@ -1,7 +1,7 @@
 /**
  * A whole agent campaign on the real PBX, started as a user starts it:
  * `outpace run` on PostgreSQL and Redis, a predictive campaign with machine
- * detection over about 100 leads spread across the carrier's outcomes, five
+ * detection over about 70 leads spread across the carrier's outcomes, five
  * agents on the lab's softphones logged in over the agent socket, each
  * dispositioning every call. Checked against what Asterisk and the carrier
  * did, not against what outpace says it did. The engine fetches recordings
@@ -33,16 +33,16 @@ const DEADLINE_SEC = 2;
 function farEnds(): CarrierFarEnd[] {
   const list: CarrierFarEnd[] = [];
   const add = (n: number, make: (i: number) => CarrierFarEnd) => list.push(...Array.from({ length: n }, (_, i) => make(i)));
-  add(40, (i) => ({ kind: 'person', ringSec: 2 + (i % 6), talkSec: 6 + ((i * 7) % 10) }));
-  add(12, (i) => ({ kind: 'machine', ringSec: 2 + (i % 4), recordSec: 12 }));
-  add(4, () => ({ kind: 'dead-air', ringSec: 2, forSec: 10 }));
-  add(10, (i) => ({ kind: 'no-answer', ringSec: 4 + (i % 6) }));
-  add(8, (i) => ({ kind: 'busy', ringSec: i % 3 }));
+  add(28, (i) => ({ kind: 'person', ringSec: 2 + (i % 6), talkSec: 6 + ((i * 7) % 10) }));
+  add(9, (i) => ({ kind: 'machine', ringSec: 2 + (i % 4), recordSec: 12 }));
+  add(3, () => ({ kind: 'dead-air', ringSec: 2, forSec: 10 }));
+  add(6, (i) => ({ kind: 'no-answer', ringSec: 4 + (i % 6) }));
+  add(5, (i) => ({ kind: 'busy', ringSec: i % 3 }));
   for (const failure of ['congestion', 'unallocated', 'out-of-order', 'rejected', 'invalid-format', 'network-out-of-order'] as const) {
     add(2, () => ({ kind: 'failure', failure }));
   }
-  add(4, () => ({ kind: 'intercept' }));
-  add(10, () => ({ kind: 'random' }));
+  add(3, () => ({ kind: 'intercept' }));
+  add(6, () => ({ kind: 'random' }));
   return list;
 }
 
