@@ -463,9 +463,10 @@ export class AriTelephony implements TelephonyPort, IvrPort {
     const known = new Set(this.agents.all().map((leg) => leg.bridgeId));
     const hangUp = (leg: LeftLeg) => this.gate.run('hangup', () => this.rest.hangup(leg.channelId));
     const legsLeft = await removeAll(left, hangUp);
+    const stillUp = new Set(legsLeft.failed);
     // The bridge of a leg still up stays with it.
     const bridges = [
-      ...left.filter((leg) => !legsLeft.failed.includes(leg)).map((leg) => leg.bridgeId ?? `${leg.channelId}-bridge`),
+      ...left.filter((leg) => !stillUp.has(leg)).map((leg) => leg.bridgeId ?? `${leg.channelId}-bridge`),
       ...emptyBridges.filter((id) => id.startsWith(ownBridge) && !known.has(id)),
     ];
     const destroy = (id: string) => this.gate.run('bridge destroy', () => this.rest.destroyBridge(id));
